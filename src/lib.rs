@@ -1,0 +1,11 @@
+//! modelswap: replay a workload against closed vendor APIs and open models, score quality,
+//! latency and cost on the same cases, and say whether the workload can switch.
+//!
+//! The data flow runs one way: `suite` (parse, validate, expand) → `runner` (calls providers,
+//! appends `record`s, scored by `score`) → `analysis` → `report` / `gate`.
+
+pub mod provider;
+pub mod record;
+pub mod runner;
+pub mod score;
+pub mod suite;

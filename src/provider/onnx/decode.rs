@@ -1,0 +1,345 @@
+//! The decode loop over an optimum-style decoder: prefill once, then one token per step with the
+//! KV cache carried from step to step (the prompt is never recomputed).
+
+use std::borrow::Cow;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use ort::session::{builder::GraphOptimizationLevel, Session, SessionInputValue};
+use ort::value::{DynValue, Tensor, TensorElementType, ValueType};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+
+use super::folder::ModelFolder;
+
+/// A loaded session with the names of its inputs and outputs worked out once.
+pub struct Decoder {
+    /// `Session::run` needs `&mut`; cases running at once share the model and take turns per step.
+    session: Mutex<Session>,
+    has_position_ids: bool,
+    has_cache_branch: bool,
+    past_inputs: Vec<String>,
+    present_outputs: Vec<String>,
+    num_kv_heads: usize,
+    head_dim: usize,
+}
+
+/// How to pick tokens and when to stop.
+pub struct DecodeParams<'a> {
+    pub max_tokens: usize,
+    pub temperature: f32,
+    pub top_p: Option<f32>,
+    pub seed: Option<u64>,
+    pub stop: &'a [String],
+}
+
+pub struct Generation {
+    pub tokens: Vec<u32>,
+    pub text: String,
+    pub finish_reason: &'static str,
+    pub ttft: Duration,
+    pub total: Duration,
+}
+
+impl Decoder {
+    pub fn load(folder: &ModelFolder, threads: usize) -> Result<Self, String> {
+        let env = super::runtime::environment()?;
+        let path = folder.dir.join("model.onnx");
+        let session = open_session(env, &path, threads)
+            .map_err(|e| format!("{}: ONNX Runtime cannot load the model: {e}", path.display()))?;
+        let inputs: Vec<&str> = session.inputs().iter().map(|i| i.name()).collect();
+        let outputs: Vec<&str> = session.outputs().iter().map(|o| o.name()).collect();
+        let mismatch = |what: String| format!("{}: {what} (inputs: {}; outputs: {})", path.display(), inputs.join(", "), outputs.join(", "));
+
+        for required in ["input_ids", "attention_mask"] {
+            if !inputs.contains(&required) {
+                return Err(mismatch(format!("the model has no `{required}` input")));
+            }
+        }
+        if !outputs.contains(&"logits") {
+            return Err(mismatch("the model has no `logits` output".into()));
+        }
+        let mut past_inputs = Vec::new();
+        let mut present_outputs = Vec::new();
+        for layer in 0..folder.num_layers {
+            for kv in ["key", "value"] {
+                let input = format!("past_key_values.{layer}.{kv}");
+                let output = format!("present.{layer}.{kv}");
+                if !inputs.contains(&input.as_str()) || !outputs.contains(&output.as_str()) {
+                    return Err(mismatch(format!(
+                        "config.json says {} layers but the model has no `{input}` input / `{output}` output \
+                         (export it with a KV cache: optimum-cli's text-generation-with-past task)",
+                        folder.num_layers
+                    )));
+                }
+                past_inputs.push(input);
+                present_outputs.push(output);
+            }
+        }
+        let known = |name: &str| {
+            matches!(name, "input_ids" | "attention_mask" | "position_ids" | "use_cache_branch")
+                || past_inputs.iter().any(|p| p == name)
+        };
+        if let Some(extra) = inputs.iter().find(|n| !known(n)) {
+            return Err(mismatch(format!("the model needs an input modelswap cannot supply: `{extra}`")));
+        }
+        for outlet in session.inputs() {
+            if let ValueType::Tensor { ty, shape, .. } = outlet.dtype() {
+                let expected_ty = if outlet.name().starts_with("past_key_values.") {
+                    TensorElementType::Float32
+                } else if outlet.name() == "use_cache_branch" {
+                    TensorElementType::Bool
+                } else {
+                    TensorElementType::Int64
+                };
+                if *ty != expected_ty {
+                    return Err(mismatch(format!("input `{}` is {ty:?}, expected {expected_ty:?}", outlet.name())));
+                }
+                if outlet.name().starts_with("past_key_values.") {
+                    let dims: Vec<i64> = shape.iter().copied().collect();
+                    let fixed_ok = |i: usize, want: usize| dims.get(i).is_none_or(|&d| d < 0 || d as usize == want);
+                    if dims.len() != 4 || !fixed_ok(1, folder.num_kv_heads) || !fixed_ok(3, folder.head_dim) {
+                        return Err(mismatch(format!(
+                            "input `{}` has shape {dims:?}, but config.json implies [batch, {}, past, {}]",
+                            outlet.name(),
+                            folder.num_kv_heads,
+                            folder.head_dim
+                        )));
+                    }
+                }
+            }
+        }
+        let has_position_ids = inputs.contains(&"position_ids");
+        let has_cache_branch = inputs.contains(&"use_cache_branch");
+        Ok(Self {
+            session: Mutex::new(session),
+            has_position_ids,
+            has_cache_branch,
+            past_inputs,
+            present_outputs,
+            num_kv_heads: folder.num_kv_heads,
+            head_dim: folder.head_dim,
+        })
+    }
+
+    /// Generates from `prompt` until an eos id, a stop string, `max_tokens` or the context limit.
+    /// `stop_requested` lets the caller abandon the generation between steps.
+    pub fn generate(
+        &self,
+        folder: &ModelFolder,
+        prompt: &[u32],
+        params: &DecodeParams,
+        stop_requested: &dyn Fn() -> bool,
+    ) -> Result<Generation, String> {
+        let start = Instant::now();
+        let mut rng = match params.seed {
+            Some(seed) => StdRng::seed_from_u64(seed),
+            None => StdRng::from_os_rng(),
+        };
+        let limit = folder.max_positions.unwrap_or(usize::MAX);
+        if prompt.is_empty() {
+            return Err("the rendered prompt has no tokens".into());
+        }
+        if prompt.len() >= limit {
+            return Err(format!("the prompt has {} tokens; the model's context is {limit}", prompt.len()));
+        }
+        let mut past = self.empty_past()?;
+        let mut step_ids: Vec<i64> = prompt.iter().map(|&t| t as i64).collect();
+        let mut past_len = 0usize;
+        let mut tokens: Vec<u32> = Vec::new();
+        let mut ttft = None;
+        let mut finish_reason = "length";
+        let mut text = None;
+
+        while tokens.len() < params.max_tokens {
+            if stop_requested() {
+                return Err("cancelled".into());
+            }
+            let logits = self.step(&step_ids, past_len, &mut past)?;
+            past_len += step_ids.len();
+            let next = pick(&logits, params, &mut rng);
+            ttft.get_or_insert_with(|| start.elapsed());
+            if folder.eos_ids.contains(&next) {
+                finish_reason = "stop";
+                break;
+            }
+            tokens.push(next);
+            if !params.stop.is_empty() {
+                let so_far = folder.decode(&tokens)?;
+                if let Some(cut) = params.stop.iter().filter_map(|s| so_far.find(s.as_str())).min() {
+                    text = Some(so_far[..cut].to_string());
+                    finish_reason = "stop";
+                    break;
+                }
+            }
+            if past_len + 1 >= limit {
+                break;
+            }
+            step_ids = vec![next as i64];
+        }
+        let text = match text {
+            Some(t) => t,
+            None => folder.decode(&tokens)?,
+        };
+        let total = start.elapsed();
+        Ok(Generation {
+            tokens,
+            text,
+            finish_reason,
+            ttft: ttft.unwrap_or(total),
+            total,
+        })
+    }
+
+    /// Logits of the last position for `ids`, given `past_len` cached positions; replaces `past`
+    /// with the grown cache.
+    pub fn step(&self, ids: &[i64], past_len: usize, past: &mut Vec<DynValue>) -> Result<Vec<f32>, String> {
+        let seq = ids.len();
+        let ort_err = |e: ort::Error| format!("ONNX Runtime failed: {e}");
+        let mut inputs: Vec<(Cow<'_, str>, SessionInputValue<'_>)> = Vec::with_capacity(past.len() + 4);
+        inputs.push(("input_ids".into(), Tensor::from_array(([1, seq], ids.to_vec())).map_err(ort_err)?.into()));
+        inputs.push((
+            "attention_mask".into(),
+            Tensor::from_array(([1, past_len + seq], vec![1i64; past_len + seq])).map_err(ort_err)?.into(),
+        ));
+        if self.has_position_ids {
+            let positions: Vec<i64> = (past_len..past_len + seq).map(|p| p as i64).collect();
+            inputs.push(("position_ids".into(), Tensor::from_array(([1, seq], positions)).map_err(ort_err)?.into()));
+        }
+        if self.has_cache_branch {
+            inputs.push(("use_cache_branch".into(), Tensor::from_array(([1], vec![past_len > 0])).map_err(ort_err)?.into()));
+        }
+        for (name, value) in self.past_inputs.iter().zip(past.iter()) {
+            inputs.push((name.as_str().into(), value.into()));
+        }
+
+        let mut session = self.session.lock().map_err(|_| "the model's session was poisoned by an earlier panic".to_string())?;
+        let mut outputs = session.run(inputs).map_err(ort_err)?;
+        let (shape, data) = outputs["logits"].try_extract_tensor::<f32>().map_err(ort_err)?;
+        let vocab = *shape.last().ok_or("logits have no dimensions")? as usize;
+        let last = data
+            .get((seq - 1) * vocab..seq * vocab)
+            .ok_or_else(|| format!("logits have shape {shape:?}, expected [1, {seq}, vocab]"))?
+            .to_vec();
+        let mut grown = Vec::with_capacity(self.present_outputs.len());
+        for name in &self.present_outputs {
+            grown.push(outputs.remove(name).ok_or_else(|| format!("the model returned no `{name}`"))?);
+        }
+        *past = grown;
+        Ok(last)
+    }
+
+    /// Zero-length caches for the prefill.
+    pub fn empty_past(&self) -> Result<Vec<DynValue>, String> {
+        (0..self.past_inputs.len())
+            .map(|_| {
+                Tensor::from_array(([1, self.num_kv_heads, 0, self.head_dim], Vec::<f32>::new()))
+                    .map(|t| t.into_dyn())
+                    .map_err(|e| format!("ONNX Runtime failed: {e}"))
+            })
+            .collect()
+    }
+}
+
+fn open_session(env: &ort::environment::Environment, path: &std::path::Path, threads: usize) -> Result<Session, String> {
+    let msg = |e: ort::Error<ort::session::builder::SessionBuilder>| e.message().to_string();
+    Session::builder(env)
+        .map_err(|e| e.message().to_string())?
+        .with_optimization_level(GraphOptimizationLevel::All)
+        .map_err(msg)?
+        .with_intra_threads(threads)
+        .map_err(msg)?
+        .with_inter_threads(1)
+        .map_err(msg)?
+        .commit_from_file(path)
+        .map_err(|e| e.message().to_string())
+}
+
+/// Greedy at temperature 0 (the first maximum, as numpy's argmax); otherwise temperature and
+/// nucleus (top-p) sampling.
+fn pick(logits: &[f32], params: &DecodeParams, rng: &mut StdRng) -> u32 {
+    if params.temperature <= 0.0 {
+        return argmax(logits) as u32;
+    }
+    let max = logits.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    let mut probs: Vec<(usize, f32)> = logits
+        .iter()
+        .enumerate()
+        .map(|(i, &l)| (i, ((l - max) / params.temperature).exp()))
+        .collect();
+    let sum: f32 = probs.iter().map(|p| p.1).sum();
+    probs.iter_mut().for_each(|p| p.1 /= sum);
+    let top_p = params.top_p.unwrap_or(1.0);
+    if top_p < 1.0 {
+        probs.sort_unstable_by(|a, b| b.1.total_cmp(&a.1));
+        let mut cumulative = 0.0;
+        let keep = probs
+            .iter()
+            .position(|p| {
+                cumulative += p.1;
+                cumulative >= top_p
+            })
+            .map_or(probs.len(), |i| i + 1);
+        probs.truncate(keep);
+    }
+    let total: f32 = probs.iter().map(|p| p.1).sum();
+    let mut target = rng.random::<f32>() * total;
+    for &(i, p) in &probs {
+        if target < p {
+            return i as u32;
+        }
+        target -= p;
+    }
+    probs.last().map_or(0, |p| p.0 as u32)
+}
+
+fn argmax(values: &[f32]) -> usize {
+    let mut best = 0;
+    for (i, &v) in values.iter().enumerate() {
+        if v > values[best] {
+            best = i;
+        }
+    }
+    best
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn params(temperature: f32, top_p: Option<f32>) -> DecodeParams<'static> {
+        DecodeParams {
+            max_tokens: 1,
+            temperature,
+            top_p,
+            seed: Some(1),
+            stop: &[],
+        }
+    }
+
+    #[test]
+    fn greedy_takes_the_first_maximum() {
+        let mut rng = StdRng::seed_from_u64(0);
+        assert_eq!(pick(&[0.1, 3.0, 3.0, -1.0], &params(0.0, None), &mut rng), 1);
+    }
+
+    #[test]
+    fn tiny_top_p_keeps_only_the_most_likely_token() {
+        let mut rng = StdRng::seed_from_u64(0);
+        for _ in 0..50 {
+            assert_eq!(pick(&[0.0, 5.0, 1.0], &params(1.0, Some(0.01)), &mut rng), 1);
+        }
+    }
+
+    #[test]
+    fn sampling_is_reproducible_with_a_seed_and_spreads_without_top_p() {
+        let logits = [1.0, 1.0, 1.0, 1.0];
+        let draw = |seed| {
+            let mut rng = StdRng::seed_from_u64(seed);
+            (0..64).map(|_| pick(&logits, &params(1.0, None), &mut rng)).collect::<Vec<_>>()
+        };
+        assert_eq!(draw(7), draw(7));
+        let seen: std::collections::HashSet<_> = draw(7).into_iter().collect();
+        assert_eq!(seen.len(), 4);
+    }
+}

@@ -1,0 +1,186 @@
+//! A model folder in optimum-cli's layout: the configuration, tokenizer and chat template that
+//! surround `model.onnx`. Every problem names the folder and the file.
+
+use std::path::{Path, PathBuf};
+
+use minijinja::{Environment, Value};
+use serde_json::Value as Json;
+use tokenizers::Tokenizer;
+
+use crate::suite::Message;
+
+/// What the decode loop needs to know about the model, read from its folder.
+pub struct ModelFolder {
+    pub dir: PathBuf,
+    pub tokenizer: Tokenizer,
+    pub num_layers: usize,
+    pub num_kv_heads: usize,
+    pub head_dim: usize,
+    pub max_positions: Option<usize>,
+    /// Token ids that end generation (generation_config.json and config.json together).
+    pub eos_ids: Vec<u32>,
+    template: Environment<'static>,
+    bos_token: String,
+    eos_token: String,
+}
+
+const REQUIRED: [&str; 3] = ["model.onnx", "tokenizer.json", "config.json"];
+
+impl ModelFolder {
+    pub fn open(dir: &Path) -> Result<Self, String> {
+        if !dir.is_dir() {
+            return Err(format!("model folder {} does not exist", dir.display()));
+        }
+        let missing: Vec<&str> = REQUIRED.iter().copied().filter(|f| !dir.join(f).is_file()).collect();
+        if !missing.is_empty() {
+            return Err(format!(
+                "model folder {} is missing {} (expected optimum-cli's layout: model.onnx, tokenizer.json, config.json, generation_config.json, tokenizer_config.json)",
+                dir.display(),
+                missing.join(", ")
+            ));
+        }
+        let config = read_json(&dir.join("config.json"))?;
+        let generation = match dir.join("generation_config.json") {
+            p if p.is_file() => Some(read_json(&p)?),
+            _ => None,
+        };
+        let tokenizer_config = match dir.join("tokenizer_config.json") {
+            p if p.is_file() => Some(read_json(&p)?),
+            _ => None,
+        };
+
+        let field = |name: &str| config.get(name).and_then(Json::as_u64).map(|v| v as usize);
+        let config_err = |what: &str| format!("{}: config.json has no `{what}`", dir.display());
+        let num_layers = field("num_hidden_layers").ok_or_else(|| config_err("num_hidden_layers"))?;
+        let num_heads = field("num_attention_heads").ok_or_else(|| config_err("num_attention_heads"))?;
+        let num_kv_heads = field("num_key_value_heads").unwrap_or(num_heads);
+        let head_dim = match field("head_dim") {
+            Some(d) => d,
+            None => field("hidden_size").ok_or_else(|| config_err("hidden_size"))? / num_heads.max(1),
+        };
+
+        let mut eos_ids = Vec::new();
+        for source in generation.iter().chain(std::iter::once(&config)) {
+            match source.get("eos_token_id") {
+                Some(Json::Number(n)) => eos_ids.extend(n.as_u64().map(|v| v as u32)),
+                Some(Json::Array(items)) => eos_ids.extend(items.iter().filter_map(Json::as_u64).map(|v| v as u32)),
+                _ => {}
+            }
+        }
+        eos_ids.sort_unstable();
+        eos_ids.dedup();
+
+        let tokenizer = Tokenizer::from_file(dir.join("tokenizer.json"))
+            .map_err(|e| format!("{}: cannot load tokenizer.json: {e}", dir.display()))?;
+
+        let template_source = chat_template(dir, tokenizer_config.as_ref())?;
+        let special = |name: &str| -> String {
+            match tokenizer_config.as_ref().and_then(|c| c.get(name)) {
+                Some(Json::String(s)) => s.clone(),
+                Some(Json::Object(o)) => o.get("content").and_then(Json::as_str).unwrap_or_default().to_string(),
+                _ => String::new(),
+            }
+        };
+        if eos_ids.is_empty() {
+            // Last resort: the tokenizer's own eos token.
+            if let Some(id) = tokenizer.token_to_id(&special("eos_token")) {
+                eos_ids.push(id);
+            }
+        }
+        let mut template = Environment::new();
+        // The same Jinja settings transformers uses for chat templates.
+        template.set_trim_blocks(true);
+        template.set_lstrip_blocks(true);
+        template.set_unknown_method_callback(minijinja_contrib::pycompat::unknown_method_callback);
+        template.add_function("raise_exception", |msg: String| -> Result<Value, minijinja::Error> {
+            Err(minijinja::Error::new(minijinja::ErrorKind::InvalidOperation, msg))
+        });
+        template
+            .add_template_owned("chat", template_source)
+            .map_err(|e| format!("{}: the chat template does not parse: {e}", dir.display()))?;
+
+        Ok(Self {
+            dir: dir.to_path_buf(),
+            tokenizer,
+            num_layers,
+            num_kv_heads,
+            head_dim,
+            max_positions: field("max_position_embeddings"),
+            eos_ids,
+            template,
+            bos_token: special("bos_token"),
+            eos_token: special("eos_token"),
+        })
+    }
+
+    /// The conversation rendered with the model's own chat template, ready for generation.
+    pub fn render(&self, messages: &[Message]) -> Result<String, String> {
+        let messages: Vec<_> = messages
+            .iter()
+            .map(|m| minijinja::context! { role => m.role.as_str(), content => &m.content })
+            .collect();
+        let tmpl = self.template.get_template("chat").map_err(|e| e.to_string())?;
+        tmpl.render(minijinja::context! {
+            messages => messages,
+            add_generation_prompt => true,
+            bos_token => &self.bos_token,
+            eos_token => &self.eos_token,
+        })
+        .map_err(|e| format!("{}: chat template failed: {e}", self.dir.display()))
+    }
+
+    /// Prompt token ids. Special tokens are not added: the chat template carries the markers.
+    pub fn encode(&self, text: &str) -> Result<Vec<u32>, String> {
+        self.tokenizer
+            .encode(text, false)
+            .map(|e| e.get_ids().to_vec())
+            .map_err(|e| format!("tokenizer failed: {e}"))
+    }
+
+    pub fn decode(&self, ids: &[u32]) -> Result<String, String> {
+        self.tokenizer
+            .decode(ids, true)
+            .map_err(|e| format!("detokenizer failed: {e}"))
+    }
+
+    /// The files whose content determines the outputs.
+    pub fn files(&self) -> Vec<PathBuf> {
+        let names = [
+            "model.onnx",
+            "model.onnx_data",
+            "tokenizer.json",
+            "tokenizer_config.json",
+            "config.json",
+            "generation_config.json",
+            "chat_template.jinja",
+        ];
+        names.iter().map(|n| self.dir.join(n)).filter(|p| p.is_file()).collect()
+    }
+}
+
+fn read_json(path: &Path) -> Result<Json, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    serde_json::from_str(&text).map_err(|e| format!("{}:{}:{}: invalid JSON: {e}", path.display(), e.line(), e.column()))
+}
+
+/// The chat template: `chat_template.jinja`, else `chat_template` in tokenizer_config.json (a
+/// string, or a list of named templates of which `default` is used).
+fn chat_template(dir: &Path, tokenizer_config: Option<&Json>) -> Result<String, String> {
+    let file = dir.join("chat_template.jinja");
+    if file.is_file() {
+        return std::fs::read_to_string(&file).map_err(|e| format!("cannot read {}: {e}", file.display()));
+    }
+    match tokenizer_config.and_then(|c| c.get("chat_template")) {
+        Some(Json::String(s)) => Ok(s.clone()),
+        Some(Json::Array(named)) => named
+            .iter()
+            .find(|t| t.get("name").and_then(Json::as_str) == Some("default"))
+            .and_then(|t| t.get("template").and_then(Json::as_str))
+            .map(str::to_owned)
+            .ok_or_else(|| format!("{}: tokenizer_config.json has no `default` chat template", dir.display())),
+        _ => Err(format!(
+            "model folder {} has no chat template (neither chat_template.jinja nor `chat_template` in tokenizer_config.json)",
+            dir.display()
+        )),
+    }
+}

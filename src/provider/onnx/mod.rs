@@ -1,0 +1,99 @@
+//! `kind: onnx`: an open model run in-process through ONNX Runtime, from a folder in
+//! optimum-cli's layout, with the model's own chat template and a KV-cached decode loop.
+
+pub mod decode;
+pub mod folder;
+pub mod runtime;
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+pub use decode::{DecodeParams, Decoder, Generation};
+pub use folder::ModelFolder;
+
+use super::{ChatRequest, Completion, ErrorKind, Provider, ProviderError, Usage};
+
+pub struct OnnxProvider {
+    model: Arc<Model>,
+}
+
+/// The folder and the loaded session, shared by the cases that run at once.
+pub struct Model {
+    pub folder: ModelFolder,
+    pub decoder: Decoder,
+}
+
+impl Model {
+    pub fn load(dir: &Path, threads: usize) -> Result<Self, String> {
+        let folder = ModelFolder::open(dir)?;
+        let decoder = Decoder::load(&folder, threads)?;
+        Ok(Self { folder, decoder })
+    }
+
+    /// Renders, tokenizes and generates: the whole call, on the current (blocking) thread.
+    pub fn complete(&self, request: &ChatRequest, stop_requested: &dyn Fn() -> bool) -> Result<Completion, String> {
+        let prompt = self.folder.render(&request.messages)?;
+        let ids = self.folder.encode(&prompt)?;
+        let s = &request.sampling;
+        let params = DecodeParams {
+            max_tokens: s.max_tokens as usize,
+            temperature: s.temperature,
+            top_p: s.top_p,
+            seed: s.seed,
+            stop: &s.stop,
+        };
+        let generation = self.decoder.generate(&self.folder, &ids, &params, stop_requested)?;
+        Ok(Completion {
+            text: generation.text,
+            finish_reason: generation.finish_reason.to_string(),
+            usage: Usage {
+                input_tokens: ids.len() as u64,
+                output_tokens: generation.tokens.len() as u64,
+                cached_input_tokens: 0,
+            },
+            ttft_ms: generation.ttft.as_secs_f64() * 1e3,
+            total_ms: generation.total.as_secs_f64() * 1e3,
+        })
+    }
+}
+
+impl OnnxProvider {
+    pub fn load(dir: &Path, threads: usize) -> Result<Self, String> {
+        Ok(Self {
+            model: Arc::new(Model::load(dir, threads)?),
+        })
+    }
+}
+
+/// Tells the blocking decode loop to give up when the call's future is dropped (Ctrl-C, a run
+/// that stops early): a blocking thread cannot be aborted from outside.
+struct CancelOnDrop(Arc<AtomicBool>);
+
+impl Drop for CancelOnDrop {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
+}
+
+#[async_trait::async_trait]
+impl Provider for OnnxProvider {
+    async fn complete(&self, request: &ChatRequest) -> Result<Completion, ProviderError> {
+        let cancelled = Arc::new(AtomicBool::new(false));
+        let _guard = CancelOnDrop(cancelled.clone());
+        let model = self.model.clone();
+        let request = request.clone();
+        tokio::task::spawn_blocking(move || model.complete(&request, &|| cancelled.load(Ordering::Relaxed)))
+            .await
+            .map_err(|e| ProviderError::new(ErrorKind::Model, format!("the model's worker failed: {e}")))?
+            .map_err(|e| ProviderError::new(ErrorKind::Model, e))
+    }
+
+    fn identity(&self) -> String {
+        format!("onnx:{}", self.model.folder.dir.display())
+    }
+
+    fn model_files(&self) -> Vec<PathBuf> {
+        self.model.folder.files()
+    }
+}

@@ -1,0 +1,169 @@
+//! What a run leaves in its directory: `records.jsonl` (one `Record` per case × provider × repeat)
+//! and `run.json` (the `Manifest`). Field names are a public contract (DESIGN.md): add, never rename.
+
+use std::fs::File;
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+pub use crate::provider::{ErrorKind, Usage};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Record {
+    pub run_id: String,
+    pub case_id: String,
+    pub provider: String,
+    pub repeat: u32,
+    pub request_hash: String,
+    /// Answered from a cassette: its timings were recorded earlier, not measured now.
+    #[serde(default)]
+    pub replayed: bool,
+    pub output: Option<String>,
+    pub finish_reason: Option<String>,
+    pub error: Option<RecordError>,
+    pub usage: Usage,
+    pub timing: Timing,
+    /// `null` when no price is known for the provider.
+    pub cost_usd: Option<f64>,
+    pub scores: Vec<Score>,
+    pub passed: bool,
+    /// The case's tags (for per-tag breakdowns).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RecordError {
+    pub kind: ErrorKind,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Timing {
+    /// RFC 3339, UTC, milliseconds.
+    pub started_at: String,
+    pub ttft_ms: Option<f64>,
+    pub total_ms: Option<f64>,
+    /// Decode rate after the first token: (output_tokens − 1) / (total − ttft).
+    pub tokens_per_s: Option<f64>,
+    pub attempts: u32,
+    pub retry_wait_ms: f64,
+}
+
+impl Timing {
+    /// The decode rate after the first token; `None` when it cannot be measured (one token, or no
+    /// time between first and last).
+    pub fn decode_rate(output_tokens: u64, ttft_ms: f64, total_ms: f64) -> Option<f64> {
+        let span_s = (total_ms - ttft_ms) / 1e3;
+        (output_tokens > 1 && span_s > 0.0).then(|| (output_tokens - 1) as f64 / span_s)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Score {
+    pub scorer: String,
+    pub score: f64,
+    pub passed: bool,
+    pub reason: String,
+}
+
+/// `run.json`: what was run, with what, where and when. No secrets: providers are recorded as
+/// configured, and a configuration only ever names the environment variable of a key.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Manifest {
+    pub run_id: String,
+    /// `running`, `completed` or `interrupted`.
+    pub status: String,
+    pub modelswap_version: String,
+    pub started_at: String,
+    pub finished_at: Option<String>,
+    pub suite: SuiteInfo,
+    /// In the suite's order.
+    pub providers: Vec<ProviderInfo>,
+    pub cases: usize,
+    pub repeats: u32,
+    pub records_expected: usize,
+    pub host: Host,
+    pub workload: Option<crate::suite::Workload>,
+    pub gate: Option<crate::suite::GateConfig>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SuiteInfo {
+    pub path: String,
+    pub sha256: String,
+    pub name: String,
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ProviderInfo {
+    pub id: String,
+    pub config: crate::suite::ProviderConfig,
+    pub sampling: crate::suite::Sampling,
+    /// File name -> sha256 of the files that determine a local model's outputs.
+    #[serde(default)]
+    pub model_files: std::collections::BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Host {
+    pub os: String,
+    pub arch: String,
+    pub cpus: usize,
+}
+
+impl Host {
+    pub fn current() -> Self {
+        Self {
+            os: std::env::consts::OS.to_string(),
+            arch: std::env::consts::ARCH.to_string(),
+            cpus: std::thread::available_parallelism().map_or(1, |n| n.get()),
+        }
+    }
+}
+
+pub const RECORDS_FILE: &str = "records.jsonl";
+pub const MANIFEST_FILE: &str = "run.json";
+
+pub fn read_manifest(dir: &Path) -> anyhow::Result<Manifest> {
+    let path = dir.join(MANIFEST_FILE);
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| anyhow::anyhow!("cannot read {}: {e} (is {} a run directory?)", path.display(), dir.display()))?;
+    serde_json::from_str(&text).map_err(|e| anyhow::anyhow!("{}: invalid manifest: {e}", path.display()))
+}
+
+/// Reads a records file. A last line cut off mid-write (a killed run) is skipped; any other bad
+/// line is an error naming the file and line.
+pub fn read_records(path: &Path) -> anyhow::Result<Vec<Record>> {
+    let file = File::open(path).map_err(|e| anyhow::anyhow!("cannot open {}: {e}", path.display()))?;
+    let mut records = Vec::new();
+    let mut lines = BufReader::new(file).lines().enumerate().peekable();
+    while let Some((i, line)) = lines.next() {
+        let line = line.map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        match serde_json::from_str::<Record>(&line) {
+            Ok(r) => records.push(r),
+            Err(_) if lines.peek().is_none() && !line.ends_with('}') => {
+                tracing::warn!("{}:{}: skipping a record cut off mid-write", path.display(), i + 1);
+            }
+            Err(e) => anyhow::bail!("{}:{}: not a valid record: {e}", path.display(), i + 1),
+        }
+    }
+    Ok(records)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decode_rate_follows_the_counting_rule() {
+        assert_eq!(Timing::decode_rate(11, 100.0, 600.0), Some(20.0));
+        assert_eq!(Timing::decode_rate(1, 100.0, 100.0), None);
+        assert_eq!(Timing::decode_rate(5, 100.0, 100.0), None);
+    }
+}

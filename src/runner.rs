@@ -1,0 +1,407 @@
+//! Executing a suite: every case × provider × repeat, with per-provider concurrency, each record
+//! appended to `records.jsonl` and flushed the moment it completes, and `run.json` beside it.
+
+use std::collections::BTreeMap;
+use std::fs::{File, OpenOptions};
+use std::io::{IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::{bail, Context};
+use chrono::{SecondsFormat, Utc};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use sha2::{Digest, Sha256};
+use tokio::sync::{mpsc, Semaphore};
+
+use crate::provider::{self, ChatRequest, Provider};
+use crate::record::{self, Host, Manifest, ProviderInfo, Record, RecordError, SuiteInfo, Timing};
+use crate::score::Scorers;
+use crate::suite::{self, Suite};
+
+/// What to run and where to put it.
+#[derive(Debug, Clone, Default)]
+pub struct RunOptions {
+    pub out: PathBuf,
+    /// Only these providers (default: all of the suite's).
+    pub providers: Option<Vec<String>>,
+    /// Only the first N cases.
+    pub limit: Option<usize>,
+}
+
+/// How a run ended.
+#[derive(Debug)]
+pub struct RunOutcome {
+    pub dir: PathBuf,
+    pub records: usize,
+    pub errors: usize,
+    pub interrupted: bool,
+}
+
+/// A problem with what the user asked for (as opposed to a failure while running).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct InputError(pub String);
+
+struct Lane {
+    providers: Vec<(String, Arc<dyn Provider>, suite::Sampling, usize)>,
+}
+
+/// Runs the suite. Invalid options, providers that cannot start and an existing records file are
+/// reported (as `InputError`) before any call is made.
+pub async fn run(suite: &Suite, options: &RunOptions) -> anyhow::Result<RunOutcome> {
+    let spec = &suite.spec;
+    let selected: Vec<&String> = match &options.providers {
+        None => spec.providers.keys().collect(),
+        Some(names) => {
+            for name in names {
+                if !spec.providers.contains_key(name) {
+                    let known: Vec<&str> = spec.providers.keys().map(String::as_str).collect();
+                    return Err(InputError(format!(
+                        "--providers: the suite has no provider `{name}` (it has: {})",
+                        known.join(", ")
+                    ))
+                    .into());
+                }
+            }
+            spec.providers.keys().filter(|k| names.contains(k)).collect()
+        }
+    };
+    let cases = &suite.cases[..options.limit.unwrap_or(usize::MAX).min(suite.cases.len())];
+    let scorers = Scorers::prepare(suite).map_err(|errs| InputError(errs.join("\n")))?;
+    let scorers = Arc::new(scorers);
+
+    let records_path = options.out.join(record::RECORDS_FILE);
+    if records_path.exists() {
+        return Err(InputError(format!(
+            "{} already exists; choose another --out directory (runs are never overwritten)",
+            records_path.display()
+        ))
+        .into());
+    }
+
+    let base_dir = suite.path.parent().map(Path::to_path_buf).unwrap_or_default();
+    let mut built = Vec::new();
+    let mut infos = Vec::new();
+    for id in &selected {
+        let config = &spec.providers[*id];
+        tracing::info!(provider = %id, "loading");
+        let provider = provider::build(id, config, &base_dir).map_err(|e| InputError(format!("{e:#}")))?;
+        let model_files = hash_files(provider.model_files()).await?;
+        let sampling = spec.sampling_for(config);
+        infos.push(ProviderInfo {
+            id: id.to_string(),
+            config: config.clone(),
+            sampling: sampling.clone(),
+            model_files,
+        });
+        let concurrency = config.concurrency.unwrap_or(if config.kind.is_local() { 1 } else { 4 });
+        built.push((id.to_string(), provider, sampling, concurrency, config.kind.is_local()));
+    }
+
+    // Local models share this machine's cores: running two at once would make each one's latency
+    // a measure of the other. They take turns in one lane; each remote provider gets its own.
+    let mut lanes: Vec<Lane> = Vec::new();
+    let mut local = Lane { providers: Vec::new() };
+    for (id, provider, sampling, concurrency, is_local) in built {
+        let entry = (id, provider, sampling, concurrency);
+        if is_local {
+            local.providers.push(entry);
+        } else {
+            lanes.push(Lane { providers: vec![entry] });
+        }
+    }
+    if !local.providers.is_empty() {
+        lanes.insert(0, local);
+    }
+
+    std::fs::create_dir_all(&options.out).with_context(|| format!("cannot create {}", options.out.display()))?;
+    let run_id = new_run_id();
+    let repeats = spec.defaults.repeats;
+    let total = cases.len() * selected.len() * repeats as usize;
+    let mut manifest = Manifest {
+        run_id: run_id.clone(),
+        status: "running".into(),
+        modelswap_version: env!("CARGO_PKG_VERSION").into(),
+        started_at: now(),
+        finished_at: None,
+        suite: SuiteInfo {
+            path: suite.path.display().to_string(),
+            sha256: suite.sha256.clone(),
+            name: spec.name.clone(),
+            description: spec.description.clone(),
+        },
+        providers: infos,
+        cases: cases.len(),
+        repeats,
+        records_expected: total,
+        host: Host::current(),
+        workload: spec.workload.clone(),
+        gate: spec.gate.clone(),
+    };
+    write_manifest(&options.out, &manifest)?;
+
+    let file = OpenOptions::new()
+        .create_new(true)
+        .append(true)
+        .open(&records_path)
+        .with_context(|| format!("cannot create {}", records_path.display()))?;
+    let progress = Progress::new(total as u64);
+    let (tx, rx) = mpsc::channel::<Record>(256);
+    let writer = tokio::spawn(write_records(file, rx, progress.clone()));
+
+    let started = Instant::now();
+    let cases = Arc::new(cases.to_vec());
+    let mut tasks = tokio::task::JoinSet::new();
+    for lane in lanes {
+        let ctx = LaneContext {
+            run_id: run_id.clone(),
+            cases: cases.clone(),
+            scorers: scorers.clone(),
+            repeats,
+            tx: tx.clone(),
+        };
+        tasks.spawn(run_lane(lane, ctx));
+    }
+    drop(tx);
+
+    let interrupted = tokio::select! {
+        _ = async { while tasks.join_next().await.is_some() {} } => false,
+        _ = tokio::signal::ctrl_c() => {
+            progress.println("interrupted: keeping the records completed so far");
+            tasks.abort_all();
+            true
+        }
+    };
+    // Aborted lanes drop their senders; the writer drains what was sent and stops.
+    drop(tasks);
+    let (written, errors) = writer.await.context("the records writer failed")??;
+    progress.finish();
+
+    manifest.status = if interrupted { "interrupted" } else { "completed" }.into();
+    manifest.finished_at = Some(now());
+    write_manifest(&options.out, &manifest)?;
+    if !interrupted && written != total {
+        bail!("the run wrote {written} of {total} records");
+    }
+    tracing::info!(records = written, seconds = started.elapsed().as_secs_f64(), "run finished");
+    Ok(RunOutcome {
+        dir: options.out.clone(),
+        records: written,
+        errors,
+        interrupted,
+    })
+}
+
+struct LaneContext {
+    run_id: String,
+    cases: Arc<Vec<suite::Case>>,
+    scorers: Arc<Scorers>,
+    repeats: u32,
+    tx: mpsc::Sender<Record>,
+}
+
+/// The lane's providers one after another; within a provider, up to `concurrency` calls at once.
+async fn run_lane(lane: Lane, ctx: LaneContext) {
+    for (id, provider, sampling, concurrency) in lane.providers {
+        let limit = Arc::new(Semaphore::new(concurrency));
+        let mut calls = tokio::task::JoinSet::new();
+        for case_index in 0..ctx.cases.len() {
+            for repeat in 0..ctx.repeats {
+                let permit = limit.clone().acquire_owned().await.expect("the semaphore is never closed");
+                let job = Job {
+                    run_id: ctx.run_id.clone(),
+                    provider_id: id.clone(),
+                    provider: provider.clone(),
+                    sampling: sampling.clone(),
+                    cases: ctx.cases.clone(),
+                    case_index,
+                    repeat,
+                    scorers: ctx.scorers.clone(),
+                };
+                let tx = ctx.tx.clone();
+                calls.spawn(async move {
+                    let record = job.execute().await;
+                    drop(permit);
+                    // A closed channel means the run is stopping; the record is not wanted.
+                    let _ = tx.send(record).await;
+                });
+            }
+        }
+        while calls.join_next().await.is_some() {}
+    }
+}
+
+struct Job {
+    run_id: String,
+    provider_id: String,
+    provider: Arc<dyn Provider>,
+    sampling: suite::Sampling,
+    cases: Arc<Vec<suite::Case>>,
+    case_index: usize,
+    repeat: u32,
+    scorers: Arc<Scorers>,
+}
+
+impl Job {
+    async fn execute(self) -> Record {
+        let case = &self.cases[self.case_index];
+        let request = ChatRequest {
+            messages: case.messages.clone(),
+            sampling: self.sampling.clone(),
+        };
+        let request_hash = request.hash(&self.provider.identity());
+        let started_at = now();
+        let result = self.provider.complete(&request).await;
+        let (output, finish_reason, error, usage, ttft, total) = match result {
+            Ok(c) => (Some(c.text), Some(c.finish_reason), None, c.usage, Some(c.ttft_ms), Some(c.total_ms)),
+            Err(e) => (
+                None,
+                None,
+                Some(RecordError {
+                    kind: e.kind,
+                    message: e.message,
+                }),
+                Default::default(),
+                None,
+                None,
+            ),
+        };
+        let tokens_per_s = match (ttft, total) {
+            (Some(t), Some(total)) => Timing::decode_rate(usage.output_tokens, t, total),
+            _ => None,
+        };
+        let (scores, passed) = self.scorers.score(case, output.as_deref());
+        Record {
+            run_id: self.run_id,
+            case_id: case.id.clone(),
+            provider: self.provider_id,
+            repeat: self.repeat,
+            request_hash,
+            replayed: false,
+            output,
+            finish_reason,
+            error,
+            usage,
+            timing: Timing {
+                started_at,
+                ttft_ms: ttft,
+                total_ms: total,
+                tokens_per_s,
+                attempts: 1,
+                retry_wait_ms: 0.0,
+            },
+            cost_usd: None,
+            scores,
+            passed,
+            tags: case.tags.clone(),
+        }
+    }
+}
+
+/// Appends each record as one line with a single write, so a crash can cut at most the last line.
+async fn write_records(mut file: File, mut rx: mpsc::Receiver<Record>, progress: Progress) -> anyhow::Result<(usize, usize)> {
+    let mut written = 0;
+    let mut errors = 0;
+    while let Some(record) = rx.recv().await {
+        let mut line = serde_json::to_vec(&record)?;
+        line.push(b'\n');
+        file.write_all(&line).context("cannot append to records.jsonl")?;
+        written += 1;
+        if let Some(e) = &record.error {
+            errors += 1;
+            progress.println(&format!("{} {}: error ({:?}): {}", record.provider, record.case_id, e.kind, e.message));
+        }
+        progress.inc(&record);
+    }
+    file.sync_data().ok();
+    Ok((written, errors))
+}
+
+/// A bar on a terminal; plain lines (every 10%) otherwise.
+#[derive(Clone)]
+struct Progress {
+    bar: ProgressBar,
+    plain: bool,
+}
+
+impl Progress {
+    fn new(total: u64) -> Self {
+        let terminal = std::io::stderr().is_terminal();
+        let bar = ProgressBar::with_draw_target(
+            Some(total),
+            if terminal { ProgressDrawTarget::stderr() } else { ProgressDrawTarget::hidden() },
+        );
+        bar.set_style(
+            ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} {msg}")
+                .expect("a fixed template")
+                .progress_chars("=> "),
+        );
+        Self { bar, plain: !terminal }
+    }
+
+    fn inc(&self, record: &Record) {
+        self.bar.set_message(format!("{} {}", record.provider, record.case_id));
+        self.bar.inc(1);
+        if self.plain {
+            let (pos, len) = (self.bar.position(), self.bar.length().unwrap_or(0));
+            let step = (len / 10).max(1);
+            if pos % step == 0 || pos == len {
+                eprintln!("progress: {pos}/{len} records ({} {})", record.provider, record.case_id);
+            }
+        }
+    }
+
+    fn println(&self, line: &str) {
+        if self.plain {
+            eprintln!("{line}");
+        } else {
+            self.bar.println(line);
+        }
+    }
+
+    fn finish(&self) {
+        self.bar.finish_and_clear();
+    }
+}
+
+fn write_manifest(dir: &Path, manifest: &Manifest) -> anyhow::Result<()> {
+    // Written aside and renamed, so a reader never sees half a manifest.
+    let path = dir.join(record::MANIFEST_FILE);
+    let tmp = dir.join(".run.json.tmp");
+    std::fs::write(&tmp, serde_json::to_vec_pretty(manifest)?).with_context(|| format!("cannot write {}", tmp.display()))?;
+    std::fs::rename(&tmp, &path).with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(())
+}
+
+async fn hash_files(files: Vec<PathBuf>) -> anyhow::Result<BTreeMap<String, String>> {
+    tokio::task::spawn_blocking(move || {
+        let mut out = BTreeMap::new();
+        for path in files {
+            let mut file = File::open(&path).with_context(|| format!("cannot read {}", path.display()))?;
+            let mut hasher = Sha256::new();
+            let mut buf = vec![0u8; 1 << 20];
+            loop {
+                let n = file.read(&mut buf)?;
+                if n == 0 {
+                    break;
+                }
+                hasher.update(&buf[..n]);
+            }
+            let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            out.insert(name, format!("{:x}", hasher.finalize()));
+        }
+        Ok(out)
+    })
+    .await?
+}
+
+fn now() -> String {
+    Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+fn new_run_id() -> String {
+    let t = Utc::now();
+    let nanos = t.timestamp_subsec_nanos();
+    format!("{}-{:04x}{:04x}", t.format("%Y%m%dT%H%M%SZ"), std::process::id() & 0xffff, nanos & 0xffff)
+}

@@ -1,0 +1,383 @@
+//! The suite file: its schema (these types are the public contract of SUITE.md), loading with
+//! precise error locations, dataset files, and expansion into the cases a run executes.
+
+mod dataset;
+mod error;
+mod load;
+mod plan;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use indexmap::IndexMap;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+pub use error::SuiteError;
+pub use load::{json_schema, load};
+pub use plan::{Case, Check, Message, Origin};
+
+/// A parsed, validated suite file, with its cases expanded from every source.
+#[derive(Debug, Clone)]
+pub struct Suite {
+    /// The file it was read from.
+    pub path: PathBuf,
+    /// sha256 of the file's bytes, recorded in every run's manifest.
+    pub sha256: String,
+    pub spec: SuiteSpec,
+    pub cases: Vec<Case>,
+}
+
+/// The YAML document as written (schema version 1).
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(title = "modelswap suite (version 1)")]
+pub struct SuiteSpec {
+    /// Schema version; must be 1.
+    pub version: u32,
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// What production looks like; drives cost projections.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workload: Option<Workload>,
+    /// Provider id -> settings. The order is kept: reports list providers in it.
+    pub providers: IndexMap<String, ProviderConfig>,
+    /// Sampling for every provider unless the provider overrides it.
+    #[serde(default)]
+    pub defaults: Defaults,
+    pub prompt: Prompt,
+    /// Inline cases, dataset files and recorded traffic; all may be mixed.
+    pub cases: Vec<CaseEntry>,
+    /// Every scorer runs on every record (or on the cases carrying one of its `tags`).
+    #[serde(default)]
+    pub scorers: Vec<ScorerConfig>,
+    /// What `modelswap gate` enforces.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gate: Option<GateConfig>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Workload {
+    pub requests_per_month: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum ProviderKind {
+    Openai,
+    AzureOpenai,
+    Anthropic,
+    Gemini,
+    OpenaiCompatible,
+    Onnx,
+}
+
+impl ProviderKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Openai => "openai",
+            Self::AzureOpenai => "azure-openai",
+            Self::Anthropic => "anthropic",
+            Self::Gemini => "gemini",
+            Self::OpenaiCompatible => "openai-compatible",
+            Self::Onnx => "onnx",
+        }
+    }
+
+    /// Local providers share this machine's CPU, so the runner never runs two of them at once:
+    /// their latency figures would measure each other.
+    pub fn is_local(self) -> bool {
+        self == Self::Onnx
+    }
+}
+
+/// One provider's settings. One flat shape for every kind (so unknown keys are reported with
+/// their exact line); fields that do not apply to a kind are rejected by validation.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProviderConfig {
+    /// openai | azure-openai | anthropic | gemini | openai-compatible | onnx
+    pub kind: ProviderKind,
+    /// The vendor's model id (or, for openai-compatible engines, the served model name).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    /// Name of the environment variable holding the API key (never the key itself).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api_key_env: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base_url: Option<String>,
+    /// azure-openai: the deployment name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deployment: Option<String>,
+    /// azure-openai: the api-version query parameter.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api_version: Option<String>,
+    /// onnx: the model folder (optimum-cli layout), relative to the suite file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<PathBuf>,
+    /// onnx: ONNX Runtime intra-op threads.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub threads: Option<usize>,
+    /// Requests in flight at once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub concurrency: Option<usize>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rate_limit: Option<RateLimit>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout_s: Option<f64>,
+    /// Retries on 429 / 5xx / timeouts / resets.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retries: Option<u32>,
+    /// Stream responses to measure time to first token.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stream: Option<bool>,
+    /// Overrides the built-in price table for this provider.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub price: Option<Price>,
+    /// Self-hosted providers: what the hardware costs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hosting: Option<Hosting>,
+    /// A note shown beside this provider in reports (e.g. where its figures come from).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    // Sampling overrides (same meaning as in `defaults`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub temperature: Option<f32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub top_p: Option<f32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_tokens: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seed: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stop: Option<Vec<String>>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RateLimit {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requests_per_minute: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tokens_per_minute: Option<u32>,
+}
+
+/// USD per million tokens.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Price {
+    pub input_per_mtok: f64,
+    pub output_per_mtok: f64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cached_input_per_mtok: Option<f64>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Hosting {
+    pub usd_per_hour: f64,
+    /// Fraction of the hours the hardware does useful work, in (0, 1].
+    #[serde(default = "Hosting::default_utilization")]
+    pub utilization: f64,
+}
+
+impl Hosting {
+    fn default_utilization() -> f64 {
+        1.0
+    }
+}
+
+/// Sampling settings and repeats.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Defaults {
+    #[serde(default)]
+    pub temperature: f32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub top_p: Option<f32>,
+    #[serde(default = "Defaults::default_max_tokens")]
+    pub max_tokens: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seed: Option<u64>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub stop: Vec<String>,
+    /// Run each case N times (flakiness, variance).
+    #[serde(default = "Defaults::default_repeats")]
+    pub repeats: u32,
+}
+
+impl Defaults {
+    fn default_max_tokens() -> u32 {
+        256
+    }
+    fn default_repeats() -> u32 {
+        1
+    }
+}
+
+impl Default for Defaults {
+    fn default() -> Self {
+        Self {
+            temperature: 0.0,
+            top_p: None,
+            max_tokens: Self::default_max_tokens(),
+            seed: None,
+            stop: Vec::new(),
+            repeats: Self::default_repeats(),
+        }
+    }
+}
+
+/// The sampling a provider actually uses: the suite's defaults with its own overrides applied.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Sampling {
+    pub temperature: f32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub top_p: Option<f32>,
+    pub max_tokens: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub seed: Option<u64>,
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub stop: Vec<String>,
+}
+
+impl SuiteSpec {
+    pub fn sampling_for(&self, provider: &ProviderConfig) -> Sampling {
+        let d = &self.defaults;
+        Sampling {
+            temperature: provider.temperature.unwrap_or(d.temperature),
+            top_p: provider.top_p.or(d.top_p),
+            max_tokens: provider.max_tokens.unwrap_or(d.max_tokens),
+            seed: provider.seed.or(d.seed),
+            stop: provider.stop.clone().unwrap_or_else(|| d.stop.clone()),
+        }
+    }
+}
+
+/// minijinja templates over a case's `vars` (and `expect`).
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Prompt {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub system: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<String>,
+    /// Instead of system/user: the whole conversation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub messages: Option<Vec<MessageTemplate>>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MessageTemplate {
+    pub role: Role,
+    pub content: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    System,
+    User,
+    Assistant,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::System => "system",
+            Self::User => "user",
+            Self::Assistant => "assistant",
+        }
+    }
+}
+
+/// One entry of `cases`: an inline case (`vars`, `expect`, `tags`, `id`) or a dataset `file`.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CaseEntry {
+    /// A stable id for the case; defaults to `case-NNNN` by position.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vars: Option<BTreeMap<String, serde_json::Value>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expect: Option<BTreeMap<String, serde_json::Value>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tags: Option<Vec<String>>,
+    /// A dataset: .jsonl or .csv, relative to the suite file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum ScorerType {
+    Equals,
+    Contains,
+    Icontains,
+    Regex,
+    StartsWith,
+}
+
+impl ScorerType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Equals => "equals",
+            Self::Contains => "contains",
+            Self::Icontains => "icontains",
+            Self::Regex => "regex",
+            Self::StartsWith => "starts-with",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Normalize {
+    Trim,
+    Lowercase,
+    /// Runs of whitespace become one space.
+    CollapseWhitespace,
+    /// Drops ASCII punctuation (a trailing "." from a chatty model, say).
+    StripPunctuation,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ScorerConfig {
+    #[serde(rename = "type")]
+    pub kind: ScorerType,
+    /// What to compare with: a minijinja template over the case's vars and expect.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+    /// Applied to both the output and the value before comparing.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub normalize: Vec<Normalize>,
+    /// Run only on cases carrying at least one of these tags (default: every case).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tags: Option<Vec<String>>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GateConfig {
+    /// The provider the candidates are compared with.
+    pub baseline: String,
+    pub candidates: Vec<String>,
+    /// Absolute floor for each candidate's pass rate, in [0, 1].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_pass_rate: Option<f64>,
+    /// Largest allowed drop of a candidate's pass rate below the baseline's on the same cases.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_pass_rate_drop: Option<f64>,
+    /// A drop counts as a regression only when an exact McNemar test is significant at this level.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub significance: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_p95_latency_ms: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_cost_per_1k_requests_usd: Option<f64>,
+}

@@ -1,0 +1,197 @@
+//! Expanding `cases` (inline and dataset files) into `Case`s with their prompt rendered and each
+//! scorer's expected value bound, so that a template error stops the suite before any call.
+
+use std::collections::{BTreeMap, HashSet};
+use std::path::PathBuf;
+
+use minijinja::{Environment, UndefinedBehavior};
+use serde::Serialize;
+use serde_json::Value;
+
+use super::dataset::{self, Row};
+use super::error::Diagnostic;
+use super::load::Source;
+use super::{Role, SuiteSpec};
+
+/// One workload item, ready to send.
+#[derive(Debug, Clone)]
+pub struct Case {
+    pub id: String,
+    pub vars: BTreeMap<String, Value>,
+    pub expect: BTreeMap<String, Value>,
+    pub tags: Vec<String>,
+    pub origin: Origin,
+    /// The prompt rendered over `vars`.
+    pub messages: Vec<Message>,
+    /// Per scorer (same order as the suite's `scorers`): `None` when the scorer's `tags` exclude
+    /// this case, else its `value` rendered for this case.
+    pub checks: Vec<Option<Check>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Message {
+    pub role: Role,
+    pub content: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Check {
+    pub value: Option<String>,
+}
+
+/// Where a case was written: the suite (with the line of its entry) or a dataset file and line.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Origin {
+    pub file: PathBuf,
+    pub line: Option<usize>,
+}
+
+impl std::fmt::Display for Origin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.line {
+            Some(l) => write!(f, "{}:{l}", self.file.display()),
+            None => write!(f, "{}", self.file.display()),
+        }
+    }
+}
+
+pub(super) fn expand(spec: &SuiteSpec, src: &Source, diags: &mut Vec<Diagnostic>) -> Vec<Case> {
+    let mut env = Environment::new();
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    // Compile every template once; a syntax error points at its field.
+    let mut add = |env: &mut Environment<'static>, field: String, source: &str| {
+        if let Err(e) = env.add_template_owned(field.clone(), source.to_owned()) {
+            diags.push(src.diag(&field, format!("template error: {}", template_message(&e))));
+        }
+    };
+    let prompt = &spec.prompt;
+    let mut prompt_fields = Vec::new();
+    if let Some(messages) = &prompt.messages {
+        for (i, m) in messages.iter().enumerate() {
+            let field = format!("prompt.messages[{i}].content");
+            add(&mut env, field.clone(), &m.content);
+            prompt_fields.push((m.role, field));
+        }
+    } else {
+        if let Some(system) = &prompt.system {
+            add(&mut env, "prompt.system".into(), system);
+            prompt_fields.push((Role::System, "prompt.system".into()));
+        }
+        if let Some(user) = &prompt.user {
+            add(&mut env, "prompt.user".into(), user);
+            prompt_fields.push((Role::User, "prompt.user".into()));
+        }
+    }
+    for (i, s) in spec.scorers.iter().enumerate() {
+        if let Some(value) = &s.value {
+            add(&mut env, format!("scorers[{i}].value"), value);
+        }
+    }
+    if !diags.is_empty() {
+        return Vec::new();
+    }
+
+    let mut rows: Vec<(Row, Origin)> = Vec::new();
+    for (i, entry) in spec.cases.iter().enumerate() {
+        if let Some(file) = &entry.file {
+            let path = src.dir().join(file);
+            match dataset::load(&path) {
+                Ok(file_rows) => rows.extend(file_rows.into_iter().map(|(row, line)| {
+                    let origin = Origin {
+                        file: path.clone(),
+                        line: Some(line),
+                    };
+                    (row, origin)
+                })),
+                Err(mut errs) => diags.append(&mut errs),
+            }
+        } else {
+            let field = format!("cases[{i}]");
+            let line = src.diag(&field, "").line;
+            let row = Row {
+                id: entry.id.clone(),
+                vars: entry.vars.clone().unwrap_or_default(),
+                expect: entry.expect.clone().unwrap_or_default(),
+                tags: entry.tags.clone().unwrap_or_default(),
+            };
+            rows.push((
+                row,
+                Origin {
+                    file: src.path.to_path_buf(),
+                    line,
+                },
+            ));
+        }
+    }
+
+    let mut seen = HashSet::new();
+    let mut cases = Vec::with_capacity(rows.len());
+    for (n, (row, origin)) in rows.into_iter().enumerate() {
+        let id = row.id.clone().unwrap_or_else(|| format!("case-{:04}", n + 1));
+        let case_diag = |message: String| {
+            let mut d = Diagnostic::new(&origin.file, message).field(format!("case {id}"));
+            d.line = origin.line;
+            d
+        };
+        if !seen.insert(id.clone()) {
+            diags.push(case_diag(format!("duplicate case id `{id}`")));
+            continue;
+        }
+        let ctx = minijinja::context! { expect => &row.expect, ..minijinja::Value::from_serialize(&row.vars) };
+        let render = |field: &str| -> Result<String, String> {
+            let tmpl = env.get_template(field).map_err(|e| template_message(&e))?;
+            tmpl.render(&ctx).map_err(|e| format!("{field}: {}", template_message(&e)))
+        };
+        let mut messages = Vec::new();
+        for (role, field) in &prompt_fields {
+            match render(field) {
+                Ok(content) => messages.push(Message { role: *role, content }),
+                Err(e) => diags.push(case_diag(e)),
+            }
+        }
+        let mut checks = Vec::new();
+        for (i, s) in spec.scorers.iter().enumerate() {
+            let applies = match &s.tags {
+                Some(tags) => tags.iter().any(|t| row.tags.contains(t)),
+                None => true,
+            };
+            if !applies {
+                checks.push(None);
+                continue;
+            }
+            let value = match &s.value {
+                Some(_) => match render(&format!("scorers[{i}].value")) {
+                    Ok(v) => Some(v),
+                    Err(e) => {
+                        diags.push(case_diag(e));
+                        None
+                    }
+                },
+                None => None,
+            };
+            checks.push(Some(Check { value }));
+        }
+        cases.push(Case {
+            id,
+            vars: row.vars,
+            expect: row.expect,
+            tags: row.tags,
+            origin,
+            messages,
+            checks,
+        });
+    }
+    if cases.is_empty() && diags.is_empty() {
+        diags.push(src.diag("cases", "the suite's cases and files hold no case"));
+    }
+    cases
+}
+
+/// minijinja's message without its own "(in template:line)" suffix noise.
+fn template_message(e: &minijinja::Error) -> String {
+    let mut msg = e.detail().map(str::to_owned).unwrap_or_else(|| e.kind().to_string());
+    if let Some(line) = e.line() {
+        msg.push_str(&format!(" (template line {line})"));
+    }
+    msg
+}
