@@ -4,8 +4,11 @@
 //! The data flow runs one way: `suite` (parse, validate, expand) → `runner` (calls providers,
 //! appends `record`s, scored by `score`) → `analysis` → `report` / `gate`.
 
+pub mod analysis;
+pub mod gate;
 pub mod provider;
 pub mod record;
+pub mod report;
 pub mod runner;
 pub mod score;
 pub mod suite;

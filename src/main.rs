@@ -1,1 +1,139 @@
-fn main() {}
+//! The `modelswap` binary: parses the command line and maps outcomes to exit codes
+//! (0 ok, 1 failure or failed gate, 2 invalid input, 130 interrupted).
+
+mod cli;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::Parser;
+use tracing_subscriber::EnvFilter;
+
+use cli::{Cli, Command};
+use modelswap::gate::{self, GateError};
+use modelswap::record::{self, Record};
+use modelswap::report::{self, Report};
+use modelswap::runner::{self, InputError, RunOptions};
+use modelswap::suite::{self, ProviderKind, SuiteError};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let level = ["warn", "info", "debug"][usize::from(cli.verbose.min(2))];
+    tracing_subscriber::fmt()
+        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(level)))
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .init();
+
+    match execute(cli.command) {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            if is_input_error(&err) {
+                ExitCode::from(2)
+            } else {
+                ExitCode::from(1)
+            }
+        }
+    }
+}
+
+fn is_input_error(err: &anyhow::Error) -> bool {
+    err.chain().any(|e| e.is::<SuiteError>() || e.is::<InputError>() || e.is::<GateError>())
+}
+
+fn execute(command: Command) -> anyhow::Result<ExitCode> {
+    match command {
+        Command::Run {
+            suite,
+            out,
+            providers,
+            limit,
+        } => {
+            let suite = suite::load(&suite)?;
+            let out = out.unwrap_or_else(|| default_out(&suite.spec.name));
+            let options = RunOptions { out, providers, limit };
+            let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+            let outcome = runtime.block_on(runner::run(&suite, &options))?;
+            let path = outcome.dir.join(record::RECORDS_FILE);
+            eprintln!(
+                "{} {} records ({} errors) to {}",
+                if outcome.interrupted { "interrupted: kept" } else { "wrote" },
+                outcome.records,
+                outcome.errors,
+                path.display()
+            );
+            // Don't let the runtime wait for blocking model threads a Ctrl-C abandoned.
+            runtime.shutdown_background();
+            Ok(if outcome.interrupted { ExitCode::from(130) } else { ExitCode::SUCCESS })
+        }
+        Command::Report { dir, format } => {
+            let report = Report::load(&dir)?;
+            for path in report::write(&dir, &report, &format)? {
+                eprintln!("wrote {}", path.display());
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Gate { dir, against } => {
+            let manifest = record::read_manifest(&dir).map_err(|e| InputError(format!("{e:#}")))?;
+            let gate = manifest
+                .gate
+                .clone()
+                .ok_or_else(|| GateError(format!("the suite of the run in {} has no `gate` section", dir.display())))?;
+            let mut manifest = manifest;
+            let mut records = read_records(&dir)?;
+            if let Some(base_dir) = against {
+                // The baseline's records (and its configuration) come from the earlier run.
+                let base = record::read_manifest(&base_dir).map_err(|e| InputError(format!("{e:#}")))?;
+                manifest.providers.retain(|p| p.id != gate.baseline);
+                manifest.providers.extend(base.providers.into_iter().filter(|p| p.id == gate.baseline));
+                records.retain(|r| r.provider != gate.baseline);
+                records.extend(read_records(&base_dir)?.into_iter().filter(|r| r.provider == gate.baseline));
+            }
+            let summary = modelswap::analysis::summarize(&manifest, &records)?;
+            let verdict = gate::evaluate(&gate, &summary, &records)?;
+            print!("{}", verdict.render());
+            let path = dir.join("verdict.json");
+            std::fs::write(&path, serde_json::to_vec_pretty(&verdict)?).with_context(|| format!("cannot write {}", path.display()))?;
+            Ok(if verdict.passed { ExitCode::SUCCESS } else { ExitCode::from(1) })
+        }
+        Command::Validate { suite } => {
+            let suite = suite::load(&suite)?;
+            modelswap::score::Scorers::prepare(&suite).map_err(|errs| InputError(errs.join("\n")))?;
+            let base = suite.path.parent().unwrap_or(Path::new("."));
+            for (id, p) in &suite.spec.providers {
+                if let (ProviderKind::Onnx, Some(path)) = (p.kind, &p.path) {
+                    modelswap::provider::onnx::ModelFolder::open(&base.join(path))
+                        .map_err(|e| InputError(format!("provider `{id}`: {e}")))?;
+                }
+            }
+            let spec = &suite.spec;
+            println!(
+                "{}: ok — {} cases × {} providers × {} repeat(s) = {} calls",
+                suite.path.display(),
+                suite.cases.len(),
+                spec.providers.len(),
+                spec.defaults.repeats,
+                suite.cases.len() * spec.providers.len() * spec.defaults.repeats as usize
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Schema => {
+            println!("{}", serde_json::to_string_pretty(&suite::json_schema())?);
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn read_records(dir: &Path) -> anyhow::Result<Vec<Record>> {
+    record::read_records(&dir.join(record::RECORDS_FILE)).map_err(|e| InputError(format!("{e:#}")).into())
+}
+
+fn default_out(suite_name: &str) -> PathBuf {
+    let slug: String = suite_name
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '-' })
+        .collect();
+    PathBuf::from("reports").join(format!("{slug}-{}", chrono::Utc::now().format("%Y%m%dT%H%M%SZ")))
+}

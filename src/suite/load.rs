@@ -86,7 +86,7 @@ fn parse(source: &Source) -> Result<SuiteSpec, SuiteError> {
         let field = err.path().to_string();
         let field = if field == "." { String::new() } else { field };
         let inner = err.inner();
-        let message = clean_serde_message(&inner.to_string());
+        let message = clean_serde_message(&inner.to_string(), &field);
         let mut d = Diagnostic::new(source.path, message.clone()).field(field);
         if let Some(loc) = inner.location() {
             d = d.at(loc.line(), loc.column()).with_source(source.text);
@@ -98,12 +98,22 @@ fn parse(source: &Source) -> Result<SuiteSpec, SuiteError> {
     })
 }
 
-/// serde_yaml appends " at line L column C" to its messages; the diagnostic shows the place itself.
-fn clean_serde_message(message: &str) -> String {
-    match message.find(" at line ") {
-        Some(i) => message[..i].to_string(),
-        None => message.to_string(),
+/// serde_yaml prefixes its messages with (part of) the path and appends " at line L column C";
+/// the diagnostic shows both itself.
+fn clean_serde_message(message: &str, field: &str) -> String {
+    let mut message = match message.find(" at line ") {
+        Some(i) => &message[..i],
+        None => message,
+    };
+    let mut prefix = field;
+    while !prefix.is_empty() {
+        if let Some(rest) = message.strip_prefix(prefix).and_then(|r| r.strip_prefix(": ")) {
+            message = rest;
+            break;
+        }
+        prefix = &prefix[..prefix.rfind(['.', '[']).unwrap_or(0)];
     }
+    message.to_string()
 }
 
 /// "did you mean" for serde's `unknown field `x`, expected one of `a`, `b`` (and variants).

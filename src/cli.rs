@@ -1,0 +1,60 @@
+//! Command-line definitions (clap). The logic lives in the library; `main.rs` connects the two.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+use modelswap::report::Format;
+
+#[derive(Debug, Parser)]
+#[command(name = "modelswap", version, about = "Can this workload leave its closed AI vendor? Replay it against open models and find out.")]
+pub struct Cli {
+    /// More log output (-v: info, -vv: debug). RUST_LOG overrides it.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run a suite: every case against every provider; records stream to DIR/records.jsonl.
+    ///
+    /// Exits 0 when the run completed (whatever the scores: `gate` judges them), 2 on invalid
+    /// input, 1 when the run could not complete, 130 when interrupted.
+    Run {
+        /// The suite file.
+        suite: PathBuf,
+        /// Where the run's files go (default: reports/<suite name>-<time>).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Only these providers (comma-separated ids).
+        #[arg(long, value_delimiter = ',')]
+        providers: Option<Vec<String>>,
+        /// Only the first N cases.
+        #[arg(long)]
+        limit: Option<usize>,
+    },
+    /// Render a run's report from its records alone (no model calls).
+    Report {
+        /// The run directory.
+        dir: PathBuf,
+        /// Formats to write (comma-separated).
+        #[arg(long, value_delimiter = ',', default_value = "md,json")]
+        format: Vec<Format>,
+    },
+    /// Apply the suite's gate to a run: exit 0 pass, 1 failed, 2 usage or input error.
+    Gate {
+        /// The run directory.
+        dir: PathBuf,
+        /// Take the baseline's records from this earlier run instead.
+        #[arg(long)]
+        against: Option<PathBuf>,
+    },
+    /// Check a suite without running it.
+    Validate {
+        suite: PathBuf,
+    },
+    /// Print the JSON Schema of suite files.
+    Schema,
+}

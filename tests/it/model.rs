@@ -1,0 +1,200 @@
+//! The ONNX provider on the real SmolLM2 model: chat template, KV cache, greedy output, the Python
+//! reference loop, and model folders that do not fit.
+
+use std::process::Command;
+
+use modelswap::provider::onnx::{DecodeParams, Model, ModelFolder};
+use modelswap::provider::ChatRequest;
+use modelswap::suite::{Message, Role, Sampling};
+
+use crate::common::{model, repo};
+
+fn user(text: &str) -> Vec<Message> {
+    vec![Message {
+        role: Role::User,
+        content: text.into(),
+    }]
+}
+
+fn greedy(max_tokens: u32) -> Sampling {
+    Sampling {
+        temperature: 0.0,
+        top_p: None,
+        max_tokens,
+        seed: None,
+        stop: Vec::new(),
+    }
+}
+
+#[test]
+fn chat_template_is_the_models_own_with_its_default_system_message() {
+    let folder = ModelFolder::open(&model("smollm2-135m-instruct")).unwrap();
+    assert_eq!(
+        folder.render(&user("What is the capital of France?")).unwrap(),
+        "<|im_start|>system\nYou are a helpful AI assistant named SmolLM, trained by Hugging Face<|im_end|>\n\
+         <|im_start|>user\nWhat is the capital of France?<|im_end|>\n<|im_start|>assistant\n"
+    );
+    let with_system = vec![
+        Message {
+            role: Role::System,
+            content: "Be brief.".into(),
+        },
+        Message {
+            role: Role::User,
+            content: "Hi".into(),
+        },
+    ];
+    assert_eq!(
+        folder.render(&with_system).unwrap(),
+        "<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n"
+    );
+}
+
+#[test]
+fn answers_the_capital_of_france_and_counts_tokens() {
+    let m = Model::load(&model("smollm2-135m-instruct"), 2).unwrap();
+    let request = ChatRequest {
+        messages: user("What is the capital of France?"),
+        sampling: greedy(32),
+    };
+    let c = m.complete(&request, &|| false).unwrap();
+    assert_eq!(c.text, "The capital of France is Paris.");
+    assert_eq!(c.finish_reason, "stop");
+    let prompt = m.folder.render(&request.messages).unwrap();
+    assert_eq!(c.usage.input_tokens, m.folder.encode(&prompt).unwrap().len() as u64);
+    assert_eq!(c.usage.output_tokens, m.folder.encode(&c.text).unwrap().len() as u64);
+    assert!(c.ttft_ms > 0.0 && c.ttft_ms < c.total_ms);
+}
+
+#[test]
+fn stop_strings_and_max_tokens_end_generation() {
+    let m = Model::load(&model("smollm2-135m-instruct"), 2).unwrap();
+    let mut sampling = greedy(32);
+    sampling.stop = vec![" Paris".into()];
+    let c = m
+        .complete(&ChatRequest { messages: user("What is the capital of France?"), sampling }, &|| false)
+        .unwrap();
+    assert_eq!(c.text, "The capital of France is");
+    assert_eq!(c.finish_reason, "stop");
+
+    let c = m
+        .complete(&ChatRequest { messages: user("What is the capital of France?"), sampling: greedy(3) }, &|| false)
+        .unwrap();
+    assert_eq!(c.usage.output_tokens, 3);
+    assert_eq!(c.finish_reason, "length");
+}
+
+#[test]
+fn kv_cache_decoding_equals_full_recomputation() {
+    let m = Model::load(&model("smollm2-135m-instruct"), 2).unwrap();
+    let prompt = m.folder.render(&user("Name three colours.")).unwrap();
+    let ids: Vec<i64> = m.folder.encode(&prompt).unwrap().into_iter().map(i64::from).collect();
+    let argmax = |v: &[f32]| v.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)).unwrap().0 as i64;
+
+    // With the cache: prefill once, then one token per step.
+    let mut past = m.decoder.empty_past().unwrap();
+    let mut cached = Vec::new();
+    let mut logits = m.decoder.step(&ids, 0, &mut past).unwrap();
+    let mut len = ids.len();
+    for _ in 0..8 {
+        let next = argmax(&logits);
+        cached.push((next, logits.clone()));
+        logits = m.decoder.step(&[next], len, &mut past).unwrap();
+        len += 1;
+    }
+
+    // Without: the whole sequence from scratch at every step.
+    let mut seq = ids.clone();
+    for (next, cached_logits) in &cached {
+        let mut fresh = m.decoder.empty_past().unwrap();
+        let full = m.decoder.step(&seq, 0, &mut fresh).unwrap();
+        assert_eq!(argmax(&full), *next);
+        let max_diff = full.iter().zip(cached_logits).map(|(a, b)| (a - b).abs()).fold(0.0f32, f32::max);
+        assert!(max_diff < 1e-3, "logits differ by {max_diff}");
+        seq.push(*next);
+    }
+}
+
+#[test]
+fn greedy_tokens_equal_the_python_onnxruntime_loop() {
+    let python = repo().join(".venv/bin/python");
+    assert!(python.is_file(), "{} is missing: run `make setup`", python.display());
+    let dir = model("smollm2-135m-instruct");
+    let m = Model::load(&dir, 2).unwrap();
+    for question in ["What is 12 plus 30?", "Write a haiku about the sea."] {
+        let prompt = m.folder.render(&user(question)).unwrap();
+        let out = Command::new(&python)
+            .arg(repo().join("scripts/reference_decode.py"))
+            .arg(&dir)
+            .args(["--prompt", &prompt, "--max-tokens", "24", "--json"])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let reference: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let expected: Vec<u64> = serde_json::from_value(reference["output_ids"].clone()).unwrap();
+
+        let prompt_ids = m.folder.encode(&prompt).unwrap();
+        let reference_prompt: Vec<u32> = serde_json::from_value(reference["prompt_ids"].clone()).unwrap();
+        assert_eq!(prompt_ids, reference_prompt, "tokenization of {question:?}");
+        let params = DecodeParams {
+            max_tokens: 24,
+            temperature: 0.0,
+            top_p: None,
+            seed: None,
+            stop: &[],
+        };
+        let generation = m.decoder.generate(&m.folder, &prompt_ids, &params, &|| false).unwrap();
+        let mut ours: Vec<u64> = generation.tokens.iter().map(|&t| u64::from(t)).collect();
+        // The provider stops at the end-of-turn token without keeping it; the reference may keep it.
+        if let Some(&last) = expected.last() {
+            if m.folder.eos_ids.contains(&(last as u32)) && ours.len() < expected.len() {
+                ours.push(last);
+            }
+        }
+        assert_eq!(ours, expected, "{question}");
+    }
+}
+
+fn copy_model(dir: &std::path::Path) {
+    let src = model("smollm2-135m-instruct");
+    for entry in std::fs::read_dir(&src).unwrap() {
+        let entry = entry.unwrap();
+        // A symlink for the big file keeps the copy cheap.
+        if entry.file_name() == "model.onnx" {
+            std::os::unix::fs::symlink(entry.path(), dir.join("model.onnx")).unwrap();
+        } else {
+            std::fs::copy(entry.path(), dir.join(entry.file_name())).unwrap();
+        }
+    }
+}
+
+#[test]
+fn model_folders_that_do_not_fit_are_named_and_explained() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    copy_model(dir);
+
+    std::fs::remove_file(dir.join("tokenizer.json")).unwrap();
+    let err = ModelFolder::open(dir).err().unwrap();
+    assert!(err.contains(&dir.display().to_string()) && err.contains("missing tokenizer.json"), "{err}");
+    std::fs::copy(model("smollm2-135m-instruct").join("tokenizer.json"), dir.join("tokenizer.json")).unwrap();
+
+    // config.json disagreeing with the graph: more layers than the model has.
+    let config_path = dir.join("config.json");
+    let mut config: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&config_path).unwrap()).unwrap();
+    config["num_hidden_layers"] = 31.into();
+    std::fs::write(&config_path, config.to_string()).unwrap();
+    let err = Model::load(dir, 1).err().unwrap();
+    assert!(err.contains("config.json says 31 layers"), "{err}");
+    assert!(err.contains("past_key_values.30.key"), "{err}");
+
+    config["num_hidden_layers"] = 30.into();
+    config["num_key_value_heads"] = 4.into();
+    std::fs::write(&config_path, config.to_string()).unwrap();
+    let err = Model::load(dir, 1).err().unwrap();
+    assert!(err.contains("implies [batch, 4, past, 64]"), "{err}");
+
+    std::fs::write(&config_path, "{ not json").unwrap();
+    let err = ModelFolder::open(dir).err().unwrap();
+    assert!(err.contains("config.json:1:3: invalid JSON"), "{err}");
+}
