@@ -63,16 +63,26 @@ pub fn summarize(manifest: &Manifest, records: &[Record]) -> anyhow::Result<Summ
     let frame = frame(records)?;
     let mut by_provider: HashMap<String, ProviderSummary> = HashMap::new();
     if !records.is_empty() {
-        let q = |name: &str, p: f64, alias: &str| col(name).quantile(lit(p), QuantileMethod::Linear).alias(alias);
+        let q = |name: &str, p: f64, alias: &str| {
+            col(name)
+                .quantile(lit(p), QuantileMethod::Linear)
+                .alias(alias)
+        };
         let agg = frame
             .lazy()
             .group_by([col("provider")])
             .agg([
                 len().cast(DataType::Float64).alias("records"),
-                col("case_id").n_unique().cast(DataType::Float64).alias("cases"),
+                col("case_id")
+                    .n_unique()
+                    .cast(DataType::Float64)
+                    .alias("cases"),
                 col("error").cast(DataType::Float64).sum().alias("errors"),
                 col("passed").cast(DataType::Float64).sum().alias("passed"),
-                col("passed").cast(DataType::Float64).mean().alias("pass_rate"),
+                col("passed")
+                    .cast(DataType::Float64)
+                    .mean()
+                    .alias("pass_rate"),
                 q("total_ms", 0.5, "latency_p50_ms"),
                 q("total_ms", 0.95, "latency_p95_ms"),
                 q("ttft_ms", 0.5, "ttft_p50_ms"),
@@ -81,13 +91,29 @@ pub fn summarize(manifest: &Manifest, records: &[Record]) -> anyhow::Result<Summ
                 col("output_tokens").mean().alias("output_tokens_mean"),
                 col("input_tokens").sum().alias("input_tokens_total"),
                 col("output_tokens").sum().alias("output_tokens_total"),
-                col("replayed").cast(DataType::Float64).sum().alias("replayed"),
+                col("replayed")
+                    .cast(DataType::Float64)
+                    .sum()
+                    .alias("replayed"),
             ])
             .collect()?;
         let ids = agg.column("provider")?.str()?.clone();
-        let f = |name: &str| -> anyhow::Result<Float64Chunked> { Ok(agg.column(name)?.cast(&DataType::Float64)?.f64()?.clone()) };
-        let (records_c, cases_c, errors_c, passed_c, rate_c) = (f("records")?, f("cases")?, f("errors")?, f("passed")?, f("pass_rate")?);
-        let (p50, p95, ttft, tps) = (f("latency_p50_ms")?, f("latency_p95_ms")?, f("ttft_p50_ms")?, f("tokens_per_s_median")?);
+        let f = |name: &str| -> anyhow::Result<Float64Chunked> {
+            Ok(agg.column(name)?.cast(&DataType::Float64)?.f64()?.clone())
+        };
+        let (records_c, cases_c, errors_c, passed_c, rate_c) = (
+            f("records")?,
+            f("cases")?,
+            f("errors")?,
+            f("passed")?,
+            f("pass_rate")?,
+        );
+        let (p50, p95, ttft, tps) = (
+            f("latency_p50_ms")?,
+            f("latency_p95_ms")?,
+            f("ttft_p50_ms")?,
+            f("tokens_per_s_median")?,
+        );
         let (in_mean, out_mean, in_total, out_total, replayed) = (
             f("input_tokens_mean")?,
             f("output_tokens_mean")?,
@@ -152,11 +178,23 @@ fn frame(records: &[Record]) -> PolarsResult<DataFrame> {
     let passed: Vec<bool> = records.iter().map(|r| r.passed).collect();
     let error: Vec<bool> = records.iter().map(|r| r.error.is_some()).collect();
     let ok = |r: &&Record| r.error.is_none();
-    let total_ms: Vec<Option<f64>> = records.iter().map(|r| ok(&r).then_some(r.timing.total_ms).flatten()).collect();
-    let ttft_ms: Vec<Option<f64>> = records.iter().map(|r| ok(&r).then_some(r.timing.ttft_ms).flatten()).collect();
+    let total_ms: Vec<Option<f64>> = records
+        .iter()
+        .map(|r| ok(&r).then_some(r.timing.total_ms).flatten())
+        .collect();
+    let ttft_ms: Vec<Option<f64>> = records
+        .iter()
+        .map(|r| ok(&r).then_some(r.timing.ttft_ms).flatten())
+        .collect();
     let tokens_per_s: Vec<Option<f64>> = records.iter().map(|r| r.timing.tokens_per_s).collect();
-    let input_tokens: Vec<Option<u64>> = records.iter().map(|r| ok(&r).then_some(r.usage.input_tokens)).collect();
-    let output_tokens: Vec<Option<u64>> = records.iter().map(|r| ok(&r).then_some(r.usage.output_tokens)).collect();
+    let input_tokens: Vec<Option<u64>> = records
+        .iter()
+        .map(|r| ok(&r).then_some(r.usage.input_tokens))
+        .collect();
+    let output_tokens: Vec<Option<u64>> = records
+        .iter()
+        .map(|r| ok(&r).then_some(r.usage.output_tokens))
+        .collect();
     let replayed: Vec<bool> = records.iter().map(|r| r.replayed).collect();
     df!(
         "provider" => provider,
@@ -195,7 +233,13 @@ pub fn compare(records: &[Record], baseline: &str, candidate: &str) -> Compariso
             _ => {}
         }
     }
-    let rate = |n: usize| if pairs == 0 { 0.0 } else { n as f64 / pairs as f64 };
+    let rate = |n: usize| {
+        if pairs == 0 {
+            0.0
+        } else {
+            n as f64 / pairs as f64
+        }
+    };
     Comparison {
         baseline: baseline.to_string(),
         candidate: candidate.to_string(),

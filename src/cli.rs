@@ -7,7 +7,11 @@ use clap::{Parser, Subcommand};
 use modelswap::report::Format;
 
 #[derive(Debug, Parser)]
-#[command(name = "modelswap", version, about = "Can this workload leave its closed AI vendor? Replay it against open models and find out.")]
+#[command(
+    name = "modelswap",
+    version,
+    about = "Can this workload leave its closed AI vendor? Replay it against open models and find out."
+)]
 pub struct Cli {
     /// More log output (-v: info, -vv: debug). RUST_LOG overrides it.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
@@ -52,9 +56,7 @@ pub enum Command {
         against: Option<PathBuf>,
     },
     /// Check a suite without running it.
-    Validate {
-        suite: PathBuf,
-    },
+    Validate { suite: PathBuf },
     /// Print the JSON Schema of suite files.
     Schema,
 }

@@ -32,7 +32,11 @@ pub struct GateError(pub String);
 
 /// Applies `gate` to the run. `records` holds every provider's records (the baseline's possibly
 /// from another run, see `--against`).
-pub fn evaluate(gate: &GateConfig, summary: &Summary, records: &[Record]) -> Result<Verdict, GateError> {
+pub fn evaluate(
+    gate: &GateConfig,
+    summary: &Summary,
+    records: &[Record],
+) -> Result<Verdict, GateError> {
     let find = |id: &str| {
         summary.providers.iter().find(|p| p.id == id).ok_or_else(|| {
             GateError(format!(
@@ -49,16 +53,17 @@ pub fn evaluate(gate: &GateConfig, summary: &Summary, records: &[Record]) -> Res
     let mut checks = Vec::new();
     for candidate in &gate.candidates {
         let summary = find(candidate)?;
-        let mut check = |criterion: &str, limit: f64, actual: Option<f64>, passed: bool, reason: String| {
-            checks.push(GateCheck {
-                candidate: candidate.clone(),
-                criterion: criterion.into(),
-                limit,
-                actual,
-                passed,
-                reason,
-            })
-        };
+        let mut check =
+            |criterion: &str, limit: f64, actual: Option<f64>, passed: bool, reason: String| {
+                checks.push(GateCheck {
+                    candidate: candidate.clone(),
+                    criterion: criterion.into(),
+                    limit,
+                    actual,
+                    passed,
+                    reason,
+                })
+            };
         if let Some(min) = gate.min_pass_rate {
             let rate = summary.pass_rate;
             let ok = rate >= min;
@@ -68,7 +73,13 @@ pub fn evaluate(gate: &GateConfig, summary: &Summary, records: &[Record]) -> Res
                 min,
                 Some(rate),
                 ok,
-                format!("pass rate {} ({}/{}) {op} minimum {}", pct(rate), summary.passed, summary.records, pct(min)),
+                format!(
+                    "pass rate {} ({}/{}) {op} minimum {}",
+                    pct(rate),
+                    summary.passed,
+                    summary.records,
+                    pct(min)
+                ),
             );
         }
         if let Some(max_drop) = gate.max_pass_rate_drop {
@@ -103,16 +114,34 @@ pub fn evaluate(gate: &GateConfig, summary: &Summary, records: &[Record]) -> Res
                     gate.baseline
                 )));
             }
-            check("max_pass_rate_drop", max_drop, Some(cmp.pass_rate_drop), ok, reason);
+            check(
+                "max_pass_rate_drop",
+                max_drop,
+                Some(cmp.pass_rate_drop),
+                ok,
+                reason,
+            );
         }
         if let Some(max) = gate.max_p95_latency_ms {
             match summary.latency_p95_ms {
                 Some(p95) => {
                     let ok = p95 <= max;
                     let op = if ok { "≤" } else { ">" };
-                    check("max_p95_latency_ms", max, Some(p95), ok, format!("p95 latency {p95:.0} ms {op} maximum {max:.0} ms"));
+                    check(
+                        "max_p95_latency_ms",
+                        max,
+                        Some(p95),
+                        ok,
+                        format!("p95 latency {p95:.0} ms {op} maximum {max:.0} ms"),
+                    );
                 }
-                None => check("max_p95_latency_ms", max, None, false, "no successful call, so no latency to check".into()),
+                None => check(
+                    "max_p95_latency_ms",
+                    max,
+                    None,
+                    false,
+                    "no successful call, so no latency to check".into(),
+                ),
             }
         }
     }
@@ -129,13 +158,20 @@ impl Verdict {
         let mut out = String::new();
         for c in &self.checks {
             let mark = if c.passed { "PASS" } else { "FAIL" };
-            out.push_str(&format!("{mark}  {}  {}: {}\n", c.candidate, c.criterion, c.reason));
+            out.push_str(&format!(
+                "{mark}  {}  {}: {}\n",
+                c.candidate, c.criterion, c.reason
+            ));
         }
         let failed = self.checks.iter().filter(|c| !c.passed).count();
         if self.checks.is_empty() {
             out.push_str("gate: PASSED (the gate sets no thresholds)\n");
         } else if failed == 0 {
-            out.push_str(&format!("gate: PASSED ({} checks against baseline `{}`)\n", self.checks.len(), self.baseline));
+            out.push_str(&format!(
+                "gate: PASSED ({} checks against baseline `{}`)\n",
+                self.checks.len(),
+                self.baseline
+            ));
         } else {
             out.push_str(&format!(
                 "gate: FAILED ({failed} of {} checks against baseline `{}`)\n",

@@ -21,7 +21,9 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let level = ["warn", "info", "debug"][usize::from(cli.verbose.min(2))];
     tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(level)))
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(level)),
+        )
         .with_writer(std::io::stderr)
         .with_target(false)
         .init();
@@ -40,7 +42,8 @@ fn main() -> ExitCode {
 }
 
 fn is_input_error(err: &anyhow::Error) -> bool {
-    err.chain().any(|e| e.is::<SuiteError>() || e.is::<InputError>() || e.is::<GateError>())
+    err.chain()
+        .any(|e| e.is::<SuiteError>() || e.is::<InputError>() || e.is::<GateError>())
 }
 
 fn execute(command: Command) -> anyhow::Result<ExitCode> {
@@ -53,20 +56,33 @@ fn execute(command: Command) -> anyhow::Result<ExitCode> {
         } => {
             let suite = suite::load(&suite)?;
             let out = out.unwrap_or_else(|| default_out(&suite.spec.name));
-            let options = RunOptions { out, providers, limit };
-            let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+            let options = RunOptions {
+                out,
+                providers,
+                limit,
+            };
+            let runtime =
+                tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
             let outcome = runtime.block_on(runner::run(&suite, &options))?;
             let path = outcome.dir.join(record::RECORDS_FILE);
             eprintln!(
                 "{} {} records ({} errors) to {}",
-                if outcome.interrupted { "interrupted: kept" } else { "wrote" },
+                if outcome.interrupted {
+                    "interrupted: kept"
+                } else {
+                    "wrote"
+                },
                 outcome.records,
                 outcome.errors,
                 path.display()
             );
             // Don't let the runtime wait for blocking model threads a Ctrl-C abandoned.
             runtime.shutdown_background();
-            Ok(if outcome.interrupted { ExitCode::from(130) } else { ExitCode::SUCCESS })
+            Ok(if outcome.interrupted {
+                ExitCode::from(130)
+            } else {
+                ExitCode::SUCCESS
+            })
         }
         Command::Report { dir, format } => {
             let report = Report::load(&dir)?;
@@ -77,30 +93,45 @@ fn execute(command: Command) -> anyhow::Result<ExitCode> {
         }
         Command::Gate { dir, against } => {
             let manifest = record::read_manifest(&dir).map_err(|e| InputError(format!("{e:#}")))?;
-            let gate = manifest
-                .gate
-                .clone()
-                .ok_or_else(|| GateError(format!("the suite of the run in {} has no `gate` section", dir.display())))?;
+            let gate = manifest.gate.clone().ok_or_else(|| {
+                GateError(format!(
+                    "the suite of the run in {} has no `gate` section",
+                    dir.display()
+                ))
+            })?;
             let mut manifest = manifest;
             let mut records = read_records(&dir)?;
             if let Some(base_dir) = against {
                 // The baseline's records (and its configuration) come from the earlier run.
-                let base = record::read_manifest(&base_dir).map_err(|e| InputError(format!("{e:#}")))?;
+                let base =
+                    record::read_manifest(&base_dir).map_err(|e| InputError(format!("{e:#}")))?;
                 manifest.providers.retain(|p| p.id != gate.baseline);
-                manifest.providers.extend(base.providers.into_iter().filter(|p| p.id == gate.baseline));
+                manifest
+                    .providers
+                    .extend(base.providers.into_iter().filter(|p| p.id == gate.baseline));
                 records.retain(|r| r.provider != gate.baseline);
-                records.extend(read_records(&base_dir)?.into_iter().filter(|r| r.provider == gate.baseline));
+                records.extend(
+                    read_records(&base_dir)?
+                        .into_iter()
+                        .filter(|r| r.provider == gate.baseline),
+                );
             }
             let summary = modelswap::analysis::summarize(&manifest, &records)?;
             let verdict = gate::evaluate(&gate, &summary, &records)?;
             print!("{}", verdict.render());
             let path = dir.join("verdict.json");
-            std::fs::write(&path, serde_json::to_vec_pretty(&verdict)?).with_context(|| format!("cannot write {}", path.display()))?;
-            Ok(if verdict.passed { ExitCode::SUCCESS } else { ExitCode::from(1) })
+            std::fs::write(&path, serde_json::to_vec_pretty(&verdict)?)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            Ok(if verdict.passed {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
         }
         Command::Validate { suite } => {
             let suite = suite::load(&suite)?;
-            modelswap::score::Scorers::prepare(&suite).map_err(|errs| InputError(errs.join("\n")))?;
+            modelswap::score::Scorers::prepare(&suite)
+                .map_err(|errs| InputError(errs.join("\n")))?;
             let base = suite.path.parent().unwrap_or(Path::new("."));
             for (id, p) in &suite.spec.providers {
                 if let (ProviderKind::Onnx, Some(path)) = (p.kind, &p.path) {
@@ -127,13 +158,23 @@ fn execute(command: Command) -> anyhow::Result<ExitCode> {
 }
 
 fn read_records(dir: &Path) -> anyhow::Result<Vec<Record>> {
-    record::read_records(&dir.join(record::RECORDS_FILE)).map_err(|e| InputError(format!("{e:#}")).into())
+    record::read_records(&dir.join(record::RECORDS_FILE))
+        .map_err(|e| InputError(format!("{e:#}")).into())
 }
 
 fn default_out(suite_name: &str) -> PathBuf {
     let slug: String = suite_name
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '-' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '-'
+            }
+        })
         .collect();
-    PathBuf::from("reports").join(format!("{slug}-{}", chrono::Utc::now().format("%Y%m%dT%H%M%SZ")))
+    PathBuf::from("reports").join(format!(
+        "{slug}-{}",
+        chrono::Utc::now().format("%Y%m%dT%H%M%SZ")
+    ))
 }

@@ -129,15 +129,22 @@ pub const MANIFEST_FILE: &str = "run.json";
 
 pub fn read_manifest(dir: &Path) -> anyhow::Result<Manifest> {
     let path = dir.join(MANIFEST_FILE);
-    let text = std::fs::read_to_string(&path)
-        .map_err(|e| anyhow::anyhow!("cannot read {}: {e} (is {} a run directory?)", path.display(), dir.display()))?;
-    serde_json::from_str(&text).map_err(|e| anyhow::anyhow!("{}: invalid manifest: {e}", path.display()))
+    let text = std::fs::read_to_string(&path).map_err(|e| {
+        anyhow::anyhow!(
+            "cannot read {}: {e} (is {} a run directory?)",
+            path.display(),
+            dir.display()
+        )
+    })?;
+    serde_json::from_str(&text)
+        .map_err(|e| anyhow::anyhow!("{}: invalid manifest: {e}", path.display()))
 }
 
 /// Reads a records file. A last line cut off mid-write (a killed run) is skipped; any other bad
 /// line is an error naming the file and line.
 pub fn read_records(path: &Path) -> anyhow::Result<Vec<Record>> {
-    let file = File::open(path).map_err(|e| anyhow::anyhow!("cannot open {}: {e}", path.display()))?;
+    let file =
+        File::open(path).map_err(|e| anyhow::anyhow!("cannot open {}: {e}", path.display()))?;
     let mut records = Vec::new();
     let mut lines = BufReader::new(file).lines().enumerate().peekable();
     while let Some((i, line)) = lines.next() {
@@ -148,7 +155,11 @@ pub fn read_records(path: &Path) -> anyhow::Result<Vec<Record>> {
         match serde_json::from_str::<Record>(&line) {
             Ok(r) => records.push(r),
             Err(_) if lines.peek().is_none() && !line.ends_with('}') => {
-                tracing::warn!("{}:{}: skipping a record cut off mid-write", path.display(), i + 1);
+                tracing::warn!(
+                    "{}:{}: skipping a record cut off mid-write",
+                    path.display(),
+                    i + 1
+                );
             }
             Err(e) => anyhow::bail!("{}:{}: not a valid record: {e}", path.display(), i + 1),
         }

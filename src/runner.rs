@@ -64,7 +64,10 @@ pub async fn run(suite: &Suite, options: &RunOptions) -> anyhow::Result<RunOutco
                     .into());
                 }
             }
-            spec.providers.keys().filter(|k| names.contains(k)).collect()
+            spec.providers
+                .keys()
+                .filter(|k| names.contains(k))
+                .collect()
         }
     };
     let cases = &suite.cases[..options.limit.unwrap_or(usize::MAX).min(suite.cases.len())];
@@ -80,13 +83,18 @@ pub async fn run(suite: &Suite, options: &RunOptions) -> anyhow::Result<RunOutco
         .into());
     }
 
-    let base_dir = suite.path.parent().map(Path::to_path_buf).unwrap_or_default();
+    let base_dir = suite
+        .path
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
     let mut built = Vec::new();
     let mut infos = Vec::new();
     for id in &selected {
         let config = &spec.providers[*id];
         tracing::info!(provider = %id, "loading");
-        let provider = provider::build(id, config, &base_dir).map_err(|e| InputError(format!("{e:#}")))?;
+        let provider =
+            provider::build(id, config, &base_dir).map_err(|e| InputError(format!("{e:#}")))?;
         let model_files = hash_files(provider.model_files()).await?;
         let sampling = spec.sampling_for(config);
         infos.push(ProviderInfo {
@@ -95,27 +103,40 @@ pub async fn run(suite: &Suite, options: &RunOptions) -> anyhow::Result<RunOutco
             sampling: sampling.clone(),
             model_files,
         });
-        let concurrency = config.concurrency.unwrap_or(if config.kind.is_local() { 1 } else { 4 });
-        built.push((id.to_string(), provider, sampling, concurrency, config.kind.is_local()));
+        let concurrency = config
+            .concurrency
+            .unwrap_or(if config.kind.is_local() { 1 } else { 4 });
+        built.push((
+            id.to_string(),
+            provider,
+            sampling,
+            concurrency,
+            config.kind.is_local(),
+        ));
     }
 
     // Local models share this machine's cores: running two at once would make each one's latency
     // a measure of the other. They take turns in one lane; each remote provider gets its own.
     let mut lanes: Vec<Lane> = Vec::new();
-    let mut local = Lane { providers: Vec::new() };
+    let mut local = Lane {
+        providers: Vec::new(),
+    };
     for (id, provider, sampling, concurrency, is_local) in built {
         let entry = (id, provider, sampling, concurrency);
         if is_local {
             local.providers.push(entry);
         } else {
-            lanes.push(Lane { providers: vec![entry] });
+            lanes.push(Lane {
+                providers: vec![entry],
+            });
         }
     }
     if !local.providers.is_empty() {
         lanes.insert(0, local);
     }
 
-    std::fs::create_dir_all(&options.out).with_context(|| format!("cannot create {}", options.out.display()))?;
+    std::fs::create_dir_all(&options.out)
+        .with_context(|| format!("cannot create {}", options.out.display()))?;
     let run_id = new_run_id();
     let repeats = spec.defaults.repeats;
     let total = cases.len() * selected.len() * repeats as usize;
@@ -178,13 +199,22 @@ pub async fn run(suite: &Suite, options: &RunOptions) -> anyhow::Result<RunOutco
     let (written, errors) = writer.await.context("the records writer failed")??;
     progress.finish();
 
-    manifest.status = if interrupted { "interrupted" } else { "completed" }.into();
+    manifest.status = if interrupted {
+        "interrupted"
+    } else {
+        "completed"
+    }
+    .into();
     manifest.finished_at = Some(now());
     write_manifest(&options.out, &manifest)?;
     if !interrupted && written != total {
         bail!("the run wrote {written} of {total} records");
     }
-    tracing::info!(records = written, seconds = started.elapsed().as_secs_f64(), "run finished");
+    tracing::info!(
+        records = written,
+        seconds = started.elapsed().as_secs_f64(),
+        "run finished"
+    );
     Ok(RunOutcome {
         dir: options.out.clone(),
         records: written,
@@ -208,7 +238,11 @@ async fn run_lane(lane: Lane, ctx: LaneContext) {
         let mut calls = tokio::task::JoinSet::new();
         for case_index in 0..ctx.cases.len() {
             for repeat in 0..ctx.repeats {
-                let permit = limit.clone().acquire_owned().await.expect("the semaphore is never closed");
+                let permit = limit
+                    .clone()
+                    .acquire_owned()
+                    .await
+                    .expect("the semaphore is never closed");
                 let job = Job {
                     run_id: ctx.run_id.clone(),
                     provider_id: id.clone(),
@@ -254,7 +288,14 @@ impl Job {
         let started_at = now();
         let result = self.provider.complete(&request).await;
         let (output, finish_reason, error, usage, ttft, total) = match result {
-            Ok(c) => (Some(c.text), Some(c.finish_reason), None, c.usage, Some(c.ttft_ms), Some(c.total_ms)),
+            Ok(c) => (
+                Some(c.text),
+                Some(c.finish_reason),
+                None,
+                c.usage,
+                Some(c.ttft_ms),
+                Some(c.total_ms),
+            ),
             Err(e) => (
                 None,
                 None,
@@ -300,17 +341,25 @@ impl Job {
 }
 
 /// Appends each record as one line with a single write, so a crash can cut at most the last line.
-async fn write_records(mut file: File, mut rx: mpsc::Receiver<Record>, progress: Progress) -> anyhow::Result<(usize, usize)> {
+async fn write_records(
+    mut file: File,
+    mut rx: mpsc::Receiver<Record>,
+    progress: Progress,
+) -> anyhow::Result<(usize, usize)> {
     let mut written = 0;
     let mut errors = 0;
     while let Some(record) = rx.recv().await {
         let mut line = serde_json::to_vec(&record)?;
         line.push(b'\n');
-        file.write_all(&line).context("cannot append to records.jsonl")?;
+        file.write_all(&line)
+            .context("cannot append to records.jsonl")?;
         written += 1;
         if let Some(e) = &record.error {
             errors += 1;
-            progress.println(&format!("{} {}: error ({:?}): {}", record.provider, record.case_id, e.kind, e.message));
+            progress.println(&format!(
+                "{} {}: error ({:?}): {}",
+                record.provider, record.case_id, e.kind, e.message
+            ));
         }
         progress.inc(&record);
     }
@@ -330,24 +379,37 @@ impl Progress {
         let terminal = std::io::stderr().is_terminal();
         let bar = ProgressBar::with_draw_target(
             Some(total),
-            if terminal { ProgressDrawTarget::stderr() } else { ProgressDrawTarget::hidden() },
+            if terminal {
+                ProgressDrawTarget::stderr()
+            } else {
+                ProgressDrawTarget::hidden()
+            },
         );
         bar.set_style(
-            ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} {msg}")
-                .expect("a fixed template")
-                .progress_chars("=> "),
+            ProgressStyle::with_template(
+                "{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} {msg}",
+            )
+            .expect("a fixed template")
+            .progress_chars("=> "),
         );
-        Self { bar, plain: !terminal }
+        Self {
+            bar,
+            plain: !terminal,
+        }
     }
 
     fn inc(&self, record: &Record) {
-        self.bar.set_message(format!("{} {}", record.provider, record.case_id));
+        self.bar
+            .set_message(format!("{} {}", record.provider, record.case_id));
         self.bar.inc(1);
         if self.plain {
             let (pos, len) = (self.bar.position(), self.bar.length().unwrap_or(0));
             let step = (len / 10).max(1);
             if pos % step == 0 || pos == len {
-                eprintln!("progress: {pos}/{len} records ({} {})", record.provider, record.case_id);
+                eprintln!(
+                    "progress: {pos}/{len} records ({} {})",
+                    record.provider, record.case_id
+                );
             }
         }
     }
@@ -369,7 +431,8 @@ fn write_manifest(dir: &Path, manifest: &Manifest) -> anyhow::Result<()> {
     // Written aside and renamed, so a reader never sees half a manifest.
     let path = dir.join(record::MANIFEST_FILE);
     let tmp = dir.join(".run.json.tmp");
-    std::fs::write(&tmp, serde_json::to_vec_pretty(manifest)?).with_context(|| format!("cannot write {}", tmp.display()))?;
+    std::fs::write(&tmp, serde_json::to_vec_pretty(manifest)?)
+        .with_context(|| format!("cannot write {}", tmp.display()))?;
     std::fs::rename(&tmp, &path).with_context(|| format!("cannot write {}", path.display()))?;
     Ok(())
 }
@@ -378,7 +441,8 @@ async fn hash_files(files: Vec<PathBuf>) -> anyhow::Result<BTreeMap<String, Stri
     tokio::task::spawn_blocking(move || {
         let mut out = BTreeMap::new();
         for path in files {
-            let mut file = File::open(&path).with_context(|| format!("cannot read {}", path.display()))?;
+            let mut file =
+                File::open(&path).with_context(|| format!("cannot read {}", path.display()))?;
             let mut hasher = Sha256::new();
             let mut buf = vec![0u8; 1 << 20];
             loop {
@@ -388,7 +452,10 @@ async fn hash_files(files: Vec<PathBuf>) -> anyhow::Result<BTreeMap<String, Stri
                 }
                 hasher.update(&buf[..n]);
             }
-            let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
             out.insert(name, format!("{:x}", hasher.finalize()));
         }
         Ok(out)
@@ -403,5 +470,10 @@ fn now() -> String {
 fn new_run_id() -> String {
     let t = Utc::now();
     let nanos = t.timestamp_subsec_nanos();
-    format!("{}-{:04x}{:04x}", t.format("%Y%m%dT%H%M%SZ"), std::process::id() & 0xffff, nanos & 0xffff)
+    format!(
+        "{}-{:04x}{:04x}",
+        t.format("%Y%m%dT%H%M%SZ"),
+        std::process::id() & 0xffff,
+        nanos & 0xffff
+    )
 }

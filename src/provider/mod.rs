@@ -71,7 +71,11 @@ impl ErrorKind {
     pub fn is_retryable(self) -> bool {
         matches!(
             self,
-            Self::RateLimited | Self::Server | Self::Timeout | Self::Network | Self::InvalidResponse
+            Self::RateLimited
+                | Self::Server
+                | Self::Timeout
+                | Self::Network
+                | Self::InvalidResponse
         )
     }
 }
@@ -107,15 +111,20 @@ pub trait Provider: Send + Sync {
 }
 
 /// Builds the provider a suite entry describes; `base_dir` resolves relative paths.
-pub fn build(id: &str, config: &ProviderConfig, base_dir: &Path) -> anyhow::Result<Arc<dyn Provider>> {
+pub fn build(
+    id: &str,
+    config: &ProviderConfig,
+    base_dir: &Path,
+) -> anyhow::Result<Arc<dyn Provider>> {
     match config.kind {
         ProviderKind::Onnx => {
             let path = config
                 .path
                 .as_ref()
                 .ok_or_else(|| anyhow::anyhow!("provider `{id}`: kind `onnx` needs `path`"))?;
-            let provider = onnx::OnnxProvider::load(&base_dir.join(path), config.threads.unwrap_or(2))
-                .map_err(|e| anyhow::anyhow!("provider `{id}`: {e}"))?;
+            let provider =
+                onnx::OnnxProvider::load(&base_dir.join(path), config.threads.unwrap_or(2))
+                    .map_err(|e| anyhow::anyhow!("provider `{id}`: {e}"))?;
             Ok(Arc::new(provider))
         }
         other => anyhow::bail!(

@@ -25,7 +25,10 @@ pub fn render(report: &Report) -> String {
         m.host.arch,
         m.host.cpus,
         m.started_at,
-        m.finished_at.as_deref().map(|f| format!(", finished {f}")).unwrap_or_default()
+        m.finished_at
+            .as_deref()
+            .map(|f| format!(", finished {f}"))
+            .unwrap_or_default()
     );
 
     out.push_str("| provider | kind | model | cases | pass rate | errors | p50 latency | p95 latency | p50 TTFT | tokens/s | tokens in / out (mean) |\n");
@@ -96,7 +99,11 @@ pub fn render(report: &Report) -> String {
     if !report.failures.is_empty() {
         out.push_str("\n## Failed cases\n");
         for p in &report.summary.providers {
-            let failures: Vec<_> = report.failures.iter().filter(|f| f.provider == p.id).collect();
+            let failures: Vec<_> = report
+                .failures
+                .iter()
+                .filter(|f| f.provider == p.id)
+                .collect();
             if failures.is_empty() {
                 continue;
             }
@@ -112,12 +119,19 @@ pub fn render(report: &Report) -> String {
                     out,
                     "| {} | {} | {} |",
                     cell(&case),
-                    f.output.as_deref().map(|o| format!("`{}`", code(&truncate(o, 100)))).unwrap_or_else(|| "—".into()),
+                    f.output
+                        .as_deref()
+                        .map(|o| format!("`{}`", code(&truncate(o, 100))))
+                        .unwrap_or_else(|| "—".into()),
                     cell(&truncate(&f.reasons.join("; "), 200))
                 );
             }
             if failures.len() > FAILURES_SHOWN {
-                let _ = writeln!(out, "\n…and {} more (see report.json).", failures.len() - FAILURES_SHOWN);
+                let _ = writeln!(
+                    out,
+                    "\n…and {} more (see report.json).",
+                    failures.len() - FAILURES_SHOWN
+                );
             }
         }
     }
@@ -135,7 +149,9 @@ fn cell(s: &str) -> String {
 
 /// Text safe inside inline code in a table cell.
 fn code(s: &str) -> String {
-    s.replace('`', "'").replace('|', "\\|").replace(['\r', '\n'], "⏎")
+    s.replace('`', "'")
+        .replace('|', "\\|")
+        .replace(['\r', '\n'], "⏎")
 }
 
 fn truncate(s: &str, max: usize) -> String {

@@ -60,12 +60,29 @@ impl Report {
                 output: r.output.clone(),
                 reasons: match &r.error {
                     Some(e) => vec![format!("{:?} error: {}", e.kind, e.message)],
-                    None => r.scores.iter().filter(|s| !s.passed).map(|s| format!("{}: {}", s.scorer, s.reason)).collect(),
+                    None => r
+                        .scores
+                        .iter()
+                        .filter(|s| !s.passed)
+                        .map(|s| format!("{}: {}", s.scorer, s.reason))
+                        .collect(),
                 },
             })
             .collect();
-        let order = |id: &str| manifest.providers.iter().position(|p| p.id == id).unwrap_or(usize::MAX);
-        failures.sort_by(|a, b| (order(&a.provider), &a.case_id, a.repeat).cmp(&(order(&b.provider), &b.case_id, b.repeat)));
+        let order = |id: &str| {
+            manifest
+                .providers
+                .iter()
+                .position(|p| p.id == id)
+                .unwrap_or(usize::MAX)
+        };
+        failures.sort_by(|a, b| {
+            (order(&a.provider), &a.case_id, a.repeat).cmp(&(
+                order(&b.provider),
+                &b.case_id,
+                b.repeat,
+            ))
+        });
         Ok(Self {
             manifest,
             summary,

@@ -27,7 +27,9 @@ impl Scorers {
         let mut errors = Vec::new();
         for case in &suite.cases {
             for (i, (config, check)) in configs.iter().zip(&case.checks).enumerate() {
-                let (ScorerType::Regex, Some(check)) = (config.kind, check) else { continue };
+                let (ScorerType::Regex, Some(check)) = (config.kind, check) else {
+                    continue;
+                };
                 let Some(source) = &check.value else { continue };
                 let source = normalize(source, &config.normalize);
                 if patterns.contains_key(&source) {
@@ -37,7 +39,10 @@ impl Scorers {
                     Ok(re) => {
                         patterns.insert(source, re);
                     }
-                    Err(e) => errors.push(format!("{}: case {}: scorers[{i}] (regex): {e}", case.origin, case.id)),
+                    Err(e) => errors.push(format!(
+                        "{}: case {}: scorers[{i}] (regex): {e}",
+                        case.origin, case.id
+                    )),
                 }
             }
         }
@@ -56,7 +61,10 @@ impl Scorers {
         let mut scores = Vec::new();
         for (config, check) in self.configs.iter().zip(&case.checks) {
             let Some(check) = check else { continue };
-            let expected = normalize(check.value.as_deref().unwrap_or_default(), &config.normalize);
+            let expected = normalize(
+                check.value.as_deref().unwrap_or_default(),
+                &config.normalize,
+            );
             let actual = normalize(output, &config.normalize);
             let pattern = self.patterns.get(&expected);
             let (passed, reason) = text::compare(config.kind, &actual, &expected, pattern);

@@ -12,7 +12,9 @@ pub fn normalize(text: &str, steps: &[Normalize]) -> String {
             Normalize::Trim => out.trim().to_string(),
             Normalize::Lowercase => out.to_lowercase(),
             Normalize::CollapseWhitespace => out.split_whitespace().collect::<Vec<_>>().join(" "),
-            Normalize::StripPunctuation => out.chars().filter(|c| !c.is_ascii_punctuation()).collect(),
+            Normalize::StripPunctuation => {
+                out.chars().filter(|c| !c.is_ascii_punctuation()).collect()
+            }
         };
     }
     out
@@ -20,7 +22,12 @@ pub fn normalize(text: &str, steps: &[Normalize]) -> String {
 
 /// Compares `output` with `expected` (both already normalised); `regex` is the compiled pattern
 /// for `ScorerType::Regex`.
-pub fn compare(kind: ScorerType, output: &str, expected: &str, regex: Option<&Regex>) -> (bool, String) {
+pub fn compare(
+    kind: ScorerType,
+    output: &str,
+    expected: &str,
+    regex: Option<&Regex>,
+) -> (bool, String) {
     let shown = |s: &str| {
         const MAX: usize = 80;
         let mut cut: String = s.chars().take(MAX).collect();
@@ -32,12 +39,22 @@ pub fn compare(kind: ScorerType, output: &str, expected: &str, regex: Option<&Re
     let (passed, relation) = match kind {
         ScorerType::Equals => (output == expected, "equal"),
         ScorerType::Contains => (output.contains(expected), "contain"),
-        ScorerType::Icontains => (output.to_lowercase().contains(&expected.to_lowercase()), "contain (any case)"),
+        ScorerType::Icontains => (
+            output.to_lowercase().contains(&expected.to_lowercase()),
+            "contain (any case)",
+        ),
         ScorerType::StartsWith => (output.starts_with(expected), "start with"),
         ScorerType::Regex => (regex.is_some_and(|r| r.is_match(output)), "match"),
     };
     let verdict = if passed { "does" } else { "does not" };
-    (passed, format!("output {} {verdict} {relation} {}", shown(output), shown(expected)))
+    (
+        passed,
+        format!(
+            "output {} {verdict} {relation} {}",
+            shown(output),
+            shown(expected)
+        ),
+    )
 }
 
 #[cfg(test)]
@@ -46,9 +63,16 @@ mod tests {
 
     #[test]
     fn normalisations_apply_in_order() {
-        let steps = [Normalize::Trim, Normalize::Lowercase, Normalize::StripPunctuation];
+        let steps = [
+            Normalize::Trim,
+            Normalize::Lowercase,
+            Normalize::StripPunctuation,
+        ];
         assert_eq!(normalize("  Billing.\n", &steps), "billing");
-        assert_eq!(normalize("a \n\t b", &[Normalize::CollapseWhitespace]), "a b");
+        assert_eq!(
+            normalize("a \n\t b", &[Normalize::CollapseWhitespace]),
+            "a b"
+        );
     }
 
     #[test]

@@ -19,10 +19,18 @@ pub(super) struct Row {
 
 /// Rows with the 1-based line each came from.
 pub(super) fn load(path: &Path) -> Result<Vec<(Row, usize)>, Vec<Diagnostic>> {
-    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or_default();
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or_default();
     let text = match std::fs::read_to_string(path) {
         Ok(t) => t,
-        Err(e) => return Err(vec![Diagnostic::new(path, format!("cannot read dataset: {e}"))]),
+        Err(e) => {
+            return Err(vec![Diagnostic::new(
+                path,
+                format!("cannot read dataset: {e}"),
+            )])
+        }
     };
     match ext.to_ascii_lowercase().as_str() {
         "jsonl" | "ndjson" => load_jsonl(path, &text),
@@ -98,7 +106,8 @@ fn row_from_object(mut obj: Map<String, Value>) -> Result<Row, (String, String)>
         if let Some(extra) = obj.keys().next() {
             return Err((
                 extra.clone(),
-                "unknown key beside `vars` (a row is either {vars, expect, tags, id} or flat)".into(),
+                "unknown key beside `vars` (a row is either {vars, expect, tags, id} or flat)"
+                    .into(),
             ));
         }
         row.vars.extend(v);
@@ -128,7 +137,10 @@ fn tags_from(value: Value) -> Result<Vec<String>, (String, String)> {
             })
             .collect(),
         Value::Null => Ok(Vec::new()),
-        _ => Err(("tags".into(), "must be a list of strings or a comma-separated string".into())),
+        _ => Err((
+            "tags".into(),
+            "must be a list of strings or a comma-separated string".into(),
+        )),
     }
 }
 
@@ -141,7 +153,9 @@ fn split_tags(s: &str) -> Vec<String> {
 }
 
 fn load_csv(path: &Path, text: &str) -> Result<Vec<(Row, usize)>, Vec<Diagnostic>> {
-    let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(text.as_bytes());
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(false)
+        .from_reader(text.as_bytes());
     let headers = match reader.headers() {
         Ok(h) => h.clone(),
         Err(e) => return Err(vec![csv_diag(path, &e)]),
@@ -149,10 +163,18 @@ fn load_csv(path: &Path, text: &str) -> Result<Vec<(Row, usize)>, Vec<Diagnostic
     let mut seen = std::collections::HashSet::new();
     for (i, h) in headers.iter().enumerate() {
         if h.trim().is_empty() {
-            return Err(vec![Diagnostic::new(path, format!("column {} has no name", i + 1)).at(1, 1)]);
+            return Err(vec![Diagnostic::new(
+                path,
+                format!("column {} has no name", i + 1),
+            )
+            .at(1, 1)]);
         }
         if !seen.insert(h) {
-            return Err(vec![Diagnostic::new(path, format!("duplicate column `{h}`")).at(1, 1)]);
+            return Err(vec![Diagnostic::new(
+                path,
+                format!("duplicate column `{h}`"),
+            )
+            .at(1, 1)]);
         }
     }
     let mut rows = Vec::new();
@@ -173,10 +195,12 @@ fn load_csv(path: &Path, text: &str) -> Result<Vec<(Row, usize)>, Vec<Diagnostic
                 "tags" => row.tags = split_tags(cell),
                 _ => match name.strip_prefix("expect.") {
                     Some(e) => {
-                        row.expect.insert(e.to_string(), Value::String(cell.to_string()));
+                        row.expect
+                            .insert(e.to_string(), Value::String(cell.to_string()));
                     }
                     None => {
-                        row.vars.insert(name.to_string(), Value::String(cell.to_string()));
+                        row.vars
+                            .insert(name.to_string(), Value::String(cell.to_string()));
                     }
                 },
             }
@@ -209,7 +233,10 @@ mod tests {
 
     #[test]
     fn flat_rows_split_vars_and_expect() {
-        let row = row_from_object(obj(json!({"ticket": "t", "expect.queue": "billing", "tags": "a, b"}))).unwrap();
+        let row = row_from_object(obj(
+            json!({"ticket": "t", "expect.queue": "billing", "tags": "a, b"}),
+        ))
+        .unwrap();
         assert_eq!(row.vars.get("ticket"), Some(&json!("t")));
         assert_eq!(row.expect.get("queue"), Some(&json!("billing")));
         assert_eq!(row.tags, vec!["a", "b"]);
@@ -232,7 +259,11 @@ mod tests {
 
     #[test]
     fn csv_rows_carry_their_line() {
-        let rows = load_csv(Path::new("d.csv"), "ticket,expect.queue,tags\nhello,billing,\"x,y\"\nbye,tech,\n").unwrap();
+        let rows = load_csv(
+            Path::new("d.csv"),
+            "ticket,expect.queue,tags\nhello,billing,\"x,y\"\nbye,tech,\n",
+        )
+        .unwrap();
         assert_eq!(rows.len(), 2);
         assert_eq!(rows[1].1, 3);
         assert_eq!(rows[0].0.tags, vec!["x", "y"]);

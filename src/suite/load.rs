@@ -19,7 +19,10 @@ pub fn load(path: &Path) -> Result<Suite, SuiteError> {
     let text = String::from_utf8(bytes.clone()).map_err(|e| {
         SuiteError::Invalid(vec![Diagnostic::new(
             path,
-            format!("not UTF-8 text (invalid byte at offset {})", e.utf8_error().valid_up_to()),
+            format!(
+                "not UTF-8 text (invalid byte at offset {})",
+                e.utf8_error().valid_up_to()
+            ),
         )])
     })?;
     let source = Source::new(path, &text);
@@ -73,7 +76,11 @@ impl<'a> Source<'a> {
     /// A diagnostic pointing at `field` (a dotted path such as `providers.x.path` or `cases[2].file`).
     pub fn diag(&self, field: &str, message: impl Into<String>) -> Diagnostic {
         let mut d = Diagnostic::new(self.path, message).field(field);
-        if let Some(mark) = self.tree.as_ref().and_then(|t| t.locate(&parse_path(field))) {
+        if let Some(mark) = self
+            .tree
+            .as_ref()
+            .and_then(|t| t.locate(&parse_path(field)))
+        {
             d = d.at(mark.line(), mark.col() + 1).with_source(self.text);
         }
         d
@@ -107,7 +114,10 @@ fn clean_serde_message(message: &str, field: &str) -> String {
     };
     let mut prefix = field;
     while !prefix.is_empty() {
-        if let Some(rest) = message.strip_prefix(prefix).and_then(|r| r.strip_prefix(": ")) {
+        if let Some(rest) = message
+            .strip_prefix(prefix)
+            .and_then(|r| r.strip_prefix(": "))
+        {
             message = rest;
             break;
         }
@@ -130,8 +140,11 @@ fn validate(spec: &SuiteSpec, src: &Source) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     if spec.version != 1 {
         out.push(
-            src.diag("version", format!("unsupported suite version {}", spec.version))
-                .help("this modelswap reads version 1"),
+            src.diag(
+                "version",
+                format!("unsupported suite version {}", spec.version),
+            )
+            .help("this modelswap reads version 1"),
         );
     }
     if spec.providers.is_empty() {
@@ -176,7 +189,10 @@ fn validate(spec: &SuiteSpec, src: &Source) -> Vec<Diagnostic> {
             other => out.push(
                 src.diag(
                     &at("kind"),
-                    format!("kind `{}` is not available in this version of modelswap", other.as_str()),
+                    format!(
+                        "kind `{}` is not available in this version of modelswap",
+                        other.as_str()
+                    ),
                 )
                 .help("this version runs local ONNX models (`kind: onnx`)"),
             ),
@@ -195,10 +211,24 @@ fn validate(spec: &SuiteSpec, src: &Source) -> Vec<Diagnostic> {
                 out.push(src.diag(&at("hosting.usd_per_hour"), "must not be negative"));
             }
         }
-        check_sampling(src, &format!("providers.{id}"), p.temperature, p.top_p, p.max_tokens, &mut out);
+        check_sampling(
+            src,
+            &format!("providers.{id}"),
+            p.temperature,
+            p.top_p,
+            p.max_tokens,
+            &mut out,
+        );
     }
     let d = &spec.defaults;
-    check_sampling(src, "defaults", Some(d.temperature), d.top_p, Some(d.max_tokens), &mut out);
+    check_sampling(
+        src,
+        "defaults",
+        Some(d.temperature),
+        d.top_p,
+        Some(d.max_tokens),
+        &mut out,
+    );
     if d.repeats == 0 {
         out.push(src.diag("defaults.repeats", "must be at least 1"));
     }
@@ -222,13 +252,19 @@ fn validate(spec: &SuiteSpec, src: &Source) -> Vec<Diagnostic> {
         out.push(src.diag("cases", "no cases: add inline cases or a dataset `file`"));
     }
     for (i, entry) in spec.cases.iter().enumerate() {
-        let inline = entry.vars.is_some() || entry.expect.is_some() || entry.tags.is_some() || entry.id.is_some();
+        let inline = entry.vars.is_some()
+            || entry.expect.is_some()
+            || entry.tags.is_some()
+            || entry.id.is_some();
         match (&entry.file, inline) {
             (Some(_), true) => out.push(src.diag(
                 &format!("cases[{i}]"),
                 "an entry is either an inline case (vars, expect, tags, id) or a `file`, not both",
             )),
-            (None, false) => out.push(src.diag(&format!("cases[{i}]"), "empty case: give `vars` or a `file`")),
+            (None, false) => out.push(src.diag(
+                &format!("cases[{i}]"),
+                "empty case: give `vars` or a `file`",
+            )),
             _ => {}
         }
     }
@@ -356,11 +392,15 @@ impl Node {
             return Some(self.mark());
         };
         match (self, first) {
-            (Node::Map(_, entries), Seg::Key(k)) => match entries.iter().find(|(name, _, _)| name == k) {
-                Some((_, key_mark, child)) if rest.is_empty() => Some(*key_mark).or(Some(child.mark())),
-                Some((_, _, child)) => child.locate(rest),
-                None => Some(self.mark()),
-            },
+            (Node::Map(_, entries), Seg::Key(k)) => {
+                match entries.iter().find(|(name, _, _)| name == k) {
+                    Some((_, key_mark, child)) if rest.is_empty() => {
+                        Some(*key_mark).or(Some(child.mark()))
+                    }
+                    Some((_, _, child)) => child.locate(rest),
+                    None => Some(self.mark()),
+                }
+            }
             (Node::Seq(_, items), Seg::Index(i)) => match items.get(*i) {
                 Some(child) => child.locate(rest),
                 None => Some(self.mark()),

@@ -127,7 +127,10 @@ pub(super) fn expand(spec: &SuiteSpec, src: &Source, diags: &mut Vec<Diagnostic>
     let mut seen = HashSet::new();
     let mut cases = Vec::with_capacity(rows.len());
     for (n, (row, origin)) in rows.into_iter().enumerate() {
-        let id = row.id.clone().unwrap_or_else(|| format!("case-{:04}", n + 1));
+        let id = row
+            .id
+            .clone()
+            .unwrap_or_else(|| format!("case-{:04}", n + 1));
         let case_diag = |message: String| {
             let mut d = Diagnostic::new(&origin.file, message).field(format!("case {id}"));
             d.line = origin.line;
@@ -140,12 +143,16 @@ pub(super) fn expand(spec: &SuiteSpec, src: &Source, diags: &mut Vec<Diagnostic>
         let ctx = minijinja::context! { expect => &row.expect, ..minijinja::Value::from_serialize(&row.vars) };
         let render = |field: &str| -> Result<String, String> {
             let tmpl = env.get_template(field).map_err(|e| template_message(&e))?;
-            tmpl.render(&ctx).map_err(|e| format!("{field}: {}", template_message(&e)))
+            tmpl.render(&ctx)
+                .map_err(|e| format!("{field}: {}", template_message(&e)))
         };
         let mut messages = Vec::new();
         for (role, field) in &prompt_fields {
             match render(field) {
-                Ok(content) => messages.push(Message { role: *role, content }),
+                Ok(content) => messages.push(Message {
+                    role: *role,
+                    content,
+                }),
                 Err(e) => diags.push(case_diag(e)),
             }
         }
@@ -189,7 +196,10 @@ pub(super) fn expand(spec: &SuiteSpec, src: &Source, diags: &mut Vec<Diagnostic>
 
 /// minijinja's message without its own "(in template:line)" suffix noise.
 fn template_message(e: &minijinja::Error) -> String {
-    let mut msg = e.detail().map(str::to_owned).unwrap_or_else(|| e.kind().to_string());
+    let mut msg = e
+        .detail()
+        .map(str::to_owned)
+        .unwrap_or_else(|| e.kind().to_string());
     if let Some(line) = e.line() {
         msg.push_str(&format!(" (template line {line})"));
     }

@@ -61,8 +61,14 @@ fn answers_the_capital_of_france_and_counts_tokens() {
     assert_eq!(c.text, "The capital of France is Paris.");
     assert_eq!(c.finish_reason, "stop");
     let prompt = m.folder.render(&request.messages).unwrap();
-    assert_eq!(c.usage.input_tokens, m.folder.encode(&prompt).unwrap().len() as u64);
-    assert_eq!(c.usage.output_tokens, m.folder.encode(&c.text).unwrap().len() as u64);
+    assert_eq!(
+        c.usage.input_tokens,
+        m.folder.encode(&prompt).unwrap().len() as u64
+    );
+    assert_eq!(
+        c.usage.output_tokens,
+        m.folder.encode(&c.text).unwrap().len() as u64
+    );
     assert!(c.ttft_ms > 0.0 && c.ttft_ms < c.total_ms);
 }
 
@@ -72,13 +78,25 @@ fn stop_strings_and_max_tokens_end_generation() {
     let mut sampling = greedy(32);
     sampling.stop = vec![" Paris".into()];
     let c = m
-        .complete(&ChatRequest { messages: user("What is the capital of France?"), sampling }, &|| false)
+        .complete(
+            &ChatRequest {
+                messages: user("What is the capital of France?"),
+                sampling,
+            },
+            &|| false,
+        )
         .unwrap();
     assert_eq!(c.text, "The capital of France is");
     assert_eq!(c.finish_reason, "stop");
 
     let c = m
-        .complete(&ChatRequest { messages: user("What is the capital of France?"), sampling: greedy(3) }, &|| false)
+        .complete(
+            &ChatRequest {
+                messages: user("What is the capital of France?"),
+                sampling: greedy(3),
+            },
+            &|| false,
+        )
         .unwrap();
     assert_eq!(c.usage.output_tokens, 3);
     assert_eq!(c.finish_reason, "length");
@@ -88,19 +106,29 @@ fn stop_strings_and_max_tokens_end_generation() {
 fn kv_cache_decoding_equals_full_recomputation() {
     let m = Model::load(&model("smollm2-135m-instruct"), 2).unwrap();
     let prompt = m.folder.render(&user("Name three colours.")).unwrap();
-    let ids: Vec<i64> = m.folder.encode(&prompt).unwrap().into_iter().map(i64::from).collect();
-    let argmax = |v: &[f32]| v.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)).unwrap().0 as i64;
+    let ids: Vec<i64> = m
+        .folder
+        .encode(&prompt)
+        .unwrap()
+        .into_iter()
+        .map(i64::from)
+        .collect();
+    let argmax = |v: &[f32]| {
+        v.iter()
+            .enumerate()
+            .max_by(|a, b| a.1.total_cmp(b.1))
+            .unwrap()
+            .0 as i64
+    };
 
     // With the cache: prefill once, then one token per step.
     let mut past = m.decoder.empty_past().unwrap();
     let mut cached = Vec::new();
     let mut logits = m.decoder.step(&ids, 0, &mut past).unwrap();
-    let mut len = ids.len();
-    for _ in 0..8 {
+    for past_len in ids.len()..ids.len() + 8 {
         let next = argmax(&logits);
         cached.push((next, logits.clone()));
-        logits = m.decoder.step(&[next], len, &mut past).unwrap();
-        len += 1;
+        logits = m.decoder.step(&[next], past_len, &mut past).unwrap();
     }
 
     // Without: the whole sequence from scratch at every step.
@@ -109,7 +137,11 @@ fn kv_cache_decoding_equals_full_recomputation() {
         let mut fresh = m.decoder.empty_past().unwrap();
         let full = m.decoder.step(&seq, 0, &mut fresh).unwrap();
         assert_eq!(argmax(&full), *next);
-        let max_diff = full.iter().zip(cached_logits).map(|(a, b)| (a - b).abs()).fold(0.0f32, f32::max);
+        let max_diff = full
+            .iter()
+            .zip(cached_logits)
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0f32, f32::max);
         assert!(max_diff < 1e-3, "logits differ by {max_diff}");
         seq.push(*next);
     }
@@ -118,7 +150,11 @@ fn kv_cache_decoding_equals_full_recomputation() {
 #[test]
 fn greedy_tokens_equal_the_python_onnxruntime_loop() {
     let python = repo().join(".venv/bin/python");
-    assert!(python.is_file(), "{} is missing: run `make setup`", python.display());
+    assert!(
+        python.is_file(),
+        "{} is missing: run `make setup`",
+        python.display()
+    );
     let dir = model("smollm2-135m-instruct");
     let m = Model::load(&dir, 2).unwrap();
     for question in ["What is 12 plus 30?", "Write a haiku about the sea."] {
@@ -129,12 +165,17 @@ fn greedy_tokens_equal_the_python_onnxruntime_loop() {
             .args(["--prompt", &prompt, "--max-tokens", "24", "--json"])
             .output()
             .unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let reference: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
         let expected: Vec<u64> = serde_json::from_value(reference["output_ids"].clone()).unwrap();
 
         let prompt_ids = m.folder.encode(&prompt).unwrap();
-        let reference_prompt: Vec<u32> = serde_json::from_value(reference["prompt_ids"].clone()).unwrap();
+        let reference_prompt: Vec<u32> =
+            serde_json::from_value(reference["prompt_ids"].clone()).unwrap();
         assert_eq!(prompt_ids, reference_prompt, "tokenization of {question:?}");
         let params = DecodeParams {
             max_tokens: 24,
@@ -143,7 +184,10 @@ fn greedy_tokens_equal_the_python_onnxruntime_loop() {
             seed: None,
             stop: &[],
         };
-        let generation = m.decoder.generate(&m.folder, &prompt_ids, &params, &|| false).unwrap();
+        let generation = m
+            .decoder
+            .generate(&m.folder, &prompt_ids, &params, &|| false)
+            .unwrap();
         let mut ours: Vec<u64> = generation.tokens.iter().map(|&t| u64::from(t)).collect();
         // The provider stops at the end-of-turn token without keeping it; the reference may keep it.
         if let Some(&last) = expected.last() {
@@ -176,12 +220,20 @@ fn model_folders_that_do_not_fit_are_named_and_explained() {
 
     std::fs::remove_file(dir.join("tokenizer.json")).unwrap();
     let err = ModelFolder::open(dir).err().unwrap();
-    assert!(err.contains(&dir.display().to_string()) && err.contains("missing tokenizer.json"), "{err}");
-    std::fs::copy(model("smollm2-135m-instruct").join("tokenizer.json"), dir.join("tokenizer.json")).unwrap();
+    assert!(
+        err.contains(&dir.display().to_string()) && err.contains("missing tokenizer.json"),
+        "{err}"
+    );
+    std::fs::copy(
+        model("smollm2-135m-instruct").join("tokenizer.json"),
+        dir.join("tokenizer.json"),
+    )
+    .unwrap();
 
     // config.json disagreeing with the graph: more layers than the model has.
     let config_path = dir.join("config.json");
-    let mut config: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&config_path).unwrap()).unwrap();
+    let mut config: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&config_path).unwrap()).unwrap();
     config["num_hidden_layers"] = 31.into();
     std::fs::write(&config_path, config.to_string()).unwrap();
     let err = Model::load(dir, 1).err().unwrap();

@@ -19,7 +19,8 @@ fn manifest(dir: &Path) -> Manifest {
 
 fn set_gate(dir: &Path, gate: serde_json::Value) {
     let path = dir.join("run.json");
-    let mut m: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let mut m: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
     m["gate"] = gate;
     std::fs::write(&path, m.to_string()).unwrap();
 }
@@ -30,12 +31,23 @@ fn a_run_writes_one_valid_record_per_case_and_provider_then_reports_and_gates() 
     let gate = "gate:\n  baseline: fp32\n  candidates: [int8]\n  min_pass_rate: 0.5\n";
     let suite = smollm_suite(tmp.path(), CASES, gate);
     let out_dir = tmp.path().join("run");
-    let out = modelswap(&["run", suite.to_str().unwrap(), "--out", out_dir.to_str().unwrap()], tmp.path());
+    let out = modelswap(
+        &[
+            "run",
+            suite.to_str().unwrap(),
+            "--out",
+            out_dir.to_str().unwrap(),
+        ],
+        tmp.path(),
+    );
     assert!(out.status.success(), "{}", stderr(&out));
 
     let records = read_records(&out_dir.join("records.jsonl")).unwrap();
     assert_eq!(records.len(), 6);
-    let keys: HashSet<_> = records.iter().map(|r| (r.provider.clone(), r.case_id.clone(), r.repeat)).collect();
+    let keys: HashSet<_> = records
+        .iter()
+        .map(|r| (r.provider.clone(), r.case_id.clone(), r.repeat))
+        .collect();
     assert_eq!(keys.len(), 6, "no duplicates");
     for r in &records {
         assert!(r.error.is_none(), "{r:?}");
@@ -48,12 +60,36 @@ fn a_run_writes_one_valid_record_per_case_and_provider_then_reports_and_gates() 
         assert_eq!(r.passed, r.scores[0].passed);
     }
     // Raw lines carry the contract's field names.
-    let first: serde_json::Value =
-        serde_json::from_str(std::fs::read_to_string(out_dir.join("records.jsonl")).unwrap().lines().next().unwrap()).unwrap();
-    for field in ["run_id", "case_id", "provider", "repeat", "request_hash", "replayed", "output", "finish_reason", "error", "usage", "timing", "cost_usd", "scores", "passed"] {
+    let first: serde_json::Value = serde_json::from_str(
+        std::fs::read_to_string(out_dir.join("records.jsonl"))
+            .unwrap()
+            .lines()
+            .next()
+            .unwrap(),
+    )
+    .unwrap();
+    for field in [
+        "run_id",
+        "case_id",
+        "provider",
+        "repeat",
+        "request_hash",
+        "replayed",
+        "output",
+        "finish_reason",
+        "error",
+        "usage",
+        "timing",
+        "cost_usd",
+        "scores",
+        "passed",
+    ] {
         assert!(first.get(field).is_some(), "record lacks {field}");
     }
-    let fp32_paris = records.iter().find(|r| r.provider == "fp32" && r.case_id == "case-0001").unwrap();
+    let fp32_paris = records
+        .iter()
+        .find(|r| r.provider == "fp32" && r.case_id == "case-0001")
+        .unwrap();
     assert!(fp32_paris.output.as_deref().unwrap().contains("Paris"));
     assert!(fp32_paris.passed);
 
@@ -63,46 +99,92 @@ fn a_run_writes_one_valid_record_per_case_and_provider_then_reports_and_gates() 
     assert_eq!(m.suite.sha256.len(), 64);
     assert_eq!(m.providers.len(), 2);
     assert_eq!(m.providers[0].model_files["model.onnx"].len(), 64);
-    assert_ne!(m.providers[0].model_files["model.onnx"], m.providers[1].model_files["model.onnx"]);
+    assert_ne!(
+        m.providers[0].model_files["model.onnx"],
+        m.providers[1].model_files["model.onnx"]
+    );
 
     let out = modelswap(&["report", out_dir.to_str().unwrap()], tmp.path());
     assert!(out.status.success(), "{}", stderr(&out));
     let md = std::fs::read_to_string(out_dir.join("report.md")).unwrap();
     assert!(md.contains("| fp32 | onnx |"), "{md}");
     assert!(md.contains("## Candidates vs baseline"), "{md}");
-    let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(out_dir.join("report.json")).unwrap()).unwrap();
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out_dir.join("report.json")).unwrap())
+            .unwrap();
     let fp32 = &json["summary"]["providers"][0];
     assert_eq!(fp32["records"], 3);
-    let passed = records.iter().filter(|r| r.provider == "fp32" && r.passed).count();
+    let passed = records
+        .iter()
+        .filter(|r| r.provider == "fp32" && r.passed)
+        .count();
     assert_eq!(fp32["passed"], passed);
 
     // Gate: 0 when met, 1 when not, 2 when it cannot be evaluated.
     let run = out_dir.to_str().unwrap();
-    let int8_rate = records.iter().filter(|r| r.provider == "int8" && r.passed).count() as f64 / 3.0;
-    set_gate(&out_dir, serde_json::json!({"baseline": "fp32", "candidates": ["int8"], "min_pass_rate": int8_rate}));
+    let int8_rate = records
+        .iter()
+        .filter(|r| r.provider == "int8" && r.passed)
+        .count() as f64
+        / 3.0;
+    set_gate(
+        &out_dir,
+        serde_json::json!({"baseline": "fp32", "candidates": ["int8"], "min_pass_rate": int8_rate}),
+    );
     let out = modelswap(&["gate", run], tmp.path());
-    assert_eq!(out.status.code(), Some(0), "{}{}", stdout(&out), stderr(&out));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
     assert!(stdout(&out).contains("PASS  int8  min_pass_rate"));
-    let verdict: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(out_dir.join("verdict.json")).unwrap()).unwrap();
+    let verdict: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out_dir.join("verdict.json")).unwrap())
+            .unwrap();
     assert_eq!(verdict["passed"], true);
 
-    set_gate(&out_dir, serde_json::json!({"baseline": "fp32", "candidates": ["int8"], "min_pass_rate": 1.0, "max_p95_latency_ms": 0.001}));
+    set_gate(
+        &out_dir,
+        serde_json::json!({"baseline": "fp32", "candidates": ["int8"], "min_pass_rate": 1.0, "max_p95_latency_ms": 0.001}),
+    );
     let out = modelswap(&["gate", run], tmp.path());
     if int8_rate < 1.0 {
-        assert!(stdout(&out).contains("FAIL  int8  min_pass_rate"), "{}", stdout(&out));
+        assert!(
+            stdout(&out).contains("FAIL  int8  min_pass_rate"),
+            "{}",
+            stdout(&out)
+        );
     }
     assert_eq!(out.status.code(), Some(1));
-    assert!(stdout(&out).contains("FAIL  int8  max_p95_latency_ms"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("FAIL  int8  max_p95_latency_ms"),
+        "{}",
+        stdout(&out)
+    );
     assert!(stdout(&out).contains("gate: FAILED"));
 
-    set_gate(&out_dir, serde_json::json!({"baseline": "gpt", "candidates": ["int8"]}));
+    set_gate(
+        &out_dir,
+        serde_json::json!({"baseline": "gpt", "candidates": ["int8"]}),
+    );
     let out = modelswap(&["gate", run], tmp.path());
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("no records for `gpt`"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("no records for `gpt`"),
+        "{}",
+        stderr(&out)
+    );
 
     set_gate(&out_dir, serde_json::Value::Null);
     assert_eq!(modelswap(&["gate", run], tmp.path()).status.code(), Some(2));
-    assert_eq!(modelswap(&["gate", "no-such-dir"], tmp.path()).status.code(), Some(2));
+    assert_eq!(
+        modelswap(&["gate", "no-such-dir"], tmp.path())
+            .status
+            .code(),
+        Some(2)
+    );
 
     // The same directory is never overwritten.
     let out = modelswap(&["run", suite.to_str().unwrap(), "--out", run], tmp.path());
@@ -115,14 +197,29 @@ fn providers_and_limit_select_what_runs() {
     let tmp = tempfile::tempdir().unwrap();
     let suite = smollm_suite(tmp.path(), CASES, "");
     let out_dir = tmp.path().join("run");
-    let args = ["run", suite.to_str().unwrap(), "--out", out_dir.to_str().unwrap(), "--providers", "int8", "--limit", "1"];
+    let args = [
+        "run",
+        suite.to_str().unwrap(),
+        "--out",
+        out_dir.to_str().unwrap(),
+        "--providers",
+        "int8",
+        "--limit",
+        "1",
+    ];
     let out = modelswap(&args, tmp.path());
     assert!(out.status.success(), "{}", stderr(&out));
     let records = read_records(&out_dir.join("records.jsonl")).unwrap();
     assert_eq!(records.len(), 1);
-    assert_eq!((records[0].provider.as_str(), records[0].case_id.as_str()), ("int8", "case-0001"));
+    assert_eq!(
+        (records[0].provider.as_str(), records[0].case_id.as_str()),
+        ("int8", "case-0001")
+    );
 
-    let out = modelswap(&["run", suite.to_str().unwrap(), "--providers", "int9"], tmp.path());
+    let out = modelswap(
+        &["run", suite.to_str().unwrap(), "--providers", "int9"],
+        tmp.path(),
+    );
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("no provider `int9`"));
 }
@@ -130,11 +227,23 @@ fn providers_and_limit_select_what_runs() {
 #[test]
 fn ctrl_c_leaves_a_valid_complete_so_far_records_file() {
     let tmp = tempfile::tempdir().unwrap();
-    let many: String = (0..40).map(|i| format!("  - vars: {{q: Count from {i} to {}.}}\n    expect: {{a: x}}\n", i + 50)).collect();
+    let many: String = (0..40)
+        .map(|i| {
+            format!(
+                "  - vars: {{q: Count from {i} to {}.}}\n    expect: {{a: x}}\n",
+                i + 50
+            )
+        })
+        .collect();
     let suite = smollm_suite(tmp.path(), &many, "");
     let out_dir = tmp.path().join("run");
     let child = Command::new(env!("CARGO_BIN_EXE_modelswap"))
-        .args(["run", suite.to_str().unwrap(), "--out", out_dir.to_str().unwrap()])
+        .args([
+            "run",
+            suite.to_str().unwrap(),
+            "--out",
+            out_dir.to_str().unwrap(),
+        ])
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
@@ -145,7 +254,10 @@ fn ctrl_c_leaves_a_valid_complete_so_far_records_file() {
         assert!(Instant::now() < deadline, "no records appeared");
         std::thread::sleep(Duration::from_millis(50));
     }
-    let status = Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
     assert!(status.success());
     let out = child.wait_with_output().unwrap();
     assert_eq!(out.status.code(), Some(130), "{}", stderr(&out));
@@ -153,7 +265,15 @@ fn ctrl_c_leaves_a_valid_complete_so_far_records_file() {
     let text = std::fs::read_to_string(&records_path).unwrap();
     assert!(text.ends_with('\n'));
     let records = read_records(&records_path).unwrap();
-    assert!(records.len() >= 2 && records.len() < 80, "{}", records.len());
-    assert_eq!(text.lines().count(), records.len(), "every line is a whole record");
+    assert!(
+        records.len() >= 2 && records.len() < 80,
+        "{}",
+        records.len()
+    );
+    assert_eq!(
+        text.lines().count(),
+        records.len(),
+        "every line is a whole record"
+    );
     assert_eq!(manifest(&out_dir).status, "interrupted");
 }

@@ -20,22 +20,36 @@ fn unknown_key_names_line_column_field_and_suggests() {
     let yaml = format!("{HEAD}    concurency: 2\nprompt:\n  user: hi\ncases:\n  - vars: {{}}\n");
     let (code, err) = validate(&yaml, &[]);
     assert_eq!(code, 2, "{err}");
-    assert!(err.contains("s.yaml:7:5: providers.local.concurency: unknown field `concurency`"), "{err}");
+    assert!(
+        err.contains("s.yaml:7:5: providers.local.concurency: unknown field `concurency`"),
+        "{err}"
+    );
     assert!(err.contains("did you mean `concurrency`?"), "{err}");
     assert!(err.contains("7 |     concurency: 2"), "{err}");
 }
 
 #[test]
 fn unknown_kind_and_wrong_types_are_located() {
-    let yaml = "version: 1\nname: t\nproviders:\n  x:\n    kind: onx\nprompt:\n  user: hi\ncases: []\n";
+    let yaml =
+        "version: 1\nname: t\nproviders:\n  x:\n    kind: onx\nprompt:\n  user: hi\ncases: []\n";
     let (code, err) = validate(yaml, &[]);
     assert_eq!(code, 2);
-    assert!(err.contains("s.yaml:5:11: providers.x.kind: unknown variant `onx`"), "{err}");
+    assert!(
+        err.contains("s.yaml:5:11: providers.x.kind: unknown variant `onx`"),
+        "{err}"
+    );
     assert!(err.contains("did you mean `onnx`?"), "{err}");
 
-    let yaml = format!("{HEAD}defaults:\n  max_tokens: lots\nprompt:\n  user: hi\ncases:\n  - vars: {{}}\n");
+    let yaml = format!(
+        "{HEAD}defaults:\n  max_tokens: lots\nprompt:\n  user: hi\ncases:\n  - vars: {{}}\n"
+    );
     let (_, err) = validate(&yaml, &[]);
-    assert!(err.contains("s.yaml:8:15: defaults.max_tokens: invalid type: string \"lots\", expected u32"), "{err}");
+    assert!(
+        err.contains(
+            "s.yaml:8:15: defaults.max_tokens: invalid type: string \"lots\", expected u32"
+        ),
+        "{err}"
+    );
 }
 
 #[test]
@@ -45,9 +59,15 @@ fn semantic_errors_are_all_reported_at_their_lines() {
     );
     let (code, err) = validate(&yaml, &[]);
     assert_eq!(code, 2);
-    assert!(err.contains("s.yaml:12:3: gate.baseline: no provider named `locl`"), "{err}");
+    assert!(
+        err.contains("s.yaml:12:3: gate.baseline: no provider named `locl`"),
+        "{err}"
+    );
     assert!(err.contains("did you mean `local`?"), "{err}");
-    assert!(err.contains("s.yaml:14:3: gate.min_pass_rate: must be in [0, 1]"), "{err}");
+    assert!(
+        err.contains("s.yaml:14:3: gate.min_pass_rate: must be in [0, 1]"),
+        "{err}"
+    );
     assert!(err.contains("2 problems in the suite"), "{err}");
 }
 
@@ -56,7 +76,10 @@ fn missing_model_folder_says_how_to_install() {
     let yaml = "version: 1\nname: t\nproviders:\n  local:\n    kind: onnx\n    path: nowhere\nprompt:\n  user: hi\ncases:\n  - vars: {}\n";
     let (code, err) = validate(yaml, &[]);
     assert_eq!(code, 2);
-    assert!(err.contains("s.yaml:6:5: providers.local.path: model folder"), "{err}");
+    assert!(
+        err.contains("s.yaml:6:5: providers.local.path: model folder"),
+        "{err}"
+    );
     assert!(err.contains("make setup"), "{err}");
 }
 
@@ -69,9 +92,15 @@ fn bad_dataset_rows_name_file_and_line() {
     assert!(err.contains("invalid JSON"), "{err}");
 
     // A row without a variable the prompt uses: the case is named with its file and line.
-    let (code, err) = validate(&yaml, &[("d.jsonl", "{\"q\": \"a\"}\n{\"id\": \"x\", \"other\": 1}\n")]);
+    let (code, err) = validate(
+        &yaml,
+        &[("d.jsonl", "{\"q\": \"a\"}\n{\"id\": \"x\", \"other\": 1}\n")],
+    );
     assert_eq!(code, 2);
-    assert!(err.contains("d.jsonl:2: case x: prompt.user: undefined value"), "{err}");
+    assert!(
+        err.contains("d.jsonl:2: case x: prompt.user: undefined value"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -79,7 +108,10 @@ fn template_syntax_errors_point_at_the_template() {
     let yaml = format!("{HEAD}prompt:\n  user: \"{{{{ q \"\ncases:\n  - vars: {{q: 1}}\n");
     let (code, err) = validate(&yaml, &[]);
     assert_eq!(code, 2);
-    assert!(err.contains("s.yaml:8:3: prompt.user: template error"), "{err}");
+    assert!(
+        err.contains("s.yaml:8:3: prompt.user: template error"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -88,7 +120,11 @@ fn schema_is_json_schema_and_closed() {
     assert!(out.status.success());
     let schema: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
     assert_eq!(schema["additionalProperties"], false);
-    assert!(schema["required"].as_array().unwrap().iter().any(|v| v == "providers"));
+    assert!(schema["required"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|v| v == "providers"));
     let provider = &schema["$defs"]["ProviderConfig"];
     assert_eq!(provider["additionalProperties"], false);
     assert!(provider["properties"]["concurrency"].is_object());

@@ -45,11 +45,22 @@ impl Decoder {
     pub fn load(folder: &ModelFolder, threads: usize) -> Result<Self, String> {
         let env = super::runtime::environment()?;
         let path = folder.dir.join("model.onnx");
-        let session = open_session(env, &path, threads)
-            .map_err(|e| format!("{}: ONNX Runtime cannot load the model: {e}", path.display()))?;
+        let session = open_session(env, &path, threads).map_err(|e| {
+            format!(
+                "{}: ONNX Runtime cannot load the model: {e}",
+                path.display()
+            )
+        })?;
         let inputs: Vec<&str> = session.inputs().iter().map(|i| i.name()).collect();
         let outputs: Vec<&str> = session.outputs().iter().map(|o| o.name()).collect();
-        let mismatch = |what: String| format!("{}: {what} (inputs: {}; outputs: {})", path.display(), inputs.join(", "), outputs.join(", "));
+        let mismatch = |what: String| {
+            format!(
+                "{}: {what} (inputs: {}; outputs: {})",
+                path.display(),
+                inputs.join(", "),
+                outputs.join(", ")
+            )
+        };
 
         for required in ["input_ids", "attention_mask"] {
             if !inputs.contains(&required) {
@@ -77,11 +88,15 @@ impl Decoder {
             }
         }
         let known = |name: &str| {
-            matches!(name, "input_ids" | "attention_mask" | "position_ids" | "use_cache_branch")
-                || past_inputs.iter().any(|p| p == name)
+            matches!(
+                name,
+                "input_ids" | "attention_mask" | "position_ids" | "use_cache_branch"
+            ) || past_inputs.iter().any(|p| p == name)
         };
         if let Some(extra) = inputs.iter().find(|n| !known(n)) {
-            return Err(mismatch(format!("the model needs an input modelswap cannot supply: `{extra}`")));
+            return Err(mismatch(format!(
+                "the model needs an input modelswap cannot supply: `{extra}`"
+            )));
         }
         for outlet in session.inputs() {
             if let ValueType::Tensor { ty, shape, .. } = outlet.dtype() {
@@ -93,12 +108,20 @@ impl Decoder {
                     TensorElementType::Int64
                 };
                 if *ty != expected_ty {
-                    return Err(mismatch(format!("input `{}` is {ty:?}, expected {expected_ty:?}", outlet.name())));
+                    return Err(mismatch(format!(
+                        "input `{}` is {ty:?}, expected {expected_ty:?}",
+                        outlet.name()
+                    )));
                 }
                 if outlet.name().starts_with("past_key_values.") {
                     let dims: Vec<i64> = shape.iter().copied().collect();
-                    let fixed_ok = |i: usize, want: usize| dims.get(i).is_none_or(|&d| d < 0 || d as usize == want);
-                    if dims.len() != 4 || !fixed_ok(1, folder.num_kv_heads) || !fixed_ok(3, folder.head_dim) {
+                    let fixed_ok = |i: usize, want: usize| {
+                        dims.get(i).is_none_or(|&d| d < 0 || d as usize == want)
+                    };
+                    if dims.len() != 4
+                        || !fixed_ok(1, folder.num_kv_heads)
+                        || !fixed_ok(3, folder.head_dim)
+                    {
                         return Err(mismatch(format!(
                             "input `{}` has shape {dims:?}, but config.json implies [batch, {}, past, {}]",
                             outlet.name(),
@@ -141,7 +164,10 @@ impl Decoder {
             return Err("the rendered prompt has no tokens".into());
         }
         if prompt.len() >= limit {
-            return Err(format!("the prompt has {} tokens; the model's context is {limit}", prompt.len()));
+            return Err(format!(
+                "the prompt has {} tokens; the model's context is {limit}",
+                prompt.len()
+            ));
         }
         let mut past = self.empty_past()?;
         let mut step_ids: Vec<i64> = prompt.iter().map(|&t| t as i64).collect();
@@ -166,7 +192,12 @@ impl Decoder {
             tokens.push(next);
             if !params.stop.is_empty() {
                 let so_far = folder.decode(&tokens)?;
-                if let Some(cut) = params.stop.iter().filter_map(|s| so_far.find(s.as_str())).min() {
+                if let Some(cut) = params
+                    .stop
+                    .iter()
+                    .filter_map(|s| so_far.find(s.as_str()))
+                    .min()
+                {
                     text = Some(so_far[..cut].to_string());
                     finish_reason = "stop";
                     break;
@@ -193,29 +224,57 @@ impl Decoder {
 
     /// Logits of the last position for `ids`, given `past_len` cached positions; replaces `past`
     /// with the grown cache.
-    pub fn step(&self, ids: &[i64], past_len: usize, past: &mut Vec<DynValue>) -> Result<Vec<f32>, String> {
+    pub fn step(
+        &self,
+        ids: &[i64],
+        past_len: usize,
+        past: &mut Vec<DynValue>,
+    ) -> Result<Vec<f32>, String> {
         let seq = ids.len();
         let ort_err = |e: ort::Error| format!("ONNX Runtime failed: {e}");
-        let mut inputs: Vec<(Cow<'_, str>, SessionInputValue<'_>)> = Vec::with_capacity(past.len() + 4);
-        inputs.push(("input_ids".into(), Tensor::from_array(([1, seq], ids.to_vec())).map_err(ort_err)?.into()));
+        let mut inputs: Vec<(Cow<'_, str>, SessionInputValue<'_>)> =
+            Vec::with_capacity(past.len() + 4);
+        inputs.push((
+            "input_ids".into(),
+            Tensor::from_array(([1, seq], ids.to_vec()))
+                .map_err(ort_err)?
+                .into(),
+        ));
         inputs.push((
             "attention_mask".into(),
-            Tensor::from_array(([1, past_len + seq], vec![1i64; past_len + seq])).map_err(ort_err)?.into(),
+            Tensor::from_array(([1, past_len + seq], vec![1i64; past_len + seq]))
+                .map_err(ort_err)?
+                .into(),
         ));
         if self.has_position_ids {
             let positions: Vec<i64> = (past_len..past_len + seq).map(|p| p as i64).collect();
-            inputs.push(("position_ids".into(), Tensor::from_array(([1, seq], positions)).map_err(ort_err)?.into()));
+            inputs.push((
+                "position_ids".into(),
+                Tensor::from_array(([1, seq], positions))
+                    .map_err(ort_err)?
+                    .into(),
+            ));
         }
         if self.has_cache_branch {
-            inputs.push(("use_cache_branch".into(), Tensor::from_array(([1], vec![past_len > 0])).map_err(ort_err)?.into()));
+            inputs.push((
+                "use_cache_branch".into(),
+                Tensor::from_array(([1], vec![past_len > 0]))
+                    .map_err(ort_err)?
+                    .into(),
+            ));
         }
         for (name, value) in self.past_inputs.iter().zip(past.iter()) {
             inputs.push((name.as_str().into(), value.into()));
         }
 
-        let mut session = self.session.lock().map_err(|_| "the model's session was poisoned by an earlier panic".to_string())?;
+        let mut session = self
+            .session
+            .lock()
+            .map_err(|_| "the model's session was poisoned by an earlier panic".to_string())?;
         let mut outputs = session.run(inputs).map_err(ort_err)?;
-        let (shape, data) = outputs["logits"].try_extract_tensor::<f32>().map_err(ort_err)?;
+        let (shape, data) = outputs["logits"]
+            .try_extract_tensor::<f32>()
+            .map_err(ort_err)?;
         let vocab = *shape.last().ok_or("logits have no dimensions")? as usize;
         let last = data
             .get((seq - 1) * vocab..seq * vocab)
@@ -223,7 +282,11 @@ impl Decoder {
             .to_vec();
         let mut grown = Vec::with_capacity(self.present_outputs.len());
         for name in &self.present_outputs {
-            grown.push(outputs.remove(name).ok_or_else(|| format!("the model returned no `{name}`"))?);
+            grown.push(
+                outputs
+                    .remove(name)
+                    .ok_or_else(|| format!("the model returned no `{name}`"))?,
+            );
         }
         *past = grown;
         Ok(last)
@@ -241,7 +304,11 @@ impl Decoder {
     }
 }
 
-fn open_session(env: &ort::environment::Environment, path: &std::path::Path, threads: usize) -> Result<Session, String> {
+fn open_session(
+    env: &ort::environment::Environment,
+    path: &std::path::Path,
+    threads: usize,
+) -> Result<Session, String> {
     let msg = |e: ort::Error<ort::session::builder::SessionBuilder>| e.message().to_string();
     Session::builder(env)
         .map_err(|e| e.message().to_string())?
@@ -320,14 +387,20 @@ mod tests {
     #[test]
     fn greedy_takes_the_first_maximum() {
         let mut rng = StdRng::seed_from_u64(0);
-        assert_eq!(pick(&[0.1, 3.0, 3.0, -1.0], &params(0.0, None), &mut rng), 1);
+        assert_eq!(
+            pick(&[0.1, 3.0, 3.0, -1.0], &params(0.0, None), &mut rng),
+            1
+        );
     }
 
     #[test]
     fn tiny_top_p_keeps_only_the_most_likely_token() {
         let mut rng = StdRng::seed_from_u64(0);
         for _ in 0..50 {
-            assert_eq!(pick(&[0.0, 5.0, 1.0], &params(1.0, Some(0.01)), &mut rng), 1);
+            assert_eq!(
+                pick(&[0.0, 5.0, 1.0], &params(1.0, Some(0.01)), &mut rng),
+                1
+            );
         }
     }
 
@@ -336,7 +409,9 @@ mod tests {
         let logits = [1.0, 1.0, 1.0, 1.0];
         let draw = |seed| {
             let mut rng = StdRng::seed_from_u64(seed);
-            (0..64).map(|_| pick(&logits, &params(1.0, None), &mut rng)).collect::<Vec<_>>()
+            (0..64)
+                .map(|_| pick(&logits, &params(1.0, None), &mut rng))
+                .collect::<Vec<_>>()
         };
         assert_eq!(draw(7), draw(7));
         let seen: std::collections::HashSet<_> = draw(7).into_iter().collect();

@@ -31,7 +31,11 @@ impl ModelFolder {
         if !dir.is_dir() {
             return Err(format!("model folder {} does not exist", dir.display()));
         }
-        let missing: Vec<&str> = REQUIRED.iter().copied().filter(|f| !dir.join(f).is_file()).collect();
+        let missing: Vec<&str> = REQUIRED
+            .iter()
+            .copied()
+            .filter(|f| !dir.join(f).is_file())
+            .collect();
         if !missing.is_empty() {
             return Err(format!(
                 "model folder {} is missing {} (expected optimum-cli's layout: model.onnx, tokenizer.json, config.json, generation_config.json, tokenizer_config.json)",
@@ -51,19 +55,25 @@ impl ModelFolder {
 
         let field = |name: &str| config.get(name).and_then(Json::as_u64).map(|v| v as usize);
         let config_err = |what: &str| format!("{}: config.json has no `{what}`", dir.display());
-        let num_layers = field("num_hidden_layers").ok_or_else(|| config_err("num_hidden_layers"))?;
-        let num_heads = field("num_attention_heads").ok_or_else(|| config_err("num_attention_heads"))?;
+        let num_layers =
+            field("num_hidden_layers").ok_or_else(|| config_err("num_hidden_layers"))?;
+        let num_heads =
+            field("num_attention_heads").ok_or_else(|| config_err("num_attention_heads"))?;
         let num_kv_heads = field("num_key_value_heads").unwrap_or(num_heads);
         let head_dim = match field("head_dim") {
             Some(d) => d,
-            None => field("hidden_size").ok_or_else(|| config_err("hidden_size"))? / num_heads.max(1),
+            None => {
+                field("hidden_size").ok_or_else(|| config_err("hidden_size"))? / num_heads.max(1)
+            }
         };
 
         let mut eos_ids = Vec::new();
         for source in generation.iter().chain(std::iter::once(&config)) {
             match source.get("eos_token_id") {
                 Some(Json::Number(n)) => eos_ids.extend(n.as_u64().map(|v| v as u32)),
-                Some(Json::Array(items)) => eos_ids.extend(items.iter().filter_map(Json::as_u64).map(|v| v as u32)),
+                Some(Json::Array(items)) => {
+                    eos_ids.extend(items.iter().filter_map(Json::as_u64).map(|v| v as u32))
+                }
                 _ => {}
             }
         }
@@ -77,7 +87,11 @@ impl ModelFolder {
         let special = |name: &str| -> String {
             match tokenizer_config.as_ref().and_then(|c| c.get(name)) {
                 Some(Json::String(s)) => s.clone(),
-                Some(Json::Object(o)) => o.get("content").and_then(Json::as_str).unwrap_or_default().to_string(),
+                Some(Json::Object(o)) => o
+                    .get("content")
+                    .and_then(Json::as_str)
+                    .unwrap_or_default()
+                    .to_string(),
                 _ => String::new(),
             }
         };
@@ -92,9 +106,15 @@ impl ModelFolder {
         template.set_trim_blocks(true);
         template.set_lstrip_blocks(true);
         template.set_unknown_method_callback(minijinja_contrib::pycompat::unknown_method_callback);
-        template.add_function("raise_exception", |msg: String| -> Result<Value, minijinja::Error> {
-            Err(minijinja::Error::new(minijinja::ErrorKind::InvalidOperation, msg))
-        });
+        template.add_function(
+            "raise_exception",
+            |msg: String| -> Result<Value, minijinja::Error> {
+                Err(minijinja::Error::new(
+                    minijinja::ErrorKind::InvalidOperation,
+                    msg,
+                ))
+            },
+        );
         template
             .add_template_owned("chat", template_source)
             .map_err(|e| format!("{}: the chat template does not parse: {e}", dir.display()))?;
@@ -119,7 +139,10 @@ impl ModelFolder {
             .iter()
             .map(|m| minijinja::context! { role => m.role.as_str(), content => &m.content })
             .collect();
-        let tmpl = self.template.get_template("chat").map_err(|e| e.to_string())?;
+        let tmpl = self
+            .template
+            .get_template("chat")
+            .map_err(|e| e.to_string())?;
         tmpl.render(minijinja::context! {
             messages => messages,
             add_generation_prompt => true,
@@ -154,13 +177,25 @@ impl ModelFolder {
             "generation_config.json",
             "chat_template.jinja",
         ];
-        names.iter().map(|n| self.dir.join(n)).filter(|p| p.is_file()).collect()
+        names
+            .iter()
+            .map(|n| self.dir.join(n))
+            .filter(|p| p.is_file())
+            .collect()
     }
 }
 
 fn read_json(path: &Path) -> Result<Json, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    serde_json::from_str(&text).map_err(|e| format!("{}:{}:{}: invalid JSON: {e}", path.display(), e.line(), e.column()))
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    serde_json::from_str(&text).map_err(|e| {
+        format!(
+            "{}:{}:{}: invalid JSON: {e}",
+            path.display(),
+            e.line(),
+            e.column()
+        )
+    })
 }
 
 /// The chat template: `chat_template.jinja`, else `chat_template` in tokenizer_config.json (a
@@ -168,7 +203,8 @@ fn read_json(path: &Path) -> Result<Json, String> {
 fn chat_template(dir: &Path, tokenizer_config: Option<&Json>) -> Result<String, String> {
     let file = dir.join("chat_template.jinja");
     if file.is_file() {
-        return std::fs::read_to_string(&file).map_err(|e| format!("cannot read {}: {e}", file.display()));
+        return std::fs::read_to_string(&file)
+            .map_err(|e| format!("cannot read {}: {e}", file.display()));
     }
     match tokenizer_config.and_then(|c| c.get("chat_template")) {
         Some(Json::String(s)) => Ok(s.clone()),

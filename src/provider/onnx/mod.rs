@@ -32,7 +32,11 @@ impl Model {
     }
 
     /// Renders, tokenizes and generates: the whole call, on the current (blocking) thread.
-    pub fn complete(&self, request: &ChatRequest, stop_requested: &dyn Fn() -> bool) -> Result<Completion, String> {
+    pub fn complete(
+        &self,
+        request: &ChatRequest,
+        stop_requested: &dyn Fn() -> bool,
+    ) -> Result<Completion, String> {
         let prompt = self.folder.render(&request.messages)?;
         let ids = self.folder.encode(&prompt)?;
         let s = &request.sampling;
@@ -43,7 +47,9 @@ impl Model {
             seed: s.seed,
             stop: &s.stop,
         };
-        let generation = self.decoder.generate(&self.folder, &ids, &params, stop_requested)?;
+        let generation = self
+            .decoder
+            .generate(&self.folder, &ids, &params, stop_requested)?;
         Ok(Completion {
             text: generation.text,
             finish_reason: generation.finish_reason.to_string(),
@@ -83,10 +89,14 @@ impl Provider for OnnxProvider {
         let _guard = CancelOnDrop(cancelled.clone());
         let model = self.model.clone();
         let request = request.clone();
-        tokio::task::spawn_blocking(move || model.complete(&request, &|| cancelled.load(Ordering::Relaxed)))
-            .await
-            .map_err(|e| ProviderError::new(ErrorKind::Model, format!("the model's worker failed: {e}")))?
-            .map_err(|e| ProviderError::new(ErrorKind::Model, e))
+        tokio::task::spawn_blocking(move || {
+            model.complete(&request, &|| cancelled.load(Ordering::Relaxed))
+        })
+        .await
+        .map_err(|e| {
+            ProviderError::new(ErrorKind::Model, format!("the model's worker failed: {e}"))
+        })?
+        .map_err(|e| ProviderError::new(ErrorKind::Model, e))
     }
 
     fn identity(&self) -> String {
