@@ -47,10 +47,7 @@ fn main() {
     println!("|---|---:|---:|---:|---:|---:|---:|---:|");
     let mut ratios = Vec::new();
     for text in PROMPTS {
-        let messages = [Message {
-            role: Role::User,
-            content: text.into(),
-        }];
+        let messages = [Message::new(Role::User, text)];
         let prompt = model.folder.render(&messages).unwrap();
         let ids = model.folder.encode(&prompt).unwrap();
         let params = DecodeParams {

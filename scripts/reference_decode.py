@@ -88,6 +88,7 @@ class Decoder:
         if missing:
             raise SystemExit(f"reference_decode: model lacks outputs {missing}")
         self.logits_index = self.output_names.index("logits")
+        self.present_index = {name: self.output_names.index(present) for name, present in self.present_for_past.items()}
 
     def encode(self, text: str) -> list[int]:
         return self.tokenizer.encode(text, add_special_tokens=False).ids
@@ -122,9 +123,7 @@ class Decoder:
                 feed = self._feed(step_ids, len(seq) - len(step_ids), len(seq), past)
                 outputs = self.session.run(self.output_names, feed)
                 logits = outputs[self.logits_index]
-                past = {
-                    name: outputs[self.output_names.index(present)] for name, present in self.present_for_past.items()
-                }
+                past = {name: outputs[index] for name, index in self.present_index.items()}
             next_id = int(np.argmax(logits[0, -1]))
             if ttft is None:
                 ttft = time.perf_counter() - t0

@@ -17,7 +17,8 @@
 # Needs python3 (3.11; the pins were checked on it) and the PyPI registry on a first run only.
 set -euo pipefail
 
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+SELF="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/$(basename "${BASH_SOURCE[0]}")"
+ROOT="$(cd "$(dirname "$SELF")/.." && pwd)"
 cd "$ROOT"
 
 PYTHON="${PYTHON:-python3}"
@@ -71,7 +72,7 @@ for arg in "$@"; do
     --force) FORCE=1 ;;
     --verify) VERIFY=1 ;;
     -h | --help)
-      sed -n '2,20p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+      sed -n '2,17p' "$SELF" | sed 's/^# \{0,1\}//'
       exit 0
       ;;
     *)

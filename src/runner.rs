@@ -280,10 +280,7 @@ struct Job {
 impl Job {
     async fn execute(self) -> Record {
         let case = &self.cases[self.case_index];
-        let request = ChatRequest {
-            messages: case.messages.clone(),
-            sampling: self.sampling.clone(),
-        };
+        let request = ChatRequest::new(case.messages.clone(), self.sampling.clone());
         let request_hash = request.hash(&self.provider.identity());
         let started_at = now();
         let result = self.provider.complete(&request).await;

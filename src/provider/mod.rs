@@ -1,6 +1,7 @@
 //! Providers: the vendor-neutral request and response, and one implementation per kind of
 //! backend. This is the one place that knows the common shape of a chat call.
 
+pub mod http;
 pub mod onnx;
 
 use std::path::{Path, PathBuf};
@@ -9,16 +10,69 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+pub use crate::suite::ToolCall;
 use crate::suite::{Message, ProviderConfig, ProviderKind, Sampling};
 
-/// A chat call as every provider understands it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// A chat call as every provider understands it. Each vendor module translates it to its wire
+/// format and back; nothing else knows a vendor's shape.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ChatRequest {
     pub messages: Vec<Message>,
     pub sampling: Sampling,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tools: Vec<Tool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tool_choice: Option<ToolChoice>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub response_format: Option<ResponseFormat>,
+}
+
+/// A function the model may call; `parameters` is its JSON Schema.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Tool {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    pub parameters: serde_json::Value,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ToolChoice {
+    Auto,
+    None,
+    /// Some tool must be called.
+    Required,
+    /// This tool must be called.
+    Tool(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "type")]
+pub enum ResponseFormat {
+    Text,
+    /// Any JSON object.
+    JsonObject,
+    /// JSON valid against `schema`.
+    JsonSchema {
+        name: String,
+        schema: serde_json::Value,
+        #[serde(default)]
+        strict: bool,
+    },
 }
 
 impl ChatRequest {
+    pub fn new(messages: Vec<Message>, sampling: Sampling) -> Self {
+        Self {
+            messages,
+            sampling,
+            tools: Vec::new(),
+            tool_choice: None,
+            response_format: None,
+        }
+    }
+
     /// `sha256:` of the canonical request with the provider's identity: two records with the same
     /// hash asked the same model the same thing.
     pub fn hash(&self, provider_identity: &str) -> String {
@@ -44,6 +98,8 @@ pub struct Usage {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Completion {
     pub text: String,
+    #[allow(clippy::struct_field_names)]
+    pub tool_calls: Vec<ToolCall>,
     /// `stop` (end of turn or a stop string), `length` (max_tokens or the context window).
     pub finish_reason: String,
     pub usage: Usage,
@@ -86,6 +142,8 @@ impl ErrorKind {
 pub struct ProviderError {
     pub kind: ErrorKind,
     pub message: String,
+    /// How long the vendor asked us to wait before trying again.
+    pub retry_after: Option<std::time::Duration>,
 }
 
 impl ProviderError {
@@ -93,6 +151,7 @@ impl ProviderError {
         Self {
             kind,
             message: message.into(),
+            retry_after: None,
         }
     }
 }

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 
 pub use error::SuiteError;
 pub use load::{json_schema, load};
-pub use plan::{Case, Check, Message, Origin};
+pub use plan::{Case, Check, Message, Origin, ToolCall};
 
 /// A parsed, validated suite file, with its cases expanded from every source.
 #[derive(Debug, Clone)]
@@ -139,6 +139,9 @@ pub struct ProviderConfig {
     /// Self-hosted providers: what the hardware costs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hosting: Option<Hosting>,
+    /// openai-compatible: fields merged into every request body (engine-specific options).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extra_body: Option<serde_json::Map<String, serde_json::Value>>,
     /// A note shown beside this provider in reports (e.g. where its figures come from).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
@@ -282,6 +285,8 @@ pub enum Role {
     System,
     User,
     Assistant,
+    /// A tool's result, answering an assistant's tool call (replayed traffic).
+    Tool,
 }
 
 impl Role {
@@ -290,6 +295,7 @@ impl Role {
             Self::System => "system",
             Self::User => "user",
             Self::Assistant => "assistant",
+            Self::Tool => "tool",
         }
     }
 }

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashSet};
 use std::path::PathBuf;
 
 use minijinja::{Environment, UndefinedBehavior};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::dataset::{self, Row};
@@ -28,10 +28,36 @@ pub struct Case {
     pub checks: Vec<Option<Check>>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// One chat message, vendor-neutral.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Message {
     pub role: Role,
     pub content: String,
+    /// An assistant's calls to tools (replayed conversations).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tool_calls: Vec<ToolCall>,
+    /// For `role: tool`: the call this message answers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tool_call_id: Option<String>,
+}
+
+impl Message {
+    pub fn new(role: Role, content: impl Into<String>) -> Self {
+        Self {
+            role,
+            content: content.into(),
+            tool_calls: Vec::new(),
+            tool_call_id: None,
+        }
+    }
+}
+
+/// A model's request to call a tool; `arguments` is the JSON text the model produced.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ToolCall {
+    pub id: String,
+    pub name: String,
+    pub arguments: String,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -149,10 +175,7 @@ pub(super) fn expand(spec: &SuiteSpec, src: &Source, diags: &mut Vec<Diagnostic>
         let mut messages = Vec::new();
         for (role, field) in &prompt_fields {
             match render(field) {
-                Ok(content) => messages.push(Message {
-                    role: *role,
-                    content,
-                }),
+                Ok(content) => messages.push(Message::new(*role, content)),
                 Err(e) => diags.push(case_diag(e)),
             }
         }

@@ -10,10 +10,7 @@ use modelswap::suite::{Message, Role, Sampling};
 use crate::common::{model, repo};
 
 fn user(text: &str) -> Vec<Message> {
-    vec![Message {
-        role: Role::User,
-        content: text.into(),
-    }]
+    vec![Message::new(Role::User, text)]
 }
 
 fn greedy(max_tokens: u32) -> Sampling {
@@ -35,14 +32,8 @@ fn chat_template_is_the_models_own_with_its_default_system_message() {
          <|im_start|>user\nWhat is the capital of France?<|im_end|>\n<|im_start|>assistant\n"
     );
     let with_system = vec![
-        Message {
-            role: Role::System,
-            content: "Be brief.".into(),
-        },
-        Message {
-            role: Role::User,
-            content: "Hi".into(),
-        },
+        Message::new(Role::System, "Be brief."),
+        Message::new(Role::User, "Hi"),
     ];
     assert_eq!(
         folder.render(&with_system).unwrap(),
@@ -53,10 +44,7 @@ fn chat_template_is_the_models_own_with_its_default_system_message() {
 #[test]
 fn answers_the_capital_of_france_and_counts_tokens() {
     let m = Model::load(&model("smollm2-135m-instruct"), 2).unwrap();
-    let request = ChatRequest {
-        messages: user("What is the capital of France?"),
-        sampling: greedy(32),
-    };
+    let request = ChatRequest::new(user("What is the capital of France?"), greedy(32));
     let c = m.complete(&request, &|| false).unwrap();
     assert_eq!(c.text, "The capital of France is Paris.");
     assert_eq!(c.finish_reason, "stop");
@@ -79,10 +67,7 @@ fn stop_strings_and_max_tokens_end_generation() {
     sampling.stop = vec![" Paris".into()];
     let c = m
         .complete(
-            &ChatRequest {
-                messages: user("What is the capital of France?"),
-                sampling,
-            },
+            &ChatRequest::new(user("What is the capital of France?"), sampling),
             &|| false,
         )
         .unwrap();
@@ -91,10 +76,7 @@ fn stop_strings_and_max_tokens_end_generation() {
 
     let c = m
         .complete(
-            &ChatRequest {
-                messages: user("What is the capital of France?"),
-                sampling: greedy(3),
-            },
+            &ChatRequest::new(user("What is the capital of France?"), greedy(3)),
             &|| false,
         )
         .unwrap();

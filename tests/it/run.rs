@@ -277,3 +277,57 @@ fn ctrl_c_leaves_a_valid_complete_so_far_records_file() {
     );
     assert_eq!(manifest(&out_dir).status, "interrupted");
 }
+
+#[test]
+fn cases_running_at_once_on_one_model_give_the_sequential_outputs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let suite = smollm_suite(tmp.path(), CASES, "");
+    let text = std::fs::read_to_string(&suite).unwrap();
+    let outputs = |name: &str, yaml: &str| {
+        let path = tmp.path().join(format!("{name}.yaml"));
+        std::fs::write(&path, yaml).unwrap();
+        let dir = tmp.path().join(name);
+        let args = [
+            "run",
+            path.to_str().unwrap(),
+            "--out",
+            dir.to_str().unwrap(),
+            "--providers",
+            "int8",
+        ];
+        let out = modelswap(&args, tmp.path());
+        assert!(out.status.success(), "{}", stderr(&out));
+        let mut records = read_records(&dir.join("records.jsonl")).unwrap();
+        records.sort_by(|a, b| a.case_id.cmp(&b.case_id));
+        records
+            .into_iter()
+            .map(|r| (r.case_id, r.output.unwrap()))
+            .collect::<Vec<_>>()
+    };
+    let sequential = outputs("one", &text);
+    let concurrent = outputs(
+        "three",
+        &text.replace("  int8:\n", "  int8:\n    concurrency: 3\n"),
+    );
+    assert_eq!(sequential.len(), 3);
+    assert_eq!(sequential, concurrent);
+}
+
+#[test]
+fn a_missing_onnx_runtime_says_how_to_install_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let suite = smollm_suite(tmp.path(), CASES, "");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_modelswap"))
+        .args(["run", suite.to_str().unwrap(), "--out", "x"])
+        .current_dir(tmp.path())
+        .env("ORT_DYLIB_PATH", "/nonexistent/libonnxruntime.so.1.31.1")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.contains("/nonexistent/libonnxruntime.so.1.31.1") && err.contains("make setup"),
+        "{err}"
+    );
+    assert!(!tmp.path().join("x/records.jsonl").exists(), "nothing runs");
+}

@@ -52,6 +52,7 @@ impl Model {
             .generate(&self.folder, &ids, &params, stop_requested)?;
         Ok(Completion {
             text: generation.text,
+            tool_calls: Vec::new(),
             finish_reason: generation.finish_reason.to_string(),
             usage: Usage {
                 input_tokens: ids.len() as u64,

@@ -41,7 +41,8 @@ pub fn locate() -> Result<PathBuf, String> {
             Ok(p)
         } else {
             Err(format!(
-                "ORT_DYLIB_PATH points at {}, which does not exist; point it at {LIBRARY_FILE} or unset it",
+                "ORT_DYLIB_PATH points at {}, which does not exist; point it at {LIBRARY_FILE}, \
+                 or unset it and run `make setup` in the modelswap checkout to install the library",
                 p.display()
             ))
         };

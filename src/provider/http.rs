@@ -1,0 +1,393 @@
+//! What every HTTP provider shares: the client with its timeouts, reading a response (streamed or
+//! not) with time to first token, server-sent events, and turning vendor failures into
+//! `ProviderError`s that say whether a retry may help. Keys never reach a message.
+
+use std::time::{Duration, Instant};
+
+use futures::StreamExt;
+use reqwest::header::HeaderMap;
+use reqwest::StatusCode;
+
+use super::{ErrorKind, ProviderError};
+
+/// Timeouts of one provider.
+#[derive(Debug, Clone, Copy)]
+pub struct Timeouts {
+    pub connect: Duration,
+    /// Until the response's headers and first bytes arrive.
+    pub first_byte: Duration,
+    /// The whole call.
+    pub total: Duration,
+}
+
+impl Timeouts {
+    pub fn from_total(total_s: f64) -> Self {
+        let total = Duration::from_secs_f64(total_s.max(0.001));
+        Self {
+            connect: total.min(Duration::from_secs(10)),
+            first_byte: total,
+            total,
+        }
+    }
+}
+
+pub fn client(timeouts: &Timeouts) -> Result<reqwest::Client, ProviderError> {
+    reqwest::Client::builder()
+        .connect_timeout(timeouts.connect)
+        .pool_max_idle_per_host(256)
+        .build()
+        .map_err(|e| {
+            ProviderError::new(
+                ErrorKind::Network,
+                format!("cannot build the HTTP client: {e}"),
+            )
+        })
+}
+
+/// Sends `request` and checks the status; failures become classified errors. Returns when the
+/// request was sent, with the (successful) response.
+pub async fn send(
+    request: reqwest::RequestBuilder,
+    timeouts: &Timeouts,
+    secret: Option<&str>,
+) -> Result<(Instant, reqwest::Response), ProviderError> {
+    let started = Instant::now();
+    let response = match tokio::time::timeout(timeouts.first_byte, request.send()).await {
+        Err(_) => {
+            return Err(ProviderError::new(
+                ErrorKind::Timeout,
+                format!("no response within {:?}", timeouts.first_byte),
+            ))
+        }
+        Ok(Err(e)) => return Err(transport_error(&e, secret)),
+        Ok(Ok(r)) => r,
+    };
+    let status = response.status();
+    if !status.is_success() {
+        let headers = response.headers().clone();
+        let body =
+            match tokio::time::timeout(remaining(started, timeouts.total), response.text()).await {
+                Ok(Ok(body)) => body,
+                _ => String::new(),
+            };
+        return Err(status_error(status, &headers, &body, secret));
+    }
+    Ok((started, response))
+}
+
+/// Reads a whole non-streamed body within the total timeout.
+pub async fn read_body(
+    response: reqwest::Response,
+    started: Instant,
+    timeouts: &Timeouts,
+    secret: Option<&str>,
+) -> Result<String, ProviderError> {
+    match tokio::time::timeout(remaining(started, timeouts.total), response.text()).await {
+        Err(_) => Err(ProviderError::new(
+            ErrorKind::Timeout,
+            format!("the response took longer than {:?}", timeouts.total),
+        )),
+        Ok(Err(e)) => Err(transport_error(&e, secret)),
+        Ok(Ok(body)) => Ok(body),
+    }
+}
+
+/// Feeds each server-sent event of a streamed body to `on_event` until the stream ends. Returns
+/// whether the vendor's closing event was seen (`on_event` returns `true` for it): a stream that
+/// ends without it was cut short and counts as a server fault.
+pub async fn read_events(
+    response: reqwest::Response,
+    started: Instant,
+    timeouts: &Timeouts,
+    secret: Option<&str>,
+    mut on_event: impl FnMut(&SseEvent) -> Result<bool, ProviderError>,
+) -> Result<(), ProviderError> {
+    let mut parser = SseParser::default();
+    let mut stream = response.bytes_stream();
+    let mut closed = false;
+    loop {
+        let next =
+            match tokio::time::timeout(remaining(started, timeouts.total), stream.next()).await {
+                Err(_) => {
+                    return Err(ProviderError::new(
+                        ErrorKind::Timeout,
+                        format!("the stream took longer than {:?}", timeouts.total),
+                    ))
+                }
+                Ok(next) => next,
+            };
+        let Some(chunk) = next else { break };
+        let chunk = chunk.map_err(|e| transport_error(&e, secret))?;
+        for event in parser.push(&chunk) {
+            if on_event(&event)? {
+                closed = true;
+            }
+        }
+    }
+    if let Some(event) = parser.finish() {
+        if on_event(&event)? {
+            closed = true;
+        }
+    }
+    if closed {
+        Ok(())
+    } else {
+        Err(ProviderError::new(
+            ErrorKind::InvalidResponse,
+            "the stream ended without its closing event (cut short)",
+        ))
+    }
+}
+
+fn remaining(started: Instant, total: Duration) -> Duration {
+    total.saturating_sub(started.elapsed())
+}
+
+/// One server-sent event.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SseEvent {
+    pub event: Option<String>,
+    pub data: String,
+}
+
+/// Incremental parser for `text/event-stream` (events split by a blank line; `data:` lines
+/// joined by newlines; comments ignored; LF or CRLF).
+#[derive(Default)]
+pub struct SseParser {
+    buffer: Vec<u8>,
+    current: SseEvent,
+    has_data: bool,
+}
+
+impl SseParser {
+    pub fn push(&mut self, bytes: &[u8]) -> Vec<SseEvent> {
+        self.buffer.extend_from_slice(bytes);
+        let mut events = Vec::new();
+        while let Some(pos) = self.buffer.iter().position(|&b| b == b'\n') {
+            let mut line: Vec<u8> = self.buffer.drain(..=pos).collect();
+            line.pop();
+            if line.last() == Some(&b'\r') {
+                line.pop();
+            }
+            if let Some(event) = self.line(&String::from_utf8_lossy(&line)) {
+                events.push(event);
+            }
+        }
+        events
+    }
+
+    /// The last event when the body ends without a blank line.
+    pub fn finish(&mut self) -> Option<SseEvent> {
+        if !self.buffer.is_empty() {
+            let rest = String::from_utf8_lossy(&std::mem::take(&mut self.buffer)).into_owned();
+            if let Some(e) = self.line(rest.trim_end_matches('\r')) {
+                return Some(e);
+            }
+        }
+        self.dispatch()
+    }
+
+    fn line(&mut self, line: &str) -> Option<SseEvent> {
+        if line.is_empty() {
+            return self.dispatch();
+        }
+        if line.starts_with(':') {
+            return None;
+        }
+        let (field, value) = match line.split_once(':') {
+            Some((f, v)) => (f, v.strip_prefix(' ').unwrap_or(v)),
+            None => (line, ""),
+        };
+        match field {
+            "data" => {
+                if self.has_data {
+                    self.current.data.push('\n');
+                }
+                self.current.data.push_str(value);
+                self.has_data = true;
+            }
+            "event" => self.current.event = Some(value.to_string()),
+            _ => {}
+        }
+        None
+    }
+
+    fn dispatch(&mut self) -> Option<SseEvent> {
+        let event = std::mem::take(&mut self.current);
+        let had = std::mem::take(&mut self.has_data);
+        (had || event.event.is_some()).then_some(event)
+    }
+}
+
+/// An HTTP status with the vendor's message, classified for retrying.
+pub fn status_error(
+    status: StatusCode,
+    headers: &HeaderMap,
+    body: &str,
+    secret: Option<&str>,
+) -> ProviderError {
+    let kind = match status.as_u16() {
+        429 => ErrorKind::RateLimited,
+        401 | 403 => ErrorKind::Auth,
+        408 => ErrorKind::Timeout,
+        409 | 500..=599 => ErrorKind::Server,
+        _ => ErrorKind::BadRequest,
+    };
+    let vendor_message = vendor_message(body);
+    let mut e = ProviderError::new(
+        kind,
+        redact(&format!("HTTP {status}: {vendor_message}"), secret),
+    );
+    e.retry_after = retry_after(headers);
+    e
+}
+
+/// The human part of a vendor's error body (`{"error": {"message": …}}` in all four formats), or
+/// the body itself, shortened.
+fn vendor_message(body: &str) -> String {
+    let parsed: Option<serde_json::Value> = serde_json::from_str(body).ok();
+    let message = parsed.as_ref().and_then(|v| {
+        let e = v.get("error").unwrap_or(v);
+        e.get("message")
+            .and_then(|m| m.as_str())
+            .map(str::to_owned)
+            .or_else(|| e.as_str().map(str::to_owned))
+    });
+    let text = message.unwrap_or_else(|| body.trim().to_string());
+    let mut short: String = text.chars().take(500).collect();
+    if text.chars().count() > 500 {
+        short.push('…');
+    }
+    if short.is_empty() {
+        "(no message)".into()
+    } else {
+        short
+    }
+}
+
+/// `retry-after-ms` (milliseconds), else `Retry-After` (seconds; an HTTP date is not used by
+/// these vendors and is ignored).
+pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let header = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::trim)
+    };
+    if let Some(ms) = header("retry-after-ms").and_then(|v| v.parse::<f64>().ok()) {
+        return Some(Duration::from_secs_f64(ms.max(0.0) / 1e3));
+    }
+    header("retry-after")
+        .and_then(|v| v.parse::<f64>().ok())
+        .map(|s| Duration::from_secs_f64(s.max(0.0)))
+}
+
+pub fn transport_error(e: &reqwest::Error, secret: Option<&str>) -> ProviderError {
+    // Anything else (refused, reset, broken mid-body) is the network's.
+    let kind = if e.is_timeout() {
+        ErrorKind::Timeout
+    } else {
+        ErrorKind::Network
+    };
+    // reqwest's Display includes the URL, which never holds a key for our vendors except
+    // Gemini's legacy `?key=`; redact anyway.
+    let mut msg = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        msg.push_str(&format!(": {s}"));
+        source = s.source();
+    }
+    ProviderError::new(kind, redact(&msg, secret))
+}
+
+/// Removes the secret from a text, wherever it appears.
+pub fn redact(text: &str, secret: Option<&str>) -> String {
+    match secret {
+        Some(s) if s.len() >= 4 && text.contains(s) => text.replace(s, "[REDACTED]"),
+        _ => text.to_string(),
+    }
+}
+
+/// A malformed response body.
+pub fn invalid(what: impl std::fmt::Display) -> ProviderError {
+    ProviderError::new(
+        ErrorKind::InvalidResponse,
+        format!("malformed response: {what}"),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sse_events_split_across_chunks_and_line_endings() {
+        let mut p = SseParser::default();
+        let mut events = p.push(b"event: message_start\r\ndata: {\"a\"");
+        assert!(events.is_empty());
+        events.extend(p.push(b":1}\r\n\r\n: comment\n\ndata: x\ndata: y\n\ndata: [DONE]"));
+        events.extend(p.finish());
+        assert_eq!(
+            events,
+            vec![
+                SseEvent {
+                    event: Some("message_start".into()),
+                    data: "{\"a\":1}".into()
+                },
+                SseEvent {
+                    event: None,
+                    data: "x\ny".into()
+                },
+                SseEvent {
+                    event: None,
+                    data: "[DONE]".into()
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn statuses_are_classified_with_the_vendors_message() {
+        let mut headers = HeaderMap::new();
+        headers.insert("retry-after", "2".parse().unwrap());
+        let e = status_error(
+            StatusCode::TOO_MANY_REQUESTS,
+            &headers,
+            r#"{"error":{"message":"slow down"}}"#,
+            None,
+        );
+        assert_eq!(e.kind, ErrorKind::RateLimited);
+        assert_eq!(e.message, "HTTP 429 Too Many Requests: slow down");
+        assert_eq!(e.retry_after, Some(Duration::from_secs(2)));
+        assert!(e.kind.is_retryable());
+        let e = status_error(
+            StatusCode::UNAUTHORIZED,
+            &HeaderMap::new(),
+            "bad key sk-secret-123",
+            Some("sk-secret-123"),
+        );
+        assert_eq!(e.kind, ErrorKind::Auth);
+        assert!(!e.message.contains("sk-secret-123"));
+        assert!(!e.kind.is_retryable());
+        assert_eq!(
+            status_error(StatusCode::BAD_REQUEST, &HeaderMap::new(), "", None).kind,
+            ErrorKind::BadRequest
+        );
+        assert_eq!(
+            status_error(StatusCode::CONFLICT, &HeaderMap::new(), "", None).kind,
+            ErrorKind::Server
+        );
+        assert_eq!(
+            status_error(StatusCode::REQUEST_TIMEOUT, &HeaderMap::new(), "", None).kind,
+            ErrorKind::Timeout
+        );
+    }
+
+    #[test]
+    fn retry_after_ms_wins_over_seconds() {
+        let mut headers = HeaderMap::new();
+        headers.insert("retry-after", "5".parse().unwrap());
+        headers.insert("retry-after-ms", "250".parse().unwrap());
+        assert_eq!(retry_after(&headers), Some(Duration::from_millis(250)));
+    }
+}
