@@ -20,6 +20,9 @@ pub struct Record {
     #[serde(default)]
     pub replayed: bool,
     pub output: Option<String>,
+    /// Tools the model asked to call (empty for plain text answers).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tool_calls: Vec<crate::provider::ToolCall>,
     pub finish_reason: Option<String>,
     pub error: Option<RecordError>,
     pub usage: Usage,

@@ -1,8 +1,10 @@
 //! Providers: the vendor-neutral request and response, and one implementation per kind of
 //! backend. This is the one place that knows the common shape of a chat call.
 
+pub mod anthropic;
 pub mod http;
 pub mod onnx;
+pub mod openai;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -169,13 +171,20 @@ pub trait Provider: Send + Sync {
     }
 }
 
-/// Builds the provider a suite entry describes; `base_dir` resolves relative paths.
+/// Builds the provider a suite entry describes; `base_dir` resolves relative paths. A missing
+/// API key is an error here, before any call.
 pub fn build(
     id: &str,
     config: &ProviderConfig,
     base_dir: &Path,
 ) -> anyhow::Result<Arc<dyn Provider>> {
-    match config.kind {
+    let timeouts = http::Timeouts::from_total(config.timeout_s.unwrap_or(60.0));
+    let api_key = api_key(id, config)?;
+    let base_url = config
+        .base_url
+        .clone()
+        .or_else(|| default_base_url(config.kind).map(str::to_owned));
+    let provider: Arc<dyn Provider> = match config.kind {
         ProviderKind::Onnx => {
             let path = config
                 .path
@@ -184,11 +193,79 @@ pub fn build(
             let provider =
                 onnx::OnnxProvider::load(&base_dir.join(path), config.threads.unwrap_or(2))
                     .map_err(|e| anyhow::anyhow!("provider `{id}`: {e}"))?;
-            Ok(Arc::new(provider))
+            Arc::new(provider)
+        }
+        kind @ (ProviderKind::Openai
+        | ProviderKind::AzureOpenai
+        | ProviderKind::OpenaiCompatible) => {
+            Arc::new(openai::OpenAiProvider::new(openai::Settings {
+                kind,
+                base_url: base_url
+                    .ok_or_else(|| anyhow::anyhow!("provider `{id}`: `base_url` is required"))?,
+                model: config.model.clone(),
+                deployment: config.deployment.clone(),
+                api_version: config.api_version.clone(),
+                api_key,
+                stream: config.stream.unwrap_or(true),
+                extra_body: config.extra_body.clone().unwrap_or_default(),
+                timeouts,
+            })?)
         }
         other => anyhow::bail!(
             "provider `{id}`: kind `{}` is not available in this version of modelswap",
             other.as_str()
         ),
+    };
+    Ok(provider)
+}
+
+pub fn default_base_url(kind: ProviderKind) -> Option<&'static str> {
+    match kind {
+        ProviderKind::Openai => Some("https://api.openai.com/v1"),
+        ProviderKind::Anthropic => Some("https://api.anthropic.com"),
+        ProviderKind::Gemini => Some("https://generativelanguage.googleapis.com"),
+        ProviderKind::AzureOpenai | ProviderKind::OpenaiCompatible | ProviderKind::Onnx => None,
     }
+}
+
+/// The environment variable holding a provider's key: `api_key_env`, else the vendor's usual one.
+/// OpenAI-compatible engines often need none, and local models never do.
+pub fn api_key_var(config: &ProviderConfig) -> Option<String> {
+    config.api_key_env.clone().or_else(|| {
+        match config.kind {
+            ProviderKind::Openai => Some("OPENAI_API_KEY"),
+            ProviderKind::AzureOpenai => Some("AZURE_OPENAI_API_KEY"),
+            ProviderKind::Anthropic => Some("ANTHROPIC_API_KEY"),
+            ProviderKind::Gemini => Some("GEMINI_API_KEY"),
+            ProviderKind::OpenaiCompatible | ProviderKind::Onnx => None,
+        }
+        .map(str::to_owned)
+    })
+}
+
+/// Reads the key from the environment, else from `.env` in the current directory (which never
+/// overrides the environment). Only the variable's name ever appears in a message.
+fn api_key(id: &str, config: &ProviderConfig) -> anyhow::Result<Option<String>> {
+    let Some(var) = api_key_var(config) else {
+        return Ok(None);
+    };
+    if let Some(value) = lookup_env(&var) {
+        return Ok(Some(value));
+    }
+    anyhow::bail!(
+        "provider `{id}`: the API key variable {var} is not set; export it or put `{var}=…` in .env \
+         (or run without this provider: --providers)"
+    )
+}
+
+pub fn lookup_env(var: &str) -> Option<String> {
+    if let Some(v) = std::env::var(var).ok().filter(|v| !v.is_empty()) {
+        return Some(v);
+    }
+    dotenvy::from_filename_iter(".env")
+        .ok()?
+        .flatten()
+        .find(|(k, _)| k == var)
+        .map(|(_, v)| v)
+        .filter(|v| !v.is_empty())
 }

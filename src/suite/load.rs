@@ -160,42 +160,83 @@ fn validate(spec: &SuiteSpec, src: &Source) -> Vec<Diagnostic> {
                 ));
             }
         };
+        let required = |field: &str, set: bool, why: &str, out: &mut Vec<Diagnostic>| {
+            if !set {
+                out.push(
+                    src.diag(
+                        &format!("providers.{id}"),
+                        format!("kind `{}` needs `{field}`", p.kind.as_str()),
+                    )
+                    .help(why),
+                );
+            }
+        };
+        let local = p.kind == ProviderKind::Onnx;
+        not_for_kind("path", !local && p.path.is_some(), &mut out);
+        not_for_kind("threads", !local && p.threads.is_some(), &mut out);
+        for (field, set) in [
+            ("base_url", p.base_url.is_some()),
+            ("api_key_env", p.api_key_env.is_some()),
+            ("rate_limit", p.rate_limit.is_some()),
+            ("retries", p.retries.is_some()),
+            ("stream", p.stream.is_some()),
+            ("price", p.price.is_some()),
+            ("timeout_s", p.timeout_s.is_some()),
+        ] {
+            not_for_kind(field, local && set, &mut out);
+        }
+        let azure = p.kind == ProviderKind::AzureOpenai;
+        not_for_kind("deployment", !azure && p.deployment.is_some(), &mut out);
+        not_for_kind("api_version", !azure && p.api_version.is_some(), &mut out);
+        let compatible = p.kind == ProviderKind::OpenaiCompatible;
+        not_for_kind(
+            "extra_body",
+            !compatible && p.extra_body.is_some(),
+            &mut out,
+        );
+        // Hosting prices hardware a team runs itself; a vendor's API has a price per token instead.
+        not_for_kind(
+            "hosting",
+            !(local || compatible) && p.hosting.is_some(),
+            &mut out,
+        );
         match p.kind {
-            ProviderKind::Onnx => {
-                match &p.path {
-                    None => out.push(
-                        src.diag(&format!("providers.{id}"), "kind `onnx` needs `path`")
-                            .help("the model folder as optimum-cli exports it, relative to the suite file"),
-                    ),
-                    Some(rel) => {
-                        let dir = src.dir().join(rel);
-                        if !dir.is_dir() {
-                            out.push(
-                                src.diag(&at("path"), format!("model folder {} does not exist", dir.display()))
-                                    .help("run `make setup` to install the bundled models, or fix the path (it is relative to the suite file)"),
-                            );
-                        }
+            ProviderKind::Onnx => match &p.path {
+                None => required("path", false, "the model folder as optimum-cli exports it, relative to the suite file", &mut out),
+                Some(rel) => {
+                    let dir = src.dir().join(rel);
+                    if !dir.is_dir() {
+                        out.push(
+                            src.diag(&at("path"), format!("model folder {} does not exist", dir.display()))
+                                .help("run `make setup` to install the bundled models, or fix the path (it is relative to the suite file)"),
+                        );
                     }
                 }
-                not_for_kind("base_url", p.base_url.is_some(), &mut out);
-                not_for_kind("api_key_env", p.api_key_env.is_some(), &mut out);
-                not_for_kind("deployment", p.deployment.is_some(), &mut out);
-                not_for_kind("api_version", p.api_version.is_some(), &mut out);
-                not_for_kind("rate_limit", p.rate_limit.is_some(), &mut out);
-                not_for_kind("retries", p.retries.is_some(), &mut out);
-                not_for_kind("stream", p.stream.is_some(), &mut out);
-                not_for_kind("price", p.price.is_some(), &mut out);
+            },
+            ProviderKind::AzureOpenai => {
+                required("base_url", p.base_url.is_some(), "the resource endpoint, e.g. https://acme.openai.azure.com", &mut out);
+                required("deployment", p.deployment.is_some(), "the deployment name of the model", &mut out);
             }
-            other => out.push(
-                src.diag(
-                    &at("kind"),
-                    format!(
-                        "kind `{}` is not available in this version of modelswap",
-                        other.as_str()
-                    ),
-                )
-                .help("this version runs local ONNX models (`kind: onnx`)"),
+            ProviderKind::OpenaiCompatible => {
+                required("base_url", p.base_url.is_some(), "the engine's OpenAI-compatible endpoint, e.g. http://gpu-box:8000/v1", &mut out);
+                required("model", p.model.is_some(), "the served model's name", &mut out);
+            }
+            ProviderKind::Openai => required("model", p.model.is_some(), "the vendor's model id, e.g. gpt-4o-mini", &mut out),
+            other @ (ProviderKind::Anthropic | ProviderKind::Gemini) => out.push(
+                src.diag(&at("kind"), format!("kind `{}` is not available in this version of modelswap", other.as_str()))
+                    .help("this version runs `onnx`, `openai`, `azure-openai` and `openai-compatible` providers"),
             ),
+        }
+        if matches!(p.timeout_s, Some(t) if !(t > 0.0 && t.is_finite())) {
+            out.push(src.diag(&at("timeout_s"), "must be a positive number of seconds"));
+        }
+        if let Some(r) = &p.rate_limit {
+            if r.requests_per_minute == Some(0) || r.tokens_per_minute == Some(0) {
+                out.push(src.diag(
+                    &at("rate_limit"),
+                    "limits must be at least 1 (leave a limit out for none)",
+                ));
+            }
         }
         if p.concurrency == Some(0) {
             out.push(src.diag(&at("concurrency"), "must be at least 1"));

@@ -5,3 +5,5 @@ mod common;
 mod model;
 mod run;
 mod suite_errors;
+mod vendor_server;
+mod vendors;

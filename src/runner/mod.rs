@@ -1,5 +1,8 @@
-//! Executing a suite: every case × provider × repeat, with per-provider concurrency, each record
-//! appended to `records.jsonl` and flushed the moment it completes, and `run.json` beside it.
+//! Executing a suite: every case × provider × repeat, with per-provider concurrency, rate limits
+//! and retries, each record appended to `records.jsonl` and flushed the moment it completes, and
+//! `run.json` beside it.
+
+mod limits;
 
 use std::collections::BTreeMap;
 use std::fs::{File, OpenOptions};
@@ -12,9 +15,11 @@ use anyhow::{bail, Context};
 use chrono::{SecondsFormat, Utc};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use sha2::{Digest, Sha256};
-use tokio::sync::{mpsc, Semaphore};
+use tokio::sync::mpsc;
 
-use crate::provider::{self, ChatRequest, Provider};
+use limits::{Aimd, RateLimiter, RetryPolicy};
+
+use crate::provider::{self, ChatRequest, ErrorKind, Provider};
 use crate::record::{self, Host, Manifest, ProviderInfo, Record, RecordError, SuiteInfo, Timing};
 use crate::score::Scorers;
 use crate::suite::{self, Suite};
@@ -44,7 +49,17 @@ pub struct RunOutcome {
 pub struct InputError(pub String);
 
 struct Lane {
-    providers: Vec<(String, Arc<dyn Provider>, suite::Sampling, usize)>,
+    targets: Vec<Target>,
+}
+
+/// One provider as the runner drives it.
+struct Target {
+    id: String,
+    provider: Arc<dyn Provider>,
+    sampling: suite::Sampling,
+    concurrency: Aimd,
+    retry: RetryPolicy,
+    rate: Option<RateLimiter>,
 }
 
 /// Runs the suite. Invalid options, providers that cannot start and an existing records file are
@@ -103,36 +118,41 @@ pub async fn run(suite: &Suite, options: &RunOptions) -> anyhow::Result<RunOutco
             sampling: sampling.clone(),
             model_files,
         });
-        let concurrency = config
-            .concurrency
-            .unwrap_or(if config.kind.is_local() { 1 } else { 4 });
-        built.push((
-            id.to_string(),
+        let local = config.kind.is_local();
+        let rate = config.rate_limit.as_ref();
+        let target = Target {
+            id: id.to_string(),
             provider,
             sampling,
-            concurrency,
-            config.kind.is_local(),
-        ));
+            concurrency: Aimd::new(config.concurrency.unwrap_or(if local { 1 } else { 4 })),
+            // A local model's failure is deterministic: trying again gives the same error.
+            retry: RetryPolicy::new(if local {
+                0
+            } else {
+                config.retries.unwrap_or(4)
+            }),
+            rate: rate.and_then(|r| RateLimiter::new(r.requests_per_minute, r.tokens_per_minute)),
+        };
+        built.push((target, local));
     }
 
     // Local models share this machine's cores: running two at once would make each one's latency
     // a measure of the other. They take turns in one lane; each remote provider gets its own.
     let mut lanes: Vec<Lane> = Vec::new();
-    let mut local = Lane {
-        providers: Vec::new(),
+    let mut local_lane = Lane {
+        targets: Vec::new(),
     };
-    for (id, provider, sampling, concurrency, is_local) in built {
-        let entry = (id, provider, sampling, concurrency);
-        if is_local {
-            local.providers.push(entry);
+    for (target, local) in built {
+        if local {
+            local_lane.targets.push(target);
         } else {
             lanes.push(Lane {
-                providers: vec![entry],
+                targets: vec![target],
             });
         }
     }
-    if !local.providers.is_empty() {
-        lanes.insert(0, local);
+    if !local_lane.targets.is_empty() {
+        lanes.insert(0, local_lane);
     }
 
     std::fs::create_dir_all(&options.out)
@@ -231,23 +251,23 @@ struct LaneContext {
     tx: mpsc::Sender<Record>,
 }
 
-/// The lane's providers one after another; within a provider, up to `concurrency` calls at once.
+/// The lane's providers one after another; within a provider, up to its concurrency at once.
 async fn run_lane(lane: Lane, ctx: LaneContext) {
-    for (id, provider, sampling, concurrency) in lane.providers {
-        let limit = Arc::new(Semaphore::new(concurrency));
+    for target in lane.targets {
+        let target = Arc::new(target);
         let mut calls = tokio::task::JoinSet::new();
         for case_index in 0..ctx.cases.len() {
             for repeat in 0..ctx.repeats {
-                let permit = limit
-                    .clone()
-                    .acquire_owned()
-                    .await
-                    .expect("the semaphore is never closed");
+                // Keep the number of waiting tasks bounded by the current limit: a large run
+                // holds a handful of tasks, not one per case.
+                while calls.len() >= target.concurrency.limit() {
+                    if calls.join_next().await.is_none() {
+                        break;
+                    }
+                }
                 let job = Job {
                     run_id: ctx.run_id.clone(),
-                    provider_id: id.clone(),
-                    provider: provider.clone(),
-                    sampling: sampling.clone(),
+                    target: target.clone(),
                     cases: ctx.cases.clone(),
                     case_index,
                     repeat,
@@ -256,7 +276,6 @@ async fn run_lane(lane: Lane, ctx: LaneContext) {
                 let tx = ctx.tx.clone();
                 calls.spawn(async move {
                     let record = job.execute().await;
-                    drop(permit);
                     // A closed channel means the run is stopping; the record is not wanted.
                     let _ = tx.send(record).await;
                 });
@@ -268,9 +287,7 @@ async fn run_lane(lane: Lane, ctx: LaneContext) {
 
 struct Job {
     run_id: String,
-    provider_id: String,
-    provider: Arc<dyn Provider>,
-    sampling: suite::Sampling,
+    target: Arc<Target>,
     cases: Arc<Vec<suite::Case>>,
     case_index: usize,
     repeat: u32,
@@ -278,32 +295,72 @@ struct Job {
 }
 
 impl Job {
+    /// Calls the provider, retrying what a retry may fix; the record keeps the last attempt's
+    /// timing, so waiting on rate limits and retries never inflates the latency figures.
     async fn execute(self) -> Record {
         let case = &self.cases[self.case_index];
-        let request = ChatRequest::new(case.messages.clone(), self.sampling.clone());
-        let request_hash = request.hash(&self.provider.identity());
-        let started_at = now();
-        let result = self.provider.complete(&request).await;
-        let (output, finish_reason, error, usage, ttft, total) = match result {
+        let t = &self.target;
+        let request = ChatRequest::new(case.messages.clone(), t.sampling.clone());
+        let request_hash = request.hash(&t.provider.identity());
+        let estimated_tokens = request
+            .messages
+            .iter()
+            .map(|m| m.content.len() as u32 / 4)
+            .sum::<u32>()
+            + t.sampling.max_tokens;
+        let mut attempts = 0;
+        let mut waited = std::time::Duration::ZERO;
+        let (started_at, result) = loop {
+            attempts += 1;
+            if let Some(rate) = &t.rate {
+                rate.acquire(estimated_tokens).await;
+            }
+            let slot = t.concurrency.acquire().await;
+            let started_at = now();
+            let result = t.provider.complete(&request).await;
+            drop(slot);
+            match result {
+                Ok(c) => {
+                    t.concurrency.on_success();
+                    break (started_at, Ok(c));
+                }
+                Err(e) if e.kind.is_retryable() && attempts <= t.retry.retries => {
+                    if e.kind == ErrorKind::RateLimited {
+                        t.concurrency.on_rate_limited();
+                    }
+                    let delay = t.retry.delay(attempts, e.retry_after);
+                    tracing::debug!(provider = %t.id, case = %case.id, attempt = attempts, ?delay, error = %e, "retrying");
+                    waited += delay;
+                    tokio::time::sleep(delay).await;
+                }
+                Err(e) => break (started_at, Err(e)),
+            }
+        };
+        let (output, tool_calls, finish_reason, error, usage, ttft, total) = match result {
             Ok(c) => (
                 Some(c.text),
+                c.tool_calls,
                 Some(c.finish_reason),
                 None,
                 c.usage,
                 Some(c.ttft_ms),
                 Some(c.total_ms),
             ),
-            Err(e) => (
-                None,
-                None,
-                Some(RecordError {
+            Err(e) => {
+                let error = RecordError {
                     kind: e.kind,
                     message: e.message,
-                }),
-                Default::default(),
-                None,
-                None,
-            ),
+                };
+                (
+                    None,
+                    Vec::new(),
+                    None,
+                    Some(error),
+                    Default::default(),
+                    None,
+                    None,
+                )
+            }
         };
         let tokens_per_s = match (ttft, total) {
             (Some(t), Some(total)) => Timing::decode_rate(usage.output_tokens, t, total),
@@ -313,11 +370,12 @@ impl Job {
         Record {
             run_id: self.run_id,
             case_id: case.id.clone(),
-            provider: self.provider_id,
+            provider: t.id.clone(),
             repeat: self.repeat,
             request_hash,
             replayed: false,
             output,
+            tool_calls,
             finish_reason,
             error,
             usage,
@@ -326,8 +384,8 @@ impl Job {
                 ttft_ms: ttft,
                 total_ms: total,
                 tokens_per_s,
-                attempts: 1,
-                retry_wait_ms: 0.0,
+                attempts,
+                retry_wait_ms: waited.as_secs_f64() * 1e3,
             },
             cost_usd: None,
             scores,

@@ -1,0 +1,341 @@
+//! Vendor providers through the binary against the loopback server: exact requests, usage and
+//! TTFT, retries and backoff, faults, and keys that never leak.
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+use std::time::Duration;
+
+use modelswap::record::{read_records, Record};
+
+use crate::common::stderr;
+use crate::vendor_server::{openai_json, openai_stream, Reply, VendorServer};
+
+const KEY: &str = "sk-test-DO-NOT-LEAK-1234567890";
+
+/// A suite with one provider (`provider` is its YAML body) and `n` cases.
+fn suite(dir: &Path, provider: &str, n: usize) -> PathBuf {
+    let cases: String = (0..n)
+        .map(|i| format!("  - vars: {{q: question {i}}}\n    expect: {{a: hello}}\n"))
+        .collect();
+    let text = format!(
+        "version: 1\nname: vendors\nproviders:\n  remote:\n{provider}\ndefaults:\n  max_tokens: 20\n  temperature: 0.2\n\
+         prompt:\n  system: Be brief.\n  user: \"{{{{ q }}}}\"\ncases:\n{cases}scorers:\n  - type: icontains\n    value: \"{{{{ expect.a }}}}\"\n"
+    );
+    let path = dir.join("suite.yaml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+fn run(dir: &Path, suite: &Path, key: Option<&str>) -> (Output, Vec<Record>) {
+    let out_dir = dir.join("run");
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_modelswap"));
+    cmd.args([
+        "run",
+        suite.to_str().unwrap(),
+        "--out",
+        out_dir.to_str().unwrap(),
+        "-vv",
+    ])
+    .current_dir(dir)
+    .env_remove("OPENAI_API_KEY")
+    .env_remove("AZURE_OPENAI_API_KEY");
+    if let Some(k) = key {
+        cmd.env("TEST_VENDOR_KEY", k);
+    }
+    let out = cmd.output().unwrap();
+    let records = read_records(&out_dir.join("records.jsonl")).unwrap_or_default();
+    (out, records)
+}
+
+/// No file the run wrote, and nothing it printed, holds the key.
+fn assert_no_leak(dir: &Path, out: &Output) {
+    assert!(!String::from_utf8_lossy(&out.stdout).contains(KEY));
+    assert!(!stderr(out).contains(KEY));
+    for entry in std::fs::read_dir(dir.join("run")).unwrap() {
+        let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+        assert!(!text.contains(KEY));
+    }
+}
+
+fn openai_provider(server: &VendorServer, extra: &str) -> String {
+    format!(
+        "    kind: openai\n    model: gpt-4o-mini\n    base_url: {}/v1\n    api_key_env: TEST_VENDOR_KEY\n{extra}",
+        server.base
+    )
+}
+
+#[test]
+fn openai_streaming_sends_the_documented_request_and_reads_usage_and_ttft() {
+    let server = VendorServer::start();
+    let mut events = openai_stream(&["Hel", "lo!"], (17, 3, 5), true);
+    // The first content arrives 150 ms after the headers: TTFT must see it.
+    events[1] = format!("{}", events[1]);
+    server.push(Reply::Stream(
+        events
+            .into_iter()
+            .enumerate()
+            .map(|(i, e)| {
+                (
+                    if i == 1 {
+                        Duration::from_millis(150)
+                    } else {
+                        Duration::ZERO
+                    },
+                    e,
+                )
+            })
+            .collect(),
+    ));
+    let tmp = tempfile::tempdir().unwrap();
+    let suite = suite(tmp.path(), &openai_provider(&server, ""), 1);
+    let (out, records) = run(tmp.path(), &suite, Some(KEY));
+    assert!(out.status.success(), "{}", stderr(&out));
+
+    let got = server.received();
+    assert_eq!(got.len(), 1);
+    let r = &got[0];
+    assert_eq!(
+        (r.method.as_str(), r.target.as_str()),
+        ("POST", "/v1/chat/completions")
+    );
+    assert_eq!(
+        r.header("authorization"),
+        Some(format!("Bearer {KEY}").as_str())
+    );
+    assert_eq!(
+        r.json(),
+        serde_json::json!({
+            "model": "gpt-4o-mini",
+            "messages": [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "question 0"}],
+            "temperature": 0.2f32, "max_completion_tokens": 20,
+            "stream": true, "stream_options": {"include_usage": true}
+        })
+    );
+
+    let rec = &records[0];
+    assert_eq!(rec.output.as_deref(), Some("Hello!"));
+    assert_eq!(rec.finish_reason.as_deref(), Some("stop"));
+    assert_eq!(
+        (
+            rec.usage.input_tokens,
+            rec.usage.output_tokens,
+            rec.usage.cached_input_tokens
+        ),
+        (17, 3, 5)
+    );
+    let (ttft, total) = (rec.timing.ttft_ms.unwrap(), rec.timing.total_ms.unwrap());
+    assert!(ttft >= 140.0 && ttft <= total, "ttft {ttft} total {total}");
+    assert!(rec.passed);
+    assert_no_leak(tmp.path(), &out);
+}
+
+#[test]
+fn openai_non_streaming_has_ttft_equal_to_total() {
+    let server = VendorServer::start();
+    server.push(Reply::json(openai_json("hello there", (9, 2, 0))));
+    let tmp = tempfile::tempdir().unwrap();
+    let suite = suite(
+        tmp.path(),
+        &openai_provider(&server, "    stream: false\n"),
+        1,
+    );
+    let (out, records) = run(tmp.path(), &suite, Some(KEY));
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(server.received()[0].json().get("stream").is_none());
+    let rec = &records[0];
+    assert_eq!(rec.output.as_deref(), Some("hello there"));
+    assert_eq!(rec.timing.ttft_ms, rec.timing.total_ms);
+    assert_eq!(rec.usage.input_tokens, 9);
+}
+
+#[test]
+fn rate_limits_and_server_errors_are_retried_honouring_retry_after() {
+    let server = VendorServer::start();
+    server.push(Reply::Status(
+        429,
+        vec![("retry-after-ms", "300".into())],
+        r#"{"error":{"message":"Rate limit reached"}}"#.into(),
+    ));
+    server.push(Reply::Status(
+        503,
+        vec![("retry-after", "0".into())],
+        r#"{"error":{"message":"overloaded"}}"#.into(),
+    ));
+    server.push(Reply::sse(&openai_stream(&["hello"], (5, 1, 0), true)));
+    let tmp = tempfile::tempdir().unwrap();
+    let suite = suite(tmp.path(), &openai_provider(&server, ""), 1);
+    let (out, records) = run(tmp.path(), &suite, Some(KEY));
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(server.received().len(), 3);
+    let rec = &records[0];
+    assert!(rec.error.is_none());
+    assert_eq!(rec.timing.attempts, 3);
+    assert!(
+        (300.0..400.0).contains(&rec.timing.retry_wait_ms),
+        "{}",
+        rec.timing.retry_wait_ms
+    );
+    // The waiting is not latency: the successful attempt alone is timed.
+    assert!(rec.timing.total_ms.unwrap() < 250.0, "{:?}", rec.timing);
+}
+
+#[test]
+fn client_errors_are_not_retried_and_keep_the_vendors_message() {
+    let server = VendorServer::start();
+    server.otherwise(Reply::Status(
+        401,
+        vec![],
+        format!(r#"{{"error":{{"message":"Incorrect API key provided: {KEY}"}}}}"#),
+    ));
+    let tmp = tempfile::tempdir().unwrap();
+    let suite = suite(tmp.path(), &openai_provider(&server, ""), 2);
+    let (out, records) = run(tmp.path(), &suite, Some(KEY));
+    assert!(
+        out.status.success(),
+        "failed cases are data: {}",
+        stderr(&out)
+    );
+    assert_eq!(server.received().len(), 2, "one attempt per case");
+    for rec in &records {
+        let e = rec.error.as_ref().unwrap();
+        assert_eq!(serde_json::to_value(e.kind).unwrap(), "auth");
+        assert!(
+            e.message.contains("Incorrect API key provided: [REDACTED]"),
+            "{}",
+            e.message
+        );
+        assert_eq!(rec.output, None);
+        assert!(!rec.passed);
+        assert_eq!(rec.timing.attempts, 1);
+    }
+    assert_no_leak(tmp.path(), &out);
+}
+
+#[test]
+fn streams_cut_short_reset_or_malformed_are_server_faults_retried_then_recorded() {
+    let server = VendorServer::start();
+    // Case 1: cut short (no [DONE]) once, then fine.
+    server.push(Reply::sse(&openai_stream(&["hel"], (5, 1, 0), false)));
+    server.push(Reply::sse(&openai_stream(&["hello"], (5, 1, 0), true)));
+    let tmp = tempfile::tempdir().unwrap();
+    let suite_path = suite(tmp.path(), &openai_provider(&server, "    retries: 1\n"), 1);
+    let (out, records) = run(tmp.path(), &suite_path, Some(KEY));
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(records[0].timing.attempts, 2);
+    assert_eq!(records[0].output.as_deref(), Some("hello"));
+
+    // Reset mid-stream, then malformed JSON: retries run out, recorded as the last fault.
+    let server = VendorServer::start();
+    let mut partial = openai_stream(&["hel"], (5, 1, 0), false);
+    partial.truncate(2);
+    server.push(Reply::StreamThenReset(
+        partial.into_iter().map(|e| (Duration::ZERO, e)).collect(),
+    ));
+    server.push(Reply::Status(200, vec![], "{\"choices\": [".into()));
+    let tmp = tempfile::tempdir().unwrap();
+    let suite_path = suite(
+        tmp.path(),
+        &openai_provider(&server, "    retries: 1\n    stream: false\n"),
+        1,
+    );
+    let (out, records) = run(tmp.path(), &suite_path, Some(KEY));
+    assert!(out.status.success(), "{}", stderr(&out));
+    let rec = &records[0];
+    assert_eq!(rec.timing.attempts, 2);
+    assert_eq!(
+        serde_json::to_value(rec.error.as_ref().unwrap().kind).unwrap(),
+        "invalid_response"
+    );
+}
+
+#[test]
+fn a_slow_first_byte_times_out() {
+    let server = VendorServer::start();
+    server.otherwise(Reply::Delayed(
+        Duration::from_millis(1500),
+        Box::new(Reply::json(openai_json("late", (1, 1, 0)))),
+    ));
+    let tmp = tempfile::tempdir().unwrap();
+    let suite_path = suite(
+        tmp.path(),
+        &openai_provider(&server, "    timeout_s: 0.3\n    retries: 0\n"),
+        1,
+    );
+    let (out, records) = run(tmp.path(), &suite_path, Some(KEY));
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        serde_json::to_value(records[0].error.as_ref().unwrap().kind).unwrap(),
+        "timeout"
+    );
+}
+
+#[test]
+fn azure_uses_its_deployment_url_api_key_header_and_api_version() {
+    let server = VendorServer::start();
+    server.push(Reply::sse(&openai_stream(&["hello"], (5, 1, 0), true)));
+    let tmp = tempfile::tempdir().unwrap();
+    let provider = format!(
+        "    kind: azure-openai\n    base_url: {}\n    deployment: gpt4o-prod\n    api_version: \"2024-10-21\"\n    api_key_env: TEST_VENDOR_KEY\n",
+        server.base
+    );
+    let (out, _) = run(tmp.path(), &suite(tmp.path(), &provider, 1), Some(KEY));
+    assert!(out.status.success(), "{}", stderr(&out));
+    let r = &server.received()[0];
+    assert_eq!(
+        r.target,
+        "/openai/deployments/gpt4o-prod/chat/completions?api-version=2024-10-21"
+    );
+    assert_eq!(r.header("api-key"), Some(KEY));
+    assert!(r.header("authorization").is_none());
+    assert!(r.json().get("model").is_none());
+}
+
+#[test]
+fn openai_compatible_engines_need_no_key_and_get_extra_body() {
+    let server = VendorServer::start();
+    server.push(Reply::sse(&openai_stream(&["hello"], (5, 1, 0), true)));
+    let tmp = tempfile::tempdir().unwrap();
+    let provider = format!(
+        "    kind: openai-compatible\n    base_url: {}/v1\n    model: llama\n    extra_body: {{top_k: 20, repetition_penalty: 1.1}}\n",
+        server.base
+    );
+    let (out, _) = run(tmp.path(), &suite(tmp.path(), &provider, 1), None);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let r = &server.received()[0];
+    assert!(r.header("authorization").is_none());
+    let body = r.json();
+    assert_eq!(body["max_tokens"], 20);
+    assert_eq!(body["top_k"], 20);
+    assert_eq!(body["repetition_penalty"], 1.1);
+}
+
+#[test]
+fn a_missing_key_is_reported_before_the_run_naming_the_variable() {
+    let server = VendorServer::start();
+    let tmp = tempfile::tempdir().unwrap();
+    let (out, records) = run(
+        tmp.path(),
+        &suite(tmp.path(), &openai_provider(&server, ""), 1),
+        None,
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("TEST_VENDOR_KEY is not set"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(records.is_empty());
+    assert!(server.received().is_empty());
+
+    // .env in the working directory is honoured.
+    std::fs::write(tmp.path().join(".env"), format!("TEST_VENDOR_KEY={KEY}\n")).unwrap();
+    server.push(Reply::sse(&openai_stream(&["hello"], (5, 1, 0), true)));
+    let (out, records) = run(
+        tmp.path(),
+        &suite(tmp.path(), &openai_provider(&server, ""), 1),
+        None,
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(records.len(), 1);
+    assert_no_leak(tmp.path(), &out);
+}
