@@ -30,8 +30,11 @@ pub enum Command {
         /// The suite file.
         suite: PathBuf,
         /// Where the run's files go (default: reports/<suite name>-<time>).
-        #[arg(long)]
+        #[arg(long, conflicts_with = "resume")]
         out: Option<PathBuf>,
+        /// Finish an interrupted run in DIR: finished records are kept, the rest is run.
+        #[arg(long, value_name = "DIR")]
+        resume: Option<PathBuf>,
         /// Only these providers (comma-separated ids).
         #[arg(long, value_delimiter = ',')]
         providers: Option<Vec<String>>,

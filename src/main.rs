@@ -51,15 +51,19 @@ fn execute(command: Command) -> anyhow::Result<ExitCode> {
         Command::Run {
             suite,
             out,
+            resume,
             providers,
             limit,
         } => {
             let suite = suite::load(&suite)?;
-            let out = out.unwrap_or_else(|| default_out(&suite.spec.name));
             let options = RunOptions {
-                out,
+                out: resume
+                    .clone()
+                    .or(out)
+                    .unwrap_or_else(|| default_out(&suite.spec.name)),
                 providers,
                 limit,
+                resume: resume.is_some(),
             };
             let runtime =
                 tokio::runtime::Runtime::new().context("cannot start the async runtime")?;

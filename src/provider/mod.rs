@@ -2,6 +2,7 @@
 //! backend. This is the one place that knows the common shape of a chat call.
 
 pub mod anthropic;
+pub mod gemini;
 pub mod http;
 pub mod onnx;
 pub mod openai;
@@ -211,12 +212,33 @@ pub fn build(
                 timeouts,
             })?)
         }
-        other => anyhow::bail!(
-            "provider `{id}`: kind `{}` is not available in this version of modelswap",
-            other.as_str()
-        ),
+        ProviderKind::Anthropic => {
+            Arc::new(anthropic::AnthropicProvider::new(anthropic::Settings {
+                base_url: base_url.unwrap_or_default(),
+                model: model(id, config)?,
+                api_key,
+                stream: config.stream.unwrap_or(true),
+                timeouts,
+            })?)
+        }
+        ProviderKind::Gemini => Arc::new(gemini::GeminiProvider::new(gemini::Settings {
+            base_url: base_url.unwrap_or_default(),
+            model: model(id, config)?,
+            api_key,
+            stream: config.stream.unwrap_or(true),
+            timeouts,
+        })?),
     };
     Ok(provider)
+}
+
+fn model(id: &str, config: &ProviderConfig) -> anyhow::Result<String> {
+    config.model.clone().ok_or_else(|| {
+        anyhow::anyhow!(
+            "provider `{id}`: kind `{}` needs `model`",
+            config.kind.as_str()
+        )
+    })
 }
 
 pub fn default_base_url(kind: ProviderKind) -> Option<&'static str> {

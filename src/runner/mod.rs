@@ -4,7 +4,7 @@
 
 mod limits;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::fs::{File, OpenOptions};
 use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
@@ -32,6 +32,8 @@ pub struct RunOptions {
     pub providers: Option<Vec<String>>,
     /// Only the first N cases.
     pub limit: Option<usize>,
+    /// Finish the run already in `out`: keep its records, run only what is missing.
+    pub resume: bool,
 }
 
 /// How a run ended.
@@ -90,13 +92,31 @@ pub async fn run(suite: &Suite, options: &RunOptions) -> anyhow::Result<RunOutco
     let scorers = Arc::new(scorers);
 
     let records_path = options.out.join(record::RECORDS_FILE);
-    if records_path.exists() {
-        return Err(InputError(format!(
-            "{} already exists; choose another --out directory (runs are never overwritten)",
-            records_path.display()
-        ))
-        .into());
-    }
+    let previous = if options.resume {
+        let manifest = record::read_manifest(&options.out)
+            .map_err(|e| InputError(format!("--resume: {e:#}")))?;
+        if manifest.suite.sha256 != suite.sha256 {
+            return Err(InputError(format!(
+                "--resume: {} changed since the run in {} started (sha256 {} then, {} now); resume it with the same suite, or start a new run",
+                suite.path.display(),
+                options.out.display(),
+                manifest.suite.sha256,
+                suite.sha256
+            ))
+            .into());
+        }
+        let done = recover(&records_path)?;
+        Some((manifest, done))
+    } else {
+        if records_path.exists() {
+            return Err(InputError(format!(
+                "{} already exists; choose another --out directory, or finish it with --resume (runs are never overwritten)",
+                records_path.display()
+            ))
+            .into());
+        }
+        None
+    };
 
     let base_dir = suite
         .path
@@ -157,14 +177,17 @@ pub async fn run(suite: &Suite, options: &RunOptions) -> anyhow::Result<RunOutco
 
     std::fs::create_dir_all(&options.out)
         .with_context(|| format!("cannot create {}", options.out.display()))?;
-    let run_id = new_run_id();
+    let (run_id, started_at, done) = match previous {
+        Some((m, done)) => (m.run_id, m.started_at, done),
+        None => (new_run_id(), now(), HashSet::new()),
+    };
     let repeats = spec.defaults.repeats;
     let total = cases.len() * selected.len() * repeats as usize;
     let mut manifest = Manifest {
         run_id: run_id.clone(),
         status: "running".into(),
         modelswap_version: env!("CARGO_PKG_VERSION").into(),
-        started_at: now(),
+        started_at,
         finished_at: None,
         suite: SuiteInfo {
             path: suite.path.display().to_string(),
@@ -183,11 +206,14 @@ pub async fn run(suite: &Suite, options: &RunOptions) -> anyhow::Result<RunOutco
     write_manifest(&options.out, &manifest)?;
 
     let file = OpenOptions::new()
-        .create_new(true)
+        .create_new(!options.resume)
         .append(true)
         .open(&records_path)
         .with_context(|| format!("cannot create {}", records_path.display()))?;
+    let already = done.len();
     let progress = Progress::new(total as u64);
+    progress.bar.set_position(already as u64);
+    let done = Arc::new(done);
     let (tx, rx) = mpsc::channel::<Record>(256);
     let writer = tokio::spawn(write_records(file, rx, progress.clone()));
 
@@ -200,6 +226,7 @@ pub async fn run(suite: &Suite, options: &RunOptions) -> anyhow::Result<RunOutco
             cases: cases.clone(),
             scorers: scorers.clone(),
             repeats,
+            done: done.clone(),
             tx: tx.clone(),
         };
         tasks.spawn(run_lane(lane, ctx));
@@ -227,8 +254,8 @@ pub async fn run(suite: &Suite, options: &RunOptions) -> anyhow::Result<RunOutco
     .into();
     manifest.finished_at = Some(now());
     write_manifest(&options.out, &manifest)?;
-    if !interrupted && written != total {
-        bail!("the run wrote {written} of {total} records");
+    if !interrupted && already + written != total {
+        bail!("the run holds {} of {total} records", already + written);
     }
     tracing::info!(
         records = written,
@@ -248,6 +275,8 @@ struct LaneContext {
     cases: Arc<Vec<suite::Case>>,
     scorers: Arc<Scorers>,
     repeats: u32,
+    /// (provider, case, repeat) already recorded by the run being resumed.
+    done: Arc<HashSet<(String, String, u32)>>,
     tx: mpsc::Sender<Record>,
 }
 
@@ -258,6 +287,10 @@ async fn run_lane(lane: Lane, ctx: LaneContext) {
         let mut calls = tokio::task::JoinSet::new();
         for case_index in 0..ctx.cases.len() {
             for repeat in 0..ctx.repeats {
+                let key = (target.id.clone(), ctx.cases[case_index].id.clone(), repeat);
+                if ctx.done.contains(&key) {
+                    continue;
+                }
                 // Keep the number of waiting tasks bounded by the current limit: a large run
                 // holds a handful of tasks, not one per case.
                 while calls.len() >= target.concurrency.limit() {
@@ -480,6 +513,42 @@ impl Progress {
     fn finish(&self) {
         self.bar.finish_and_clear();
     }
+}
+
+/// The records of an interrupted run: a last line cut off mid-write is removed from the file (it
+/// will be redone); every other line must be a whole record.
+fn recover(path: &Path) -> anyhow::Result<HashSet<(String, String, u32)>> {
+    let bytes = std::fs::read(path)
+        .map_err(|e| InputError(format!("--resume: cannot read {}: {e}", path.display())))?;
+    let whole = match bytes.iter().rposition(|&b| b == b'\n') {
+        Some(i) => i + 1,
+        None => 0,
+    };
+    if whole < bytes.len() {
+        tracing::warn!(
+            "{}: discarding a record cut off mid-write ({} bytes)",
+            path.display(),
+            bytes.len() - whole
+        );
+        let file = OpenOptions::new().write(true).open(path)?;
+        file.set_len(whole as u64)?;
+        file.sync_all()?;
+    }
+    let mut done = HashSet::new();
+    for (i, line) in bytes[..whole].split(|&b| b == b'\n').enumerate() {
+        if line.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        let r: Record = serde_json::from_slice(line).map_err(|e| {
+            InputError(format!(
+                "--resume: {}:{}: not a valid record: {e}",
+                path.display(),
+                i + 1
+            ))
+        })?;
+        done.insert((r.provider, r.case_id, r.repeat));
+    }
+    Ok(done)
 }
 
 fn write_manifest(dir: &Path, manifest: &Manifest) -> anyhow::Result<()> {

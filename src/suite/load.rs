@@ -221,11 +221,9 @@ fn validate(spec: &SuiteSpec, src: &Source) -> Vec<Diagnostic> {
                 required("base_url", p.base_url.is_some(), "the engine's OpenAI-compatible endpoint, e.g. http://gpu-box:8000/v1", &mut out);
                 required("model", p.model.is_some(), "the served model's name", &mut out);
             }
-            ProviderKind::Openai => required("model", p.model.is_some(), "the vendor's model id, e.g. gpt-4o-mini", &mut out),
-            other @ (ProviderKind::Anthropic | ProviderKind::Gemini) => out.push(
-                src.diag(&at("kind"), format!("kind `{}` is not available in this version of modelswap", other.as_str()))
-                    .help("this version runs `onnx`, `openai`, `azure-openai` and `openai-compatible` providers"),
-            ),
+            ProviderKind::Openai | ProviderKind::Anthropic | ProviderKind::Gemini => {
+                required("model", p.model.is_some(), "the vendor's model id, e.g. gpt-4o-mini, claude-3-5-haiku-20241022, gemini-2.0-flash", &mut out)
+            }
         }
         if matches!(p.timeout_s, Some(t) if !(t > 0.0 && t.is_finite())) {
             out.push(src.diag(&at("timeout_s"), "must be a positive number of seconds"));

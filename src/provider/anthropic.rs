@@ -1,0 +1,851 @@
+//! `kind: anthropic`: the Messages API (`/v1/messages`), streamed (SSE) or not. The API has no
+//! JSON mode, so `json_schema` output goes through a forced tool, as Anthropic documents it.
+
+use reqwest::header::HeaderValue;
+use serde_json::{json, Map, Value};
+
+use super::http::{self, SseEvent, Timeouts};
+use super::{
+    ChatRequest, Completion, ErrorKind, Provider, ProviderError, ResponseFormat, ToolCall,
+    ToolChoice, Usage,
+};
+use crate::suite::{Message, Role};
+
+/// The API version every request names: the wire format below is this version's.
+pub const API_VERSION: &str = "2023-06-01";
+
+/// Appended to the system prompt for `json_object`, the nearest the API comes to a JSON mode.
+const JSON_INSTRUCTION: &str = "Respond with a single JSON object and nothing else.";
+
+pub struct AnthropicProvider {
+    url: String,
+    model: String,
+    api_key: Option<String>,
+    stream: bool,
+    timeouts: Timeouts,
+    client: reqwest::Client,
+}
+
+/// The settings the suite resolved for this provider.
+pub struct Settings {
+    /// Without `/v1`, e.g. `https://api.anthropic.com`.
+    pub base_url: String,
+    pub model: String,
+    pub api_key: Option<String>,
+    pub stream: bool,
+    pub timeouts: Timeouts,
+}
+
+impl AnthropicProvider {
+    pub fn new(s: Settings) -> Result<Self, ProviderError> {
+        Ok(Self {
+            url: format!("{}/v1/messages", s.base_url.trim_end_matches('/')),
+            model: s.model,
+            api_key: s.api_key,
+            stream: s.stream,
+            client: http::client(&s.timeouts)?,
+            timeouts: s.timeouts,
+        })
+    }
+
+    /// The request body for `request`.
+    pub fn body(&self, request: &ChatRequest) -> Value {
+        let mut body = Map::new();
+        body.insert("model".into(), json!(self.model));
+        let s = &request.sampling;
+        // Required by the API: there is no server-side default.
+        body.insert("max_tokens".into(), json!(s.max_tokens));
+        let mut system: Vec<&str> = request
+            .messages
+            .iter()
+            .filter(|m| m.role == Role::System && !m.content.is_empty())
+            .map(|m| m.content.as_str())
+            .collect();
+        if request.response_format == Some(ResponseFormat::JsonObject) {
+            system.push(JSON_INSTRUCTION);
+        }
+        if !system.is_empty() {
+            body.insert("system".into(), json!(system.join("\n\n")));
+        }
+        body.insert("messages".into(), messages(&request.messages));
+        body.insert("temperature".into(), json!(s.temperature));
+        if let Some(p) = s.top_p {
+            body.insert("top_p".into(), json!(p));
+        }
+        // No `seed`: the API has none.
+        if !s.stop.is_empty() {
+            body.insert("stop_sequences".into(), json!(s.stop));
+        }
+        let mut tools: Vec<Value> = request
+            .tools
+            .iter()
+            .map(|t| {
+                let mut v = json!({"name": t.name});
+                if let Some(d) = &t.description {
+                    v["description"] = json!(d);
+                }
+                v["input_schema"] = t.parameters.clone();
+                v
+            })
+            .collect();
+        let mut tool_choice = request.tool_choice.as_ref().map(|c| match c {
+            ToolChoice::Auto => json!({"type": "auto"}),
+            ToolChoice::Required => json!({"type": "any"}),
+            ToolChoice::Tool(name) => json!({"type": "tool", "name": name}),
+            ToolChoice::None => json!({"type": "none"}),
+        });
+        if let Some(ResponseFormat::JsonSchema { name, schema, .. }) = &request.response_format {
+            // The schema becomes a tool the model must call; its input is the answer. This
+            // overrides the request's own tool_choice: both cannot be forced at once.
+            tools.push(json!({"name": name, "input_schema": schema}));
+            tool_choice = Some(json!({"type": "tool", "name": name}));
+        }
+        if !tools.is_empty() {
+            body.insert("tools".into(), Value::Array(tools));
+        }
+        if let Some(choice) = tool_choice {
+            body.insert("tool_choice".into(), choice);
+        }
+        if self.stream {
+            body.insert("stream".into(), json!(true));
+        }
+        Value::Object(body)
+    }
+
+    async fn call(&self, request: &ChatRequest) -> Result<Completion, ProviderError> {
+        let mut builder = self
+            .client
+            .post(&self.url)
+            .header("anthropic-version", API_VERSION)
+            .json(&self.body(request));
+        if let Some(key) = &self.api_key {
+            let mut value = HeaderValue::from_str(key).map_err(|_| {
+                ProviderError::new(ErrorKind::Auth, "the API key is not a valid header value")
+            })?;
+            // Keeps the key out of any Debug output of the request.
+            value.set_sensitive(true);
+            builder = builder.header("x-api-key", value);
+        }
+        let secret = self.api_key.as_deref();
+        let schema_tool = schema_tool(request);
+        let (started, response) = http::send(builder, &self.timeouts, secret).await?;
+        if !self.stream {
+            let body = http::read_body(response, started, &self.timeouts, secret).await?;
+            let total_ms = started.elapsed().as_secs_f64() * 1e3;
+            return parse_response(&body, schema_tool, total_ms);
+        }
+        let mut acc = StreamState::new(schema_tool);
+        http::read_events(response, started, &self.timeouts, secret, |event| {
+            let first = acc.first_token_ms.is_none();
+            let done = acc.apply(event)?;
+            if first && acc.has_output() {
+                acc.first_token_ms = Some(started.elapsed().as_secs_f64() * 1e3);
+            }
+            Ok(done)
+        })
+        .await?;
+        let total_ms = started.elapsed().as_secs_f64() * 1e3;
+        acc.finish(total_ms)
+    }
+}
+
+/// The name of the tool that carries a `json_schema` answer, if the request asks for one.
+fn schema_tool(request: &ChatRequest) -> Option<&str> {
+    match &request.response_format {
+        Some(ResponseFormat::JsonSchema { name, .. }) => Some(name),
+        _ => None,
+    }
+}
+
+/// The conversation without its system messages, as alternating user and assistant turns:
+/// tool results travel in user turns, and consecutive turns of one role are merged because the
+/// API requires alternation.
+fn messages(messages: &[Message]) -> Value {
+    let mut turns: Vec<(&str, Vec<Value>)> = Vec::new();
+    for m in messages {
+        let (role, blocks) = match m.role {
+            Role::System => continue,
+            Role::User => ("user", vec![text_block(&m.content)]),
+            Role::Assistant => {
+                let mut blocks = Vec::new();
+                // The API rejects empty text blocks; a tool-calling turn often has no text.
+                if !m.content.is_empty() || m.tool_calls.is_empty() {
+                    blocks.push(text_block(&m.content));
+                }
+                blocks.extend(m.tool_calls.iter().map(|c| {
+                    json!({
+                        "type": "tool_use",
+                        "id": c.id,
+                        "name": c.name,
+                        "input": input(&c.arguments),
+                    })
+                }));
+                ("assistant", blocks)
+            }
+            Role::Tool => (
+                "user",
+                vec![json!({
+                    "type": "tool_result",
+                    "tool_use_id": m.tool_call_id.as_deref().unwrap_or_default(),
+                    "content": m.content,
+                })],
+            ),
+        };
+        match turns.last_mut() {
+            Some((r, b)) if *r == role => b.extend(blocks),
+            _ => turns.push((role, blocks)),
+        }
+    }
+    turns
+        .into_iter()
+        .map(|(role, blocks)| {
+            // A lone text block is sent as the plain string, the API's short form.
+            let content = match blocks.as_slice() {
+                [b] if b["type"] == "text" => b["text"].clone(),
+                _ => Value::Array(blocks),
+            };
+            json!({"role": role, "content": content})
+        })
+        .collect()
+}
+
+fn text_block(text: &str) -> Value {
+    json!({"type": "text", "text": text})
+}
+
+/// A recorded call's arguments as the object `input` must be; text the model produced that is
+/// not a JSON object (a truncated call) is replayed as `{}`.
+fn input(arguments: &str) -> Value {
+    match serde_json::from_str::<Value>(arguments) {
+        Ok(v) if v.is_object() => v,
+        _ => json!({}),
+    }
+}
+
+/// `input` as compact JSON text; streamed pieces that do not parse (cut by `max_tokens`) stay as
+/// they came.
+fn arguments_text(raw: &str) -> String {
+    if raw.trim().is_empty() {
+        return "{}".into();
+    }
+    serde_json::from_str::<Value>(raw).map_or_else(|_| raw.to_string(), |v| v.to_string())
+}
+
+/// Counts by DESIGN.md's rule: input counts every input token, cache reads and writes included.
+fn usage(v: &Value) -> Usage {
+    let n = |k: &str| v.get(k).and_then(Value::as_u64).unwrap_or(0);
+    Usage {
+        input_tokens: n("input_tokens")
+            + n("cache_read_input_tokens")
+            + n("cache_creation_input_tokens"),
+        output_tokens: n("output_tokens"),
+        cached_input_tokens: n("cache_read_input_tokens"),
+    }
+}
+
+/// An `error` object (in a stream, or a body of `"type": "error"`).
+fn vendor_error(e: &Value) -> ProviderError {
+    let kind_name = e.get("type").and_then(Value::as_str).unwrap_or("error");
+    let msg = e
+        .get("message")
+        .and_then(Value::as_str)
+        .unwrap_or("(no message)");
+    // Mid-stream failures are the server's (typically overloaded_error): worth another try.
+    let kind = if kind_name == "rate_limit_error" {
+        ErrorKind::RateLimited
+    } else {
+        ErrorKind::Server
+    };
+    ProviderError::new(kind, format!("{kind_name}: {msg}"))
+}
+
+/// What a response said, before the `json_schema` answer is taken out of its tool call.
+struct Reply {
+    text: String,
+    tool_calls: Vec<ToolCall>,
+    stop_reason: String,
+    usage: Usage,
+}
+
+impl Reply {
+    fn into_completion(self, schema_tool: Option<&str>, ttft_ms: f64, total_ms: f64) -> Completion {
+        let Reply {
+            mut text,
+            mut tool_calls,
+            stop_reason,
+            usage,
+        } = self;
+        let mut answered = false;
+        if let Some(name) = schema_tool {
+            if let Some(i) = tool_calls.iter().position(|c| c.name == name) {
+                text = tool_calls.remove(i).arguments;
+                answered = true;
+            }
+        }
+        let finish_reason = match stop_reason.as_str() {
+            "end_turn" | "stop_sequence" => "stop",
+            "max_tokens" => "length",
+            // Calling the answer tool is how a structured reply ends, not a call to act on.
+            "tool_use" if answered && tool_calls.is_empty() => "stop",
+            "tool_use" => "tool_calls",
+            other => other,
+        };
+        Completion {
+            text,
+            tool_calls,
+            finish_reason: finish_reason.to_string(),
+            usage,
+            ttft_ms,
+            total_ms,
+        }
+    }
+}
+
+/// A non-streamed response body; `schema_tool` names the tool that carries a `json_schema`
+/// answer.
+pub fn parse_response(
+    body: &str,
+    schema_tool: Option<&str>,
+    total_ms: f64,
+) -> Result<Completion, ProviderError> {
+    let v: Value =
+        serde_json::from_str(body).map_err(|e| http::invalid(format!("not JSON ({e})")))?;
+    if v["type"] == "error" {
+        return Err(vendor_error(&v["error"]));
+    }
+    let blocks = v
+        .get("content")
+        .and_then(Value::as_array)
+        .ok_or_else(|| http::invalid("no content"))?;
+    let mut text = String::new();
+    let mut tool_calls = Vec::new();
+    for b in blocks {
+        match b["type"].as_str() {
+            Some("text") => text.push_str(b["text"].as_str().unwrap_or_default()),
+            Some("tool_use") => tool_calls.push(ToolCall {
+                id: b["id"].as_str().unwrap_or_default().into(),
+                name: b["name"].as_str().unwrap_or_default().into(),
+                arguments: match b.get("input") {
+                    Some(input) if !input.is_null() => input.to_string(),
+                    _ => "{}".into(),
+                },
+            }),
+            // Thinking and server-tool blocks are not the answer.
+            _ => {}
+        }
+    }
+    let stop_reason = v["stop_reason"]
+        .as_str()
+        .ok_or_else(|| http::invalid("no stop_reason"))?;
+    let reply = Reply {
+        text,
+        tool_calls,
+        stop_reason: stop_reason.into(),
+        usage: v.get("usage").map(usage).unwrap_or_default(),
+    };
+    Ok(reply.into_completion(schema_tool, total_ms, total_ms))
+}
+
+/// What the stream's events have said so far.
+pub struct StreamState {
+    schema_tool: Option<String>,
+    text: String,
+    /// Tool-use blocks with their content-block index; `arguments` holds the raw JSON pieces.
+    tool_calls: Vec<(u64, ToolCall)>,
+    stop_reason: Option<String>,
+    /// The latest value of each usage field: `message_start` gives them all, `message_delta`
+    /// repeats some as cumulative totals.
+    usage: Map<String, Value>,
+    first_token_ms: Option<f64>,
+}
+
+impl StreamState {
+    pub fn new(schema_tool: Option<&str>) -> Self {
+        Self {
+            schema_tool: schema_tool.map(str::to_owned),
+            text: String::new(),
+            tool_calls: Vec::new(),
+            stop_reason: None,
+            usage: Map::new(),
+            first_token_ms: None,
+        }
+    }
+
+    fn has_output(&self) -> bool {
+        !self.text.is_empty() || !self.tool_calls.is_empty()
+    }
+
+    fn merge_usage(&mut self, u: Option<&Value>) {
+        if let Some(Value::Object(fields)) = u {
+            for (k, v) in fields {
+                if v.is_u64() {
+                    self.usage.insert(k.clone(), v.clone());
+                }
+            }
+        }
+    }
+
+    /// Applies one event; `true` at the closing `message_stop`.
+    pub fn apply(&mut self, event: &SseEvent) -> Result<bool, ProviderError> {
+        let data = event.data.trim();
+        if data.is_empty() {
+            return Ok(false);
+        }
+        let v: Value = serde_json::from_str(data)
+            .map_err(|e| http::invalid(format!("stream event is not JSON ({e})")))?;
+        let kind = v
+            .get("type")
+            .and_then(Value::as_str)
+            .or(event.event.as_deref())
+            .unwrap_or_default();
+        match kind {
+            "message_start" => self.merge_usage(v.pointer("/message/usage")),
+            "content_block_start" => {
+                let block = &v["content_block"];
+                match block["type"].as_str() {
+                    Some("text") => self
+                        .text
+                        .push_str(block["text"].as_str().unwrap_or_default()),
+                    Some("tool_use") => self.tool_calls.push((
+                        v["index"].as_u64().unwrap_or(0),
+                        ToolCall {
+                            id: block["id"].as_str().unwrap_or_default().into(),
+                            name: block["name"].as_str().unwrap_or_default().into(),
+                            // The start's `input` is always `{}`; the deltas carry it.
+                            arguments: String::new(),
+                        },
+                    )),
+                    _ => {}
+                }
+            }
+            "content_block_delta" => match v.pointer("/delta/type").and_then(Value::as_str) {
+                Some("text_delta") => self.text.push_str(
+                    v.pointer("/delta/text")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default(),
+                ),
+                Some("input_json_delta") => {
+                    let index = v["index"].as_u64().unwrap_or(0);
+                    let (_, call) = self
+                        .tool_calls
+                        .iter_mut()
+                        .find(|(i, _)| *i == index)
+                        .ok_or_else(|| {
+                            http::invalid(format!(
+                                "input_json_delta for block {index}, which is no tool_use"
+                            ))
+                        })?;
+                    call.arguments.push_str(
+                        v.pointer("/delta/partial_json")
+                            .and_then(Value::as_str)
+                            .unwrap_or_default(),
+                    );
+                }
+                // Thinking and signature deltas are not the answer.
+                _ => {}
+            },
+            "message_delta" => {
+                if let Some(reason) = v.pointer("/delta/stop_reason").and_then(Value::as_str) {
+                    self.stop_reason = Some(reason.into());
+                }
+                self.merge_usage(v.get("usage"));
+            }
+            "message_stop" => return Ok(true),
+            "error" => return Err(vendor_error(&v["error"])),
+            // `ping`, `content_block_stop`, and event types added later (as the docs warn).
+            _ => {}
+        }
+        Ok(false)
+    }
+
+    pub fn finish(self, total_ms: f64) -> Result<Completion, ProviderError> {
+        let stop_reason = self
+            .stop_reason
+            .ok_or_else(|| http::invalid("the stream gave no stop_reason"))?;
+        let tool_calls = self
+            .tool_calls
+            .into_iter()
+            .map(|(_, mut c)| {
+                // The same text a non-streamed response gives for this input.
+                c.arguments = arguments_text(&c.arguments);
+                c
+            })
+            .collect();
+        let reply = Reply {
+            text: self.text,
+            tool_calls,
+            stop_reason,
+            usage: usage(&Value::Object(self.usage)),
+        };
+        let ttft_ms = self.first_token_ms.unwrap_or(total_ms);
+        Ok(reply.into_completion(self.schema_tool.as_deref(), ttft_ms, total_ms))
+    }
+}
+
+#[async_trait::async_trait]
+impl Provider for AnthropicProvider {
+    async fn complete(&self, request: &ChatRequest) -> Result<Completion, ProviderError> {
+        self.call(request).await
+    }
+
+    fn identity(&self) -> String {
+        format!("anthropic:{}:{}", self.url, self.model)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::provider::Tool;
+    use crate::suite::Sampling;
+
+    fn provider(stream: bool) -> AnthropicProvider {
+        AnthropicProvider::new(Settings {
+            base_url: "http://127.0.0.1:1/".into(),
+            model: "claude-x".into(),
+            api_key: Some("sk-ant-secret".into()),
+            stream,
+            timeouts: Timeouts::from_total(5.0),
+        })
+        .unwrap()
+    }
+
+    fn call(id: &str, arguments: &str) -> ToolCall {
+        ToolCall {
+            id: id.into(),
+            name: "lookup".into(),
+            arguments: arguments.into(),
+        }
+    }
+
+    /// A replayed tool-using conversation: system, user, an assistant turn with two calls (one
+    /// with arguments that are not JSON), and both results.
+    fn request() -> ChatRequest {
+        let sampling = Sampling {
+            temperature: 0.0,
+            top_p: Some(0.9),
+            max_tokens: 16,
+            seed: Some(7),
+            stop: vec!["\n".into()],
+        };
+        let mut assistant = Message::new(Role::Assistant, "Looking.");
+        assistant.tool_calls = vec![call("c1", r#"{"q": "x"}"#), call("c2", "{\"q\":")];
+        let mut r1 = Message::new(Role::Tool, "r1");
+        r1.tool_call_id = Some("c1".into());
+        let mut r2 = Message::new(Role::Tool, "r2");
+        r2.tool_call_id = Some("c2".into());
+        let mut r = ChatRequest::new(
+            vec![
+                Message::new(Role::System, "s"),
+                Message::new(Role::User, "u"),
+                assistant,
+                r1,
+                r2,
+                Message::new(Role::User, "and?"),
+            ],
+            sampling,
+        );
+        r.tools = vec![Tool {
+            name: "lookup".into(),
+            description: Some("Finds things".into()),
+            parameters: json!({"type": "object"}),
+        }];
+        r.tool_choice = Some(ToolChoice::Required);
+        r.response_format = Some(ResponseFormat::JsonObject);
+        r
+    }
+
+    #[test]
+    fn body_translates_system_tool_turns_tools_and_json_object() {
+        assert_eq!(
+            provider(true).body(&request()),
+            json!({
+                "model": "claude-x",
+                "max_tokens": 16,
+                "system": "s\n\nRespond with a single JSON object and nothing else.",
+                "messages": [
+                    {"role": "user", "content": "u"},
+                    {"role": "assistant", "content": [
+                        {"type": "text", "text": "Looking."},
+                        {"type": "tool_use", "id": "c1", "name": "lookup", "input": {"q": "x"}},
+                        {"type": "tool_use", "id": "c2", "name": "lookup", "input": {}},
+                    ]},
+                    {"role": "user", "content": [
+                        {"type": "tool_result", "tool_use_id": "c1", "content": "r1"},
+                        {"type": "tool_result", "tool_use_id": "c2", "content": "r2"},
+                        {"type": "text", "text": "and?"},
+                    ]},
+                ],
+                "temperature": 0.0, "top_p": 0.9f32, "stop_sequences": ["\n"],
+                "tools": [{"name": "lookup", "description": "Finds things", "input_schema": {"type": "object"}}],
+                "tool_choice": {"type": "any"},
+                "stream": true
+            })
+        );
+        let p = provider(false);
+        assert_eq!(p.url, "http://127.0.0.1:1/v1/messages");
+        assert_eq!(
+            p.identity(),
+            "anthropic:http://127.0.0.1:1/v1/messages:claude-x"
+        );
+        let mut plain = ChatRequest::new(vec![Message::new(Role::User, "u")], request().sampling);
+        plain.tool_choice = Some(ToolChoice::None);
+        let body = p.body(&plain);
+        assert!(body.get("system").is_none() && body.get("stream").is_none());
+        assert!(body.get("tools").is_none());
+        assert_eq!(body["tool_choice"], json!({"type": "none"}));
+        plain.tool_choice = Some(ToolChoice::Tool("lookup".into()));
+        assert_eq!(
+            p.body(&plain)["tool_choice"],
+            json!({"type": "tool", "name": "lookup"})
+        );
+        plain.tool_choice = Some(ToolChoice::Auto);
+        assert_eq!(p.body(&plain)["tool_choice"], json!({"type": "auto"}));
+    }
+
+    #[test]
+    fn json_schema_is_a_forced_tool_whose_input_is_the_text() {
+        let mut r = request();
+        let schema = json!({"type": "object", "properties": {"answer": {"type": "string"}}});
+        r.response_format = Some(ResponseFormat::JsonSchema {
+            name: "answer".into(),
+            schema: schema.clone(),
+            strict: true,
+        });
+        let body = provider(false).body(&r);
+        assert_eq!(body["system"], "s");
+        assert_eq!(
+            body["tools"],
+            json!([
+                {"name": "lookup", "description": "Finds things", "input_schema": {"type": "object"}},
+                {"name": "answer", "input_schema": schema},
+            ])
+        );
+        assert_eq!(
+            body["tool_choice"],
+            json!({"type": "tool", "name": "answer"})
+        );
+
+        let response = r#"{"id":"msg_1","type":"message","role":"assistant","model":"claude-x",
+            "content":[{"type":"tool_use","id":"toolu_1","name":"answer","input":{"answer": "42"}}],
+            "stop_reason":"tool_use","stop_sequence":null,"usage":{"input_tokens":5,"output_tokens":9}}"#;
+        let c = parse_response(response, Some("answer"), 10.0).unwrap();
+        assert_eq!(c.text, r#"{"answer":"42"}"#);
+        assert!(c.tool_calls.is_empty());
+        assert_eq!(c.finish_reason, "stop");
+        // Without a schema the same block is an ordinary call.
+        let c = parse_response(response, None, 10.0).unwrap();
+        assert_eq!(c.text, "");
+        assert_eq!(c.finish_reason, "tool_calls");
+        assert_eq!(c.tool_calls.len(), 1);
+    }
+
+    #[test]
+    fn non_streamed_bodies_parse_text_tool_use_and_cached_usage() {
+        let body = r#"{
+          "id": "msg_01Aq9w938a90dw8q", "type": "message", "role": "assistant", "model": "claude-x",
+          "content": [
+            {"type": "text", "text": "I'll check "},
+            {"type": "text", "text": "the weather."},
+            {"type": "tool_use", "id": "toolu_01A09q90qw90lq917835lq9", "name": "get_weather",
+             "input": {"location": "San Francisco, CA", "unit": "celsius"}}
+          ],
+          "stop_reason": "tool_use", "stop_sequence": null,
+          "usage": {"input_tokens": 100, "cache_creation_input_tokens": 20,
+                    "cache_read_input_tokens": 50, "output_tokens": 30}
+        }"#;
+        let c = parse_response(body, None, 12.0).unwrap();
+        assert_eq!(c.text, "I'll check the weather.");
+        assert_eq!(
+            c.tool_calls,
+            vec![ToolCall {
+                id: "toolu_01A09q90qw90lq917835lq9".into(),
+                name: "get_weather".into(),
+                arguments: r#"{"location":"San Francisco, CA","unit":"celsius"}"#.into(),
+            }]
+        );
+        assert_eq!(c.finish_reason, "tool_calls");
+        assert_eq!(
+            c.usage,
+            Usage {
+                input_tokens: 170,
+                output_tokens: 30,
+                cached_input_tokens: 50
+            }
+        );
+        assert_eq!((c.ttft_ms, c.total_ms), (12.0, 12.0));
+        for (reason, expected) in [
+            ("end_turn", "stop"),
+            ("stop_sequence", "stop"),
+            ("max_tokens", "length"),
+            ("refusal", "refusal"),
+        ] {
+            let body = format!(
+                r#"{{"content":[{{"type":"text","text":"hi"}}],"stop_reason":"{reason}","usage":{{"input_tokens":1,"output_tokens":1}}}}"#
+            );
+            assert_eq!(
+                parse_response(&body, None, 1.0).unwrap().finish_reason,
+                expected
+            );
+        }
+    }
+
+    /// Runs a raw event stream through the SSE parser and the state, checking that only the
+    /// last event closes it.
+    fn replay(raw: &str, schema_tool: Option<&str>) -> StreamState {
+        let mut parser = http::SseParser::default();
+        let mut events = parser.push(raw.as_bytes());
+        events.extend(parser.finish());
+        let mut s = StreamState::new(schema_tool);
+        let (last, before) = events.split_last().unwrap();
+        for e in before {
+            assert!(!s.apply(e).unwrap(), "closed early at {e:?}");
+        }
+        assert!(s.apply(last).unwrap());
+        s
+    }
+
+    #[test]
+    fn streamed_events_assemble_text_tool_input_and_usage() {
+        let raw = r#"event: message_start
+data: {"type":"message_start","message":{"id":"msg_014p7gG3wDgGV9EUtLvnow3U","type":"message","role":"assistant","model":"claude-x","stop_sequence":null,"usage":{"input_tokens":472,"cache_creation_input_tokens":0,"cache_read_input_tokens":128,"output_tokens":2},"content":[],"stop_reason":null}}
+
+event: content_block_start
+data: {"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}
+
+event: ping
+data: {"type": "ping"}
+
+event: content_block_delta
+data: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"Okay, let's check"}}
+
+event: content_block_delta
+data: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":" the weather."}}
+
+event: content_block_stop
+data: {"type":"content_block_stop","index":0}
+
+event: content_block_start
+data: {"type":"content_block_start","index":1,"content_block":{"type":"tool_use","id":"toolu_01T1x1fJ34qAmk2tNTrN7Up6","name":"get_weather","input":{}}}
+
+event: content_block_delta
+data: {"type":"content_block_delta","index":1,"delta":{"type":"input_json_delta","partial_json":""}}
+
+event: content_block_delta
+data: {"type":"content_block_delta","index":1,"delta":{"type":"input_json_delta","partial_json":"{\"location\": \"San Fra"}}
+
+event: content_block_delta
+data: {"type":"content_block_delta","index":1,"delta":{"type":"input_json_delta","partial_json":"ncisco, CA\"}"}}
+
+event: content_block_stop
+data: {"type":"content_block_stop","index":1}
+
+event: content_block_start
+data: {"type":"content_block_start","index":2,"content_block":{"type":"tool_use","id":"toolu_2","name":"get_time","input":{}}}
+
+event: content_block_stop
+data: {"type":"content_block_stop","index":2}
+
+event: message_delta
+data: {"type":"message_delta","delta":{"stop_reason":"tool_use","stop_sequence":null},"usage":{"output_tokens":89}}
+
+event: message_stop
+data: {"type":"message_stop"}
+"#;
+        let c = replay(raw, None).finish(50.0).unwrap();
+        assert_eq!(c.text, "Okay, let's check the weather.");
+        assert_eq!(
+            c.tool_calls,
+            vec![
+                ToolCall {
+                    id: "toolu_01T1x1fJ34qAmk2tNTrN7Up6".into(),
+                    name: "get_weather".into(),
+                    arguments: r#"{"location":"San Francisco, CA"}"#.into(),
+                },
+                ToolCall {
+                    id: "toolu_2".into(),
+                    name: "get_time".into(),
+                    arguments: "{}".into(),
+                },
+            ]
+        );
+        assert_eq!(c.finish_reason, "tool_calls");
+        assert_eq!(
+            c.usage,
+            Usage {
+                input_tokens: 600,
+                output_tokens: 89,
+                cached_input_tokens: 128
+            }
+        );
+    }
+
+    #[test]
+    fn streamed_json_schema_answer_becomes_the_text() {
+        let raw = r#"data: {"type":"message_start","message":{"usage":{"input_tokens":10,"output_tokens":1}}}
+
+data: {"type":"content_block_start","index":0,"content_block":{"type":"tool_use","id":"toolu_1","name":"answer","input":{}}}
+
+data: {"type":"content_block_delta","index":0,"delta":{"type":"input_json_delta","partial_json":"{\"answer\": "}}
+
+data: {"type":"content_block_delta","index":0,"delta":{"type":"input_json_delta","partial_json":"\"42\"}"}}
+
+data: {"type":"message_delta","delta":{"stop_reason":"tool_use"},"usage":{"output_tokens":7}}
+
+data: {"type":"message_stop"}"#;
+        let c = replay(raw, Some("answer")).finish(5.0).unwrap();
+        assert_eq!(c.text, r#"{"answer":"42"}"#);
+        assert!(c.tool_calls.is_empty());
+        assert_eq!(c.finish_reason, "stop");
+        assert_eq!(c.usage.output_tokens, 7);
+    }
+
+    #[test]
+    fn error_events_are_retryable_server_errors() {
+        let mut s = StreamState::new(None);
+        let e = s
+            .apply(&SseEvent {
+                event: Some("error".into()),
+                data: r#"{"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}"#.into(),
+            })
+            .unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Server);
+        assert!(e.kind.is_retryable());
+        assert_eq!(e.message, "overloaded_error: Overloaded");
+    }
+
+    fn invalid<T: std::fmt::Debug>(r: Result<T, ProviderError>) -> ErrorKind {
+        r.unwrap_err().kind
+    }
+
+    #[test]
+    fn malformed_events_and_bodies_are_invalid_responses() {
+        assert_eq!(
+            invalid(parse_response("{", None, 1.0)),
+            ErrorKind::InvalidResponse
+        );
+        assert_eq!(
+            invalid(parse_response(r#"{"type":"message"}"#, None, 1.0)),
+            ErrorKind::InvalidResponse
+        );
+        let mut s = StreamState::new(None);
+        let event = |data: &str| SseEvent {
+            event: None,
+            data: data.into(),
+        };
+        assert_eq!(
+            invalid(s.apply(&event("{nope"))),
+            ErrorKind::InvalidResponse
+        );
+        // A delta for a tool block that never started.
+        assert_eq!(
+            invalid(s.apply(&event(
+                r#"{"type":"content_block_delta","index":3,"delta":{"type":"input_json_delta","partial_json":"{"}}"#
+            ))),
+            ErrorKind::InvalidResponse
+        );
+        // Closed, but no message_delta ever said why it stopped.
+        assert!(s.apply(&event(r#"{"type":"message_stop"}"#)).unwrap());
+        assert_eq!(invalid(s.finish(1.0)), ErrorKind::InvalidResponse);
+    }
+}

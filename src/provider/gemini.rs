@@ -1,0 +1,670 @@
+//! `kind: gemini`: the Gemini API's `generateContent`, streamed (`streamGenerateContent`, SSE)
+//! or not. Each streamed chunk is a whole response, so both paths share one reader.
+
+use reqwest::header::HeaderValue;
+use serde_json::{json, Map, Value};
+
+use super::http::{self, SseEvent, Timeouts};
+use super::{
+    ChatRequest, Completion, ErrorKind, Provider, ProviderError, ResponseFormat, ToolCall,
+    ToolChoice, Usage,
+};
+use crate::suite::{Message, Role};
+
+pub struct GeminiProvider {
+    base: String,
+    model: String,
+    url: String,
+    api_key: Option<String>,
+    stream: bool,
+    timeouts: Timeouts,
+    client: reqwest::Client,
+}
+
+/// The settings the suite resolved for this provider.
+pub struct Settings {
+    /// Without `/v1beta`, e.g. `https://generativelanguage.googleapis.com`.
+    pub base_url: String,
+    pub model: String,
+    pub api_key: Option<String>,
+    pub stream: bool,
+    pub timeouts: Timeouts,
+}
+
+impl GeminiProvider {
+    pub fn new(s: Settings) -> Result<Self, ProviderError> {
+        let base = s.base_url.trim_end_matches('/').to_string();
+        // The API's own listings name models `models/…`; the URL adds that prefix itself.
+        let model = s
+            .model
+            .strip_prefix("models/")
+            .unwrap_or(&s.model)
+            .to_string();
+        let url = if s.stream {
+            format!("{base}/v1beta/models/{model}:streamGenerateContent?alt=sse")
+        } else {
+            format!("{base}/v1beta/models/{model}:generateContent")
+        };
+        Ok(Self {
+            base,
+            model,
+            url,
+            api_key: s.api_key,
+            stream: s.stream,
+            client: http::client(&s.timeouts)?,
+            timeouts: s.timeouts,
+        })
+    }
+
+    /// The request body for `request`.
+    pub fn body(&self, request: &ChatRequest) -> Value {
+        let mut body = Map::new();
+        body.insert("contents".into(), contents(&request.messages));
+        let system: Vec<&str> = request
+            .messages
+            .iter()
+            .filter(|m| m.role == Role::System && !m.content.is_empty())
+            .map(|m| m.content.as_str())
+            .collect();
+        if !system.is_empty() {
+            body.insert(
+                "systemInstruction".into(),
+                json!({"parts": [{"text": system.join("\n\n")}]}),
+            );
+        }
+        let s = &request.sampling;
+        let mut config = Map::new();
+        config.insert("temperature".into(), json!(s.temperature));
+        if let Some(p) = s.top_p {
+            config.insert("topP".into(), json!(p));
+        }
+        config.insert("maxOutputTokens".into(), json!(s.max_tokens));
+        if let Some(seed) = s.seed {
+            config.insert("seed".into(), json!(seed));
+        }
+        if !s.stop.is_empty() {
+            config.insert("stopSequences".into(), json!(s.stop));
+        }
+        match &request.response_format {
+            None | Some(ResponseFormat::Text) => {}
+            Some(ResponseFormat::JsonObject) => {
+                config.insert("responseMimeType".into(), json!("application/json"));
+            }
+            Some(ResponseFormat::JsonSchema { schema, .. }) => {
+                config.insert("responseMimeType".into(), json!("application/json"));
+                // The JSON Schema field, not `responseSchema` (an OpenAPI subset).
+                config.insert("responseJsonSchema".into(), schema.clone());
+            }
+        }
+        body.insert("generationConfig".into(), Value::Object(config));
+        if !request.tools.is_empty() {
+            let declarations: Vec<Value> = request
+                .tools
+                .iter()
+                .map(|t| {
+                    let mut f = json!({"name": t.name});
+                    if let Some(d) = &t.description {
+                        f["description"] = json!(d);
+                    }
+                    f["parameters"] = t.parameters.clone();
+                    f
+                })
+                .collect();
+            body.insert(
+                "tools".into(),
+                json!([{"functionDeclarations": declarations}]),
+            );
+        }
+        if let Some(choice) = &request.tool_choice {
+            let config = match choice {
+                ToolChoice::Auto => json!({"mode": "AUTO"}),
+                ToolChoice::None => json!({"mode": "NONE"}),
+                ToolChoice::Required => json!({"mode": "ANY"}),
+                ToolChoice::Tool(name) => json!({"mode": "ANY", "allowedFunctionNames": [name]}),
+            };
+            body.insert(
+                "toolConfig".into(),
+                json!({"functionCallingConfig": config}),
+            );
+        }
+        Value::Object(body)
+    }
+
+    async fn call(&self, request: &ChatRequest) -> Result<Completion, ProviderError> {
+        let mut builder = self.client.post(&self.url).json(&self.body(request));
+        // In a header, never the legacy `?key=` query: URLs end up in error messages and logs.
+        if let Some(key) = &self.api_key {
+            let mut value = HeaderValue::from_str(key).map_err(|_| {
+                ProviderError::new(ErrorKind::Auth, "the API key is not a valid header value")
+            })?;
+            value.set_sensitive(true);
+            builder = builder.header("x-goog-api-key", value);
+        }
+        let secret = self.api_key.as_deref();
+        let (started, response) = http::send(builder, &self.timeouts, secret).await?;
+        if !self.stream {
+            let body = http::read_body(response, started, &self.timeouts, secret).await?;
+            let total_ms = started.elapsed().as_secs_f64() * 1e3;
+            return parse_response(&body, total_ms);
+        }
+        let mut acc = StreamState::default();
+        http::read_events(response, started, &self.timeouts, secret, |event| {
+            let first = acc.first_token_ms.is_none();
+            let done = acc.apply(event)?;
+            if first && acc.has_output() {
+                acc.first_token_ms = Some(started.elapsed().as_secs_f64() * 1e3);
+            }
+            Ok(done)
+        })
+        .await?;
+        let total_ms = started.elapsed().as_secs_f64() * 1e3;
+        acc.finish(total_ms)
+    }
+}
+
+/// The conversation without its system messages as `user`/`model` turns; tool results are
+/// user turns, and consecutive turns of one role are merged (the API expects alternation).
+fn contents(messages: &[Message]) -> Value {
+    let mut turns: Vec<(&str, Vec<Value>)> = Vec::new();
+    for (i, m) in messages.iter().enumerate() {
+        let (role, parts) = match m.role {
+            Role::System => continue,
+            Role::User => ("user", vec![json!({"text": m.content})]),
+            Role::Assistant => {
+                let mut parts = Vec::new();
+                if !m.content.is_empty() || m.tool_calls.is_empty() {
+                    parts.push(json!({"text": m.content}));
+                }
+                parts.extend(m.tool_calls.iter().map(
+                    |c| json!({"functionCall": {"name": c.name, "args": args(&c.arguments)}}),
+                ));
+                ("model", parts)
+            }
+            Role::Tool => {
+                // Gemini matches a result to its call by name, not by id.
+                let name = m
+                    .tool_call_id
+                    .as_deref()
+                    .and_then(|id| call_name(&messages[..i], id))
+                    .unwrap_or_default();
+                let content =
+                    serde_json::from_str::<Value>(&m.content).unwrap_or_else(|_| json!(m.content));
+                (
+                    "user",
+                    vec![json!({
+                        "functionResponse": {"name": name, "response": {"content": content}}
+                    })],
+                )
+            }
+        };
+        match turns.last_mut() {
+            Some((r, p)) if *r == role => p.extend(parts),
+            _ => turns.push((role, parts)),
+        }
+    }
+    turns
+        .into_iter()
+        .map(|(role, parts)| json!({"role": role, "parts": parts}))
+        .collect()
+}
+
+/// The name of the tool call `id` among the assistant turns before a result.
+fn call_name<'a>(earlier: &'a [Message], id: &str) -> Option<&'a str> {
+    earlier
+        .iter()
+        .rev()
+        .flat_map(|m| &m.tool_calls)
+        .find(|c| c.id == id)
+        .map(|c| c.name.as_str())
+}
+
+/// A recorded call's arguments as the object `args` must be; text that is not a JSON object (a
+/// truncated call) is replayed as `{}`.
+fn args(arguments: &str) -> Value {
+    match serde_json::from_str::<Value>(arguments) {
+        Ok(v) if v.is_object() => v,
+        _ => json!({}),
+    }
+}
+
+/// `promptTokenCount` already includes cached tokens; thinking tokens are output the caller pays
+/// for, so they count as output.
+fn usage(v: &Value) -> Usage {
+    let n = |k: &str| v.get(k).and_then(Value::as_u64).unwrap_or(0);
+    Usage {
+        input_tokens: n("promptTokenCount"),
+        output_tokens: n("candidatesTokenCount") + n("thoughtsTokenCount"),
+        cached_input_tokens: n("cachedContentTokenCount"),
+    }
+}
+
+/// An `error` object (`{"code", "message", "status"}`) in a body or a chunk.
+fn vendor_error(e: &Value) -> ProviderError {
+    let status = e.get("status").and_then(Value::as_str).unwrap_or("error");
+    let msg = e
+        .get("message")
+        .and_then(Value::as_str)
+        .unwrap_or("(no message)");
+    let kind = if status == "RESOURCE_EXHAUSTED" || e["code"] == 429 {
+        ErrorKind::RateLimited
+    } else {
+        ErrorKind::Server
+    };
+    ProviderError::new(kind, format!("{status}: {msg}"))
+}
+
+/// A non-streamed response body.
+pub fn parse_response(body: &str, total_ms: f64) -> Result<Completion, ProviderError> {
+    let v: Value =
+        serde_json::from_str(body).map_err(|e| http::invalid(format!("not JSON ({e})")))?;
+    let mut s = StreamState::default();
+    s.chunk(&v)?;
+    if v.pointer("/candidates/0").is_none() {
+        return Err(http::invalid("no candidates"));
+    }
+    s.finish(total_ms)
+}
+
+/// What the chunks have said so far (a non-streamed body is one chunk).
+#[derive(Default)]
+pub struct StreamState {
+    text: String,
+    tool_calls: Vec<ToolCall>,
+    finish_reason: Option<String>,
+    usage: Option<Usage>,
+    first_token_ms: Option<f64>,
+}
+
+impl StreamState {
+    fn has_output(&self) -> bool {
+        !self.text.is_empty() || !self.tool_calls.is_empty()
+    }
+
+    /// Applies one event; `true` for the chunk that carries the finish reason, which closes the
+    /// stream (Gemini sends no `[DONE]`).
+    pub fn apply(&mut self, event: &SseEvent) -> Result<bool, ProviderError> {
+        let data = event.data.trim();
+        if data.is_empty() {
+            return Ok(false);
+        }
+        let v: Value = serde_json::from_str(data)
+            .map_err(|e| http::invalid(format!("stream chunk is not JSON ({e})")))?;
+        self.chunk(&v)
+    }
+
+    fn chunk(&mut self, v: &Value) -> Result<bool, ProviderError> {
+        if let Some(err) = v.get("error") {
+            return Err(vendor_error(err));
+        }
+        // Each chunk's counts cover the response so far; the last is the total.
+        if let Some(u) = v.get("usageMetadata") {
+            self.usage = Some(usage(u));
+        }
+        let Some(candidate) = v.pointer("/candidates/0") else {
+            if let Some(reason) = v
+                .pointer("/promptFeedback/blockReason")
+                .and_then(Value::as_str)
+            {
+                // The prompt itself was refused: the same request would be refused again.
+                return Err(ProviderError::new(
+                    ErrorKind::BadRequest,
+                    format!("the prompt was blocked ({reason})"),
+                ));
+            }
+            return Ok(false);
+        };
+        let parts = candidate
+            .pointer("/content/parts")
+            .and_then(Value::as_array)
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        for part in parts {
+            // Thought summaries are not the answer.
+            if part["thought"] == true {
+                continue;
+            }
+            if let Some(t) = part.get("text").and_then(Value::as_str) {
+                self.text.push_str(t);
+            }
+            if let Some(call) = part.get("functionCall") {
+                // Gemini gives calls no ids (or only sometimes): number them.
+                let id = match call.get("id").and_then(Value::as_str) {
+                    Some(id) if !id.is_empty() => id.to_string(),
+                    _ => format!("call_{}", self.tool_calls.len()),
+                };
+                self.tool_calls.push(ToolCall {
+                    id,
+                    name: call["name"].as_str().unwrap_or_default().into(),
+                    arguments: call.get("args").map_or_else(
+                        || "{}".into(),
+                        |a| {
+                            if a.is_null() {
+                                "{}".into()
+                            } else {
+                                a.to_string()
+                            }
+                        },
+                    ),
+                });
+            }
+        }
+        if let Some(reason) = candidate.get("finishReason").and_then(Value::as_str) {
+            self.finish_reason = Some(reason.into());
+            return Ok(true);
+        }
+        Ok(false)
+    }
+
+    pub fn finish(self, total_ms: f64) -> Result<Completion, ProviderError> {
+        let reason = self
+            .finish_reason
+            .ok_or_else(|| http::invalid("no candidate gave a finishReason"))?;
+        let finish_reason = match reason.as_str() {
+            // Gemini ends a turn that calls tools with STOP.
+            "STOP" if !self.tool_calls.is_empty() => "tool_calls".to_string(),
+            "STOP" => "stop".to_string(),
+            "MAX_TOKENS" => "length".to_string(),
+            other => other.to_lowercase(),
+        };
+        Ok(Completion {
+            text: self.text,
+            tool_calls: self.tool_calls,
+            finish_reason,
+            usage: self.usage.unwrap_or_default(),
+            ttft_ms: self.first_token_ms.unwrap_or(total_ms),
+            total_ms,
+        })
+    }
+}
+
+#[async_trait::async_trait]
+impl Provider for GeminiProvider {
+    async fn complete(&self, request: &ChatRequest) -> Result<Completion, ProviderError> {
+        self.call(request).await
+    }
+
+    fn identity(&self) -> String {
+        // The base and model, not the URL: streamed or not, it is the same model.
+        format!("gemini:{}:{}", self.base, self.model)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::provider::Tool;
+    use crate::suite::Sampling;
+
+    fn provider(stream: bool) -> GeminiProvider {
+        GeminiProvider::new(Settings {
+            base_url: "http://127.0.0.1:1/".into(),
+            model: "models/gemini-x".into(),
+            api_key: Some("AIza-secret".into()),
+            stream,
+            timeouts: Timeouts::from_total(5.0),
+        })
+        .unwrap()
+    }
+
+    fn call(id: &str, name: &str, arguments: &str) -> ToolCall {
+        ToolCall {
+            id: id.into(),
+            name: name.into(),
+            arguments: arguments.into(),
+        }
+    }
+
+    /// A replayed tool-using conversation: system, user, an assistant turn with two calls (one
+    /// with arguments that are not JSON), and both results (one JSON, one plain text).
+    fn request() -> ChatRequest {
+        let sampling = Sampling {
+            temperature: 0.0,
+            top_p: Some(0.9),
+            max_tokens: 16,
+            seed: Some(7),
+            stop: vec!["\n".into()],
+        };
+        let mut assistant = Message::new(Role::Assistant, "Looking.");
+        assistant.tool_calls = vec![
+            call("c1", "lookup", r#"{"q": "x"}"#),
+            call("c2", "clock", "{\"tz\":"),
+        ];
+        let mut r1 = Message::new(Role::Tool, r#"{"hits": 2}"#);
+        r1.tool_call_id = Some("c1".into());
+        let mut r2 = Message::new(Role::Tool, "noon");
+        r2.tool_call_id = Some("c2".into());
+        let mut r = ChatRequest::new(
+            vec![
+                Message::new(Role::System, "s1"),
+                Message::new(Role::System, "s2"),
+                Message::new(Role::User, "u"),
+                assistant,
+                r1,
+                r2,
+            ],
+            sampling,
+        );
+        r.tools = vec![Tool {
+            name: "lookup".into(),
+            description: Some("Finds things".into()),
+            parameters: json!({"type": "object"}),
+        }];
+        r.tool_choice = Some(ToolChoice::Tool("lookup".into()));
+        r.response_format = Some(ResponseFormat::JsonSchema {
+            name: "answer".into(),
+            schema: json!({"type": "object"}),
+            strict: false,
+        });
+        r
+    }
+
+    #[test]
+    fn body_translates_turns_function_calls_and_config() {
+        assert_eq!(
+            provider(false).body(&request()),
+            json!({
+                "contents": [
+                    {"role": "user", "parts": [{"text": "u"}]},
+                    {"role": "model", "parts": [
+                        {"text": "Looking."},
+                        {"functionCall": {"name": "lookup", "args": {"q": "x"}}},
+                        {"functionCall": {"name": "clock", "args": {}}},
+                    ]},
+                    {"role": "user", "parts": [
+                        {"functionResponse": {"name": "lookup", "response": {"content": {"hits": 2}}}},
+                        {"functionResponse": {"name": "clock", "response": {"content": "noon"}}},
+                    ]},
+                ],
+                "systemInstruction": {"parts": [{"text": "s1\n\ns2"}]},
+                "generationConfig": {
+                    "temperature": 0.0, "topP": 0.9f32, "maxOutputTokens": 16, "seed": 7,
+                    "stopSequences": ["\n"],
+                    "responseMimeType": "application/json", "responseJsonSchema": {"type": "object"},
+                },
+                "tools": [{"functionDeclarations": [
+                    {"name": "lookup", "description": "Finds things", "parameters": {"type": "object"}},
+                ]}],
+                "toolConfig": {"functionCallingConfig": {"mode": "ANY", "allowedFunctionNames": ["lookup"]}},
+            })
+        );
+        let mut r = ChatRequest::new(vec![Message::new(Role::User, "u")], request().sampling);
+        r.response_format = Some(ResponseFormat::JsonObject);
+        r.tool_choice = Some(ToolChoice::Required);
+        let body = provider(true).body(&r);
+        assert!(body.get("systemInstruction").is_none() && body.get("tools").is_none());
+        assert_eq!(
+            body["generationConfig"]["responseMimeType"],
+            "application/json"
+        );
+        assert!(body["generationConfig"].get("responseJsonSchema").is_none());
+        assert_eq!(
+            body["toolConfig"],
+            json!({"functionCallingConfig": {"mode": "ANY"}})
+        );
+        for (choice, mode) in [(ToolChoice::Auto, "AUTO"), (ToolChoice::None, "NONE")] {
+            r.tool_choice = Some(choice);
+            assert_eq!(
+                provider(false).body(&r)["toolConfig"],
+                json!({"functionCallingConfig": {"mode": mode}})
+            );
+        }
+    }
+
+    #[test]
+    fn urls_and_identity_name_the_model_and_never_the_key() {
+        let streamed = provider(true);
+        assert_eq!(
+            streamed.url,
+            "http://127.0.0.1:1/v1beta/models/gemini-x:streamGenerateContent?alt=sse"
+        );
+        let plain = provider(false);
+        assert_eq!(
+            plain.url,
+            "http://127.0.0.1:1/v1beta/models/gemini-x:generateContent"
+        );
+        assert_eq!(plain.identity(), "gemini:http://127.0.0.1:1:gemini-x");
+        assert_eq!(plain.identity(), streamed.identity());
+        assert!(!plain.url.contains("key=") && !streamed.url.contains("key="));
+    }
+
+    #[test]
+    fn non_streamed_bodies_parse_text_calls_and_usage() {
+        let body = r#"{
+          "candidates": [{
+            "content": {"role": "model", "parts": [
+              {"text": "Planning the lookup.", "thought": true},
+              {"text": "Let me "},
+              {"text": "look."},
+              {"functionCall": {"name": "lookup", "args": {"q": "x", "n": 2}}},
+              {"functionCall": {"name": "clock", "args": {}}}
+            ]},
+            "finishReason": "STOP", "index": 0
+          }],
+          "usageMetadata": {"promptTokenCount": 120, "candidatesTokenCount": 30,
+                            "thoughtsTokenCount": 12, "cachedContentTokenCount": 100,
+                            "totalTokenCount": 162},
+          "modelVersion": "gemini-x"
+        }"#;
+        let c = parse_response(body, 9.0).unwrap();
+        assert_eq!(c.text, "Let me look.");
+        assert_eq!(
+            c.tool_calls,
+            vec![
+                call("call_0", "lookup", r#"{"q":"x","n":2}"#),
+                call("call_1", "clock", "{}")
+            ]
+        );
+        assert_eq!(c.finish_reason, "tool_calls");
+        assert_eq!(
+            c.usage,
+            Usage {
+                input_tokens: 120,
+                output_tokens: 42,
+                cached_input_tokens: 100
+            }
+        );
+        for (reason, expected) in [
+            ("STOP", "stop"),
+            ("MAX_TOKENS", "length"),
+            ("SAFETY", "safety"),
+        ] {
+            let body = format!(
+                r#"{{"candidates":[{{"content":{{"role":"model","parts":[{{"text":"hi"}}]}},"finishReason":"{reason}"}}]}}"#
+            );
+            assert_eq!(parse_response(&body, 1.0).unwrap().finish_reason, expected);
+        }
+    }
+
+    #[test]
+    fn streamed_chunks_assemble_and_close_on_the_finish_reason() {
+        let raw = r#"data: {"candidates": [{"content": {"parts": [{"text": "The"}],"role": "model"},"index": 0}],"usageMetadata": {"promptTokenCount": 8,"totalTokenCount": 8},"modelVersion": "gemini-x"}
+
+data: {"candidates": [{"content": {"parts": [{"text": " quick brown fox"}],"role": "model"},"index": 0}],"usageMetadata": {"promptTokenCount": 8,"candidatesTokenCount": 4,"totalTokenCount": 12},"modelVersion": "gemini-x"}
+
+data: {"candidates": [{"content": {"parts": [{"functionCall": {"name": "lookup","args": {"q": "fox"}}}],"role": "model"},"index": 0}],"usageMetadata": {"promptTokenCount": 8,"candidatesTokenCount": 9,"totalTokenCount": 17},"modelVersion": "gemini-x"}
+
+data: {"candidates": [{"content": {"parts": [{"text": ""}],"role": "model"},"finishReason": "STOP","index": 0}],"usageMetadata": {"promptTokenCount": 8,"candidatesTokenCount": 11,"thoughtsTokenCount": 3,"cachedContentTokenCount": 5,"totalTokenCount": 22},"modelVersion": "gemini-x"}
+
+"#;
+        let mut parser = http::SseParser::default();
+        let mut events = parser.push(raw.as_bytes());
+        events.extend(parser.finish());
+        assert_eq!(events.len(), 4);
+        let mut s = StreamState::default();
+        let (last, before) = events.split_last().unwrap();
+        for e in before {
+            // Cut short here, the stream would have no closing event.
+            assert!(!s.apply(e).unwrap(), "closed early at {e:?}");
+        }
+        assert!(s.has_output());
+        assert!(s.apply(last).unwrap());
+        let c = s.finish(30.0).unwrap();
+        assert_eq!(c.text, "The quick brown fox");
+        assert_eq!(
+            c.tool_calls,
+            vec![call("call_0", "lookup", r#"{"q":"fox"}"#)]
+        );
+        assert_eq!(c.finish_reason, "tool_calls");
+        assert_eq!(
+            c.usage,
+            Usage {
+                input_tokens: 8,
+                output_tokens: 14,
+                cached_input_tokens: 5
+            }
+        );
+    }
+
+    #[test]
+    fn blocked_prompts_are_bad_requests_and_error_chunks_server_errors() {
+        let event = |data: &str| SseEvent {
+            event: None,
+            data: data.into(),
+        };
+        let mut s = StreamState::default();
+        let e = s
+            .apply(&event(
+                r#"{"promptFeedback": {"blockReason": "SAFETY", "safetyRatings": []}, "usageMetadata": {"promptTokenCount": 5}}"#,
+            ))
+            .unwrap_err();
+        assert_eq!(e.kind, ErrorKind::BadRequest);
+        assert!(e.message.contains("SAFETY"));
+        let e = parse_response(r#"{"promptFeedback": {"blockReason": "OTHER"}}"#, 1.0).unwrap_err();
+        assert_eq!(e.kind, ErrorKind::BadRequest);
+        let e = s
+            .apply(&event(
+                r#"{"error": {"code": 500, "message": "An internal error has occurred.", "status": "INTERNAL"}}"#,
+            ))
+            .unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Server);
+        assert_eq!(e.message, "INTERNAL: An internal error has occurred.");
+        assert!(e.kind.is_retryable());
+    }
+
+    fn invalid<T: std::fmt::Debug>(r: Result<T, ProviderError>) -> ErrorKind {
+        r.unwrap_err().kind
+    }
+
+    #[test]
+    fn malformed_chunks_and_bodies_are_invalid_responses() {
+        assert_eq!(
+            invalid(parse_response("{", 1.0)),
+            ErrorKind::InvalidResponse
+        );
+        assert_eq!(
+            invalid(parse_response("{}", 1.0)),
+            ErrorKind::InvalidResponse
+        );
+        let mut s = StreamState::default();
+        let e = s.apply(&SseEvent {
+            event: None,
+            data: r#"{"candidates": [{"content": "#.into(),
+        });
+        assert_eq!(invalid(e), ErrorKind::InvalidResponse);
+        // A stream that never gave a finish reason has no way to finish.
+        assert_eq!(
+            invalid(StreamState::default().finish(1.0)),
+            ErrorKind::InvalidResponse
+        );
+    }
+}
