@@ -4,7 +4,7 @@
 use reqwest::header::HeaderValue;
 use serde_json::{json, Map, Value};
 
-use super::http::{self, SseEvent, Timeouts};
+use super::http::{self, SseEvent, StreamReader, Timeouts};
 use super::{
     ChatRequest, Completion, ErrorKind, Provider, ProviderError, ResponseFormat, ToolCall,
     ToolChoice, Usage,
@@ -128,24 +128,11 @@ impl AnthropicProvider {
         }
         let secret = self.api_key.as_deref();
         let schema_tool = schema_tool(request);
-        let (started, response) = http::send(builder, &self.timeouts, secret).await?;
-        if !self.stream {
-            let body = http::read_body(response, started, &self.timeouts, secret).await?;
-            let total_ms = started.elapsed().as_secs_f64() * 1e3;
-            return parse_response(&body, schema_tool, total_ms);
-        }
-        let mut acc = StreamState::new(schema_tool);
-        http::read_events(response, started, &self.timeouts, secret, |event| {
-            let first = acc.first_token_ms.is_none();
-            let done = acc.apply(event)?;
-            if first && acc.has_output() {
-                acc.first_token_ms = Some(started.elapsed().as_secs_f64() * 1e3);
-            }
-            Ok(done)
+        let stream = self.stream.then(|| StreamState::new(schema_tool));
+        http::exchange(builder, &self.timeouts, secret, stream, |body, total_ms| {
+            parse_response(body, schema_tool, total_ms)
         })
-        .await?;
-        let total_ms = started.elapsed().as_secs_f64() * 1e3;
-        acc.finish(total_ms)
+        .await
     }
 }
 
@@ -356,7 +343,6 @@ pub struct StreamState {
     /// The latest value of each usage field: `message_start` gives them all, `message_delta`
     /// repeats some as cumulative totals.
     usage: Map<String, Value>,
-    first_token_ms: Option<f64>,
 }
 
 impl StreamState {
@@ -367,14 +353,8 @@ impl StreamState {
             tool_calls: Vec::new(),
             stop_reason: None,
             usage: Map::new(),
-            first_token_ms: None,
         }
     }
-
-    fn has_output(&self) -> bool {
-        !self.text.is_empty() || !self.tool_calls.is_empty()
-    }
-
     fn merge_usage(&mut self, u: Option<&Value>) {
         if let Some(Value::Object(fields)) = u {
             for (k, v) in fields {
@@ -384,9 +364,15 @@ impl StreamState {
             }
         }
     }
+}
+
+impl StreamReader for StreamState {
+    fn has_output(&self) -> bool {
+        !self.text.is_empty() || !self.tool_calls.is_empty()
+    }
 
     /// Applies one event; `true` at the closing `message_stop`.
-    pub fn apply(&mut self, event: &SseEvent) -> Result<bool, ProviderError> {
+    fn apply(&mut self, event: &SseEvent) -> Result<bool, ProviderError> {
         let data = event.data.trim();
         if data.is_empty() {
             return Ok(false);
@@ -458,7 +444,7 @@ impl StreamState {
         Ok(false)
     }
 
-    pub fn finish(self, total_ms: f64) -> Result<Completion, ProviderError> {
+    fn finish(self, ttft_ms: f64, total_ms: f64) -> Result<Completion, ProviderError> {
         let stop_reason = self
             .stop_reason
             .ok_or_else(|| http::invalid("the stream gave no stop_reason"))?;
@@ -477,7 +463,6 @@ impl StreamState {
             stop_reason,
             usage: usage(&Value::Object(self.usage)),
         };
-        let ttft_ms = self.first_token_ms.unwrap_or(total_ms);
         Ok(reply.into_completion(self.schema_tool.as_deref(), ttft_ms, total_ms))
     }
 }
@@ -752,7 +737,7 @@ data: {"type":"message_delta","delta":{"stop_reason":"tool_use","stop_sequence":
 event: message_stop
 data: {"type":"message_stop"}
 "#;
-        let c = replay(raw, None).finish(50.0).unwrap();
+        let c = replay(raw, None).finish(50.0, 50.0).unwrap();
         assert_eq!(c.text, "Okay, let's check the weather.");
         assert_eq!(
             c.tool_calls,
@@ -793,7 +778,7 @@ data: {"type":"content_block_delta","index":0,"delta":{"type":"input_json_delta"
 data: {"type":"message_delta","delta":{"stop_reason":"tool_use"},"usage":{"output_tokens":7}}
 
 data: {"type":"message_stop"}"#;
-        let c = replay(raw, Some("answer")).finish(5.0).unwrap();
+        let c = replay(raw, Some("answer")).finish(5.0, 5.0).unwrap();
         assert_eq!(c.text, r#"{"answer":"42"}"#);
         assert!(c.tool_calls.is_empty());
         assert_eq!(c.finish_reason, "stop");
@@ -846,6 +831,6 @@ data: {"type":"message_stop"}"#;
         );
         // Closed, but no message_delta ever said why it stopped.
         assert!(s.apply(&event(r#"{"type":"message_stop"}"#)).unwrap());
-        assert_eq!(invalid(s.finish(1.0)), ErrorKind::InvalidResponse);
+        assert_eq!(invalid(s.finish(1.0, 1.0)), ErrorKind::InvalidResponse);
     }
 }

@@ -4,7 +4,7 @@
 use reqwest::header::HeaderValue;
 use serde_json::{json, Map, Value};
 
-use super::http::{self, SseEvent, Timeouts};
+use super::http::{self, SseEvent, StreamReader, Timeouts};
 use super::{
     ChatRequest, Completion, ErrorKind, Provider, ProviderError, ResponseFormat, ToolCall,
     ToolChoice, Usage,
@@ -141,24 +141,11 @@ impl GeminiProvider {
             builder = builder.header("x-goog-api-key", value);
         }
         let secret = self.api_key.as_deref();
-        let (started, response) = http::send(builder, &self.timeouts, secret).await?;
-        if !self.stream {
-            let body = http::read_body(response, started, &self.timeouts, secret).await?;
-            let total_ms = started.elapsed().as_secs_f64() * 1e3;
-            return parse_response(&body, total_ms);
-        }
-        let mut acc = StreamState::default();
-        http::read_events(response, started, &self.timeouts, secret, |event| {
-            let first = acc.first_token_ms.is_none();
-            let done = acc.apply(event)?;
-            if first && acc.has_output() {
-                acc.first_token_ms = Some(started.elapsed().as_secs_f64() * 1e3);
-            }
-            Ok(done)
+        let stream = self.stream.then(StreamState::default);
+        http::exchange(builder, &self.timeouts, secret, stream, |body, total_ms| {
+            parse_response(body, total_ms)
         })
-        .await?;
-        let total_ms = started.elapsed().as_secs_f64() * 1e3;
-        acc.finish(total_ms)
+        .await
     }
 }
 
@@ -262,7 +249,7 @@ pub fn parse_response(body: &str, total_ms: f64) -> Result<Completion, ProviderE
     if v.pointer("/candidates/0").is_none() {
         return Err(http::invalid("no candidates"));
     }
-    s.finish(total_ms)
+    s.finish(total_ms, total_ms)
 }
 
 /// What the chunks have said so far (a non-streamed body is one chunk).
@@ -272,26 +259,9 @@ pub struct StreamState {
     tool_calls: Vec<ToolCall>,
     finish_reason: Option<String>,
     usage: Option<Usage>,
-    first_token_ms: Option<f64>,
 }
 
 impl StreamState {
-    fn has_output(&self) -> bool {
-        !self.text.is_empty() || !self.tool_calls.is_empty()
-    }
-
-    /// Applies one event; `true` for the chunk that carries the finish reason, which closes the
-    /// stream (Gemini sends no `[DONE]`).
-    pub fn apply(&mut self, event: &SseEvent) -> Result<bool, ProviderError> {
-        let data = event.data.trim();
-        if data.is_empty() {
-            return Ok(false);
-        }
-        let v: Value = serde_json::from_str(data)
-            .map_err(|e| http::invalid(format!("stream chunk is not JSON ({e})")))?;
-        self.chunk(&v)
-    }
-
     fn chunk(&mut self, v: &Value) -> Result<bool, ProviderError> {
         if let Some(err) = v.get("error") {
             return Err(vendor_error(err));
@@ -354,8 +324,26 @@ impl StreamState {
         }
         Ok(false)
     }
+}
 
-    pub fn finish(self, total_ms: f64) -> Result<Completion, ProviderError> {
+impl StreamReader for StreamState {
+    fn has_output(&self) -> bool {
+        !self.text.is_empty() || !self.tool_calls.is_empty()
+    }
+
+    /// Applies one event; `true` for the chunk that carries the finish reason, which closes the
+    /// stream (Gemini sends no `[DONE]`).
+    fn apply(&mut self, event: &SseEvent) -> Result<bool, ProviderError> {
+        let data = event.data.trim();
+        if data.is_empty() {
+            return Ok(false);
+        }
+        let v: Value = serde_json::from_str(data)
+            .map_err(|e| http::invalid(format!("stream chunk is not JSON ({e})")))?;
+        self.chunk(&v)
+    }
+
+    fn finish(self, ttft_ms: f64, total_ms: f64) -> Result<Completion, ProviderError> {
         let reason = self
             .finish_reason
             .ok_or_else(|| http::invalid("no candidate gave a finishReason"))?;
@@ -371,7 +359,7 @@ impl StreamState {
             tool_calls: self.tool_calls,
             finish_reason,
             usage: self.usage.unwrap_or_default(),
-            ttft_ms: self.first_token_ms.unwrap_or(total_ms),
+            ttft_ms,
             total_ms,
         })
     }
@@ -598,7 +586,7 @@ data: {"candidates": [{"content": {"parts": [{"text": ""}],"role": "model"},"fin
         }
         assert!(s.has_output());
         assert!(s.apply(last).unwrap());
-        let c = s.finish(30.0).unwrap();
+        let c = s.finish(30.0, 30.0).unwrap();
         assert_eq!(c.text, "The quick brown fox");
         assert_eq!(
             c.tool_calls,
@@ -663,7 +651,7 @@ data: {"candidates": [{"content": {"parts": [{"text": ""}],"role": "model"},"fin
         assert_eq!(invalid(e), ErrorKind::InvalidResponse);
         // A stream that never gave a finish reason has no way to finish.
         assert_eq!(
-            invalid(StreamState::default().finish(1.0)),
+            invalid(StreamState::default().finish(1.0, 1.0)),
             ErrorKind::InvalidResponse
         );
     }

@@ -8,7 +8,7 @@ use futures::StreamExt;
 use reqwest::header::HeaderMap;
 use reqwest::StatusCode;
 
-use super::{ErrorKind, ProviderError};
+use super::{Completion, ErrorKind, ProviderError};
 
 /// Timeouts of one provider.
 #[derive(Debug, Clone, Copy)]
@@ -73,6 +73,43 @@ pub async fn send(
         return Err(status_error(status, &headers, &body, secret));
     }
     Ok((started, response))
+}
+
+/// A vendor's streamed-response state machine: events in, one completion out.
+pub trait StreamReader {
+    /// Applies one event; `true` at the vendor's closing event.
+    fn apply(&mut self, event: &SseEvent) -> Result<bool, ProviderError>;
+    /// Whether output (text or a tool call) has begun: the moment that defines TTFT.
+    fn has_output(&self) -> bool;
+    fn finish(self, ttft_ms: f64, total_ms: f64) -> Result<Completion, ProviderError>;
+}
+
+/// One call: sends `request`, then reads the whole body through `parse` (not streamed; TTFT is
+/// then the total) or each event through `stream`, timing the first output.
+pub async fn exchange<S: StreamReader>(
+    request: reqwest::RequestBuilder,
+    timeouts: &Timeouts,
+    secret: Option<&str>,
+    stream: Option<S>,
+    parse: impl FnOnce(&str, f64) -> Result<Completion, ProviderError>,
+) -> Result<Completion, ProviderError> {
+    let (started, response) = send(request, timeouts, secret).await?;
+    let elapsed_ms = || started.elapsed().as_secs_f64() * 1e3;
+    let Some(mut state) = stream else {
+        let body = read_body(response, started, timeouts, secret).await?;
+        return parse(&body, elapsed_ms());
+    };
+    let mut ttft_ms = None;
+    read_events(response, started, timeouts, secret, |event| {
+        let done = state.apply(event)?;
+        if ttft_ms.is_none() && state.has_output() {
+            ttft_ms = Some(elapsed_ms());
+        }
+        Ok(done)
+    })
+    .await?;
+    let total_ms = elapsed_ms();
+    state.finish(ttft_ms.unwrap_or(total_ms), total_ms)
 }
 
 /// Reads a whole non-streamed body within the total timeout.

@@ -3,7 +3,7 @@
 
 use serde_json::{json, Map, Value};
 
-use super::http::{self, SseEvent, Timeouts};
+use super::http::{self, SseEvent, StreamReader, Timeouts};
 use super::{
     ChatRequest, Completion, ErrorKind, Provider, ProviderError, ResponseFormat, ToolCall,
     ToolChoice, Usage,
@@ -159,24 +159,11 @@ impl OpenAiProvider {
             };
         }
         let secret = self.api_key.as_deref();
-        let (started, response) = http::send(builder, &self.timeouts, secret).await?;
-        if !self.stream {
-            let body = http::read_body(response, started, &self.timeouts, secret).await?;
-            let total_ms = started.elapsed().as_secs_f64() * 1e3;
-            return parse_response(&body, total_ms);
-        }
-        let mut acc = StreamState::default();
-        http::read_events(response, started, &self.timeouts, secret, |event| {
-            let first = acc.first_token_ms.is_none();
-            let done = acc.apply(event)?;
-            if first && acc.has_output() {
-                acc.first_token_ms = Some(started.elapsed().as_secs_f64() * 1e3);
-            }
-            Ok(done)
+        let stream = self.stream.then(StreamState::default);
+        http::exchange(builder, &self.timeouts, secret, stream, |body, total_ms| {
+            parse_response(body, total_ms)
         })
-        .await?;
-        let total_ms = started.elapsed().as_secs_f64() * 1e3;
-        acc.finish(total_ms)
+        .await
     }
 }
 
@@ -267,16 +254,15 @@ pub struct StreamState {
     tool_calls: Vec<ToolCall>,
     finish_reason: Option<String>,
     usage: Option<Usage>,
-    first_token_ms: Option<f64>,
 }
 
-impl StreamState {
+impl StreamReader for StreamState {
     fn has_output(&self) -> bool {
         !self.text.is_empty() || !self.tool_calls.is_empty()
     }
 
     /// Applies one event; `true` at the closing `[DONE]`.
-    pub fn apply(&mut self, event: &SseEvent) -> Result<bool, ProviderError> {
+    fn apply(&mut self, event: &SseEvent) -> Result<bool, ProviderError> {
         let data = event.data.trim();
         if data == "[DONE]" {
             return Ok(true);
@@ -336,7 +322,7 @@ impl StreamState {
         Ok(false)
     }
 
-    pub fn finish(self, total_ms: f64) -> Result<Completion, ProviderError> {
+    fn finish(self, ttft_ms: f64, total_ms: f64) -> Result<Completion, ProviderError> {
         let finish_reason = self
             .finish_reason
             .ok_or_else(|| http::invalid("the stream gave no finish_reason"))?;
@@ -346,7 +332,7 @@ impl StreamState {
             finish_reason,
             // An engine that ignores stream_options sends no usage: counts stay 0 rather than guessed.
             usage: self.usage.unwrap_or_default(),
-            ttft_ms: self.first_token_ms.unwrap_or(total_ms),
+            ttft_ms,
             total_ms,
         })
     }
@@ -465,7 +451,7 @@ mod tests {
                 data: "[DONE]".into()
             })
             .unwrap());
-        let c = s.finish(100.0).unwrap();
+        let c = s.finish(100.0, 100.0).unwrap();
         assert_eq!(c.text, "Hello");
         assert_eq!(
             c.tool_calls,
