@@ -345,7 +345,7 @@ impl Provider for OpenAiProvider {
     }
 
     fn identity(&self) -> String {
-        // The URL without its query: the api-version is part of the endpoint's identity anyway.
+        // The full URL: for Azure the deployment and api-version are part of what answered.
         format!(
             "{:?}:{}:{}",
             self.flavor,
