@@ -41,6 +41,15 @@ pub enum Command {
         /// Only the first N cases.
         #[arg(long)]
         limit: Option<usize>,
+        /// A cassette file (JSONL) to record every call into, or to answer every call from.
+        #[arg(long, value_name = "FILE", requires = "cassette_mode")]
+        cassette: Option<PathBuf>,
+        /// Store each call's request and response in the cassette (appending).
+        #[arg(long, requires = "cassette", group = "cassette_mode")]
+        record: bool,
+        /// Answer every call from the cassette, with no network; a call it lacks is an error.
+        #[arg(long, requires = "cassette", group = "cassette_mode")]
+        replay: bool,
     },
     /// Render a run's report from its records alone (no model calls).
     Report {

@@ -14,7 +14,7 @@ use cli::{Cli, Command};
 use modelswap::gate::{self, GateError};
 use modelswap::record::{self, Record};
 use modelswap::report::{self, Report};
-use modelswap::runner::{self, InputError, RunOptions};
+use modelswap::runner::{self, CassetteMode, InputError, RunOptions};
 use modelswap::suite::{self, ProviderKind, SuiteError};
 
 fn main() -> ExitCode {
@@ -54,6 +54,9 @@ fn execute(command: Command) -> anyhow::Result<ExitCode> {
             resume,
             providers,
             limit,
+            cassette,
+            record,
+            replay: _,
         } => {
             let suite = suite::load(&suite)?;
             let options = RunOptions {
@@ -64,6 +67,14 @@ fn execute(command: Command) -> anyhow::Result<ExitCode> {
                 providers,
                 limit,
                 resume: resume.is_some(),
+                // clap requires exactly one of --record / --replay with --cassette.
+                cassette: cassette.map(|path| {
+                    if record {
+                        CassetteMode::Record(path)
+                    } else {
+                        CassetteMode::Replay(path)
+                    }
+                }),
             };
             let runtime =
                 tokio::runtime::Runtime::new().context("cannot start the async runtime")?;

@@ -108,6 +108,10 @@ pub struct ProviderInfo {
     /// File name -> sha256 of the files that determine a local model's outputs.
     #[serde(default)]
     pub model_files: std::collections::BTreeMap<String, String>,
+    /// The cassette this provider's answers were replayed from (its timings were recorded, not
+    /// measured in this run); `null` when it ran live.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replayed_from: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -472,10 +472,6 @@ impl Provider for AnthropicProvider {
     async fn complete(&self, request: &ChatRequest) -> Result<Completion, ProviderError> {
         self.call(request).await
     }
-
-    fn identity(&self) -> String {
-        format!("anthropic:{}:{}", self.url, self.model)
-    }
 }
 
 #[cfg(test)]
@@ -569,10 +565,6 @@ mod tests {
         );
         let p = provider(false);
         assert_eq!(p.url, "http://127.0.0.1:1/v1/messages");
-        assert_eq!(
-            p.identity(),
-            "anthropic:http://127.0.0.1:1/v1/messages:claude-x"
-        );
         let mut plain = ChatRequest::new(vec![Message::new(Role::User, "u")], request().sampling);
         plain.tool_choice = Some(ToolChoice::None);
         let body = p.body(&plain);

@@ -12,8 +12,6 @@ use super::{
 use crate::suite::{Message, Role};
 
 pub struct GeminiProvider {
-    base: String,
-    model: String,
     url: String,
     api_key: Option<String>,
     stream: bool,
@@ -39,15 +37,13 @@ impl GeminiProvider {
             .model
             .strip_prefix("models/")
             .unwrap_or(&s.model)
-            .to_string();
+            .to_owned();
         let url = if s.stream {
             format!("{base}/v1beta/models/{model}:streamGenerateContent?alt=sse")
         } else {
             format!("{base}/v1beta/models/{model}:generateContent")
         };
         Ok(Self {
-            base,
-            model,
             url,
             api_key: s.api_key,
             stream: s.stream,
@@ -370,11 +366,6 @@ impl Provider for GeminiProvider {
     async fn complete(&self, request: &ChatRequest) -> Result<Completion, ProviderError> {
         self.call(request).await
     }
-
-    fn identity(&self) -> String {
-        // The base and model, not the URL: streamed or not, it is the same model.
-        format!("gemini:{}:{}", self.base, self.model)
-    }
 }
 
 #[cfg(test)]
@@ -499,7 +490,7 @@ mod tests {
     }
 
     #[test]
-    fn urls_and_identity_name_the_model_and_never_the_key() {
+    fn urls_name_the_model_and_never_the_key() {
         let streamed = provider(true);
         assert_eq!(
             streamed.url,
@@ -510,8 +501,6 @@ mod tests {
             plain.url,
             "http://127.0.0.1:1/v1beta/models/gemini-x:generateContent"
         );
-        assert_eq!(plain.identity(), "gemini:http://127.0.0.1:1:gemini-x");
-        assert_eq!(plain.identity(), streamed.identity());
         assert!(!plain.url.contains("key=") && !streamed.url.contains("key="));
     }
 

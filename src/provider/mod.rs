@@ -76,15 +76,52 @@ impl ChatRequest {
         }
     }
 
-    /// `sha256:` of the canonical request with the provider's identity: two records with the same
-    /// hash asked the same model the same thing.
-    pub fn hash(&self, provider_identity: &str) -> String {
-        let body = serde_json::to_vec(self).expect("a request is plain JSON");
-        let mut h = Sha256::new();
-        h.update(provider_identity.as_bytes());
-        h.update([0]);
-        h.update(&body);
-        format!("sha256:{:x}", h.finalize())
+    /// What `case` sends to a provider whose own sampling is `sampling`: a replayed request keeps
+    /// the tools, response format and sampling it was logged with.
+    pub fn for_case(case: &crate::suite::Case, sampling: &Sampling) -> Self {
+        let extras = &case.extras;
+        Self {
+            messages: case.messages.clone(),
+            sampling: sampling.with(&extras.sampling),
+            tools: extras.tools.clone(),
+            tool_choice: extras.tool_choice.clone(),
+            response_format: extras.response_format.clone(),
+        }
+    }
+
+    /// `sha256:` of the request and the endpoint it went to: two records with the same hash asked
+    /// the same model the same thing, whether live or replayed.
+    pub fn hash(&self, endpoint: &Endpoint) -> String {
+        let body = serde_json::to_vec(&(endpoint, self)).expect("a request is plain JSON");
+        format!("sha256:{:x}", Sha256::digest(&body))
+    }
+}
+
+/// What answered a request: matching includes it, so a recording of one model never answers for
+/// another. Built from the suite alone, so replaying needs neither a key nor a model file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Endpoint {
+    pub kind: String,
+    /// The model id (azure-openai: the deployment; onnx: the model folder as the suite names it).
+    pub model: Option<String>,
+    pub base_url: Option<String>,
+}
+
+impl Endpoint {
+    pub fn of(config: &ProviderConfig) -> Self {
+        Self {
+            kind: config.kind.as_str().into(),
+            model: config
+                .model
+                .clone()
+                .or_else(|| config.deployment.clone())
+                .or_else(|| config.path.as_ref().map(|p| p.display().to_string())),
+            base_url: config
+                .base_url
+                .clone()
+                .or_else(|| default_base_url(config.kind).map(str::to_owned))
+                .map(|u| u.trim_end_matches('/').to_owned()),
+        }
     }
 }
 
@@ -162,9 +199,6 @@ impl ProviderError {
 #[async_trait::async_trait]
 pub trait Provider: Send + Sync {
     async fn complete(&self, request: &ChatRequest) -> Result<Completion, ProviderError>;
-
-    /// What identifies the model behind this provider (kind, model, endpoint) for request hashes.
-    fn identity(&self) -> String;
 
     /// Files that determine the provider's outputs (model weights, tokenizer), for the manifest.
     fn model_files(&self) -> Vec<PathBuf> {

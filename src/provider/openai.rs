@@ -343,16 +343,6 @@ impl Provider for OpenAiProvider {
     async fn complete(&self, request: &ChatRequest) -> Result<Completion, ProviderError> {
         self.call(request).await
     }
-
-    fn identity(&self) -> String {
-        // The full URL: for Azure the deployment and api-version are part of what answered.
-        format!(
-            "{:?}:{}:{}",
-            self.flavor,
-            self.url,
-            self.model.as_deref().unwrap_or_default()
-        )
-    }
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 //! and retries, each record appended to `records.jsonl` and flushed the moment it completes, and
 //! `run.json` beside it.
 
+mod cassette;
 mod limits;
 
 use std::collections::{BTreeMap, HashSet};
@@ -17,9 +18,10 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use sha2::{Digest, Sha256};
 use tokio::sync::mpsc;
 
+pub use cassette::Cassette;
 use limits::{Aimd, RateLimiter, RetryPolicy};
 
-use crate::provider::{self, ChatRequest, ErrorKind, Provider};
+use crate::provider::{self, ChatRequest, Endpoint, ErrorKind, Provider};
 use crate::record::{self, Host, Manifest, ProviderInfo, Record, RecordError, SuiteInfo, Timing};
 use crate::score::Scorers;
 use crate::suite::{self, Suite};
@@ -34,6 +36,14 @@ pub struct RunOptions {
     pub limit: Option<usize>,
     /// Finish the run already in `out`: keep its records, run only what is missing.
     pub resume: bool,
+    pub cassette: Option<CassetteMode>,
+}
+
+/// `--cassette FILE --record` / `--replay`: applies to every provider of the run.
+#[derive(Debug, Clone)]
+pub enum CassetteMode {
+    Record(PathBuf),
+    Replay(PathBuf),
 }
 
 /// How a run ended.
@@ -54,10 +64,20 @@ struct Lane {
     targets: Vec<Target>,
 }
 
+/// Where a provider's answers come from.
+enum Source {
+    Live(Arc<dyn Provider>),
+    /// A cassette: no network, the recorded timings.
+    Replay(Arc<Cassette>),
+}
+
 /// One provider as the runner drives it.
 struct Target {
     id: String,
-    provider: Arc<dyn Provider>,
+    endpoint: Endpoint,
+    source: Source,
+    /// `--record`: every call's outcome is appended here.
+    recorder: Option<Arc<Cassette>>,
     sampling: suite::Sampling,
     concurrency: Aimd,
     retry: RetryPolicy,
@@ -123,26 +143,64 @@ pub async fn run(suite: &Suite, options: &RunOptions) -> anyhow::Result<RunOutco
         .parent()
         .map(Path::to_path_buf)
         .unwrap_or_default();
+    let (replay_all, recorder) = match &options.cassette {
+        None => (None, None),
+        Some(CassetteMode::Replay(path)) => (Some(open_replay(path)?), None),
+        Some(CassetteMode::Record(path)) => (None, Some(Arc::new(Cassette::record(path)?))),
+    };
     let mut built = Vec::new();
     let mut infos = Vec::new();
     for id in &selected {
         let config = &spec.providers[*id];
-        tracing::info!(provider = %id, "loading");
-        let provider =
-            provider::build(id, config, &base_dir).map_err(|e| InputError(format!("{e:#}")))?;
-        let model_files = hash_files(provider.model_files()).await?;
+        let endpoint = Endpoint::of(config);
+        // A provider's own cassette stands in for it while its key is not set: the demo and CI
+        // run offline, and the same suite runs live wherever the key exists.
+        let stand_in = match (&config.cassette, provider::api_key_var(config)) {
+            (Some(path), Some(var)) if provider::lookup_env(&var).is_none() => {
+                let path = base_dir.join(path);
+                tracing::warn!(provider = %id, "{var} is not set: answering from the recording in {} (recorded, not measured)", path.display());
+                Some(open_replay(&path)?)
+            }
+            _ => None,
+        };
         let sampling = spec.sampling_for(config);
+        let (source, model_files) = match replay_all.clone().or(stand_in) {
+            Some(cassette) => {
+                check_recorded(
+                    &cassette,
+                    id,
+                    &endpoint,
+                    cases,
+                    &sampling,
+                    spec.defaults.repeats,
+                )?;
+                (Source::Replay(cassette), BTreeMap::new())
+            }
+            None => {
+                tracing::info!(provider = %id, "loading");
+                let provider = provider::build(id, config, &base_dir)
+                    .map_err(|e| InputError(format!("{e:#}")))?;
+                let files = hash_files(provider.model_files()).await?;
+                (Source::Live(provider), files)
+            }
+        };
         infos.push(ProviderInfo {
             id: id.to_string(),
             config: config.clone(),
             sampling: sampling.clone(),
             model_files,
+            replayed_from: match &source {
+                Source::Replay(c) => Some(c.path().display().to_string()),
+                Source::Live(_) => None,
+            },
         });
-        let local = config.kind.is_local();
+        let local = config.kind.is_local() && matches!(source, Source::Live(_));
         let rate = config.rate_limit.as_ref();
         let target = Target {
             id: id.to_string(),
-            provider,
+            endpoint,
+            source,
+            recorder: recorder.clone(),
             sampling,
             concurrency: Aimd::new(config.concurrency.unwrap_or(if local { 1 } else { 4 })),
             // A local model's failure is deterministic: trying again gives the same error.
@@ -333,8 +391,14 @@ impl Job {
     async fn execute(self) -> Record {
         let case = &self.cases[self.case_index];
         let t = &self.target;
-        let request = ChatRequest::new(case.messages.clone(), t.sampling.clone());
-        let request_hash = request.hash(&t.provider.identity());
+        let request = ChatRequest::for_case(case, &t.sampling);
+        let request_hash = request.hash(&t.endpoint);
+        if let Source::Replay(cassette) = &t.source {
+            let result = cassette
+                .answer(&t.endpoint, &request, self.repeat)
+                .expect("checked before the run");
+            return self.record(request_hash, now(), result, 1, 0.0, true);
+        }
         let estimated_tokens = request
             .messages
             .iter()
@@ -350,7 +414,10 @@ impl Job {
             }
             let slot = t.concurrency.acquire().await;
             let started_at = now();
-            let result = t.provider.complete(&request).await;
+            let Source::Live(provider) = &t.source else {
+                unreachable!("replayed above")
+            };
+            let result = provider.complete(&request).await;
             drop(slot);
             match result {
                 Ok(c) => {
@@ -369,6 +436,26 @@ impl Job {
                 Err(e) => break (started_at, Err(e)),
             }
         };
+        if let Some(recorder) = &t.recorder {
+            if let Err(e) = recorder.store(&t.endpoint, &request, self.repeat, &result) {
+                tracing::error!("{e:#}");
+            }
+        }
+        let waited_ms = waited.as_secs_f64() * 1e3;
+        self.record(request_hash, started_at, result, attempts, waited_ms, false)
+    }
+
+    /// The record of this job's call, scored.
+    fn record(
+        self,
+        request_hash: String,
+        started_at: String,
+        result: Result<provider::Completion, provider::ProviderError>,
+        attempts: u32,
+        retry_wait_ms: f64,
+        replayed: bool,
+    ) -> Record {
+        let case = &self.cases[self.case_index];
         let (output, tool_calls, finish_reason, error, usage, ttft, total) = match result {
             Ok(c) => (
                 Some(c.text),
@@ -403,10 +490,10 @@ impl Job {
         Record {
             run_id: self.run_id,
             case_id: case.id.clone(),
-            provider: t.id.clone(),
+            provider: self.target.id.clone(),
             repeat: self.repeat,
             request_hash,
-            replayed: false,
+            replayed,
             output,
             tool_calls,
             finish_reason,
@@ -418,7 +505,7 @@ impl Job {
                 total_ms: total,
                 tokens_per_s,
                 attempts,
-                retry_wait_ms: waited.as_secs_f64() * 1e3,
+                retry_wait_ms,
             },
             cost_usd: None,
             scores,
@@ -600,4 +687,55 @@ fn new_run_id() -> String {
         std::process::id() & 0xffff,
         nanos & 0xffff
     )
+}
+
+fn open_replay(path: &Path) -> anyhow::Result<Arc<Cassette>> {
+    Cassette::replay(path)
+        .map(Arc::new)
+        .map_err(|e| InputError(format!("{e:#}")).into())
+}
+
+/// A replayed provider must find every call it will make in the cassette; the misses are
+/// reported before the run starts, naming the cases.
+fn check_recorded(
+    cassette: &Cassette,
+    provider: &str,
+    endpoint: &Endpoint,
+    cases: &[suite::Case],
+    sampling: &suite::Sampling,
+    repeats: u32,
+) -> anyhow::Result<()> {
+    let mut missing = Vec::new();
+    for case in cases {
+        let request = ChatRequest::for_case(case, sampling);
+        for repeat in 0..repeats {
+            if cassette.answer(endpoint, &request, repeat).is_none() {
+                missing.push(if repeats > 1 {
+                    format!("{} (repeat {repeat})", case.id)
+                } else {
+                    case.id.clone()
+                });
+            }
+        }
+    }
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let shown = missing
+        .iter()
+        .take(5)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(", ");
+    let more = missing.len().saturating_sub(5);
+    Err(InputError(format!(
+        "cassette {} has no recording for provider `{provider}` ({} {}) on case {shown}{}; \
+         record it with `--cassette {} --record`, or check that the suite's prompts, sampling and the provider's model are those recorded",
+        cassette.path().display(),
+        endpoint.kind,
+        endpoint.model.as_deref().unwrap_or("-"),
+        if more > 0 { format!(" and {more} more") } else { String::new() },
+        cassette.path().display(),
+    ))
+    .into())
 }

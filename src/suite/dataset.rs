@@ -15,6 +15,8 @@ pub(super) struct Row {
     pub vars: BTreeMap<String, Value>,
     pub expect: BTreeMap<String, Value>,
     pub tags: Vec<String>,
+    /// A request from a traffic file, sent as it was instead of the rendered prompt.
+    pub logged: Option<super::plan::Logged>,
 }
 
 /// Rows with the 1-based line each came from.

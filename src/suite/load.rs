@@ -288,23 +288,29 @@ fn validate(spec: &SuiteSpec, src: &Source) -> Vec<Diagnostic> {
     }
 
     if spec.cases.is_empty() {
-        out.push(src.diag("cases", "no cases: add inline cases or a dataset `file`"));
+        out.push(src.diag(
+            "cases",
+            "no cases: add inline cases, a dataset `file` or a traffic file to `replay`",
+        ));
     }
     for (i, entry) in spec.cases.iter().enumerate() {
         let inline = entry.vars.is_some()
             || entry.expect.is_some()
             || entry.tags.is_some()
             || entry.id.is_some();
-        match (&entry.file, inline) {
-            (Some(_), true) => out.push(src.diag(
+        let sources = usize::from(inline)
+            + usize::from(entry.file.is_some())
+            + usize::from(entry.replay.is_some());
+        match sources {
+            0 => out.push(src.diag(
                 &format!("cases[{i}]"),
-                "an entry is either an inline case (vars, expect, tags, id) or a `file`, not both",
+                "empty case: give `vars`, a dataset `file` or a traffic file to `replay`",
             )),
-            (None, false) => out.push(src.diag(
+            1 => {}
+            _ => out.push(src.diag(
                 &format!("cases[{i}]"),
-                "empty case: give `vars` or a `file`",
+                "an entry is one of: an inline case (vars, expect, tags, id), a `file`, or a `replay` file",
             )),
-            _ => {}
         }
     }
 

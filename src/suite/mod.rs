@@ -5,6 +5,7 @@ mod dataset;
 mod error;
 mod load;
 mod plan;
+mod traffic;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -15,7 +16,7 @@ use serde::{Deserialize, Serialize};
 
 pub use error::SuiteError;
 pub use load::{json_schema, load};
-pub use plan::{Case, Check, Message, Origin, ToolCall};
+pub use plan::{Case, Check, Logged, Message, Origin, RequestExtras, ToolCall};
 
 /// A parsed, validated suite file, with its cases expanded from every source.
 #[derive(Debug, Clone)]
@@ -142,6 +143,10 @@ pub struct ProviderConfig {
     /// openai-compatible: fields merged into every request body (engine-specific options).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub extra_body: Option<serde_json::Map<String, serde_json::Value>>,
+    /// A cassette (relative to the suite file) that answers for this provider while its API key
+    /// is not set, so the suite runs offline; with the key set, the provider runs live.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cassette: Option<PathBuf>,
     /// A note shown beside this provider in reports (e.g. where its figures come from).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
@@ -246,16 +251,45 @@ pub struct Sampling {
     pub stop: Vec<String>,
 }
 
+/// Sampling settings that replace a `Sampling`'s where they are set.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SamplingOverrides {
+    pub temperature: Option<f32>,
+    pub top_p: Option<f32>,
+    pub max_tokens: Option<u32>,
+    pub seed: Option<u64>,
+    pub stop: Option<Vec<String>>,
+}
+
+impl Sampling {
+    pub fn with(&self, o: &SamplingOverrides) -> Sampling {
+        Sampling {
+            temperature: o.temperature.unwrap_or(self.temperature),
+            top_p: o.top_p.or(self.top_p),
+            max_tokens: o.max_tokens.unwrap_or(self.max_tokens),
+            seed: o.seed.or(self.seed),
+            stop: o.stop.clone().unwrap_or_else(|| self.stop.clone()),
+        }
+    }
+}
+
 impl SuiteSpec {
     pub fn sampling_for(&self, provider: &ProviderConfig) -> Sampling {
         let d = &self.defaults;
-        Sampling {
-            temperature: provider.temperature.unwrap_or(d.temperature),
-            top_p: provider.top_p.or(d.top_p),
-            max_tokens: provider.max_tokens.unwrap_or(d.max_tokens),
-            seed: provider.seed.or(d.seed),
-            stop: provider.stop.clone().unwrap_or_else(|| d.stop.clone()),
-        }
+        let defaults = Sampling {
+            temperature: d.temperature,
+            top_p: d.top_p,
+            max_tokens: d.max_tokens,
+            seed: d.seed,
+            stop: d.stop.clone(),
+        };
+        defaults.with(&SamplingOverrides {
+            temperature: provider.temperature,
+            top_p: provider.top_p,
+            max_tokens: provider.max_tokens,
+            seed: provider.seed,
+            stop: provider.stop.clone(),
+        })
     }
 }
 
@@ -316,6 +350,11 @@ pub struct CaseEntry {
     /// A dataset: .jsonl or .csv, relative to the suite file.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file: Option<PathBuf>,
+    /// Recorded traffic, relative to the suite file: OpenAI chat-completions request bodies one
+    /// per line, or Batch API input lines (`custom_id`, `method`, `url`, `body`). Each request
+    /// is sent as it was (messages, tools, response_format, sampling); its cases are tagged `replay`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replay: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]

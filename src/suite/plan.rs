@@ -11,7 +11,9 @@ use serde_json::Value;
 use super::dataset::{self, Row};
 use super::error::Diagnostic;
 use super::load::Source;
-use super::{Role, SuiteSpec};
+use super::traffic;
+use super::{Role, SamplingOverrides, SuiteSpec};
+use crate::provider::{ResponseFormat, Tool, ToolChoice};
 
 /// One workload item, ready to send.
 #[derive(Debug, Clone)]
@@ -23,6 +25,8 @@ pub struct Case {
     pub origin: Origin,
     /// The prompt rendered over `vars`.
     pub messages: Vec<Message>,
+    /// What the request carries beyond its messages (replayed traffic; empty otherwise).
+    pub extras: RequestExtras,
     /// Per scorer (same order as the suite's `scorers`): `None` when the scorer's `tags` exclude
     /// this case, else its `value` rendered for this case.
     pub checks: Vec<Option<Check>>,
@@ -50,6 +54,26 @@ impl Message {
             tool_call_id: None,
         }
     }
+}
+
+/// What a case sends beyond its messages: nothing for cases written in the suite; for replayed
+/// traffic, the tools, response format and sampling of the logged request.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RequestExtras {
+    pub tools: Vec<Tool>,
+    pub tool_choice: Option<ToolChoice>,
+    pub response_format: Option<ResponseFormat>,
+    /// Win over the suite's and the provider's sampling: the request is replayed as it was.
+    pub sampling: SamplingOverrides,
+}
+
+/// A request read from a traffic file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Logged {
+    /// The model it was sent to (kept as a var for reference; every provider uses its own).
+    pub model: Option<String>,
+    pub messages: Vec<Message>,
+    pub extras: RequestExtras,
 }
 
 /// A model's request to call a tool; `arguments` is the JSON text the model produced.
@@ -80,6 +104,8 @@ impl std::fmt::Display for Origin {
         }
     }
 }
+
+type Loader = fn(&std::path::Path) -> Result<Vec<(Row, usize)>, Vec<Diagnostic>>;
 
 pub(super) fn expand(spec: &SuiteSpec, src: &Source, diags: &mut Vec<Diagnostic>) -> Vec<Case> {
     let mut env = Environment::new();
@@ -119,9 +145,14 @@ pub(super) fn expand(spec: &SuiteSpec, src: &Source, diags: &mut Vec<Diagnostic>
 
     let mut rows: Vec<(Row, Origin)> = Vec::new();
     for (i, entry) in spec.cases.iter().enumerate() {
-        if let Some(file) = &entry.file {
+        let file = entry
+            .file
+            .as_ref()
+            .map(|f| (f, dataset::load as Loader))
+            .or_else(|| entry.replay.as_ref().map(|f| (f, traffic::load as Loader)));
+        if let Some((file, load)) = file {
             let path = src.dir().join(file);
-            match dataset::load(&path) {
+            match load(&path) {
                 Ok(file_rows) => rows.extend(file_rows.into_iter().map(|(row, line)| {
                     let origin = Origin {
                         file: path.clone(),
@@ -139,6 +170,7 @@ pub(super) fn expand(spec: &SuiteSpec, src: &Source, diags: &mut Vec<Diagnostic>
                 vars: entry.vars.clone().unwrap_or_default(),
                 expect: entry.expect.clone().unwrap_or_default(),
                 tags: entry.tags.clone().unwrap_or_default(),
+                logged: None,
             };
             rows.push((
                 row,
@@ -172,13 +204,19 @@ pub(super) fn expand(spec: &SuiteSpec, src: &Source, diags: &mut Vec<Diagnostic>
             tmpl.render(&ctx)
                 .map_err(|e| format!("{field}: {}", template_message(&e)))
         };
-        let mut messages = Vec::new();
-        for (role, field) in &prompt_fields {
-            match render(field) {
-                Ok(content) => messages.push(Message::new(*role, content)),
-                Err(e) => diags.push(case_diag(e)),
+        let (messages, extras) = match row.logged {
+            Some(logged) => (logged.messages, logged.extras),
+            None => {
+                let mut messages = Vec::new();
+                for (role, field) in &prompt_fields {
+                    match render(field) {
+                        Ok(content) => messages.push(Message::new(*role, content)),
+                        Err(e) => diags.push(case_diag(e)),
+                    }
+                }
+                (messages, RequestExtras::default())
             }
-        }
+        };
         let mut checks = Vec::new();
         for (i, s) in spec.scorers.iter().enumerate() {
             let applies = match &s.tags {
@@ -208,6 +246,7 @@ pub(super) fn expand(spec: &SuiteSpec, src: &Source, diags: &mut Vec<Diagnostic>
             tags: row.tags,
             origin,
             messages,
+            extras,
             checks,
         });
     }

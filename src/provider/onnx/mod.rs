@@ -100,10 +100,6 @@ impl Provider for OnnxProvider {
         .map_err(|e| ProviderError::new(ErrorKind::Model, e))
     }
 
-    fn identity(&self) -> String {
-        format!("onnx:{}", self.model.folder.dir.display())
-    }
-
     fn model_files(&self) -> Vec<PathBuf> {
         self.model.folder.files()
     }

@@ -1,0 +1,473 @@
+//! Recorded traffic named by `cases: - replay:`: OpenAI chat-completions request bodies, one per
+//! line, or the OpenAI Batch API input format. Each request becomes a case that keeps its messages,
+//! tools, response_format and sampling as they were logged.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+use super::dataset::Row;
+use super::error::Diagnostic;
+use super::plan::{Logged, Message, RequestExtras, ToolCall};
+use super::{Role, SamplingOverrides};
+use crate::provider::{ResponseFormat, Tool, ToolChoice};
+
+/// Body fields that change what a model answers but that modelswap cannot carry to every
+/// provider; a file using them is replayed without them, and the user is told which.
+const DROPPED: &[&str] = &[
+    "n",
+    "logprobs",
+    "top_logprobs",
+    "presence_penalty",
+    "frequency_penalty",
+    "logit_bias",
+    "reasoning_effort",
+    "modalities",
+    "audio",
+    "prediction",
+    "web_search_options",
+];
+
+/// The cases of one traffic file, each with the 1-based line it came from.
+pub(super) fn load(path: &Path) -> Result<Vec<(Row, usize)>, Vec<Diagnostic>> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        vec![Diagnostic::new(
+            path,
+            format!("cannot read traffic file: {e}"),
+        )]
+    })?;
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "replay".into());
+    let mut rows = Vec::new();
+    let mut diags = Vec::new();
+    let mut dropped = BTreeSet::new();
+    for (i, line) in text.lines().enumerate() {
+        let n = i + 1;
+        if line.trim().is_empty() {
+            continue;
+        }
+        match parse_line(line) {
+            Ok((id, body)) => {
+                dropped.extend(
+                    DROPPED
+                        .iter()
+                        .filter(|k| body.other.contains_key(**k))
+                        .copied(),
+                );
+                match body.into_logged() {
+                    Ok(logged) => {
+                        let row = Row {
+                            id: Some(id.unwrap_or_else(|| format!("{stem}-{n}"))),
+                            // The logged model is kept for reference; every provider uses its own.
+                            vars: logged
+                                .model
+                                .iter()
+                                .map(|m| ("model".to_string(), Value::String(m.clone())))
+                                .collect(),
+                            tags: vec!["replay".into()],
+                            logged: Some(logged),
+                            ..Row::default()
+                        };
+                        rows.push((row, n));
+                    }
+                    Err((field, message)) => {
+                        diags.push(Diagnostic::new(path, message).at(n, 1).field(field));
+                    }
+                }
+            }
+            Err((field, message, column)) => diags.push(
+                Diagnostic::new(path, message)
+                    .at(n, column)
+                    .field(field)
+                    .with_source(&text),
+            ),
+        }
+    }
+    if !dropped.is_empty() {
+        tracing::warn!(
+            "{}: replayed without {} (modelswap cannot send these to every provider)",
+            path.display(),
+            dropped.into_iter().collect::<Vec<_>>().join(", ")
+        );
+    }
+    if diags.is_empty() {
+        Ok(rows)
+    } else {
+        Err(diags)
+    }
+}
+
+/// One line: a bare request body, or a Batch API request `{custom_id, method, url, body}`.
+fn parse_line(line: &str) -> Result<(Option<String>, Body), (String, String, usize)> {
+    let value: Value = serde_json::from_str(line)
+        .map_err(|e| (String::new(), format!("invalid JSON: {e}"), e.column()))?;
+    let Value::Object(mut obj) = value else {
+        return Err((String::new(), "each line must be a JSON object".into(), 1));
+    };
+    let (id, body, prefix) = if obj.contains_key("custom_id") || obj.contains_key("body") {
+        let id = match obj.remove("custom_id") {
+            Some(Value::String(s)) => s,
+            _ => {
+                return Err((
+                    "custom_id".into(),
+                    "a Batch API line needs a string `custom_id`".into(),
+                    1,
+                ))
+            }
+        };
+        match obj.get("url").and_then(Value::as_str) {
+            Some("/v1/chat/completions") => {}
+            Some(url) => {
+                return Err((
+                    "url".into(),
+                    format!("only chat completions can be replayed; this request is for `{url}`"),
+                    1,
+                ))
+            }
+            None => return Err(("url".into(), "a Batch API line needs `url`".into(), 1)),
+        }
+        let Some(body) = obj.remove("body") else {
+            return Err(("body".into(), "a Batch API line needs `body`".into(), 1));
+        };
+        (Some(id), body, "body.")
+    } else {
+        (None, Value::Object(obj), "")
+    };
+    let body: Body = serde_path_to_error::deserialize(body).map_err(|e| {
+        let path = e.path().to_string();
+        let field = if path == "." {
+            prefix.trim_end_matches('.').to_string()
+        } else {
+            format!("{prefix}{path}")
+        };
+        (field, e.into_inner().to_string(), 1)
+    })?;
+    Ok((id, body))
+}
+
+/// An OpenAI chat-completions request body, as far as modelswap replays it.
+#[derive(Deserialize)]
+struct Body {
+    model: Option<String>,
+    messages: Vec<WireMessage>,
+    #[serde(default)]
+    tools: Vec<WireTool>,
+    /// The deprecated form of `tools`.
+    #[serde(default)]
+    functions: Vec<WireFunction>,
+    tool_choice: Option<Value>,
+    /// The deprecated form of `tool_choice`.
+    function_call: Option<Value>,
+    response_format: Option<WireResponseFormat>,
+    temperature: Option<f32>,
+    top_p: Option<f32>,
+    max_tokens: Option<u32>,
+    max_completion_tokens: Option<u32>,
+    seed: Option<u64>,
+    stop: Option<Stop>,
+    #[serde(flatten)]
+    other: Map<String, Value>,
+}
+
+#[derive(Deserialize)]
+struct WireMessage {
+    role: String,
+    #[serde(default)]
+    content: Option<Content>,
+    #[serde(default)]
+    tool_calls: Vec<WireToolCall>,
+    tool_call_id: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Content {
+    Text(String),
+    Parts(Vec<Part>),
+}
+
+#[derive(Deserialize)]
+struct Part {
+    #[serde(rename = "type")]
+    kind: String,
+    text: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct WireToolCall {
+    id: String,
+    function: WireCalled,
+}
+
+#[derive(Deserialize)]
+struct WireCalled {
+    name: String,
+    arguments: String,
+}
+
+#[derive(Deserialize)]
+struct WireTool {
+    #[serde(rename = "type")]
+    kind: String,
+    function: WireFunction,
+}
+
+#[derive(Deserialize)]
+struct WireFunction {
+    name: String,
+    description: Option<String>,
+    #[serde(default)]
+    parameters: Option<Value>,
+}
+
+#[derive(Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+enum WireResponseFormat {
+    Text,
+    JsonObject,
+    JsonSchema { json_schema: WireJsonSchema },
+}
+
+#[derive(Deserialize)]
+struct WireJsonSchema {
+    name: String,
+    #[serde(default)]
+    schema: Option<Value>,
+    #[serde(default)]
+    strict: Option<bool>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Stop {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl Body {
+    fn into_logged(self) -> Result<Logged, (String, String)> {
+        let mut messages = Vec::with_capacity(self.messages.len());
+        for (i, m) in self.messages.into_iter().enumerate() {
+            let field = |name: &str| format!("messages[{i}].{name}");
+            let role = match m.role.as_str() {
+                // `developer` is the newer models' name for the system role.
+                "system" | "developer" => Role::System,
+                "user" => Role::User,
+                "assistant" => Role::Assistant,
+                "tool" => Role::Tool,
+                other => {
+                    return Err((
+                        field("role"),
+                        format!("role `{other}` cannot be replayed (system, developer, user, assistant, tool)"),
+                    ))
+                }
+            };
+            let content = match m.content {
+                None => String::new(),
+                Some(Content::Text(t)) => t,
+                Some(Content::Parts(parts)) => {
+                    let mut text = Vec::new();
+                    for (j, part) in parts.into_iter().enumerate() {
+                        match (part.kind.as_str(), part.text) {
+                            ("text", Some(t)) => text.push(t),
+                            (kind, _) => {
+                                return Err((
+                                    format!("messages[{i}].content[{j}].type"),
+                                    format!("`{kind}` parts cannot be replayed yet: modelswap sends text and tool calls only"),
+                                ))
+                            }
+                        }
+                    }
+                    text.join("\n")
+                }
+            };
+            messages.push(Message {
+                role,
+                content,
+                tool_calls: m
+                    .tool_calls
+                    .into_iter()
+                    .map(|c| ToolCall {
+                        id: c.id,
+                        name: c.function.name,
+                        arguments: c.function.arguments,
+                    })
+                    .collect(),
+                tool_call_id: m.tool_call_id,
+            });
+        }
+        if messages.is_empty() {
+            return Err(("messages".into(), "is empty".into()));
+        }
+        let mut tools = Vec::new();
+        for (i, t) in self.tools.into_iter().enumerate() {
+            if t.kind != "function" {
+                return Err((
+                    format!("tools[{i}].type"),
+                    format!(
+                        "`{}` tools are built into one vendor and cannot be replayed elsewhere",
+                        t.kind
+                    ),
+                ));
+            }
+            tools.push(tool(t.function));
+        }
+        tools.extend(self.functions.into_iter().map(tool));
+        let tool_choice =
+            match self.tool_choice.or(self.function_call) {
+                None => None,
+                Some(v) => Some(tool_choice(&v).ok_or_else(|| {
+                    ("tool_choice".to_string(), format!("not a tool choice: {v}"))
+                })?),
+            };
+        let response_format = self.response_format.map(|f| match f {
+            WireResponseFormat::Text => ResponseFormat::Text,
+            WireResponseFormat::JsonObject => ResponseFormat::JsonObject,
+            WireResponseFormat::JsonSchema { json_schema } => ResponseFormat::JsonSchema {
+                name: json_schema.name,
+                schema: json_schema
+                    .schema
+                    .unwrap_or_else(|| Value::Object(Map::new())),
+                strict: json_schema.strict.unwrap_or(false),
+            },
+        });
+        Ok(Logged {
+            model: self.model,
+            messages,
+            extras: RequestExtras {
+                tools,
+                tool_choice,
+                response_format,
+                sampling: SamplingOverrides {
+                    temperature: self.temperature,
+                    top_p: self.top_p,
+                    max_tokens: self.max_completion_tokens.or(self.max_tokens),
+                    seed: self.seed,
+                    stop: self.stop.map(|s| match s {
+                        Stop::One(s) => vec![s],
+                        Stop::Many(v) => v,
+                    }),
+                },
+            },
+        })
+    }
+}
+
+fn tool(f: WireFunction) -> Tool {
+    Tool {
+        name: f.name,
+        description: f.description,
+        // OpenAI treats a function without parameters as taking none.
+        parameters: f
+            .parameters
+            .unwrap_or_else(|| serde_json::json!({"type": "object", "properties": {}})),
+    }
+}
+
+/// `"auto" | "none" | "required"`, `{"type": "function", "function": {"name": …}}`, or the
+/// deprecated `function_call` forms (`{"name": …}`).
+fn tool_choice(v: &Value) -> Option<ToolChoice> {
+    match v {
+        Value::String(s) => match s.as_str() {
+            "auto" => Some(ToolChoice::Auto),
+            "none" => Some(ToolChoice::None),
+            "required" => Some(ToolChoice::Required),
+            _ => None,
+        },
+        Value::Object(o) => o
+            .get("function")
+            .and_then(|f| f.get("name"))
+            .or_else(|| o.get("name"))
+            .and_then(Value::as_str)
+            .map(|n| ToolChoice::Tool(n.to_string())),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn logged(line: &str) -> Logged {
+        parse_line(line).unwrap().1.into_logged().unwrap()
+    }
+
+    #[test]
+    fn a_request_keeps_messages_tools_format_and_sampling() {
+        let l = logged(
+            &json!({
+                "model": "gpt-4o-mini", "temperature": 0.2, "max_completion_tokens": 50, "seed": 3,
+                "stop": "END", "stream": true,
+                "messages": [
+                    {"role": "developer", "content": "Be brief."},
+                    {"role": "user", "content": [{"type": "text", "text": "Weather"}, {"type": "text", "text": "in Paris?"}]},
+                    {"role": "assistant", "content": null, "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "weather", "arguments": "{\"city\":\"Paris\"}"}}]},
+                    {"role": "tool", "tool_call_id": "c1", "content": "18C"}
+                ],
+                "tools": [{"type": "function", "function": {"name": "weather", "parameters": {"type": "object"}}}],
+                "tool_choice": {"type": "function", "function": {"name": "weather"}},
+                "response_format": {"type": "json_schema", "json_schema": {"name": "w", "strict": true, "schema": {"type": "object"}}}
+            })
+            .to_string(),
+        );
+        assert_eq!(l.model.as_deref(), Some("gpt-4o-mini"));
+        assert_eq!(l.messages.len(), 4);
+        assert_eq!(l.messages[0].role, Role::System);
+        assert_eq!(l.messages[1].content, "Weather\nin Paris?");
+        assert_eq!(l.messages[2].tool_calls[0].name, "weather");
+        assert_eq!(l.messages[3].tool_call_id.as_deref(), Some("c1"));
+        assert_eq!(l.extras.tools[0].name, "weather");
+        assert_eq!(
+            l.extras.tool_choice,
+            Some(ToolChoice::Tool("weather".into()))
+        );
+        assert_eq!(
+            l.extras.response_format,
+            Some(ResponseFormat::JsonSchema {
+                name: "w".into(),
+                schema: json!({"type": "object"}),
+                strict: true
+            })
+        );
+        assert_eq!(l.extras.sampling.temperature, Some(0.2));
+        assert_eq!(l.extras.sampling.max_tokens, Some(50));
+        assert_eq!(l.extras.sampling.seed, Some(3));
+        assert_eq!(l.extras.sampling.stop, Some(vec!["END".to_string()]));
+        assert_eq!(l.extras.sampling.top_p, None);
+    }
+
+    #[test]
+    fn batch_lines_take_their_custom_id_and_body() {
+        let (id, body) = parse_line(
+            r#"{"custom_id": "req-7", "method": "POST", "url": "/v1/chat/completions", "body": {"model": "m", "messages": [{"role": "user", "content": "hi"}], "max_tokens": 9}}"#,
+        )
+        .unwrap();
+        assert_eq!(id.as_deref(), Some("req-7"));
+        assert_eq!(
+            body.into_logged().unwrap().extras.sampling.max_tokens,
+            Some(9)
+        );
+    }
+
+    #[test]
+    fn what_cannot_be_replayed_is_named() {
+        let err =
+            parse_line(r#"{"custom_id": "e", "url": "/v1/embeddings", "body": {"input": "x"}}"#)
+                .err()
+                .unwrap();
+        assert_eq!(err.0, "url");
+        let err = parse_line(r#"{"custom_id": "e", "url": "/v1/chat/completions", "body": {"messages": [{"role": "user", "content": 5}]}}"#)
+            .err()
+            .unwrap();
+        assert!(err.0.starts_with("body.messages[0]"), "{err:?}");
+        let image = r#"{"messages": [{"role": "user", "content": [{"type": "image_url", "image_url": {"url": "x"}}]}]}"#;
+        let err = parse_line(image).unwrap().1.into_logged().err().unwrap();
+        assert_eq!(err.0, "messages[0].content[0].type");
+        assert!(err.1.contains("image_url"));
+    }
+}
