@@ -278,6 +278,7 @@ impl Reply {
             other => other,
         };
         Completion {
+            quota: None,
             text,
             tool_calls,
             finish_reason: finish_reason.to_string(),

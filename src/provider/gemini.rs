@@ -351,6 +351,7 @@ impl StreamReader for StreamState {
             other => other.to_lowercase(),
         };
         Ok(Completion {
+            quota: None,
             text: self.text,
             tool_calls: self.tool_calls,
             finish_reason,

@@ -94,10 +94,11 @@ pub async fn exchange<S: StreamReader>(
     parse: impl FnOnce(&str, f64) -> Result<Completion, ProviderError>,
 ) -> Result<Completion, ProviderError> {
     let (started, response) = send(request, timeouts, secret).await?;
+    let quota = Quota::from_headers(response.headers());
     let elapsed_ms = || started.elapsed().as_secs_f64() * 1e3;
     let Some(mut state) = stream else {
         let body = read_body(response, started, timeouts, secret).await?;
-        return parse(&body, elapsed_ms());
+        return parse(&body, elapsed_ms()).map(|c| Completion { quota, ..c });
     };
     let mut ttft_ms = None;
     read_events(response, started, timeouts, secret, |event| {
@@ -109,7 +110,86 @@ pub async fn exchange<S: StreamReader>(
     })
     .await?;
     let total_ms = elapsed_ms();
-    state.finish(ttft_ms.unwrap_or(total_ms), total_ms)
+    state
+        .finish(ttft_ms.unwrap_or(total_ms), total_ms)
+        .map(|c| Completion { quota, ..c })
+}
+
+/// What a vendor's rate-limit headers say is left of its limits: OpenAI and Azure send
+/// `x-ratelimit-remaining-{requests,tokens}` with `x-ratelimit-reset-*` as durations ("6m0s"),
+/// Anthropic `anthropic-ratelimit-{requests,tokens}-remaining` with `-reset` as RFC 3339 times.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Quota {
+    pub remaining_requests: Option<u64>,
+    pub remaining_tokens: Option<u64>,
+    /// When the exhausted limit (or the later of the two) refills.
+    pub reset: Option<Duration>,
+}
+
+impl Quota {
+    pub fn from_headers(headers: &HeaderMap) -> Option<Self> {
+        let header = |name: &str| {
+            headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::trim)
+        };
+        let number = |name: &str| header(name).and_then(|v| v.parse::<u64>().ok());
+        let openai_reset = |name: &str| header(name).and_then(parse_go_duration);
+        let anthropic_reset = |name: &str| {
+            let at = chrono::DateTime::parse_from_rfc3339(header(name)?).ok()?;
+            Some(
+                (at.with_timezone(&chrono::Utc) - chrono::Utc::now())
+                    .to_std()
+                    .unwrap_or_default(),
+            )
+        };
+        let quota = if headers.contains_key("x-ratelimit-remaining-requests")
+            || headers.contains_key("x-ratelimit-remaining-tokens")
+        {
+            Quota {
+                remaining_requests: number("x-ratelimit-remaining-requests"),
+                remaining_tokens: number("x-ratelimit-remaining-tokens"),
+                reset: openai_reset("x-ratelimit-reset-requests")
+                    .max(openai_reset("x-ratelimit-reset-tokens")),
+            }
+        } else {
+            Quota {
+                remaining_requests: number("anthropic-ratelimit-requests-remaining"),
+                remaining_tokens: number("anthropic-ratelimit-tokens-remaining"),
+                reset: anthropic_reset("anthropic-ratelimit-requests-reset")
+                    .max(anthropic_reset("anthropic-ratelimit-tokens-reset")),
+            }
+        };
+        (quota.remaining_requests.is_some() || quota.remaining_tokens.is_some()).then_some(quota)
+    }
+}
+
+/// Go-style durations as OpenAI writes them: "1s", "6m0s", "20ms", "1h2m3.5s".
+fn parse_go_duration(text: &str) -> Option<Duration> {
+    let mut total = 0.0;
+    let mut rest = text;
+    while !rest.is_empty() {
+        let split = rest.find(|c: char| !(c.is_ascii_digit() || c == '.'))?;
+        let (number, tail) = rest.split_at(split);
+        let number: f64 = number.parse().ok()?;
+        let unit_len = tail
+            .find(|c: char| c.is_ascii_digit())
+            .unwrap_or(tail.len());
+        let (unit, tail) = tail.split_at(unit_len);
+        total += number
+            * match unit {
+                "h" => 3600.0,
+                "m" => 60.0,
+                "s" => 1.0,
+                "ms" => 1e-3,
+                "us" | "µs" => 1e-6,
+                "ns" => 1e-9,
+                _ => return None,
+            };
+        rest = tail;
+    }
+    Some(Duration::from_secs_f64(total))
 }
 
 /// Reads a whole non-streamed body within the total timeout.
@@ -418,6 +498,40 @@ mod tests {
             status_error(StatusCode::REQUEST_TIMEOUT, &HeaderMap::new(), "", None).kind,
             ErrorKind::Timeout
         );
+    }
+
+    #[test]
+    fn rate_limit_headers_of_openai_and_anthropic_are_read() {
+        let mut h = HeaderMap::new();
+        h.insert("x-ratelimit-remaining-requests", "3".parse().unwrap());
+        h.insert("x-ratelimit-remaining-tokens", "1500".parse().unwrap());
+        h.insert("x-ratelimit-reset-requests", "1m30.5s".parse().unwrap());
+        h.insert("x-ratelimit-reset-tokens", "250ms".parse().unwrap());
+        assert_eq!(
+            Quota::from_headers(&h),
+            Some(Quota {
+                remaining_requests: Some(3),
+                remaining_tokens: Some(1500),
+                reset: Some(Duration::from_secs_f64(90.5)),
+            })
+        );
+        let mut h = HeaderMap::new();
+        h.insert(
+            "anthropic-ratelimit-requests-remaining",
+            "0".parse().unwrap(),
+        );
+        let at = chrono::Utc::now() + chrono::Duration::seconds(20);
+        h.insert(
+            "anthropic-ratelimit-requests-reset",
+            at.to_rfc3339().parse().unwrap(),
+        );
+        let q = Quota::from_headers(&h).unwrap();
+        assert_eq!((q.remaining_requests, q.remaining_tokens), (Some(0), None));
+        let reset = q.reset.unwrap().as_secs_f64();
+        assert!((18.0..=20.0).contains(&reset), "{reset}");
+        assert_eq!(Quota::from_headers(&HeaderMap::new()), None);
+        assert_eq!(parse_go_duration("6m0s"), Some(Duration::from_secs(360)));
+        assert_eq!(parse_go_duration("soon"), None);
     }
 
     #[test]

@@ -146,6 +146,8 @@ pub struct Completion {
     /// From sending (or starting prefill) to the first output token.
     pub ttft_ms: f64,
     pub total_ms: f64,
+    /// What the vendor's rate-limit headers said was left, when it sent them.
+    pub quota: Option<http::Quota>,
 }
 
 /// Error kinds as records name them.

@@ -230,6 +230,7 @@ pub fn parse_response(body: &str, total_ms: f64) -> Result<Completion, ProviderE
         })
         .unwrap_or_default();
     Ok(Completion {
+        quota: None,
         text: msg
             .get("content")
             .and_then(Value::as_str)
@@ -327,6 +328,7 @@ impl StreamReader for StreamState {
             .finish_reason
             .ok_or_else(|| http::invalid("the stream gave no finish_reason"))?;
         Ok(Completion {
+            quota: None,
             text: self.text,
             tool_calls: self.tool_calls,
             finish_reason,

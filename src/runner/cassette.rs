@@ -113,6 +113,7 @@ impl Cassette {
         let key = key(endpoint, &canonical(request), repeat);
         self.entries.get(&key).map(|outcome| match outcome.clone() {
             Outcome::Response(r) => Ok(Completion {
+                quota: None,
                 text: r.text,
                 tool_calls: r.tool_calls,
                 finish_reason: r.finish_reason,
@@ -228,6 +229,7 @@ mod tests {
         let rec = Cassette::record(&path).unwrap();
         let asked = request(serde_json::json!({"type": "object", "properties": {"a": {}}}));
         let done = Completion {
+            quota: None,
             text: "hello".into(),
             tool_calls: Vec::new(),
             finish_reason: "stop".into(),

@@ -96,6 +96,17 @@ impl Aimd {
         }
     }
 
+    /// A vendor says only `remaining` requests are left in its window: no more than that many
+    /// in flight, before a 429 has to say so.
+    pub fn cap(&self, remaining: u64) {
+        let mut s = self.state.lock().expect("limiter state");
+        let remaining = usize::try_from(remaining).unwrap_or(usize::MAX).max(1);
+        if remaining < s.limit {
+            s.limit = remaining;
+            s.successes = 0;
+        }
+    }
+
     pub fn on_rate_limited(&self) {
         let mut s = self.state.lock().expect("limiter state");
         s.limit = (s.limit / 2).max(1);
@@ -107,6 +118,29 @@ impl Drop for Slot<'_> {
     fn drop(&mut self) {
         self.0.state.lock().expect("limiter state").in_flight -= 1;
         self.0.freed.notify_waiters();
+    }
+}
+
+/// A hold on new calls until a vendor's exhausted limit refills (from its rate-limit headers).
+#[derive(Default)]
+pub struct Pause {
+    until: Mutex<Option<Instant>>,
+}
+
+impl Pause {
+    pub fn hold(&self, duration: Duration) {
+        let end = Instant::now() + duration.min(Duration::from_secs(600));
+        let mut until = self.until.lock().expect("pause state");
+        if until.is_none_or(|u| u < end) {
+            *until = Some(end);
+        }
+    }
+
+    pub async fn wait(&self) {
+        let until = *self.until.lock().expect("pause state");
+        if let Some(t) = until {
+            tokio::time::sleep_until(t).await;
+        }
     }
 }
 
@@ -222,6 +256,39 @@ mod tests {
             a.on_success();
         }
         assert_eq!(a.limit(), 8);
+    }
+
+    #[test]
+    fn a_vendors_remaining_quota_caps_concurrency() {
+        let aimd = Aimd::new(8);
+        aimd.cap(3);
+        assert_eq!(aimd.limit(), 3);
+        aimd.cap(0);
+        assert_eq!(aimd.limit(), 1, "never below one call");
+        aimd.cap(50);
+        assert_eq!(
+            aimd.limit(),
+            1,
+            "a cap only lowers; successes raise it again"
+        );
+        aimd.on_success();
+        assert_eq!(aimd.limit(), 2);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_pause_holds_calls_until_the_reset() {
+        let pause = Pause::default();
+        let start = Instant::now();
+        pause.wait().await;
+        assert_eq!(start.elapsed(), Duration::ZERO);
+        pause.hold(Duration::from_secs(2));
+        pause.hold(Duration::from_secs(1));
+        pause.wait().await;
+        assert_eq!(
+            start.elapsed(),
+            Duration::from_secs(2),
+            "the later hold wins"
+        );
     }
 
     #[tokio::test(start_paused = true)]

@@ -19,7 +19,7 @@ use sha2::{Digest, Sha256};
 use tokio::sync::mpsc;
 
 pub use cassette::Cassette;
-use limits::{Aimd, RateLimiter, RetryPolicy};
+use limits::{Aimd, Pause, RateLimiter, RetryPolicy};
 
 use crate::provider::{self, ChatRequest, Endpoint, ErrorKind, Provider};
 use crate::record::{self, Host, Manifest, ProviderInfo, Record, RecordError, SuiteInfo, Timing};
@@ -82,6 +82,8 @@ struct Target {
     concurrency: Aimd,
     retry: RetryPolicy,
     rate: Option<RateLimiter>,
+    /// Set when the vendor's rate-limit headers say a limit is exhausted.
+    pause: Pause,
 }
 
 /// Runs the suite. Invalid options, providers that cannot start and an existing records file are
@@ -210,6 +212,7 @@ pub async fn run(suite: &Suite, options: &RunOptions) -> anyhow::Result<RunOutco
                 config.retries.unwrap_or(4)
             }),
             rate: rate.and_then(|r| RateLimiter::new(r.requests_per_minute, r.tokens_per_minute)),
+            pause: Pause::default(),
         };
         built.push((target, local));
     }
@@ -376,6 +379,25 @@ async fn run_lane(lane: Lane, ctx: LaneContext) {
     }
 }
 
+impl Target {
+    /// Slows down before the vendor has to refuse: at most as many calls in flight as it has
+    /// requests left, and none until the reset once a limit is spent.
+    fn respect(&self, quota: provider::http::Quota, next_tokens: u32) {
+        if let Some(left) = quota.remaining_requests {
+            self.concurrency.cap(left);
+        }
+        let spent = quota.remaining_requests == Some(0)
+            || quota
+                .remaining_tokens
+                .is_some_and(|t| t < u64::from(next_tokens));
+        if spent {
+            let reset = quota.reset.unwrap_or(std::time::Duration::from_secs(1));
+            tracing::debug!(provider = %self.id, ?reset, "vendor limit spent; holding new calls");
+            self.pause.hold(reset);
+        }
+    }
+}
+
 struct Job {
     run_id: String,
     target: Arc<Target>,
@@ -409,6 +431,7 @@ impl Job {
         let mut waited = std::time::Duration::ZERO;
         let (started_at, result) = loop {
             attempts += 1;
+            t.pause.wait().await;
             if let Some(rate) = &t.rate {
                 rate.acquire(estimated_tokens).await;
             }
@@ -422,6 +445,9 @@ impl Job {
             match result {
                 Ok(c) => {
                     t.concurrency.on_success();
+                    if let Some(quota) = c.quota {
+                        t.respect(quota, estimated_tokens);
+                    }
                     break (started_at, Ok(c));
                 }
                 Err(e) if e.kind.is_retryable() && attempts <= t.retry.retries => {

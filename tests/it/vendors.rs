@@ -540,3 +540,36 @@ fn gemini_streaming_uses_its_url_and_header_and_needs_a_finish_reason() {
     );
     assert_no_leak(tmp.path(), &out);
 }
+
+#[test]
+fn a_spent_vendor_limit_holds_the_next_call_until_its_reset() {
+    let server = VendorServer::start();
+    // The first answer says no request is left for 800 ms; the second call must wait for it.
+    server.push(Reply::Status(
+        200,
+        vec![
+            ("x-ratelimit-remaining-requests", "0".into()),
+            ("x-ratelimit-reset-requests", "800ms".into()),
+            ("content-type", "application/json".into()),
+        ],
+        openai_json("hello", (5, 1, 0)).to_string(),
+    ));
+    server.otherwise(Reply::json(openai_json("hello", (5, 1, 0))));
+    let tmp = tempfile::tempdir().unwrap();
+    let provider = openai_provider(&server, "    stream: false\n    concurrency: 1\n");
+    let suite = suite(tmp.path(), &provider, 2);
+    let (out, records) = run(tmp.path(), &suite, Some(KEY));
+    assert!(out.status.success(), "{}", stderr(&out));
+    let started =
+        |i: usize| chrono::DateTime::parse_from_rfc3339(&records[i].timing.started_at).unwrap();
+    let gap = (started(1) - started(0)).num_milliseconds();
+    assert!(
+        gap >= 800,
+        "the second call started {gap} ms after the first"
+    );
+    assert!(records.iter().all(|r| r.passed && r.timing.attempts == 1));
+    assert!(
+        records[1].timing.total_ms.unwrap() < 800.0,
+        "the hold is not latency"
+    );
+}

@@ -51,6 +51,7 @@ impl Model {
             .decoder
             .generate(&self.folder, &ids, &params, stop_requested)?;
         Ok(Completion {
+            quota: None,
             text: generation.text,
             tool_calls: Vec::new(),
             finish_reason: generation.finish_reason.to_string(),
