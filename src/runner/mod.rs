@@ -19,6 +19,7 @@ use tokio::sync::mpsc;
 
 use limits::{Aimd, RateLimiter, RetryPolicy};
 
+use crate::cost::Pricing;
 use crate::provider::{self, ChatRequest, ErrorKind, Provider};
 use crate::record::{self, Host, Manifest, ProviderInfo, Record, RecordError, SuiteInfo, Timing};
 use crate::score::Scorers;
@@ -62,6 +63,7 @@ struct Target {
     concurrency: Aimd,
     retry: RetryPolicy,
     rate: Option<RateLimiter>,
+    pricing: Pricing,
 }
 
 /// Runs the suite. Invalid options, providers that cannot start and an existing records file are
@@ -152,6 +154,7 @@ pub async fn run(suite: &Suite, options: &RunOptions) -> anyhow::Result<RunOutco
                 config.retries.unwrap_or(4)
             }),
             rate: rate.and_then(|r| RateLimiter::new(r.requests_per_minute, r.tokens_per_minute)),
+            pricing: Pricing::for_provider(id, config),
         };
         built.push((target, local));
     }
@@ -420,7 +423,7 @@ impl Job {
                 attempts,
                 retry_wait_ms: waited.as_secs_f64() * 1e3,
             },
-            cost_usd: None,
+            cost_usd: t.pricing.of(&usage, total),
             scores,
             passed,
             tags: case.tags.clone(),
