@@ -85,7 +85,7 @@ impl Pricing {
     pub fn warning(&self, id: &str) -> Option<String> {
         match self {
             Self::Unknown { reason } => Some(format!(
-                "provider `{id}`: cost unknown ({reason}); its records get cost_usd null"
+                "provider `{id}`: cost unknown, its records get cost_usd null: {reason}"
             )),
             _ => None,
         }
@@ -331,7 +331,10 @@ mod tests {
         let pricing = Pricing::resolve(&provider("kind: openai\nmodel: gpt-4o-mini-2099-01-01"));
         assert_eq!(pricing.of(&usage(10, 0, 10), Some(5.0)), None);
         let warning = pricing.warning("cheap").unwrap();
-        assert!(warning.starts_with("provider `cheap`: cost unknown"), "{warning}");
+        assert!(
+            warning.starts_with("provider `cheap`: cost unknown"),
+            "{warning}"
+        );
         assert!(warning.contains("add `price:"), "{warning}");
         // The alias is named, not silently used.
         assert!(warning.contains("`gpt-4o-mini`"), "{warning}");
@@ -341,7 +344,10 @@ mod tests {
             "kind: azure-openai\nbase_url: https://x.openai.azure.com\ndeployment: prod",
         ));
         let warning = azure.warning("az").unwrap();
-        assert!(warning.contains("deployment `prod` names no model"), "{warning}");
+        assert!(
+            warning.contains("deployment `prod` names no model"),
+            "{warning}"
+        );
         let azure = Pricing::resolve(&provider(
             "kind: azure-openai\nbase_url: https://x.openai.azure.com\ndeployment: prod\nmodel: gpt-4o-mini",
         ));
@@ -367,7 +373,10 @@ mod tests {
             "kind: onnx\npath: m\nhosting: {usd_per_hour: 3.6, utilization: 0.5}",
         ));
         // $3.60/h = $0.001/s; 2.5 s held at 50% utilization: 0.001 × 2.5 / 0.5 = $0.005.
-        assert!(close(pricing.of(&usage(10, 0, 10), Some(2500.0)).unwrap(), 0.005));
+        assert!(close(
+            pricing.of(&usage(10, 0, 10), Some(2500.0)).unwrap(),
+            0.005
+        ));
         // A failed call recorded no duration.
         assert_eq!(pricing.of(&usage(0, 0, 0), None), None);
     }

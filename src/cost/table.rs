@@ -145,7 +145,11 @@ mod tests {
         }
         let mut seen = std::collections::HashSet::new();
         for e in t {
-            assert!(seen.insert((e.vendor.as_str(), &e.model)), "{} twice", e.model);
+            assert!(
+                seen.insert((e.vendor.as_str(), &e.model)),
+                "{} twice",
+                e.model
+            );
             let p = &e.price;
             // A $0 entry would price real traffic as free; the import leaves them out.
             assert!(p.input_per_mtok > 0.0 && p.output_per_mtok > 0.0, "{e:?}");

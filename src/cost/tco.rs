@@ -49,7 +49,7 @@ pub struct BreakEven {
 impl SelfHosting {
     /// `None` unless the throughput is a positive number: without one there is no cost per token.
     pub fn new(hosting: &Hosting, output_tokens_per_s: f64) -> Option<Self> {
-        (output_tokens_per_s > 0.0 && output_tokens_per_s.is_finite()).then(|| Self {
+        (output_tokens_per_s > 0.0 && output_tokens_per_s.is_finite()).then_some(Self {
             usd_per_hour: hosting.usd_per_hour,
             utilization: hosting.utilization,
             output_tokens_per_s,
@@ -91,8 +91,8 @@ impl SelfHosting {
         baseline_usd_per_request: f64,
         output_tokens_per_request: f64,
     ) -> BreakEven {
-        let requests_per_month =
-            (baseline_usd_per_request > 0.0).then(|| self.usd_per_month() / baseline_usd_per_request);
+        let requests_per_month = (baseline_usd_per_request > 0.0)
+            .then(|| self.usd_per_month() / baseline_usd_per_request);
         let capacity_requests_per_month =
             self.capacity_tokens_per_month() / output_tokens_per_request.max(1.0);
         BreakEven {
@@ -175,7 +175,14 @@ mod tests {
         ] {
             assert!(text.contains(part), "{part} not in {text}");
         }
-        assert!(SelfHosting::new(&Hosting { usd_per_hour: 1.0, utilization: 1.0 }, 0.0).is_none());
+        assert!(SelfHosting::new(
+            &Hosting {
+                usd_per_hour: 1.0,
+                utilization: 1.0
+            },
+            0.0
+        )
+        .is_none());
     }
 
     #[test]

@@ -154,10 +154,16 @@ fn check_price(src: &Source, at: &str, price: &Price, out: &mut Vec<Diagnostic>)
         rates.extend([
             ("long_context.input_per_mtok", Some(l.input_per_mtok)),
             ("long_context.output_per_mtok", Some(l.output_per_mtok)),
-            ("long_context.cached_input_per_mtok", l.cached_input_per_mtok),
+            (
+                "long_context.cached_input_per_mtok",
+                l.cached_input_per_mtok,
+            ),
         ]);
         if l.above_input_tokens == 0 {
-            out.push(src.diag(&format!("{at}.long_context.above_input_tokens"), "must be at least 1"));
+            out.push(src.diag(
+                &format!("{at}.long_context.above_input_tokens"),
+                "must be at least 1",
+            ));
         }
     }
     for (field, value) in rates {
@@ -279,7 +285,10 @@ fn validate(spec: &SuiteSpec, src: &Source) -> Vec<Diagnostic> {
         if let Some(price) = &p.price {
             check_price(src, &at("price"), price, &mut out);
             if p.hosting.is_some() {
-                out.push(src.diag(&at("price"), "give `price` (per token) or `hosting` (per hour), not both"));
+                out.push(src.diag(
+                    &at("price"),
+                    "give `price` (per token) or `hosting` (per hour), not both",
+                ));
             }
         }
         if let Some(h) = &p.hosting {

@@ -2,6 +2,7 @@
 //! Model tests need `make setup` (the README's test command runs it first).
 
 mod common;
+mod cost;
 mod model;
 mod run;
 mod suite_errors;
