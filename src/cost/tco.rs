@@ -85,7 +85,8 @@ impl SelfHosting {
     }
 
     /// Break-even against a closed baseline that costs `baseline_usd_per_request` per request,
-    /// for requests producing `output_tokens_per_request` output tokens (see `BreakEven`).
+    /// for requests producing `output_tokens_per_request` output tokens, counted as at least 1
+    /// so that capacity stays finite (see `BreakEven`).
     pub fn break_even(
         &self,
         baseline_usd_per_request: f64,
