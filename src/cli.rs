@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand};
+use clap::{Parser, Subcommand, ValueEnum};
 
 use modelswap::report::Format;
 
@@ -71,4 +71,18 @@ pub enum Command {
     Validate { suite: PathBuf },
     /// Print the JSON Schema of suite files.
     Schema,
+    /// List the built-in price table, each entry with its source and the date it was read.
+    Prices {
+        /// Only models whose id contains this (case-insensitive).
+        #[arg(long)]
+        model: Option<String>,
+        #[arg(long, value_enum, default_value_t = PricesFormat::Table)]
+        format: PricesFormat,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum PricesFormat {
+    Table,
+    Json,
 }

@@ -5,6 +5,7 @@
 //! appends `record`s, scored by `score`) → `analysis` → `report` / `gate`.
 
 pub mod analysis;
+pub mod cost;
 pub mod gate;
 pub mod provider;
 pub mod record;

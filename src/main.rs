@@ -3,6 +3,7 @@
 
 mod cli;
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -10,7 +11,8 @@ use anyhow::Context;
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
-use cli::{Cli, Command};
+use cli::{Cli, Command, PricesFormat};
+use modelswap::cost;
 use modelswap::gate::{self, GateError};
 use modelswap::record::{self, Record};
 use modelswap::report::{self, Report};
@@ -168,6 +170,28 @@ fn execute(command: Command) -> anyhow::Result<ExitCode> {
         Command::Schema => {
             println!("{}", serde_json::to_string_pretty(&suite::json_schema())?);
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Prices { model, format } => {
+            let needle = model.as_deref().unwrap_or_default().to_lowercase();
+            let entries: Vec<&cost::Entry> = cost::table()
+                .iter()
+                .filter(|e| e.model.to_lowercase().contains(&needle))
+                .collect();
+            if entries.is_empty() {
+                return Err(InputError(format!(
+                    "no model in the price table contains `{needle}`; a suite's provider can still be priced with `price:`"
+                ))
+                .into());
+            }
+            let text = match format {
+                PricesFormat::Table => cost::render(&entries),
+                PricesFormat::Json => serde_json::to_string_pretty(&entries)? + "\n",
+            };
+            // `modelswap prices | head` closes the pipe early; that is not an error.
+            match std::io::stdout().lock().write_all(text.as_bytes()) {
+                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
+                _ => Ok(ExitCode::SUCCESS),
+            }
         }
     }
 }

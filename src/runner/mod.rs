@@ -21,6 +21,7 @@ use tokio::sync::mpsc;
 pub use cassette::Cassette;
 use limits::{Aimd, Pause, RateLimiter, RetryPolicy};
 
+use crate::cost::Pricing;
 use crate::provider::{self, ChatRequest, Endpoint, ErrorKind, Provider};
 use crate::record::{self, Host, Manifest, ProviderInfo, Record, RecordError, SuiteInfo, Timing};
 use crate::score::Scorers;
@@ -84,6 +85,7 @@ struct Target {
     rate: Option<RateLimiter>,
     /// Set when the vendor's rate-limit headers say a limit is exhausted.
     pause: Pause,
+    pricing: Pricing,
 }
 
 /// Runs the suite. Invalid options, providers that cannot start and an existing records file are
@@ -213,6 +215,7 @@ pub async fn run(suite: &Suite, options: &RunOptions) -> anyhow::Result<RunOutco
             }),
             rate: rate.and_then(|r| RateLimiter::new(r.requests_per_minute, r.tokens_per_minute)),
             pause: Pause::default(),
+            pricing: Pricing::for_provider(id, config),
         };
         built.push((target, local));
     }
@@ -533,7 +536,7 @@ impl Job {
                 attempts,
                 retry_wait_ms,
             },
-            cost_usd: None,
+            cost_usd: self.target.pricing.of(&usage, total),
             scores,
             passed,
             tags: case.tags.clone(),

@@ -8,7 +8,7 @@ use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
 use yaml_rust2::scanner::Marker;
 
 use super::error::{did_you_mean, Diagnostic, SuiteError};
-use super::{plan, ProviderKind, Suite, SuiteSpec};
+use super::{plan, Price, ProviderKind, Suite, SuiteSpec};
 
 /// Reads, validates and expands a suite. Every problem found is reported at once.
 pub fn load(path: &Path) -> Result<Suite, SuiteError> {
@@ -136,6 +136,46 @@ fn suggestion(message: &str) -> Option<String> {
     did_you_mean(name, candidates.iter().copied()).map(|c| format!("did you mean `{c}`?"))
 }
 
+/// Every rate of a `price:` is a finite, non-negative number; a long-context tier starts above 0.
+fn check_price(src: &Source, at: &str, price: &Price, out: &mut Vec<Diagnostic>) {
+    let mut rates = vec![
+        ("input_per_mtok", Some(price.input_per_mtok)),
+        ("output_per_mtok", Some(price.output_per_mtok)),
+        ("cached_input_per_mtok", price.cached_input_per_mtok),
+    ];
+    if let Some(b) = &price.batch {
+        rates.extend([
+            ("batch.input_per_mtok", Some(b.input_per_mtok)),
+            ("batch.output_per_mtok", Some(b.output_per_mtok)),
+            ("batch.cached_input_per_mtok", b.cached_input_per_mtok),
+        ]);
+    }
+    if let Some(l) = &price.long_context {
+        rates.extend([
+            ("long_context.input_per_mtok", Some(l.input_per_mtok)),
+            ("long_context.output_per_mtok", Some(l.output_per_mtok)),
+            (
+                "long_context.cached_input_per_mtok",
+                l.cached_input_per_mtok,
+            ),
+        ]);
+        if l.above_input_tokens == 0 {
+            out.push(src.diag(
+                &format!("{at}.long_context.above_input_tokens"),
+                "must be at least 1",
+            ));
+        }
+    }
+    for (field, value) in rates {
+        if matches!(value, Some(v) if !(v >= 0.0 && v.is_finite())) {
+            out.push(src.diag(
+                &format!("{at}.{field}"),
+                "must be a non-negative number of USD per million tokens",
+            ));
+        }
+    }
+}
+
 fn validate(spec: &SuiteSpec, src: &Source) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     if spec.version != 1 {
@@ -241,6 +281,15 @@ fn validate(spec: &SuiteSpec, src: &Source) -> Vec<Diagnostic> {
         }
         if p.threads == Some(0) {
             out.push(src.diag(&at("threads"), "must be at least 1"));
+        }
+        if let Some(price) = &p.price {
+            check_price(src, &at("price"), price, &mut out);
+            if p.hosting.is_some() {
+                out.push(src.diag(
+                    &at("price"),
+                    "give `price` (per token) or `hosting` (per hour), not both",
+                ));
+            }
         }
         if let Some(h) = &p.hosting {
             if !(h.utilization > 0.0 && h.utilization <= 1.0) {

@@ -172,17 +172,46 @@ pub struct RateLimit {
     pub tokens_per_minute: Option<u32>,
 }
 
-/// USD per million tokens.
-#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+/// A vendor's per-token price, in USD per million tokens. Cached input is the part of the input
+/// read from the vendor's prompt cache; without `cached_input_per_mtok` it is charged as input.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Price {
     pub input_per_mtok: f64,
     pub output_per_mtok: f64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cached_input_per_mtok: Option<f64>,
+    /// The vendor's batch API (asynchronous, usually half price).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub batch: Option<Rates>,
+    /// Dearer rates for every token of a request whose input exceeds a threshold.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub long_context: Option<LongContext>,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+/// USD per million tokens.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Rates {
+    pub input_per_mtok: f64,
+    pub output_per_mtok: f64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cached_input_per_mtok: Option<f64>,
+}
+
+/// The long-context tier: a request with more than `above_input_tokens` input tokens is charged
+/// these rates for all of its tokens.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LongContext {
+    pub above_input_tokens: u64,
+    pub input_per_mtok: f64,
+    pub output_per_mtok: f64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cached_input_per_mtok: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Hosting {
     pub usd_per_hour: f64,

@@ -3,6 +3,7 @@
 
 mod cassette;
 mod common;
+mod cost;
 mod model;
 mod run;
 mod suite_errors;
