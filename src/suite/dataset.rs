@@ -1,5 +1,5 @@
-//! Dataset files named by `cases: - file:` (.jsonl, .csv). Each row becomes a case; an error names
-//! the file, the line and the column or key.
+//! Dataset files named by `cases: - file:` (.jsonl, .csv, .parquet). Each row becomes a case; an
+//! error names the file, the line (for Parquet: the row number) and the column or key.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -25,6 +25,10 @@ pub(super) fn load(path: &Path) -> Result<Vec<(Row, usize)>, Vec<Diagnostic>> {
         .extension()
         .and_then(|e| e.to_str())
         .unwrap_or_default();
+    let ext = ext.to_ascii_lowercase();
+    if ext == "parquet" {
+        return load_parquet(path);
+    }
     let text = match std::fs::read_to_string(path) {
         Ok(t) => t,
         Err(e) => {
@@ -34,14 +38,14 @@ pub(super) fn load(path: &Path) -> Result<Vec<(Row, usize)>, Vec<Diagnostic>> {
             )])
         }
     };
-    match ext.to_ascii_lowercase().as_str() {
+    match ext.as_str() {
         "jsonl" | "ndjson" => load_jsonl(path, &text),
         "csv" => load_csv(path, &text),
         _ => Err(vec![Diagnostic::new(
             path,
             format!("unsupported dataset extension `.{ext}`"),
         )
-        .help("use .jsonl or .csv")]),
+        .help("use .jsonl, .csv or .parquet")]),
     }
 }
 
@@ -216,6 +220,69 @@ fn load_csv(path: &Path, text: &str) -> Result<Vec<(Row, usize)>, Vec<Diagnostic
     }
 }
 
+/// Columns as in CSV (`id`, `tags`, `expect.NAME`, the rest vars), keeping each cell's type;
+/// rows are numbered from 1.
+fn load_parquet(path: &Path) -> Result<Vec<(Row, usize)>, Vec<Diagnostic>> {
+    use polars::prelude::{AnyValue, ParquetReader, SerReader};
+    let fail = |message: String| vec![Diagnostic::new(path, message)];
+    let file = std::fs::File::open(path).map_err(|e| fail(format!("cannot read dataset: {e}")))?;
+    let df = ParquetReader::new(file)
+        .finish()
+        .map_err(|e| fail(format!("not a readable Parquet file: {e}")))?;
+    let json = |value: AnyValue| -> Value {
+        match value {
+            AnyValue::Null => Value::Null,
+            AnyValue::Boolean(b) => Value::Bool(b),
+            AnyValue::String(s) => Value::String(s.to_string()),
+            AnyValue::StringOwned(s) => Value::String(s.to_string()),
+            AnyValue::Int8(n) => n.into(),
+            AnyValue::Int16(n) => n.into(),
+            AnyValue::Int32(n) => n.into(),
+            AnyValue::Int64(n) => n.into(),
+            AnyValue::UInt8(n) => n.into(),
+            AnyValue::UInt16(n) => n.into(),
+            AnyValue::UInt32(n) => n.into(),
+            AnyValue::UInt64(n) => n.into(),
+            AnyValue::Float32(n) => f64::from(n).into(),
+            AnyValue::Float64(n) => n.into(),
+            other => Value::String(other.to_string()),
+        }
+    };
+    let mut rows = vec![Row::default(); df.height()];
+    for column in df.columns() {
+        let name = column.name().as_str();
+        for (i, row) in rows.iter_mut().enumerate() {
+            let value = column
+                .get(i)
+                .map(json)
+                .map_err(|e| fail(format!("row {}: column `{name}`: {e}", i + 1)))?;
+            match name {
+                "id" => {
+                    row.id = match value {
+                        Value::Null => None,
+                        Value::String(s) => Some(s),
+                        other => Some(other.to_string()),
+                    }
+                }
+                "tags" => {
+                    row.tags = tags_from(value).map_err(|(field, message)| {
+                        vec![Diagnostic::new(path, message).at(i + 1, 1).field(field)]
+                    })?
+                }
+                _ => match name.strip_prefix("expect.") {
+                    Some(e) => {
+                        row.expect.insert(e.to_string(), value);
+                    }
+                    None => {
+                        row.vars.insert(name.to_string(), value);
+                    }
+                },
+            }
+        }
+    }
+    Ok(rows.into_iter().zip(1..).collect())
+}
+
 fn csv_diag(path: &Path, e: &csv::Error) -> Diagnostic {
     let d = Diagnostic::new(path, format!("invalid CSV: {e}"));
     match e.position() {
@@ -257,6 +324,39 @@ mod tests {
         assert_eq!(err[0].line, Some(3));
         let err = load_jsonl(Path::new("d.jsonl"), "[1]\n").unwrap_err();
         assert_eq!(err[0].message, "each line must be a JSON object");
+    }
+
+    #[test]
+    fn parquet_columns_become_typed_vars_and_expect() {
+        use polars::prelude::*;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("d.parquet");
+        let mut df = df!(
+            "id" => ["a", "b"],
+            "ticket" => ["charged twice", "no login"],
+            "priority" => [1i64, 3],
+            "expect.queue" => ["billing", "account"],
+            "tags" => ["x, y", ""],
+        )
+        .unwrap();
+        ParquetWriter::new(std::fs::File::create(&path).unwrap())
+            .finish(&mut df)
+            .unwrap();
+        let rows = load(&path).unwrap();
+        assert_eq!(rows.len(), 2);
+        let (row, n) = &rows[1];
+        assert_eq!(*n, 2);
+        assert_eq!(row.id.as_deref(), Some("b"));
+        assert_eq!(row.vars.get("priority"), Some(&json!(3)));
+        assert_eq!(row.expect.get("queue"), Some(&json!("account")));
+        assert_eq!(rows[0].0.tags, vec!["x", "y"]);
+        std::fs::write(&path, "not parquet").unwrap();
+        let err = load(&path).unwrap_err();
+        assert!(
+            err[0].message.starts_with("not a readable Parquet file"),
+            "{}",
+            err[0].message
+        );
     }
 
     #[test]

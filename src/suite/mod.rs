@@ -376,7 +376,7 @@ pub struct CaseEntry {
     pub expect: Option<BTreeMap<String, serde_json::Value>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
-    /// A dataset: .jsonl or .csv, relative to the suite file.
+    /// A dataset: .jsonl, .csv or .parquet, relative to the suite file.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file: Option<PathBuf>,
     /// Recorded traffic, relative to the suite file: OpenAI chat-completions request bodies one
