@@ -50,6 +50,23 @@ pub enum Command {
         /// Answer every call from the cassette, with no network; a call it lacks is an error.
         #[arg(long, requires = "cassette", group = "cassette_mode")]
         replay: bool,
+        /// Run only shard I of N (every N-th case from the I-th); join the runs with `merge`.
+        #[arg(long, value_name = "I/N")]
+        shard: Option<modelswap::record::Shard>,
+    },
+    /// Join sharded runs of one suite (`run --shard I/N`) into one run directory.
+    Merge {
+        /// The runs to join.
+        #[arg(required = true)]
+        dirs: Vec<PathBuf>,
+        /// The new run directory.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Write a starter suite to edit (never overwrites a file).
+    Init {
+        #[arg(default_value = "suite.yaml")]
+        path: PathBuf,
     },
     /// Render a run's report from its records alone (no model calls).
     Report {

@@ -59,6 +59,7 @@ fn execute(command: Command) -> anyhow::Result<ExitCode> {
             cassette,
             record,
             replay: _,
+            shard,
         } => {
             let suite = suite::load(&suite)?;
             let options = RunOptions {
@@ -70,6 +71,7 @@ fn execute(command: Command) -> anyhow::Result<ExitCode> {
                 limit,
                 resume: resume.is_some(),
                 // clap requires exactly one of --record / --replay with --cassette.
+                shard,
                 cassette: cassette.map(|path| {
                     if record {
                         CassetteMode::Record(path)
@@ -100,6 +102,24 @@ fn execute(command: Command) -> anyhow::Result<ExitCode> {
             } else {
                 ExitCode::SUCCESS
             })
+        }
+        Command::Merge { dirs, out } => {
+            let n = runner::merge(&dirs, &out)?;
+            eprintln!(
+                "merged {n} records from {} runs into {}",
+                dirs.len(),
+                out.display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Init { path } => {
+            suite::write_starter(&path).map_err(|e| InputError(format!("{e:#}")))?;
+            eprintln!(
+                "wrote {}; edit it, then: modelswap validate {}",
+                path.display(),
+                path.display()
+            );
+            Ok(ExitCode::SUCCESS)
         }
         Command::Report { dir, format } => {
             let report = Report::load(&dir)?;

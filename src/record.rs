@@ -90,6 +90,33 @@ pub struct Manifest {
     pub host: Host,
     pub workload: Option<crate::suite::Workload>,
     pub gate: Option<crate::suite::GateConfig>,
+    /// The part of the suite this run covered (`run --shard I/N`); absent for a whole run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<Shard>,
+}
+
+/// Shard `index` (1-based) of `count`: the cases at positions index-1, index-1+count, ….
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Shard {
+    pub index: usize,
+    pub count: usize,
+}
+
+impl std::str::FromStr for Shard {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        let bad = || format!("`{s}`: expected I/N, e.g. 2/4");
+        let (i, n) = s.split_once('/').ok_or_else(bad)?;
+        let (index, count) = (
+            i.trim().parse().map_err(|_| bad())?,
+            n.trim().parse().map_err(|_| bad())?,
+        );
+        if count == 0 || index == 0 || index > count {
+            return Err(format!("`{s}`: the shard number must be between 1 and N"));
+        }
+        Ok(Self { index, count })
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

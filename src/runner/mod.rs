@@ -4,6 +4,7 @@
 
 mod cassette;
 mod limits;
+mod merge;
 
 use std::collections::{BTreeMap, HashSet};
 use std::fs::{File, OpenOptions};
@@ -20,6 +21,7 @@ use tokio::sync::mpsc;
 
 pub use cassette::Cassette;
 use limits::{Aimd, Pause, RateLimiter, RetryPolicy};
+pub use merge::merge;
 
 use crate::cost::Pricing;
 use crate::provider::{self, ChatRequest, Endpoint, ErrorKind, Provider};
@@ -38,7 +40,12 @@ pub struct RunOptions {
     /// Finish the run already in `out`: keep its records, run only what is missing.
     pub resume: bool,
     pub cassette: Option<CassetteMode>,
+    /// `--shard I/N`: only every N-th case, starting with the I-th (1-based), so that N machines
+    /// split a suite; `modelswap merge` joins their runs.
+    pub shard: Option<Shard>,
 }
+
+pub use record::Shard;
 
 /// `--cassette FILE --record` / `--replay`: applies to every provider of the run.
 #[derive(Debug, Clone)]
@@ -111,7 +118,27 @@ pub async fn run(suite: &Suite, options: &RunOptions) -> anyhow::Result<RunOutco
                 .collect()
         }
     };
-    let cases = &suite.cases[..options.limit.unwrap_or(usize::MAX).min(suite.cases.len())];
+    let limited = &suite.cases[..options.limit.unwrap_or(usize::MAX).min(suite.cases.len())];
+    let sharded: Vec<suite::Case>;
+    let cases = match options.shard {
+        None => limited,
+        Some(shard) => {
+            if shard.index == 0 || shard.index > shard.count {
+                return Err(InputError(format!(
+                    "--shard {}/{}: the shard number must be between 1 and {}",
+                    shard.index, shard.count, shard.count
+                ))
+                .into());
+            }
+            sharded = limited
+                .iter()
+                .skip(shard.index - 1)
+                .step_by(shard.count)
+                .cloned()
+                .collect();
+            &sharded[..]
+        }
+    };
     let scorers = Scorers::prepare(suite).map_err(|errs| InputError(errs.join("\n")))?;
     let scorers = Arc::new(scorers);
 
@@ -266,6 +293,7 @@ pub async fn run(suite: &Suite, options: &RunOptions) -> anyhow::Result<RunOutco
         host: Host::current(),
         workload: spec.workload.clone(),
         gate: spec.gate.clone(),
+        shard: options.shard,
     };
     write_manifest(&options.out, &manifest)?;
 

@@ -15,6 +15,19 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 pub use error::SuiteError;
+
+/// Writes the starter suite of `modelswap init` to `path`, refusing to overwrite a file.
+pub fn write_starter(path: &std::path::Path) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut file = std::fs::File::create_new(path).map_err(|e| {
+        anyhow::anyhow!(
+            "cannot create {}: {e} (init never overwrites a file)",
+            path.display()
+        )
+    })?;
+    file.write_all(include_str!("starter.yaml").as_bytes())?;
+    Ok(())
+}
 pub use load::{json_schema, load};
 pub use plan::{Case, Check, Logged, Message, Origin, RequestExtras, ToolCall};
 
