@@ -19,7 +19,7 @@ use tokio::sync::mpsc;
 
 use limits::{Aimd, RateLimiter, RetryPolicy};
 
-use crate::provider::{self, ChatRequest, ErrorKind, Provider};
+use crate::provider::{self, ChatRequest, Completion, ErrorKind, Provider, ProviderError};
 use crate::record::{self, Host, Manifest, ProviderInfo, Record, RecordError, SuiteInfo, Timing};
 use crate::score::Scorers;
 use crate::suite::{self, Suite};
@@ -51,7 +51,7 @@ pub struct RunOutcome {
 pub struct InputError(pub String);
 
 struct Lane {
-    targets: Vec<Target>,
+    targets: Vec<Arc<Target>>,
 }
 
 /// One provider as the runner drives it.
@@ -88,8 +88,7 @@ pub async fn run(suite: &Suite, options: &RunOptions) -> anyhow::Result<RunOutco
         }
     };
     let cases = &suite.cases[..options.limit.unwrap_or(usize::MAX).min(suite.cases.len())];
-    let scorers = Scorers::prepare(suite).map_err(|errs| InputError(errs.join("\n")))?;
-    let scorers = Arc::new(scorers);
+    let mut scorers = Scorers::prepare(suite).map_err(|errs| InputError(errs.join("\n")))?;
 
     let records_path = options.out.join(record::RECORDS_FILE);
     let previous = if options.resume {
@@ -128,33 +127,32 @@ pub async fn run(suite: &Suite, options: &RunOptions) -> anyhow::Result<RunOutco
     for id in &selected {
         let config = &spec.providers[*id];
         tracing::info!(provider = %id, "loading");
-        let provider =
-            provider::build(id, config, &base_dir).map_err(|e| InputError(format!("{e:#}")))?;
-        let model_files = hash_files(provider.model_files()).await?;
-        let sampling = spec.sampling_for(config);
+        let target = Target::build(id, config, spec, &base_dir)?;
+        let model_files = hash_files(target.provider.model_files()).await?;
         infos.push(ProviderInfo {
             id: id.to_string(),
             config: config.clone(),
-            sampling: sampling.clone(),
+            sampling: target.sampling.clone(),
             model_files,
         });
-        let local = config.kind.is_local();
-        let rate = config.rate_limit.as_ref();
-        let target = Target {
-            id: id.to_string(),
-            provider,
-            sampling,
-            concurrency: Aimd::new(config.concurrency.unwrap_or(if local { 1 } else { 4 })),
-            // A local model's failure is deterministic: trying again gives the same error.
-            retry: RetryPolicy::new(if local {
-                0
-            } else {
-                config.retries.unwrap_or(4)
-            }),
-            rate: rate.and_then(|r| RateLimiter::new(r.requests_per_minute, r.tokens_per_minute)),
-        };
-        built.push((target, local));
+        built.push((Arc::new(target), config.kind.is_local()));
     }
+    // A judge calls its provider through the same limits and retries, whether or not that
+    // provider is being run.
+    for id in scorers.judge_providers() {
+        let target = match built.iter().find(|(t, _)| t.id == id) {
+            Some((t, _)) => t.clone(),
+            None => {
+                let config = spec.providers.get(&id).ok_or_else(|| {
+                    InputError(format!("a judge names `{id}`, which is not a provider of the suite"))
+                })?;
+                tracing::info!(provider = %id, "loading (judge)");
+                Arc::new(Target::build(&id, config, spec, &base_dir)?)
+            }
+        };
+        scorers.connect(&id, target);
+    }
+    let scorers = Arc::new(scorers);
 
     // Local models share this machine's cores: running two at once would make each one's latency
     // a measure of the other. They take turns in one lane; each remote provider gets its own.
@@ -283,7 +281,6 @@ struct LaneContext {
 /// The lane's providers one after another; within a provider, up to its concurrency at once.
 async fn run_lane(lane: Lane, ctx: LaneContext) {
     for target in lane.targets {
-        let target = Arc::new(target);
         let mut calls = tokio::task::JoinSet::new();
         for case_index in 0..ctx.cases.len() {
             for repeat in 0..ctx.repeats {
@@ -335,40 +332,12 @@ impl Job {
         let t = &self.target;
         let request = ChatRequest::new(case.messages.clone(), t.sampling.clone());
         let request_hash = request.hash(&t.provider.identity());
-        let estimated_tokens = request
-            .messages
-            .iter()
-            .map(|m| m.content.len() as u32 / 4)
-            .sum::<u32>()
-            + t.sampling.max_tokens;
-        let mut attempts = 0;
-        let mut waited = std::time::Duration::ZERO;
-        let (started_at, result) = loop {
-            attempts += 1;
-            if let Some(rate) = &t.rate {
-                rate.acquire(estimated_tokens).await;
-            }
-            let slot = t.concurrency.acquire().await;
-            let started_at = now();
-            let result = t.provider.complete(&request).await;
-            drop(slot);
-            match result {
-                Ok(c) => {
-                    t.concurrency.on_success();
-                    break (started_at, Ok(c));
-                }
-                Err(e) if e.kind.is_retryable() && attempts <= t.retry.retries => {
-                    if e.kind == ErrorKind::RateLimited {
-                        t.concurrency.on_rate_limited();
-                    }
-                    let delay = t.retry.delay(attempts, e.retry_after);
-                    tracing::debug!(provider = %t.id, case = %case.id, attempt = attempts, ?delay, error = %e, "retrying");
-                    waited += delay;
-                    tokio::time::sleep(delay).await;
-                }
-                Err(e) => break (started_at, Err(e)),
-            }
-        };
+        let Attempt {
+            started_at,
+            attempts,
+            waited,
+            result,
+        } = t.call(&request, &case.id).await;
         let (output, tool_calls, finish_reason, error, usage, ttft, total) = match result {
             Ok(c) => (
                 Some(c.text),
@@ -399,8 +368,7 @@ impl Job {
             (Some(t), Some(total)) => Timing::decode_rate(usage.output_tokens, t, total),
             _ => None,
         };
-        let (scores, passed) = self.scorers.score(case, output.as_deref());
-        Record {
+        let mut record = Record {
             run_id: self.run_id,
             case_id: case.id.clone(),
             provider: t.id.clone(),
@@ -421,10 +389,107 @@ impl Job {
                 retry_wait_ms: waited.as_secs_f64() * 1e3,
             },
             cost_usd: None,
-            scores,
-            passed,
+            scores: Vec::new(),
+            passed: false,
+            score: None,
             tags: case.tags.clone(),
+        };
+        // Scored last, when output, usage, timing and cost are known (`cost` reads cost_usd).
+        self.scorers.apply(case, &mut record).await;
+        record
+    }
+}
+
+/// A call as the runner made it: the last attempt's outcome, and what it took to get there.
+struct Attempt {
+    started_at: String,
+    attempts: u32,
+    waited: std::time::Duration,
+    result: Result<Completion, ProviderError>,
+}
+
+impl Target {
+    fn build(
+        id: &str,
+        config: &suite::ProviderConfig,
+        spec: &suite::SuiteSpec,
+        base_dir: &Path,
+    ) -> Result<Self, InputError> {
+        let provider =
+            provider::build(id, config, base_dir).map_err(|e| InputError(format!("{e:#}")))?;
+        let local = config.kind.is_local();
+        let rate = config.rate_limit.as_ref();
+        Ok(Self {
+            id: id.to_string(),
+            provider,
+            sampling: spec.sampling_for(config),
+            concurrency: Aimd::new(config.concurrency.unwrap_or(if local { 1 } else { 4 })),
+            // A local model's failure is deterministic: trying again gives the same error.
+            retry: RetryPolicy::new(if local {
+                0
+            } else {
+                config.retries.unwrap_or(4)
+            }),
+            rate: rate.and_then(|r| RateLimiter::new(r.requests_per_minute, r.tokens_per_minute)),
+        })
+    }
+
+    /// Calls the provider, retrying what a retry may fix; `label` names the call in logs.
+    async fn call(&self, request: &ChatRequest, label: &str) -> Attempt {
+        let estimated_tokens = request
+            .messages
+            .iter()
+            .map(|m| m.content.len() as u32 / 4)
+            .sum::<u32>()
+            + request.sampling.max_tokens;
+        let mut attempts = 0;
+        let mut waited = std::time::Duration::ZERO;
+        loop {
+            attempts += 1;
+            if let Some(rate) = &self.rate {
+                rate.acquire(estimated_tokens).await;
+            }
+            let slot = self.concurrency.acquire().await;
+            let started_at = now();
+            let result = self.provider.complete(request).await;
+            drop(slot);
+            match result {
+                Ok(c) => {
+                    self.concurrency.on_success();
+                    return Attempt {
+                        started_at,
+                        attempts,
+                        waited,
+                        result: Ok(c),
+                    };
+                }
+                Err(e) if e.kind.is_retryable() && attempts <= self.retry.retries => {
+                    if e.kind == ErrorKind::RateLimited {
+                        self.concurrency.on_rate_limited();
+                    }
+                    let delay = self.retry.delay(attempts, e.retry_after);
+                    tracing::debug!(provider = %self.id, call = %label, attempt = attempts, ?delay, error = %e, "retrying");
+                    waited += delay;
+                    tokio::time::sleep(delay).await;
+                }
+                Err(e) => {
+                    return Attempt {
+                        started_at,
+                        attempts,
+                        waited,
+                        result: Err(e),
+                    }
+                }
+            }
         }
+    }
+}
+
+/// A judge's calls go through the provider's limits and retries, like the run's own.
+#[async_trait::async_trait]
+impl crate::score::Call for Target {
+    async fn complete(&self, request: &ChatRequest) -> Result<Completion, ProviderError> {
+        self.call(request, "judge").await.result
     }
 }
 
