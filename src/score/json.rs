@@ -15,8 +15,11 @@ pub fn compile_schema(path: &Path) -> Result<Validator, String> {
         .map_err(|e| format!("cannot read the schema {}: {e}", path.display()))?;
     let schema: Value = serde_json::from_str(&text)
         .map_err(|e| format!("the schema {} is not JSON: {e}", path.display()))?;
-    jsonschema::draft202012::new(&schema)
-        .map_err(|e| format!("{} is not a valid JSON Schema: {e}", path.display()))
+    jsonschema::draft202012::new(&schema).map_err(|e| {
+        let at = e.instance_path().to_string();
+        let at = if at.is_empty() { "/" } else { &at };
+        format!("{} is not a valid JSON Schema (at {at}: {e})", path.display())
+    })
 }
 
 /// Whether `output` is JSON (valid against `schema` when one is given), and why not.
