@@ -144,7 +144,9 @@ pub async fn run(suite: &Suite, options: &RunOptions) -> anyhow::Result<RunOutco
             Some((t, _)) => t.clone(),
             None => {
                 let config = spec.providers.get(&id).ok_or_else(|| {
-                    InputError(format!("a judge names `{id}`, which is not a provider of the suite"))
+                    InputError(format!(
+                        "a judge names `{id}`, which is not a provider of the suite"
+                    ))
                 })?;
                 tracing::info!(provider = %id, "loading (judge)");
                 Arc::new(Target::build(&id, config, spec, &base_dir)?)

@@ -18,7 +18,10 @@ pub fn compile_schema(path: &Path) -> Result<Validator, String> {
     jsonschema::draft202012::new(&schema).map_err(|e| {
         let at = e.instance_path().to_string();
         let at = if at.is_empty() { "/" } else { &at };
-        format!("{} is not a valid JSON Schema (at {at}: {e})", path.display())
+        format!(
+            "{} is not a valid JSON Schema (at {at}: {e})",
+            path.display()
+        )
     })
 }
 
@@ -69,7 +72,13 @@ mod tests {
     #[test]
     fn bare_and_fenced_json_parse() {
         assert!(check(" {\"a\": 1} ", None).0);
-        assert!(check("Here it is:\n```json\n{\"a\": [1, 2]}\n```\nAnything else?", None).0);
+        assert!(
+            check(
+                "Here it is:\n```json\n{\"a\": [1, 2]}\n```\nAnything else?",
+                None
+            )
+            .0
+        );
         assert!(check("```\n[true]\n```", None).0);
         let (passed, reason) = check("{\"a\": 1,}", None);
         assert!(!passed);
@@ -87,7 +96,10 @@ mod tests {
             }
         }));
         assert!(check("{\"queue\": \"billing\", \"items\": [1]}", Some(&schema)).0);
-        let (passed, reason) = check("{\"queue\": \"billing\", \"items\": [1, \"x\"]}", Some(&schema));
+        let (passed, reason) = check(
+            "{\"queue\": \"billing\", \"items\": [1, \"x\"]}",
+            Some(&schema),
+        );
         assert!(!passed);
         assert_eq!(reason, "at /items/1: \"x\" is not of type \"integer\"");
         let (_, reason) = check("{\"items\": []}", Some(&schema));

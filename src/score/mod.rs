@@ -10,6 +10,7 @@ mod overlap;
 mod similarity;
 mod text;
 
+use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -107,8 +108,7 @@ impl Scorers {
         }
 
         let mut patterns = HashMap::new();
-        let mut references: HashMap<*const Embedder, (Arc<Embedder>, Vec<String>)> =
-            HashMap::new();
+        let mut references: HashMap<*const Embedder, (Arc<Embedder>, Vec<String>)> = HashMap::new();
         for case in &suite.cases {
             for (i, (scorer, check)) in scorers.iter().zip(&case.checks).enumerate() {
                 let Some(value) = check.as_ref().and_then(|c| c.value.as_deref()) else {
@@ -123,10 +123,10 @@ impl Scorers {
                 match &scorer.kind {
                     Kind::Text(text::Comparison::Regex) => {
                         let source = normalize(value, &scorer.normalize);
-                        if !patterns.contains_key(&source) {
-                            match Regex::new(&source) {
+                        if let Entry::Vacant(slot) = patterns.entry(source) {
+                            match Regex::new(slot.key()) {
                                 Ok(re) => {
-                                    patterns.insert(source, re);
+                                    slot.insert(re);
                                 }
                                 Err(e) => errors.push(case_error(e.to_string())),
                             }
@@ -203,7 +203,12 @@ impl Scorers {
         let passed = scores.iter().all(|s| s.passed);
         let total: f64 = weights.iter().sum();
         record.score = Some(if total > 0.0 {
-            scores.iter().zip(&weights).map(|(s, w)| s.score * w).sum::<f64>() / total
+            scores
+                .iter()
+                .zip(&weights)
+                .map(|(s, w)| s.score * w)
+                .sum::<f64>()
+                / total
         } else if passed {
             1.0
         } else {
@@ -228,9 +233,8 @@ impl Scorers {
                 normalize(value, &scorer.normalize),
             )
         };
-        let pass_fail = |(passed, reason): (bool, String)| {
-            (if passed { 1.0 } else { 0.0 }, passed, reason)
-        };
+        let pass_fail =
+            |(passed, reason): (bool, String)| (if passed { 1.0 } else { 0.0 }, passed, reason);
         let reaches = |what: &str, score: f64, threshold: f64| {
             let passed = score >= threshold;
             let relation = if passed { "≥" } else { "<" };
@@ -266,7 +270,11 @@ impl Scorers {
             }
             Kind::RougeL { threshold } => {
                 let (actual, expected) = normalized();
-                reaches("ROUGE-L F", overlap::rouge_l(&expected, &actual), *threshold)
+                reaches(
+                    "ROUGE-L F",
+                    overlap::rouge_l(&expected, &actual),
+                    *threshold,
+                )
             }
             Kind::Bleu { threshold } => {
                 let (actual, expected) = normalized();

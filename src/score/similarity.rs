@@ -194,7 +194,10 @@ impl Embedder {
             ("attention_mask".into(), tensor(mask.clone())?),
         ];
         if self.token_type_ids {
-            inputs.push(("token_type_ids".into(), tensor(flat(&|e| e.get_type_ids()))?));
+            inputs.push((
+                "token_type_ids".into(),
+                tensor(flat(&|e| e.get_type_ids()))?,
+            ));
         }
         let mut session = self
             .session

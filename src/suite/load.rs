@@ -377,7 +377,13 @@ fn check_scorer(
             text || reference || kind == T::Number,
             "what to compare with, e.g. \"{{ expect.answer }}\"",
         ),
-        ("normalize", !s.normalize.is_empty(), text || reference, false, ""),
+        (
+            "normalize",
+            !s.normalize.is_empty(),
+            text || reference,
+            false,
+            "",
+        ),
         ("schema", s.schema.is_some(), kind == T::Json, false, ""),
         (
             "threshold",
@@ -408,7 +414,13 @@ fn check_scorer(
             kind == T::Command,
             "the program and its arguments, e.g. [\"python3\", \"checks/policy.py\"]",
         ),
-        ("timeout_s", s.timeout_s.is_some(), kind == T::Command, false, ""),
+        (
+            "timeout_s",
+            s.timeout_s.is_some(),
+            kind == T::Command,
+            false,
+            "",
+        ),
         (
             "max_ms",
             s.max_ms.is_some(),
@@ -423,7 +435,13 @@ fn check_scorer(
             kind == T::Cost,
             "the largest cost of a call in USD; records need a price for their provider",
         ),
-        ("tolerance", s.tolerance.is_some(), kind == T::Number, false, ""),
+        (
+            "tolerance",
+            s.tolerance.is_some(),
+            kind == T::Number,
+            false,
+            "",
+        ),
     ];
     for (field, set, applies, required, what) in fields {
         if set && !applies {
@@ -447,12 +465,42 @@ fn check_scorer(
             out.push(src.diag(&at(field), format!("must be {rule}")));
         }
     };
-    range("weight", s.weight, |v| v >= 0.0 && v.is_finite(), "0 or more");
-    range("threshold", s.threshold, |v| (0.0..=1.0).contains(&v), "in [0, 1]");
-    range("tolerance", s.tolerance, |v| v >= 0.0 && v.is_finite(), "0 or more");
-    range("timeout_s", s.timeout_s, |v| v > 0.0 && v.is_finite(), "a positive number of seconds");
-    range("max_ms", s.max_ms, |v| v > 0.0, "a positive number of milliseconds");
-    range("max_usd", s.max_usd, |v| v >= 0.0 && v.is_finite(), "0 or more");
+    range(
+        "weight",
+        s.weight,
+        |v| v >= 0.0 && v.is_finite(),
+        "0 or more",
+    );
+    range(
+        "threshold",
+        s.threshold,
+        |v| (0.0..=1.0).contains(&v),
+        "in [0, 1]",
+    );
+    range(
+        "tolerance",
+        s.tolerance,
+        |v| v >= 0.0 && v.is_finite(),
+        "0 or more",
+    );
+    range(
+        "timeout_s",
+        s.timeout_s,
+        |v| v > 0.0 && v.is_finite(),
+        "a positive number of seconds",
+    );
+    range(
+        "max_ms",
+        s.max_ms,
+        |v| v > 0.0,
+        "a positive number of milliseconds",
+    );
+    range(
+        "max_usd",
+        s.max_usd,
+        |v| v >= 0.0 && v.is_finite(),
+        "0 or more",
+    );
 
     let dir = src.dir();
     if let (T::Json, Some(schema)) = (kind, &s.schema) {
@@ -462,7 +510,11 @@ fn check_scorer(
     }
     if kind == T::Similarity {
         if let Err(e) = crate::score::embedding_model_dir(s.model.as_deref(), &dir) {
-            let field = if s.model.is_some() { at("model") } else { format!("scorers[{i}]") };
+            let field = if s.model.is_some() {
+                at("model")
+            } else {
+                format!("scorers[{i}]")
+            };
             out.push(src.diag(&field, e));
         }
     }

@@ -43,7 +43,8 @@ async fn scored(suite: &Suite, output: &str) -> Record {
     r
 }
 
-const BILLING: &str = "  - vars: {q: ticket}\n    expect: {reference: The invoice was charged twice this month.}\n";
+const BILLING: &str =
+    "  - vars: {q: ticket}\n    expect: {reference: The invoice was charged twice this month.}\n";
 
 #[tokio::test]
 async fn similarity_ranks_a_paraphrase_above_an_unrelated_sentence_and_matches_python() {
@@ -113,7 +114,10 @@ async fn overlap_and_number_scorers_apply_their_thresholds() {
     assert!((by("rouge-l").score - 0.625).abs() < 1e-12);
     assert!(!by("rouge-l").passed);
     assert!(by("number").passed, "{:?}", by("number"));
-    assert_eq!(by("number").reason, "the first number, 42.3, is 42 within 0.5");
+    assert_eq!(
+        by("number").reason,
+        "the first number, 42.3, is 42 within 0.5"
+    );
     // sacrebleu 2.6.0: sentence_bleu(output, [reference]).score / 100.
     assert!((by("bleu").score - 0.2777619034011791).abs() < 1e-12);
     assert!(!by("bleu").passed);
@@ -194,8 +198,7 @@ async fn command_gets_the_record_on_stdin_and_its_score_exit_status_and_stderr_c
     let bad = scored(&s, "no").await;
     assert!(!bad.passed);
     assert_eq!(
-        bad.scores[0].reason,
-        "exit 3; stderr: wrong answer: no",
+        bad.scores[0].reason, "exit 3; stderr: wrong answer: no",
         "{:?}",
         bad.scores
     );
@@ -209,7 +212,10 @@ async fn command_gets_the_record_on_stdin_and_its_score_exit_status_and_stderr_c
     let r = scored(&slow, "anything").await;
     assert!(!r.passed);
     assert_eq!(r.scores[0].reason, "timed out after 0.5 s and was killed");
-    assert!(started.elapsed().as_secs() < 20, "the program was not killed");
+    assert!(
+        started.elapsed().as_secs() < 20,
+        "the program was not killed"
+    );
 }
 
 /// A suite whose candidate answers from `answers` and whose judge is `grader` at `judge`.
@@ -229,7 +235,12 @@ fn judge_suite(dir: &Path, answers: &VendorServer, judge: &VendorServer) -> std:
 fn run_candidate(dir: &Path, suite: &Path) -> (std::process::Output, Vec<Record>) {
     let out_dir = dir.join("run");
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_modelswap"))
-        .args(["run", suite.to_str().unwrap(), "--out", out_dir.to_str().unwrap()])
+        .args([
+            "run",
+            suite.to_str().unwrap(),
+            "--out",
+            out_dir.to_str().unwrap(),
+        ])
         .args(["--providers", "cand"])
         .current_dir(dir)
         .env("TEST_JUDGE_KEY", "sk-judge")
@@ -289,7 +300,10 @@ fn judge_retries_an_unparseable_verdict_once_and_records_its_tokens_apart() {
     let got = judge.received();
     assert_eq!(got.len(), 3);
     let first = got[1].json();
-    assert_eq!(first["response_format"], serde_json::json!({"type": "json_object"}));
+    assert_eq!(
+        first["response_format"],
+        serde_json::json!({"type": "json_object"})
+    );
     assert_eq!(first["temperature"], 0.0);
     let question = first["messages"][1]["content"].as_str().unwrap();
     for part in [
@@ -353,7 +367,9 @@ fn scorer_fields_are_checked_against_their_type_with_lines() {
     );
     assert_eq!(code, 2, "{err}");
     assert!(
-        err.contains("s.yaml:16:5: scorers[0].threshold: `threshold` does not apply to type `equals`"),
+        err.contains(
+            "s.yaml:16:5: scorers[0].threshold: `threshold` does not apply to type `equals`"
+        ),
         "{err}"
     );
     assert!(
@@ -403,7 +419,9 @@ fn a_template_value_that_is_not_a_number_names_the_case() {
     );
     assert_eq!(code, 2, "{err}");
     assert!(
-        err.contains("s.yaml:11: case case-0001: scorers[0] (number): `value` \"1 apples\" is not a number"),
+        err.contains(
+            "s.yaml:11: case case-0001: scorers[0] (number): `value` \"1 apples\" is not a number"
+        ),
         "{err}"
     );
 }
