@@ -30,7 +30,13 @@ pub struct Record {
     /// `null` when no price is known for the provider.
     pub cost_usd: Option<f64>,
     pub scores: Vec<Score>,
+    /// The call succeeded and every scorer that applies to the case passed (weights aside).
     pub passed: bool,
+    /// The scorers' weighted mean score in [0, 1] (each scorer's `weight`, default 1). With no
+    /// scorer applying it is 1.0 when the call succeeded, and a failed call scores 0.0. `null`
+    /// only in records written before modelswap weighted its scores.
+    #[serde(default)]
+    pub score: Option<f64>,
     /// The case's tags (for per-tag breakdowns).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<String>,
@@ -63,12 +69,29 @@ impl Timing {
     }
 }
 
+/// One scorer's verdict on one record.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Score {
     pub scorer: String,
+    /// In [0, 1]; pass/fail scorers give 1.0 or 0.0.
     pub score: f64,
     pub passed: bool,
     pub reason: String,
+    /// A judge's own calls, kept apart from the judged provider's usage and cost.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub judge: Option<JudgeCalls>,
+}
+
+/// What judging one record took from the judge's provider.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JudgeCalls {
+    pub provider: String,
+    /// Calls made: 2 when the first answer was not a verdict and the judge was asked again.
+    pub calls: u32,
+    /// Summed over the calls.
+    pub usage: Usage,
+    /// `null`: judge calls are not priced yet; `usage` holds what a price applies to.
+    pub cost_usd: Option<f64>,
 }
 
 /// `run.json`: what was run, with what, where and when. No secrets: providers are recorded as

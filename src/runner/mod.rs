@@ -24,7 +24,9 @@ use limits::{Aimd, Pause, RateLimiter, RetryPolicy};
 pub use merge::merge;
 
 use crate::cost::Pricing;
-use crate::provider::{self, ChatRequest, Endpoint, ErrorKind, Provider};
+use crate::provider::{
+    self, ChatRequest, Completion, Endpoint, ErrorKind, Provider, ProviderError,
+};
 use crate::record::{self, Host, Manifest, ProviderInfo, Record, RecordError, SuiteInfo, Timing};
 use crate::score::Scorers;
 use crate::suite::{self, Suite};
@@ -69,7 +71,7 @@ pub struct RunOutcome {
 pub struct InputError(pub String);
 
 struct Lane {
-    targets: Vec<Target>,
+    targets: Vec<Arc<Target>>,
 }
 
 /// Where a provider's answers come from.
@@ -139,8 +141,7 @@ pub async fn run(suite: &Suite, options: &RunOptions) -> anyhow::Result<RunOutco
             &sharded[..]
         }
     };
-    let scorers = Scorers::prepare(suite).map_err(|errs| InputError(errs.join("\n")))?;
-    let scorers = Arc::new(scorers);
+    let mut scorers = Scorers::prepare(suite).map_err(|errs| InputError(errs.join("\n")))?;
 
     let records_path = options.out.join(record::RECORDS_FILE);
     let previous = if options.resume {
@@ -181,71 +182,62 @@ pub async fn run(suite: &Suite, options: &RunOptions) -> anyhow::Result<RunOutco
     };
     let mut built = Vec::new();
     let mut infos = Vec::new();
+    let repeats = spec.defaults.repeats;
     for id in &selected {
         let config = &spec.providers[*id];
-        let endpoint = Endpoint::of(config);
-        // A provider's own cassette stands in for it while its key is not set: the demo and CI
-        // run offline, and the same suite runs live wherever the key exists.
-        let stand_in = match (&config.cassette, provider::api_key_var(config)) {
-            (Some(path), Some(var)) if provider::lookup_env(&var).is_none() => {
-                let path = base_dir.join(path);
-                tracing::warn!(provider = %id, "{var} is not set: answering from the recording in {} (recorded, not measured)", path.display());
-                Some(open_replay(&path)?)
-            }
-            _ => None,
-        };
-        let sampling = spec.sampling_for(config);
-        let (source, model_files) = match replay_all.clone().or(stand_in) {
-            Some(cassette) => {
+        let target = Target::build(id, config, spec, &base_dir, &replay_all, &recorder)?;
+        let model_files = match &target.source {
+            Source::Live(provider) => hash_files(provider.model_files()).await?,
+            Source::Replay(cassette) => {
                 check_recorded(
-                    &cassette,
+                    cassette,
                     id,
-                    &endpoint,
+                    &target.endpoint,
                     cases,
-                    &sampling,
-                    spec.defaults.repeats,
+                    &target.sampling,
+                    repeats,
                 )?;
-                (Source::Replay(cassette), BTreeMap::new())
-            }
-            None => {
-                tracing::info!(provider = %id, "loading");
-                let provider = provider::build(id, config, &base_dir)
-                    .map_err(|e| InputError(format!("{e:#}")))?;
-                let files = hash_files(provider.model_files()).await?;
-                (Source::Live(provider), files)
+                BTreeMap::new()
             }
         };
         infos.push(ProviderInfo {
             id: id.to_string(),
             config: config.clone(),
-            sampling: sampling.clone(),
+            sampling: target.sampling.clone(),
             model_files,
-            replayed_from: match &source {
+            replayed_from: match &target.source {
                 Source::Replay(c) => Some(c.path().display().to_string()),
                 Source::Live(_) => None,
             },
         });
-        let local = config.kind.is_local() && matches!(source, Source::Live(_));
-        let rate = config.rate_limit.as_ref();
-        let target = Target {
-            id: id.to_string(),
-            endpoint,
-            source,
-            recorder: recorder.clone(),
-            sampling,
-            concurrency: Aimd::new(config.concurrency.unwrap_or(if local { 1 } else { 4 })),
-            // A local model's failure is deterministic: trying again gives the same error.
-            retry: RetryPolicy::new(if local {
-                0
-            } else {
-                config.retries.unwrap_or(4)
-            }),
-            rate: rate.and_then(|r| RateLimiter::new(r.requests_per_minute, r.tokens_per_minute)),
-            pause: Pause::default(),
-            pricing: Pricing::for_provider(id, config),
-        };
-        built.push((target, local));
+        let local = config.kind.is_local() && matches!(target.source, Source::Live(_));
+        built.push((Arc::new(target), local));
     }
+    // A judge calls its provider through the same limits and retries, whether or not that
+    // provider is being run.
+    for id in scorers.judge_providers() {
+        let target = match built.iter().find(|(t, _)| t.id == id) {
+            Some((t, _)) => t.clone(),
+            None => {
+                let config = spec.providers.get(&id).ok_or_else(|| {
+                    InputError(format!(
+                        "a judge names `{id}`, which is not a provider of the suite"
+                    ))
+                })?;
+                tracing::info!(provider = %id, "loading (judge)");
+                Arc::new(Target::build(
+                    &id,
+                    config,
+                    spec,
+                    &base_dir,
+                    &replay_all,
+                    &recorder,
+                )?)
+            }
+        };
+        scorers.connect(&id, target);
+    }
+    let scorers = Arc::new(scorers);
 
     // Local models share this machine's cores: running two at once would make each one's latency
     // a measure of the other. They take turns in one lane; each remote provider gets its own.
@@ -272,7 +264,6 @@ pub async fn run(suite: &Suite, options: &RunOptions) -> anyhow::Result<RunOutco
         Some((m, done)) => (m.run_id, m.started_at, done),
         None => (new_run_id(), now(), HashSet::new()),
     };
-    let repeats = spec.defaults.repeats;
     let total = cases.len() * selected.len() * repeats as usize;
     let mut manifest = Manifest {
         run_id: run_id.clone(),
@@ -375,7 +366,6 @@ struct LaneContext {
 /// The lane's providers one after another; within a provider, up to its concurrency at once.
 async fn run_lane(lane: Lane, ctx: LaneContext) {
     for target in lane.targets {
-        let target = Arc::new(target);
         let mut calls = tokio::task::JoinSet::new();
         for case_index in 0..ctx.cases.len() {
             for repeat in 0..ctx.repeats {
@@ -439,80 +429,27 @@ struct Job {
 }
 
 impl Job {
-    /// Calls the provider, retrying what a retry may fix; the record keeps the last attempt's
-    /// timing, so waiting on rate limits and retries never inflates the latency figures.
+    /// Calls the provider; the record keeps the last attempt's timing, so waiting on rate limits
+    /// and retries never inflates the latency figures.
     async fn execute(self) -> Record {
         let case = &self.cases[self.case_index];
         let t = &self.target;
         let request = ChatRequest::for_case(case, &t.sampling);
         let request_hash = request.hash(&t.endpoint);
-        if let Source::Replay(cassette) = &t.source {
-            let result = cassette
-                .answer(&t.endpoint, &request, self.repeat)
-                .expect("checked before the run");
-            return self.record(request_hash, now(), result, 1, 0.0, true);
-        }
-        let estimated_tokens = request
-            .messages
-            .iter()
-            .map(|m| m.content.len() as u32 / 4)
-            .sum::<u32>()
-            + t.sampling.max_tokens;
-        let mut attempts = 0;
-        let mut waited = std::time::Duration::ZERO;
-        let (started_at, result) = loop {
-            attempts += 1;
-            t.pause.wait().await;
-            if let Some(rate) = &t.rate {
-                rate.acquire(estimated_tokens).await;
-            }
-            let slot = t.concurrency.acquire().await;
-            let started_at = now();
-            let Source::Live(provider) = &t.source else {
-                unreachable!("replayed above")
-            };
-            let result = provider.complete(&request).await;
-            drop(slot);
-            match result {
-                Ok(c) => {
-                    t.concurrency.on_success();
-                    if let Some(quota) = c.quota {
-                        t.respect(quota, estimated_tokens);
-                    }
-                    break (started_at, Ok(c));
-                }
-                Err(e) if e.kind.is_retryable() && attempts <= t.retry.retries => {
-                    if e.kind == ErrorKind::RateLimited {
-                        t.concurrency.on_rate_limited();
-                    }
-                    let delay = t.retry.delay(attempts, e.retry_after);
-                    tracing::debug!(provider = %t.id, case = %case.id, attempt = attempts, ?delay, error = %e, "retrying");
-                    waited += delay;
-                    tokio::time::sleep(delay).await;
-                }
-                Err(e) => break (started_at, Err(e)),
-            }
-        };
-        if let Some(recorder) = &t.recorder {
-            if let Err(e) = recorder.store(&t.endpoint, &request, self.repeat, &result) {
-                tracing::error!("{e:#}");
-            }
-        }
-        let waited_ms = waited.as_secs_f64() * 1e3;
-        self.record(request_hash, started_at, result, attempts, waited_ms, false)
+        let attempt = t.call(&request, self.repeat, &case.id).await;
+        self.record(request_hash, attempt).await
     }
 
     /// The record of this job's call, scored.
-    fn record(
-        self,
-        request_hash: String,
-        started_at: String,
-        result: Result<provider::Completion, provider::ProviderError>,
-        attempts: u32,
-        retry_wait_ms: f64,
-        replayed: bool,
-    ) -> Record {
+    async fn record(self, request_hash: String, attempt: Attempt) -> Record {
         let case = &self.cases[self.case_index];
+        let Attempt {
+            started_at,
+            attempts,
+            waited,
+            replayed,
+            result,
+        } = attempt;
         let (output, tool_calls, finish_reason, error, usage, ttft, total) = match result {
             Ok(c) => (
                 Some(c.text),
@@ -543,8 +480,7 @@ impl Job {
             (Some(t), Some(total)) => Timing::decode_rate(usage.output_tokens, t, total),
             _ => None,
         };
-        let (scores, passed) = self.scorers.score(case, output.as_deref());
-        Record {
+        let mut record = Record {
             run_id: self.run_id,
             case_id: case.id.clone(),
             provider: self.target.id.clone(),
@@ -562,13 +498,167 @@ impl Job {
                 total_ms: total,
                 tokens_per_s,
                 attempts,
-                retry_wait_ms,
+                retry_wait_ms: waited.as_secs_f64() * 1e3,
             },
             cost_usd: self.target.pricing.of(&usage, total),
-            scores,
-            passed,
+            scores: Vec::new(),
+            passed: false,
+            score: None,
             tags: case.tags.clone(),
+        };
+        // Scored last, when output, usage, timing and cost are known (`cost` reads cost_usd).
+        self.scorers.apply(case, &mut record).await;
+        record
+    }
+}
+
+/// A call as the runner made it: the last attempt's outcome, and what it took to get there.
+struct Attempt {
+    started_at: String,
+    attempts: u32,
+    waited: std::time::Duration,
+    /// Answered from a cassette (its timings were recorded, not measured).
+    replayed: bool,
+    result: Result<Completion, ProviderError>,
+}
+
+impl Target {
+    /// The provider as the run drives it: live, or answered from a cassette (`--replay`, or
+    /// its own `cassette:` while its key is not set), recording into `recorder` if given.
+    fn build(
+        id: &str,
+        config: &suite::ProviderConfig,
+        spec: &suite::SuiteSpec,
+        base_dir: &Path,
+        replay_all: &Option<Arc<Cassette>>,
+        recorder: &Option<Arc<Cassette>>,
+    ) -> anyhow::Result<Self> {
+        // A provider's own cassette stands in for it while its key is not set: the demo and CI
+        // run offline, and the same suite runs live wherever the key exists.
+        let stand_in = match (&config.cassette, provider::api_key_var(config)) {
+            (Some(path), Some(var)) if provider::lookup_env(&var).is_none() => {
+                let path = base_dir.join(path);
+                tracing::warn!(provider = %id, "{var} is not set: answering from the recording in {} (recorded, not measured)", path.display());
+                Some(open_replay(&path)?)
+            }
+            _ => None,
+        };
+        let source = match replay_all.clone().or(stand_in) {
+            Some(cassette) => Source::Replay(cassette),
+            None => {
+                tracing::info!(provider = %id, "loading");
+                Source::Live(
+                    provider::build(id, config, base_dir)
+                        .map_err(|e| InputError(format!("{e:#}")))?,
+                )
+            }
+        };
+        let local = config.kind.is_local();
+        let rate = config.rate_limit.as_ref();
+        Ok(Self {
+            id: id.to_string(),
+            endpoint: Endpoint::of(config),
+            source,
+            recorder: recorder.clone(),
+            sampling: spec.sampling_for(config),
+            concurrency: Aimd::new(config.concurrency.unwrap_or(if local { 1 } else { 4 })),
+            // A local model's failure is deterministic: trying again gives the same error.
+            retry: RetryPolicy::new(if local {
+                0
+            } else {
+                config.retries.unwrap_or(4)
+            }),
+            rate: rate.and_then(|r| RateLimiter::new(r.requests_per_minute, r.tokens_per_minute)),
+            pause: Pause::default(),
+            pricing: Pricing::for_provider(id, config),
+        })
+    }
+
+    /// Calls the provider (or its cassette), retrying what a retry may fix; `label` names the
+    /// call in logs, `repeat` tells repeats of one request apart in cassettes.
+    async fn call(&self, request: &ChatRequest, repeat: u32, label: &str) -> Attempt {
+        let provider = match &self.source {
+            Source::Live(provider) => provider,
+            Source::Replay(cassette) => {
+                let result = cassette
+                    .answer(&self.endpoint, request, repeat)
+                    .unwrap_or_else(|| {
+                        // The run's own calls are checked before it starts; a judge's may be missing.
+                        Err(ProviderError::new(
+                            ErrorKind::BadRequest,
+                            format!(
+                                "{label}: cassette {} has no recording of this call",
+                                cassette.path().display()
+                            ),
+                        ))
+                    });
+                return Attempt {
+                    started_at: now(),
+                    attempts: 1,
+                    waited: std::time::Duration::ZERO,
+                    replayed: true,
+                    result,
+                };
+            }
+        };
+        let estimated_tokens = request
+            .messages
+            .iter()
+            .map(|m| m.content.len() as u32 / 4)
+            .sum::<u32>()
+            + request.sampling.max_tokens;
+        let mut attempts = 0;
+        let mut waited = std::time::Duration::ZERO;
+        let (started_at, result) = loop {
+            attempts += 1;
+            self.pause.wait().await;
+            if let Some(rate) = &self.rate {
+                rate.acquire(estimated_tokens).await;
+            }
+            let slot = self.concurrency.acquire().await;
+            let started_at = now();
+            let result = provider.complete(request).await;
+            drop(slot);
+            match result {
+                Ok(c) => {
+                    self.concurrency.on_success();
+                    if let Some(quota) = c.quota {
+                        self.respect(quota, estimated_tokens);
+                    }
+                    break (started_at, Ok(c));
+                }
+                Err(e) if e.kind.is_retryable() && attempts <= self.retry.retries => {
+                    if e.kind == ErrorKind::RateLimited {
+                        self.concurrency.on_rate_limited();
+                    }
+                    let delay = self.retry.delay(attempts, e.retry_after);
+                    tracing::debug!(provider = %self.id, call = %label, attempt = attempts, ?delay, error = %e, "retrying");
+                    waited += delay;
+                    tokio::time::sleep(delay).await;
+                }
+                Err(e) => break (started_at, Err(e)),
+            }
+        };
+        if let Some(recorder) = &self.recorder {
+            if let Err(e) = recorder.store(&self.endpoint, request, repeat, &result) {
+                tracing::error!("{e:#}");
+            }
         }
+        Attempt {
+            started_at,
+            attempts,
+            waited,
+            replayed: false,
+            result,
+        }
+    }
+}
+
+/// A judge's calls go through the provider's limits and retries, like the run's own.
+#[async_trait::async_trait]
+impl crate::score::Call for Target {
+    async fn complete(&self, request: &ChatRequest) -> Result<Completion, ProviderError> {
+        self.call(request, 0, "judge").await.result
     }
 }
 

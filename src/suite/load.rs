@@ -8,7 +8,7 @@ use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
 use yaml_rust2::scanner::Marker;
 
 use super::error::{did_you_mean, Diagnostic, SuiteError};
-use super::{plan, Price, ProviderKind, Suite, SuiteSpec};
+use super::{plan, Price, ProviderKind, ScorerConfig, ScorerType, Suite, SuiteSpec};
 
 /// Reads, validates and expands a suite. Every problem found is reported at once.
 pub fn load(path: &Path) -> Result<Suite, SuiteError> {
@@ -364,12 +364,7 @@ fn validate(spec: &SuiteSpec, src: &Source) -> Vec<Diagnostic> {
     }
 
     for (i, s) in spec.scorers.iter().enumerate() {
-        if s.value.is_none() {
-            out.push(src.diag(
-                &format!("scorers[{i}]"),
-                format!("scorer `{}` needs `value`", s.kind.as_str()),
-            ));
-        }
+        check_scorer(i, s, spec, src, &mut out);
     }
 
     if let Some(gate) = &spec.gate {
@@ -409,6 +404,193 @@ fn validate(spec: &SuiteSpec, src: &Source) -> Vec<Diagnostic> {
         }
     }
     out
+}
+
+/// A scorer's fields against its type, their ranges, and what it needs to run: its schema file,
+/// embedding model, judge provider or program, so that none of them fails mid-run.
+fn check_scorer(
+    i: usize,
+    s: &ScorerConfig,
+    spec: &SuiteSpec,
+    src: &Source,
+    out: &mut Vec<Diagnostic>,
+) {
+    use ScorerType as T;
+    let at = |field: &str| format!("scorers[{i}].{field}");
+    let kind = s.kind;
+    let text = matches!(
+        kind,
+        T::Equals | T::Contains | T::Icontains | T::Regex | T::StartsWith
+    );
+    let reference = matches!(kind, T::Similarity | T::RougeL | T::Bleu);
+    // (field, set, applies to this type, required by it, what to give)
+    let fields = [
+        (
+            "value",
+            s.value.is_some(),
+            text || reference || kind == T::Number || kind == T::Judge,
+            text || reference || kind == T::Number,
+            "what to compare with, e.g. \"{{ expect.answer }}\"",
+        ),
+        (
+            "normalize",
+            !s.normalize.is_empty(),
+            text || reference,
+            false,
+            "",
+        ),
+        ("schema", s.schema.is_some(), kind == T::Json, false, ""),
+        (
+            "threshold",
+            s.threshold.is_some(),
+            reference || kind == T::Command,
+            reference,
+            "the score needed to pass, in [0, 1], e.g. 0.8",
+        ),
+        ("model", s.model.is_some(), kind == T::Similarity, false, ""),
+        (
+            "provider",
+            s.provider.is_some(),
+            kind == T::Judge,
+            kind == T::Judge,
+            "the id of the provider of this suite that judges",
+        ),
+        (
+            "rubric",
+            s.rubric.is_some(),
+            kind == T::Judge,
+            kind == T::Judge,
+            "what a good answer does, e.g. \"names the right queue and gives no advice\"",
+        ),
+        (
+            "run",
+            s.run.is_some(),
+            kind == T::Command,
+            kind == T::Command,
+            "the program and its arguments, e.g. [\"python3\", \"checks/policy.py\"]",
+        ),
+        (
+            "timeout_s",
+            s.timeout_s.is_some(),
+            kind == T::Command,
+            false,
+            "",
+        ),
+        (
+            "max_ms",
+            s.max_ms.is_some(),
+            kind == T::Latency,
+            kind == T::Latency,
+            "the largest total time of a call, in milliseconds",
+        ),
+        (
+            "max_usd",
+            s.max_usd.is_some(),
+            kind == T::Cost,
+            kind == T::Cost,
+            "the largest cost of a call in USD; records need a price for their provider",
+        ),
+        (
+            "tolerance",
+            s.tolerance.is_some(),
+            kind == T::Number,
+            false,
+            "",
+        ),
+    ];
+    for (field, set, applies, required, what) in fields {
+        if set && !applies {
+            out.push(src.diag(
+                &at(field),
+                format!("`{field}` does not apply to type `{}`", kind.as_str()),
+            ));
+        } else if !set && required {
+            out.push(
+                src.diag(
+                    &format!("scorers[{i}]"),
+                    format!("scorer `{}` needs `{field}`", kind.as_str()),
+                )
+                .help(what),
+            );
+        }
+    }
+
+    let mut range = |field: &str, value: Option<f64>, ok: fn(f64) -> bool, rule: &str| {
+        if matches!(value, Some(v) if !ok(v)) {
+            out.push(src.diag(&at(field), format!("must be {rule}")));
+        }
+    };
+    range(
+        "weight",
+        s.weight,
+        |v| v >= 0.0 && v.is_finite(),
+        "0 or more",
+    );
+    range(
+        "threshold",
+        s.threshold,
+        |v| (0.0..=1.0).contains(&v),
+        "in [0, 1]",
+    );
+    range(
+        "tolerance",
+        s.tolerance,
+        |v| v >= 0.0 && v.is_finite(),
+        "0 or more",
+    );
+    range(
+        "timeout_s",
+        s.timeout_s,
+        |v| v > 0.0 && v.is_finite(),
+        "a positive number of seconds",
+    );
+    range(
+        "max_ms",
+        s.max_ms,
+        |v| v > 0.0,
+        "a positive number of milliseconds",
+    );
+    range(
+        "max_usd",
+        s.max_usd,
+        |v| v >= 0.0 && v.is_finite(),
+        "0 or more",
+    );
+
+    let dir = src.dir();
+    if let (T::Json, Some(schema)) = (kind, &s.schema) {
+        if let Err(e) = crate::score::compile_schema(&dir.join(schema)) {
+            out.push(src.diag(&at("schema"), e));
+        }
+    }
+    if kind == T::Similarity {
+        if let Err(e) = crate::score::embedding_model_dir(s.model.as_deref(), &dir) {
+            let field = if s.model.is_some() {
+                at("model")
+            } else {
+                format!("scorers[{i}]")
+            };
+            out.push(src.diag(&field, e));
+        }
+    }
+    if let Some(name) = &s.provider {
+        if !spec.providers.contains_key(name) {
+            let mut d = src.diag(&at("provider"), format!("no provider named `{name}`"));
+            if let Some(c) = did_you_mean(name, spec.providers.keys().map(String::as_str)) {
+                d = d.help(format!("did you mean `{c}`?"));
+            }
+            out.push(d);
+        }
+    }
+    match s.run.as_deref() {
+        Some([]) => out.push(src.diag(&at("run"), "is empty: give the program and its arguments")),
+        Some([program, ..]) => {
+            if let Err(e) = crate::score::find_program(program, &dir) {
+                out.push(src.diag(&format!("scorers[{i}].run[0]"), e));
+            }
+        }
+        None => {}
+    }
 }
 
 fn check_sampling(

@@ -6,6 +6,7 @@ mod common;
 mod cost;
 mod model;
 mod run;
+mod score;
 mod shard;
 mod suite_errors;
 mod vendor_server;

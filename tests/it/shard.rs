@@ -72,7 +72,11 @@ fn shards_cover_every_case_once_and_merge_into_one_run() {
     // The same shard twice is refused, naming the duplicate; so is an out-of-range shard.
     let o = modelswap(&["merge", "s1", "s1", "--out", "twice"], tmp.path());
     assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("is already in another of the runs"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("is already in another of the runs"),
+        "{}",
+        stderr(&o)
+    );
     assert!(!tmp.path().join("twice/run.json").exists());
     let o = modelswap(
         &["run", "suite.yaml", "--out", "x", "--shard", "3/2"],

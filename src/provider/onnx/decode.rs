@@ -304,7 +304,8 @@ impl Decoder {
     }
 }
 
-fn open_session(
+/// A session with the project's options: all graph optimisations, `threads` intra-op threads.
+pub(crate) fn open_session(
     env: &ort::environment::Environment,
     path: &std::path::Path,
     threads: usize,

@@ -47,22 +47,30 @@ pub fn locate() -> Result<PathBuf, String> {
             ))
         };
     }
+    find_installed(&Path::new(PROJECT_DIR).join(LIBRARY_FILE)).map_err(|tried| {
+        format!(
+            "ONNX Runtime 1.31.1 is not installed (looked for {LIBRARY_FILE} in: {}). \
+             Run `make setup` in the modelswap checkout to install it, or set ORT_DYLIB_PATH to the library file",
+            tried.join(", ")
+        )
+    })
+}
+
+/// Something the set-up installed, at `relative` in the current directory or in the checkout the
+/// executable was built in (any of its ancestors); else the places looked at.
+pub fn find_installed(relative: &Path) -> Result<PathBuf, Vec<String>> {
     let mut tried = Vec::new();
     let mut roots: Vec<PathBuf> = std::env::current_dir().into_iter().collect();
     if let Ok(exe) = std::env::current_exe() {
         roots.extend(exe.ancestors().skip(1).map(Path::to_path_buf));
     }
     for root in roots {
-        let candidate = root.join(PROJECT_DIR).join(LIBRARY_FILE);
-        if candidate.is_file() {
+        let candidate = root.join(relative);
+        if candidate.exists() {
             return Ok(candidate);
         }
         tried.push(candidate.display().to_string());
     }
     tried.dedup();
-    Err(format!(
-        "ONNX Runtime 1.31.1 is not installed (looked for {LIBRARY_FILE} in: {}). \
-         Run `make setup` in the modelswap checkout to install it, or set ORT_DYLIB_PATH to the library file",
-        tried.join(", ")
-    ))
+    Err(tried)
 }
