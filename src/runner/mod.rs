@@ -400,7 +400,7 @@ impl Job {
             _ => None,
         };
         let (scores, passed) = self.scorers.score(case, output.as_deref());
-        Record {
+        let mut record = Record {
             run_id: self.run_id,
             case_id: case.id.clone(),
             provider: t.id.clone(),
@@ -423,8 +423,14 @@ impl Job {
             cost_usd: None,
             scores,
             passed,
+            score: None,
             tags: case.tags.clone(),
-        }
+        };
+        record.score = record
+            .error
+            .is_none()
+            .then(|| crate::analysis::record_score(&record));
+        record
     }
 }
 
