@@ -1,11 +1,12 @@
 //! The Markdown report: short enough for a PR comment, with every figure saying how it was measured.
 
+use std::collections::HashSet;
 use std::fmt::Write;
 
 use super::{Failure, Report};
 use crate::analysis::{Interval, ProviderSummary};
 
-/// Worst failures shown per provider; the JSON report has them all.
+/// Failed cases shown per provider, worst first; the JSON report has every failed record.
 const FAILURES_SHOWN: usize = 5;
 /// Flaky cases listed per provider.
 const FLAKY_SHOWN: usize = 10;
@@ -93,6 +94,12 @@ fn quality(out: &mut String, report: &Report) {
         meth.bootstrap_resamples,
         meth.bootstrap_seed
     );
+    if report.manifest.repeats > 1 {
+        out.push_str(
+            "With repeats, the Wilson interval and the McNemar test count every repeat as a trial, so where a case's \
+             repeats agree they understate the uncertainty; the bootstrap intervals do not.\n",
+        );
+    }
 }
 
 fn comparisons(out: &mut String, report: &Report) {
@@ -185,12 +192,21 @@ fn worst_failures(out: &mut String, report: &Report) {
         if failures.is_empty() {
             continue;
         }
+        // One row per case, its worst record (failures come worst first).
+        let mut seen = HashSet::new();
+        let cases: Vec<&Failure> = failures
+            .iter()
+            .copied()
+            .filter(|f| seen.insert(f.case_id.as_str()))
+            .collect();
         let _ = writeln!(
             out,
-            "\n### {} ({} of {} records failed)\n",
+            "\n### {} ({} of {} records failed, in {} of {} cases)\n",
             cell(&p.id),
             failures.len(),
-            p.records
+            p.records,
+            cases.len(),
+            p.cases
         );
         let side_by_side = failures.iter().any(|f| f.baseline.is_some());
         match (side_by_side, baseline) {
@@ -204,11 +220,17 @@ fn worst_failures(out: &mut String, report: &Report) {
             }
             _ => out.push_str("| case | score | output | why |\n|---|---:|---|---|\n"),
         }
-        for f in failures.iter().take(FAILURES_SHOWN) {
-            let case = if report.manifest.repeats > 1 {
-                format!("{} #{}", f.case_id, f.repeat)
-            } else {
-                f.case_id.clone()
+        for f in cases.iter().take(FAILURES_SHOWN) {
+            let outcome = p.per_case.iter().find(|c| c.case_id == f.case_id);
+            let case = match outcome {
+                Some(c) if c.runs > 1 => format!(
+                    "{} #{} ({}/{} failed)",
+                    f.case_id,
+                    f.repeat,
+                    c.runs - c.passed,
+                    c.runs
+                ),
+                _ => f.case_id.clone(),
             };
             let beside = if side_by_side {
                 let b = f.baseline.as_ref().map_or_else(
@@ -231,11 +253,11 @@ fn worst_failures(out: &mut String, report: &Report) {
                 cell(&truncate(&f.reasons.join("; "), REASON_CHARS))
             );
         }
-        if failures.len() > FAILURES_SHOWN {
+        if cases.len() > FAILURES_SHOWN {
             let _ = writeln!(
                 out,
-                "\n…and {} more (see report.json).",
-                failures.len() - FAILURES_SHOWN
+                "\n…and {} more failed cases (see report.json).",
+                cases.len() - FAILURES_SHOWN
             );
         }
     }
@@ -293,12 +315,13 @@ fn output(o: Option<&str>) -> String {
     }
 }
 
-/// Text safe inside a table cell: no pipes, newlines or HTML.
+/// Text safe inside a table cell: no pipes, newlines, HTML or code spans.
 fn cell(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
         .replace('|', "\\|")
+        .replace('`', "\\`")
         .replace(['\r', '\n'], " ")
 }
 
@@ -343,7 +366,7 @@ mod tests {
 
     #[test]
     fn cells_cannot_break_the_table_or_inject_html() {
-        assert_eq!(cell("a|b\n<script>"), "a\\|b &lt;script&gt;");
+        assert_eq!(cell("a|b\n<script>`"), "a\\|b &lt;script&gt;\\`");
         assert_eq!(code("x`|\ny"), "x'\\|⏎y");
         assert_eq!(output(Some("  \n")), "(empty)");
         assert_eq!(

@@ -3,6 +3,7 @@
 
 mod common;
 mod model;
+mod report;
 mod run;
 mod suite_errors;
 mod vendor_server;
