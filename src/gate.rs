@@ -171,8 +171,13 @@ pub fn evaluate(
 /// The paired test's figures in one clause: discordant pairs, McNemar p, the score difference.
 fn evidence(c: &Comparison) -> String {
     let mut out = format!(
-        "{} pairs only the baseline passed, {} only the candidate; exact McNemar p = {:.4}",
-        c.only_baseline_passed, c.only_candidate_passed, c.mcnemar_p
+        "{} pairs only the baseline passed, {} only the candidate; exact McNemar p {}",
+        c.only_baseline_passed,
+        c.only_candidate_passed,
+        match analysis::format_p(c.mcnemar_p) {
+            p if p.starts_with('<') => p,
+            p => format!("= {p}"),
+        }
     );
     if let (Some(d), Some(ci)) = (c.score_diff, c.score_diff_ci) {
         out.push_str(&format!(

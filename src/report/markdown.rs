@@ -4,7 +4,7 @@ use std::collections::HashSet;
 use std::fmt::Write;
 
 use super::{Failure, Report};
-use crate::analysis::{Interval, ProviderSummary};
+use crate::analysis::{self, Interval, ProviderSummary};
 
 /// Failed cases shown per provider, worst first; the JSON report has every failed record.
 const FAILURES_SHOWN: usize = 5;
@@ -117,7 +117,7 @@ fn comparisons(out: &mut String, report: &Report) {
     for c in &report.comparisons {
         let _ = writeln!(
             out,
-            "| {} | {} | {} | {} | {} | {:+.1} pt | {} / {} | {:.4} | {} {} | {} |",
+            "| {} | {} | {} | {} | {} | {:+.1} pt | {} / {} | {} | {} {} | {} |",
             cell(&c.candidate),
             cell(&c.baseline),
             c.pairs,
@@ -126,7 +126,7 @@ fn comparisons(out: &mut String, report: &Report) {
             c.pass_rate_drop * 100.0,
             c.only_baseline_passed,
             c.only_candidate_passed,
-            c.mcnemar_p,
+            analysis::format_p(c.mcnemar_p),
             c.score_diff
                 .map_or_else(|| "—".into(), |d| format!("{d:+.3}")),
             interval(c.score_diff_ci, |x| format!("{x:+.3}")),
