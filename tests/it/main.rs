@@ -5,6 +5,7 @@ mod cassette;
 mod common;
 mod cost;
 mod model;
+mod report;
 mod run;
 mod score;
 mod shard;
