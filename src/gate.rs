@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use crate::analysis::{self, Summary};
+use crate::analysis::{self, Comparison, Summary};
 use crate::record::Record;
 use crate::suite::GateConfig;
 
@@ -23,6 +23,11 @@ pub struct GateCheck {
     pub actual: Option<f64>,
     pub passed: bool,
     pub reason: String,
+    /// For `max_pass_rate_drop`: the paired comparison (McNemar p, bootstrap interval of the
+    /// score difference, significance at `alpha`). The gate consults `significant` only when the
+    /// suite sets `significance`; otherwise it is read at 0.05 for information.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub comparison: Option<Comparison>,
 }
 
 /// Why the gate could not be evaluated at all (exit code 2, not a failed gate).
@@ -31,12 +36,12 @@ pub struct GateCheck {
 pub struct GateError(pub String);
 
 /// Applies `gate` to the run. `records` holds every provider's records (the baseline's possibly
-/// from another run, see `--against`).
+/// from another run, see `--against`). A gate that cannot be evaluated is a `GateError`.
 pub fn evaluate(
     gate: &GateConfig,
     summary: &Summary,
     records: &[Record],
-) -> Result<Verdict, GateError> {
+) -> anyhow::Result<Verdict> {
     let find = |id: &str| {
         summary.providers.iter().find(|p| p.id == id).ok_or_else(|| {
             GateError(format!(
@@ -48,82 +53,93 @@ pub fn evaluate(
     if let Some(limit) = gate.max_cost_per_1k_requests_usd {
         return Err(GateError(format!(
             "max_cost_per_1k_requests_usd ({limit}) cannot be checked: this version records no costs (cost_usd is null); remove the criterion"
-        )));
+        ))
+        .into());
     }
     let mut checks = Vec::new();
     for candidate in &gate.candidates {
         let summary = find(candidate)?;
-        let mut check =
-            |criterion: &str, limit: f64, actual: Option<f64>, passed: bool, reason: String| {
-                checks.push(GateCheck {
-                    candidate: candidate.clone(),
-                    criterion: criterion.into(),
-                    limit,
-                    actual,
-                    passed,
-                    reason,
-                })
+        let check =
+            |criterion: &str, limit: f64, actual: Option<f64>, passed: bool, reason| GateCheck {
+                candidate: candidate.clone(),
+                criterion: criterion.into(),
+                limit,
+                actual,
+                passed,
+                reason,
+                comparison: None,
             };
         if let Some(min) = gate.min_pass_rate {
             let rate = summary.pass_rate;
             let ok = rate >= min;
             let op = if ok { "≥" } else { "<" };
-            check(
+            let interval = summary
+                .pass_rate_ci
+                .map(|ci| format!(", 95% CI {}–{}", pct(ci.low), pct(ci.high)))
+                .unwrap_or_default();
+            checks.push(check(
                 "min_pass_rate",
                 min,
                 Some(rate),
                 ok,
                 format!(
-                    "pass rate {} ({}/{}) {op} minimum {}",
+                    "pass rate {} ({}/{}{interval}) {op} minimum {}",
                     pct(rate),
                     summary.passed,
                     summary.records,
                     pct(min)
                 ),
-            );
+            ));
         }
         if let Some(max_drop) = gate.max_pass_rate_drop {
-            let cmp = analysis::compare(records, &gate.baseline, candidate);
-            let over = cmp.pass_rate_drop > max_drop + 1e-12;
-            let base = format!(
-                "pass rate {} vs baseline {} on {} shared cases: drop {} (max {})",
-                pct(cmp.candidate_pass_rate),
-                pct(cmp.baseline_pass_rate),
-                cmp.pairs,
-                pct(cmp.pass_rate_drop),
-                pct(max_drop)
-            );
-            let discordant = format!(
-                "{} only the baseline passed, {} only the candidate; exact McNemar p = {:.4}",
-                cmp.only_baseline_passed, cmp.only_candidate_passed, cmp.mcnemar_p
-            );
-            let (ok, reason) = match (over, gate.significance) {
-                (false, _) => (true, base),
-                (true, None) => (false, format!("{base}; {discordant}")),
-                (true, Some(alpha)) if cmp.mcnemar_p < alpha => {
-                    (false, format!("{base}, significant at {alpha}: {discordant}"))
-                }
-                (true, Some(alpha)) => (
-                    true,
-                    format!("{base}, but not significant at {alpha} (a drop this size is within chance here): {discordant}"),
-                ),
-            };
+            let alpha = gate.significance.unwrap_or(analysis::DEFAULT_ALPHA);
+            let cmp = analysis::compare(records, &gate.baseline, candidate, alpha)?;
             if cmp.pairs == 0 {
                 return Err(GateError(format!(
                     "`{candidate}` and the baseline `{}` share no case, so their pass rates cannot be compared",
                     gate.baseline
-                )));
+                ))
+                .into());
             }
-            check(
+            let over = cmp.pass_rate_drop > max_drop + 1e-12;
+            let (ok, verdict) = match (over, gate.significance) {
+                (false, _) => (true, format!("≤ max {}", pct(max_drop))),
+                (true, None) => (
+                    false,
+                    format!("> max {} (the gate sets no `significance`)", pct(max_drop)),
+                ),
+                (true, Some(_)) if cmp.significant => (
+                    false,
+                    format!("> max {}, significant at α = {alpha}", pct(max_drop)),
+                ),
+                (true, Some(_)) => (
+                    true,
+                    format!(
+                        "> max {}, but not significant at α = {alpha} (within chance on these cases)",
+                        pct(max_drop)
+                    ),
+                ),
+            };
+            let reason = format!(
+                "pass rate {} vs baseline {} on {} shared (case, repeat) pairs: drop {} {verdict}; {}",
+                pct(cmp.candidate_pass_rate),
+                pct(cmp.baseline_pass_rate),
+                cmp.pairs,
+                pct(cmp.pass_rate_drop),
+                evidence(&cmp)
+            );
+            let mut c = check(
                 "max_pass_rate_drop",
                 max_drop,
                 Some(cmp.pass_rate_drop),
                 ok,
                 reason,
             );
+            c.comparison = Some(cmp);
+            checks.push(c);
         }
         if let Some(max) = gate.max_p95_latency_ms {
-            match summary.latency_p95_ms {
+            checks.push(match summary.latency_p95_ms {
                 Some(p95) => {
                     let ok = p95 <= max;
                     let op = if ok { "≤" } else { ">" };
@@ -133,7 +149,7 @@ pub fn evaluate(
                         Some(p95),
                         ok,
                         format!("p95 latency {p95:.0} ms {op} maximum {max:.0} ms"),
-                    );
+                    )
                 }
                 None => check(
                     "max_p95_latency_ms",
@@ -142,7 +158,7 @@ pub fn evaluate(
                     false,
                     "no successful call, so no latency to check".into(),
                 ),
-            }
+            });
         }
     }
     Ok(Verdict {
@@ -150,6 +166,23 @@ pub fn evaluate(
         baseline: gate.baseline.clone(),
         checks,
     })
+}
+
+/// The paired test's figures in one clause: discordant pairs, McNemar p, the score difference.
+fn evidence(c: &Comparison) -> String {
+    let mut out = format!(
+        "{} pairs only the baseline passed, {} only the candidate; exact McNemar p = {:.4}",
+        c.only_baseline_passed, c.only_candidate_passed, c.mcnemar_p
+    );
+    if let (Some(d), Some(ci)) = (c.score_diff, c.score_diff_ci) {
+        out.push_str(&format!(
+            "; score difference (candidate − baseline) {d:+.3}, paired bootstrap {:.0}% CI [{:+.3}, {:+.3}]",
+            (1.0 - c.alpha) * 100.0,
+            ci.low,
+            ci.high
+        ));
+    }
+    out
 }
 
 impl Verdict {

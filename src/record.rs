@@ -31,6 +31,9 @@ pub struct Record {
     pub cost_usd: Option<f64>,
     pub scores: Vec<Score>,
     pub passed: bool,
+    /// Weighted mean of the scorers' scores, in [0, 1]; `null` when the call failed (counts as 0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub score: Option<f64>,
     /// The case's tags (for per-tag breakdowns).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<String>,

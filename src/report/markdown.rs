@@ -2,21 +2,38 @@
 
 use std::fmt::Write;
 
-use super::Report;
+use super::{Failure, Report};
+use crate::analysis::{Interval, ProviderSummary};
 
-/// Failed cases shown per provider; the JSON report has them all.
-const FAILURES_SHOWN: usize = 10;
+/// Worst failures shown per provider; the JSON report has them all.
+const FAILURES_SHOWN: usize = 5;
+/// Flaky cases listed per provider.
+const FLAKY_SHOWN: usize = 10;
+/// Characters of a model output shown in a table cell.
+const OUTPUT_CHARS: usize = 80;
+/// Characters of a failure's reasons shown in a table cell.
+const REASON_CHARS: usize = 160;
 
 pub fn render(report: &Report) -> String {
-    let m = &report.manifest;
     let mut out = String::new();
+    header(&mut out, report);
+    quality(&mut out, report);
+    comparisons(&mut out, report);
+    flaky(&mut out, report);
+    worst_failures(&mut out, report);
+    latency(&mut out, report);
+    out
+}
+
+fn header(out: &mut String, report: &Report) {
+    let m = &report.manifest;
     let _ = writeln!(out, "# modelswap report: {}\n", cell(&m.suite.name));
     if let Some(d) = &m.suite.description {
         let _ = writeln!(out, "{}\n", cell(d));
     }
     let _ = writeln!(
         out,
-        "Run `{}` ({}), {} cases × {} repeat(s), on {} {} with {} CPUs; started {}{}.\n",
+        "Run `{}` ({}), {} cases × {} repeat(s), on {} {} with {} CPUs; started {}{}.",
         m.run_id,
         m.status,
         m.cases,
@@ -30,20 +47,212 @@ pub fn render(report: &Report) -> String {
             .map(|f| format!(", finished {f}"))
             .unwrap_or_default()
     );
+}
 
-    out.push_str("| provider | kind | model | cases | pass rate | errors | p50 latency | p95 latency | p50 TTFT | tokens/s | tokens in / out (mean) |\n");
-    out.push_str("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+fn quality(out: &mut String, report: &Report) {
+    let meth = &report.methodology;
+    let level = pct0(meth.confidence);
+    out.push_str("\n## Quality\n\n");
+    let _ = writeln!(
+        out,
+        "| provider | pass rate ({level} CI) | mean score ({level} CI) | per scorer | flaky cases |"
+    );
+    out.push_str("|---|---:|---:|---|---:|\n");
+    for p in &report.summary.providers {
+        let scorers: Vec<String> = p
+            .scorers
+            .iter()
+            .map(|s| format!("{} {}/{}", cell(&s.scorer), s.passed, s.scored))
+            .collect();
+        let _ = writeln!(
+            out,
+            "| {} | {} ({}/{}) {} | {} {} | {} | {} of {} |",
+            cell(&p.id),
+            pct1(p.pass_rate),
+            p.passed,
+            p.records,
+            interval(p.pass_rate_ci, pct1),
+            num(p.score_mean, 3),
+            interval(p.score_ci, |x| format!("{x:.3}")),
+            if scorers.is_empty() {
+                "—".into()
+            } else {
+                scorers.join("; ")
+            },
+            p.flaky_cases,
+            p.cases,
+        );
+    }
+    let _ = writeln!(
+        out,
+        "\n*How measured:* a record passes when its call succeeded and every scorer that applies to it passed; \
+         its score is the scorers' weighted mean in [0, 1] (a failed call scores 0). Pass rate: Wilson {level} interval, \
+         each record one trial. Mean score: {level} percentile bootstrap interval, {} resamples of the cases (a case's \
+         repeats are drawn together), seed {}. Per scorer: passed / records it scored (failed calls are scored by none). \
+         A case is flaky when its repeats neither all passed nor all failed.",
+        meth.bootstrap_resamples,
+        meth.bootstrap_seed
+    );
+}
+
+fn comparisons(out: &mut String, report: &Report) {
+    if report.comparisons.is_empty() {
+        return;
+    }
+    let alpha = report.methodology.alpha;
+    let level = pct0(1.0 - alpha);
+    out.push_str("\n## Candidates vs baseline\n\n");
+    let _ = writeln!(
+        out,
+        "| candidate | baseline | pairs | baseline pass | candidate pass | drop | only baseline / only candidate passed | McNemar p | score diff ({level} CI) | significant at α = {alpha} |"
+    );
+    out.push_str("|---|---|---:|---:|---:|---:|---:|---:|---:|---|\n");
+    for c in &report.comparisons {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} | {:+.1} pt | {} / {} | {:.4} | {} {} | {} |",
+            cell(&c.candidate),
+            cell(&c.baseline),
+            c.pairs,
+            pct1(c.baseline_pass_rate),
+            pct1(c.candidate_pass_rate),
+            c.pass_rate_drop * 100.0,
+            c.only_baseline_passed,
+            c.only_candidate_passed,
+            c.mcnemar_p,
+            c.score_diff
+                .map_or_else(|| "—".into(), |d| format!("{d:+.3}")),
+            interval(c.score_diff_ci, |x| format!("{x:+.3}")),
+            if c.significant { "**yes**" } else { "no" },
+        );
+    }
+    let _ = writeln!(
+        out,
+        "\n*How compared:* on the (case, repeat) pairs both providers ran. *Drop* is the baseline's pass rate minus \
+         the candidate's; the exact two-sided McNemar test asks whether the pairs only one of them passed could split \
+         this way by chance. *Score diff* is the mean of candidate − baseline score, with a {level} paired percentile \
+         bootstrap interval (cases resampled with their pairs)."
+    );
+}
+
+fn flaky(out: &mut String, report: &Report) {
+    let flaky: Vec<&ProviderSummary> = report
+        .summary
+        .providers
+        .iter()
+        .filter(|p| p.flaky_cases > 0)
+        .collect();
+    if flaky.is_empty() {
+        return;
+    }
+    out.push_str("\n## Flaky cases\n\n| provider | case | passed |\n|---|---|---:|\n");
+    for p in flaky {
+        let cases: Vec<_> = p.per_case.iter().filter(|c| c.flaky).collect();
+        for c in cases.iter().take(FLAKY_SHOWN) {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {}/{} ({}) |",
+                cell(&p.id),
+                cell(&c.case_id),
+                c.passed,
+                c.runs,
+                pct0(c.pass_fraction)
+            );
+        }
+        if cases.len() > FLAKY_SHOWN {
+            let _ = writeln!(
+                out,
+                "| {} | …and {} more (see report.json) | |",
+                cell(&p.id),
+                cases.len() - FLAKY_SHOWN
+            );
+        }
+    }
+}
+
+fn worst_failures(out: &mut String, report: &Report) {
+    if report.failures.is_empty() {
+        return;
+    }
+    out.push_str("\n## Worst failures\n");
+    let baseline = report.manifest.gate.as_ref().map(|g| g.baseline.as_str());
+    for p in &report.summary.providers {
+        let failures: Vec<&Failure> = report
+            .failures
+            .iter()
+            .filter(|f| f.provider == p.id)
+            .collect();
+        if failures.is_empty() {
+            continue;
+        }
+        let _ = writeln!(
+            out,
+            "\n### {} ({} of {} records failed)\n",
+            cell(&p.id),
+            failures.len(),
+            p.records
+        );
+        let side_by_side = failures.iter().any(|f| f.baseline.is_some());
+        match (side_by_side, baseline) {
+            (true, Some(b)) => {
+                let _ = writeln!(
+                    out,
+                    "| case | score | {} output | {} output (baseline) | why |\n|---|---:|---|---|---|",
+                    cell(&p.id),
+                    cell(b)
+                );
+            }
+            _ => out.push_str("| case | score | output | why |\n|---|---:|---|---|\n"),
+        }
+        for f in failures.iter().take(FAILURES_SHOWN) {
+            let case = if report.manifest.repeats > 1 {
+                format!("{} #{}", f.case_id, f.repeat)
+            } else {
+                f.case_id.clone()
+            };
+            let beside = if side_by_side {
+                let b = f.baseline.as_ref().map_or_else(
+                    || "—".into(),
+                    |b| {
+                        let mark = if b.passed { "✓" } else { "✗" };
+                        format!("{mark} {}", output(b.output.as_deref()))
+                    },
+                );
+                format!(" {b} |")
+            } else {
+                String::new()
+            };
+            let _ = writeln!(
+                out,
+                "| {} | {:.2} | {} |{beside} {} |",
+                cell(&case),
+                f.score,
+                output(f.output.as_deref()),
+                cell(&truncate(&f.reasons.join("; "), REASON_CHARS))
+            );
+        }
+        if failures.len() > FAILURES_SHOWN {
+            let _ = writeln!(
+                out,
+                "\n…and {} more (see report.json).",
+                failures.len() - FAILURES_SHOWN
+            );
+        }
+    }
+}
+
+fn latency(out: &mut String, report: &Report) {
+    out.push_str("\n## Latency and tokens\n\n");
+    out.push_str("| provider | kind | model | cases | errors | p50 latency | p95 latency | p50 TTFT | tokens/s | tokens in / out (mean) |\n");
+    out.push_str("|---|---|---|---:|---:|---:|---:|---:|---:|---:|\n");
     for p in &report.summary.providers {
         let _ = writeln!(
             out,
-            "| {} | {} | {} | {} | {:.1}% ({}/{}) | {} | {} | {} | {} | {} | {} / {} |",
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} / {} |",
             cell(&p.id),
             p.kind,
             cell(&p.model),
             p.cases,
-            p.pass_rate * 100.0,
-            p.passed,
-            p.records,
             p.errors,
             ms(p.latency_p50_ms),
             ms(p.latency_p95_ms),
@@ -71,71 +280,17 @@ pub fn render(report: &Report) -> String {
     out.push_str(
         "\n*How measured:* latency is wall-clock per call on the host above, successful calls only; \
          TTFT is from sending (for local models: starting prefill) to the first output token; tokens/s is the decode rate after \
-         the first token, median over calls. A case passes when its call succeeded and every scorer that applies to it passed.\n",
+         the first token, median over calls.\n",
     );
+}
 
-    if !report.comparisons.is_empty() {
-        out.push_str("\n## Candidates vs baseline\n\n");
-        out.push_str("| candidate | baseline | shared cases | baseline pass | candidate pass | drop | only baseline passed | only candidate passed | McNemar p |\n");
-        out.push_str("|---|---|---:|---:|---:|---:|---:|---:|---:|\n");
-        for c in &report.comparisons {
-            let _ = writeln!(
-                out,
-                "| {} | {} | {} | {:.1}% | {:.1}% | {:+.1} pt | {} | {} | {:.4} |",
-                cell(&c.candidate),
-                cell(&c.baseline),
-                c.pairs,
-                c.baseline_pass_rate * 100.0,
-                c.candidate_pass_rate * 100.0,
-                c.pass_rate_drop * 100.0,
-                c.only_baseline_passed,
-                c.only_candidate_passed,
-                c.mcnemar_p
-            );
-        }
-        out.push_str("\n*Drop* is the baseline's pass rate minus the candidate's on the cases both ran; the exact McNemar test asks whether the discordant cases could split this way by chance.\n");
+/// A model output as inline code in a table cell, cut to `OUTPUT_CHARS`.
+fn output(o: Option<&str>) -> String {
+    match o {
+        None => "—".into(),
+        Some(o) if o.trim().is_empty() => "(empty)".into(),
+        Some(o) => format!("`{}`", code(&truncate(o, OUTPUT_CHARS))),
     }
-
-    if !report.failures.is_empty() {
-        out.push_str("\n## Failed cases\n");
-        for p in &report.summary.providers {
-            let failures: Vec<_> = report
-                .failures
-                .iter()
-                .filter(|f| f.provider == p.id)
-                .collect();
-            if failures.is_empty() {
-                continue;
-            }
-            let _ = writeln!(out, "\n### {} ({} failed)\n", cell(&p.id), failures.len());
-            out.push_str("| case | output | why |\n|---|---|---|\n");
-            for f in failures.iter().take(FAILURES_SHOWN) {
-                let case = if report.manifest.repeats > 1 {
-                    format!("{} #{}", f.case_id, f.repeat)
-                } else {
-                    f.case_id.clone()
-                };
-                let _ = writeln!(
-                    out,
-                    "| {} | {} | {} |",
-                    cell(&case),
-                    f.output
-                        .as_deref()
-                        .map(|o| format!("`{}`", code(&truncate(o, 100))))
-                        .unwrap_or_else(|| "—".into()),
-                    cell(&truncate(&f.reasons.join("; "), 200))
-                );
-            }
-            if failures.len() > FAILURES_SHOWN {
-                let _ = writeln!(
-                    out,
-                    "\n…and {} more (see report.json).",
-                    failures.len() - FAILURES_SHOWN
-                );
-            }
-        }
-    }
-    out
 }
 
 /// Text safe inside a table cell: no pipes, newlines or HTML.
@@ -147,7 +302,7 @@ fn cell(s: &str) -> String {
         .replace(['\r', '\n'], " ")
 }
 
-/// Text safe inside inline code in a table cell.
+/// Text safe inside inline code in a table cell (code spans show `<` and `&` literally).
 fn code(s: &str) -> String {
     s.replace('`', "'")
         .replace('|', "\\|")
@@ -160,6 +315,18 @@ fn truncate(s: &str, max: usize) -> String {
         t.push('…');
     }
     t
+}
+
+fn interval(ci: Option<Interval>, f: impl Fn(f64) -> String) -> String {
+    ci.map_or_else(String::new, |ci| format!("[{}, {}]", f(ci.low), f(ci.high)))
+}
+
+fn pct1(x: f64) -> String {
+    format!("{:.1}%", x * 100.0)
+}
+
+fn pct0(x: f64) -> String {
+    format!("{:.0}%", x * 100.0)
 }
 
 fn ms(v: Option<f64>) -> String {
@@ -178,5 +345,10 @@ mod tests {
     fn cells_cannot_break_the_table_or_inject_html() {
         assert_eq!(cell("a|b\n<script>"), "a\\|b &lt;script&gt;");
         assert_eq!(code("x`|\ny"), "x'\\|⏎y");
+        assert_eq!(output(Some("  \n")), "(empty)");
+        assert_eq!(
+            output(Some(&"ab|".repeat(40))),
+            format!("`{}…`", "ab\\|".repeat(26) + "ab")
+        );
     }
 }

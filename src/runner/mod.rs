@@ -516,7 +516,7 @@ impl Job {
             _ => None,
         };
         let (scores, passed) = self.scorers.score(case, output.as_deref());
-        Record {
+        let mut record = Record {
             run_id: self.run_id,
             case_id: case.id.clone(),
             provider: self.target.id.clone(),
@@ -539,8 +539,14 @@ impl Job {
             cost_usd: self.target.pricing.of(&usage, total),
             scores,
             passed,
+            score: None,
             tags: case.tags.clone(),
-        }
+        };
+        record.score = record
+            .error
+            .is_none()
+            .then(|| crate::analysis::record_score(&record));
+        record
     }
 }
 

@@ -1,0 +1,642 @@
+//! Analysis of a run's records (polars): per-provider quality (pass rate, mean score, their
+//! intervals, per-scorer rates, flaky cases), latency and token figures, and the paired comparison
+//! of each candidate with the baseline. The statistics themselves are in `stats`.
+
+pub mod stats;
+
+use std::collections::HashMap;
+
+use polars::prelude::*;
+use serde::Serialize;
+
+use crate::record::{Manifest, Record};
+
+pub use stats::Interval;
+
+/// Confidence of the intervals the report shows for each provider.
+pub const CONFIDENCE: f64 = 0.95;
+
+/// The level a candidate's paired test is read at when the gate sets no `significance`.
+pub const DEFAULT_ALPHA: f64 = 0.05;
+
+/// Everything the reports and the gate need, computed from the records alone.
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    pub run_id: String,
+    pub suite: String,
+    pub providers: Vec<ProviderSummary>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ProviderSummary {
+    pub id: String,
+    pub kind: String,
+    pub model: String,
+    pub label: Option<String>,
+    pub records: usize,
+    /// Distinct cases answered (with or without error).
+    pub cases: usize,
+    pub errors: usize,
+    pub passed: usize,
+    pub pass_rate: f64,
+    /// Wilson 95% interval of `pass_rate`, each record a trial.
+    pub pass_rate_ci: Option<Interval>,
+    /// Mean of the records' scores (`record_score`).
+    pub score_mean: Option<f64>,
+    /// Percentile bootstrap 95% interval of `score_mean`, resampling cases with their repeats.
+    pub score_ci: Option<Interval>,
+    /// Per scorer, over the records it scored (a failed call is scored by none).
+    pub scorers: Vec<ScorerRate>,
+    /// Per case, in case id order: how many of its repeats passed.
+    pub per_case: Vec<CaseOutcome>,
+    /// Cases that neither always passed nor always failed over their repeats.
+    pub flaky_cases: usize,
+    /// Latency of successful calls only: a failed call has no comparable duration.
+    pub latency_p50_ms: Option<f64>,
+    pub latency_p95_ms: Option<f64>,
+    pub ttft_p50_ms: Option<f64>,
+    pub tokens_per_s_median: Option<f64>,
+    pub input_tokens_mean: Option<f64>,
+    pub output_tokens_mean: Option<f64>,
+    pub input_tokens_total: u64,
+    pub output_tokens_total: u64,
+    /// Records answered from a cassette (timings recorded earlier, not measured in this run).
+    pub replayed: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ScorerRate {
+    pub scorer: String,
+    pub scored: usize,
+    pub passed: usize,
+    pub pass_rate: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CaseOutcome {
+    pub case_id: String,
+    /// Records of the case (one per repeat).
+    pub runs: usize,
+    pub passed: usize,
+    pub pass_fraction: f64,
+    pub score_mean: f64,
+    pub flaky: bool,
+}
+
+/// A candidate against the baseline on the (case, repeat) pairs both have.
+#[derive(Debug, Clone, Serialize)]
+pub struct Comparison {
+    pub baseline: String,
+    pub candidate: String,
+    pub pairs: usize,
+    pub baseline_pass_rate: f64,
+    pub candidate_pass_rate: f64,
+    /// baseline − candidate pass rate on the pairs (positive: the candidate is worse).
+    pub pass_rate_drop: f64,
+    /// Pairs the baseline passed and the candidate failed, and the other way round.
+    pub only_baseline_passed: usize,
+    pub only_candidate_passed: usize,
+    /// Exact two-sided McNemar test on the discordant pairs.
+    pub mcnemar_p: f64,
+    /// Mean of candidate − baseline score over the pairs (negative: the candidate is worse).
+    pub score_diff: Option<f64>,
+    /// Paired percentile bootstrap interval of `score_diff` at 1 − `alpha`, resampling cases.
+    pub score_diff_ci: Option<Interval>,
+    /// The level the test is read at (the gate's `significance`, else 0.05).
+    pub alpha: f64,
+    /// `mcnemar_p < alpha`: the pass rates differ beyond chance (in either direction).
+    pub significant: bool,
+}
+
+/// A record's score in [0, 1]: its `score`; for records written before that field, the mean of
+/// its scorers' scores, else 1 or 0 by `passed`. A failed call scores 0.
+pub fn record_score(r: &Record) -> f64 {
+    if r.error.is_some() {
+        return 0.0;
+    }
+    r.score.unwrap_or_else(|| {
+        if r.scores.is_empty() {
+            f64::from(u8::from(r.passed))
+        } else {
+            r.scores.iter().map(|s| s.score).sum::<f64>() / r.scores.len() as f64
+        }
+    })
+}
+
+/// Per-provider figures, in the manifest's provider order.
+pub fn summarize(manifest: &Manifest, records: &[Record]) -> anyhow::Result<Summary> {
+    let frame = frame(records)?;
+    let mut by_provider: HashMap<String, ProviderSummary> = HashMap::new();
+    if !records.is_empty() {
+        let q = |name: &str, p: f64, alias: &str| {
+            col(name)
+                .quantile(lit(p), QuantileMethod::Linear)
+                .alias(alias)
+        };
+        let agg = frame
+            .clone()
+            .lazy()
+            .group_by([col("provider")])
+            .agg([
+                len().alias("records"),
+                col("case_id").n_unique().alias("cases"),
+                col("error").sum().alias("errors"),
+                col("passed").sum().alias("passed"),
+                col("score").mean().alias("score_mean"),
+                q("total_ms", 0.5, "latency_p50_ms"),
+                q("total_ms", 0.95, "latency_p95_ms"),
+                q("ttft_ms", 0.5, "ttft_p50_ms"),
+                col("tokens_per_s").median().alias("tokens_per_s_median"),
+                col("input_tokens").mean().alias("input_tokens_mean"),
+                col("output_tokens").mean().alias("output_tokens_mean"),
+                col("input_tokens").sum().alias("input_tokens_total"),
+                col("output_tokens").sum().alias("output_tokens_total"),
+                col("replayed").sum().alias("replayed"),
+            ])
+            .collect()?;
+        let ids = agg.column("provider")?.str()?.clone();
+        let f = |name: &str| floats(&agg, name);
+        let (records_c, cases_c, errors_c, passed_c, score_c) = (
+            f("records")?,
+            f("cases")?,
+            f("errors")?,
+            f("passed")?,
+            f("score_mean")?,
+        );
+        let (p50, p95, ttft, tps) = (
+            f("latency_p50_ms")?,
+            f("latency_p95_ms")?,
+            f("ttft_p50_ms")?,
+            f("tokens_per_s_median")?,
+        );
+        let (in_mean, out_mean, in_total, out_total, replayed) = (
+            f("input_tokens_mean")?,
+            f("output_tokens_mean")?,
+            f("input_tokens_total")?,
+            f("output_tokens_total")?,
+            f("replayed")?,
+        );
+        let mut cases = per_case(&frame)?;
+        let mut scorers = per_scorer(records)?;
+        for i in 0..agg.height() {
+            let id = ids.get(i).unwrap_or_default().to_string();
+            let count = |c: &Float64Chunked| c.get(i).unwrap_or(0.0) as usize;
+            let (n, passed) = (count(&records_c), count(&passed_c));
+            let (per_case, score_groups) = cases.remove(&id).unwrap_or_default();
+            by_provider.insert(
+                id.clone(),
+                ProviderSummary {
+                    kind: String::new(),
+                    model: String::new(),
+                    label: None,
+                    records: n,
+                    cases: count(&cases_c),
+                    errors: count(&errors_c),
+                    passed,
+                    pass_rate: if n == 0 {
+                        0.0
+                    } else {
+                        passed as f64 / n as f64
+                    },
+                    pass_rate_ci: stats::wilson(passed, n),
+                    score_mean: score_c.get(i),
+                    score_ci: stats::bootstrap_mean_ci(&score_groups, CONFIDENCE),
+                    scorers: scorers.remove(&id).unwrap_or_default(),
+                    flaky_cases: per_case.iter().filter(|c| c.flaky).count(),
+                    per_case,
+                    latency_p50_ms: p50.get(i),
+                    latency_p95_ms: p95.get(i),
+                    ttft_p50_ms: ttft.get(i),
+                    tokens_per_s_median: tps.get(i),
+                    input_tokens_mean: in_mean.get(i),
+                    output_tokens_mean: out_mean.get(i),
+                    input_tokens_total: in_total.get(i).unwrap_or(0.0) as u64,
+                    output_tokens_total: out_total.get(i).unwrap_or(0.0) as u64,
+                    replayed: count(&replayed),
+                    id,
+                },
+            );
+        }
+    }
+    let providers = manifest
+        .providers
+        .iter()
+        .filter_map(|p| {
+            let mut s = by_provider.remove(&p.id)?;
+            s.kind = p.config.kind.as_str().to_string();
+            s.model = p
+                .config
+                .model
+                .clone()
+                .or_else(|| p.config.path.as_ref().map(|x| x.display().to_string()))
+                .unwrap_or_default();
+            s.label = p.config.label.clone();
+            Some(s)
+        })
+        .collect();
+    Ok(Summary {
+        run_id: manifest.run_id.clone(),
+        suite: manifest.suite.name.clone(),
+        providers,
+    })
+}
+
+/// A numeric column as f64, whatever polars typed it (counts come back as integers).
+fn floats(df: &DataFrame, name: &str) -> PolarsResult<Float64Chunked> {
+    Ok(df.column(name)?.cast(&DataType::Float64)?.f64()?.clone())
+}
+
+/// The scores of a list column, one list per row.
+fn score_lists(df: &DataFrame, name: &str) -> PolarsResult<Vec<Vec<f64>>> {
+    let lists = df.column(name)?.list()?;
+    (0..lists.len())
+        .map(|i| match lists.get_as_series(i) {
+            Some(s) => Ok(s
+                .cast(&DataType::Float64)?
+                .f64()?
+                .into_no_null_iter()
+                .collect()),
+            None => Ok(Vec::new()),
+        })
+        .collect()
+}
+
+/// Per provider: each case's outcome over its repeats, and its scores (the bootstrap's groups).
+type CaseTable = HashMap<String, (Vec<CaseOutcome>, Vec<Vec<f64>>)>;
+
+fn per_case(frame: &DataFrame) -> PolarsResult<CaseTable> {
+    let agg = frame
+        .clone()
+        .lazy()
+        .group_by([col("provider"), col("case_id")])
+        .agg([
+            len().alias("runs"),
+            col("passed").sum().alias("passed"),
+            col("score"),
+        ])
+        .sort(["provider", "case_id"], SortMultipleOptions::default())
+        .collect()?;
+    let providers = agg.column("provider")?.str()?.clone();
+    let case_ids = agg.column("case_id")?.str()?.clone();
+    let (runs, passed) = (floats(&agg, "runs")?, floats(&agg, "passed")?);
+    let scores = score_lists(&agg, "score")?;
+    let mut out = CaseTable::new();
+    for (i, scores) in scores.into_iter().enumerate() {
+        let n = runs.get(i).unwrap_or(0.0) as usize;
+        let k = passed.get(i).unwrap_or(0.0) as usize;
+        let entry = out
+            .entry(providers.get(i).unwrap_or_default().to_string())
+            .or_default();
+        entry.0.push(CaseOutcome {
+            case_id: case_ids.get(i).unwrap_or_default().to_string(),
+            runs: n,
+            passed: k,
+            pass_fraction: if n == 0 { 0.0 } else { k as f64 / n as f64 },
+            score_mean: scores.iter().sum::<f64>() / scores.len().max(1) as f64,
+            flaky: 0 < k && k < n,
+        });
+        entry.1.push(scores);
+    }
+    Ok(out)
+}
+
+/// Per provider: each scorer's pass rate over the records it scored, scorers in the order they
+/// first appear.
+fn per_scorer(records: &[Record]) -> PolarsResult<HashMap<String, Vec<ScorerRate>>> {
+    let rows = records
+        .iter()
+        .flat_map(|r| r.scores.iter().map(move |s| (r, s)));
+    let (mut provider, mut scorer, mut passed) = (Vec::new(), Vec::new(), Vec::new());
+    for (r, s) in rows {
+        provider.push(r.provider.as_str());
+        scorer.push(s.scorer.as_str());
+        passed.push(s.passed);
+    }
+    let mut out: HashMap<String, Vec<ScorerRate>> = HashMap::new();
+    if provider.is_empty() {
+        return Ok(out);
+    }
+    let agg = df!("provider" => provider, "scorer" => scorer, "passed" => passed)?
+        .lazy()
+        .group_by_stable([col("provider"), col("scorer")])
+        .agg([len().alias("scored"), col("passed").sum().alias("passed")])
+        .collect()?;
+    let providers = agg.column("provider")?.str()?.clone();
+    let scorers = agg.column("scorer")?.str()?.clone();
+    let (scored, passed) = (floats(&agg, "scored")?, floats(&agg, "passed")?);
+    for i in 0..agg.height() {
+        let n = scored.get(i).unwrap_or(0.0) as usize;
+        let k = passed.get(i).unwrap_or(0.0) as usize;
+        out.entry(providers.get(i).unwrap_or_default().to_string())
+            .or_default()
+            .push(ScorerRate {
+                scorer: scorers.get(i).unwrap_or_default().to_string(),
+                scored: n,
+                passed: k,
+                pass_rate: if n == 0 { 0.0 } else { k as f64 / n as f64 },
+            });
+    }
+    Ok(out)
+}
+
+fn frame(records: &[Record]) -> PolarsResult<DataFrame> {
+    let provider: Vec<&str> = records.iter().map(|r| r.provider.as_str()).collect();
+    let case_id: Vec<&str> = records.iter().map(|r| r.case_id.as_str()).collect();
+    let repeat: Vec<u32> = records.iter().map(|r| r.repeat).collect();
+    let passed: Vec<bool> = records.iter().map(|r| r.passed).collect();
+    let score: Vec<f64> = records.iter().map(record_score).collect();
+    let error: Vec<bool> = records.iter().map(|r| r.error.is_some()).collect();
+    let ok = |r: &&Record| r.error.is_none();
+    let total_ms: Vec<Option<f64>> = records
+        .iter()
+        .map(|r| ok(&r).then_some(r.timing.total_ms).flatten())
+        .collect();
+    let ttft_ms: Vec<Option<f64>> = records
+        .iter()
+        .map(|r| ok(&r).then_some(r.timing.ttft_ms).flatten())
+        .collect();
+    let tokens_per_s: Vec<Option<f64>> = records.iter().map(|r| r.timing.tokens_per_s).collect();
+    let input_tokens: Vec<Option<u64>> = records
+        .iter()
+        .map(|r| ok(&r).then_some(r.usage.input_tokens))
+        .collect();
+    let output_tokens: Vec<Option<u64>> = records
+        .iter()
+        .map(|r| ok(&r).then_some(r.usage.output_tokens))
+        .collect();
+    let replayed: Vec<bool> = records.iter().map(|r| r.replayed).collect();
+    df!(
+        "provider" => provider,
+        "case_id" => case_id,
+        "repeat" => repeat,
+        "passed" => passed,
+        "score" => score,
+        "error" => error,
+        "total_ms" => total_ms,
+        "ttft_ms" => ttft_ms,
+        "tokens_per_s" => tokens_per_s,
+        "input_tokens" => input_tokens,
+        "output_tokens" => output_tokens,
+        "replayed" => replayed,
+    )
+}
+
+/// `candidate` against `baseline` on the (case, repeat) pairs present for both, its test read at
+/// level `alpha` (and its interval at 1 − `alpha`).
+pub fn compare(
+    records: &[Record],
+    baseline: &str,
+    candidate: &str,
+    alpha: f64,
+) -> anyhow::Result<Comparison> {
+    let all = frame(records)?.lazy();
+    let side = |provider: &str, prefix: &str| {
+        all.clone()
+            .filter(col("provider").eq(lit(provider.to_string())))
+            .select([
+                col("case_id"),
+                col("repeat"),
+                col("passed").alias(format!("{prefix}_passed")),
+                col("score").alias(format!("{prefix}_score")),
+            ])
+    };
+    let keys = [col("case_id"), col("repeat")];
+    let agg = side(baseline, "base")
+        .join(
+            side(candidate, "cand"),
+            keys.clone(),
+            keys,
+            JoinArgs::new(JoinType::Inner),
+        )
+        .group_by([col("case_id")])
+        .agg([
+            len().alias("pairs"),
+            col("base_passed").sum().alias("base_passed"),
+            col("cand_passed").sum().alias("cand_passed"),
+            (col("base_passed").and(col("cand_passed").not()))
+                .sum()
+                .alias("only_base"),
+            (col("cand_passed").and(col("base_passed").not()))
+                .sum()
+                .alias("only_cand"),
+            col("base_score"),
+            col("cand_score"),
+        ])
+        .sort(["case_id"], SortMultipleOptions::default())
+        .collect()?;
+    let total = |name: &str| -> PolarsResult<usize> {
+        Ok(floats(&agg, name)?.sum().unwrap_or(0.0) as usize)
+    };
+    let pairs = total("pairs")?;
+    // Pairs grouped by case: the bootstrap resamples a case with all its repeats.
+    let groups: Vec<Vec<(f64, f64)>> = score_lists(&agg, "base_score")?
+        .into_iter()
+        .zip(score_lists(&agg, "cand_score")?)
+        .map(|(b, c)| b.into_iter().zip(c).collect())
+        .collect();
+    let rate = |n: usize| {
+        if pairs == 0 {
+            0.0
+        } else {
+            n as f64 / pairs as f64
+        }
+    };
+    let (baseline_pass_rate, candidate_pass_rate) =
+        (rate(total("base_passed")?), rate(total("cand_passed")?));
+    let (b, c) = (total("only_base")?, total("only_cand")?);
+    let mcnemar_p = stats::mcnemar_exact(b, c);
+    Ok(Comparison {
+        baseline: baseline.to_string(),
+        candidate: candidate.to_string(),
+        pairs,
+        baseline_pass_rate,
+        candidate_pass_rate,
+        pass_rate_drop: baseline_pass_rate - candidate_pass_rate,
+        only_baseline_passed: b,
+        only_candidate_passed: c,
+        mcnemar_p,
+        score_diff: (pairs > 0)
+            .then(|| groups.iter().flatten().map(|(b, c)| c - b).sum::<f64>() / pairs as f64),
+        score_diff_ci: stats::paired_bootstrap_diff_ci(&groups, 1.0 - alpha),
+        alpha,
+        significant: mcnemar_p < alpha,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn manifest(providers: &[&str]) -> Manifest {
+        let providers: Vec<_> = providers
+            .iter()
+            .map(|id| {
+                json!({"id": id, "config": {"kind": "openai", "model": "m"},
+                             "sampling": {"temperature": 0.0, "max_tokens": 8}})
+            })
+            .collect();
+        serde_json::from_value(json!({
+            "run_id": "r", "status": "completed", "modelswap_version": "0", "started_at": "t",
+            "finished_at": null, "suite": {"path": "s.yaml", "sha256": "0", "name": "s", "description": null},
+            "providers": providers, "cases": 0, "repeats": 3, "records_expected": 0,
+            "host": {"os": "linux", "arch": "x86_64", "cpus": 2}, "workload": null, "gate": null
+        }))
+        .unwrap()
+    }
+
+    /// A record as a run writes it; `outcome` is the score of each scorer (`None`: the call
+    /// failed). `score` is left out, as in records written before it existed, when `with_score`
+    /// is false.
+    fn record(
+        provider: &str,
+        case: &str,
+        repeat: u32,
+        outcome: Option<&[f64]>,
+        with_score: bool,
+    ) -> Record {
+        let scores: Vec<_> = outcome
+            .unwrap_or_default()
+            .iter()
+            .enumerate()
+            .map(|(i, s)| json!({"scorer": format!("s{i}"), "score": s, "passed": *s >= 1.0, "reason": ""}))
+            .collect();
+        let passed = outcome.is_some_and(|o| o.iter().all(|s| *s >= 1.0));
+        let mut r = json!({
+            "run_id": "r", "case_id": case, "provider": provider, "repeat": repeat,
+            "request_hash": "sha256:0", "output": outcome.map(|_| "out"), "finish_reason": null,
+            "error": if outcome.is_none() { json!({"kind": "server", "message": "boom"}) } else { json!(null) },
+            "usage": {"input_tokens": 10, "output_tokens": 2},
+            "timing": {"started_at": "t", "ttft_ms": 5.0, "total_ms": 9.0, "tokens_per_s": null,
+                       "attempts": 1, "retry_wait_ms": 0.0},
+            "cost_usd": null, "scores": scores, "passed": passed
+        });
+        if let (true, Some(o)) = (with_score, outcome) {
+            r["score"] = json!(o.iter().sum::<f64>() / o.len().max(1) as f64);
+        }
+        serde_json::from_value(r).unwrap()
+    }
+
+    const PASS: Option<&[f64]> = Some(&[1.0, 1.0]);
+    const HALF: Option<&[f64]> = Some(&[1.0, 0.0]);
+    const FAIL: Option<&[f64]> = Some(&[0.0, 0.0]);
+
+    #[test]
+    fn repeats_give_pass_fractions_flaky_cases_and_intervals() {
+        // Three cases × three repeats: always, sometimes and never passing.
+        let plan = [
+            ("a", [PASS, PASS, PASS]),
+            ("b", [PASS, HALF, PASS]),
+            ("c", [FAIL, None, HALF]),
+        ];
+        let records: Vec<Record> = plan
+            .iter()
+            .flat_map(|(case, runs)| {
+                runs.iter()
+                    .enumerate()
+                    .map(|(i, o)| record("p", case, i as u32, *o, true))
+            })
+            .collect();
+        let s = summarize(&manifest(&["p"]), &records).unwrap();
+        let p = &s.providers[0];
+        assert_eq!((p.records, p.cases, p.passed, p.errors), (9, 3, 5, 1));
+        assert_eq!(p.pass_rate_ci, stats::wilson(5, 9));
+        // Scores: a 1, 1, 1; b 1, 0.5, 1; c 0, 0 (failed call), 0.5.
+        assert!((p.score_mean.unwrap() - 6.0 / 9.0).abs() < 1e-12);
+        let groups = vec![vec![1.0; 3], vec![1.0, 0.5, 1.0], vec![0.0, 0.0, 0.5]];
+        assert_eq!(p.score_ci, stats::bootstrap_mean_ci(&groups, CONFIDENCE));
+        let fractions: Vec<_> = p
+            .per_case
+            .iter()
+            .map(|c| (c.case_id.as_str(), c.passed, c.runs, c.flaky))
+            .collect();
+        assert_eq!(
+            fractions,
+            [("a", 3, 3, false), ("b", 2, 3, true), ("c", 0, 3, false)]
+        );
+        assert_eq!(p.flaky_cases, 1);
+        // s0 passed everywhere it ran (8 records; the failed call was scored by none), s1 in 5.
+        let scorers: Vec<_> = p
+            .scorers
+            .iter()
+            .map(|s| (s.scorer.as_str(), s.passed, s.scored))
+            .collect();
+        assert_eq!(scorers, [("s0", 7, 8), ("s1", 5, 8)]);
+    }
+
+    #[test]
+    fn records_without_a_score_fall_back_to_their_scorers_then_to_passed() {
+        assert_eq!(record_score(&record("p", "a", 0, HALF, false)), 0.5);
+        assert_eq!(record_score(&record("p", "a", 0, HALF, true)), 0.5);
+        assert_eq!(record_score(&record("p", "a", 0, None, false)), 0.0);
+        let mut no_scorers = record("p", "a", 0, Some(&[]), false);
+        assert_eq!(record_score(&no_scorers), 1.0);
+        no_scorers.passed = false;
+        assert_eq!(record_score(&no_scorers), 0.0);
+        // The recorded score wins over the fallback.
+        let mut r = record("p", "a", 0, HALF, false);
+        r.score = Some(0.9);
+        assert_eq!(record_score(&r), 0.9);
+    }
+
+    #[test]
+    fn compare_pairs_on_case_and_repeat() {
+        let mut records = Vec::new();
+        // Baseline passes all 6 pairs; the candidate fails 5 of them and has one unpaired record.
+        for case in ["a", "b", "c"] {
+            for repeat in 0..2 {
+                records.push(record("base", case, repeat, PASS, true));
+                let o = if (case, repeat) == ("a", 0) {
+                    PASS
+                } else {
+                    FAIL
+                };
+                records.push(record("cand", case, repeat, o, true));
+            }
+        }
+        records.push(record("cand", "d", 0, FAIL, true));
+        let c = compare(&records, "base", "cand", 0.05).unwrap();
+        assert_eq!(c.pairs, 6);
+        assert_eq!((c.only_baseline_passed, c.only_candidate_passed), (5, 0));
+        assert!((c.pass_rate_drop - 5.0 / 6.0).abs() < 1e-12);
+        // 2 · 0.5^5 (scipy binomtest(0, 5).pvalue = 0.0625): not significant at 0.05 ...
+        assert_eq!(c.mcnemar_p, 0.0625);
+        assert!(!c.significant);
+        // ... but at 0.1 it is, and the interval widens to 90%.
+        assert!(compare(&records, "base", "cand", 0.1).unwrap().significant);
+        assert!((c.score_diff.unwrap() + 5.0 / 6.0).abs() < 1e-12);
+        let ci = c.score_diff_ci.unwrap();
+        assert!(
+            ci.contains(-5.0 / 6.0) && ci.high <= -0.5 && ci.low >= -1.0,
+            "{ci:?}"
+        );
+    }
+
+    #[test]
+    fn compare_without_discordant_pairs_or_shared_cases() {
+        let records = vec![
+            record("base", "a", 0, PASS, true),
+            record("cand", "a", 0, PASS, true),
+            record("cand", "b", 0, FAIL, true),
+        ];
+        let c = compare(&records, "base", "cand", 0.05).unwrap();
+        assert_eq!((c.pairs, c.mcnemar_p, c.significant), (1, 1.0, false));
+        assert_eq!(c.score_diff, Some(0.0));
+        assert_eq!(
+            c.score_diff_ci,
+            Some(Interval {
+                low: 0.0,
+                high: 0.0
+            })
+        );
+
+        let c = compare(&records, "base", "nobody", 0.05).unwrap();
+        assert_eq!(
+            (c.pairs, c.mcnemar_p, c.score_diff, c.score_diff_ci),
+            (0, 1.0, None, None)
+        );
+        let c = compare(&[], "base", "cand", 0.05).unwrap();
+        assert_eq!(c.pairs, 0);
+    }
+}
