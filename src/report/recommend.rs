@@ -255,3 +255,167 @@ fn cost_caveat(
     }
     (None, Some(format!("cost: {per_1k}")))
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{json, Value};
+
+    use super::*;
+    use crate::report::Report;
+
+    /// A run of `base` (gpt-4o-mini, priced by the table) and `cand` (priced per token by the
+    /// suite) on 30 cases; `cand_passes` says which cases the candidate passes.
+    fn report(gate: Value, cand_passes: impl Fn(usize) -> bool, base_replayed: bool) -> Report {
+        let provider = |id: &str, config: Value| json!({"id": id, "config": config, "sampling": {"temperature": 0.0, "max_tokens": 8}});
+        let mut base = provider("base", json!({"kind": "openai", "model": "gpt-4o-mini"}));
+        if base_replayed {
+            base["replayed_from"] = json!("fixtures/cassettes/base.jsonl");
+        }
+        let manifest = serde_json::from_value(json!({
+            "run_id": "r", "status": "completed", "modelswap_version": "0", "started_at": "t",
+            "finished_at": null,
+            "suite": {"path": "s.yaml", "sha256": "0", "name": "s", "description": null},
+            "providers": [base, provider("cand", json!({"kind": "openai-compatible", "model": "m",
+                "base_url": "http://h/v1", "price": {"input_per_mtok": 0.01, "output_per_mtok": 0.01}}))],
+            "cases": 30, "repeats": 1, "records_expected": 60,
+            "host": {"os": "linux", "arch": "x86_64", "cpus": 2},
+            "workload": {"requests_per_month": 1000}, "gate": gate
+        }))
+        .unwrap();
+        let record = |provider: &str, case: usize, passed: bool, ms: f64, cost: f64| {
+            serde_json::from_value(json!({
+                "run_id": "r", "case_id": format!("c{case:02}"), "provider": provider, "repeat": 0,
+                "request_hash": "sha256:0", "replayed": provider == "base" && base_replayed,
+                "output": "x", "finish_reason": "stop", "error": null,
+                "usage": {"input_tokens": 10, "output_tokens": 2},
+                "timing": {"started_at": "t", "ttft_ms": 1.0, "total_ms": ms, "tokens_per_s": null,
+                           "attempts": 1, "retry_wait_ms": 0.0},
+                "cost_usd": cost,
+                "scores": [{"scorer": "equals", "score": f64::from(u8::from(passed)), "passed": passed, "reason": "r"}],
+                "passed": passed
+            }))
+            .unwrap()
+        };
+        let records: Vec<Record> = (0..30)
+            .flat_map(|i| {
+                [
+                    record("base", i, true, 500.0, 0.001),
+                    record("cand", i, cand_passes(i), 800.0, 0.0001),
+                ]
+            })
+            .collect();
+        Report::build(manifest, &records).unwrap()
+    }
+
+    fn gate(extra: Value) -> Value {
+        let mut g = json!({"baseline": "base", "candidates": ["cand"], "min_pass_rate": 0.8,
+                           "max_pass_rate_drop": 0.1, "significance": 0.05});
+        g.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        g
+    }
+
+    fn only(r: &Report) -> &Recommendation {
+        assert_eq!(r.executive.recommendations.len(), 1, "{:?}", r.executive);
+        &r.executive.recommendations[0]
+    }
+
+    #[test]
+    fn switch_when_quality_latency_and_cost_hold_on_measured_figures() {
+        let r = report(gate(json!({"max_p95_latency_ms": 1000})), |_| true, false);
+        let rec = only(&r);
+        assert_eq!(rec.decision, Decision::Switch, "{:?}", rec.reasons);
+        assert!(
+            rec.reasons
+                .iter()
+                .any(|x| x.starts_with("cost: $0.1000 vs $1.0000 per 1k")),
+            "{:?}",
+            rec.reasons
+        );
+        assert!(rec.reasons.iter().any(|x| x.starts_with("min_pass_rate: ")));
+        assert!(r.executive.verdict.as_ref().unwrap().passed);
+    }
+
+    #[test]
+    fn caveats_when_latency_fails_figures_were_replayed_or_the_interval_is_wide() {
+        let r = report(gate(json!({"max_p95_latency_ms": 600})), |_| true, false);
+        let rec = only(&r);
+        assert_eq!(rec.decision, Decision::SwitchWithCaveats);
+        assert!(
+            rec.reasons[0].starts_with("max_p95_latency_ms: p95 latency 800 ms"),
+            "{:?}",
+            rec.reasons
+        );
+
+        let r = report(gate(json!({})), |_| true, true);
+        let rec = only(&r);
+        assert_eq!(rec.decision, Decision::SwitchWithCaveats);
+        assert!(
+            rec.reasons[0].contains(
+                "`base`: 30 of 30 records were replayed from `fixtures/cassettes/base.jsonl`"
+            ),
+            "{:?}",
+            rec.reasons
+        );
+
+        // Three failures in 30: a drop of 10%, within the gate's 10%, so the gate passes; but the
+        // paired interval of the score difference reaches further than the tolerated 10 points.
+        let r = report(gate(json!({})), |i| i >= 3, false);
+        let rec = only(&r);
+        assert_eq!(
+            rec.decision,
+            Decision::SwitchWithCaveats,
+            "{:?}",
+            rec.reasons
+        );
+        assert!(
+            rec.reasons[0].contains("interval of the score difference is wide"),
+            "{:?}",
+            rec.reasons
+        );
+    }
+
+    #[test]
+    fn stay_when_the_gate_fails_on_quality() {
+        let r = report(gate(json!({})), |i| i % 2 == 0, false);
+        let rec = only(&r);
+        assert_eq!(rec.decision, Decision::Stay);
+        assert!(
+            rec.reasons[0].starts_with("min_pass_rate: pass rate 50.0%"),
+            "{:?}",
+            rec.reasons
+        );
+        assert!(
+            rec.reasons[1].starts_with("max_pass_rate_drop: "),
+            "{:?}",
+            rec.reasons
+        );
+        // A failed quality check is not qualified by a wide interval.
+        assert!(!rec.reasons.iter().any(|x| x.contains("is wide")));
+    }
+
+    #[test]
+    fn no_recommendation_without_a_gate_or_when_it_cannot_be_evaluated() {
+        let r = report(Value::Null, |_| true, false);
+        assert!(r.executive.recommendations.is_empty());
+        assert!(r
+            .executive
+            .unavailable
+            .as_deref()
+            .unwrap()
+            .contains("no `gate` section"));
+
+        let r = report(
+            json!({"baseline": "nobody", "candidates": ["cand"]}),
+            |_| true,
+            false,
+        );
+        assert!(r.executive.recommendations.is_empty());
+        let why = r.executive.unavailable.as_deref().unwrap();
+        assert!(
+            why.starts_with("the gate could not be evaluated: ") && why.contains("`nobody`"),
+            "{why}"
+        );
+    }
+}

@@ -5,6 +5,7 @@ mod cassette;
 mod common;
 mod cost;
 mod model;
+mod report;
 mod run;
 mod suite_errors;
 mod vendor_server;
