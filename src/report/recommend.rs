@@ -13,10 +13,11 @@ use crate::record::{Manifest, Record};
 pub const RULE: &str = "Stay when the gate fails the candidate on quality (its pass rate is below \
 `min_pass_rate`, or it drops more than `max_pass_rate_drop` below the baseline, significantly when the \
 gate sets `significance`). Switch with caveats when quality holds but a latency or cost check fails, \
-the candidate costs more than the baseline or its cost is unknown, figures were replayed from a \
-cassette rather than measured in this run, or the interval of the score difference is wide (it \
-reaches a drop larger than `max_pass_rate_drop`, or 5 points when the gate sets none). Switch when \
-all of these hold.";
+the candidate costs more than the baseline per request or its cost is unknown, a self-hosted \
+candidate does not break even at the workload's volume, figures were replayed from a cassette \
+rather than measured in this run, or the interval of the score difference is wide (it reaches a \
+drop larger than `max_pass_rate_drop`, or 5 points when the gate sets none). Switch when all of \
+these hold.";
 
 /// The drop a quality interval is measured against when the gate sets no `max_pass_rate_drop`.
 pub const DEFAULT_TOLERATED_DROP: f64 = 0.05;

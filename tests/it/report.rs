@@ -95,9 +95,12 @@ fn report(run: &Path, formats: &str) {
     assert!(out.status.success(), "{}", stderr(&out));
 }
 
-/// Parses `xml` to its end, failing on any malformed markup; returns (element name, attributes)
-/// of every element, and the text content with entities resolved.
-fn parse_xml(xml: &str) -> (Vec<(String, BTreeMap<String, String>)>, String) {
+/// An element's name and attributes (values unescaped).
+type Element = (String, BTreeMap<String, String>);
+
+/// Parses `xml` to its end, failing on any malformed markup; returns every element, and the
+/// text content with entities resolved.
+fn parse_xml(xml: &str) -> (Vec<Element>, String) {
     let mut reader = Reader::from_str(xml);
     let mut elements = Vec::new();
     let mut text = String::new();
