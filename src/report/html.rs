@@ -2,13 +2,13 @@
 //! script, no external asset) that prints to PDF. Figures are formatted here; `report.html`
 //! (minijinja, autoescaped) lays them out.
 
-use minijinja::Environment;
+use minijinja::{Environment, UndefinedBehavior};
 use serde::Serialize;
 
 use super::charts::{self, usd};
 use super::junit::xml_text;
 use super::recommend::RULE;
-use super::{Failure, Report};
+use super::{Decision, Failure, Report};
 use crate::analysis::{cost, Interval};
 use crate::cost::Pricing;
 
@@ -21,6 +21,8 @@ const OUTPUT_CHARS: usize = 600;
 
 pub fn render(report: &Report) -> anyhow::Result<String> {
     let mut env = Environment::new();
+    // A name the template misspells is an error, not an empty section.
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
     // The name ends in .html, so minijinja escapes every value for HTML unless marked safe;
     // only the charts are, and plotters escapes their text.
     env.add_template("report.html", TEMPLATE)?;
@@ -34,27 +36,20 @@ struct View {
     description: Option<String>,
     run: String,
     version: String,
+    summary: SummarySection,
+    methodology: MethodologySection,
+    quality: QualitySection,
+    latency: LatencySection,
+    cost: CostSection,
+    failures: Vec<FailureGroup>,
+}
+
+#[derive(Serialize)]
+struct SummarySection {
     verdict: Option<String>,
     unavailable: Option<String>,
     recommendations: Vec<Rec>,
     headline: Table,
-    methodology: Vec<(String, String)>,
-    sampling: Table,
-    prices: Table,
-    evidence: Table,
-    quality: Table,
-    comparisons: Option<Table>,
-    flaky: Option<Table>,
-    latency: Table,
-    latency_notes: Vec<String>,
-    latency_chart: Option<String>,
-    cost: Table,
-    cost_notes: Vec<String>,
-    monthly_chart: Option<String>,
-    monthly_caption: String,
-    quality_cost_chart: Option<String>,
-    self_hosting: Vec<SelfHostView>,
-    failures: Vec<FailureGroup>,
 }
 
 #[derive(Serialize)]
@@ -64,6 +59,38 @@ struct Rec {
     decision: &'static str,
     class: &'static str,
     reasons: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct MethodologySection {
+    items: Vec<(String, String)>,
+    sampling: Table,
+    prices: Table,
+    evidence: Table,
+}
+
+#[derive(Serialize)]
+struct QualitySection {
+    table: Table,
+    comparisons: Option<Table>,
+    flaky: Option<Table>,
+}
+
+#[derive(Serialize)]
+struct LatencySection {
+    table: Table,
+    notes: Vec<String>,
+    chart: Option<String>,
+}
+
+#[derive(Serialize)]
+struct CostSection {
+    table: Table,
+    notes: Vec<String>,
+    monthly_chart: Option<String>,
+    monthly_caption: String,
+    quality_chart: Option<String>,
+    self_hosting: Vec<SelfHostView>,
 }
 
 #[derive(Serialize)]
@@ -124,24 +151,59 @@ impl Table {
 impl View {
     fn of(report: &Report) -> anyhow::Result<Self> {
         let m = &report.manifest;
-        let s = &report.summary;
-        let gate = m.gate.as_ref();
-        let workload = report.cost.requests_per_month;
-        let color_of = |id: &str| {
-            m.providers
-                .iter()
-                .position(|p| p.id == id)
-                .unwrap_or_default()
-        };
-        let cost_of = |id: &str| report.cost.providers.iter().find(|c| c.id == id);
-        let latency_of = |id: &str| report.latency.iter().find(|l| l.id == id);
-        let role = |id: &str| match gate {
-            Some(g) if g.baseline == id => "baseline",
-            Some(g) if g.candidates.iter().any(|c| c == id) => "candidate",
-            _ => "",
-        };
+        let ctx = Ctx(report);
+        Ok(Self {
+            title: format!("modelswap report: {}", m.suite.name),
+            description: m.suite.description.clone(),
+            run: format!(
+                "Run {} ({}), started {}{}.",
+                m.run_id,
+                m.status,
+                m.started_at,
+                m.finished_at
+                    .as_deref()
+                    .map(|f| format!(", finished {f}"))
+                    .unwrap_or_default()
+            ),
+            version: m.modelswap_version.clone(),
+            summary: ctx.summary(),
+            methodology: ctx.methodology()?,
+            quality: ctx.quality(),
+            latency: ctx.latency()?,
+            cost: ctx.cost()?,
+            failures: ctx.failures(),
+        })
+    }
+}
 
-        let verdict = report.executive.verdict.as_ref().map(|v| {
+/// The report, with the look-ups every section makes.
+struct Ctx<'a>(&'a Report);
+
+impl Ctx<'_> {
+    /// Each provider's chart colour: its place in the manifest, the same in every chart.
+    fn color(&self, id: &str) -> usize {
+        let providers = &self.0.manifest.providers;
+        providers
+            .iter()
+            .position(|p| p.id == id)
+            .unwrap_or_default()
+    }
+
+    fn cost_of(&self, id: &str) -> Option<&cost::ProviderCost> {
+        self.0.cost.providers.iter().find(|c| c.id == id)
+    }
+
+    fn monthly_head(&self) -> String {
+        match self.0.cost.requests_per_month {
+            Some(n) => format!("#cost / month at {n} requests"),
+            None => "#cost / month (no workload set)".into(),
+        }
+    }
+
+    fn summary(&self) -> SummarySection {
+        let r = self.0;
+        let gate = r.manifest.gate.as_ref();
+        let verdict = r.executive.verdict.as_ref().map(|v| {
             let failed = v.checks.iter().filter(|c| !c.passed).count();
             if v.checks.is_empty() {
                 "The gate sets no thresholds.".to_string()
@@ -159,27 +221,23 @@ impl View {
                 )
             }
         });
-        let recommendations = report
+        let recommendations = r
             .executive
             .recommendations
             .iter()
-            .map(|r| Rec {
-                candidate: r.candidate.clone(),
-                baseline: r.baseline.clone(),
-                decision: r.decision.label(),
-                class: match r.decision {
-                    super::Decision::Switch => "switch",
-                    super::Decision::SwitchWithCaveats => "caveats",
-                    super::Decision::Stay => "stay",
+            .map(|x| Rec {
+                candidate: x.candidate.clone(),
+                baseline: x.baseline.clone(),
+                decision: x.decision.label(),
+                class: match x.decision {
+                    Decision::Switch => "switch",
+                    Decision::SwitchWithCaveats => "caveats",
+                    Decision::Stay => "stay",
                 },
-                reasons: r.reasons.iter().map(|x| xml_text(x)).collect(),
+                reasons: x.reasons.iter().map(|y| xml_text(y)).collect(),
             })
             .collect();
-
-        let monthly_head = match workload {
-            Some(n) => format!("#cost / month at {n} requests"),
-            None => "#cost / month (no workload set)".into(),
-        };
+        let monthly_head = self.monthly_head();
         let mut headline = Table::new(&[
             "provider",
             "role",
@@ -188,22 +246,38 @@ impl View {
             "#cost / 1k requests",
             &monthly_head,
         ]);
-        for p in &s.providers {
-            let projection = cost_of(&p.id).and_then(|c| c.projection.as_ref());
+        for p in &r.summary.providers {
+            let projection = self.cost_of(&p.id).and_then(|c| c.projection.as_ref());
+            let p95 = r.latency.iter().find(|l| l.id == p.id);
             headline.row(vec![
                 p.id.clone(),
-                role(&p.id).into(),
+                match gate {
+                    Some(g) if g.baseline == p.id => "baseline",
+                    Some(g) if g.candidates.contains(&p.id) => "candidate",
+                    _ => "",
+                }
+                .into(),
                 format!("{} {}", pct1(p.pass_rate), interval(p.pass_rate_ci)),
-                ms(latency_of(&p.id).and_then(|l| l.total_ms).map(|t| t.p95)),
+                ms(p95.and_then(|l| l.total_ms).map(|t| t.p95)),
                 projection.map_or("unknown".into(), |x| usd(x.usd_per_1k_requests)),
                 projection
                     .and_then(|x| x.usd_per_month)
                     .map_or("—".into(), usd),
             ]);
         }
+        SummarySection {
+            verdict,
+            unavailable: r.executive.unavailable.clone(),
+            recommendations,
+            headline,
+        }
+    }
 
-        let meth = &report.methodology;
-        let mut methodology = vec![
+    fn methodology(&self) -> anyhow::Result<MethodologySection> {
+        let r = self.0;
+        let m = &r.manifest;
+        let meth = &r.methodology;
+        let mut items = vec![
             (
                 "Suite".into(),
                 format!(
@@ -219,7 +293,7 @@ impl View {
                     m.repeats,
                     m.providers.len(),
                     m.records_expected,
-                    report.records.len()
+                    r.records.len()
                 ),
             ),
             (
@@ -252,7 +326,7 @@ impl View {
             ),
             ("Recommendation".into(), RULE.into()),
         ];
-        if let Some(g) = gate {
+        if let Some(g) = &m.gate {
             let mut limits = Vec::new();
             if let serde_json::Value::Object(fields) = serde_json::to_value(g)? {
                 for (k, v) in fields {
@@ -261,7 +335,7 @@ impl View {
                     }
                 }
             }
-            methodology.push((
+            items.push((
                 "Gate".into(),
                 format!(
                     "baseline {}; candidates {}; {}",
@@ -305,7 +379,7 @@ impl View {
                 p.sampling.seed.map_or("—".into(), |x| x.to_string()),
                 p.config.label.clone().unwrap_or_default(),
             ]);
-            if let Some(c) = cost_of(&p.id) {
+            if let Some(c) = self.cost_of(&p.id) {
                 let (price, source) = match &c.pricing {
                     Pricing::PerToken { price, source } => (
                         format!(
@@ -331,7 +405,7 @@ impl View {
                 };
                 prices.row(vec![p.id.clone(), c.pricing.basis().into(), price, source]);
             }
-            if let Some(sp) = s.providers.iter().find(|x| x.id == p.id) {
+            if let Some(sp) = r.summary.providers.iter().find(|x| x.id == p.id) {
                 let figures = match (&p.replayed_from, sp.replayed) {
                     (_, 0) => "measured in this run".to_string(),
                     (Some(c), _) => format!("replayed from cassette {c}: recorded earlier"),
@@ -344,16 +418,25 @@ impl View {
                 ]);
             }
         }
+        Ok(MethodologySection {
+            items,
+            sampling,
+            prices,
+            evidence,
+        })
+    }
 
-        let mut quality = Table::new(&[
+    fn quality(&self) -> QualitySection {
+        let r = self.0;
+        let mut table = Table::new(&[
             "provider",
             "#pass rate (95% CI)",
             "#mean score (95% CI)",
             "per scorer (passed / scored)",
             "#flaky cases",
         ]);
-        for p in &s.providers {
-            quality.row(vec![
+        for p in &r.summary.providers {
+            table.row(vec![
                 p.id.clone(),
                 format!(
                     "{} ({}/{}) {}",
@@ -376,7 +459,7 @@ impl View {
                 format!("{} of {}", p.flaky_cases, p.cases),
             ]);
         }
-        let comparisons = (!report.comparisons.is_empty()).then(|| {
+        let comparisons = (!r.comparisons.is_empty()).then(|| {
             let mut t = Table::new(&[
                 "candidate",
                 "baseline",
@@ -389,7 +472,7 @@ impl View {
                 "#score diff (CI)",
                 "significant",
             ]);
-            for c in &report.comparisons {
+            for c in &r.comparisons {
                 t.row(vec![
                     c.candidate.clone(),
                     c.baseline.clone(),
@@ -416,21 +499,34 @@ impl View {
             }
             t
         });
-        let flaky = s.providers.iter().any(|p| p.flaky_cases > 0).then(|| {
-            let mut t = Table::new(&["provider", "case", "#passed"]);
-            for p in &s.providers {
-                for c in p.per_case.iter().filter(|c| c.flaky) {
-                    t.row(vec![
-                        p.id.clone(),
-                        c.case_id.clone(),
-                        format!("{}/{} ({})", c.passed, c.runs, pct1(c.pass_fraction)),
-                    ]);
+        let flaky = r
+            .summary
+            .providers
+            .iter()
+            .any(|p| p.flaky_cases > 0)
+            .then(|| {
+                let mut t = Table::new(&["provider", "case", "#passed"]);
+                for p in &r.summary.providers {
+                    for c in p.per_case.iter().filter(|c| c.flaky) {
+                        t.row(vec![
+                            p.id.clone(),
+                            c.case_id.clone(),
+                            format!("{}/{} ({})", c.passed, c.runs, pct1(c.pass_fraction)),
+                        ]);
+                    }
                 }
-            }
-            t
-        });
+                t
+            });
+        QualitySection {
+            table,
+            comparisons,
+            flaky,
+        }
+    }
 
-        let mut latency = Table::new(&[
+    fn latency(&self) -> anyhow::Result<LatencySection> {
+        let r = self.0;
+        let mut table = Table::new(&[
             "provider",
             "#calls",
             "#p50",
@@ -441,11 +537,9 @@ impl View {
             "#TTFT p99",
             "#decode tokens/s (median)",
         ]);
-        let mut latency_notes = Vec::new();
-        for l in &report.latency {
-            let t = l.total_ms;
-            let f = l.ttft_ms;
-            latency.row(vec![
+        for l in &r.latency {
+            let (t, f) = (l.total_ms, l.ttft_ms);
+            table.row(vec![
                 l.id.clone(),
                 l.calls.to_string(),
                 ms(t.map(|x| x.p50)),
@@ -454,28 +548,41 @@ impl View {
                 ms(f.map(|x| x.p50)),
                 ms(f.map(|x| x.p95)),
                 ms(f.map(|x| x.p99)),
-                s.providers
+                r.summary
+                    .providers
                     .iter()
                     .find(|p| p.id == l.id)
                     .and_then(|p| p.tokens_per_s_median)
                     .map_or("—".into(), |x| format!("{x:.1}")),
             ]);
         }
-        for p in s.providers.iter().filter(|p| p.replayed > 0) {
-            latency_notes.push(format!(
+        let notes = r
+            .summary
+            .providers
+            .iter()
+            .filter(|p| p.replayed > 0)
+            .map(|p| format!(
                 "{}: {} of {} calls were replayed from a cassette; their latency is as recorded, not measured in this run.",
                 p.id, p.replayed, p.records
-            ));
-        }
-        // Colours follow the manifest's provider order in every chart.
-        let series: Vec<(String, Vec<f64>, usize)> = report
+            ))
+            .collect();
+        let series: Vec<(String, Vec<f64>, usize)> = r
             .latency
             .iter()
-            .map(|l| (l.id.clone(), l.sorted_total_ms.clone(), color_of(&l.id)))
+            .map(|l| (l.id.clone(), l.sorted_total_ms.clone(), self.color(&l.id)))
             .collect();
-        let latency_chart = charts::latency_cdf(&series)?;
+        Ok(LatencySection {
+            table,
+            notes,
+            chart: charts::latency_cdf(&series)?,
+        })
+    }
 
-        let mut cost_table = Table::new(&[
+    fn cost(&self) -> anyhow::Result<CostSection> {
+        let r = self.0;
+        let workload = r.cost.requests_per_month;
+        let monthly_head = self.monthly_head();
+        let mut table = Table::new(&[
             "provider",
             "basis",
             "#priced records",
@@ -484,12 +591,12 @@ impl View {
             "#per 1k requests",
             &monthly_head,
         ]);
-        let mut cost_notes = Vec::new();
+        let mut notes = Vec::new();
         let mut bars = Vec::new();
         let mut points = Vec::new();
-        for c in &report.cost.providers {
+        for c in &r.cost.providers {
             let pr = c.projection.as_ref();
-            cost_table.row(vec![
+            table.row(vec![
                 c.id.clone(),
                 c.pricing.basis().into(),
                 format!("{} of {}", c.records - c.unpriced, c.records),
@@ -499,10 +606,10 @@ impl View {
                 pr.and_then(|x| x.usd_per_month).map_or("—".into(), usd),
             ]);
             if let Pricing::Unknown { reason } = &c.pricing {
-                cost_notes.push(format!("{}: cost unknown: {reason}", c.id));
+                notes.push(format!("{}: cost unknown: {reason}", c.id));
             } else if c.unpriced > 0 {
-                cost_notes.push(format!(
-                    "{}: {} of {} records have no known cost (failed calls of a self-hosted model record no duration); the figures are the mean of the others.",
+                notes.push(format!(
+                    "{}: {} of {} records have no known cost; the figures are the mean of the others.",
                     c.id, c.unpriced, c.records
                 ));
             }
@@ -511,20 +618,20 @@ impl View {
                 Some(_) => pr.usd_per_month.unwrap_or_default(),
                 None => pr.usd_per_1k_requests,
             };
-            bars.push((c.id.clone(), value, color_of(&c.id)));
+            bars.push((c.id.clone(), value, self.color(&c.id)));
             if let Some(mach) = c.self_hosting.as_ref().and_then(|h| h.machines.as_ref()) {
                 bars.push((
                     format!("{} ({} whole machine(s))", c.id, mach.count),
                     mach.usd_per_month,
-                    color_of(&c.id),
+                    self.color(&c.id),
                 ));
             }
-            if let Some(q) = s.providers.iter().find(|p| p.id == c.id) {
+            if let Some(q) = r.summary.providers.iter().find(|p| p.id == c.id) {
                 points.push((
                     c.id.clone(),
                     pr.usd_per_1k_requests,
                     q.pass_rate,
-                    color_of(&c.id),
+                    self.color(&c.id),
                 ));
             }
         }
@@ -534,23 +641,18 @@ impl View {
             ),
             None => "Cost per 1k requests (the suite sets no `workload.requests_per_month`, so there is no monthly projection).".into(),
         };
-        let monthly_chart = charts::usd_bars(
-            if workload.is_some() {
-                "USD per month"
-            } else {
-                "USD per 1k requests"
-            },
-            &bars,
-        )?;
+        let unit = match workload {
+            Some(_) => "USD per month",
+            None => "USD per 1k requests",
+        };
         let front = cost::pareto_front(
             &points
                 .iter()
                 .map(|(_, c, q, _)| (*c, *q))
                 .collect::<Vec<_>>(),
         );
-        let quality_cost_chart = charts::quality_vs_cost(&points, &front)?;
         if !front.is_empty() {
-            cost_notes.push(format!(
+            notes.push(format!(
                 "On the Pareto front (no other provider is both cheaper per request and better on pass rate): {}.",
                 front
                     .iter()
@@ -559,79 +661,29 @@ impl View {
                     .join(", ")
             ));
         }
+        Ok(CostSection {
+            table,
+            notes,
+            monthly_chart: charts::usd_bars(unit, &bars)?,
+            monthly_caption,
+            quality_chart: charts::quality_vs_cost(&points, &front)?,
+            self_hosting: r
+                .cost
+                .providers
+                .iter()
+                .filter_map(|c| Some(self_hosting(&c.id, c.self_hosting.as_ref()?, workload)))
+                .collect(),
+        })
+    }
 
-        let self_hosting = report
-            .cost
-            .providers
-            .iter()
-            .filter_map(|c| Some((c, c.self_hosting.as_ref()?)))
-            .map(|(c, h)| {
-                let mut sensitivity = Table::new(&[
-                    "#utilization",
-                    "#USD per million output tokens",
-                    "#USD per 1k requests",
-                ]);
-                for x in &h.sensitivity {
-                    sensitivity.row(vec![
-                        format!("{:.0}%", x.utilization * 100.0),
-                        usd(x.usd_per_mtok),
-                        usd(x.usd_per_mtok * h.output_tokens_per_request / 1e3),
-                    ]);
-                }
-                let break_even = (!h.break_even.is_empty()).then(|| {
-                    let mut t = Table::new(&[
-                        "against",
-                        "#its cost per request",
-                        "#break-even requests / month",
-                        "#one machine serves at most",
-                        "verdict",
-                    ]);
-                    for b in &h.break_even {
-                        let be = &b.break_even;
-                        t.row(vec![
-                            b.baseline.clone(),
-                            usd(b.baseline_usd_per_request),
-                            be.requests_per_month
-                                .map_or("never (it costs nothing)".into(), |n| format!("{n:.0}")),
-                            format!("{:.0}", be.capacity_requests_per_month),
-                            match (be.reachable, workload, be.requests_per_month) {
-                                (false, ..) => "never within one machine".into(),
-                                (true, Some(n), Some(v)) if (n as f64) >= v => {
-                                    format!("pays off at the workload's {n}")
-                                }
-                                (true, Some(n), _) => format!("not at the workload's {n}"),
-                                (true, None, _) => "reachable".into(),
-                            },
-                        ]);
-                    }
-                    t
-                });
-                SelfHostView {
-                    id: c.id.clone(),
-                    explained: h.explained.clone(),
-                    machines: h.machines.as_ref().zip(workload).map(|(mach, n)| {
-                        format!(
-                            "At {n} requests a month of {:.0} output tokens each: {} machine(s), {} a month.",
-                            h.output_tokens_per_request,
-                            mach.count,
-                            usd(mach.usd_per_month)
-                        )
-                    }),
-                    sensitivity,
-                    break_even,
-                }
-            })
-            .collect();
-
-        let failures = s
+    fn failures(&self) -> Vec<FailureGroup> {
+        let r = self.0;
+        let gate = r.manifest.gate.as_ref();
+        r.summary
             .providers
             .iter()
             .filter_map(|p| {
-                let all: Vec<&Failure> = report
-                    .failures
-                    .iter()
-                    .filter(|f| f.provider == p.id)
-                    .collect();
+                let all: Vec<&Failure> = r.failures.iter().filter(|f| f.provider == p.id).collect();
                 if all.is_empty() {
                     return None;
                 }
@@ -645,7 +697,7 @@ impl View {
                         .iter()
                         .take(FAILURES_SHOWN)
                         .map(|f| FailureRow {
-                            case: if m.repeats > 1 {
+                            case: if r.manifest.repeats > 1 {
                                 format!("{} #{}", f.case_id, f.repeat)
                             } else {
                                 f.case_id.clone()
@@ -654,49 +706,70 @@ impl View {
                             output: output(f.output.as_deref()),
                             baseline: f.baseline.as_ref().map(|b| output(b.output.as_deref())),
                             baseline_passed: f.baseline.as_ref().map(|b| b.passed),
-                            why: f.reasons.iter().map(|r| xml_text(r)).collect(),
+                            why: f.reasons.iter().map(|x| xml_text(x)).collect(),
                         })
                         .collect(),
                 })
             })
-            .collect();
+            .collect()
+    }
+}
 
-        Ok(Self {
-            title: format!("modelswap report: {}", m.suite.name),
-            description: m.suite.description.clone(),
-            run: format!(
-                "Run {} ({}), started {}{}.",
-                m.run_id,
-                m.status,
-                m.started_at,
-                m.finished_at
-                    .as_deref()
-                    .map(|f| format!(", finished {f}"))
-                    .unwrap_or_default()
-            ),
-            version: m.modelswap_version.clone(),
-            verdict,
-            unavailable: report.executive.unavailable.clone(),
-            recommendations,
-            headline,
-            methodology,
-            sampling,
-            prices,
-            evidence,
-            quality,
-            comparisons,
-            flaky,
-            latency,
-            latency_notes,
-            latency_chart,
-            cost: cost_table,
-            cost_notes,
-            monthly_chart,
-            monthly_caption,
-            quality_cost_chart,
-            self_hosting,
-            failures,
-        })
+/// A self-hosted provider's cost per token, sensitivity and break-even, as tables.
+fn self_hosting(id: &str, h: &cost::SelfHostingCost, workload: Option<u64>) -> SelfHostView {
+    let mut sensitivity = Table::new(&[
+        "#utilization",
+        "#USD per million output tokens",
+        "#USD per 1k requests",
+    ]);
+    for x in &h.sensitivity {
+        sensitivity.row(vec![
+            format!("{:.0}%", x.utilization * 100.0),
+            usd(x.usd_per_mtok),
+            usd(x.usd_per_mtok * h.output_tokens_per_request / 1e3),
+        ]);
+    }
+    let break_even = (!h.break_even.is_empty()).then(|| {
+        let mut t = Table::new(&[
+            "against",
+            "#its cost per request",
+            "#break-even requests / month",
+            "#one machine serves at most",
+            "verdict",
+        ]);
+        for b in &h.break_even {
+            let be = &b.break_even;
+            t.row(vec![
+                b.baseline.clone(),
+                usd(b.baseline_usd_per_request),
+                be.requests_per_month
+                    .map_or("never (it costs nothing)".into(), |n| format!("{n:.0}")),
+                format!("{:.0}", be.capacity_requests_per_month),
+                match (be.reachable, workload, be.requests_per_month) {
+                    (false, ..) => "never within one machine".into(),
+                    (true, Some(n), Some(v)) if (n as f64) >= v => {
+                        format!("pays off at the workload's {n}")
+                    }
+                    (true, Some(n), _) => format!("not at the workload's {n}"),
+                    (true, None, _) => "reachable".into(),
+                },
+            ]);
+        }
+        t
+    });
+    SelfHostView {
+        id: id.to_string(),
+        explained: h.explained.clone(),
+        machines: h.machines.as_ref().zip(workload).map(|(mach, n)| {
+            format!(
+                "At {n} requests a month of {:.0} output tokens each: {} machine(s), {} a month.",
+                h.output_tokens_per_request,
+                mach.count,
+                usd(mach.usd_per_month)
+            )
+        }),
+        sensitivity,
+        break_even,
     }
 }
 
