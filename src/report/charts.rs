@@ -122,40 +122,37 @@ pub fn usd_bars(x_desc: &str, bars: &[(String, f64, usize)]) -> Result<Option<St
         return Ok(None);
     }
     let longest = bars.iter().map(|b| b.0.chars().count()).max().unwrap_or(0);
+    // Bars top down in the given order: bar i spans [100 k + 15, 100 k + 85], k = n − 1 − i, of a
+    // y axis whose only key points are the bars' centres, where their labels go. (Integers:
+    // plotters formats an f64 axis only through a formatter of its own kind, which key points
+    // do not carry.)
+    let n = bars.len() as i32;
+    let slot = |i: usize| 100 * (n - 1 - i as i32);
+    let centres: Vec<i32> = (0..bars.len()).map(|i| slot(i) + 50).collect();
+    let label = |y: i32| bars.get((n - 1 - y / 100) as usize).map(|b| b.0.clone());
     svg("cost projection", |root| {
         let mut chart = ChartBuilder::on(root)
             .margin(16)
             .x_label_area_size(44)
             .y_label_area_size((longest as u32 * 7 + 16).min(SIZE.0 / 2))
-            // An integer range includes its end: 0..n-1 makes n segments.
-            .build_cartesian_2d(0f64..max * 1.3, (0..bars.len() - 1).into_segmented())?;
+            .build_cartesian_2d(0f64..max * 1.3, (0..100 * n).with_key_points(centres))?;
         chart
             .configure_mesh()
             .disable_y_mesh()
             .max_light_lines(4)
             .y_labels(bars.len())
-            .y_label_formatter(&|v| match v {
-                SegmentValue::CenterOf(i) => bars.get(*i).map(|b| b.0.clone()).unwrap_or_default(),
-                _ => String::new(),
-            })
+            .y_label_formatter(&|y| label(*y).unwrap_or_default())
             .x_desc(x_desc)
             .x_label_formatter(&|v| usd(*v))
             .label_style((FONT, 13))
             .axis_desc_style((FONT, 14))
             .draw()?;
         chart.draw_series(bars.iter().enumerate().map(|(i, (_, v, c))| {
-            let mut bar = Rectangle::new(
-                [
-                    (0.0, SegmentValue::Exact(i)),
-                    (*v, SegmentValue::Exact(i + 1)),
-                ],
-                color(*c).filled(),
-            );
-            bar.set_margin(6, 6, 0, 0);
-            bar
+            let y = slot(i);
+            Rectangle::new([(0.0, y + 15), (*v, y + 85)], color(*c).filled())
         }))?;
         chart.draw_series(bars.iter().enumerate().map(|(i, (_, v, _))| {
-            EmptyElement::at((*v, SegmentValue::CenterOf(i)))
+            EmptyElement::at((*v, slot(i) + 50))
                 + Text::new(
                     usd(*v),
                     (5, 0),
@@ -287,6 +284,11 @@ mod tests {
             "{bars}"
         );
         assert!(usd_bars("x", &[]).unwrap().is_none());
+        let one = usd_bars("x", &[("only".into(), 3.0, 0)]).unwrap().unwrap();
+        assert!(
+            one.contains(">\nonly\n<") && one.contains(">\n$3.00\n<"),
+            "{one}"
+        );
 
         let scatter = quality_vs_cost(
             &[
