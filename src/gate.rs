@@ -50,12 +50,6 @@ pub fn evaluate(
         })
     };
     find(&gate.baseline)?;
-    if let Some(limit) = gate.max_cost_per_1k_requests_usd {
-        return Err(GateError(format!(
-            "max_cost_per_1k_requests_usd ({limit}) cannot be checked: this version records no costs (cost_usd is null); remove the criterion"
-        ))
-        .into());
-    }
     let mut checks = Vec::new();
     for candidate in &gate.candidates {
         let summary = find(candidate)?;
@@ -157,6 +151,36 @@ pub fn evaluate(
                     None,
                     false,
                     "no successful call, so no latency to check".into(),
+                ),
+            });
+        }
+        if let Some(max) = gate.max_cost_per_1k_requests_usd {
+            checks.push(match analysis::cost::projection(records, candidate, None) {
+                Some(p) => {
+                    let ok = p.usd_per_1k_requests <= max;
+                    let op = if ok { "≤" } else { ">" };
+                    let unpriced = match p.records - p.priced {
+                        0 => String::new(),
+                        n => format!(" ({n} of {} records have no known cost and are left out)", p.records),
+                    };
+                    check(
+                        "max_cost_per_1k_requests_usd",
+                        max,
+                        Some(p.usd_per_1k_requests),
+                        ok,
+                        format!(
+                            "${:.4} per 1k requests {op} maximum ${max:.4}{unpriced}",
+                            p.usd_per_1k_requests
+                        ),
+                    )
+                }
+                // An unknown cost never passes a cost limit as if it were $0.
+                None => check(
+                    "max_cost_per_1k_requests_usd",
+                    max,
+                    None,
+                    false,
+                    "cost unknown: no record has a known cost; give the provider a `price:` (or `hosting:` for self-hosted hardware)".into(),
                 ),
             });
         }

@@ -2,6 +2,8 @@
 //! intervals, per-scorer rates, flaky cases), latency and token figures, and the paired comparison
 //! of each candidate with the baseline. The statistics themselves are in `stats`.
 
+pub mod cost;
+pub mod latency;
 pub mod stats;
 
 use std::collections::HashMap;

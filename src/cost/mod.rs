@@ -13,7 +13,8 @@ use crate::provider::Usage;
 use crate::suite::{Hosting, LongContext, Price, ProviderConfig, ProviderKind, Rates};
 
 /// How one provider's calls are priced, settled once before a run.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "basis", rename_all = "kebab-case")]
 pub enum Pricing {
     /// Per token: the suite's `price:`, or the table's entry for the model.
     PerToken {
@@ -88,6 +89,15 @@ impl Pricing {
                 "provider `{id}`: cost unknown, its records get cost_usd null: {reason}"
             )),
             _ => None,
+        }
+    }
+
+    /// The pricing basis as `report.json` names it: `per-token`, `self-hosted` or `unknown`.
+    pub fn basis(&self) -> &'static str {
+        match self {
+            Self::PerToken { .. } => "per-token",
+            Self::SelfHosted(_) => "self-hosted",
+            Self::Unknown { .. } => "unknown",
         }
     }
 

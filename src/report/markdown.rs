@@ -3,6 +3,7 @@
 use std::collections::HashSet;
 use std::fmt::Write;
 
+use super::charts::usd;
 use super::{Failure, Report};
 use crate::analysis::{self, Interval, ProviderSummary};
 
@@ -18,11 +19,13 @@ const REASON_CHARS: usize = 160;
 pub fn render(report: &Report) -> String {
     let mut out = String::new();
     header(&mut out, report);
+    recommendations(&mut out, report);
     quality(&mut out, report);
     comparisons(&mut out, report);
     flaky(&mut out, report);
     worst_failures(&mut out, report);
     latency(&mut out, report);
+    cost(&mut out, report);
     out
 }
 
@@ -303,6 +306,61 @@ fn latency(out: &mut String, report: &Report) {
         "\n*How measured:* latency is wall-clock per call on the host above, successful calls only; \
          TTFT is from sending (for local models: starting prefill) to the first output token; tokens/s is the decode rate after \
          the first token, median over calls.\n",
+    );
+}
+
+fn recommendations(out: &mut String, report: &Report) {
+    let e = &report.executive;
+    if let Some(why) = &e.unavailable {
+        let _ = writeln!(out, "\n**No recommendation:** {}.", cell(why));
+    }
+    for r in &e.recommendations {
+        let _ = writeln!(
+            out,
+            "\n**{} instead of {}: {}**\n",
+            cell(&r.candidate),
+            cell(&r.baseline),
+            r.decision.label().to_uppercase()
+        );
+        for reason in &r.reasons {
+            let _ = writeln!(out, "- {}", cell(reason));
+        }
+    }
+}
+
+fn cost(out: &mut String, report: &Report) {
+    let c = &report.cost;
+    let month = c
+        .requests_per_month
+        .map_or("per month".into(), |n| format!("per month at {n} requests"));
+    out.push_str("\n## Cost\n\n");
+    let _ = writeln!(
+        out,
+        "| provider | basis | priced records | per 1k requests | {month} |\n|---|---|---:|---:|---:|"
+    );
+    for p in &c.providers {
+        let pr = p.projection.as_ref();
+        let _ = writeln!(
+            out,
+            "| {} | {} | {}/{} | {} | {} |",
+            cell(&p.id),
+            p.pricing.basis(),
+            p.records - p.unpriced,
+            p.records,
+            pr.map_or("unknown".into(), |x| usd(x.usd_per_1k_requests)),
+            pr.and_then(|x| x.usd_per_month).map_or("—".into(), usd),
+        );
+    }
+    out.push('\n');
+    for p in &c.providers {
+        if let Some(h) = &p.self_hosting {
+            let _ = writeln!(out, "- **{}**: {}.", cell(&p.id), cell(&h.explained));
+        }
+    }
+    out.push_str(
+        "\n*How computed:* each record's usage at its price (cached input at the cached price), or for self-hosted \
+         hardware the machine time it held ÷ utilization; the mean over records with a known cost, never counting an \
+         unknown one as $0. The HTML report has the utilization sensitivity and break-even volumes.\n",
     );
 }
 

@@ -1,7 +1,13 @@
-//! Rendering a run for people and tools: Markdown (fits a PR comment) and JSON, from the records
-//! and manifest alone; no model is called.
+//! Rendering a run for people and tools: HTML (the procurement report), Markdown (fits a PR
+//! comment), JSON, CSV/Parquet tables and JUnit XML, from the records and manifest alone; no
+//! model is called.
 
+mod charts;
+mod html;
+mod junit;
 mod markdown;
+pub mod recommend;
+mod tables;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -9,15 +15,29 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use serde::Serialize;
 
+use crate::analysis::cost::CostSummary;
+use crate::analysis::latency::ProviderLatency;
 use crate::analysis::{self, stats, Comparison, Summary};
 use crate::record::{self, Manifest, Record};
 
+pub use html::render as html;
 pub use markdown::render as markdown;
+pub use recommend::{Decision, Executive, Recommendation};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
+    /// `report.html`: one self-contained page with inline SVG charts, printable to PDF.
+    Html,
+    /// `report.md`: fits a PR comment.
     Md,
+    /// `report.json`: everything the other formats show, machine-readable.
     Json,
+    /// `records.csv` and `aggregates.csv`.
+    Csv,
+    /// `records.parquet` and `aggregates.parquet`.
+    Parquet,
+    /// `junit.xml`: one testcase per case × provider.
+    Junit,
 }
 
 /// What every format renders: the summary, the comparisons the gate names, the failures.
@@ -29,6 +49,14 @@ pub struct Report {
     pub comparisons: Vec<Comparison>,
     /// Every failed record, per provider (manifest order) worst first.
     pub failures: Vec<Failure>,
+    /// The gate's verdict and the recommendation for each candidate.
+    pub executive: Executive,
+    /// p50/p95/p99 of call duration and time to first token, per provider.
+    pub latency: Vec<ProviderLatency>,
+    pub cost: CostSummary,
+    /// The records themselves, for the tables and JUnit (report.json leaves them out).
+    #[serde(skip)]
+    pub records: Vec<Record>,
 }
 
 /// How the quality figures were computed, for the reader and for anyone recomputing them.
@@ -97,15 +125,7 @@ impl Report {
                 repeat: r.repeat,
                 score: analysis::record_score(r),
                 output: r.output.clone(),
-                reasons: match &r.error {
-                    Some(e) => vec![format!("{:?} error: {}", e.kind, e.message)],
-                    None => r
-                        .scores
-                        .iter()
-                        .filter(|s| !s.passed)
-                        .map(|s| format!("{}: {}", s.scorer, s.reason))
-                        .collect(),
-                },
+                reasons: reasons(r),
                 baseline: (Some(r.provider.as_str()) != baseline_id)
                     .then(|| baseline.get(&(r.case_id.as_str(), r.repeat)))
                     .flatten()
@@ -131,7 +151,13 @@ impl Report {
                 .then(a.score.total_cmp(&b.score))
                 .then_with(|| (&a.case_id, a.repeat).cmp(&(&b.case_id, b.repeat)))
         });
+        let cost = analysis::cost::summarize(&manifest, records);
+        let executive = recommend::recommend(&manifest, &summary, &comparisons, &cost, records);
         Ok(Self {
+            latency: analysis::latency::summarize(&manifest, records)?,
+            cost,
+            executive,
+            records: records.to_vec(),
             manifest,
             methodology: Methodology {
                 confidence: analysis::CONFIDENCE,
@@ -156,15 +182,41 @@ impl Report {
     }
 }
 
-/// Writes the report in each format into `dir`; returns the files written.
+/// Why a record did not pass: its error, or the reasons of the scorers that failed.
+fn reasons(r: &Record) -> Vec<String> {
+    match &r.error {
+        Some(e) => vec![format!("{:?} error: {}", e.kind, e.message)],
+        None => r
+            .scores
+            .iter()
+            .filter(|s| !s.passed)
+            .map(|s| format!("{}: {}", s.scorer, s.reason))
+            .collect(),
+    }
+}
+
+/// Writes the report in each format into `dir`; returns the files written. Every format is
+/// rendered before any file is written, and each file replaces its old version at once, so a
+/// failure leaves no half-written report.
 pub fn write(dir: &Path, report: &Report, formats: &[Format]) -> anyhow::Result<Vec<PathBuf>> {
-    let mut written = Vec::new();
+    let mut files: Vec<(String, Vec<u8>)> = Vec::new();
     for format in formats {
-        let (name, body) = match format {
-            Format::Md => ("report.md", markdown::render(report)),
-            Format::Json => ("report.json", serde_json::to_string_pretty(report)? + "\n"),
-        };
-        let path = dir.join(name);
+        let one = |name: &str, body: Vec<u8>| vec![(name.to_string(), body)];
+        files.extend(match format {
+            Format::Html => one("report.html", html::render(report)?.into_bytes()),
+            Format::Md => one("report.md", markdown::render(report).into_bytes()),
+            Format::Json => one(
+                "report.json",
+                (serde_json::to_string_pretty(report)? + "\n").into_bytes(),
+            ),
+            Format::Csv => tables::render(report, tables::TableFormat::Csv)?,
+            Format::Parquet => tables::render(report, tables::TableFormat::Parquet)?,
+            Format::Junit => one("junit.xml", junit::render(report)?),
+        });
+    }
+    let mut written = Vec::new();
+    for (name, body) in files {
+        let path = dir.join(&name);
         let tmp = dir.join(format!(".{name}.tmp"));
         std::fs::write(&tmp, body).with_context(|| format!("cannot write {}", tmp.display()))?;
         std::fs::rename(&tmp, &path).with_context(|| format!("cannot write {}", path.display()))?;

@@ -245,3 +245,49 @@ fn a_local_model_on_hosted_hardware_costs_its_machine_time() {
         "{tco}"
     );
 }
+
+#[test]
+fn the_gate_checks_cost_per_1k_requests_and_never_passes_an_unknown_cost() {
+    let server = VendorServer::start();
+    // 1000 input (400 cached) and 200 output tokens a call: $0.24 per 1k at gpt-4o-mini's price.
+    server.otherwise(Reply::json(openai_json("2", (1000, 200, 400))));
+    let provider = |model: &str| {
+        format!(
+            "    kind: openai\n    model: {model}\n    base_url: {}/v1\n    api_key_env: TEST_VENDOR_KEY\n    stream: false\n",
+            server.base
+        )
+    };
+    let providers = format!(
+        "  base:\n{}  cheap:\n{}  unknown:\n{}",
+        provider("gpt-4o-mini"),
+        provider("gpt-4o-mini"),
+        provider("gpt-4o-mini-2099-01-01")
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let path = suite(tmp.path(), &providers, 2, 8);
+    let gate = "gate:\n  baseline: base\n  candidates: [cheap, unknown]\n  max_cost_per_1k_requests_usd: 0.30\n";
+    let text = std::fs::read_to_string(&path).unwrap() + gate;
+    std::fs::write(&path, text).unwrap();
+    let (out, _) = run(tmp.path(), &path);
+    assert!(out.status.success(), "{}", stderr(&out));
+
+    let out = modelswap(&["gate", "run"], tmp.path());
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let text = stdout(&out) + &stderr(&out);
+    let line = |who: &str| {
+        text.lines()
+            .find(|l| l.contains(who) && l.contains("max_cost_per_1k_requests_usd"))
+            .unwrap_or_else(|| panic!("no cost check for {who}: {text}"))
+            .to_string()
+    };
+    assert!(
+        line("cheap").starts_with("PASS") && line("cheap").contains("$0.2400 per 1k"),
+        "{}",
+        line("cheap")
+    );
+    assert!(
+        line("unknown").starts_with("FAIL") && line("unknown").contains("cost unknown"),
+        "{}",
+        line("unknown")
+    );
+}

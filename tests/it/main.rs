@@ -4,6 +4,7 @@
 mod cassette;
 mod common;
 mod cost;
+mod html;
 mod model;
 mod report;
 mod run;

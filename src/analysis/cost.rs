@@ -1,0 +1,314 @@
+//! What each provider's calls cost in a run: known totals, cost per request, per 1k requests and
+//! per month of the workload, and for self-hosted providers the TCO from measured throughput.
+
+use serde::Serialize;
+
+use crate::cost::{self, BreakEven, Pricing, Projection, SelfHosting, Sensitivity};
+use crate::record::{Manifest, Record};
+
+/// Every provider's cost figures, in the manifest's provider order.
+#[derive(Debug, Clone, Serialize)]
+pub struct CostSummary {
+    /// The suite's `workload.requests_per_month`; monthly figures need it.
+    pub requests_per_month: Option<u64>,
+    pub providers: Vec<ProviderCost>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ProviderCost {
+    pub id: String,
+    /// How its calls are priced: per token (with the price's source and date), self-hosted
+    /// hardware, or unknown (with why).
+    pub pricing: Pricing,
+    pub records: usize,
+    /// Records whose `cost_usd` is null: left out of every figure, never counted as $0.
+    pub unpriced: usize,
+    /// Sum of the known `cost_usd`.
+    pub known_total_usd: f64,
+    /// Mean cost per request of the priced records, per 1k and per month; `None` when none is.
+    pub projection: Option<Projection>,
+    /// For self-hosted hardware with a measured throughput.
+    pub self_hosting: Option<SelfHostingCost>,
+}
+
+/// A self-hosted provider's cost per token from its measured throughput, with the assumptions.
+#[derive(Debug, Clone, Serialize)]
+pub struct SelfHostingCost {
+    pub assumptions: SelfHosting,
+    pub usd_per_mtok: f64,
+    /// The figure with its assumptions, in one sentence.
+    pub explained: String,
+    /// Mean output tokens of its successful calls: the request size break-even counts in.
+    pub output_tokens_per_request: f64,
+    /// Cost per million output tokens at utilization 10%, 20%, … 100%.
+    pub sensitivity: Vec<Sensitivity>,
+    /// Whole machines needed for `requests_per_month` at the assumed utilization, and what they
+    /// cost a month: the floor under the usage-based projection, as hardware comes in machines.
+    pub machines: Option<Machines>,
+    /// Against each provider priced per token, gate baseline first.
+    pub break_even: Vec<BreakEvenVs>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Machines {
+    pub count: u64,
+    pub usd_per_month: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct BreakEvenVs {
+    pub baseline: String,
+    pub baseline_usd_per_request: f64,
+    #[serde(flatten)]
+    pub break_even: BreakEven,
+}
+
+/// The cost projection of one provider's records (mean of the known `cost_usd`, per 1k requests
+/// and at `requests_per_month`); `None` when none of its records has a known cost. This is the
+/// figure a cost gate such as `max_cost_per_1k_requests_usd` compares (`usd_per_1k_requests`;
+/// `records − priced` records had no known cost).
+pub fn projection(
+    records: &[Record],
+    provider: &str,
+    requests_per_month: Option<u64>,
+) -> Option<Projection> {
+    let costs: Vec<Option<f64>> = records
+        .iter()
+        .filter(|r| r.provider == provider)
+        .map(|r| r.cost_usd)
+        .collect();
+    cost::project(&costs, requests_per_month)
+}
+
+/// Cost figures per provider. Prices are described as this build's table resolves the manifest's
+/// provider configuration; the per-record costs are those the run recorded.
+pub fn summarize(manifest: &Manifest, records: &[Record]) -> CostSummary {
+    let requests_per_month = manifest.workload.as_ref().map(|w| w.requests_per_month);
+    let baseline = manifest.gate.as_ref().map(|g| g.baseline.as_str());
+    let mut providers: Vec<ProviderCost> = manifest
+        .providers
+        .iter()
+        .map(|p| {
+            let own: Vec<&Record> = records.iter().filter(|r| r.provider == p.id).collect();
+            let known: Vec<f64> = own.iter().filter_map(|r| r.cost_usd).collect();
+            ProviderCost {
+                id: p.id.clone(),
+                pricing: Pricing::resolve(&p.config),
+                records: own.len(),
+                unpriced: own.len() - known.len(),
+                known_total_usd: known.iter().sum(),
+                projection: projection(records, &p.id, requests_per_month),
+                self_hosting: None,
+            }
+        })
+        .collect();
+    // Break-even needs every per-token provider's projection, hence a second pass.
+    let mut per_token: Vec<(String, f64)> = providers
+        .iter()
+        .filter(|p| matches!(p.pricing, Pricing::PerToken { .. }))
+        .filter_map(|p| Some((p.id.clone(), p.projection.as_ref()?.usd_per_request)))
+        .collect();
+    per_token.sort_by_key(|(id, _)| Some(id.as_str()) != baseline);
+    for p in &mut providers {
+        let Pricing::SelfHosted(hosting) = &p.pricing else {
+            continue;
+        };
+        let own = || records.iter().filter(|r| r.provider == p.id);
+        let Some(box_) =
+            cost::output_tokens_per_s(own()).and_then(|tps| SelfHosting::new(hosting, tps))
+        else {
+            continue;
+        };
+        let ok: Vec<&Record> = own().filter(|r| r.error.is_none()).collect();
+        let output_tokens_per_request =
+            ok.iter().map(|r| r.usage.output_tokens).sum::<u64>() as f64 / ok.len().max(1) as f64;
+        let machines = requests_per_month.map(|n| {
+            let tokens = n as f64 * output_tokens_per_request.max(1.0);
+            let count = (tokens / box_.capacity_tokens_per_month()).ceil().max(1.0) as u64;
+            Machines {
+                count,
+                usd_per_month: count as f64 * box_.usd_per_month(),
+            }
+        });
+        p.self_hosting = Some(SelfHostingCost {
+            usd_per_mtok: box_.usd_per_mtok(),
+            explained: box_.to_string(),
+            output_tokens_per_request,
+            sensitivity: box_.sensitivity(),
+            machines,
+            break_even: per_token
+                .iter()
+                .map(|(id, usd)| BreakEvenVs {
+                    baseline: id.clone(),
+                    baseline_usd_per_request: *usd,
+                    break_even: box_.break_even(*usd, output_tokens_per_request),
+                })
+                .collect(),
+            assumptions: box_,
+        });
+    }
+    CostSummary {
+        requests_per_month,
+        providers,
+    }
+}
+
+/// Indices of the points no other point beats on both axes: none is at most as costly and at
+/// least as good with one of the two strictly better. `points` are (cost, quality).
+pub fn pareto_front(points: &[(f64, f64)]) -> Vec<usize> {
+    (0..points.len())
+        .filter(|&i| {
+            let (c, q) = points[i];
+            !points
+                .iter()
+                .any(|&(c2, q2)| c2 <= c && q2 >= q && (c2 < c || q2 > q))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn close(a: f64, b: f64) -> bool {
+        (a - b).abs() <= 1e-9 * b.abs().max(1.0)
+    }
+
+    fn manifest() -> Manifest {
+        serde_json::from_value(json!({
+            "run_id": "r", "status": "completed", "modelswap_version": "0", "started_at": "t",
+            "finished_at": null,
+            "suite": {"path": "s.yaml", "sha256": "0", "name": "s", "description": null},
+            "providers": [
+                {"id": "local", "config": {"kind": "onnx", "path": "m",
+                                           "hosting": {"usd_per_hour": 3.6, "utilization": 0.5}},
+                 "sampling": {"temperature": 0.0, "max_tokens": 8}},
+                {"id": "vendor", "config": {"kind": "openai", "model": "gpt-4o-mini"},
+                 "sampling": {"temperature": 0.0, "max_tokens": 8}},
+                {"id": "mystery", "config": {"kind": "openai", "model": "gpt-9-unknown"},
+                 "sampling": {"temperature": 0.0, "max_tokens": 8}},
+                {"id": "cheap", "config": {"kind": "openai", "model": "x",
+                                           "price": {"input_per_mtok": 1.0, "output_per_mtok": 2.0}},
+                 "sampling": {"temperature": 0.0, "max_tokens": 8}}
+            ],
+            "cases": 2, "repeats": 1, "records_expected": 8,
+            "host": {"os": "linux", "arch": "x86_64", "cpus": 2},
+            "workload": {"requests_per_month": 1_000_000},
+            "gate": {"baseline": "vendor", "candidates": ["local"]}
+        }))
+        .unwrap()
+    }
+
+    fn record(
+        provider: &str,
+        case: &str,
+        output_tokens: u64,
+        ms: f64,
+        cost: Option<f64>,
+    ) -> Record {
+        serde_json::from_value(json!({
+            "run_id": "r", "case_id": case, "provider": provider, "repeat": 0,
+            "request_hash": "sha256:0", "output": "x", "finish_reason": "stop", "error": null,
+            "usage": {"input_tokens": 10, "output_tokens": output_tokens},
+            "timing": {"started_at": "t", "ttft_ms": 1.0, "total_ms": ms, "tokens_per_s": null,
+                       "attempts": 1, "retry_wait_ms": 0.0},
+            "cost_usd": cost, "scores": [], "passed": true
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn costs_are_projected_per_provider_and_unknown_ones_are_counted_not_zeroed() {
+        // local: $3.60/h at 50% = $0.002 per second held. 10 tokens in 1 s and 30 in 3 s:
+        // 10 tokens/s; per record $0.002 and $0.006 as the runner prices them.
+        let records = vec![
+            record("local", "a", 10, 1000.0, Some(0.002)),
+            record("local", "b", 30, 3000.0, Some(0.006)),
+            record("vendor", "a", 10, 300.0, Some(0.001)),
+            record("vendor", "b", 10, 300.0, Some(0.003)),
+            record("mystery", "a", 10, 300.0, None),
+            record("mystery", "b", 10, 300.0, None),
+            record("cheap", "a", 10, 300.0, Some(0.0005)),
+            record("cheap", "b", 10, 300.0, None),
+        ];
+        let s = summarize(&manifest(), &records);
+        assert_eq!(s.requests_per_month, Some(1_000_000));
+        let ids: Vec<_> = s.providers.iter().map(|p| p.id.as_str()).collect();
+        assert_eq!(ids, ["local", "vendor", "mystery", "cheap"]);
+        let [local, vendor, mystery, cheap] = &s.providers[..] else {
+            unreachable!()
+        };
+
+        let v = vendor.projection.as_ref().unwrap();
+        assert!(close(v.usd_per_request, 0.002) && close(v.usd_per_1k_requests, 2.0));
+        assert!(close(v.usd_per_month.unwrap(), 2000.0));
+        assert!(close(vendor.known_total_usd, 0.004));
+        let Pricing::PerToken { source, .. } = &vendor.pricing else {
+            panic!("{:?}", vendor.pricing)
+        };
+        assert!(
+            source.contains("read "),
+            "a price carries its date: {source}"
+        );
+
+        // Unknown price: counted, no projection, never $0.
+        assert_eq!((mystery.records, mystery.unpriced), (2, 2));
+        assert!(mystery.projection.is_none());
+        assert!(matches!(mystery.pricing, Pricing::Unknown { .. }));
+        // Partly priced: the mean of the known one only.
+        assert_eq!(cheap.unpriced, 1);
+        let c = cheap.projection.as_ref().unwrap();
+        assert_eq!((c.records, c.priced), (2, 1));
+        assert!(close(c.usd_per_request, 0.0005));
+
+        let h = local.self_hosting.as_ref().unwrap();
+        assert!(close(h.assumptions.output_tokens_per_s, 10.0));
+        // 3.6 / (10 × 3600 × 0.5) per token = $200 per million.
+        assert!(close(h.usd_per_mtok, 200.0));
+        assert!(h.explained.contains("50% utilization"), "{}", h.explained);
+        assert_eq!(h.sensitivity.len(), 10);
+        assert!(close(h.output_tokens_per_request, 20.0));
+        // The throughput figure and the runner's per-record cost agree: 20 tokens × $200/M.
+        assert!(close(
+            local.projection.as_ref().unwrap().usd_per_request,
+            20.0 * 200.0 / 1e6
+        ));
+        // 1M requests × 20 tokens against 10 × 3600 × 730 × 0.5 = 13.14M tokens per machine: 2.
+        let m = h.machines.as_ref().unwrap();
+        assert_eq!(m.count, 2);
+        assert!(close(m.usd_per_month, 2.0 * 730.0 * 3.6));
+        // Break-even against both per-token providers with a known cost, the gate's baseline first.
+        let vs: Vec<_> = h.break_even.iter().map(|b| b.baseline.as_str()).collect();
+        assert_eq!(vs, ["vendor", "cheap"]);
+        // $2628/month ÷ $0.002 per request = 1.314M requests; capacity 13.14M / 20 = 657k: no.
+        let b = &h.break_even[0];
+        assert!(close(b.break_even.requests_per_month.unwrap(), 1_314_000.0));
+        assert!(close(b.break_even.capacity_requests_per_month, 657_000.0));
+        assert!(!b.break_even.reachable);
+    }
+
+    #[test]
+    fn the_gate_reads_one_providers_cost_per_1k_requests() {
+        let records = vec![
+            record("vendor", "a", 10, 300.0, Some(0.001)),
+            record("vendor", "b", 10, 300.0, None),
+            record("other", "a", 10, 300.0, Some(1.0)),
+        ];
+        let p = projection(&records, "vendor", None).unwrap();
+        assert!(close(p.usd_per_1k_requests, 1.0));
+        assert_eq!((p.records, p.priced, p.usd_per_month), (2, 1, None));
+        assert!(projection(&records, "nobody", None).is_none());
+    }
+
+    #[test]
+    fn the_pareto_front_keeps_the_points_nothing_beats() {
+        // (cost, quality): b is beaten by a (cheaper and better); d ties c on cost, is worse.
+        let points = [(1.0, 0.8), (2.0, 0.7), (3.0, 0.9), (3.0, 0.85), (0.5, 0.2)];
+        assert_eq!(pareto_front(&points), [0, 2, 4]);
+        // Identical points beat neither.
+        assert_eq!(pareto_front(&[(1.0, 1.0), (1.0, 1.0)]), [0, 1]);
+        assert!(pareto_front(&[]).is_empty());
+    }
+}
