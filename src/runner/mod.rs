@@ -141,6 +141,23 @@ pub async fn run(suite: &Suite, options: &RunOptions) -> anyhow::Result<RunOutco
             &sharded[..]
         }
     };
+    // Logged requests with image or audio inputs cannot be sent yet; sending their text alone
+    // would compare answers to a question the workload never asked.
+    let with_media = cases.iter().filter(|c| !c.extras.media.is_empty()).count();
+    let text_only: Vec<suite::Case>;
+    let cases = if with_media == 0 {
+        cases
+    } else {
+        tracing::warn!(
+            "{with_media} replayed request(s) carry image, audio or file inputs, which modelswap cannot send yet: left out of the run (the lock-in audit counts them)"
+        );
+        text_only = cases
+            .iter()
+            .filter(|c| c.extras.media.is_empty())
+            .cloned()
+            .collect();
+        &text_only[..]
+    };
     let mut scorers = Scorers::prepare(suite).map_err(|errs| InputError(errs.join("\n")))?;
 
     let records_path = options.out.join(record::RECORDS_FILE);

@@ -65,6 +65,12 @@ pub struct RequestExtras {
     pub response_format: Option<ResponseFormat>,
     /// Win over the suite's and the provider's sampling: the request is replayed as it was.
     pub sampling: SamplingOverrides,
+    /// Non-text inputs the logged request carried (`image_url`, `input_audio`, `file`).
+    /// modelswap cannot send them yet: the runner leaves such a case out, the lock-in audit
+    /// counts it.
+    pub media: Vec<String>,
+    /// Output-shaping fields the logged request set that are not replayed (`logprobs`, `n`, …).
+    pub dropped: Vec<String>,
 }
 
 /// A request read from a traffic file.

@@ -52,13 +52,13 @@ pub(super) fn load(path: &Path) -> Result<Vec<(Row, usize)>, Vec<Diagnostic>> {
         }
         match parse_line(line) {
             Ok((id, body)) => {
-                dropped.extend(
-                    DROPPED
-                        .iter()
-                        .filter(|k| body.other.contains_key(**k))
-                        .copied(),
-                );
-                match body.into_logged() {
+                let fields: Vec<String> = DROPPED
+                    .iter()
+                    .filter(|k| body.other.contains_key(**k))
+                    .map(|k| k.to_string())
+                    .collect();
+                dropped.extend(fields.iter().cloned());
+                match body.into_logged(fields) {
                     Ok(logged) => {
                         let row = Row {
                             id: Some(id.unwrap_or_else(|| format!("{stem}-{n}"))),
@@ -249,8 +249,10 @@ enum Stop {
 }
 
 impl Body {
-    fn into_logged(self) -> Result<Logged, (String, String)> {
+    /// `dropped`: the output-shaping fields this request had that are not replayed.
+    fn into_logged(self, dropped: Vec<String>) -> Result<Logged, (String, String)> {
         let mut messages = Vec::with_capacity(self.messages.len());
+        let mut media = BTreeSet::new();
         for (i, m) in self.messages.into_iter().enumerate() {
             let field = |name: &str| format!("messages[{i}].{name}");
             let role = match m.role.as_str() {
@@ -274,10 +276,14 @@ impl Body {
                     for (j, part) in parts.into_iter().enumerate() {
                         match (part.kind.as_str(), part.text) {
                             ("text", Some(t)) => text.push(t),
+                            // Kept for the lock-in audit; the runner leaves such a case out.
+                            ("image_url" | "input_audio" | "file", _) => {
+                                media.insert(part.kind);
+                            }
                             (kind, _) => {
                                 return Err((
                                     format!("messages[{i}].content[{j}].type"),
-                                    format!("`{kind}` parts cannot be replayed yet: modelswap sends text and tool calls only"),
+                                    format!("unknown content part type `{kind}` (text, image_url, input_audio, file)"),
                                 ))
                             }
                         }
@@ -352,6 +358,8 @@ impl Body {
                         Stop::Many(v) => v,
                     }),
                 },
+                media: media.into_iter().collect(),
+                dropped,
             },
         })
     }
@@ -394,7 +402,7 @@ mod tests {
     use serde_json::json;
 
     fn logged(line: &str) -> Logged {
-        parse_line(line).unwrap().1.into_logged().unwrap()
+        parse_line(line).unwrap().1.into_logged(Vec::new()).unwrap()
     }
 
     #[test]
@@ -449,7 +457,11 @@ mod tests {
         .unwrap();
         assert_eq!(id.as_deref(), Some("req-7"));
         assert_eq!(
-            body.into_logged().unwrap().extras.sampling.max_tokens,
+            body.into_logged(Vec::new())
+                .unwrap()
+                .extras
+                .sampling
+                .max_tokens,
             Some(9)
         );
     }
@@ -465,9 +477,21 @@ mod tests {
             .err()
             .unwrap();
         assert!(err.0.starts_with("body.messages[0]"), "{err:?}");
-        let image = r#"{"messages": [{"role": "user", "content": [{"type": "image_url", "image_url": {"url": "x"}}]}]}"#;
-        let err = parse_line(image).unwrap().1.into_logged().err().unwrap();
+        let image = r#"{"messages": [{"role": "user", "content": [{"type": "text", "text": "What is this?"}, {"type": "image_url", "image_url": {"url": "x"}}]}]}"#;
+        let l = parse_line(image)
+            .unwrap()
+            .1
+            .into_logged(Vec::new())
+            .unwrap();
+        assert_eq!(l.extras.media, ["image_url"]);
+        assert_eq!(l.messages[0].content, "What is this?");
+        let odd = r#"{"messages": [{"role": "user", "content": [{"type": "hologram"}]}]}"#;
+        let err = parse_line(odd)
+            .unwrap()
+            .1
+            .into_logged(Vec::new())
+            .err()
+            .unwrap();
         assert_eq!(err.0, "messages[0].content[0].type");
-        assert!(err.1.contains("image_url"));
     }
 }
