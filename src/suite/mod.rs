@@ -160,6 +160,11 @@ pub struct ProviderConfig {
     /// is not set, so the suite runs offline; with the key set, the provider runs live.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cassette: Option<PathBuf>,
+    /// What the model behind this provider can do, for the lock-in audit: overrides what
+    /// modelswap knows (the price table's flags, an ONNX model's context); the only source for
+    /// openai-compatible engines.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub capabilities: Option<DeclaredCapabilities>,
     /// A note shown beside this provider in reports (e.g. where its figures come from).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
@@ -174,6 +179,25 @@ pub struct ProviderConfig {
     pub seed: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stop: Option<Vec<String>>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeclaredCapabilities {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tools: Option<bool>,
+    /// JSON-schema-constrained output (strict structured outputs, guided decoding, grammars).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub json_schema: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vision: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audio: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub logprobs: Option<bool>,
+    /// In tokens.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub context_window: Option<u64>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
