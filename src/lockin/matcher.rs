@@ -219,9 +219,11 @@ fn anchors(regex: &str) -> Option<Vec<Vec<u8>>> {
         .build()
         .parse(regex)
         .ok()?;
+    // Of the literals matches start with and those they end with, the longer ones flag fewer
+    // lines (`"type": "json_schema"` is better found by its end).
     [ExtractKind::Prefix, ExtractKind::Suffix]
         .into_iter()
-        .find_map(|kind| {
+        .filter_map(|kind| {
             let seq = Extractor::new().kind(kind.clone()).extract(&hir);
             let mut literals: Vec<Vec<u8>> = seq
                 .literals()?
@@ -238,10 +240,11 @@ fn anchors(regex: &str) -> Option<Vec<Vec<u8>>> {
                 .collect();
             literals.sort();
             literals.dedup();
-            let usable =
-                !literals.is_empty() && literals.iter().all(|l| l.len() >= MIN_LITERAL);
-            usable.then_some(literals)
+            let shortest = literals.iter().map(Vec::len).min()?;
+            (shortest >= MIN_LITERAL).then_some((shortest, literals))
         })
+        .max_by_key(|(shortest, _)| *shortest)
+        .map(|(_, literals)| literals)
 }
 
 #[cfg(test)]

@@ -467,7 +467,7 @@ const ANY: &[Lang] = &Lang::ALL;
 pub(crate) const PATTERNS: &[Pattern] = &[
     // SDKs and their wrappers (LangChain, LlamaIndex, the Vercel AI SDK, Spring AI, LangChain4j).
     p(OpenAi, Sdk, PY, r#"^[ \t]*"?((?:from|import) (?:openai|langchain_openai|llama_index\.(?:llms|embeddings)\.openai))\b"#, "from openai import OpenAI"),
-    p(OpenAi, Sdk, JS, r#"(?:from |require\(|import\()["'](?:openai|@langchain/openai|@ai-sdk/openai)(?:/[\w/.-]*)?["']"#, r#"import OpenAI from "openai";"#),
+    p(OpenAi, Sdk, JS, r#"(?:from |require\(|import\()(["'](?:openai|@langchain/openai|@ai-sdk/openai)(?:/[\w/.-]*)?["'])"#, r#"import OpenAI from "openai";"#),
     p(OpenAi, Sdk, GO, r#""github\.com/(?:openai/openai-go(?:/v\d+)?|sashabaranov/go-openai)""#, r#"	"github.com/openai/openai-go""#),
     p(OpenAi, Sdk, JVM, r"import (?:com\.openai|com\.theokanning\.openai|dev\.langchain4j\.model\.openai|org\.springframework\.ai\.openai)\.", "import com.openai.client.OpenAIClient;"),
     p(OpenAi, Sdk, CS, r"using OpenAI(?:\.\w+)*;|\bAddOpenAIChatCompletion\(", "using OpenAI.Chat;"),
@@ -580,7 +580,7 @@ pub(crate) const PATTERNS: &[Pattern] = &[
 
     // Tools.
     p(OpenAi, ToolCalling, ANY, r"\b(?:tool_choice|toolChoice|ToolChoice|tool_calls|toolCalls|ToolCalls)\b", "tool_choice=\"auto\","),
-    g(OpenAi, ToolCalling, ANY, r#"\btype["']?\s*:\s*["']function["']"#, r#"{"type": "function", "function": {"#),
+    g(OpenAi, ToolCalling, ANY, r#"["']?\btype["']?\s*:\s*["']function["']"#, r#"{"type": "function", "function": {"#),
     p(OpenAi, ToolCalling, PY, r"\bpydantic_function_tool\(", "tools=[openai.pydantic_function_tool(Lookup)],"),
     p(OpenAi, ToolCalling, GO, r"\b(?:ChatCompletion(?:Function)?ToolParam|ChatCompletionFunctionTool|FunctionDefinitionParam|ToolTypeFunction)\b", "Tools: []openai.ChatCompletionToolParam{"),
     p(OpenAi, ToolCalling, JVM, r"\bChatCompletion(?:Function)?Tool\b", ".addTool(ChatCompletionFunctionTool.builder()"),
@@ -597,7 +597,7 @@ pub(crate) const PATTERNS: &[Pattern] = &[
     p(OpenAi, JsonMode, JVM, r"\bResponseFormatJsonObject\b", ".responseFormat(ResponseFormatJsonObject.builder().build())"),
     p(OpenAi, JsonMode, CS, r"\bCreateJsonObjectFormat\(", "ResponseFormat = ChatResponseFormat.CreateJsonObjectFormat(),"),
     p(OpenAi, JsonMode, RS, r"\bResponseFormat::JsonObject\b", "response_format(ResponseFormat::JsonObject)"),
-    p(OpenAi, StructuredOutputs, ANY, r#"["']json_schema["']"#, r#""type": "json_schema","#),
+    p(OpenAi, StructuredOutputs, ANY, r#"["']?\btype["']?\s*:\s*["']json_schema["']"#, r#""type": "json_schema","#),
     p(OpenAi, StructuredOutputs, PY_JS, r"\.chat\.completions\.parse\(|\b(?:zodResponseFormat|zodTextFormat)\(", "completion = client.beta.chat.completions.parse("),
     g(OpenAi, StructuredOutputs, ANY, r#"(?:["']strict["']|\bstrict)\s*:\s*[Tt]rue\b"#, r#""strict": True,"#),
     g(OpenAi, StructuredOutputs, PY, r"\btext_format\s*=", "text_format=Ticket,"),

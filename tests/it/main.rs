@@ -4,6 +4,7 @@
 mod common;
 mod model;
 mod run;
+mod scan;
 mod suite_errors;
 mod vendor_server;
 mod vendors;
