@@ -43,10 +43,9 @@ fn main() -> ExitCode {
 }
 
 fn is_input_error(err: &anyhow::Error) -> bool {
-    err.chain()
-        .any(|e| {
-            e.is::<SuiteError>() || e.is::<InputError>() || e.is::<GateError>() || e.is::<ScanError>()
-        })
+    err.chain().any(|e| {
+        e.is::<SuiteError>() || e.is::<InputError>() || e.is::<GateError>() || e.is::<ScanError>()
+    })
 }
 
 fn execute(command: Command) -> anyhow::Result<ExitCode> {

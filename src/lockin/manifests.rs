@@ -44,7 +44,9 @@ impl Manifest {
             "build.gradle" | "build.gradle.kts" => Manifest::Gradle,
             "Gemfile" => Manifest::Gemfile,
             _ if name.ends_with(".csproj") => Manifest::Csproj,
-            _ if name.ends_with(".txt") && (name.starts_with("requirements") || in_requirements_dir) => {
+            _ if name.ends_with(".txt")
+                && (name.starts_with("requirements") || in_requirements_dir) =>
+            {
                 Manifest::Requirements
             }
             _ => return None,
@@ -273,11 +275,17 @@ fn pyproject(text: &str) -> Result<Vec<Declared>, Invalid> {
     let mut out = Vec::new();
     if let Some(project) = table_at(doc, &["project"]) {
         requirement_array(text, get(project, "dependencies"), &mut out);
-        for (_, extra) in table_at(project, &["optional-dependencies"]).into_iter().flat_map(|t| t.iter()) {
+        for (_, extra) in table_at(project, &["optional-dependencies"])
+            .into_iter()
+            .flat_map(|t| t.iter())
+        {
             requirement_array(text, Some(extra), &mut out);
         }
     }
-    for (_, group) in table_at(doc, &["dependency-groups"]).into_iter().flat_map(|t| t.iter()) {
+    for (_, group) in table_at(doc, &["dependency-groups"])
+        .into_iter()
+        .flat_map(|t| t.iter())
+    {
         requirement_array(text, Some(group), &mut out);
     }
     requirement_array(
@@ -288,8 +296,14 @@ fn pyproject(text: &str) -> Result<Vec<Declared>, Invalid> {
     if let Some(poetry) = table_at(doc, &["tool", "poetry"]) {
         keyed_table(text, table_at(poetry, &["dependencies"]), &mut out);
         keyed_table(text, table_at(poetry, &["dev-dependencies"]), &mut out);
-        for (_, group) in table_at(poetry, &["group"]).into_iter().flat_map(|t| t.iter()) {
-            let deps = group.get_ref().as_table().and_then(|g| table_at(g, &["dependencies"]));
+        for (_, group) in table_at(poetry, &["group"])
+            .into_iter()
+            .flat_map(|t| t.iter())
+        {
+            let deps = group
+                .get_ref()
+                .as_table()
+                .and_then(|g| table_at(g, &["dependencies"]));
             keyed_table(text, deps, &mut out);
         }
     }
@@ -301,7 +315,9 @@ fn cargo_toml(text: &str) -> Result<Vec<Declared>, Invalid> {
     let doc = toml_document(text)?;
     let doc = doc.get_ref();
     let mut out = Vec::new();
-    let targets = table_at(doc, &["target"]).into_iter().flat_map(|t| t.iter());
+    let targets = table_at(doc, &["target"])
+        .into_iter()
+        .flat_map(|t| t.iter());
     let scopes = std::iter::once(Some(doc))
         .chain(std::iter::once(table_at(doc, &["workspace"])))
         .chain(targets.map(|(_, t)| t.get_ref().as_table()))
@@ -411,7 +427,8 @@ fn gradle(text: &str) -> Vec<Declared> {
 
 fn gemfile(text: &str) -> Vec<Declared> {
     static GEM: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r#"^\s*gem\s+["']([^"']+)["']((?:\s*,\s*["'][^"']*["'])*)"#).expect("valid regex")
+        Regex::new(r#"^\s*gem\s+["']([^"']+)["']((?:\s*,\s*["'][^"']*["'])*)"#)
+            .expect("valid regex")
     });
     static QUOTED: LazyLock<Regex> =
         LazyLock::new(|| Regex::new(r#"["']([^"']*)["']"#).expect("valid regex"));
@@ -457,7 +474,12 @@ fn pom(text: &str) -> Result<Vec<Declared>, Invalid> {
             Event::Start(e) => {
                 let name = String::from_utf8_lossy(e.local_name().as_ref()).into_owned();
                 if name == "dependency" {
-                    current = Some((None, None, None, line_of(text.as_bytes(), position as usize)));
+                    current = Some((
+                        None,
+                        None,
+                        None,
+                        line_of(text.as_bytes(), position as usize),
+                    ));
                 }
                 path.push(name);
             }
@@ -469,7 +491,11 @@ fn pom(text: &str) -> Result<Vec<Declared>, Invalid> {
                 }
             }
             Event::Text(t) => {
-                let value = t.decode().map_err(|e| xml_error(text, position, e))?.trim().to_string();
+                let value = t
+                    .decode()
+                    .map_err(|e| xml_error(text, position, e))?
+                    .trim()
+                    .to_string();
                 let n = path.len();
                 match (path.get(n.wrapping_sub(2)).map(String::as_str), path.last()) {
                     (Some("properties"), Some(key)) if n == 3 => {
@@ -521,7 +547,9 @@ fn csproj(text: &str) -> Result<Vec<Declared>, Invalid> {
             .map_err(|e| xml_error(text, reader.error_position(), e))?;
         let position = reader.buffer_position();
         match event {
-            Event::Start(ref e) | Event::Empty(ref e) if e.local_name().as_ref() == b"PackageReference" => {
+            Event::Start(ref e) | Event::Empty(ref e)
+                if e.local_name().as_ref() == b"PackageReference" =>
+            {
                 let attr = |name: &str| -> Result<Option<String>, Invalid> {
                     match e.try_get_attribute(name) {
                         Ok(Some(a)) => a
@@ -544,10 +572,17 @@ fn csproj(text: &str) -> Result<Vec<Declared>, Invalid> {
                     open = Some(out.len() - 1);
                 }
             }
-            Event::Start(ref e) => in_version = open.is_some() && e.local_name().as_ref() == b"Version",
+            Event::Start(ref e) => {
+                in_version = open.is_some() && e.local_name().as_ref() == b"Version"
+            }
             Event::Text(t) if in_version => {
                 if let Some(i) = open {
-                    out[i].version = Some(t.decode().map_err(|e| xml_error(text, position, e))?.trim().to_string());
+                    out[i].version = Some(
+                        t.decode()
+                            .map_err(|e| xml_error(text, position, e))?
+                            .trim()
+                            .to_string(),
+                    );
                 }
             }
             Event::End(e) => {
@@ -570,7 +605,10 @@ mod tests {
     /// In line order (TOML tables come back sorted by key).
     fn declared(mut found: Vec<Declared>) -> Vec<(String, Option<String>, u32)> {
         found.sort_by_key(|d| d.line);
-        found.into_iter().map(|d| (d.name, d.version, d.line)).collect()
+        found
+            .into_iter()
+            .map(|d| (d.name, d.version, d.line))
+            .collect()
     }
 
     fn d(name: &str, version: Option<&str>, line: u32) -> (String, Option<String>, u32) {
@@ -667,7 +705,10 @@ aws-sdk-bedrockruntime = { version = "1.70", features = ["behavior-version-lates
 "#;
         assert_eq!(
             declared(pom(text).unwrap()),
-            vec![d("com.openai:openai-java", Some("0.8.0"), 8), d("junit:junit", None, 13)]
+            vec![
+                d("com.openai:openai-java", Some("0.8.0"), 8),
+                d("junit:junit", None, 13)
+            ]
         );
     }
 
@@ -684,7 +725,10 @@ aws-sdk-bedrockruntime = { version = "1.70", features = ["behavior-version-lates
 "#;
         assert_eq!(
             declared(csproj(text).unwrap()),
-            vec![d("Azure.AI.OpenAI", Some("2.1.0"), 3), d("OpenAI", Some("2.1.0"), 4)]
+            vec![
+                d("Azure.AI.OpenAI", Some("2.1.0"), 3),
+                d("OpenAI", Some("2.1.0"), 4)
+            ]
         );
     }
 
@@ -693,12 +737,18 @@ aws-sdk-bedrockruntime = { version = "1.70", features = ["behavior-version-lates
         let gradle_text = "plugins { id(\"java\") }\ndependencies {\n    implementation(\"com.openai:openai-java:2.2.0\")\n    testImplementation 'junit:junit'\n}\n";
         assert_eq!(
             declared(gradle(gradle_text)),
-            vec![d("com.openai:openai-java", Some("2.2.0"), 3), d("junit:junit", None, 4)]
+            vec![
+                d("com.openai:openai-java", Some("2.2.0"), 3),
+                d("junit:junit", None, 4)
+            ]
         );
         let gems = "source \"https://rubygems.org\"\ngem \"ruby-openai\", \"~> 7.3\", \">= 7.3.1\"\ngem 'rails'\n";
         assert_eq!(
             declared(gemfile(gems)),
-            vec![d("ruby-openai", Some("~> 7.3, >= 7.3.1"), 2), d("rails", None, 3)]
+            vec![
+                d("ruby-openai", Some("~> 7.3, >= 7.3.1"), 2),
+                d("rails", None, 3)
+            ]
         );
         let gomod = "module x\n\ngo 1.23\n\nrequire github.com/openai/openai-go v1.8.2\n\nrequire (\n\tgithub.com/aws/aws-sdk-go-v2 v1.36.3 // indirect\n)\n";
         assert_eq!(
@@ -713,8 +763,14 @@ aws-sdk-bedrockruntime = { version = "1.70", features = ["behavior-version-lates
     #[test]
     fn names_normalise_as_their_registries_compare_them() {
         assert_eq!(normalise(Ecosystem::PyPi, "Google_GenAI"), "google-genai");
-        assert_eq!(normalise(Ecosystem::PyPi, "llama.index__llms-openai"), "llama-index-llms-openai");
-        assert_eq!(normalise(Ecosystem::Go, "github.com/cohere-ai/cohere-go/v2"), "github.com/cohere-ai/cohere-go");
+        assert_eq!(
+            normalise(Ecosystem::PyPi, "llama.index__llms-openai"),
+            "llama-index-llms-openai"
+        );
+        assert_eq!(
+            normalise(Ecosystem::Go, "github.com/cohere-ai/cohere-go/v2"),
+            "github.com/cohere-ai/cohere-go"
+        );
         assert_eq!(normalise(Ecosystem::Cargo, "async_openai"), "async-openai");
     }
 
@@ -722,26 +778,80 @@ aws-sdk-bedrockruntime = { version = "1.70", features = ["behavior-version-lates
     fn a_broken_manifest_is_a_problem_with_its_line() {
         let mut deps = Vec::new();
         let mut problems = Vec::new();
-        parse(Manifest::PackageJson, "web/package.json", b"{\n  \"dependencies\": {\n    \"openai\": ^4\n  }\n}\n", &mut deps, &mut problems);
-        parse(Manifest::CargoToml, "Cargo.toml", b"[dependencies]\nasync-openai = \n", &mut deps, &mut problems);
-        parse(Manifest::Pom, "pom.xml", b"<project>\n<dependencies>\n</project>\n", &mut deps, &mut problems);
+        parse(
+            Manifest::PackageJson,
+            "web/package.json",
+            b"{\n  \"dependencies\": {\n    \"openai\": ^4\n  }\n}\n",
+            &mut deps,
+            &mut problems,
+        );
+        parse(
+            Manifest::CargoToml,
+            "Cargo.toml",
+            b"[dependencies]\nasync-openai = \n",
+            &mut deps,
+            &mut problems,
+        );
+        parse(
+            Manifest::Pom,
+            "pom.xml",
+            b"<project>\n<dependencies>\n</project>\n",
+            &mut deps,
+            &mut problems,
+        );
         assert!(deps.is_empty());
-        let got: Vec<_> = problems.iter().map(|p| (p.file.as_deref().unwrap(), p.line)).collect();
-        assert_eq!(got, vec![("web/package.json", Some(3)), ("Cargo.toml", Some(2)), ("pom.xml", Some(3))]);
-        assert!(problems[0].message.starts_with("invalid JSON"), "{}", problems[0].message);
-        assert!(problems[1].message.starts_with("invalid TOML"), "{}", problems[1].message);
-        assert!(problems[2].message.starts_with("invalid XML"), "{}", problems[2].message);
+        let got: Vec<_> = problems
+            .iter()
+            .map(|p| (p.file.as_deref().unwrap(), p.line))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("web/package.json", Some(3)),
+                ("Cargo.toml", Some(2)),
+                ("pom.xml", Some(3))
+            ]
+        );
+        assert!(
+            problems[0].message.starts_with("invalid JSON"),
+            "{}",
+            problems[0].message
+        );
+        assert!(
+            problems[1].message.starts_with("invalid TOML"),
+            "{}",
+            problems[1].message
+        );
+        assert!(
+            problems[2].message.starts_with("invalid XML"),
+            "{}",
+            problems[2].message
+        );
     }
 
     #[test]
     fn only_vendor_packages_become_dependencies() {
         let mut deps = Vec::new();
         let mut problems = Vec::new();
-        parse(Manifest::Requirements, "requirements.txt", b"fastapi==0.115\nOpenAI==1.59.7\ntiktoken\n", &mut deps, &mut problems);
+        parse(
+            Manifest::Requirements,
+            "requirements.txt",
+            b"fastapi==0.115\nOpenAI==1.59.7\ntiktoken\n",
+            &mut deps,
+            &mut problems,
+        );
         assert!(problems.is_empty());
         let got: Vec<_> = deps
             .iter()
-            .map(|d| (d.name.as_str(), d.line, d.vendor.id(), d.feature.id(), d.rating.id()))
+            .map(|d| {
+                (
+                    d.name.as_str(),
+                    d.line,
+                    d.vendor.id(),
+                    d.feature.id(),
+                    d.rating.id(),
+                )
+            })
             .collect();
         assert_eq!(
             got,

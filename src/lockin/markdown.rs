@@ -13,7 +13,11 @@ const MAX_FILE_ROWS: usize = 25;
 pub(crate) fn render(scan: &Scan) -> String {
     let mut md = String::new();
     let s = &scan.stats;
-    let _ = writeln!(md, "## Vendor lock-in scan: `{}`\n", scan.root.replace('`', "'"));
+    let _ = writeln!(
+        md,
+        "## Vendor lock-in scan: `{}`\n",
+        scan.root.replace('`', "'")
+    );
     let _ = writeln!(
         md,
         "Scanned {} files ({}) in {:.2} s; skipped {} binary, {} too large, {} symlinks; {} files of other types.\n",
@@ -107,7 +111,11 @@ fn files(md: &mut String, scan: &Scan) {
         );
     }
     if scan.files.len() > MAX_FILE_ROWS {
-        let _ = writeln!(md, "\n…and {} more files.", scan.files.len() - MAX_FILE_ROWS);
+        let _ = writeln!(
+            md,
+            "\n…and {} more files.",
+            scan.files.len() - MAX_FILE_ROWS
+        );
     }
     md.push('\n');
 }
@@ -188,11 +196,7 @@ fn cell(text: &str) -> String {
 
 /// A code span in a table cell, fenced with more backticks than the text holds.
 fn code(text: &str) -> String {
-    let longest = text
-        .split(|c| c != '`')
-        .map(str::len)
-        .max()
-        .unwrap_or(0);
+    let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
     let fence = "`".repeat(longest + 1);
     let pad = if text.starts_with('`') || text.ends_with('`') {
         " "

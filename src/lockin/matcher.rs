@@ -136,7 +136,9 @@ impl Stage {
                 Compiled {
                     pattern,
                     portability: rules::portability(pattern.vendor, pattern.feature)
-                        .unwrap_or_else(|| panic!("rule table: no portability for {}", pattern.regex)),
+                        .unwrap_or_else(|| {
+                            panic!("rule table: no portability for {}", pattern.regex)
+                        }),
                     grouped: regex.captures_len() > 1,
                     regex,
                 }
@@ -172,8 +174,8 @@ impl Stage {
                 break;
             };
             let start = memchr::memrchr(b'\n', &text[at..found.start()]).map_or(at, |i| at + i + 1);
-            let end = memchr::memchr(b'\n', &text[found.end()..])
-                .map_or(text.len(), |i| found.end() + i);
+            let end =
+                memchr::memchr(b'\n', &text[found.end()..]).map_or(text.len(), |i| found.end() + i);
             line += memchr::memchr_iter(b'\n', &text[counted..start]).count() as u32;
             counted = start;
             let body = &text[start..end];
@@ -186,7 +188,10 @@ impl Stage {
                         .map(|m| (m.start(), m.end()))
                         .collect()
                 } else {
-                    c.regex.find_iter(body).map(|m| (m.start(), m.end())).collect()
+                    c.regex
+                        .find_iter(body)
+                        .map(|m| (m.start(), m.end()))
+                        .collect()
                 };
                 for (s, e) in spans {
                     hits.push(Hit {
@@ -309,7 +314,11 @@ mod tests {
         assert_eq!(
             found,
             vec![
-                (1, "fine-tuning", "ft:gpt-4o-mini-2024-07-18:acme::9x".to_string()),
+                (
+                    1,
+                    "fine-tuning",
+                    "ft:gpt-4o-mini-2024-07-18:acme::9x".to_string()
+                ),
                 (2, "realtime", "gpt-4o-realtime-preview".to_string()),
                 (3, "api-key", "AZURE_OPENAI_API_KEY".to_string()),
             ]

@@ -290,9 +290,8 @@ const VISION_HINT: Option<&str> = Some(
     "serve an open vision-language model (Qwen2.5-VL, Gemma 3, Llama 3.2 Vision) and re-test \
      the image cases",
 );
-const EMBED_HINT: Option<&str> = Some(
-    "re-embed the stored corpus with the new model and re-tune similarity thresholds",
-);
+const EMBED_HINT: Option<&str> =
+    Some("re-embed the stored corpus with the new model and re-tune similarity thresholds");
 const CHAT_SHAPE_HINT: Option<&str> = Some(
     "call the engine with an OpenAI client: system prompt as a message, content parts for \
      non-text input, the vendor's stop reasons mapped to finish_reason",
@@ -742,10 +741,18 @@ mod tests {
     #[test]
     fn every_pattern_and_package_has_a_portability_row_and_rows_are_unique() {
         for p in PATTERNS {
-            assert!(portability(p.vendor, p.feature).is_some(), "no row for {}", p.regex);
+            assert!(
+                portability(p.vendor, p.feature).is_some(),
+                "no row for {}",
+                p.regex
+            );
         }
         for p in PACKAGES {
-            assert!(portability(p.vendor, p.feature).is_some(), "no row for {}", p.name);
+            assert!(
+                portability(p.vendor, p.feature).is_some(),
+                "no row for {}",
+                p.name
+            );
         }
         for (i, a) in PORTABILITY.iter().enumerate() {
             for b in &PORTABILITY[i + 1..] {

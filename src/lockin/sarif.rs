@@ -43,9 +43,7 @@ fn uri(scan: &Scan, file: &str) -> String {
         _ => file.to_string(),
     };
     path.split('/')
-        .map(|segment| {
-            percent_encoding::utf8_percent_encode(segment, PATH_SEGMENT).to_string()
-        })
+        .map(|segment| percent_encoding::utf8_percent_encode(segment, PATH_SEGMENT).to_string())
         .collect::<Vec<_>>()
         .join("/")
 }
@@ -130,7 +128,8 @@ pub(crate) fn render(scan: &Scan) -> Value {
         .map(|p| {
             let mut n = json!({"level": "warning", "message": {"text": p.message}});
             if let Some(file) = &p.file {
-                let mut location = json!({"artifactLocation": {"uri": uri(scan, file), "uriBaseId": "%SRCROOT%"}});
+                let mut location =
+                    json!({"artifactLocation": {"uri": uri(scan, file), "uriBaseId": "%SRCROOT%"}});
                 if let Some(line) = p.line {
                     location["region"] = json!({"startLine": line});
                 }

@@ -54,15 +54,13 @@ pub fn scan(root: &Path, options: &ScanOptions) -> Result<Scan, ScanError> {
         .unwrap_or_else(|poisoned| poisoned.into_inner());
 
     all.findings.sort_by(|a, b| {
-        (&a.file, a.line, a.column, a.vendor, a.feature).cmp(&(
-            &b.file, b.line, b.column, b.vendor, b.feature,
-        ))
+        (&a.file, a.line, a.column, a.vendor, a.feature)
+            .cmp(&(&b.file, b.line, b.column, b.vendor, b.feature))
     });
     all.dependencies
         .sort_by(|a, b| (&a.file, a.line, &a.name).cmp(&(&b.file, b.line, &b.name)));
-    all.problems.sort_by(|a, b| {
-        (&a.file, a.line, &a.message).cmp(&(&b.file, b.line, &b.message))
-    });
+    all.problems
+        .sort_by(|a, b| (&a.file, a.line, &a.message).cmp(&(&b.file, b.line, &b.message)));
     all.stats.duration_ms = started.elapsed().as_millis() as u64;
     tracing::debug!(stats = ?all.stats, "scan done");
     Ok(Scan {
@@ -282,7 +280,11 @@ impl Visitor<'_> {
     fn read(&mut self, path: &Path) -> std::io::Result<bool> {
         let file = File::open(path)?;
         if file.metadata()?.len() > self.max_bytes {
-            tracing::debug!("skipped {} (larger than {} bytes)", path.display(), self.max_bytes);
+            tracing::debug!(
+                "skipped {} (larger than {} bytes)",
+                path.display(),
+                self.max_bytes
+            );
             self.local.stats.skipped_large += 1;
             return Ok(false);
         }
@@ -361,7 +363,10 @@ mod tests {
     #[test]
     fn a_missing_root_is_an_error_naming_it() {
         let err = scan(Path::new("/no/such/dir"), &ScanOptions::default()).unwrap_err();
-        assert!(err.to_string().starts_with("cannot scan /no/such/dir:"), "{err}");
+        assert!(
+            err.to_string().starts_with("cannot scan /no/such/dir:"),
+            "{err}"
+        );
     }
 
     #[test]

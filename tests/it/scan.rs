@@ -38,7 +38,13 @@ fn assert_findings(scan: &Scan, expected: &[Row]) {
     let expected: Vec<_> = expected
         .iter()
         .map(|&(f, l, feature, rating, m)| {
-            (f.to_string(), l, feature.to_string(), rating.to_string(), m.to_string())
+            (
+                f.to_string(),
+                l,
+                feature.to_string(),
+                rating.to_string(),
+                m.to_string(),
+            )
         })
         .collect();
     assert_eq!(rows(scan), expected);
@@ -63,7 +69,10 @@ fn dependencies(scan: &Scan) -> Vec<(&str, u32, &str, Option<&str>, &str, &str)>
 }
 
 fn ranking(scan: &Scan) -> Vec<(&str, u32)> {
-    scan.files.iter().map(|f| (f.file.as_str(), f.effort)).collect()
+    scan.files
+        .iter()
+        .map(|f| (f.file.as_str(), f.effort))
+        .collect()
 }
 
 #[test]
@@ -100,8 +109,22 @@ fn the_python_fastapi_classifier_findings_are_exact() {
     assert_eq!(
         dependencies(&scan),
         vec![
-            ("requirements.txt", 5, "openai", Some("==1.59.7"), "openai", "portable"),
-            ("requirements.txt", 6, "tiktoken", Some("==0.8.0"), "openai", "portable-with-work"),
+            (
+                "requirements.txt",
+                5,
+                "openai",
+                Some("==1.59.7"),
+                "openai",
+                "portable"
+            ),
+            (
+                "requirements.txt",
+                6,
+                "tiktoken",
+                Some("==0.8.0"),
+                "openai",
+                "portable-with-work"
+            ),
         ]
     );
     // The fine-tuned model (vendor-only) outweighs the classifier's many portable calls.
@@ -151,9 +174,30 @@ fn the_typescript_next_routes_findings_are_exact() {
     assert_eq!(
         dependencies(&scan),
         vec![
-            ("package.json", 11, "@anthropic-ai/sdk", Some("^0.39.0"), "anthropic", "portable-with-work"),
-            ("package.json", 12, "@google/genai", Some("^0.7.0"), "google", "portable-with-work"),
-            ("package.json", 14, "openai", Some("^4.77.0"), "openai", "portable"),
+            (
+                "package.json",
+                11,
+                "@anthropic-ai/sdk",
+                Some("^0.39.0"),
+                "anthropic",
+                "portable-with-work"
+            ),
+            (
+                "package.json",
+                12,
+                "@google/genai",
+                Some("^0.7.0"),
+                "google",
+                "portable-with-work"
+            ),
+            (
+                "package.json",
+                14,
+                "openai",
+                Some("^4.77.0"),
+                "openai",
+                "portable"
+            ),
         ]
     );
     let vendors: Vec<_> = scan.findings.iter().map(|f| f.vendor.id()).collect();
@@ -185,9 +229,30 @@ fn the_go_service_findings_are_exact() {
     assert_eq!(
         dependencies(&scan),
         vec![
-            ("go.mod", 8, "github.com/aws/aws-sdk-go-v2/service/bedrockruntime", Some("v1.30.0"), "aws-bedrock", "portable-with-work"),
-            ("go.mod", 9, "github.com/openai/openai-go", Some("v1.8.2"), "openai", "portable"),
-            ("go.mod", 10, "github.com/sashabaranov/go-openai", Some("v1.36.1"), "openai", "portable"),
+            (
+                "go.mod",
+                8,
+                "github.com/aws/aws-sdk-go-v2/service/bedrockruntime",
+                Some("v1.30.0"),
+                "aws-bedrock",
+                "portable-with-work"
+            ),
+            (
+                "go.mod",
+                9,
+                "github.com/openai/openai-go",
+                Some("v1.8.2"),
+                "openai",
+                "portable"
+            ),
+            (
+                "go.mod",
+                10,
+                "github.com/sashabaranov/go-openai",
+                Some("v1.36.1"),
+                "openai",
+                "portable"
+            ),
         ]
     );
     let vendors: Vec<_> = scan.findings.iter().map(|f| f.vendor.id()).collect();
@@ -213,7 +278,9 @@ fn the_app_without_ai_has_no_findings() {
     assert!(scan.dependencies.is_empty());
     assert!(scan.files.is_empty());
     assert_eq!(scan.stats.files_scanned, 7);
-    assert!(lockin::render(&scan, Format::Md).contains("No dependency on a closed AI vendor found."));
+    assert!(
+        lockin::render(&scan, Format::Md).contains("No dependency on a closed AI vendor found.")
+    );
 }
 
 #[test]
@@ -246,7 +313,9 @@ fn sarif_output_is_valid_against_the_2_1_0_schema() {
                 .unwrap();
             let file = &scan.findings[0].file;
             assert_eq!(uri, format!("fixtures/sample-apps/{name}/{file}"));
-            let rules = sarif["runs"][0]["tool"]["driver"]["rules"].as_array().unwrap();
+            let rules = sarif["runs"][0]["tool"]["driver"]["rules"]
+                .as_array()
+                .unwrap();
             let index = first["ruleIndex"].as_u64().unwrap() as usize;
             assert_eq!(rules[index]["id"], first["ruleId"]);
         }
@@ -276,9 +345,15 @@ fn the_walk_honours_ignore_files_and_skips_binary_large_hidden_and_third_party_f
     write(&root.join("app.py"), IMPORT);
     write(&root.join("build/out.py"), IMPORT);
     write(&root.join("models.gen.py"), IMPORT);
-    write(&root.join("node_modules/openai/index.js"), "import OpenAI from \"openai\";\n");
+    write(
+        &root.join("node_modules/openai/index.js"),
+        "import OpenAI from \"openai\";\n",
+    );
     write(&root.join(".github/workflows/ci.py"), IMPORT);
-    write(&root.join("logo.py"), [IMPORT.as_bytes(), b"\0\x89PNG"].concat());
+    write(
+        &root.join("logo.py"),
+        [IMPORT.as_bytes(), b"\0\x89PNG"].concat(),
+    );
     let mut big = IMPORT.to_string();
     big.push_str(&"x = 1\n".repeat(400_000));
     write(&root.join("generated.py"), big);
@@ -288,7 +363,10 @@ fn the_walk_honours_ignore_files_and_skips_binary_large_hidden_and_third_party_f
     let files: Vec<_> = scan.findings.iter().map(|f| f.file.as_str()).collect();
     assert_eq!(files, ["app.py"]);
     let s = &scan.stats;
-    assert_eq!((s.skipped_binary, s.skipped_large, s.files_other), (1, 1, 1));
+    assert_eq!(
+        (s.skipped_binary, s.skipped_large, s.files_other),
+        (1, 1, 1)
+    );
     assert_eq!(s.files_scanned, 1);
 
     let options = ScanOptions {
@@ -352,19 +430,35 @@ fn the_command_writes_each_format_and_exits_2_on_bad_input() {
     assert!(out.status.success(), "{}", stderr(&out));
     let md = stdout(&out);
     assert!(md.starts_with("## Vendor lock-in scan:"), "{md}");
-    assert!(md.contains("| `app/nightly.py` | 7 | 1 | 4 | 1 | OpenAI |"), "{md}");
-    assert!(md.contains("| vendor-only | OpenAI | fine-tuning | 1 |"), "{md}");
+    assert!(
+        md.contains("| `app/nightly.py` | 7 | 1 | 4 | 1 | OpenAI |"),
+        "{md}"
+    );
+    assert!(
+        md.contains("| vendor-only | OpenAI | fine-tuning | 1 |"),
+        "{md}"
+    );
     assert!(md.len() < 65_536);
-    assert!(stderr(&out).contains("25 findings in 4 files"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("25 findings in 4 files"),
+        "{}",
+        stderr(&out)
+    );
 
     let out_file = tmp.path().join("lockin.json");
     let out = modelswap(
-        &["scan", target, "--format", "md,json,sarif", "--out", out_file.to_str().unwrap()],
+        &[
+            "scan",
+            target,
+            "--format",
+            "md,json,sarif",
+            "--out",
+            out_file.to_str().unwrap(),
+        ],
         tmp.path(),
     );
     assert!(out.status.success(), "{}", stderr(&out));
-    let json: Scan =
-        serde_json::from_str(&std::fs::read_to_string(&out_file).unwrap()).unwrap();
+    let json: Scan = serde_json::from_str(&std::fs::read_to_string(&out_file).unwrap()).unwrap();
     assert_eq!(json.findings, scan(Path::new(target)).findings);
     let sarif: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(tmp.path().join("lockin.sarif")).unwrap())
@@ -376,9 +470,18 @@ fn the_command_writes_each_format_and_exits_2_on_bad_input() {
 
     for (args, message) in [
         (vec!["scan", "no/such/dir"], "cannot scan no/such/dir"),
-        (vec!["scan", target, "--format", "html"], "invalid value 'html'"),
-        (vec!["scan", target, "--format", "md,json"], "several formats need --out FILE"),
-        (vec!["scan", target, "--max-file-size", "2X"], "unknown unit"),
+        (
+            vec!["scan", target, "--format", "html"],
+            "invalid value 'html'",
+        ),
+        (
+            vec!["scan", target, "--format", "md,json"],
+            "several formats need --out FILE",
+        ),
+        (
+            vec!["scan", target, "--max-file-size", "2X"],
+            "unknown unit",
+        ),
     ] {
         let out = modelswap(&args, tmp.path());
         assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
