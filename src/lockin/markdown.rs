@@ -22,7 +22,7 @@ pub(crate) fn render(scan: &Scan) -> String {
         md,
         "Scanned {} files ({}) in {:.2} s; skipped {} binary, {} too large, {} symlinks; {} files of other types.\n",
         s.files_scanned,
-        megabytes(s.bytes_scanned),
+        size(s.bytes_scanned),
         s.duration_ms as f64 / 1000.0,
         s.skipped_binary,
         s.skipped_large,
@@ -52,8 +52,12 @@ pub(crate) fn render(scan: &Scan) -> String {
     md
 }
 
-fn megabytes(bytes: u64) -> String {
-    format!("{:.1} MB", bytes as f64 / 1e6)
+fn size(bytes: u64) -> String {
+    if bytes < 1_000_000 {
+        format!("{:.1} kB", bytes as f64 / 1e3)
+    } else {
+        format!("{:.1} MB", bytes as f64 / 1e6)
+    }
 }
 
 fn count_by<K: Ord + Copy>(items: impl Iterator<Item = K>) -> BTreeMap<K, usize> {

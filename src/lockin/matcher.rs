@@ -11,6 +11,12 @@ use super::rules::{self, Lang, Pattern, Portability, PATTERNS};
 
 /// A prefilter literal shorter than this would flag too many lines to be worth having.
 const MIN_LITERAL: usize = 3;
+/// More literals than this for one pattern are cut to shorter, shared ones.
+const MAX_VARIANTS: usize = 32;
+/// Aho-Corasick searches up to 128 literals with SIMD (Teddy) and falls back to a byte-at-a-time
+/// automaton past that, several times slower; fewer literals per searcher also mean fewer false
+/// candidates to verify. So the literals are split into searchers of this size, each a pass.
+const PREFILTER_CHUNK: usize = 64;
 
 /// One pattern's match.
 #[derive(Debug, Clone)]
@@ -37,7 +43,8 @@ struct LangMatcher {
 
 /// A group of patterns searched together.
 struct Stage {
-    prefilter: Option<AhoCorasick>,
+    /// Each holds at most `PREFILTER_CHUNK` literals (see there).
+    prefilters: Vec<AhoCorasick>,
     set: RegexSet,
     patterns: Vec<Compiled>,
 }
@@ -144,20 +151,22 @@ impl Stage {
                 }
             })
             .collect();
-        literals.sort();
-        literals.dedup();
-        let prefilter = (!literals.is_empty()).then(|| {
-            AhoCorasick::builder()
-                .match_kind(MatchKind::LeftmostFirst)
-                .build(&literals)
-                .expect("rule table: prefilter literals build")
-        });
+        let literals = minimal(literals);
+        let prefilters = literals
+            .chunks(PREFILTER_CHUNK)
+            .map(|chunk| {
+                AhoCorasick::builder()
+                    .match_kind(MatchKind::LeftmostFirst)
+                    .build(chunk)
+                    .expect("rule table: prefilter literals build")
+            })
+            .collect();
         let set = RegexSetBuilder::new(patterns.iter().map(|p| p.regex))
             .unicode(false)
             .build()
             .expect("rule table: every regex compiled above");
         Stage {
-            prefilter,
+            prefilters,
             set,
             patterns: compiled,
         }
@@ -165,17 +174,28 @@ impl Stage {
 
     /// Appends the hits of this stage's patterns in `text`.
     fn run(&self, text: &[u8], hits: &mut Vec<Hit>) {
-        let Some(prefilter) = &self.prefilter else {
-            return;
-        };
-        let (mut at, mut line, mut counted) = (0, 1u32, 0);
-        while at < text.len() {
-            let Some(found) = prefilter.find(Input::new(text).span(at..text.len())) else {
-                break;
-            };
-            let start = memchr::memrchr(b'\n', &text[at..found.start()]).map_or(at, |i| at + i + 1);
-            let end =
-                memchr::memchr(b'\n', &text[found.end()..]).map_or(text.len(), |i| found.end() + i);
+        // The starts of the lines holding a literal, from every searcher.
+        let mut starts: Vec<usize> = Vec::new();
+        for prefilter in &self.prefilters {
+            let mut at = 0;
+            while at < text.len() {
+                let Some(found) = prefilter.find(Input::new(text).span(at..text.len())) else {
+                    break;
+                };
+                let start =
+                    memchr::memrchr(b'\n', &text[at..found.start()]).map_or(at, |i| at + i + 1);
+                starts.push(start);
+                at = memchr::memchr(b'\n', &text[found.end()..])
+                    .map_or(text.len(), |i| found.end() + i + 1);
+            }
+        }
+        if self.prefilters.len() > 1 {
+            starts.sort_unstable();
+            starts.dedup();
+        }
+        let (mut line, mut counted) = (1u32, 0);
+        for start in starts {
+            let end = memchr::memchr(b'\n', &text[start..]).map_or(text.len(), |i| start + i);
             line += memchr::memchr_iter(b'\n', &text[counted..start]).count() as u32;
             counted = start;
             let body = &text[start..end];
@@ -188,10 +208,7 @@ impl Stage {
                         .map(|m| (m.start(), m.end()))
                         .collect()
                 } else {
-                    c.regex
-                        .find_iter(body)
-                        .map(|m| (m.start(), m.end()))
-                        .collect()
+                    c.regex.find_iter(body).map(|m| (m.start(), m.end())).collect()
                 };
                 for (s, e) in spans {
                     hits.push(Hit {
@@ -205,9 +222,37 @@ impl Stage {
                     });
                 }
             }
-            at = end + 1;
         }
     }
+}
+
+/// The fewest literals that still flag every line a pattern can match: quotes and spaces around
+/// a literal are trimmed (`"json_object'` and `'json_object'` are both `json_object`), and a
+/// literal holding another is dropped, since the shorter one flags the same lines. A
+/// searcher less means a pass over every file less (see `PREFILTER_CHUNK`).
+fn minimal(literals: Vec<Vec<u8>>) -> Vec<Vec<u8>> {
+    let edge = |b: &u8| matches!(b, b' ' | b'\t' | b'"' | b'\'' | b'`' | b'(');
+    let mut cores: Vec<Vec<u8>> = literals
+        .into_iter()
+        .map(|l| {
+            let start = l.iter().position(|b| !edge(b)).unwrap_or(l.len());
+            let end = l.iter().rposition(|b| !edge(b)).map_or(start, |i| i + 1);
+            if end.saturating_sub(start) >= MIN_LITERAL {
+                l[start..end].to_vec()
+            } else {
+                l
+            }
+        })
+        .collect();
+    cores.sort_by(|a, b| (a.len(), a).cmp(&(b.len(), b)));
+    cores.dedup();
+    let mut kept: Vec<Vec<u8>> = Vec::new();
+    for l in cores {
+        if !kept.iter().any(|k| l.windows(k.len()).any(|w| w == k.as_slice())) {
+            kept.push(l);
+        }
+    }
+    kept
 }
 
 /// How many characters UTF-8 `bytes` hold (continuation bytes don't start one).
@@ -225,11 +270,18 @@ fn anchors(regex: &str) -> Option<Vec<Vec<u8>>> {
         .parse(regex)
         .ok()?;
     // Of the literals matches start with and those they end with, the longer ones flag fewer
-    // lines (`"type": "json_schema"` is better found by its end).
-    [ExtractKind::Prefix, ExtractKind::Suffix]
-        .into_iter()
-        .filter_map(|kind| {
-            let seq = Extractor::new().kind(kind.clone()).extract(&hir);
+    // lines (`"type": "json_schema"` is better found by its end); a pattern's variants are
+    // cut short when they would run to dozens of literals.
+    let kinds = [ExtractKind::Prefix, ExtractKind::Suffix];
+    kinds
+        .iter()
+        .flat_map(|kind| [(kind.clone(), 250), (kind.clone(), MAX_VARIANTS)])
+        .filter_map(|(kind, total)| {
+            let seq = Extractor::new()
+                .kind(kind.clone())
+                .limit_class(3)
+                .limit_total(total)
+                .extract(&hir);
             let mut literals: Vec<Vec<u8>> = seq
                 .literals()?
                 .iter()
@@ -246,9 +298,10 @@ fn anchors(regex: &str) -> Option<Vec<Vec<u8>>> {
             literals.sort();
             literals.dedup();
             let shortest = literals.iter().map(Vec::len).min()?;
-            (shortest >= MIN_LITERAL).then_some((shortest, literals))
+            (shortest >= MIN_LITERAL)
+                .then_some(((literals.len() <= MAX_VARIANTS, shortest), literals))
         })
-        .max_by_key(|(shortest, _)| *shortest)
+        .max_by_key(|(score, _)| *score)
         .map(|(_, literals)| literals)
 }
 
