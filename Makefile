@@ -4,7 +4,7 @@
 CARGO ?= cargo
 BIN := target/debug/modelswap
 
-.PHONY: setup build demo test lint bench
+.PHONY: setup build demo test lint bench bench-scan
 
 # ONNX Runtime's shared library and the open models, from PyPI; idempotent.
 setup:
@@ -25,3 +25,7 @@ lint:
 
 bench: setup
 	bash scripts/bench_decode.sh
+
+# `modelswap scan` throughput on a generated 100,000-file tree (needs no models).
+bench-scan:
+	bash scripts/bench_scan.sh

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+use modelswap::lockin;
 use modelswap::report::Format;
 
 #[derive(Debug, Parser)]
@@ -84,6 +85,28 @@ pub enum Command {
         #[arg(long)]
         against: Option<PathBuf>,
     },
+    /// Find where a codebase depends on a closed AI vendor: SDKs, endpoints, key variables,
+    /// model ids and vendor features, each rated for how portable it is.
+    ///
+    /// Honours .gitignore; skips binary and large files; never follows symlinks. Exits 0 when
+    /// the scan completed (findings are data), 2 on a bad path or format.
+    Scan {
+        /// The directory (or file) to scan.
+        path: PathBuf,
+        /// Output formats (comma-separated); several need --out.
+        #[arg(long, value_delimiter = ',', default_value = "md")]
+        format: Vec<lockin::Format>,
+        /// Write to FILE instead of stdout; with several formats, FILE with each format's
+        /// extension (.md, .json, .sarif).
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+        /// Also scan hidden files and directories (.env.example, .github/); never .git.
+        #[arg(long)]
+        hidden: bool,
+        /// Skip files larger than this (bytes, or with a K, M or G suffix).
+        #[arg(long, value_name = "SIZE", default_value = "2M", value_parser = parse_size)]
+        max_file_size: u64,
+    },
     /// Check a suite without running it.
     Validate { suite: PathBuf },
     /// Print the JSON Schema of suite files.
@@ -102,4 +125,25 @@ pub enum Command {
 pub enum PricesFormat {
     Table,
     Json,
+}
+
+/// `512K`, `2M`, `1G` (binary units) or a plain number of bytes.
+fn parse_size(text: &str) -> Result<u64, String> {
+    let (digits, unit) = match text.char_indices().last() {
+        Some((i, c)) if c.is_ascii_alphabetic() => (&text[..i], c.to_ascii_uppercase()),
+        _ => (text, 'B'),
+    };
+    let shift = match unit {
+        'B' => 0,
+        'K' => 10,
+        'M' => 20,
+        'G' => 30,
+        _ => return Err(format!("unknown unit `{unit}` (use K, M or G)")),
+    };
+    let n: u64 = digits
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{text}` is not a size"))?;
+    n.checked_mul(1 << shift)
+        .ok_or_else(|| format!("`{text}` is too large"))
 }

@@ -2,11 +2,13 @@
 //! latency and cost on the same cases, and say whether the workload can switch.
 //!
 //! The data flow runs one way: `suite` (parse, validate, expand) → `runner` (calls providers,
-//! appends `record`s, scored by `score`) → `analysis` → `report` / `gate`.
+//! appends `record`s, scored by `score`) → `analysis` → `report` / `gate`. Beside it, `lockin`
+//! audits a codebase for its dependence on closed vendors (`modelswap scan`).
 
 pub mod analysis;
 pub mod cost;
 pub mod gate;
+pub mod lockin;
 pub mod provider;
 pub mod record;
 pub mod report;

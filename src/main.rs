@@ -14,6 +14,7 @@ use tracing_subscriber::EnvFilter;
 use cli::{Cli, Command, PricesFormat};
 use modelswap::cost;
 use modelswap::gate::{self, GateError};
+use modelswap::lockin::{self, ScanError, ScanOptions};
 use modelswap::record::{self, Record};
 use modelswap::report::{self, Report};
 use modelswap::runner::{self, CassetteMode, InputError, RunOptions};
@@ -44,8 +45,9 @@ fn main() -> ExitCode {
 }
 
 fn is_input_error(err: &anyhow::Error) -> bool {
-    err.chain()
-        .any(|e| e.is::<SuiteError>() || e.is::<InputError>() || e.is::<GateError>())
+    err.chain().any(|e| {
+        e.is::<SuiteError>() || e.is::<InputError>() || e.is::<GateError>() || e.is::<ScanError>()
+    })
 }
 
 fn execute(command: Command) -> anyhow::Result<ExitCode> {
@@ -184,6 +186,48 @@ fn execute(command: Command) -> anyhow::Result<ExitCode> {
                 spec.providers.len(),
                 spec.defaults.repeats,
                 suite.cases.len() * spec.providers.len() * spec.defaults.repeats as usize
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Scan {
+            path,
+            format,
+            out,
+            hidden,
+            max_file_size,
+        } => {
+            let format = format.into_iter().fold(Vec::new(), |mut seen, f| {
+                if !seen.contains(&f) {
+                    seen.push(f);
+                }
+                seen
+            });
+            if format.len() > 1 && out.is_none() {
+                return Err(InputError("several formats need --out FILE".to_string()).into());
+            }
+            let options = ScanOptions {
+                max_file_bytes: max_file_size,
+                hidden,
+                ..ScanOptions::default()
+            };
+            let scan = lockin::scan(&path, &options)?;
+            match out {
+                Some(out) => {
+                    for path in lockin::write(&scan, &format, &out)? {
+                        eprintln!("wrote {}", path.display());
+                    }
+                }
+                None => print!("{}", lockin::render(&scan, format[0])),
+            }
+            eprintln!(
+                "scanned {} files ({} bytes) in {} ms: {} findings in {} files, {} vendor packages, {} problems",
+                scan.stats.files_scanned,
+                scan.stats.bytes_scanned,
+                scan.stats.duration_ms,
+                scan.findings.len(),
+                scan.files.len(),
+                scan.dependencies.len(),
+                scan.problems.len()
             );
             Ok(ExitCode::SUCCESS)
         }

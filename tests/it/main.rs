@@ -9,6 +9,7 @@ mod model;
 mod report;
 mod run;
 mod score;
+mod scan;
 mod shard;
 mod suite_errors;
 mod vendor_server;

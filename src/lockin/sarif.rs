@@ -1,0 +1,158 @@
+//! The scan as SARIF 2.1.0: one rule per vendor feature, one result per finding and per vendor
+//! package, located from the top of the repository as GitHub code scanning expects.
+
+use serde_json::{json, Value};
+
+use super::rules::{Portability, PORTABILITY};
+use super::{Feature, Rating, Scan, Vendor};
+
+const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
+
+fn rule_id(vendor: Vendor, feature: Feature) -> String {
+    format!("{}/{}", vendor.id(), feature.id())
+}
+
+/// Vendor-only findings are warnings: something has to be rebuilt. The rest are notes.
+fn level(rating: Rating) -> &'static str {
+    match rating {
+        Rating::VendorOnly => "warning",
+        Rating::PortableWithWork | Rating::Portable => "note",
+    }
+}
+
+fn rule(p: &Portability) -> Value {
+    let help = match p.hint {
+        Some(hint) => format!("{}: {}. To move: {hint}.", p.rating.label(), p.reason),
+        None => format!("{}: {}.", p.rating.label(), p.reason),
+    };
+    json!({
+        "id": rule_id(p.vendor, p.feature),
+        "name": format!("{} {}", p.vendor.label(), p.feature.label()),
+        "shortDescription": {"text": format!("{}: {} ({})", p.vendor.label(), p.feature.label(), p.rating.label())},
+        "fullDescription": {"text": p.reason},
+        "help": {"text": help},
+        "defaultConfiguration": {"level": level(p.rating)},
+        "properties": {"tags": ["vendor-lock-in", p.vendor.id(), p.rating.id()]},
+    })
+}
+
+/// A URI reference to `file` (relative to the scanned root) from the repository's top.
+fn uri(scan: &Scan, file: &str) -> String {
+    let path = match scan.repository_path.as_deref() {
+        Some(prefix) if !prefix.is_empty() => format!("{prefix}/{file}"),
+        _ => file.to_string(),
+    };
+    path.split('/')
+        .map(|segment| percent_encoding::utf8_percent_encode(segment, PATH_SEGMENT).to_string())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// RFC 3986: what a path segment may not hold literally.
+const PATH_SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'#')
+    .add(b'%')
+    .add(b'<')
+    .add(b'>')
+    .add(b'?')
+    .add(b'[')
+    .add(b']')
+    .add(b'\\')
+    .add(b'^')
+    .add(b'`')
+    .add(b'{')
+    .add(b'|')
+    .add(b'}');
+
+pub(crate) fn render(scan: &Scan) -> Value {
+    let index = |vendor: Vendor, feature: Feature| {
+        PORTABILITY
+            .iter()
+            .position(|p| p.vendor == vendor && p.feature == feature)
+    };
+    let mut results: Vec<Value> = scan
+        .findings
+        .iter()
+        .map(|f| {
+            let mut message = format!(
+                "`{}`: {} {} is {}: {}.",
+                f.matched,
+                f.vendor.label(),
+                f.feature.label(),
+                f.rating.label(),
+                f.reason
+            );
+            if let Some(hint) = &f.hint {
+                message.push_str(&format!(" To move: {hint}."));
+            }
+            json!({
+                "ruleId": rule_id(f.vendor, f.feature),
+                "ruleIndex": index(f.vendor, f.feature),
+                "level": level(f.rating),
+                "message": {"text": message},
+                "locations": [{"physicalLocation": {
+                    "artifactLocation": {"uri": uri(scan, &f.file), "uriBaseId": "%SRCROOT%"},
+                    "region": {
+                        "startLine": f.line,
+                        "startColumn": f.column,
+                        "endColumn": f.column + f.matched.chars().count() as u32,
+                        "snippet": {"text": f.matched},
+                    },
+                }}],
+                "properties": {"vendor": f.vendor, "feature": f.feature, "rating": f.rating},
+            })
+        })
+        .collect();
+    results.extend(scan.dependencies.iter().map(|d| {
+        let version = d.version.as_deref().unwrap_or("any version");
+        json!({
+            "ruleId": rule_id(d.vendor, d.feature),
+            "ruleIndex": index(d.vendor, d.feature),
+            "level": level(d.rating),
+            "message": {"text": format!(
+                "Declares {} `{}` ({version}): {} {} is {}: {}.",
+                d.ecosystem.label(), d.name, d.vendor.label(), d.feature.label(), d.rating.label(), d.reason
+            )},
+            "locations": [{"physicalLocation": {
+                "artifactLocation": {"uri": uri(scan, &d.file), "uriBaseId": "%SRCROOT%"},
+                "region": {"startLine": d.line},
+            }}],
+            "properties": {"vendor": d.vendor, "feature": d.feature, "rating": d.rating, "package": d.name},
+        })
+    }));
+    let notifications: Vec<Value> = scan
+        .problems
+        .iter()
+        .map(|p| {
+            let mut n = json!({"level": "warning", "message": {"text": p.message}});
+            if let Some(file) = &p.file {
+                let mut location =
+                    json!({"artifactLocation": {"uri": uri(scan, file), "uriBaseId": "%SRCROOT%"}});
+                if let Some(line) = p.line {
+                    location["region"] = json!({"startLine": line});
+                }
+                n["locations"] = json!([{"physicalLocation": location}]);
+            }
+            n
+        })
+        .collect();
+    json!({
+        "$schema": SCHEMA,
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {
+                "name": "modelswap",
+                "semanticVersion": env!("CARGO_PKG_VERSION"),
+                "rules": PORTABILITY.iter().map(rule).collect::<Vec<_>>(),
+            }},
+            "invocations": [{
+                "executionSuccessful": true,
+                "toolExecutionNotifications": notifications,
+            }],
+            "columnKind": "unicodeCodePoints",
+            "results": results,
+        }],
+    })
+}

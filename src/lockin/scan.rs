@@ -1,0 +1,381 @@
+//! The walk: every file under the root that git would not ignore, read once, in parallel;
+//! symlinks are never followed, so nothing outside the root is read and no loop is entered.
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::Read;
+use std::path::Path;
+use std::sync::Mutex;
+use std::time::Instant;
+
+use ignore::{DirEntry, ParallelVisitor, ParallelVisitorBuilder, WalkBuilder, WalkState};
+
+use super::manifests::{self, Manifest};
+use super::matcher::Matchers;
+use super::rules::Lang;
+use super::{Dependency, FileEffort, Finding, Problem, Scan, ScanError, ScanOptions, ScanStats};
+
+/// Directories of other people's code: the SDKs themselves, not the team's use of them.
+const THIRD_PARTY_DIRS: &[&str] = &["node_modules", "site-packages"];
+
+/// Scans `root` (a directory, or one file).
+pub fn scan(root: &Path, options: &ScanOptions) -> Result<Scan, ScanError> {
+    let started = Instant::now();
+    let meta = std::fs::metadata(root).map_err(|source| ScanError::Root {
+        path: root.to_path_buf(),
+        source,
+    })?;
+    if !meta.is_dir() && !meta.is_file() {
+        return Err(ScanError::NotScannable {
+            path: root.to_path_buf(),
+        });
+    }
+
+    let mut walk = WalkBuilder::new(root);
+    walk.hidden(!options.hidden)
+        .require_git(false)
+        .git_global(false)
+        .follow_links(false)
+        .threads(options.threads)
+        .filter_entry(|entry| {
+            let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
+            let name = entry.file_name();
+            !(is_dir && (name == ".git" || THIRD_PARTY_DIRS.iter().any(|d| name == *d)))
+        });
+    let shared = Mutex::new(Collected::default());
+    walk.build_parallel().visit(&mut Visitors {
+        shared: &shared,
+        root,
+        root_is_file: meta.is_file(),
+        max_bytes: options.max_file_bytes,
+    });
+    let mut all = shared
+        .into_inner()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+
+    all.findings.sort_by(|a, b| {
+        (&a.file, a.line, a.column, a.vendor, a.feature)
+            .cmp(&(&b.file, b.line, b.column, b.vendor, b.feature))
+    });
+    all.dependencies
+        .sort_by(|a, b| (&a.file, a.line, &a.name).cmp(&(&b.file, b.line, &b.name)));
+    all.problems
+        .sort_by(|a, b| (&a.file, a.line, &a.message).cmp(&(&b.file, b.line, &b.message)));
+    all.stats.duration_ms = started.elapsed().as_millis() as u64;
+    tracing::debug!(stats = ?all.stats, "scan done");
+    Ok(Scan {
+        root: root.display().to_string(),
+        repository_path: repository_path(root, meta.is_file()),
+        files: efforts(&all.findings),
+        findings: all.findings,
+        dependencies: all.dependencies,
+        problems: all.problems,
+        stats: all.stats,
+    })
+}
+
+/// The files with findings, most effort first (then most vendor-only findings, then by name).
+fn efforts(findings: &[Finding]) -> Vec<FileEffort> {
+    let mut by_file: BTreeMap<&str, FileEffort> = BTreeMap::new();
+    for f in findings {
+        let e = by_file.entry(&f.file).or_insert_with(|| FileEffort {
+            file: f.file.clone(),
+            effort: 0,
+            vendor_only: 0,
+            portable_with_work: 0,
+            portable: 0,
+            vendors: Vec::new(),
+            features: Vec::new(),
+        });
+        e.effort += f.rating.effort();
+        *match f.rating {
+            super::Rating::VendorOnly => &mut e.vendor_only,
+            super::Rating::PortableWithWork => &mut e.portable_with_work,
+            super::Rating::Portable => &mut e.portable,
+        } += 1;
+        e.vendors.push(f.vendor);
+        e.features.push(f.feature);
+    }
+    let mut files: Vec<FileEffort> = by_file
+        .into_values()
+        .map(|mut e| {
+            e.vendors.sort();
+            e.vendors.dedup();
+            e.features.sort();
+            e.features.dedup();
+            e
+        })
+        .collect();
+    files.sort_by(|a, b| {
+        (b.effort, b.vendor_only, &a.file).cmp(&(a.effort, a.vendor_only, &b.file))
+    });
+    files
+}
+
+/// The root's directory relative to the top of its git repository, if it is in one.
+fn repository_path(root: &Path, root_is_file: bool) -> Option<String> {
+    let dir = std::fs::canonicalize(root).ok()?;
+    let dir = if root_is_file {
+        dir.parent()?.to_path_buf()
+    } else {
+        dir
+    };
+    let top = dir.ancestors().find(|a| a.join(".git").exists())?;
+    Some(slashed(dir.strip_prefix(top).ok()?))
+}
+
+fn slashed(path: &Path) -> String {
+    path.components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+#[derive(Default)]
+struct Collected {
+    findings: Vec<Finding>,
+    dependencies: Vec<Dependency>,
+    problems: Vec<Problem>,
+    stats: ScanStats,
+}
+
+impl Collected {
+    fn absorb(&mut self, other: Collected) {
+        self.findings.extend(other.findings);
+        self.dependencies.extend(other.dependencies);
+        self.problems.extend(other.problems);
+        let (s, o) = (&mut self.stats, other.stats);
+        s.files_scanned += o.files_scanned;
+        s.bytes_scanned += o.bytes_scanned;
+        s.files_other += o.files_other;
+        s.skipped_binary += o.skipped_binary;
+        s.skipped_large += o.skipped_large;
+        s.skipped_symlinks += o.skipped_symlinks;
+    }
+}
+
+struct Visitors<'a> {
+    shared: &'a Mutex<Collected>,
+    root: &'a Path,
+    root_is_file: bool,
+    max_bytes: u64,
+}
+
+impl<'a> ParallelVisitorBuilder<'a> for Visitors<'a> {
+    fn build(&mut self) -> Box<dyn ParallelVisitor + 'a> {
+        Box::new(Visitor {
+            shared: self.shared,
+            root: self.root,
+            root_is_file: self.root_is_file,
+            max_bytes: self.max_bytes,
+            matchers: Matchers::get(),
+            local: Collected::default(),
+            buf: Vec::new(),
+        })
+    }
+}
+
+/// One walker thread: collects locally, hands everything over when the walk drops it.
+struct Visitor<'a> {
+    shared: &'a Mutex<Collected>,
+    root: &'a Path,
+    root_is_file: bool,
+    max_bytes: u64,
+    matchers: &'static Matchers,
+    local: Collected,
+    /// Reused for every file this thread reads.
+    buf: Vec<u8>,
+}
+
+impl Drop for Visitor<'_> {
+    fn drop(&mut self) {
+        let local = std::mem::take(&mut self.local);
+        self.shared
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .absorb(local);
+    }
+}
+
+impl ParallelVisitor for Visitor<'_> {
+    fn visit(&mut self, entry: Result<DirEntry, ignore::Error>) -> WalkState {
+        match entry {
+            Ok(entry) => self.visit_entry(&entry),
+            Err(err) => {
+                tracing::warn!("{err}");
+                self.local.problems.push(Problem {
+                    file: None,
+                    line: None,
+                    message: err.to_string(),
+                });
+            }
+        }
+        WalkState::Continue
+    }
+}
+
+impl Visitor<'_> {
+    fn visit_entry(&mut self, entry: &DirEntry) {
+        let Some(kind) = entry.file_type() else {
+            return;
+        };
+        if kind.is_symlink() {
+            self.local.stats.skipped_symlinks += 1;
+            return;
+        }
+        if !kind.is_file() {
+            return;
+        }
+        let path = entry.path();
+        let rel = self.relative(path);
+        let lang = Lang::of(path);
+        let manifest = Manifest::of(Path::new(&rel));
+        if lang.is_none() && manifest.is_none() {
+            self.local.stats.files_other += 1;
+            return;
+        }
+        match self.read(path) {
+            Ok(true) => {}
+            Ok(false) => return,
+            Err(err) => {
+                tracing::warn!("cannot read {}: {err}", path.display());
+                self.local.problems.push(Problem {
+                    file: Some(rel),
+                    line: None,
+                    message: format!("cannot read: {err}"),
+                });
+                return;
+            }
+        }
+        self.local.stats.files_scanned += 1;
+        self.local.stats.bytes_scanned += self.buf.len() as u64;
+        if let Some(lang) = lang {
+            for hit in self.matchers.find(lang, &self.buf) {
+                let p = hit.portability;
+                self.local.findings.push(Finding {
+                    file: rel.clone(),
+                    line: hit.line,
+                    column: hit.column,
+                    vendor: p.vendor,
+                    feature: p.feature,
+                    rating: p.rating,
+                    matched: hit.text,
+                    reason: p.reason.to_string(),
+                    hint: p.hint.map(str::to_string),
+                });
+            }
+        }
+        if let Some(manifest) = manifest {
+            manifests::parse(
+                manifest,
+                &rel,
+                &self.buf,
+                &mut self.local.dependencies,
+                &mut self.local.problems,
+            );
+        }
+    }
+
+    /// Reads the file into `buf`; false when it is skipped as too large or binary.
+    fn read(&mut self, path: &Path) -> std::io::Result<bool> {
+        let file = File::open(path)?;
+        if file.metadata()?.len() > self.max_bytes {
+            tracing::debug!(
+                "skipped {} (larger than {} bytes)",
+                path.display(),
+                self.max_bytes
+            );
+            self.local.stats.skipped_large += 1;
+            return Ok(false);
+        }
+        self.buf.clear();
+        // The file may have grown since; never read past the limit.
+        file.take(self.max_bytes + 1).read_to_end(&mut self.buf)?;
+        if self.buf.len() as u64 > self.max_bytes {
+            self.local.stats.skipped_large += 1;
+            return Ok(false);
+        }
+        // Git's and ripgrep's test: text files hold no NUL byte.
+        if memchr::memchr(0, &self.buf).is_some() {
+            tracing::debug!("skipped {} (binary)", path.display());
+            self.local.stats.skipped_binary += 1;
+            return Ok(false);
+        }
+        Ok(true)
+    }
+
+    /// `path` relative to the root, `/`-separated; a root that is a file is named by itself.
+    fn relative(&self, path: &Path) -> String {
+        if self.root_is_file {
+            return path
+                .file_name()
+                .map_or_else(|| slashed(path), |n| n.to_string_lossy().into_owned());
+        }
+        slashed(path.strip_prefix(self.root).unwrap_or(path))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lockin::{Feature, Rating, Vendor};
+
+    fn finding(file: &str, rating: Rating) -> Finding {
+        Finding {
+            file: file.into(),
+            line: 1,
+            column: 1,
+            vendor: Vendor::OpenAi,
+            feature: Feature::Chat,
+            rating,
+            matched: String::new(),
+            reason: String::new(),
+            hint: None,
+        }
+    }
+
+    #[test]
+    fn files_rank_by_effort_then_vendor_only_findings_then_name() {
+        use Rating::*;
+        let findings = [
+            finding("a.py", PortableWithWork),
+            finding("a.py", PortableWithWork),
+            finding("a.py", PortableWithWork),
+            finding("b.py", VendorOnly),
+            finding("c.py", Portable),
+            finding("d.py", VendorOnly),
+        ];
+        let ranked: Vec<_> = efforts(&findings)
+            .into_iter()
+            .map(|e| (e.file, e.effort, e.vendor_only))
+            .collect();
+        assert_eq!(
+            ranked,
+            vec![
+                ("b.py".to_string(), 3, 1),
+                ("d.py".to_string(), 3, 1),
+                ("a.py".to_string(), 3, 0),
+                ("c.py".to_string(), 0, 0),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_missing_root_is_an_error_naming_it() {
+        let err = scan(Path::new("/no/such/dir"), &ScanOptions::default()).unwrap_err();
+        assert!(
+            err.to_string().starts_with("cannot scan /no/such/dir:"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn repository_path_is_the_root_inside_its_repository() {
+        let tmp = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(tmp.path().join("repo/.git")).unwrap();
+        std::fs::create_dir_all(tmp.path().join("repo/svc/api")).unwrap();
+        let at = |p: &str| repository_path(&tmp.path().join(p), false);
+        assert_eq!(at("repo/svc/api").as_deref(), Some("svc/api"));
+        assert_eq!(at("repo").as_deref(), Some(""));
+    }
+}
