@@ -457,13 +457,22 @@ fn xml_error(text: &str, position: u64, err: impl std::fmt::Display) -> Invalid 
     )
 }
 
+/// A `<dependency>` element being read.
+#[derive(Default)]
+struct MavenDependency {
+    group: Option<String>,
+    artifact: Option<String>,
+    version: Option<String>,
+    line: u32,
+}
+
 /// Maven `<dependency>` elements; `${property}` versions resolved from `<properties>`.
 fn pom(text: &str) -> Result<Vec<Declared>, Invalid> {
     let mut reader = quick_xml::Reader::from_str(text);
     reader.config_mut().trim_text(true);
     let mut path: Vec<String> = Vec::new();
     let mut properties: Vec<(String, String)> = Vec::new();
-    let mut current: Option<(Option<String>, Option<String>, Option<String>, u32)> = None;
+    let mut current: Option<MavenDependency> = None;
     let mut found = Vec::new();
     loop {
         let event = reader
@@ -474,20 +483,26 @@ fn pom(text: &str) -> Result<Vec<Declared>, Invalid> {
             Event::Start(e) => {
                 let name = String::from_utf8_lossy(e.local_name().as_ref()).into_owned();
                 if name == "dependency" {
-                    current = Some((
-                        None,
-                        None,
-                        None,
-                        line_of(text.as_bytes(), position as usize),
-                    ));
+                    current = Some(MavenDependency {
+                        line: line_of(text.as_bytes(), position as usize),
+                        ..MavenDependency::default()
+                    });
                 }
                 path.push(name);
             }
             Event::End(_) => {
-                if path.pop().as_deref() == Some("dependency") {
-                    if let Some((Some(group), Some(artifact), version, line)) = current.take() {
-                        found.push((format!("{group}:{artifact}"), version, line));
-                    }
+                let done = match path.pop().as_deref() {
+                    Some("dependency") => current.take(),
+                    _ => None,
+                };
+                if let Some(MavenDependency {
+                    group: Some(group),
+                    artifact: Some(artifact),
+                    version,
+                    line,
+                }) = done
+                {
+                    found.push((format!("{group}:{artifact}"), version, line));
                 }
             }
             Event::Text(t) => {
@@ -504,9 +519,9 @@ fn pom(text: &str) -> Result<Vec<Declared>, Invalid> {
                     (Some("dependency"), Some(field)) => {
                         if let Some(dep) = current.as_mut() {
                             match field.as_str() {
-                                "groupId" => dep.0 = Some(value),
-                                "artifactId" => dep.1 = Some(value),
-                                "version" => dep.2 = Some(value),
+                                "groupId" => dep.group = Some(value),
+                                "artifactId" => dep.artifact = Some(value),
+                                "version" => dep.version = Some(value),
                                 _ => {}
                             }
                         }

@@ -15,8 +15,9 @@ const MIN_LITERAL: usize = 3;
 const MAX_VARIANTS: usize = 32;
 /// Aho-Corasick searches up to 128 literals with SIMD (Teddy) and falls back to a byte-at-a-time
 /// automaton past that, several times slower; fewer literals per searcher also mean fewer false
-/// candidates to verify. So the literals are split into searchers of this size, each a pass.
-const PREFILTER_CHUNK: usize = 64;
+/// candidates to verify. So the literals are split into searchers of this size, each a pass
+/// (docs/BENCHMARKS.md: 32 beat 16, 64 and 127 on the 1 GB tree).
+const PREFILTER_CHUNK: usize = 32;
 
 /// One pattern's match.
 #[derive(Debug, Clone)]
@@ -208,7 +209,10 @@ impl Stage {
                         .map(|m| (m.start(), m.end()))
                         .collect()
                 } else {
-                    c.regex.find_iter(body).map(|m| (m.start(), m.end())).collect()
+                    c.regex
+                        .find_iter(body)
+                        .map(|m| (m.start(), m.end()))
+                        .collect()
                 };
                 for (s, e) in spans {
                     hits.push(Hit {
@@ -248,7 +252,10 @@ fn minimal(literals: Vec<Vec<u8>>) -> Vec<Vec<u8>> {
     cores.dedup();
     let mut kept: Vec<Vec<u8>> = Vec::new();
     for l in cores {
-        if !kept.iter().any(|k| l.windows(k.len()).any(|w| w == k.as_slice())) {
+        if !kept
+            .iter()
+            .any(|k| l.windows(k.len()).any(|w| w == k.as_slice()))
+        {
             kept.push(l);
         }
     }

@@ -51,8 +51,10 @@ fn assert_findings(scan: &Scan, expected: &[Row]) {
     assert!(scan.problems.is_empty(), "{:?}", scan.problems);
 }
 
-/// (file, line, name, version, vendor, rating) of every vendor package.
-fn dependencies(scan: &Scan) -> Vec<(&str, u32, &str, Option<&str>, &str, &str)> {
+/// (file, line, name, version, vendor, rating) of a vendor package.
+type DependencyRow<'a> = (&'a str, u32, &'a str, Option<&'a str>, &'a str, &'a str);
+
+fn dependencies(scan: &Scan) -> Vec<DependencyRow<'_>> {
     scan.dependencies
         .iter()
         .map(|d| {
