@@ -76,6 +76,9 @@ pub enum Command {
         /// Formats to write (comma-separated).
         #[arg(long, value_delimiter = ',', default_value = "md,json")]
         format: Vec<Format>,
+        /// Also scan this codebase for closed-vendor dependencies (the report's lock-in section).
+        #[arg(long, value_name = "PATH")]
+        scan: Option<PathBuf>,
     },
     /// Apply the suite's gate to a run: exit 0 pass, 1 failed, 2 usage or input error.
     Gate {

@@ -123,8 +123,11 @@ fn execute(command: Command) -> anyhow::Result<ExitCode> {
             );
             Ok(ExitCode::SUCCESS)
         }
-        Command::Report { dir, format } => {
-            let report = Report::load(&dir)?;
+        Command::Report { dir, format, scan } => {
+            let mut report = Report::load(&dir)?;
+            if let Some(path) = scan {
+                report.lockin.code = Some(lockin::scan(&path, &ScanOptions::default())?);
+            }
             for path in report::write(&dir, &report, &format)? {
                 eprintln!("wrote {}", path.display());
             }

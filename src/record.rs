@@ -183,6 +183,8 @@ impl Host {
 
 pub const RECORDS_FILE: &str = "records.jsonl";
 pub const MANIFEST_FILE: &str = "run.json";
+/// The workload's lock-in audit (`lockin::workload`), written at the start of a run.
+pub const LOCKIN_FILE: &str = "lockin.json";
 
 pub fn read_manifest(dir: &Path) -> anyhow::Result<Manifest> {
     let path = dir.join(MANIFEST_FILE);

@@ -2,7 +2,8 @@
 //! how portable each use is, and which files take the most work to move.
 //!
 //! `scan` walks the tree; `rules` holds the tables it applies; `render` writes a `Scan` as
-//! Markdown, JSON or SARIF 2.1.0.
+//! Markdown, JSON or SARIF 2.1.0. `workload` audits a suite's requests against each provider's
+//! capabilities.
 
 mod manifests;
 mod markdown;
@@ -10,6 +11,7 @@ mod matcher;
 mod rules;
 mod sarif;
 mod scan;
+pub mod workload;
 
 use std::path::{Path, PathBuf};
 
@@ -162,6 +164,25 @@ impl Format {
 }
 
 /// The scan in one format.
+/// The migration effort in one sentence: files, findings by rating, effort points.
+pub fn effort_summary(scan: &Scan) -> String {
+    let count = |r: Rating| scan.findings.iter().filter(|f| f.rating == r).count();
+    let points: u32 = scan.files.iter().map(|f| f.effort).sum();
+    format!(
+        "Migration effort: {} file(s) depend on a closed vendor ({} finding(s): {} vendor-only, {} portable with work, {} portable; {} declared package(s)); {points} effort points (a ranking device, not hours), the top file {}.",
+        scan.files.len(),
+        scan.findings.len(),
+        count(Rating::VendorOnly),
+        count(Rating::PortableWithWork),
+        count(Rating::Portable),
+        scan.dependencies.len(),
+        scan.files
+            .first()
+            .map(|f| format!("`{}` with {} points", f.file, f.effort))
+            .unwrap_or_else(|| "—".into())
+    )
+}
+
 pub fn render(scan: &Scan, format: Format) -> String {
     match format {
         Format::Md => markdown::render(scan),

@@ -26,7 +26,27 @@ pub fn render(report: &Report) -> String {
     worst_failures(&mut out, report);
     latency(&mut out, report);
     cost(&mut out, report);
+    lockin(&mut out, report);
     out
+}
+
+/// The workload's needs against each provider, and the codebase scan when the report has one.
+fn lockin(out: &mut String, report: &Report) {
+    let l = &report.lockin;
+    if l.workload.is_none() && l.code.is_none() {
+        return;
+    }
+    out.push_str("\n## Lock-in\n\n");
+    if let Some(code) = &l.code {
+        let _ = writeln!(out, "{}\n", crate::lockin::effort_summary(code));
+    }
+    if let Some(w) = &l.workload {
+        out.push_str(&crate::lockin::workload::markdown(w));
+        out.push('\n');
+    }
+    if let Some(code) = &l.code {
+        out.push_str(&crate::lockin::render(code, crate::lockin::Format::Md));
+    }
 }
 
 fn header(out: &mut String, report: &Report) {

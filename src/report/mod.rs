@@ -54,6 +54,9 @@ pub struct Report {
     /// p50/p95/p99 of call duration and time to first token, per provider.
     pub latency: Vec<ProviderLatency>,
     pub cost: CostSummary,
+    /// The lock-in audit: the workload's needs against each provider (from the run's
+    /// `lockin.json`) and, with `report --scan PATH`, the codebase's vendor dependencies.
+    pub lockin: LockIn,
     /// The records themselves, for the tables and JUnit (report.json leaves them out).
     #[serde(skip)]
     pub records: Vec<Record>,
@@ -154,6 +157,7 @@ impl Report {
         let cost = analysis::cost::summarize(&manifest, records);
         let executive = recommend::recommend(&manifest, &summary, &comparisons, &cost, records);
         Ok(Self {
+            lockin: LockIn::default(),
             latency: analysis::latency::summarize(&manifest, records)?,
             cost,
             executive,
@@ -178,7 +182,32 @@ impl Report {
     pub fn load(dir: &Path) -> anyhow::Result<Self> {
         let manifest = record::read_manifest(dir)?;
         let records = record::read_records(&dir.join(record::RECORDS_FILE))?;
-        Self::build(manifest, &records)
+        let mut report = Self::build(manifest, &records)?;
+        report.lockin.workload = LockIn::read_workload(dir)?;
+        Ok(report)
+    }
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct LockIn {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub workload: Option<crate::lockin::workload::WorkloadAudit>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<crate::lockin::Scan>,
+}
+
+impl LockIn {
+    /// The run's `lockin.json`; runs made before modelswap wrote it have none.
+    fn read_workload(dir: &Path) -> anyhow::Result<Option<crate::lockin::workload::WorkloadAudit>> {
+        let path = dir.join(record::LOCKIN_FILE);
+        if !path.exists() {
+            return Ok(None);
+        }
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        serde_json::from_str(&text)
+            .map(Some)
+            .with_context(|| format!("{}: not a lock-in audit", path.display()))
     }
 }
 

@@ -304,6 +304,13 @@ pub async fn run(suite: &Suite, options: &RunOptions) -> anyhow::Result<RunOutco
         shard: options.shard,
     };
     write_manifest(&options.out, &manifest)?;
+    // What the workload needs of each provider, for the report's lock-in section.
+    let audit = crate::lockin::workload::audit(suite);
+    std::fs::write(
+        options.out.join(record::LOCKIN_FILE),
+        serde_json::to_vec_pretty(&audit)?,
+    )
+    .with_context(|| format!("cannot write {}", record::LOCKIN_FILE))?;
 
     let file = OpenOptions::new()
         .create_new(!options.resume)
