@@ -166,6 +166,27 @@ pub struct ProviderFit {
     pub gaps: Vec<Use>,
 }
 
+impl ProviderFit {
+    /// "tools ×3 (e.g. a, b, c); images ×1 (e.g. d)", or "—".
+    pub fn gaps_text(&self) -> String {
+        if self.gaps.is_empty() {
+            return "—".into();
+        }
+        self.gaps
+            .iter()
+            .map(|g| {
+                format!(
+                    "{} ×{} (e.g. {})",
+                    g.need.as_str(),
+                    g.requests,
+                    g.examples.join(", ")
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+}
+
 const EXAMPLES: usize = 3;
 
 /// What each case needs, and what each provider lacks of it.
@@ -308,29 +329,13 @@ pub fn markdown(audit: &WorkloadAudit) -> String {
     }
     out.push_str("| provider | requests using something it lacks | unknown | what it lacks | capabilities from |\n|---|---:|---:|---|---|\n");
     for p in &audit.providers {
-        let gaps: Vec<String> = p
-            .gaps
-            .iter()
-            .map(|g| {
-                format!(
-                    "{} ×{} (e.g. {})",
-                    g.need.as_str(),
-                    g.requests,
-                    g.examples.join(", ")
-                )
-            })
-            .collect();
         out.push_str(&format!(
             "| {} | {} ({:.0}%) | {} | {} | {} |\n",
             p.provider,
             p.lacking,
             100.0 * p.lacking_share,
             p.unknown,
-            if gaps.is_empty() {
-                "—".into()
-            } else {
-                gaps.join("; ")
-            },
+            p.gaps_text(),
             p.capabilities.source.replace('|', "\\|"),
         ));
     }

@@ -723,27 +723,11 @@ impl Ctx<'_> {
                     "capabilities from",
                 ]);
                 for p in &w.providers {
-                    let gaps: Vec<String> = p
-                        .gaps
-                        .iter()
-                        .map(|g| {
-                            format!(
-                                "{} ×{} (e.g. {})",
-                                g.need.as_str(),
-                                g.requests,
-                                g.examples.join(", ")
-                            )
-                        })
-                        .collect();
                     fit.row(vec![
                         p.provider.clone(),
                         pct(p.lacking, w.requests),
                         p.unknown.to_string(),
-                        if gaps.is_empty() {
-                            "—".into()
-                        } else {
-                            gaps.join("; ")
-                        },
+                        p.gaps_text(),
                         p.capabilities.source.clone(),
                     ]);
                 }
