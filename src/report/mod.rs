@@ -1,6 +1,6 @@
 //! Rendering a run for people and tools: HTML (the procurement report), Markdown (fits a PR
 //! comment), JSON, CSV/Parquet tables and JUnit XML, from the records and manifest alone; no
-//! model is called.
+//! model is called. The tables and JUnit list every record, read one at a time from the file.
 
 mod charts;
 mod html;
@@ -9,15 +9,15 @@ mod markdown;
 pub mod recommend;
 mod tables;
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
+use polars::prelude::*;
 use serde::Serialize;
 
 use crate::analysis::cost::CostSummary;
 use crate::analysis::latency::ProviderLatency;
-use crate::analysis::{self, stats, Comparison, Summary};
+use crate::analysis::{self, stats, Comparison, RecordFrame, Summary};
 use crate::record::{self, Manifest, Record};
 
 pub use html::render as html;
@@ -40,23 +40,26 @@ pub enum Format {
     Junit,
 }
 
-/// What every format renders: the summary, the comparisons the gate names, the failures.
+/// Failed records each report keeps per provider, worst first: more than any format shows
+/// (the HTML shows 25, the Markdown 5 cases); records.csv/parquet hold every record.
+pub const FAILURES_KEPT: usize = 100;
+
+/// What every format renders: the summary, the comparisons the gate names, the worst failures.
+/// Built from the run's aggregates; of the records themselves it holds only the failures shown.
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
     pub manifest: Manifest,
     pub methodology: Methodology,
     pub summary: Summary,
     pub comparisons: Vec<Comparison>,
-    /// Every failed record, per provider (manifest order) worst first.
+    /// The worst failed records of each provider (at most `FAILURES_KEPT`; `summary` counts them
+    /// all), provider by provider in the manifest's order, worst first.
     pub failures: Vec<Failure>,
     /// The gate's verdict and the recommendation for each candidate.
     pub executive: Executive,
     /// p50/p95/p99 of call duration and time to first token, per provider.
     pub latency: Vec<ProviderLatency>,
     pub cost: CostSummary,
-    /// The records themselves, for the tables and JUnit (report.json leaves them out).
-    #[serde(skip)]
-    pub records: Vec<Record>,
 }
 
 /// How the quality figures were computed, for the reader and for anyone recomputing them.
@@ -64,12 +67,18 @@ pub struct Report {
 pub struct Methodology {
     pub confidence: f64,
     pub pass_rate_interval: &'static str,
-    pub score_interval: &'static str,
+    /// How a mean score's interval is computed; each interval's `*_method` says which way was
+    /// taken for it.
+    pub score_interval: String,
     pub bootstrap_resamples: usize,
     pub bootstrap_seed: u64,
+    /// Cases above which the normal interval replaces the bootstrap.
+    pub bootstrap_max_cases: usize,
     pub paired_test: &'static str,
     /// The level the paired test is read at: the gate's `significance`, else 0.05.
     pub alpha: f64,
+    /// Failed records kept per provider in `failures`.
+    pub failures_kept: usize,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -94,7 +103,9 @@ pub struct BaselineOutcome {
 }
 
 impl Report {
-    pub fn build(manifest: Manifest, records: &[Record]) -> anyhow::Result<Self> {
+    /// The report of the records in `records`, read from the file at `path` (the failures shown
+    /// are read back from it in full).
+    pub fn build(manifest: Manifest, records: &RecordFrame, path: &Path) -> anyhow::Result<Self> {
         let summary = analysis::summarize(&manifest, records)?;
         let alpha = manifest
             .gate
@@ -110,63 +121,27 @@ impl Report {
                 }
             }
         }
-        let baseline_id = manifest.gate.as_ref().map(|g| g.baseline.as_str());
-        let baseline: HashMap<(&str, u32), &Record> = records
-            .iter()
-            .filter(|r| Some(r.provider.as_str()) == baseline_id)
-            .map(|r| ((r.case_id.as_str(), r.repeat), r))
-            .collect();
-        let mut failures: Vec<Failure> = records
-            .iter()
-            .filter(|r| !r.passed)
-            .map(|r| Failure {
-                provider: r.provider.clone(),
-                case_id: r.case_id.clone(),
-                repeat: r.repeat,
-                score: analysis::record_score(r),
-                output: r.output.clone(),
-                reasons: reasons(r),
-                baseline: (Some(r.provider.as_str()) != baseline_id)
-                    .then(|| baseline.get(&(r.case_id.as_str(), r.repeat)))
-                    .flatten()
-                    .map(|b| BaselineOutcome {
-                        passed: b.passed,
-                        score: analysis::record_score(b),
-                        output: b.output.clone(),
-                    }),
-            })
-            .collect();
-        let order = |id: &str| {
-            manifest
-                .providers
-                .iter()
-                .position(|p| p.id == id)
-                .unwrap_or(usize::MAX)
-        };
-        // Worst first: where the baseline passed (a regression), then by score, lowest first.
-        let regressed = |f: &Failure| f.baseline.as_ref().is_some_and(|b| b.passed);
-        failures.sort_by(|a, b| {
-            (order(&a.provider), !regressed(a))
-                .cmp(&(order(&b.provider), !regressed(b)))
-                .then(a.score.total_cmp(&b.score))
-                .then_with(|| (&a.case_id, a.repeat).cmp(&(&b.case_id, b.repeat)))
-        });
-        let cost = analysis::cost::summarize(&manifest, records);
+        let failures = failures(&manifest, records, path)?;
+        let cost = analysis::cost::summarize(&manifest, records)?;
         let executive = recommend::recommend(&manifest, &summary, &comparisons, &cost, records);
         Ok(Self {
             latency: analysis::latency::summarize(&manifest, records)?,
             cost,
             executive,
-            records: records.to_vec(),
             manifest,
             methodology: Methodology {
                 confidence: analysis::CONFIDENCE,
                 pass_rate_interval: "Wilson score interval, each record one trial",
-                score_interval: "percentile bootstrap of the mean, resampling cases with all their repeats",
+                score_interval: format!(
+                    "percentile bootstrap of the mean, resampling cases with all their repeats; above {} cases, the normal interval the bootstrap converges to: mean ± z × the case-clustered standard error √Σ(sumᵢ − mean × nᵢ)² / Σnᵢ over cases i",
+                    stats::BOOTSTRAP_MAX_CASES
+                ),
                 bootstrap_resamples: stats::BOOTSTRAP_RESAMPLES,
                 bootstrap_seed: stats::BOOTSTRAP_SEED,
-                paired_test: "exact two-sided McNemar test on (case, repeat) pairs; paired percentile bootstrap of the score difference at 1 − alpha",
+                bootstrap_max_cases: stats::BOOTSTRAP_MAX_CASES,
+                paired_test: "exact two-sided McNemar test on (case, repeat) pairs; paired interval of the score difference at 1 − alpha, resampling cases as the mean score's",
                 alpha,
+                failures_kept: FAILURES_KEPT,
             },
             summary,
             comparisons,
@@ -177,9 +152,99 @@ impl Report {
     /// Loads a run directory.
     pub fn load(dir: &Path) -> anyhow::Result<Self> {
         let manifest = record::read_manifest(dir)?;
-        let records = record::read_records(&dir.join(record::RECORDS_FILE))?;
-        Self::build(manifest, &records)
+        let path = dir.join(record::RECORDS_FILE);
+        let records = RecordFrame::read(&path)?;
+        Self::build(manifest, &records, &path)
     }
+}
+
+/// The worst `FAILURES_KEPT` failed records of each provider: where the baseline passed the
+/// same (case, repeat) first (a regression), then by score, lowest first. Chosen in polars; only
+/// they are read back from `path` in full, with their baseline's.
+fn failures(
+    manifest: &Manifest,
+    records: &RecordFrame,
+    path: &Path,
+) -> anyhow::Result<Vec<Failure>> {
+    let baseline_id = manifest.gate.as_ref().map(|g| g.baseline.as_str());
+    let of = |id: &str| records.lazy().filter(col("provider").eq(lit(id.to_string())));
+    let mut picked = Vec::new();
+    for p in &manifest.providers {
+        let failed = of(&p.id)
+            .filter(col("passed").not())
+            .select([col("row"), col("case_id"), col("repeat"), col("score")]);
+        let keys = [col("case_id"), col("repeat")];
+        let failed = match baseline_id.filter(|b| *b != p.id) {
+            Some(b) => failed.join(
+                of(b).select([
+                    col("case_id"),
+                    col("repeat"),
+                    col("row").alias("base_row"),
+                    col("passed").alias("base_passed"),
+                    col("score").alias("base_score"),
+                ]),
+                keys.clone(),
+                keys,
+                JoinArgs::new(JoinType::Left),
+            ),
+            None => failed.with_columns([
+                lit(NULL).cast(IDX_DTYPE).alias("base_row"),
+                lit(NULL).cast(DataType::Boolean).alias("base_passed"),
+                lit(NULL).cast(DataType::Float64).alias("base_score"),
+            ]),
+        };
+        let worst = failed
+            .sort_by_exprs(
+                [
+                    col("base_passed").fill_null(lit(false)),
+                    col("score"),
+                    col("case_id"),
+                    col("repeat"),
+                ],
+                SortMultipleOptions::default()
+                    .with_order_descending_multi([true, false, false, false]),
+            )
+            .limit(FAILURES_KEPT as IdxSize)
+            .collect()?;
+        picked.push((p.id.as_str(), worst));
+    }
+    let rows = |df: &DataFrame, name: &str| -> anyhow::Result<Vec<Option<u64>>> {
+        let c = df.column(name)?.cast(&DataType::UInt64)?;
+        Ok(c.u64()?.iter().collect())
+    };
+    let mut wanted = Vec::new();
+    for (_, df) in &picked {
+        wanted.extend(rows(df, "row")?.into_iter().flatten());
+        wanted.extend(rows(df, "base_row")?.into_iter().flatten());
+    }
+    let full = record::read_rows(path, &wanted)?;
+    let mut out = Vec::new();
+    for (provider, df) in picked {
+        let (row, base_row) = (rows(&df, "row")?, rows(&df, "base_row")?);
+        let base_passed = df.column("base_passed")?.bool()?.clone();
+        let base_score = df.column("base_score")?.f64()?.clone();
+        let score = df.column("score")?.f64()?.clone();
+        for i in 0..df.height() {
+            let Some(r) = row[i].and_then(|row| full.get(&row)) else {
+                anyhow::bail!("{}: a failed record of `{provider}` is no longer in the file", path.display());
+            };
+            let base = base_row[i].and_then(|row| full.get(&row));
+            out.push(Failure {
+                provider: r.provider.clone(),
+                case_id: r.case_id.clone(),
+                repeat: r.repeat,
+                score: score.get(i).unwrap_or_default(),
+                output: r.output.clone(),
+                reasons: reasons(r),
+                baseline: base_passed.get(i).map(|passed| BaselineOutcome {
+                    passed,
+                    score: base_score.get(i).unwrap_or_default(),
+                    output: base.and_then(|b| b.output.clone()),
+                }),
+            });
+        }
+    }
+    Ok(out)
 }
 
 /// Why a record did not pass: its error, or the reasons of the scorers that failed.
@@ -199,6 +264,7 @@ fn reasons(r: &Record) -> Vec<String> {
 /// rendered before any file is written, and each file replaces its old version at once, so a
 /// failure leaves no half-written report.
 pub fn write(dir: &Path, report: &Report, formats: &[Format]) -> anyhow::Result<Vec<PathBuf>> {
+    let records = dir.join(record::RECORDS_FILE);
     let mut files: Vec<(String, Vec<u8>)> = Vec::new();
     for format in formats {
         let one = |name: &str, body: Vec<u8>| vec![(name.to_string(), body)];
@@ -209,9 +275,9 @@ pub fn write(dir: &Path, report: &Report, formats: &[Format]) -> anyhow::Result<
                 "report.json",
                 (serde_json::to_string_pretty(report)? + "\n").into_bytes(),
             ),
-            Format::Csv => tables::render(report, tables::TableFormat::Csv)?,
-            Format::Parquet => tables::render(report, tables::TableFormat::Parquet)?,
-            Format::Junit => one("junit.xml", junit::render(report)?),
+            Format::Csv => tables::render(report, &records, tables::TableFormat::Csv)?,
+            Format::Parquet => tables::render(report, &records, tables::TableFormat::Parquet)?,
+            Format::Junit => one("junit.xml", junit::render(report, &records)?),
         });
     }
     let mut written = Vec::new();
