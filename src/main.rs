@@ -12,9 +12,9 @@ use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
 use cli::{Cli, Command, PricesFormat};
+use modelswap::analysis::RecordFrame;
 use modelswap::cost;
 use modelswap::gate::{self, GateError};
-use modelswap::analysis::RecordFrame;
 use modelswap::record;
 use modelswap::report::{self, Report};
 use modelswap::runner::{self, CassetteMode, InputError, RunOptions};

@@ -142,7 +142,12 @@ pub fn projection(
     requests_per_month: Option<u64>,
 ) -> PolarsResult<Option<Projection>> {
     let t = totals(records)?.remove(provider).unwrap_or_default();
-    Ok(cost::project(t.records, t.priced, t.known_usd, requests_per_month))
+    Ok(cost::project(
+        t.records,
+        t.priced,
+        t.known_usd,
+        requests_per_month,
+    ))
 }
 
 /// Cost figures per provider. Prices are described as this build's table resolves the manifest's

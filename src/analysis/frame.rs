@@ -23,10 +23,7 @@ fn file_schema() -> Schema {
         f("case_id", DataType::String),
         f("repeat", DataType::UInt32),
         f("replayed", DataType::Boolean),
-        f(
-            "error",
-            DataType::Struct(vec![f("kind", DataType::String)]),
-        ),
+        f("error", DataType::Struct(vec![f("kind", DataType::String)])),
         f(
             "usage",
             DataType::Struct(vec![
@@ -170,16 +167,15 @@ impl Chunk {
         let offset = IdxSize::try_from(self.first_row)
             .map_err(|_| anyhow::anyhow!("{}: too many records", path.display()))?;
         let bytes = Buffer::from(self.bytes);
-        let read = LazyJsonLineReader::new_with_sources(ScanSources::Buffers(Arc::from([
-            bytes.clone()
-        ])))
-        .with_schema(Some(Arc::new(file_schema())))
-        .with_row_index(Some(RowIndex {
-            name: "row".into(),
-            offset,
-        }))
-        .finish()
-        .and_then(|lf| lf.select(columns()).collect());
+        let read =
+            LazyJsonLineReader::new_with_sources(ScanSources::Buffers(Arc::from([bytes.clone()])))
+                .with_schema(Some(Arc::new(file_schema())))
+                .with_row_index(Some(RowIndex {
+                    name: "row".into(),
+                    offset,
+                }))
+                .finish()
+                .and_then(|lf| lf.select(columns()).collect());
         let raw = match read {
             Ok(df) => df,
             Err(e) => return Err(locate(path, &bytes, &self.numbers, None, &e.to_string())),
@@ -202,8 +198,14 @@ impl Chunk {
             )
             .select([
                 col("provider"),
-                col("scores").struct_().field_by_name("scorer").alias("scorer"),
-                col("scores").struct_().field_by_name("passed").alias("passed"),
+                col("scores")
+                    .struct_()
+                    .field_by_name("scorer")
+                    .alias("scorer"),
+                col("scores")
+                    .struct_()
+                    .field_by_name("passed")
+                    .alias("passed"),
             ]);
         let scorers = sum_scorers(scorers.select([
             col("provider"),
@@ -235,11 +237,12 @@ fn columns() -> Vec<Expr> {
             .then(lit(NULL).cast(dtype))
             .otherwise(e)
     };
-    let missing = REQUIRED.iter().rev().fold(lit(NULL).cast(DataType::String), |rest, name| {
-        when(col(*name).is_null())
-            .then(lit(*name))
-            .otherwise(rest)
-    });
+    let missing = REQUIRED
+        .iter()
+        .rev()
+        .fold(lit(NULL).cast(DataType::String), |rest, name| {
+            when(col(*name).is_null()).then(lit(*name)).otherwise(rest)
+        });
     vec![
         col("row"),
         col("provider"),

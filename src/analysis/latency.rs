@@ -47,10 +47,16 @@ pub(crate) fn percentile_exprs(name: &str) -> Vec<Expr> {
 }
 
 /// Row `i`'s percentiles of `name`, aggregated by `percentile_exprs`; `None` without values.
-pub(crate) fn percentiles(agg: &DataFrame, name: &str, i: usize) -> PolarsResult<Option<Percentiles>> {
+pub(crate) fn percentiles(
+    agg: &DataFrame,
+    name: &str,
+    i: usize,
+) -> PolarsResult<Option<Percentiles>> {
     let mut at = [0.0; 3];
     for (slot, (_, label)) in at.iter_mut().zip(LEVELS) {
-        let c = agg.column(&format!("{name}_{label}"))?.cast(&DataType::Float64)?;
+        let c = agg
+            .column(&format!("{name}_{label}"))?
+            .cast(&DataType::Float64)?;
         match c.f64()?.get(i) {
             Some(v) => *slot = v,
             None => return Ok(None),

@@ -299,8 +299,14 @@ fn per_case(records: &RecordFrame) -> PolarsResult<CaseTable> {
         .zip(case_ids.iter())
         .zip(runs.iter().zip(passed.iter()).zip(sums.iter()));
     for ((provider, case_id), ((n, k), sum)) in rows {
-        let (n, k, sum) = (n.unwrap_or(0.0) as usize, k.unwrap_or(0.0) as usize, sum.unwrap_or(0.0));
-        let entry = out.entry(provider.unwrap_or_default().to_string()).or_default();
+        let (n, k, sum) = (
+            n.unwrap_or(0.0) as usize,
+            k.unwrap_or(0.0) as usize,
+            sum.unwrap_or(0.0),
+        );
+        let entry = out
+            .entry(provider.unwrap_or_default().to_string())
+            .or_default();
         entry.0.push(CaseOutcome {
             case_id: case_id.unwrap_or_default().to_string(),
             runs: n,
@@ -548,7 +554,13 @@ mod tests {
         ];
         let (_dir, _, frame) = frame::testing::write(&records);
         let scores = frame.lazy().select([col("score")]).collect().unwrap();
-        let got: Vec<f64> = scores.column("score").unwrap().f64().unwrap().into_no_null_iter().collect();
+        let got: Vec<f64> = scores
+            .column("score")
+            .unwrap()
+            .f64()
+            .unwrap()
+            .into_no_null_iter()
+            .collect();
         let want: Vec<f64> = records.iter().map(record_score).collect();
         assert_eq!(got, want);
     }

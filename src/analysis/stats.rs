@@ -126,10 +126,12 @@ fn normal(cases: &[(f64, usize)], confidence: f64) -> Interval {
         .sqrt()
         / total;
     let z = Normal::standard().inverse_cdf(1.0 - (1.0 - confidence) / 2.0);
-    let (lo, hi) = cases.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &(s, n)| {
-        let m = s / n as f64;
-        (lo.min(m), hi.max(m))
-    });
+    let (lo, hi) = cases
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &(s, n)| {
+            let m = s / n as f64;
+            (lo.min(m), hi.max(m))
+        });
     Interval {
         low: (mean - z * se).clamp(lo, hi),
         high: (mean + z * se).clamp(lo, hi),
@@ -355,7 +357,10 @@ mod tests {
         // 95%: mean ± 1.96 standard errors, the standard error computed by hand.
         let n: f64 = cases.iter().map(|c| c.1 as f64).sum();
         let mean = cases.iter().map(|c| c.0).sum::<f64>() / n;
-        let var: f64 = cases.iter().map(|&(s, k)| (s - mean * k as f64).powi(2)).sum();
+        let var: f64 = cases
+            .iter()
+            .map(|&(s, k)| (s - mean * k as f64).powi(2))
+            .sum();
         let ci = normal(&cases, 0.95);
         assert!(close(ci.low, mean - Z95 * var.sqrt() / n, 1e-12), "{ci:?}");
         assert!(close(ci.high, mean + Z95 * var.sqrt() / n, 1e-12), "{ci:?}");
@@ -379,7 +384,13 @@ mod tests {
         );
         // All passed, or all but one: never beyond what a case scored.
         let all = vec![(1.0, 1); BOOTSTRAP_MAX_CASES + 1];
-        assert_eq!(mean_ci(&all, 0.95), Some(Interval { low: 1.0, high: 1.0 }));
+        assert_eq!(
+            mean_ci(&all, 0.95),
+            Some(Interval {
+                low: 1.0,
+                high: 1.0
+            })
+        );
         let mut one_failed = all;
         one_failed[0] = (0.0, 1);
         let ci = mean_ci(&one_failed, 0.95).unwrap();

@@ -110,7 +110,10 @@ impl Suite<'_> {
         w.create_element("testsuite")
             .with_attribute(("name", xml_text(self.provider).as_str()))
             .with_attribute(("tests", self.cases.len().to_string().as_str()))
-            .with_attribute(("failures", self.count(Outcome::Failure).to_string().as_str()))
+            .with_attribute((
+                "failures",
+                self.count(Outcome::Failure).to_string().as_str(),
+            ))
             .with_attribute(("errors", self.count(Outcome::Error).to_string().as_str()))
             .with_attribute(("time", seconds(all).as_str()))
             .write_inner_content(|w| {

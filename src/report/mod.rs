@@ -9,6 +9,8 @@ mod markdown;
 pub mod recommend;
 mod tables;
 
+use std::fs::File;
+use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
@@ -167,12 +169,19 @@ fn failures(
     path: &Path,
 ) -> anyhow::Result<Vec<Failure>> {
     let baseline_id = manifest.gate.as_ref().map(|g| g.baseline.as_str());
-    let of = |id: &str| records.lazy().filter(col("provider").eq(lit(id.to_string())));
+    let of = |id: &str| {
+        records
+            .lazy()
+            .filter(col("provider").eq(lit(id.to_string())))
+    };
     let mut picked = Vec::new();
     for p in &manifest.providers {
-        let failed = of(&p.id)
-            .filter(col("passed").not())
-            .select([col("row"), col("case_id"), col("repeat"), col("score")]);
+        let failed = of(&p.id).filter(col("passed").not()).select([
+            col("row"),
+            col("case_id"),
+            col("repeat"),
+            col("score"),
+        ]);
         let keys = [col("case_id"), col("repeat")];
         let failed = match baseline_id.filter(|b| *b != p.id) {
             Some(b) => failed.join(
@@ -226,7 +235,10 @@ fn failures(
         let score = df.column("score")?.f64()?.clone();
         for i in 0..df.height() {
             let Some(r) = row[i].and_then(|row| full.get(&row)) else {
-                anyhow::bail!("{}: a failed record of `{provider}` is no longer in the file", path.display());
+                anyhow::bail!(
+                    "{}: a failed record of `{provider}` is no longer in the file",
+                    path.display()
+                );
             };
             let base = base_row[i].and_then(|row| full.get(&row));
             out.push(Failure {
@@ -261,30 +273,54 @@ fn reasons(r: &Record) -> Vec<String> {
 }
 
 /// Writes the report in each format into `dir`; returns the files written. Every format is
-/// rendered before any file is written, and each file replaces its old version at once, so a
-/// failure leaves no half-written report.
+/// written to a hidden temporary file first, and only when all are complete does each replace its
+/// old version at once, so a failure leaves no half-written report. (Formats are streamed to
+/// disk rather than held: report.json of a big run holds every case's tally.)
 pub fn write(dir: &Path, report: &Report, formats: &[Format]) -> anyhow::Result<Vec<PathBuf>> {
     let records = dir.join(record::RECORDS_FILE);
-    let mut files: Vec<(String, Vec<u8>)> = Vec::new();
-    for format in formats {
-        let one = |name: &str, body: Vec<u8>| vec![(name.to_string(), body)];
-        files.extend(match format {
-            Format::Html => one("report.html", html::render(report)?.into_bytes()),
-            Format::Md => one("report.md", markdown::render(report).into_bytes()),
-            Format::Json => one(
-                "report.json",
-                (serde_json::to_string_pretty(report)? + "\n").into_bytes(),
-            ),
-            Format::Csv => tables::render(report, &records, tables::TableFormat::Csv)?,
-            Format::Parquet => tables::render(report, &records, tables::TableFormat::Parquet)?,
-            Format::Junit => one("junit.xml", junit::render(report, &records)?),
-        });
+    let mut staged: Vec<(PathBuf, PathBuf)> = Vec::new();
+    let mut stage = |name: &str, body: &dyn Fn(&mut BufWriter<File>) -> anyhow::Result<()>| {
+        let tmp = dir.join(format!(".{name}.tmp"));
+        // Staged first, so a failure below still removes it.
+        staged.push((tmp.clone(), dir.join(name)));
+        let file = File::create(&tmp).with_context(|| format!("cannot write {}", tmp.display()))?;
+        let mut w = BufWriter::new(file);
+        body(&mut w)?;
+        w.flush()
+            .with_context(|| format!("cannot write {}", tmp.display()))
+    };
+    let rendered = formats.iter().try_for_each(|format| match format {
+        Format::Html => stage("report.html", &|w| {
+            Ok(w.write_all(html::render(report)?.as_bytes())?)
+        }),
+        Format::Md => stage("report.md", &|w| {
+            Ok(w.write_all(markdown::render(report).as_bytes())?)
+        }),
+        Format::Json => stage("report.json", &|w| {
+            serde_json::to_writer_pretty(&mut *w, report)?;
+            Ok(w.write_all(b"\n")?)
+        }),
+        Format::Csv | Format::Parquet => {
+            let table = match format {
+                Format::Csv => tables::TableFormat::Csv,
+                _ => tables::TableFormat::Parquet,
+            };
+            tables::render(report, &records, table)?
+                .into_iter()
+                .try_for_each(|(name, body)| stage(&name, &|w| Ok(w.write_all(&body)?)))
+        }
+        Format::Junit => stage("junit.xml", &|w| {
+            Ok(w.write_all(&junit::render(report, &records)?)?)
+        }),
+    });
+    if let Err(e) = rendered {
+        for (tmp, _) in &staged {
+            let _ = std::fs::remove_file(tmp);
+        }
+        return Err(e);
     }
     let mut written = Vec::new();
-    for (name, body) in files {
-        let path = dir.join(&name);
-        let tmp = dir.join(format!(".{name}.tmp"));
-        std::fs::write(&tmp, body).with_context(|| format!("cannot write {}", tmp.display()))?;
+    for (tmp, path) in staged {
         std::fs::rename(&tmp, &path).with_context(|| format!("cannot write {}", path.display()))?;
         written.push(path);
     }

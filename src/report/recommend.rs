@@ -4,10 +4,10 @@
 use serde::Serialize;
 
 use crate::analysis::cost::{CostSummary, ProviderCost};
+use crate::analysis::RecordFrame;
 use crate::analysis::{Comparison, Summary};
 use crate::cost::Pricing;
 use crate::gate::{self, Verdict};
-use crate::analysis::RecordFrame;
 use crate::record::Manifest;
 
 /// The rule, as the report's methodology and the README state it.

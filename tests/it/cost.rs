@@ -182,9 +182,8 @@ fn vendor_records_cost_their_usage_at_the_table_or_suite_price_and_unknown_is_nu
 
     // The projection the report and the gate read, from the run's records file.
     let frame = RecordFrame::read(&tmp.path().join("run/records.jsonl")).unwrap();
-    let projection = |provider: &str| {
-        analysis::cost::projection(&frame, provider, Some(1_000_000)).unwrap()
-    };
+    let projection =
+        |provider: &str| analysis::cost::projection(&frame, provider, Some(1_000_000)).unwrap();
     let table = projection("table").unwrap();
     assert_eq!((table.records, table.priced), (3, 3));
     assert!(close(table.usd_per_1k_requests, 0.24));
