@@ -100,3 +100,62 @@ pub fn summarize(records: &RecordFrame) -> PolarsResult<HashMap<String, Vec<TagS
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::analysis::frame::testing;
+    use crate::record::Record;
+
+    #[test]
+    fn each_record_counts_under_each_of_its_tags() {
+        // 100 records of `p` tagged "a" (1..=100 ms; every 4th failed its scorers, the 100th
+        // its call), 10 of them also "b"; one of `q` tagged "b" with no known cost.
+        let record = |provider: &str, i: u32, tags: &[&str]| -> Record {
+            let error = i == 100;
+            serde_json::from_value(json!({
+                "run_id": "r", "case_id": format!("c{i}"), "provider": provider, "repeat": 0,
+                "request_hash": "sha256:0", "output": "x", "finish_reason": null,
+                "error": if error { json!({"kind": "timeout", "message": "slow"}) } else { json!(null) },
+                "usage": {"input_tokens": 1, "output_tokens": 1},
+                "timing": {"started_at": "t", "ttft_ms": f64::from(i) / 10.0, "total_ms": f64::from(i),
+                           "tokens_per_s": f64::from(i), "attempts": 1, "retry_wait_ms": 0.0},
+                "cost_usd": if provider == "p" { json!(0.002) } else { json!(null) },
+                "scores": [], "passed": i % 4 != 0 && !error, "tags": tags
+            }))
+            .unwrap()
+        };
+        let mut records: Vec<Record> = (1..=100)
+            .map(|i| record("p", i, if i <= 10 { &["a", "b"] } else { &["a"] }))
+            .collect();
+        records.push(record("q", 1, &["b"]));
+        records.push(record("q", 2, &[]));
+        let (_dir, _, frame) = testing::write(&records);
+        let tags = summarize(&frame).unwrap();
+        let p = &tags["p"];
+        assert_eq!(
+            p.iter().map(|t| t.tag.as_str()).collect::<Vec<_>>(),
+            ["a", "b"]
+        );
+        let a = &p[0];
+        assert_eq!((a.records, a.passed, a.priced), (100, 75, 100));
+        assert!((a.pass_rate - 0.75).abs() < 1e-12);
+        // The failed call's 100 ms do not count: numpy.percentile(range(1, 100), [50, 95, 99]).
+        let l = a.latency_ms.unwrap();
+        assert!(
+            (l.p50 - 50.0).abs() < 1e-9 && (l.p95 - 94.1).abs() < 1e-9,
+            "{l:?}"
+        );
+        assert!((l.p99 - 98.02).abs() < 1e-9, "{l:?}");
+        assert!((a.ttft_ms.unwrap().p50 - 5.0).abs() < 1e-9);
+        assert!((a.usd_per_1k_requests.unwrap() - 2.0).abs() < 1e-12);
+        let b = &p[1];
+        assert_eq!((b.records, b.passed), (10, 8));
+        assert_eq!(b.tokens_per_s_median, Some(5.5));
+        let q = &tags["q"];
+        assert_eq!(q.len(), 1, "an untagged record is under no tag");
+        assert_eq!((q[0].priced, q[0].usd_per_1k_requests), (0, None));
+    }
+}

@@ -326,3 +326,118 @@ pub fn write(dir: &Path, report: &Report, formats: &[Format]) -> anyhow::Result<
     }
     Ok(written)
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::analysis::frame::testing;
+
+    #[test]
+    fn the_worst_failures_are_kept_per_provider_regressions_first_and_all_are_counted() {
+        let providers = ["base", "cand"].map(|id| {
+            json!({"id": id, "config": {"kind": "openai", "model": "m"},
+                   "sampling": {"temperature": 0.0, "max_tokens": 8}})
+        });
+        let manifest: Manifest = serde_json::from_value(json!({
+            "run_id": "r", "status": "completed", "modelswap_version": "0", "started_at": "t",
+            "finished_at": null,
+            "suite": {"path": "s.yaml", "sha256": "0", "name": "s", "description": null},
+            "providers": providers,
+            "cases": 150, "repeats": 1, "records_expected": 300,
+            "host": {"os": "linux", "arch": "x86_64", "cpus": 2}, "workload": null,
+            "gate": {"baseline": "base", "candidates": ["cand"]}
+        }))
+        .unwrap();
+        // The baseline fails the first 60 cases; the candidate fails all 150, its calls to the
+        // last 10 with an error, the rest with scores from 0.1 to 0.9.
+        let record = |provider: &str, i: usize, passed: bool, error: bool, score: f64| -> Record {
+            serde_json::from_value(json!({
+                "run_id": "r", "case_id": format!("c{i:03}"), "provider": provider, "repeat": 0,
+                "request_hash": "sha256:0", "output": if error { json!(null) } else { json!(format!("{provider} says {i}")) },
+                "finish_reason": null,
+                "error": if error { json!({"kind": "server", "message": "boom"}) } else { json!(null) },
+                "usage": {"input_tokens": 1, "output_tokens": 1},
+                "timing": {"started_at": "t", "ttft_ms": 1.0, "total_ms": 2.0, "tokens_per_s": null,
+                           "attempts": 1, "retry_wait_ms": 0.0},
+                "cost_usd": null,
+                "scores": if error { json!([]) } else { json!([{"scorer": "s", "score": score, "passed": passed, "reason": format!("because {i}")}]) },
+                "passed": passed, "score": score
+            }))
+            .unwrap()
+        };
+        let records: Vec<Record> = (0..150)
+            .flat_map(|i| {
+                let cand = if i >= 140 {
+                    record("cand", i, false, true, 0.0)
+                } else {
+                    record("cand", i, false, false, 0.1 + (i % 9) as f64 / 10.0)
+                };
+                [
+                    record("base", i, i >= 60, false, f64::from(u8::from(i >= 60))),
+                    cand,
+                ]
+            })
+            .collect();
+        let (_dir, path, frame) = testing::write(&records);
+        let report = Report::build(manifest, &frame, &path).unwrap();
+
+        let base: Vec<&Failure> = report
+            .failures
+            .iter()
+            .filter(|f| f.provider == "base")
+            .collect();
+        let cand: Vec<&Failure> = report
+            .failures
+            .iter()
+            .filter(|f| f.provider == "cand")
+            .collect();
+        assert_eq!((base.len(), cand.len()), (60, FAILURES_KEPT));
+        assert!(base.iter().all(|f| f.baseline.is_none()));
+        // Regressions first (90 cases the baseline passed), the failed calls (score 0) leading;
+        // then failures the baseline shares, by score.
+        assert!(cand[..90]
+            .iter()
+            .all(|f| f.baseline.as_ref().unwrap().passed));
+        assert!(cand[90..]
+            .iter()
+            .all(|f| !f.baseline.as_ref().unwrap().passed));
+        let first: Vec<&str> = cand[..10].iter().map(|f| f.case_id.as_str()).collect();
+        assert_eq!(
+            first,
+            (140..150).map(|i| format!("c{i}")).collect::<Vec<_>>()
+        );
+        assert_eq!(cand[0].reasons, ["Server error: boom"]);
+        assert!(cand.windows(2).all(|w| {
+            let regressed = |f: &Failure| f.baseline.as_ref().unwrap().passed;
+            regressed(w[0]) > regressed(w[1])
+                || (regressed(w[0]) == regressed(w[1]) && w[0].score <= w[1].score)
+        }));
+        // Read back in full: the outputs and reasons, the baseline's output beside them.
+        let f = cand.iter().find(|f| f.case_id == "c070").unwrap();
+        assert_eq!(f.output.as_deref(), Some("cand says 70"));
+        assert_eq!(f.reasons, ["s: because 70"]);
+        let b = f.baseline.as_ref().unwrap();
+        assert_eq!(
+            (b.passed, b.score, b.output.as_deref()),
+            (true, 1.0, Some("base says 70"))
+        );
+
+        // Every failure is counted, not only those kept.
+        let p = &report.summary.providers[1];
+        assert_eq!((p.records - p.passed, p.failed_cases), (150, 150));
+        let md = markdown::render(&report);
+        assert!(
+            md.contains("### cand (150 of 150 records failed, in 150 of 150 cases)"),
+            "{md}"
+        );
+        assert!(
+            md.contains("…and 145 more failed cases (see report.json)."),
+            "{md}"
+        );
+        let html = html::render(&report).unwrap();
+        assert!(html.contains("cand: 150 of 150 records failed"), "{html}");
+        assert!(html.contains("…and 125 more failures of cand"), "{html}");
+    }
+}
