@@ -2,8 +2,7 @@
 
 use serde::Serialize;
 
-use crate::analysis::{self, Comparison, Summary};
-use crate::record::Record;
+use crate::analysis::{self, Comparison, RecordFrame, Summary};
 use crate::suite::GateConfig;
 
 /// The gate's outcome, machine-readable (`verdict.json`) and printable.
@@ -40,7 +39,7 @@ pub struct GateError(pub String);
 pub fn evaluate(
     gate: &GateConfig,
     summary: &Summary,
-    records: &[Record],
+    records: &RecordFrame,
 ) -> anyhow::Result<Verdict> {
     let find = |id: &str| {
         summary.providers.iter().find(|p| p.id == id).ok_or_else(|| {
@@ -155,7 +154,7 @@ pub fn evaluate(
             });
         }
         if let Some(max) = gate.max_cost_per_1k_requests_usd {
-            checks.push(match analysis::cost::projection(records, candidate, None) {
+            checks.push(match analysis::cost::projection(records, candidate, None)? {
                 Some(p) => {
                     let ok = p.usd_per_1k_requests <= max;
                     let op = if ok { "≤" } else { ">" };
@@ -205,7 +204,8 @@ fn evidence(c: &Comparison) -> String {
     );
     if let (Some(d), Some(ci)) = (c.score_diff, c.score_diff_ci) {
         out.push_str(&format!(
-            "; score difference (candidate − baseline) {d:+.3}, paired bootstrap {:.0}% CI [{:+.3}, {:+.3}]",
+            "; score difference (candidate − baseline) {d:+.3}, paired {} {:.0}% CI [{:+.3}, {:+.3}]",
+            c.score_diff_ci_method.label(),
             (1.0 - c.alpha) * 100.0,
             ci.low,
             ci.high

@@ -12,10 +12,11 @@ use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
 use cli::{Cli, Command, PricesFormat};
+use modelswap::analysis::RecordFrame;
 use modelswap::cost;
 use modelswap::gate::{self, GateError};
 use modelswap::lockin::{self, ScanError, ScanOptions};
-use modelswap::record::{self, Record};
+use modelswap::record;
 use modelswap::report::{self, Report};
 use modelswap::runner::{self, CassetteMode, InputError, RunOptions};
 use modelswap::suite::{self, ProviderKind, SuiteError};
@@ -151,12 +152,7 @@ fn execute(command: Command) -> anyhow::Result<ExitCode> {
                 manifest
                     .providers
                     .extend(base.providers.into_iter().filter(|p| p.id == gate.baseline));
-                records.retain(|r| r.provider != gate.baseline);
-                records.extend(
-                    read_records(&base_dir)?
-                        .into_iter()
-                        .filter(|r| r.provider == gate.baseline),
-                );
+                records = records.with_provider_from(&gate.baseline, read_records(&base_dir)?)?;
             }
             let summary = modelswap::analysis::summarize(&manifest, &records)?;
             let verdict = gate::evaluate(&gate, &summary, &records)?;
@@ -263,8 +259,8 @@ fn execute(command: Command) -> anyhow::Result<ExitCode> {
     }
 }
 
-fn read_records(dir: &Path) -> anyhow::Result<Vec<Record>> {
-    record::read_records(&dir.join(record::RECORDS_FILE))
+fn read_records(dir: &Path) -> anyhow::Result<RecordFrame> {
+    RecordFrame::read(&dir.join(record::RECORDS_FILE))
         .map_err(|e| InputError(format!("{e:#}")).into())
 }
 

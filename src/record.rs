@@ -1,6 +1,7 @@
 //! What a run leaves in its directory: `records.jsonl` (one `Record` per case × provider × repeat)
 //! and `run.json` (the `Manifest`). Field names are a public contract (DESIGN.md): add, never rename.
 
+use std::collections::{HashMap, HashSet};
 use std::fs::File;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -202,28 +203,120 @@ pub fn read_manifest(dir: &Path) -> anyhow::Result<Manifest> {
 /// Reads a records file. A last line cut off mid-write (a killed run) is skipped; any other bad
 /// line is an error naming the file and line.
 pub fn read_records(path: &Path) -> anyhow::Result<Vec<Record>> {
+    let mut records = Vec::new();
+    for_each_record(path, |_, r| {
+        records.push(r);
+        Ok(())
+    })?;
+    Ok(records)
+}
+
+/// Calls `f` with each record of a records file and its row (its place among the file's records,
+/// from 0), one at a time, so a run of any size is read in little memory. Bad lines as in
+/// `read_records`.
+pub fn for_each_record(
+    path: &Path,
+    mut f: impl FnMut(u64, Record) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    walk_lines(path, |line| {
+        if let Some(r) = parse_line(path, &line)? {
+            f(line.row, r)?;
+        }
+        Ok(true)
+    })
+}
+
+/// The records at `rows` (places among the file's records, as `for_each_record` numbers them),
+/// by row; reading stops after the last one wanted.
+pub fn read_rows(path: &Path, rows: &[u64]) -> anyhow::Result<HashMap<u64, Record>> {
+    let wanted: HashSet<u64> = rows.iter().copied().collect();
+    let last = rows.iter().copied().max();
+    let mut found = HashMap::new();
+    walk_lines(path, |line| {
+        if wanted.contains(&line.row) {
+            if let Some(r) = parse_line(path, &line)? {
+                found.insert(line.row, r);
+            }
+        }
+        Ok(Some(line.row) < last)
+    })?;
+    Ok(found)
+}
+
+/// One record's line: `Ok(None)` for a last line cut off mid-write, which is skipped.
+pub(crate) fn parse_line(path: &Path, line: &Line) -> anyhow::Result<Option<Record>> {
+    match serde_json::from_slice::<Record>(line.bytes) {
+        Ok(r) => Ok(Some(r)),
+        Err(_) if line.last && !line.bytes.trim_ascii_end().ends_with(b"}") => {
+            tracing::warn!(
+                "{}:{}: skipping a record cut off mid-write",
+                path.display(),
+                line.number
+            );
+            Ok(None)
+        }
+        Err(e) => anyhow::bail!(
+            "{}:{}: not a valid record: {e}",
+            path.display(),
+            line.number
+        ),
+    }
+}
+
+/// A non-blank line of a records file.
+pub(crate) struct Line<'a> {
+    /// 1-based, counting blank lines too, as an editor shows it.
+    pub number: usize,
+    /// Its place among the non-blank lines, from 0: the row polars gives it.
+    pub row: u64,
+    /// Without the line break.
+    pub bytes: &'a [u8],
+    /// No non-blank line follows.
+    pub last: bool,
+}
+
+/// Calls `f` with every non-blank line of `path` (blank as polars' NDJSON reader counts it: only
+/// spaces, tabs and carriage returns) until it returns `false`.
+pub(crate) fn walk_lines(
+    path: &Path,
+    mut f: impl FnMut(Line) -> anyhow::Result<bool>,
+) -> anyhow::Result<()> {
     let file =
         File::open(path).map_err(|e| anyhow::anyhow!("cannot open {}: {e}", path.display()))?;
-    let mut records = Vec::new();
-    let mut lines = BufReader::new(file).lines().enumerate().peekable();
-    while let Some((i, line)) = lines.next() {
-        let line = line.map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
-        if line.trim().is_empty() {
-            continue;
-        }
-        match serde_json::from_str::<Record>(&line) {
-            Ok(r) => records.push(r),
-            Err(_) if lines.peek().is_none() && !line.ends_with('}') => {
-                tracing::warn!(
-                    "{}:{}: skipping a record cut off mid-write",
-                    path.display(),
-                    i + 1
-                );
+    let mut reader = BufReader::with_capacity(1 << 20, file);
+    let read_err = |e: std::io::Error| anyhow::anyhow!("cannot read {}: {e}", path.display());
+    let blank = |l: &[u8]| l.iter().all(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n'));
+    // One line of lookahead, to know which line is the last.
+    let (mut current, mut next) = (Vec::new(), Vec::new());
+    let (mut number, mut current_number, mut row) = (0, 0, 0);
+    loop {
+        next.clear();
+        let n = reader.read_until(b'\n', &mut next).map_err(read_err)?;
+        if n > 0 {
+            number += 1;
+            if blank(&next) {
+                continue;
             }
-            Err(e) => anyhow::bail!("{}:{}: not a valid record: {e}", path.display(), i + 1),
         }
+        if !current.is_empty() {
+            let bytes = current.strip_suffix(b"\n").unwrap_or(&current);
+            let line = Line {
+                number: current_number,
+                row,
+                bytes,
+                last: n == 0,
+            };
+            if !f(line)? {
+                return Ok(());
+            }
+            row += 1;
+        }
+        if n == 0 {
+            return Ok(());
+        }
+        std::mem::swap(&mut current, &mut next);
+        current_number = number;
     }
-    Ok(records)
 }
 
 #[cfg(test)]

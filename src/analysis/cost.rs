@@ -1,10 +1,14 @@
 //! What each provider's calls cost in a run: known totals, cost per request, per 1k requests and
 //! per month of the workload, and for self-hosted providers the TCO from measured throughput.
 
+use std::collections::HashMap;
+
+use polars::prelude::*;
 use serde::Serialize;
 
+use super::RecordFrame;
 use crate::cost::{self, BreakEven, Pricing, Projection, SelfHosting, Sensitivity};
-use crate::record::{Manifest, Record};
+use crate::record::Manifest;
 
 /// Every provider's cost figures, in the manifest's provider order.
 #[derive(Debug, Clone, Serialize)]
@@ -63,41 +67,108 @@ pub struct BreakEvenVs {
     pub break_even: BreakEven,
 }
 
+/// One provider's totals behind its cost figures.
+#[derive(Debug, Clone, Copy, Default)]
+struct Totals {
+    records: usize,
+    /// Records with a known `cost_usd`, and what they cost together.
+    priced: usize,
+    known_usd: f64,
+    /// Successful calls, and their output tokens.
+    calls: usize,
+    output_tokens: u64,
+    /// Output tokens and milliseconds of the successful calls with a duration: the throughput.
+    timed_output_tokens: u64,
+    timed_ms: f64,
+}
+
+/// Per provider with records.
+fn totals(records: &RecordFrame) -> PolarsResult<HashMap<String, Totals>> {
+    let agg = records
+        .lazy()
+        .group_by([col("provider")])
+        .agg([
+            len().alias("records"),
+            col("cost_usd").count().alias("priced"),
+            col("cost_usd").sum().alias("known_usd"),
+            col("output_tokens").count().alias("calls"),
+            col("output_tokens").sum().alias("output_tokens"),
+            col("output_tokens")
+                .filter(col("total_ms").is_not_null())
+                .sum()
+                .alias("timed_output_tokens"),
+            col("total_ms").sum().alias("timed_ms"),
+        ])
+        .collect()?;
+    let ids = agg.column("provider")?.str()?.clone();
+    let f = |name: &str| -> PolarsResult<Float64Chunked> {
+        Ok(agg.column(name)?.cast(&DataType::Float64)?.f64()?.clone())
+    };
+    let (n, priced, usd, calls, out, timed_out, timed_ms) = (
+        f("records")?,
+        f("priced")?,
+        f("known_usd")?,
+        f("calls")?,
+        f("output_tokens")?,
+        f("timed_output_tokens")?,
+        f("timed_ms")?,
+    );
+    let at = |c: &Float64Chunked, i: usize| c.get(i).unwrap_or(0.0);
+    Ok((0..agg.height())
+        .map(|i| {
+            (
+                ids.get(i).unwrap_or_default().to_string(),
+                Totals {
+                    records: at(&n, i) as usize,
+                    priced: at(&priced, i) as usize,
+                    known_usd: at(&usd, i),
+                    calls: at(&calls, i) as usize,
+                    output_tokens: at(&out, i) as u64,
+                    timed_output_tokens: at(&timed_out, i) as u64,
+                    timed_ms: at(&timed_ms, i),
+                },
+            )
+        })
+        .collect())
+}
+
 /// The cost projection of one provider's records (mean of the known `cost_usd`, per 1k requests
 /// and at `requests_per_month`); `None` when none of its records has a known cost. This is the
 /// figure a cost gate such as `max_cost_per_1k_requests_usd` compares (`usd_per_1k_requests`;
 /// `records − priced` records had no known cost).
 pub fn projection(
-    records: &[Record],
+    records: &RecordFrame,
     provider: &str,
     requests_per_month: Option<u64>,
-) -> Option<Projection> {
-    let costs: Vec<Option<f64>> = records
-        .iter()
-        .filter(|r| r.provider == provider)
-        .map(|r| r.cost_usd)
-        .collect();
-    cost::project(&costs, requests_per_month)
+) -> PolarsResult<Option<Projection>> {
+    let t = totals(records)?.remove(provider).unwrap_or_default();
+    Ok(cost::project(
+        t.records,
+        t.priced,
+        t.known_usd,
+        requests_per_month,
+    ))
 }
 
 /// Cost figures per provider. Prices are described as this build's table resolves the manifest's
 /// provider configuration; the per-record costs are those the run recorded.
-pub fn summarize(manifest: &Manifest, records: &[Record]) -> CostSummary {
+pub fn summarize(manifest: &Manifest, records: &RecordFrame) -> PolarsResult<CostSummary> {
     let requests_per_month = manifest.workload.as_ref().map(|w| w.requests_per_month);
     let baseline = manifest.gate.as_ref().map(|g| g.baseline.as_str());
+    let totals = totals(records)?;
+    let of = |id: &str| totals.get(id).copied().unwrap_or_default();
     let mut providers: Vec<ProviderCost> = manifest
         .providers
         .iter()
         .map(|p| {
-            let own: Vec<&Record> = records.iter().filter(|r| r.provider == p.id).collect();
-            let known: Vec<f64> = own.iter().filter_map(|r| r.cost_usd).collect();
+            let t = of(&p.id);
             ProviderCost {
                 id: p.id.clone(),
                 pricing: Pricing::resolve(&p.config),
-                records: own.len(),
-                unpriced: own.len() - known.len(),
-                known_total_usd: known.iter().sum(),
-                projection: projection(records, &p.id, requests_per_month),
+                records: t.records,
+                unpriced: t.records - t.priced,
+                known_total_usd: t.known_usd,
+                projection: cost::project(t.records, t.priced, t.known_usd, requests_per_month),
                 self_hosting: None,
             }
         })
@@ -113,15 +184,13 @@ pub fn summarize(manifest: &Manifest, records: &[Record]) -> CostSummary {
         let Pricing::SelfHosted(hosting) = &p.pricing else {
             continue;
         };
-        let own = || records.iter().filter(|r| r.provider == p.id);
-        let Some(box_) =
-            cost::output_tokens_per_s(own()).and_then(|tps| SelfHosting::new(hosting, tps))
+        let t = of(&p.id);
+        let Some(box_) = cost::output_tokens_per_s(t.timed_output_tokens, t.timed_ms)
+            .and_then(|tps| SelfHosting::new(hosting, tps))
         else {
             continue;
         };
-        let ok: Vec<&Record> = own().filter(|r| r.error.is_none()).collect();
-        let output_tokens_per_request =
-            ok.iter().map(|r| r.usage.output_tokens).sum::<u64>() as f64 / ok.len().max(1) as f64;
+        let output_tokens_per_request = t.output_tokens as f64 / t.calls.max(1) as f64;
         let machines = requests_per_month.map(|n| {
             let tokens = n as f64 * output_tokens_per_request.max(1.0);
             let count = (tokens / box_.capacity_tokens_per_month()).ceil().max(1.0) as u64;
@@ -147,10 +216,10 @@ pub fn summarize(manifest: &Manifest, records: &[Record]) -> CostSummary {
             assumptions: box_,
         });
     }
-    CostSummary {
+    Ok(CostSummary {
         requests_per_month,
         providers,
-    }
+    })
 }
 
 /// Indices of the points no other point beats on both axes: none is at most as costly and at
@@ -171,6 +240,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+    use crate::record::Record;
 
     fn close(a: f64, b: f64) -> bool {
         (a - b).abs() <= 1e-9 * b.abs().max(1.0)
@@ -233,7 +303,8 @@ mod tests {
             record("cheap", "a", 10, 300.0, Some(0.0005)),
             record("cheap", "b", 10, 300.0, None),
         ];
-        let s = summarize(&manifest(), &records);
+        let (_dir, _, frame) = super::super::frame::testing::write(&records);
+        let s = summarize(&manifest(), &frame).unwrap();
         assert_eq!(s.requests_per_month, Some(1_000_000));
         let ids: Vec<_> = s.providers.iter().map(|p| p.id.as_str()).collect();
         assert_eq!(ids, ["local", "vendor", "mystery", "cheap"]);
@@ -296,10 +367,11 @@ mod tests {
             record("vendor", "b", 10, 300.0, None),
             record("other", "a", 10, 300.0, Some(1.0)),
         ];
-        let p = projection(&records, "vendor", None).unwrap();
+        let (_dir, _, records) = super::super::frame::testing::write(&records);
+        let p = projection(&records, "vendor", None).unwrap().unwrap();
         assert!(close(p.usd_per_1k_requests, 1.0));
         assert_eq!((p.records, p.priced, p.usd_per_month), (2, 1, None));
-        assert!(projection(&records, "nobody", None).is_none());
+        assert!(projection(&records, "nobody", None).unwrap().is_none());
     }
 
     #[test]

@@ -1,10 +1,14 @@
 //! Latency distributions per provider (polars): p50/p95/p99 of the call duration and of the
-//! time to first token, and the sorted durations a CDF is drawn from.
+//! time to first token, and the points of the CDF chart.
 
 use polars::prelude::*;
 use serde::Serialize;
 
-use crate::record::{Manifest, Record};
+use super::RecordFrame;
+use crate::record::Manifest;
+
+/// Points of a provider's CDF chart at most: more would only add bytes to the page, not detail.
+const CDF_POINTS: usize = 1_000;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct ProviderLatency {
@@ -13,7 +17,9 @@ pub struct ProviderLatency {
     pub calls: usize,
     pub total_ms: Option<Percentiles>,
     pub ttft_ms: Option<Percentiles>,
-    /// The calls' durations, ascending (for the CDF chart; report.json leaves them out).
+    /// Call durations ascending, for the CDF chart: every one up to `CDF_POINTS` calls, else
+    /// `CDF_POINTS` of them at evenly spaced ranks, each standing for an equal share of the calls
+    /// (report.json leaves them out).
     #[serde(skip)]
     pub sorted_total_ms: Vec<f64>,
 }
@@ -26,73 +32,87 @@ pub struct Percentiles {
     pub p99: f64,
 }
 
+const LEVELS: [(f64, &str); 3] = [(0.5, "p50"), (0.95, "p95"), (0.99, "p99")];
+
+/// The aggregations giving a column's percentiles, for `percentiles` to read back.
+pub(crate) fn percentile_exprs(name: &str) -> Vec<Expr> {
+    LEVELS
+        .iter()
+        .map(|(p, label)| {
+            col(name)
+                .quantile(lit(*p), QuantileMethod::Linear)
+                .alias(format!("{name}_{label}"))
+        })
+        .collect()
+}
+
+/// Row `i`'s percentiles of `name`, aggregated by `percentile_exprs`; `None` without values.
+pub(crate) fn percentiles(
+    agg: &DataFrame,
+    name: &str,
+    i: usize,
+) -> PolarsResult<Option<Percentiles>> {
+    let mut at = [0.0; 3];
+    for (slot, (_, label)) in at.iter_mut().zip(LEVELS) {
+        let c = agg
+            .column(&format!("{name}_{label}"))?
+            .cast(&DataType::Float64)?;
+        match c.f64()?.get(i) {
+            Some(v) => *slot = v,
+            None => return Ok(None),
+        }
+    }
+    Ok(Some(Percentiles {
+        p50: at[0],
+        p95: at[1],
+        p99: at[2],
+    }))
+}
+
 /// One entry per provider of the manifest that has records, in its order.
-pub fn summarize(manifest: &Manifest, records: &[Record]) -> PolarsResult<Vec<ProviderLatency>> {
-    let ok: Vec<&Record> = records.iter().filter(|r| r.error.is_none()).collect();
-    let frame = df!(
-        "provider" => ok.iter().map(|r| r.provider.as_str()).collect::<Vec<_>>(),
-        "total_ms" => ok.iter().map(|r| r.timing.total_ms).collect::<Vec<_>>(),
-        "ttft_ms" => ok.iter().map(|r| r.timing.ttft_ms).collect::<Vec<_>>(),
-    )?;
-    let q = |name: &str, p: f64| {
-        col(name)
-            .quantile(lit(p), QuantileMethod::Linear)
-            .alias(format!("{name}_{p}"))
-    };
-    let agg = frame
+pub fn summarize(manifest: &Manifest, records: &RecordFrame) -> PolarsResult<Vec<ProviderLatency>> {
+    let agg = records
         .lazy()
         .group_by([col("provider")])
-        .agg([
-            q("total_ms", 0.5),
-            q("total_ms", 0.95),
-            q("total_ms", 0.99),
-            q("ttft_ms", 0.5),
-            q("ttft_ms", 0.95),
-            q("ttft_ms", 0.99),
-        ])
+        .agg([percentile_exprs("total_ms"), percentile_exprs("ttft_ms")].concat())
         .collect()?;
     let ids = agg.column("provider")?.str()?.clone();
-    let f = |name: &str| -> PolarsResult<Float64Chunked> {
-        Ok(agg.column(name)?.cast(&DataType::Float64)?.f64()?.clone())
-    };
-    let percentiles = |name: &str| -> PolarsResult<Vec<Option<Percentiles>>> {
-        let (p50, p95, p99) = (
-            f(&format!("{name}_0.5"))?,
-            f(&format!("{name}_0.95"))?,
-            f(&format!("{name}_0.99"))?,
-        );
-        Ok((0..agg.height())
-            .map(|i| {
-                Some(Percentiles {
-                    p50: p50.get(i)?,
-                    p95: p95.get(i)?,
-                    p99: p99.get(i)?,
-                })
-            })
-            .collect())
-    };
-    let (total, ttft) = (percentiles("total_ms")?, percentiles("ttft_ms")?);
-    Ok(manifest
-        .providers
-        .iter()
-        .filter(|p| records.iter().any(|r| r.provider == p.id))
-        .map(|p| {
-            let i = (0..agg.height()).find(|&i| ids.get(i) == Some(p.id.as_str()));
-            let mut sorted_total_ms: Vec<f64> = ok
-                .iter()
-                .filter(|r| r.provider == p.id)
-                .filter_map(|r| r.timing.total_ms)
-                .collect();
-            sorted_total_ms.sort_by(f64::total_cmp);
-            ProviderLatency {
-                id: p.id.clone(),
-                calls: sorted_total_ms.len(),
-                total_ms: i.and_then(|i| total[i]),
-                ttft_ms: i.and_then(|i| ttft[i]),
-                sorted_total_ms,
-            }
-        })
-        .collect())
+    let mut out = Vec::new();
+    for p in &manifest.providers {
+        let Some(i) = (0..agg.height()).find(|&i| ids.get(i) == Some(p.id.as_str())) else {
+            continue;
+        };
+        let durations = records
+            .lazy()
+            .filter(col("provider").eq(lit(p.id.clone())))
+            .select([col("total_ms").drop_nulls().sort(SortOptions::default())])
+            .collect()?;
+        let sorted: Vec<f64> = durations
+            .column("total_ms")?
+            .f64()?
+            .into_no_null_iter()
+            .collect();
+        out.push(ProviderLatency {
+            id: p.id.clone(),
+            calls: sorted.len(),
+            total_ms: percentiles(&agg, "total_ms", i)?,
+            ttft_ms: percentiles(&agg, "ttft_ms", i)?,
+            sorted_total_ms: cdf_points(sorted),
+        });
+    }
+    Ok(out)
+}
+
+/// At most `CDF_POINTS` of `sorted`: the values at ranks ⌈k·n/m⌉ − 1, k = 1..m, so the last
+/// is the maximum and each stands for n/m calls.
+fn cdf_points(sorted: Vec<f64>) -> Vec<f64> {
+    let n = sorted.len();
+    if n <= CDF_POINTS {
+        return sorted;
+    }
+    (1..=CDF_POINTS)
+        .map(|k| sorted[(k * n).div_ceil(CDF_POINTS) - 1])
+        .collect()
 }
 
 #[cfg(test)]
@@ -100,6 +120,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+    use crate::record::Record;
 
     #[test]
     fn percentiles_interpolate_between_ranks_and_skip_failed_calls() {
@@ -138,7 +159,8 @@ mod tests {
             .collect();
         records.push(record("p", 5000.0, true));
         records.push(record("broken", 10.0, true));
-        let l = summarize(&manifest, &records).unwrap();
+        let (_dir, _, frame) = super::super::frame::testing::write(&records);
+        let l = summarize(&manifest, &frame).unwrap();
         let ids: Vec<_> = l.iter().map(|p| p.id.as_str()).collect();
         assert_eq!(ids, ["p", "broken"]);
         let p = &l[0];

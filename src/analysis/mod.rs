@@ -1,10 +1,13 @@
 //! Analysis of a run's records (polars): per-provider quality (pass rate, mean score, their
-//! intervals, per-scorer rates, flaky cases), latency and token figures, and the paired comparison
-//! of each candidate with the baseline. The statistics themselves are in `stats`.
+//! intervals, per-scorer rates, flaky cases), latency and token figures, the per-tag breakdown,
+//! and the paired comparison of each candidate with the baseline. Everything is computed from the
+//! `RecordFrame`; the statistics themselves are in `stats`.
 
 pub mod cost;
+pub mod frame;
 pub mod latency;
 pub mod stats;
+pub mod tags;
 
 use std::collections::HashMap;
 
@@ -13,7 +16,9 @@ use serde::Serialize;
 
 use crate::record::{Manifest, Record};
 
-pub use stats::Interval;
+pub use frame::RecordFrame;
+pub use stats::{Interval, MeanInterval};
+pub use tags::TagSummary;
 
 /// Confidence of the intervals the report shows for each provider.
 pub const CONFIDENCE: f64 = 0.95;
@@ -45,14 +50,17 @@ pub struct ProviderSummary {
     pub pass_rate_ci: Option<Interval>,
     /// Mean of the records' scores (`record_score`).
     pub score_mean: Option<f64>,
-    /// Percentile bootstrap 95% interval of `score_mean`, resampling cases with their repeats.
+    /// 95% interval of `score_mean`, resampling cases with their repeats (`score_ci_method`).
     pub score_ci: Option<Interval>,
+    pub score_ci_method: MeanInterval,
     /// Per scorer, over the records it scored (a failed call is scored by none).
     pub scorers: Vec<ScorerRate>,
     /// Per case, in case id order: how many of its repeats passed.
     pub per_case: Vec<CaseOutcome>,
     /// Cases that neither always passed nor always failed over their repeats.
     pub flaky_cases: usize,
+    /// Cases with at least one record that did not pass.
+    pub failed_cases: usize,
     /// Latency of successful calls only: a failed call has no comparable duration.
     pub latency_p50_ms: Option<f64>,
     pub latency_p95_ms: Option<f64>,
@@ -64,6 +72,8 @@ pub struct ProviderSummary {
     pub output_tokens_total: u64,
     /// Records answered from a cassette (timings recorded earlier, not measured in this run).
     pub replayed: usize,
+    /// Per tag of the cases, in tag order; a record counts under each of its tags.
+    pub per_tag: Vec<TagSummary>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -102,8 +112,9 @@ pub struct Comparison {
     pub mcnemar_p: f64,
     /// Mean of candidate − baseline score over the pairs (negative: the candidate is worse).
     pub score_diff: Option<f64>,
-    /// Paired percentile bootstrap interval of `score_diff` at 1 − `alpha`, resampling cases.
+    /// Paired interval of `score_diff` at 1 − `alpha`, resampling cases (`score_diff_ci_method`).
     pub score_diff_ci: Option<Interval>,
+    pub score_diff_ci_method: MeanInterval,
     /// The level the test is read at (the gate's `significance`, else 0.05).
     pub alpha: f64,
     /// `mcnemar_p < alpha`: the pass rates differ beyond chance (in either direction).
@@ -120,7 +131,8 @@ pub fn format_p(p: f64) -> String {
 }
 
 /// A record's score in [0, 1]: its `score`; for records written before that field, the mean of
-/// its scorers' scores, else 1 or 0 by `passed`. A failed call scores 0.
+/// its scorers' scores, else 1 or 0 by `passed`. A failed call scores 0. (The record frame's
+/// `score` column follows the same rule.)
 pub fn record_score(r: &Record) -> f64 {
     if r.error.is_some() {
         return 0.0;
@@ -135,8 +147,7 @@ pub fn record_score(r: &Record) -> f64 {
 }
 
 /// Per-provider figures, in the manifest's provider order.
-pub fn summarize(manifest: &Manifest, records: &[Record]) -> anyhow::Result<Summary> {
-    let frame = frame(records)?;
+pub fn summarize(manifest: &Manifest, records: &RecordFrame) -> anyhow::Result<Summary> {
     let mut by_provider: HashMap<String, ProviderSummary> = HashMap::new();
     if !records.is_empty() {
         let q = |name: &str, p: f64, alias: &str| {
@@ -144,8 +155,7 @@ pub fn summarize(manifest: &Manifest, records: &[Record]) -> anyhow::Result<Summ
                 .quantile(lit(p), QuantileMethod::Linear)
                 .alias(alias)
         };
-        let agg = frame
-            .clone()
+        let agg = records
             .lazy()
             .group_by([col("provider")])
             .agg([
@@ -187,13 +197,14 @@ pub fn summarize(manifest: &Manifest, records: &[Record]) -> anyhow::Result<Summ
             f("output_tokens_total")?,
             f("replayed")?,
         );
-        let mut cases = per_case(&frame)?;
+        let mut cases = per_case(records)?;
         let mut scorers = per_scorer(records)?;
+        let mut tags = tags::summarize(records)?;
         for i in 0..agg.height() {
             let id = ids.get(i).unwrap_or_default().to_string();
             let count = |c: &Float64Chunked| c.get(i).unwrap_or(0.0) as usize;
             let (n, passed) = (count(&records_c), count(&passed_c));
-            let (per_case, score_groups) = cases.remove(&id).unwrap_or_default();
+            let (per_case, score_sums) = cases.remove(&id).unwrap_or_default();
             by_provider.insert(
                 id.clone(),
                 ProviderSummary {
@@ -211,9 +222,11 @@ pub fn summarize(manifest: &Manifest, records: &[Record]) -> anyhow::Result<Summ
                     },
                     pass_rate_ci: stats::wilson(passed, n),
                     score_mean: score_c.get(i),
-                    score_ci: stats::bootstrap_mean_ci(&score_groups, CONFIDENCE),
+                    score_ci: stats::mean_ci(&score_sums, CONFIDENCE),
+                    score_ci_method: MeanInterval::for_cases(score_sums.len()),
                     scorers: scorers.remove(&id).unwrap_or_default(),
                     flaky_cases: per_case.iter().filter(|c| c.flaky).count(),
+                    failed_cases: per_case.iter().filter(|c| c.passed < c.runs).count(),
                     per_case,
                     latency_p50_ms: p50.get(i),
                     latency_p95_ms: p95.get(i),
@@ -224,6 +237,7 @@ pub fn summarize(manifest: &Manifest, records: &[Record]) -> anyhow::Result<Summ
                     input_tokens_total: in_total.get(i).unwrap_or(0.0) as u64,
                     output_tokens_total: out_total.get(i).unwrap_or(0.0) as u64,
                     replayed: count(&replayed),
+                    per_tag: tags.remove(&id).unwrap_or_default(),
                     id,
                 },
             );
@@ -257,84 +271,63 @@ fn floats(df: &DataFrame, name: &str) -> PolarsResult<Float64Chunked> {
     Ok(df.column(name)?.cast(&DataType::Float64)?.f64()?.clone())
 }
 
-/// The scores of a list column, one list per row.
-fn score_lists(df: &DataFrame, name: &str) -> PolarsResult<Vec<Vec<f64>>> {
-    let lists = df.column(name)?.list()?;
-    (0..lists.len())
-        .map(|i| match lists.get_as_series(i) {
-            Some(s) => Ok(s
-                .cast(&DataType::Float64)?
-                .f64()?
-                .into_no_null_iter()
-                .collect()),
-            None => Ok(Vec::new()),
-        })
-        .collect()
-}
+/// Per provider: each case's outcome over its repeats, and its (score sum, records): the cases
+/// an interval of the mean score resamples.
+type CaseTable = HashMap<String, (Vec<CaseOutcome>, Vec<(f64, usize)>)>;
 
-/// Per provider: each case's outcome over its repeats, and its scores (the bootstrap's groups).
-type CaseTable = HashMap<String, (Vec<CaseOutcome>, Vec<Vec<f64>>)>;
-
-fn per_case(frame: &DataFrame) -> PolarsResult<CaseTable> {
-    let agg = frame
-        .clone()
+fn per_case(records: &RecordFrame) -> PolarsResult<CaseTable> {
+    let agg = records
         .lazy()
         .group_by([col("provider"), col("case_id")])
         .agg([
             len().alias("runs"),
             col("passed").sum().alias("passed"),
-            col("score"),
+            col("score").sum().alias("score_sum"),
         ])
         .sort(["provider", "case_id"], SortMultipleOptions::default())
         .collect()?;
     let providers = agg.column("provider")?.str()?.clone();
     let case_ids = agg.column("case_id")?.str()?.clone();
-    let (runs, passed) = (floats(&agg, "runs")?, floats(&agg, "passed")?);
-    let scores = score_lists(&agg, "score")?;
+    let (runs, passed, sums) = (
+        floats(&agg, "runs")?,
+        floats(&agg, "passed")?,
+        floats(&agg, "score_sum")?,
+    );
     let mut out = CaseTable::new();
-    for (i, scores) in scores.into_iter().enumerate() {
-        let n = runs.get(i).unwrap_or(0.0) as usize;
-        let k = passed.get(i).unwrap_or(0.0) as usize;
+    let rows = providers
+        .iter()
+        .zip(case_ids.iter())
+        .zip(runs.iter().zip(passed.iter()).zip(sums.iter()));
+    for ((provider, case_id), ((n, k), sum)) in rows {
+        let (n, k, sum) = (
+            n.unwrap_or(0.0) as usize,
+            k.unwrap_or(0.0) as usize,
+            sum.unwrap_or(0.0),
+        );
         let entry = out
-            .entry(providers.get(i).unwrap_or_default().to_string())
+            .entry(provider.unwrap_or_default().to_string())
             .or_default();
         entry.0.push(CaseOutcome {
-            case_id: case_ids.get(i).unwrap_or_default().to_string(),
+            case_id: case_id.unwrap_or_default().to_string(),
             runs: n,
             passed: k,
             pass_fraction: if n == 0 { 0.0 } else { k as f64 / n as f64 },
-            score_mean: scores.iter().sum::<f64>() / scores.len().max(1) as f64,
+            score_mean: sum / n.max(1) as f64,
             flaky: 0 < k && k < n,
         });
-        entry.1.push(scores);
+        entry.1.push((sum, n));
     }
     Ok(out)
 }
 
 /// Per provider: each scorer's pass rate over the records it scored, scorers in the order they
 /// first appear.
-fn per_scorer(records: &[Record]) -> PolarsResult<HashMap<String, Vec<ScorerRate>>> {
-    let rows = records
-        .iter()
-        .flat_map(|r| r.scores.iter().map(move |s| (r, s)));
-    let (mut provider, mut scorer, mut passed) = (Vec::new(), Vec::new(), Vec::new());
-    for (r, s) in rows {
-        provider.push(r.provider.as_str());
-        scorer.push(s.scorer.as_str());
-        passed.push(s.passed);
-    }
-    let mut out: HashMap<String, Vec<ScorerRate>> = HashMap::new();
-    if provider.is_empty() {
-        return Ok(out);
-    }
-    let agg = df!("provider" => provider, "scorer" => scorer, "passed" => passed)?
-        .lazy()
-        .group_by_stable([col("provider"), col("scorer")])
-        .agg([len().alias("scored"), col("passed").sum().alias("passed")])
-        .collect()?;
+fn per_scorer(records: &RecordFrame) -> PolarsResult<HashMap<String, Vec<ScorerRate>>> {
+    let agg = records.scorers();
     let providers = agg.column("provider")?.str()?.clone();
     let scorers = agg.column("scorer")?.str()?.clone();
-    let (scored, passed) = (floats(&agg, "scored")?, floats(&agg, "passed")?);
+    let (scored, passed) = (floats(agg, "scored")?, floats(agg, "passed")?);
+    let mut out: HashMap<String, Vec<ScorerRate>> = HashMap::new();
     for i in 0..agg.height() {
         let n = scored.get(i).unwrap_or(0.0) as usize;
         let k = passed.get(i).unwrap_or(0.0) as usize;
@@ -350,59 +343,17 @@ fn per_scorer(records: &[Record]) -> PolarsResult<HashMap<String, Vec<ScorerRate
     Ok(out)
 }
 
-fn frame(records: &[Record]) -> PolarsResult<DataFrame> {
-    let provider: Vec<&str> = records.iter().map(|r| r.provider.as_str()).collect();
-    let case_id: Vec<&str> = records.iter().map(|r| r.case_id.as_str()).collect();
-    let repeat: Vec<u32> = records.iter().map(|r| r.repeat).collect();
-    let passed: Vec<bool> = records.iter().map(|r| r.passed).collect();
-    let score: Vec<f64> = records.iter().map(record_score).collect();
-    let error: Vec<bool> = records.iter().map(|r| r.error.is_some()).collect();
-    let ok = |r: &&Record| r.error.is_none();
-    let total_ms: Vec<Option<f64>> = records
-        .iter()
-        .map(|r| ok(&r).then_some(r.timing.total_ms).flatten())
-        .collect();
-    let ttft_ms: Vec<Option<f64>> = records
-        .iter()
-        .map(|r| ok(&r).then_some(r.timing.ttft_ms).flatten())
-        .collect();
-    let tokens_per_s: Vec<Option<f64>> = records.iter().map(|r| r.timing.tokens_per_s).collect();
-    let input_tokens: Vec<Option<u64>> = records
-        .iter()
-        .map(|r| ok(&r).then_some(r.usage.input_tokens))
-        .collect();
-    let output_tokens: Vec<Option<u64>> = records
-        .iter()
-        .map(|r| ok(&r).then_some(r.usage.output_tokens))
-        .collect();
-    let replayed: Vec<bool> = records.iter().map(|r| r.replayed).collect();
-    df!(
-        "provider" => provider,
-        "case_id" => case_id,
-        "repeat" => repeat,
-        "passed" => passed,
-        "score" => score,
-        "error" => error,
-        "total_ms" => total_ms,
-        "ttft_ms" => ttft_ms,
-        "tokens_per_s" => tokens_per_s,
-        "input_tokens" => input_tokens,
-        "output_tokens" => output_tokens,
-        "replayed" => replayed,
-    )
-}
-
 /// `candidate` against `baseline` on the (case, repeat) pairs present for both, its test read at
 /// level `alpha` (and its interval at 1 − `alpha`).
 pub fn compare(
-    records: &[Record],
+    records: &RecordFrame,
     baseline: &str,
     candidate: &str,
     alpha: f64,
 ) -> anyhow::Result<Comparison> {
-    let all = frame(records)?.lazy();
     let side = |provider: &str, prefix: &str| {
-        all.clone()
+        records
+            .lazy()
             .filter(col("provider").eq(lit(provider.to_string())))
             .select([
                 col("case_id"),
@@ -430,8 +381,7 @@ pub fn compare(
             (col("cand_passed").and(col("base_passed").not()))
                 .sum()
                 .alias("only_cand"),
-            col("base_score"),
-            col("cand_score"),
+            (col("cand_score") - col("base_score")).sum().alias("diff"),
         ])
         .sort(["case_id"], SortMultipleOptions::default())
         .collect()?;
@@ -439,11 +389,11 @@ pub fn compare(
         Ok(floats(&agg, name)?.sum().unwrap_or(0.0) as usize)
     };
     let pairs = total("pairs")?;
-    // Pairs grouped by case: the bootstrap resamples a case with all its repeats.
-    let groups: Vec<Vec<(f64, f64)>> = score_lists(&agg, "base_score")?
-        .into_iter()
-        .zip(score_lists(&agg, "cand_score")?)
-        .map(|(b, c)| b.into_iter().zip(c).collect())
+    // The pairs grouped by case: an interval resamples a case with all its repeats.
+    let diffs: Vec<(f64, usize)> = floats(&agg, "diff")?
+        .into_no_null_iter()
+        .zip(floats(&agg, "pairs")?.into_no_null_iter())
+        .map(|(d, n)| (d, n as usize))
         .collect();
     let rate = |n: usize| {
         if pairs == 0 {
@@ -466,9 +416,9 @@ pub fn compare(
         only_baseline_passed: b,
         only_candidate_passed: c,
         mcnemar_p,
-        score_diff: (pairs > 0)
-            .then(|| groups.iter().flatten().map(|(b, c)| c - b).sum::<f64>() / pairs as f64),
-        score_diff_ci: stats::paired_bootstrap_diff_ci(&groups, 1.0 - alpha),
+        score_diff: (pairs > 0).then(|| diffs.iter().map(|d| d.0).sum::<f64>() / pairs as f64),
+        score_diff_ci: stats::mean_ci(&diffs, 1.0 - alpha),
+        score_diff_ci_method: MeanInterval::for_cases(diffs.len()),
         alpha,
         significant: mcnemar_p < alpha,
     })
@@ -549,14 +499,17 @@ mod tests {
                     .map(|(i, o)| record("p", case, i as u32, *o, true))
             })
             .collect();
-        let s = summarize(&manifest(&["p"]), &records).unwrap();
+        let (_dir, _, frame) = frame::testing::write(&records);
+        let s = summarize(&manifest(&["p"]), &frame).unwrap();
         let p = &s.providers[0];
         assert_eq!((p.records, p.cases, p.passed, p.errors), (9, 3, 5, 1));
         assert_eq!(p.pass_rate_ci, stats::wilson(5, 9));
         // Scores: a 1, 1, 1; b 1, 0.5, 1; c 0, 0 (failed call), 0.5.
         assert!((p.score_mean.unwrap() - 6.0 / 9.0).abs() < 1e-12);
-        let groups = vec![vec![1.0; 3], vec![1.0, 0.5, 1.0], vec![0.0, 0.0, 0.5]];
-        assert_eq!(p.score_ci, stats::bootstrap_mean_ci(&groups, CONFIDENCE));
+        let cases = [(3.0, 3), (2.5, 3), (0.5, 3)];
+        assert_eq!(p.score_ci, stats::mean_ci(&cases, CONFIDENCE));
+        assert_eq!(p.score_ci_method, MeanInterval::PercentileBootstrap);
+        assert_eq!((p.flaky_cases, p.failed_cases), (1, 2));
         let fractions: Vec<_> = p
             .per_case
             .iter()
@@ -589,6 +542,27 @@ mod tests {
         let mut r = record("p", "a", 0, HALF, false);
         r.score = Some(0.9);
         assert_eq!(record_score(&r), 0.9);
+
+        // The record frame's `score` follows the same rule, record by record.
+        let records = vec![
+            record("p", "a", 0, HALF, false),
+            record("p", "b", 0, HALF, true),
+            record("p", "c", 0, None, false),
+            record("p", "d", 0, Some(&[]), false),
+            no_scorers,
+            r,
+        ];
+        let (_dir, _, frame) = frame::testing::write(&records);
+        let scores = frame.lazy().select([col("score")]).collect().unwrap();
+        let got: Vec<f64> = scores
+            .column("score")
+            .unwrap()
+            .f64()
+            .unwrap()
+            .into_no_null_iter()
+            .collect();
+        let want: Vec<f64> = records.iter().map(record_score).collect();
+        assert_eq!(got, want);
     }
 
     #[test]
@@ -607,6 +581,7 @@ mod tests {
             }
         }
         records.push(record("cand", "d", 0, FAIL, true));
+        let (_dir, _, records) = frame::testing::write(&records);
         let c = compare(&records, "base", "cand", 0.05).unwrap();
         assert_eq!(c.pairs, 6);
         assert_eq!((c.only_baseline_passed, c.only_candidate_passed), (5, 0));
@@ -633,6 +608,7 @@ mod tests {
             record("cand", "a", 0, PASS, true),
             record("cand", "b", 0, FAIL, true),
         ];
+        let (_dir, _, records) = frame::testing::write(&records);
         let c = compare(&records, "base", "cand", 0.05).unwrap();
         assert_eq!((c.pairs, c.mcnemar_p, c.significant), (1, 1.0, false));
         assert_eq!(c.score_diff, Some(0.0));
@@ -649,7 +625,8 @@ mod tests {
             (c.pairs, c.mcnemar_p, c.score_diff, c.score_diff_ci),
             (0, 1.0, None, None)
         );
-        let c = compare(&[], "base", "cand", 0.05).unwrap();
+        let (_dir, _, none) = frame::testing::write(&[]);
+        let c = compare(&none, "base", "cand", 0.05).unwrap();
         assert_eq!(c.pairs, 0);
     }
 }

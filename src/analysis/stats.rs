@@ -1,9 +1,10 @@
-//! Pure statistics behind the report and the gate: Wilson and bootstrap intervals, and the exact
-//! McNemar test. No I/O, no polars; every function is deterministic.
+//! Pure statistics behind the report and the gate: Wilson, bootstrap and normal intervals, and the
+//! exact McNemar test. No I/O, no polars; every function is deterministic.
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde::Serialize;
+use statrs::distribution::{ContinuousCDF, Normal};
 
 /// Φ⁻¹(0.975): the normal quantile of a two-sided 95% interval.
 const Z95: f64 = 1.959_963_984_540_054;
@@ -15,11 +16,45 @@ pub const BOOTSTRAP_SEED: u64 = 20_261_121;
 /// Resamples per bootstrap interval.
 pub const BOOTSTRAP_RESAMPLES: usize = 10_000;
 
+/// Cases up to which a mean's interval is bootstrapped. Above, `BOOTSTRAP_RESAMPLES` × cases
+/// draws would take seconds to minutes, and the normal interval the bootstrap converges to is
+/// used instead: at this many cases the two agree to about a thousandth (see the tests).
+pub const BOOTSTRAP_MAX_CASES: usize = 10_000;
+
 /// A two-sided interval, both ends included.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Interval {
     pub low: f64,
     pub high: f64,
+}
+
+/// How the interval of a mean over cases is computed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum MeanInterval {
+    /// Percentile bootstrap: `BOOTSTRAP_RESAMPLES` resamples of the cases, seed `BOOTSTRAP_SEED`.
+    PercentileBootstrap,
+    /// Normal approximation with the cases' (cluster-robust) standard error, above
+    /// `BOOTSTRAP_MAX_CASES` cases.
+    Normal,
+}
+
+impl MeanInterval {
+    /// In a sentence: "paired bootstrap interval".
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::PercentileBootstrap => "bootstrap",
+            Self::Normal => "normal-approximation",
+        }
+    }
+
+    pub fn for_cases(cases: usize) -> Self {
+        if cases > BOOTSTRAP_MAX_CASES {
+            Self::Normal
+        } else {
+            Self::PercentileBootstrap
+        }
+    }
 }
 
 /// Wilson score 95% interval of a binomial proportion; `None` without trials. Unlike the normal
@@ -40,24 +75,29 @@ pub fn wilson(successes: usize, trials: usize) -> Option<Interval> {
     })
 }
 
-/// Percentile bootstrap interval of the mean at `confidence`, resampling whole groups: each group
-/// is one case's values (its repeats), so repeats of a case never count as independent evidence.
-/// The resampled statistic is Σ values / Σ count over the drawn groups. `None` without values.
-pub fn bootstrap_mean_ci(groups: &[Vec<f64>], confidence: f64) -> Option<Interval> {
-    let groups: Vec<(f64, usize)> = groups
-        .iter()
-        .filter(|g| !g.is_empty())
-        .map(|g| (g.iter().sum(), g.len()))
-        .collect();
-    if groups.is_empty() {
+/// Interval at `confidence` of the mean Σ sum / Σ count over `cases`, each case given as (the sum
+/// of its values, how many there are: its repeats, or its pairs), resampled whole so a case's
+/// repeats never count as independent evidence. `MeanInterval::for_cases` says how; `None`
+/// without values.
+pub fn mean_ci(cases: &[(f64, usize)], confidence: f64) -> Option<Interval> {
+    let cases: Vec<(f64, usize)> = cases.iter().filter(|c| c.1 > 0).copied().collect();
+    if cases.is_empty() {
         return None;
     }
+    Some(match MeanInterval::for_cases(cases.len()) {
+        MeanInterval::PercentileBootstrap => bootstrap(&cases, confidence),
+        MeanInterval::Normal => normal(&cases, confidence),
+    })
+}
+
+/// Percentile bootstrap: the resampled statistic is Σ sum / Σ count over the drawn cases.
+fn bootstrap(cases: &[(f64, usize)], confidence: f64) -> Interval {
     let mut rng = StdRng::seed_from_u64(BOOTSTRAP_SEED);
     let mut means: Vec<f64> = (0..BOOTSTRAP_RESAMPLES)
         .map(|_| {
             let (mut sum, mut count) = (0.0, 0);
-            for _ in 0..groups.len() {
-                let (s, n) = groups[rng.random_range(0..groups.len())];
+            for _ in 0..cases.len() {
+                let (s, n) = cases[rng.random_range(0..cases.len())];
                 sum += s;
                 count += n;
             }
@@ -66,20 +106,36 @@ pub fn bootstrap_mean_ci(groups: &[Vec<f64>], confidence: f64) -> Option<Interva
         .collect();
     means.sort_by(f64::total_cmp);
     let tail = (1.0 - confidence) / 2.0;
-    Some(Interval {
+    Interval {
         low: quantile(&means, tail),
         high: quantile(&means, 1.0 - tail),
-    })
+    }
 }
 
-/// Paired bootstrap interval of mean(candidate − baseline): each group holds one case's
-/// (baseline, candidate) pairs, resampled together so the pairing is kept.
-pub fn paired_bootstrap_diff_ci(groups: &[Vec<(f64, f64)>], confidence: f64) -> Option<Interval> {
-    let diffs: Vec<Vec<f64>> = groups
+/// The normal interval the bootstrap converges to. Resampling k cases, the mean moves by
+/// Σ dᵢ* / N with dᵢ = sumᵢ − mean · countᵢ (which sum to 0) and N = Σ count, so its variance is
+/// Σ dᵢ² / N²: the cluster-robust (CR0) standard error. Kept within the cases' own means, as
+/// every bootstrap resample is.
+fn normal(cases: &[(f64, usize)], confidence: f64) -> Interval {
+    let total: f64 = cases.iter().map(|c| c.1 as f64).sum();
+    let mean = cases.iter().map(|c| c.0).sum::<f64>() / total;
+    let se = cases
         .iter()
-        .map(|g| g.iter().map(|(base, cand)| cand - base).collect())
-        .collect();
-    bootstrap_mean_ci(&diffs, confidence)
+        .map(|&(s, n)| (s - mean * n as f64).powi(2))
+        .sum::<f64>()
+        .sqrt()
+        / total;
+    let z = Normal::standard().inverse_cdf(1.0 - (1.0 - confidence) / 2.0);
+    let (lo, hi) = cases
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &(s, n)| {
+            let m = s / n as f64;
+            (lo.min(m), hi.max(m))
+        });
+    Interval {
+        low: (mean - z * se).clamp(lo, hi),
+        high: (mean + z * se).clamp(lo, hi),
+    }
 }
 
 /// Linear interpolation between the closest ranks of sorted `xs` (numpy's default percentile).
@@ -171,6 +227,21 @@ mod tests {
         xs.iter().map(|&x| vec![x]).collect()
     }
 
+    /// `mean_ci` over groups of values, each group one case.
+    fn bootstrap_mean_ci(groups: &[Vec<f64>], confidence: f64) -> Option<Interval> {
+        let cases: Vec<(f64, usize)> = groups.iter().map(|g| (g.iter().sum(), g.len())).collect();
+        mean_ci(&cases, confidence)
+    }
+
+    /// `mean_ci` of candidate − baseline, each group one case's (baseline, candidate) pairs.
+    fn paired_bootstrap_diff_ci(groups: &[Vec<(f64, f64)>], confidence: f64) -> Option<Interval> {
+        let diffs: Vec<Vec<f64>> = groups
+            .iter()
+            .map(|g| g.iter().map(|(base, cand)| cand - base).collect())
+            .collect();
+        bootstrap_mean_ci(&diffs, confidence)
+    }
+
     fn scores() -> Vec<f64> {
         (0..40).map(|i| ((i * 37) % 101) as f64 / 100.0).collect()
     }
@@ -255,5 +326,74 @@ mod tests {
             "{ci:?}"
         );
         assert_eq!(paired_bootstrap_diff_ci(&[], 0.95), None);
+    }
+
+    /// `n` cases of 1 to 3 repeats with scores spread over [0, 1], deterministic.
+    fn many_cases(n: usize) -> Vec<(f64, usize)> {
+        (0..n)
+            .map(|i| {
+                let repeats = 1 + i % 3;
+                let sum = (0..repeats)
+                    .map(|r| ((i * 7919 + r * 104_729) % 1000) as f64 / 999.0)
+                    .map(|x| x * x)
+                    .sum();
+                (sum, repeats)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_normal_interval_is_the_bootstraps_limit() {
+        // At the threshold the two methods agree to about a thousandth: the bootstrap's own
+        // Monte Carlo error at 10,000 resamples is of that order.
+        let cases = many_cases(BOOTSTRAP_MAX_CASES);
+        for confidence in [0.95, 0.99] {
+            let (b, n) = (bootstrap(&cases, confidence), normal(&cases, confidence));
+            assert!(
+                close(b.low, n.low, 1e-3) && close(b.high, n.high, 1e-3),
+                "{confidence}: bootstrap {b:?} vs normal {n:?}"
+            );
+        }
+        // 95%: mean ± 1.96 standard errors, the standard error computed by hand.
+        let n: f64 = cases.iter().map(|c| c.1 as f64).sum();
+        let mean = cases.iter().map(|c| c.0).sum::<f64>() / n;
+        let var: f64 = cases
+            .iter()
+            .map(|&(s, k)| (s - mean * k as f64).powi(2))
+            .sum();
+        let ci = normal(&cases, 0.95);
+        assert!(close(ci.low, mean - Z95 * var.sqrt() / n, 1e-12), "{ci:?}");
+        assert!(close(ci.high, mean + Z95 * var.sqrt() / n, 1e-12), "{ci:?}");
+    }
+
+    #[test]
+    fn above_the_threshold_the_interval_is_normal_and_stays_in_range() {
+        assert_eq!(
+            MeanInterval::for_cases(BOOTSTRAP_MAX_CASES),
+            MeanInterval::PercentileBootstrap
+        );
+        assert_eq!(
+            MeanInterval::for_cases(BOOTSTRAP_MAX_CASES + 1),
+            MeanInterval::Normal
+        );
+        let cases = many_cases(BOOTSTRAP_MAX_CASES + 1);
+        assert_eq!(
+            mean_ci(&cases, 0.95),
+            Some(normal(&cases, 0.95)),
+            "no resampling above the threshold"
+        );
+        // All passed, or all but one: never beyond what a case scored.
+        let all = vec![(1.0, 1); BOOTSTRAP_MAX_CASES + 1];
+        assert_eq!(
+            mean_ci(&all, 0.95),
+            Some(Interval {
+                low: 1.0,
+                high: 1.0
+            })
+        );
+        let mut one_failed = all;
+        one_failed[0] = (0.0, 1);
+        let ci = mean_ci(&one_failed, 0.95).unwrap();
+        assert!(ci.high <= 1.0 && ci.low < 1.0, "{ci:?}");
     }
 }

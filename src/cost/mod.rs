@@ -215,18 +215,22 @@ pub struct Projection {
     pub usd_per_month: Option<f64>,
 }
 
-/// Projects the mean cost of the records whose cost is known (`cost_usd` of one provider's
-/// records) to 1k requests and to `requests_per_month`. `None` when no record has a known cost:
-/// an unknown price is never projected as $0.
-pub fn project(costs: &[Option<f64>], requests_per_month: Option<u64>) -> Option<Projection> {
-    let known: Vec<f64> = costs.iter().flatten().copied().collect();
-    if known.is_empty() {
+/// Projects the mean cost of the records whose cost is known (`priced` of one provider's
+/// `records`, costing `known_usd` together) to 1k requests and to `requests_per_month`. `None`
+/// when no record has a known cost: an unknown price is never projected as $0.
+pub fn project(
+    records: usize,
+    priced: usize,
+    known_usd: f64,
+    requests_per_month: Option<u64>,
+) -> Option<Projection> {
+    if priced == 0 {
         return None;
     }
-    let mean = known.iter().sum::<f64>() / known.len() as f64;
+    let mean = known_usd / priced as f64;
     Some(Projection {
-        records: costs.len(),
-        priced: known.len(),
+        records,
+        priced,
         usd_per_request: mean,
         usd_per_1k_requests: mean * 1e3,
         usd_per_month: requests_per_month.map(|n| mean * n as f64),
@@ -393,13 +397,14 @@ mod tests {
 
     #[test]
     fn projections_use_the_records_with_a_known_cost() {
-        let p = project(&[Some(0.001), Some(0.003), None], Some(1_200_000)).unwrap();
+        // Three records, two priced at $0.001 and $0.003.
+        let p = project(3, 2, 0.004, Some(1_200_000)).unwrap();
         assert_eq!((p.records, p.priced), (3, 2));
         assert!(close(p.usd_per_request, 0.002));
         assert!(close(p.usd_per_1k_requests, 2.0));
         assert!(close(p.usd_per_month.unwrap(), 2400.0));
-        assert_eq!(project(&[Some(0.5)], None).unwrap().usd_per_month, None);
-        assert_eq!(project(&[None, None], Some(10)), None);
-        assert_eq!(project(&[], Some(10)), None);
+        assert_eq!(project(1, 1, 0.5, None).unwrap().usd_per_month, None);
+        assert_eq!(project(2, 0, 0.0, Some(10)), None);
+        assert_eq!(project(0, 0, 0.0, Some(10)), None);
     }
 }

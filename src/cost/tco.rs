@@ -5,7 +5,6 @@ use std::fmt;
 
 use serde::Serialize;
 
-use crate::record::Record;
 use crate::suite::Hosting;
 
 /// Hours in an average month (8760 / 12).
@@ -124,16 +123,11 @@ impl fmt::Display for SelfHosting {
     }
 }
 
-/// Output tokens per second of machine time over the successful records: total output tokens ÷
-/// total call duration. Prefill time counts, as it holds the machine too, so this is the rate
-/// consistent with the per-record self-hosted cost (`Pricing::of`). `None` without such records.
-pub fn output_tokens_per_s<'a>(records: impl IntoIterator<Item = &'a Record>) -> Option<f64> {
-    let (tokens, ms) = records
-        .into_iter()
-        .filter(|r| r.error.is_none())
-        .filter_map(|r| Some((r.usage.output_tokens, r.timing.total_ms?)))
-        .fold((0u64, 0.0), |(t, m), (tokens, ms)| (t + tokens, m + ms));
-    (tokens > 0 && ms > 0.0).then(|| tokens as f64 / (ms / 1e3))
+/// Output tokens per second of machine time: the successful calls' output tokens ÷ their total
+/// duration. Prefill time counts, as it holds the machine too, so this is the rate consistent
+/// with the per-record self-hosted cost (`Pricing::of`). `None` without tokens or time.
+pub fn output_tokens_per_s(output_tokens: u64, total_ms: f64) -> Option<f64> {
+    (output_tokens > 0 && total_ms > 0.0).then(|| output_tokens as f64 / (total_ms / 1e3))
 }
 
 #[cfg(test)]

@@ -9,13 +9,15 @@ use super::charts::{self, usd};
 use super::junit::xml_text;
 use super::recommend::RULE;
 use super::{Decision, Failure, Report};
-use crate::analysis::{cost, Interval};
+use crate::analysis::{cost, Interval, MeanInterval};
 use crate::cost::Pricing;
 
 const TEMPLATE: &str = include_str!("report.html");
 
-/// Failures shown per provider; report.json and the tables have them all.
+/// Failures shown per provider; report.json has more, records.csv/parquet all of them.
 const FAILURES_SHOWN: usize = 25;
+/// Flaky cases listed; report.json has every case's tally.
+const FLAKY_SHOWN: usize = 50;
 /// Characters of a model output shown in a failure row.
 const OUTPUT_CHARS: usize = 600;
 
@@ -42,6 +44,7 @@ struct View {
     latency: LatencySection,
     cost: CostSection,
     failures: Vec<FailureGroup>,
+    failures_kept: usize,
     lockin: Option<LockInSection>,
 }
 
@@ -89,6 +92,9 @@ struct QualitySection {
     table: Table,
     comparisons: Option<Table>,
     flaky: Option<Table>,
+    /// Flaky cases not listed.
+    flaky_more: usize,
+    tags: Option<Table>,
 }
 
 #[derive(Serialize)]
@@ -187,6 +193,7 @@ impl View {
             latency: ctx.latency()?,
             cost: ctx.cost()?,
             failures: ctx.failures(),
+            failures_kept: report.methodology.failures_kept,
             lockin: ctx.lockin(),
         })
     }
@@ -309,7 +316,7 @@ impl Ctx<'_> {
                     m.repeats,
                     m.providers.len(),
                     m.records_expected,
-                    r.records.len()
+                    r.summary.providers.iter().map(|p| p.records).sum::<usize>()
                 ),
             ),
             (
@@ -322,12 +329,13 @@ impl Ctx<'_> {
             (
                 "Quality".into(),
                 format!(
-                    "A record passes when its call succeeded and every scorer that applies passed; its score is the scorers' weighted mean in [0, 1] (a failed call scores 0). Pass rate: {} at {:.0}%. Mean score: {}, {} resamples, seed {}. Candidate vs baseline: {}, α = {}.",
+                    "A record passes when its call succeeded and every scorer that applies passed; its score is the scorers' weighted mean in [0, 1] (a failed call scores 0). Pass rate: {} at {:.0}%. Mean score: {}; the bootstrap draws {} resamples, seed {}.{} Candidate vs baseline: {}, α = {}.",
                     meth.pass_rate_interval,
                     meth.confidence * 100.0,
                     meth.score_interval,
                     meth.bootstrap_resamples,
                     meth.bootstrap_seed,
+                    self.normal_intervals(),
                     meth.paired_test,
                     meth.alpha
                 ),
@@ -515,28 +523,96 @@ impl Ctx<'_> {
             }
             t
         });
-        let flaky = r
+        let flaky_cases = r
             .summary
             .providers
             .iter()
-            .any(|p| p.flaky_cases > 0)
-            .then(|| {
-                let mut t = Table::new(&["provider", "case", "#passed"]);
-                for p in &r.summary.providers {
-                    for c in p.per_case.iter().filter(|c| c.flaky) {
-                        t.row(vec![
-                            p.id.clone(),
-                            c.case_id.clone(),
-                            format!("{}/{} ({})", c.passed, c.runs, pct1(c.pass_fraction)),
-                        ]);
-                    }
-                }
-                t
-            });
+            .flat_map(|p| p.per_case.iter().filter(|c| c.flaky).map(move |c| (p, c)));
+        let flaky_total: usize = r.summary.providers.iter().map(|p| p.flaky_cases).sum();
+        let flaky = (flaky_total > 0).then(|| {
+            let mut t = Table::new(&["provider", "case", "#passed"]);
+            for (p, c) in flaky_cases.take(FLAKY_SHOWN) {
+                t.row(vec![
+                    p.id.clone(),
+                    c.case_id.clone(),
+                    format!("{}/{} ({})", c.passed, c.runs, pct1(c.pass_fraction)),
+                ]);
+            }
+            t
+        });
+        let mut tags = Table::new(&[
+            "tag",
+            "provider",
+            "#records",
+            "#pass rate",
+            "#p50",
+            "#p95",
+            "#p99",
+            "#TTFT p50",
+            "#TTFT p95",
+            "#TTFT p99",
+            "#decode tokens/s (median)",
+            "#cost / 1k requests",
+        ]);
+        let mut per_tag: Vec<_> = r
+            .summary
+            .providers
+            .iter()
+            .enumerate()
+            .flat_map(|(i, p)| p.per_tag.iter().map(move |t| (&t.tag, i, &p.id, t)))
+            .collect();
+        per_tag.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+        for (_, _, id, t) in per_tag {
+            let (l, f) = (t.latency_ms, t.ttft_ms);
+            tags.row(vec![
+                t.tag.clone(),
+                id.clone(),
+                t.records.to_string(),
+                format!("{} ({}/{})", pct1(t.pass_rate), t.passed, t.records),
+                ms(l.map(|x| x.p50)),
+                ms(l.map(|x| x.p95)),
+                ms(l.map(|x| x.p99)),
+                ms(f.map(|x| x.p50)),
+                ms(f.map(|x| x.p95)),
+                ms(f.map(|x| x.p99)),
+                t.tokens_per_s_median
+                    .map_or("—".into(), |x| format!("{x:.1}")),
+                t.usd_per_1k_requests.map_or("unknown".into(), usd),
+            ]);
+        }
         QualitySection {
             table,
             comparisons,
             flaky,
+            flaky_more: flaky_total.saturating_sub(FLAKY_SHOWN),
+            tags: (!tags.rows.is_empty()).then_some(tags),
+        }
+    }
+
+    /// Which intervals took the normal approximation, as a sentence; empty when none did.
+    fn normal_intervals(&self) -> String {
+        let r = self.0;
+        let mut which: Vec<String> = r
+            .summary
+            .providers
+            .iter()
+            .filter(|p| p.score_ci_method == MeanInterval::Normal)
+            .map(|p| format!("{}'s mean score", p.id))
+            .collect();
+        which.extend(
+            r.comparisons
+                .iter()
+                .filter(|c| c.score_diff_ci_method == MeanInterval::Normal)
+                .map(|c| format!("{} − {}", c.candidate, c.baseline)),
+        );
+        if which.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " Normal intervals (over {} cases) in this report: {}.",
+                r.methodology.bootstrap_max_cases,
+                which.join(", ")
+            )
         }
     }
 
@@ -809,11 +885,12 @@ impl Ctx<'_> {
                     return None;
                 }
                 let beside = all.iter().any(|f| f.baseline.is_some());
+                let failed = p.records - p.passed;
                 Some(FailureGroup {
                     provider: p.id.clone(),
                     baseline: gate.filter(|_| beside).map(|g| g.baseline.clone()),
-                    summary: format!("{} of {} records failed", all.len(), p.records),
-                    more: all.len().saturating_sub(FAILURES_SHOWN),
+                    summary: format!("{failed} of {} records failed", p.records),
+                    more: failed.saturating_sub(FAILURES_SHOWN),
                     rows: all
                         .iter()
                         .take(FAILURES_SHOWN)

@@ -3,30 +3,40 @@
 
 use std::collections::BTreeMap;
 use std::io;
+use std::path::Path;
 
 use quick_xml::events::BytesText;
 use quick_xml::Writer;
 
 use super::{reasons, Report};
-use crate::record::Record;
+use crate::record::{self, Record};
 
-pub fn render(report: &Report) -> io::Result<Vec<u8>> {
+pub fn render(report: &Report, records: &Path) -> anyhow::Result<Vec<u8>> {
     let mut w = Writer::new_with_indent(Vec::new(), b' ', 2);
     w.write_event(quick_xml::events::Event::Decl(
         quick_xml::events::BytesDecl::new("1.0", Some("UTF-8"), None),
     ))?;
-    let suites: Vec<Suite> = report
+    let mut suites: Vec<Suite> = report
         .summary
         .providers
         .iter()
-        .map(|p| Suite::of(&p.id, &report.records))
+        .map(|p| Suite {
+            provider: &p.id,
+            cases: BTreeMap::new(),
+        })
         .collect();
+    record::for_each_record(records, |_, r| {
+        if let Some(s) = suites.iter_mut().find(|s| s.provider == r.provider) {
+            s.cases.entry(r.case_id.clone()).or_default().add(r);
+        }
+        Ok(())
+    })?;
     let sum = |f: &dyn Fn(&Suite) -> usize| suites.iter().map(f).sum::<usize>().to_string();
     w.create_element("testsuites")
         .with_attribute(("name", xml_text(&report.manifest.suite.name).as_str()))
         .with_attribute(("tests", sum(&|s| s.cases.len()).as_str()))
-        .with_attribute(("failures", sum(&|s| s.failures()).as_str()))
-        .with_attribute(("errors", sum(&|s| s.errors()).as_str()))
+        .with_attribute(("failures", sum(&|s| s.count(Outcome::Failure)).as_str()))
+        .with_attribute(("errors", sum(&|s| s.count(Outcome::Error)).as_str()))
         .write_inner_content(|w| {
             for s in &suites {
                 s.write(w, &report.manifest.suite.name)?;
@@ -38,12 +48,46 @@ pub fn render(report: &Report) -> io::Result<Vec<u8>> {
     Ok(out)
 }
 
-/// One provider's records grouped by case (in case id order).
+/// One provider's cases, in case id order.
 struct Suite<'a> {
     provider: &'a str,
-    cases: BTreeMap<&'a str, Vec<&'a Record>>,
+    cases: BTreeMap<String, Runs>,
 }
 
+/// A case's repeats: how many, how long, and the ones that did not pass in full.
+#[derive(Default)]
+struct Runs {
+    runs: usize,
+    ms: f64,
+    /// By repeat: (repeat, why, output).
+    failed: Vec<(u32, Vec<String>, Option<String>)>,
+    error: bool,
+}
+
+impl Runs {
+    fn add(&mut self, r: Record) {
+        self.runs += 1;
+        self.ms += r.timing.total_ms.unwrap_or(0.0);
+        if r.error.is_some() || !r.passed {
+            self.error |= r.error.is_some();
+            let why = reasons(&r);
+            let at = self.failed.partition_point(|f| f.0 <= r.repeat);
+            self.failed.insert(at, (r.repeat, why, r.output));
+        }
+    }
+
+    fn outcome(&self) -> Outcome {
+        if self.error {
+            Outcome::Error
+        } else if !self.failed.is_empty() {
+            Outcome::Failure
+        } else {
+            Outcome::Passed
+        }
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
 enum Outcome {
     Passed,
     /// Scorers failed (on at least one repeat).
@@ -52,50 +96,26 @@ enum Outcome {
     Error,
 }
 
-impl<'a> Suite<'a> {
-    fn of(provider: &'a str, records: &'a [Record]) -> Self {
-        let mut cases: BTreeMap<&str, Vec<&Record>> = BTreeMap::new();
-        for r in records.iter().filter(|r| r.provider == provider) {
-            cases.entry(&r.case_id).or_default().push(r);
-        }
-        for runs in cases.values_mut() {
-            runs.sort_by_key(|r| r.repeat);
-        }
-        Self { provider, cases }
-    }
-
-    fn outcome(runs: &[&Record]) -> Outcome {
-        if runs.iter().any(|r| r.error.is_some()) {
-            Outcome::Error
-        } else if runs.iter().any(|r| !r.passed) {
-            Outcome::Failure
-        } else {
-            Outcome::Passed
-        }
-    }
-
-    fn failures(&self) -> usize {
-        let failure = |runs: &&Vec<&Record>| matches!(Self::outcome(runs), Outcome::Failure);
-        self.cases.values().filter(failure).count()
-    }
-
-    fn errors(&self) -> usize {
-        let error = |runs: &&Vec<&Record>| matches!(Self::outcome(runs), Outcome::Error);
-        self.cases.values().filter(error).count()
+impl Suite<'_> {
+    fn count(&self, outcome: Outcome) -> usize {
+        self.cases
+            .values()
+            .filter(|c| c.outcome() == outcome)
+            .count()
     }
 
     fn write(&self, w: &mut Writer<Vec<u8>>, suite: &str) -> io::Result<()> {
-        let seconds = |runs: &[&Record]| {
-            let ms: f64 = runs.iter().filter_map(|r| r.timing.total_ms).sum();
-            format!("{:.3}", ms / 1e3)
-        };
-        let all: Vec<&Record> = self.cases.values().flatten().copied().collect();
+        let seconds = |ms: f64| format!("{:.3}", ms / 1e3);
+        let all: f64 = self.cases.values().map(|c| c.ms).sum();
         w.create_element("testsuite")
             .with_attribute(("name", xml_text(self.provider).as_str()))
             .with_attribute(("tests", self.cases.len().to_string().as_str()))
-            .with_attribute(("failures", self.failures().to_string().as_str()))
-            .with_attribute(("errors", self.errors().to_string().as_str()))
-            .with_attribute(("time", seconds(&all).as_str()))
+            .with_attribute((
+                "failures",
+                self.count(Outcome::Failure).to_string().as_str(),
+            ))
+            .with_attribute(("errors", self.count(Outcome::Error).to_string().as_str()))
+            .with_attribute(("time", seconds(all).as_str()))
             .write_inner_content(|w| {
                 for (case, runs) in &self.cases {
                     let element = w
@@ -105,8 +125,8 @@ impl<'a> Suite<'a> {
                             "classname",
                             xml_text(&format!("{suite}.{}", self.provider)).as_str(),
                         ))
-                        .with_attribute(("time", seconds(runs).as_str()));
-                    let (tag, kind) = match Self::outcome(runs) {
+                        .with_attribute(("time", seconds(runs.ms).as_str()));
+                    let (tag, kind) = match runs.outcome() {
                         Outcome::Passed => {
                             element.write_empty()?;
                             continue;
@@ -114,24 +134,20 @@ impl<'a> Suite<'a> {
                         Outcome::Failure => ("failure", "scorer"),
                         Outcome::Error => ("error", "call"),
                     };
-                    let failed: Vec<&&Record> = runs
-                        .iter()
-                        .filter(|r| r.error.is_some() || !r.passed)
-                        .collect();
                     let message = format!(
                         "{} of {} run(s) failed: {}",
-                        failed.len(),
-                        runs.len(),
-                        reasons(failed[0]).join("; ")
+                        runs.failed.len(),
+                        runs.runs,
+                        runs.failed[0].1.join("; ")
                     );
-                    let details = failed
+                    let details = runs
+                        .failed
                         .iter()
-                        .map(|r| {
+                        .map(|(repeat, why, output)| {
                             format!(
-                                "repeat {}: {}\noutput: {}\n",
-                                r.repeat,
-                                reasons(r).join("\n  "),
-                                r.output.as_deref().unwrap_or("(none)")
+                                "repeat {repeat}: {}\noutput: {}\n",
+                                why.join("\n  "),
+                                output.as_deref().unwrap_or("(none)")
                             )
                         })
                         .collect::<Vec<_>>()

@@ -5,10 +5,12 @@ use std::fmt::Write;
 
 use super::charts::usd;
 use super::{Failure, Report};
-use crate::analysis::{self, Interval, ProviderSummary};
+use crate::analysis::{self, Interval, MeanInterval, ProviderSummary};
 
-/// Failed cases shown per provider, worst first; the JSON report has every failed record.
+/// Failed cases shown per provider, worst first; report.json has more, and every case's tally.
 const FAILURES_SHOWN: usize = 5;
+/// Tags shown in the per-tag table; report.json has them all.
+const TAGS_SHOWN: usize = 20;
 /// Flaky cases listed per provider.
 const FLAKY_SHOWN: usize = 10;
 /// Characters of a model output shown in a table cell.
@@ -25,6 +27,7 @@ pub fn render(report: &Report) -> String {
     flaky(&mut out, report);
     worst_failures(&mut out, report);
     latency(&mut out, report);
+    tags(&mut out, report);
     cost(&mut out, report);
     lockin(&mut out, report);
     out
@@ -117,6 +120,22 @@ fn quality(out: &mut String, report: &Report) {
         meth.bootstrap_resamples,
         meth.bootstrap_seed
     );
+    let normal: Vec<String> = report
+        .summary
+        .providers
+        .iter()
+        .filter(|p| p.score_ci_method == MeanInterval::Normal)
+        .map(|p| cell(&p.id))
+        .collect();
+    if !normal.is_empty() {
+        let _ = writeln!(
+            out,
+            "Above {} cases ({}) the mean score's interval is the normal interval the bootstrap converges to: \
+             the mean ± z × the standard error of the cases' score sums (their repeats together).",
+            meth.bootstrap_max_cases,
+            normal.join(", ")
+        );
+    }
     if report.manifest.repeats > 1 {
         out.push_str(
             "With repeats, the Wilson interval and the McNemar test count every repeat as a trial, so where a case's \
@@ -161,7 +180,8 @@ fn comparisons(out: &mut String, report: &Report) {
         "\n*How compared:* on the (case, repeat) pairs both providers ran. *Drop* is the baseline's pass rate minus \
          the candidate's; the exact two-sided McNemar test asks whether the pairs only one of them passed could split \
          this way by chance. *Score diff* is the mean of candidate − baseline score, with a {level} paired percentile \
-         bootstrap interval (cases resampled with their pairs)."
+         bootstrap interval (cases resampled with their pairs; above {} cases, the normal interval it converges to).",
+        report.methodology.bootstrap_max_cases
     );
 }
 
@@ -226,9 +246,9 @@ fn worst_failures(out: &mut String, report: &Report) {
             out,
             "\n### {} ({} of {} records failed, in {} of {} cases)\n",
             cell(&p.id),
-            failures.len(),
+            p.records - p.passed,
             p.records,
-            cases.len(),
+            p.failed_cases,
             p.cases
         );
         let side_by_side = failures.iter().any(|f| f.baseline.is_some());
@@ -243,7 +263,8 @@ fn worst_failures(out: &mut String, report: &Report) {
             }
             _ => out.push_str("| case | score | output | why |\n|---|---:|---|---|\n"),
         }
-        for f in cases.iter().take(FAILURES_SHOWN) {
+        let shown = cases.len().min(FAILURES_SHOWN);
+        for f in &cases[..shown] {
             let outcome = p.per_case.iter().find(|c| c.case_id == f.case_id);
             let case = match outcome {
                 Some(c) if c.runs > 1 => format!(
@@ -276,11 +297,11 @@ fn worst_failures(out: &mut String, report: &Report) {
                 cell(&truncate(&f.reasons.join("; "), REASON_CHARS))
             );
         }
-        if cases.len() > FAILURES_SHOWN {
+        if p.failed_cases > shown {
             let _ = writeln!(
                 out,
                 "\n…and {} more failed cases (see report.json).",
-                cases.len() - FAILURES_SHOWN
+                p.failed_cases - shown
             );
         }
     }
@@ -326,6 +347,55 @@ fn latency(out: &mut String, report: &Report) {
         "\n*How measured:* latency is wall-clock per call on the host above, successful calls only; \
          TTFT is from sending (for local models: starting prefill) to the first output token; tokens/s is the decode rate after \
          the first token, median over calls.\n",
+    );
+}
+
+fn tags(out: &mut String, report: &Report) {
+    let mut tags: Vec<&str> = report
+        .summary
+        .providers
+        .iter()
+        .flat_map(|p| p.per_tag.iter().map(|t| t.tag.as_str()))
+        .collect();
+    tags.sort_unstable();
+    tags.dedup();
+    if tags.is_empty() {
+        return;
+    }
+    out.push_str("\n## Per tag\n\n");
+    out.push_str("| tag | provider | records | pass rate | p95 latency | p95 TTFT | tokens/s | per 1k requests |\n");
+    out.push_str("|---|---|---:|---:|---:|---:|---:|---:|\n");
+    for tag in tags.iter().take(TAGS_SHOWN) {
+        for p in &report.summary.providers {
+            let Some(t) = p.per_tag.iter().find(|t| t.tag == *tag) else {
+                continue;
+            };
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} ({}/{}) | {} | {} | {} | {} |",
+                cell(tag),
+                cell(&p.id),
+                t.records,
+                pct1(t.pass_rate),
+                t.passed,
+                t.records,
+                ms(t.latency_ms.map(|l| l.p95)),
+                ms(t.ttft_ms.map(|l| l.p95)),
+                num(t.tokens_per_s_median, 1),
+                t.usd_per_1k_requests.map_or("unknown".into(), usd),
+            );
+        }
+    }
+    if tags.len() > TAGS_SHOWN {
+        let _ = writeln!(
+            out,
+            "\n…and {} more tags (see report.json).",
+            tags.len() - TAGS_SHOWN
+        );
+    }
+    out.push_str(
+        "\n*How measured:* a record counts under each tag of its case; latency and TTFT of its successful calls, \
+         tokens/s the median decode rate, cost the mean known cost per request × 1000, as for the providers above.\n",
     );
 }
 

@@ -1,6 +1,6 @@
 //! Rendering a run for people and tools: HTML (the procurement report), Markdown (fits a PR
 //! comment), JSON, CSV/Parquet tables and JUnit XML, from the records and manifest alone; no
-//! model is called.
+//! model is called. The tables and JUnit list every record, read one at a time from the file.
 
 mod charts;
 mod html;
@@ -9,15 +9,17 @@ mod markdown;
 pub mod recommend;
 mod tables;
 
-use std::collections::HashMap;
+use std::fs::File;
+use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
+use polars::prelude::*;
 use serde::Serialize;
 
 use crate::analysis::cost::CostSummary;
 use crate::analysis::latency::ProviderLatency;
-use crate::analysis::{self, stats, Comparison, Summary};
+use crate::analysis::{self, stats, Comparison, RecordFrame, Summary};
 use crate::record::{self, Manifest, Record};
 
 pub use html::render as html;
@@ -40,14 +42,20 @@ pub enum Format {
     Junit,
 }
 
-/// What every format renders: the summary, the comparisons the gate names, the failures.
+/// Failed records each report keeps per provider, worst first: more than any format shows
+/// (the HTML shows 25, the Markdown 5 cases); records.csv/parquet hold every record.
+pub const FAILURES_KEPT: usize = 100;
+
+/// What every format renders: the summary, the comparisons the gate names, the worst failures.
+/// Built from the run's aggregates; of the records themselves it holds only the failures shown.
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
     pub manifest: Manifest,
     pub methodology: Methodology,
     pub summary: Summary,
     pub comparisons: Vec<Comparison>,
-    /// Every failed record, per provider (manifest order) worst first.
+    /// The worst failed records of each provider (at most `FAILURES_KEPT`; `summary` counts them
+    /// all), provider by provider in the manifest's order, worst first.
     pub failures: Vec<Failure>,
     /// The gate's verdict and the recommendation for each candidate.
     pub executive: Executive,
@@ -57,9 +65,6 @@ pub struct Report {
     /// The lock-in audit: the workload's needs against each provider (from the run's
     /// `lockin.json`) and, with `report --scan PATH`, the codebase's vendor dependencies.
     pub lockin: LockIn,
-    /// The records themselves, for the tables and JUnit (report.json leaves them out).
-    #[serde(skip)]
-    pub records: Vec<Record>,
 }
 
 /// How the quality figures were computed, for the reader and for anyone recomputing them.
@@ -67,12 +72,18 @@ pub struct Report {
 pub struct Methodology {
     pub confidence: f64,
     pub pass_rate_interval: &'static str,
-    pub score_interval: &'static str,
+    /// How a mean score's interval is computed; each interval's `*_method` says which way was
+    /// taken for it.
+    pub score_interval: String,
     pub bootstrap_resamples: usize,
     pub bootstrap_seed: u64,
+    /// Cases above which the normal interval replaces the bootstrap.
+    pub bootstrap_max_cases: usize,
     pub paired_test: &'static str,
     /// The level the paired test is read at: the gate's `significance`, else 0.05.
     pub alpha: f64,
+    /// Failed records kept per provider in `failures`.
+    pub failures_kept: usize,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -97,7 +108,9 @@ pub struct BaselineOutcome {
 }
 
 impl Report {
-    pub fn build(manifest: Manifest, records: &[Record]) -> anyhow::Result<Self> {
+    /// The report of the records in `records`, read from the file at `path` (the failures shown
+    /// are read back from it in full).
+    pub fn build(manifest: Manifest, records: &RecordFrame, path: &Path) -> anyhow::Result<Self> {
         let summary = analysis::summarize(&manifest, records)?;
         let alpha = manifest
             .gate
@@ -113,64 +126,28 @@ impl Report {
                 }
             }
         }
-        let baseline_id = manifest.gate.as_ref().map(|g| g.baseline.as_str());
-        let baseline: HashMap<(&str, u32), &Record> = records
-            .iter()
-            .filter(|r| Some(r.provider.as_str()) == baseline_id)
-            .map(|r| ((r.case_id.as_str(), r.repeat), r))
-            .collect();
-        let mut failures: Vec<Failure> = records
-            .iter()
-            .filter(|r| !r.passed)
-            .map(|r| Failure {
-                provider: r.provider.clone(),
-                case_id: r.case_id.clone(),
-                repeat: r.repeat,
-                score: analysis::record_score(r),
-                output: r.output.clone(),
-                reasons: reasons(r),
-                baseline: (Some(r.provider.as_str()) != baseline_id)
-                    .then(|| baseline.get(&(r.case_id.as_str(), r.repeat)))
-                    .flatten()
-                    .map(|b| BaselineOutcome {
-                        passed: b.passed,
-                        score: analysis::record_score(b),
-                        output: b.output.clone(),
-                    }),
-            })
-            .collect();
-        let order = |id: &str| {
-            manifest
-                .providers
-                .iter()
-                .position(|p| p.id == id)
-                .unwrap_or(usize::MAX)
-        };
-        // Worst first: where the baseline passed (a regression), then by score, lowest first.
-        let regressed = |f: &Failure| f.baseline.as_ref().is_some_and(|b| b.passed);
-        failures.sort_by(|a, b| {
-            (order(&a.provider), !regressed(a))
-                .cmp(&(order(&b.provider), !regressed(b)))
-                .then(a.score.total_cmp(&b.score))
-                .then_with(|| (&a.case_id, a.repeat).cmp(&(&b.case_id, b.repeat)))
-        });
-        let cost = analysis::cost::summarize(&manifest, records);
+        let failures = failures(&manifest, records, path)?;
+        let cost = analysis::cost::summarize(&manifest, records)?;
         let executive = recommend::recommend(&manifest, &summary, &comparisons, &cost, records);
         Ok(Self {
             lockin: LockIn::default(),
             latency: analysis::latency::summarize(&manifest, records)?,
             cost,
             executive,
-            records: records.to_vec(),
             manifest,
             methodology: Methodology {
                 confidence: analysis::CONFIDENCE,
                 pass_rate_interval: "Wilson score interval, each record one trial",
-                score_interval: "percentile bootstrap of the mean, resampling cases with all their repeats",
+                score_interval: format!(
+                    "percentile bootstrap of the mean, resampling cases with all their repeats; above {} cases, the normal interval the bootstrap converges to: mean ± z × the case-clustered standard error √Σ(sumᵢ − mean × nᵢ)² / Σnᵢ over cases i",
+                    stats::BOOTSTRAP_MAX_CASES
+                ),
                 bootstrap_resamples: stats::BOOTSTRAP_RESAMPLES,
                 bootstrap_seed: stats::BOOTSTRAP_SEED,
-                paired_test: "exact two-sided McNemar test on (case, repeat) pairs; paired percentile bootstrap of the score difference at 1 − alpha",
+                bootstrap_max_cases: stats::BOOTSTRAP_MAX_CASES,
+                paired_test: "exact two-sided McNemar test on (case, repeat) pairs; paired interval of the score difference at 1 − alpha, resampling cases as the mean score's",
                 alpha,
+                failures_kept: FAILURES_KEPT,
             },
             summary,
             comparisons,
@@ -181,8 +158,9 @@ impl Report {
     /// Loads a run directory.
     pub fn load(dir: &Path) -> anyhow::Result<Self> {
         let manifest = record::read_manifest(dir)?;
-        let records = record::read_records(&dir.join(record::RECORDS_FILE))?;
-        let mut report = Self::build(manifest, &records)?;
+        let path = dir.join(record::RECORDS_FILE);
+        let records = RecordFrame::read(&path)?;
+        let mut report = Self::build(manifest, &records, &path)?;
         report.lockin.workload = LockIn::read_workload(dir)?;
         Ok(report)
     }
@@ -211,6 +189,105 @@ impl LockIn {
     }
 }
 
+/// The worst `FAILURES_KEPT` failed records of each provider: where the baseline passed the
+/// same (case, repeat) first (a regression), then by score, lowest first. Chosen in polars; only
+/// they are read back from `path` in full, with their baseline's.
+fn failures(
+    manifest: &Manifest,
+    records: &RecordFrame,
+    path: &Path,
+) -> anyhow::Result<Vec<Failure>> {
+    let baseline_id = manifest.gate.as_ref().map(|g| g.baseline.as_str());
+    let of = |id: &str| {
+        records
+            .lazy()
+            .filter(col("provider").eq(lit(id.to_string())))
+    };
+    let mut picked = Vec::new();
+    for p in &manifest.providers {
+        let failed = of(&p.id).filter(col("passed").not()).select([
+            col("row"),
+            col("case_id"),
+            col("repeat"),
+            col("score"),
+        ]);
+        let keys = [col("case_id"), col("repeat")];
+        let failed = match baseline_id.filter(|b| *b != p.id) {
+            Some(b) => failed.join(
+                of(b).select([
+                    col("case_id"),
+                    col("repeat"),
+                    col("row").alias("base_row"),
+                    col("passed").alias("base_passed"),
+                    col("score").alias("base_score"),
+                ]),
+                keys.clone(),
+                keys,
+                JoinArgs::new(JoinType::Left),
+            ),
+            None => failed.with_columns([
+                lit(NULL).cast(IDX_DTYPE).alias("base_row"),
+                lit(NULL).cast(DataType::Boolean).alias("base_passed"),
+                lit(NULL).cast(DataType::Float64).alias("base_score"),
+            ]),
+        };
+        let worst = failed
+            .sort_by_exprs(
+                [
+                    col("base_passed").fill_null(lit(false)),
+                    col("score"),
+                    col("case_id"),
+                    col("repeat"),
+                ],
+                SortMultipleOptions::default()
+                    .with_order_descending_multi([true, false, false, false]),
+            )
+            .limit(FAILURES_KEPT as IdxSize)
+            .collect()?;
+        picked.push((p.id.as_str(), worst));
+    }
+    let rows = |df: &DataFrame, name: &str| -> anyhow::Result<Vec<Option<u64>>> {
+        let c = df.column(name)?.cast(&DataType::UInt64)?;
+        Ok(c.u64()?.iter().collect())
+    };
+    let mut wanted = Vec::new();
+    for (_, df) in &picked {
+        wanted.extend(rows(df, "row")?.into_iter().flatten());
+        wanted.extend(rows(df, "base_row")?.into_iter().flatten());
+    }
+    let full = record::read_rows(path, &wanted)?;
+    let mut out = Vec::new();
+    for (provider, df) in picked {
+        let (row, base_row) = (rows(&df, "row")?, rows(&df, "base_row")?);
+        let base_passed = df.column("base_passed")?.bool()?.clone();
+        let base_score = df.column("base_score")?.f64()?.clone();
+        let score = df.column("score")?.f64()?.clone();
+        for i in 0..df.height() {
+            let Some(r) = row[i].and_then(|row| full.get(&row)) else {
+                anyhow::bail!(
+                    "{}: a failed record of `{provider}` is no longer in the file",
+                    path.display()
+                );
+            };
+            let base = base_row[i].and_then(|row| full.get(&row));
+            out.push(Failure {
+                provider: r.provider.clone(),
+                case_id: r.case_id.clone(),
+                repeat: r.repeat,
+                score: score.get(i).unwrap_or_default(),
+                output: r.output.clone(),
+                reasons: reasons(r),
+                baseline: base_passed.get(i).map(|passed| BaselineOutcome {
+                    passed,
+                    score: base_score.get(i).unwrap_or_default(),
+                    output: base.and_then(|b| b.output.clone()),
+                }),
+            });
+        }
+    }
+    Ok(out)
+}
+
 /// Why a record did not pass: its error, or the reasons of the scorers that failed.
 fn reasons(r: &Record) -> Vec<String> {
     match &r.error {
@@ -225,31 +302,171 @@ fn reasons(r: &Record) -> Vec<String> {
 }
 
 /// Writes the report in each format into `dir`; returns the files written. Every format is
-/// rendered before any file is written, and each file replaces its old version at once, so a
-/// failure leaves no half-written report.
+/// written to a hidden temporary file first, and only when all are complete does each replace its
+/// old version at once, so a failure leaves no half-written report. (Formats are streamed to
+/// disk rather than held: report.json of a big run holds every case's tally.)
 pub fn write(dir: &Path, report: &Report, formats: &[Format]) -> anyhow::Result<Vec<PathBuf>> {
-    let mut files: Vec<(String, Vec<u8>)> = Vec::new();
-    for format in formats {
-        let one = |name: &str, body: Vec<u8>| vec![(name.to_string(), body)];
-        files.extend(match format {
-            Format::Html => one("report.html", html::render(report)?.into_bytes()),
-            Format::Md => one("report.md", markdown::render(report).into_bytes()),
-            Format::Json => one(
-                "report.json",
-                (serde_json::to_string_pretty(report)? + "\n").into_bytes(),
-            ),
-            Format::Csv => tables::render(report, tables::TableFormat::Csv)?,
-            Format::Parquet => tables::render(report, tables::TableFormat::Parquet)?,
-            Format::Junit => one("junit.xml", junit::render(report)?),
-        });
+    let records = dir.join(record::RECORDS_FILE);
+    let mut staged: Vec<(PathBuf, PathBuf)> = Vec::new();
+    let mut stage = |name: &str, body: &dyn Fn(&mut BufWriter<File>) -> anyhow::Result<()>| {
+        let tmp = dir.join(format!(".{name}.tmp"));
+        // Staged first, so a failure below still removes it.
+        staged.push((tmp.clone(), dir.join(name)));
+        let file = File::create(&tmp).with_context(|| format!("cannot write {}", tmp.display()))?;
+        let mut w = BufWriter::new(file);
+        body(&mut w)?;
+        w.flush()
+            .with_context(|| format!("cannot write {}", tmp.display()))
+    };
+    let rendered = formats.iter().try_for_each(|format| match format {
+        Format::Html => stage("report.html", &|w| {
+            Ok(w.write_all(html::render(report)?.as_bytes())?)
+        }),
+        Format::Md => stage("report.md", &|w| {
+            Ok(w.write_all(markdown::render(report).as_bytes())?)
+        }),
+        Format::Json => stage("report.json", &|w| {
+            serde_json::to_writer_pretty(&mut *w, report)?;
+            Ok(w.write_all(b"\n")?)
+        }),
+        Format::Csv | Format::Parquet => {
+            let table = match format {
+                Format::Csv => tables::TableFormat::Csv,
+                _ => tables::TableFormat::Parquet,
+            };
+            tables::render(report, &records, table)?
+                .into_iter()
+                .try_for_each(|(name, body)| stage(&name, &|w| Ok(w.write_all(&body)?)))
+        }
+        Format::Junit => stage("junit.xml", &|w| {
+            Ok(w.write_all(&junit::render(report, &records)?)?)
+        }),
+    });
+    if let Err(e) = rendered {
+        for (tmp, _) in &staged {
+            let _ = std::fs::remove_file(tmp);
+        }
+        return Err(e);
     }
     let mut written = Vec::new();
-    for (name, body) in files {
-        let path = dir.join(&name);
-        let tmp = dir.join(format!(".{name}.tmp"));
-        std::fs::write(&tmp, body).with_context(|| format!("cannot write {}", tmp.display()))?;
+    for (tmp, path) in staged {
         std::fs::rename(&tmp, &path).with_context(|| format!("cannot write {}", path.display()))?;
         written.push(path);
     }
     Ok(written)
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::analysis::frame::testing;
+
+    #[test]
+    fn the_worst_failures_are_kept_per_provider_regressions_first_and_all_are_counted() {
+        let providers = ["base", "cand"].map(|id| {
+            json!({"id": id, "config": {"kind": "openai", "model": "m"},
+                   "sampling": {"temperature": 0.0, "max_tokens": 8}})
+        });
+        let manifest: Manifest = serde_json::from_value(json!({
+            "run_id": "r", "status": "completed", "modelswap_version": "0", "started_at": "t",
+            "finished_at": null,
+            "suite": {"path": "s.yaml", "sha256": "0", "name": "s", "description": null},
+            "providers": providers,
+            "cases": 150, "repeats": 1, "records_expected": 300,
+            "host": {"os": "linux", "arch": "x86_64", "cpus": 2}, "workload": null,
+            "gate": {"baseline": "base", "candidates": ["cand"]}
+        }))
+        .unwrap();
+        // The baseline fails the first 60 cases; the candidate fails all 150, its calls to the
+        // last 10 with an error, the rest with scores from 0.1 to 0.9.
+        let record = |provider: &str, i: usize, passed: bool, error: bool, score: f64| -> Record {
+            serde_json::from_value(json!({
+                "run_id": "r", "case_id": format!("c{i:03}"), "provider": provider, "repeat": 0,
+                "request_hash": "sha256:0", "output": if error { json!(null) } else { json!(format!("{provider} says {i}")) },
+                "finish_reason": null,
+                "error": if error { json!({"kind": "server", "message": "boom"}) } else { json!(null) },
+                "usage": {"input_tokens": 1, "output_tokens": 1},
+                "timing": {"started_at": "t", "ttft_ms": 1.0, "total_ms": 2.0, "tokens_per_s": null,
+                           "attempts": 1, "retry_wait_ms": 0.0},
+                "cost_usd": null,
+                "scores": if error { json!([]) } else { json!([{"scorer": "s", "score": score, "passed": passed, "reason": format!("because {i}")}]) },
+                "passed": passed, "score": score
+            }))
+            .unwrap()
+        };
+        let records: Vec<Record> = (0..150)
+            .flat_map(|i| {
+                let cand = if i >= 140 {
+                    record("cand", i, false, true, 0.0)
+                } else {
+                    record("cand", i, false, false, 0.1 + (i % 9) as f64 / 10.0)
+                };
+                [
+                    record("base", i, i >= 60, false, f64::from(u8::from(i >= 60))),
+                    cand,
+                ]
+            })
+            .collect();
+        let (_dir, path, frame) = testing::write(&records);
+        let report = Report::build(manifest, &frame, &path).unwrap();
+
+        let base: Vec<&Failure> = report
+            .failures
+            .iter()
+            .filter(|f| f.provider == "base")
+            .collect();
+        let cand: Vec<&Failure> = report
+            .failures
+            .iter()
+            .filter(|f| f.provider == "cand")
+            .collect();
+        assert_eq!((base.len(), cand.len()), (60, FAILURES_KEPT));
+        assert!(base.iter().all(|f| f.baseline.is_none()));
+        // Regressions first (90 cases the baseline passed), the failed calls (score 0) leading;
+        // then failures the baseline shares, by score.
+        assert!(cand[..90]
+            .iter()
+            .all(|f| f.baseline.as_ref().unwrap().passed));
+        assert!(cand[90..]
+            .iter()
+            .all(|f| !f.baseline.as_ref().unwrap().passed));
+        let first: Vec<&str> = cand[..10].iter().map(|f| f.case_id.as_str()).collect();
+        assert_eq!(
+            first,
+            (140..150).map(|i| format!("c{i}")).collect::<Vec<_>>()
+        );
+        assert_eq!(cand[0].reasons, ["Server error: boom"]);
+        assert!(cand.windows(2).all(|w| {
+            let regressed = |f: &Failure| f.baseline.as_ref().unwrap().passed;
+            regressed(w[0]) && !regressed(w[1])
+                || (regressed(w[0]) == regressed(w[1]) && w[0].score <= w[1].score)
+        }));
+        // Read back in full: the outputs and reasons, the baseline's output beside them.
+        let f = cand.iter().find(|f| f.case_id == "c070").unwrap();
+        assert_eq!(f.output.as_deref(), Some("cand says 70"));
+        assert_eq!(f.reasons, ["s: because 70"]);
+        let b = f.baseline.as_ref().unwrap();
+        assert_eq!(
+            (b.passed, b.score, b.output.as_deref()),
+            (true, 1.0, Some("base says 70"))
+        );
+
+        // Every failure is counted, not only those kept.
+        let p = &report.summary.providers[1];
+        assert_eq!((p.records - p.passed, p.failed_cases), (150, 150));
+        let md = markdown::render(&report);
+        assert!(
+            md.contains("### cand (150 of 150 records failed, in 150 of 150 cases)"),
+            "{md}"
+        );
+        assert!(
+            md.contains("…and 145 more failed cases (see report.json)."),
+            "{md}"
+        );
+        let html = html::render(&report).unwrap();
+        assert!(html.contains("cand: 150 of 150 records failed"), "{html}");
+        assert!(html.contains("…and 125 more failures of cand"), "{html}");
+    }
 }

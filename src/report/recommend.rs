@@ -4,10 +4,11 @@
 use serde::Serialize;
 
 use crate::analysis::cost::{CostSummary, ProviderCost};
+use crate::analysis::RecordFrame;
 use crate::analysis::{Comparison, Summary};
 use crate::cost::Pricing;
 use crate::gate::{self, Verdict};
-use crate::record::{Manifest, Record};
+use crate::record::Manifest;
 
 /// The rule, as the report's methodology and the README state it.
 pub const RULE: &str = "Stay when the gate fails the candidate on quality (its pass rate is below \
@@ -68,7 +69,7 @@ pub fn recommend(
     summary: &Summary,
     comparisons: &[Comparison],
     cost: &CostSummary,
-    records: &[Record],
+    records: &RecordFrame,
 ) -> Executive {
     let Some(gate) = &manifest.gate else {
         return Executive {
@@ -262,6 +263,7 @@ mod tests {
     use serde_json::{json, Value};
 
     use super::*;
+    use crate::record::Record;
     use crate::report::Report;
 
     /// A run of `base` (gpt-4o-mini, priced by the table) and `cand` (priced per token by the
@@ -305,7 +307,8 @@ mod tests {
                 ]
             })
             .collect();
-        Report::build(manifest, &records).unwrap()
+        let (_dir, path, frame) = crate::analysis::frame::testing::write(&records);
+        Report::build(manifest, &frame, &path).unwrap()
     }
 
     fn gate(extra: Value) -> Value {

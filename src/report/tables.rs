@@ -2,11 +2,13 @@
 //! and one row of aggregates per provider; written as CSV or Parquet.
 
 use std::io::Cursor;
+use std::path::Path;
 
 use polars::prelude::*;
 
 use super::Report;
 use crate::analysis::record_score;
+use crate::record;
 
 /// A file format the tables are written in.
 #[derive(Debug, Clone, Copy)]
@@ -15,14 +17,19 @@ pub enum TableFormat {
     Parquet,
 }
 
-/// `records.{csv,parquet}` and `aggregates.{csv,parquet}`: (file name, contents).
-pub fn render(report: &Report, format: TableFormat) -> PolarsResult<Vec<(String, Vec<u8>)>> {
+/// `records.{csv,parquet}` (every record of the file at `records`) and
+/// `aggregates.{csv,parquet}`: (file name, contents).
+pub fn render(
+    report: &Report,
+    records: &Path,
+    format: TableFormat,
+) -> anyhow::Result<Vec<(String, Vec<u8>)>> {
     let ext = match format {
         TableFormat::Csv => "csv",
         TableFormat::Parquet => "parquet",
     };
     [
-        ("records", records(report)?),
+        ("records", self::records(records)?),
         ("aggregates", aggregates(report)?),
     ]
     .into_iter()
@@ -40,39 +47,90 @@ pub fn render(report: &Report, format: TableFormat) -> PolarsResult<Vec<(String,
 }
 
 /// One row per record, the record's fields flattened; `scores` is the scorers' list as JSON.
-fn records(report: &Report) -> PolarsResult<DataFrame> {
-    let r = &report.records;
-    let s = |f: fn(&crate::record::Record) -> &str| r.iter().map(f).collect::<Vec<_>>();
-    let scores: Vec<String> = r
-        .iter()
-        .map(|x| serde_json::to_string(&x.scores).unwrap_or_default())
-        .collect();
-    df!(
-        "run_id" => s(|x| &x.run_id),
-        "provider" => s(|x| &x.provider),
-        "case_id" => s(|x| &x.case_id),
-        "repeat" => r.iter().map(|x| x.repeat).collect::<Vec<_>>(),
-        "request_hash" => s(|x| &x.request_hash),
-        "replayed" => r.iter().map(|x| x.replayed).collect::<Vec<_>>(),
-        "output" => r.iter().map(|x| x.output.as_deref()).collect::<Vec<_>>(),
-        "finish_reason" => r.iter().map(|x| x.finish_reason.as_deref()).collect::<Vec<_>>(),
-        "error_kind" => r.iter().map(|x| x.error.as_ref().map(|e| format!("{:?}", e.kind))).collect::<Vec<_>>(),
-        "error_message" => r.iter().map(|x| x.error.as_ref().map(|e| e.message.as_str())).collect::<Vec<_>>(),
-        "input_tokens" => r.iter().map(|x| x.usage.input_tokens).collect::<Vec<_>>(),
-        "cached_input_tokens" => r.iter().map(|x| x.usage.cached_input_tokens).collect::<Vec<_>>(),
-        "output_tokens" => r.iter().map(|x| x.usage.output_tokens).collect::<Vec<_>>(),
-        "started_at" => s(|x| &x.timing.started_at),
-        "ttft_ms" => r.iter().map(|x| x.timing.ttft_ms).collect::<Vec<_>>(),
-        "total_ms" => r.iter().map(|x| x.timing.total_ms).collect::<Vec<_>>(),
-        "tokens_per_s" => r.iter().map(|x| x.timing.tokens_per_s).collect::<Vec<_>>(),
-        "attempts" => r.iter().map(|x| x.timing.attempts).collect::<Vec<_>>(),
-        "retry_wait_ms" => r.iter().map(|x| x.timing.retry_wait_ms).collect::<Vec<_>>(),
-        "cost_usd" => r.iter().map(|x| x.cost_usd).collect::<Vec<_>>(),
-        "score" => r.iter().map(record_score).collect::<Vec<_>>(),
-        "passed" => r.iter().map(|x| x.passed).collect::<Vec<_>>(),
-        "scores" => scores,
-        "tags" => r.iter().map(|x| x.tags.join(",")).collect::<Vec<_>>(),
-    )
+/// Read one record at a time: only the columns are held.
+fn records(path: &Path) -> anyhow::Result<DataFrame> {
+    #[derive(Default)]
+    struct Columns {
+        run_id: Vec<String>,
+        provider: Vec<String>,
+        case_id: Vec<String>,
+        repeat: Vec<u32>,
+        request_hash: Vec<String>,
+        replayed: Vec<bool>,
+        output: Vec<Option<String>>,
+        finish_reason: Vec<Option<String>>,
+        error_kind: Vec<Option<String>>,
+        error_message: Vec<Option<String>>,
+        input_tokens: Vec<u64>,
+        cached_input_tokens: Vec<u64>,
+        output_tokens: Vec<u64>,
+        started_at: Vec<String>,
+        ttft_ms: Vec<Option<f64>>,
+        total_ms: Vec<Option<f64>>,
+        tokens_per_s: Vec<Option<f64>>,
+        attempts: Vec<u32>,
+        retry_wait_ms: Vec<f64>,
+        cost_usd: Vec<Option<f64>>,
+        score: Vec<f64>,
+        passed: Vec<bool>,
+        scores: Vec<String>,
+        tags: Vec<String>,
+    }
+    let mut c = Columns::default();
+    record::for_each_record(path, |_, x| {
+        c.score.push(record_score(&x));
+        c.scores.push(serde_json::to_string(&x.scores)?);
+        c.tags.push(x.tags.join(","));
+        c.run_id.push(x.run_id);
+        c.provider.push(x.provider);
+        c.case_id.push(x.case_id);
+        c.repeat.push(x.repeat);
+        c.request_hash.push(x.request_hash);
+        c.replayed.push(x.replayed);
+        c.output.push(x.output);
+        c.finish_reason.push(x.finish_reason);
+        c.error_kind
+            .push(x.error.as_ref().map(|e| format!("{:?}", e.kind)));
+        c.error_message.push(x.error.map(|e| e.message));
+        c.input_tokens.push(x.usage.input_tokens);
+        c.cached_input_tokens.push(x.usage.cached_input_tokens);
+        c.output_tokens.push(x.usage.output_tokens);
+        c.started_at.push(x.timing.started_at);
+        c.ttft_ms.push(x.timing.ttft_ms);
+        c.total_ms.push(x.timing.total_ms);
+        c.tokens_per_s.push(x.timing.tokens_per_s);
+        c.attempts.push(x.timing.attempts);
+        c.retry_wait_ms.push(x.timing.retry_wait_ms);
+        c.cost_usd.push(x.cost_usd);
+        c.passed.push(x.passed);
+        Ok(())
+    })?;
+    Ok(df!(
+        "run_id" => c.run_id,
+        "provider" => c.provider,
+        "case_id" => c.case_id,
+        "repeat" => c.repeat,
+        "request_hash" => c.request_hash,
+        "replayed" => c.replayed,
+        "output" => c.output,
+        "finish_reason" => c.finish_reason,
+        "error_kind" => c.error_kind,
+        "error_message" => c.error_message,
+        "input_tokens" => c.input_tokens,
+        "cached_input_tokens" => c.cached_input_tokens,
+        "output_tokens" => c.output_tokens,
+        "started_at" => c.started_at,
+        "ttft_ms" => c.ttft_ms,
+        "total_ms" => c.total_ms,
+        "tokens_per_s" => c.tokens_per_s,
+        "attempts" => c.attempts,
+        "retry_wait_ms" => c.retry_wait_ms,
+        "cost_usd" => c.cost_usd,
+        "score" => c.score,
+        "passed" => c.passed,
+        "scores" => c.scores,
+        "tags" => c.tags,
+    )?)
 }
 
 /// One row per provider: quality, latency, tokens and cost, as the report shows them.

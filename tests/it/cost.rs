@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
+use modelswap::analysis::{self, RecordFrame};
 use modelswap::cost::{self, SelfHosting};
 use modelswap::record::{read_records, Record};
 use modelswap::suite::Hosting;
@@ -179,13 +180,15 @@ fn vendor_records_cost_their_usage_at_the_table_or_suite_price_and_unknown_is_nu
         "{err}"
     );
 
-    let projection = cost::project(&costs(&records, "table"), Some(1_000_000)).unwrap();
-    assert!(close(projection.usd_per_1k_requests, 0.24));
-    assert!(close(projection.usd_per_month.unwrap(), 240.0));
-    assert_eq!(
-        cost::project(&costs(&records, "unknown"), Some(1_000_000)),
-        None
-    );
+    // The projection the report and the gate read, from the run's records file.
+    let frame = RecordFrame::read(&tmp.path().join("run/records.jsonl")).unwrap();
+    let projection =
+        |provider: &str| analysis::cost::projection(&frame, provider, Some(1_000_000)).unwrap();
+    let table = projection("table").unwrap();
+    assert_eq!((table.records, table.priced), (3, 3));
+    assert!(close(table.usd_per_1k_requests, 0.24));
+    assert!(close(table.usd_per_month.unwrap(), 240.0));
+    assert_eq!(projection("unknown"), None);
 }
 
 #[test]
@@ -232,13 +235,14 @@ fn a_local_model_on_hosted_hardware_costs_its_machine_time() {
 
     // The per-token TCO from the run's own throughput prices its output tokens the same as the
     // records add up to: both charge the machine time the calls held.
-    let rate = cost::output_tokens_per_s(&records).unwrap();
+    let output: u64 = records.iter().map(|r| r.usage.output_tokens).sum();
+    let ms: f64 = records.iter().filter_map(|r| r.timing.total_ms).sum();
+    let rate = cost::output_tokens_per_s(output, ms).unwrap();
     let hosting = Hosting {
         usd_per_hour: 3.6,
         utilization: 0.5,
     };
     let tco = SelfHosting::new(&hosting, rate).unwrap();
-    let output: u64 = records.iter().map(|r| r.usage.output_tokens).sum();
     let total: f64 = records.iter().filter_map(|r| r.cost_usd).sum();
     assert!(
         (tco.usd_per_mtok() * output as f64 / 1e6 - total).abs() < 1e-9 * total,
