@@ -213,7 +213,10 @@ impl Chunk {
             lit(1u32).alias("scored"),
             col("passed").cast(DataType::UInt32),
         ]))?;
-        let records = raw.drop_many(["missing", "scores"]);
+        // The reader hands its rows over in small batches, each column a chunk per batch; kept
+        // as they are, the batches' buffers take several times the data's memory.
+        let mut records = raw.drop_many(["missing", "scores"]);
+        records.rechunk_mut_par();
         Ok((records, scorers))
     }
 }
