@@ -120,44 +120,7 @@ pub async fn run(suite: &Suite, options: &RunOptions) -> anyhow::Result<RunOutco
                 .collect()
         }
     };
-    let limited = &suite.cases[..options.limit.unwrap_or(usize::MAX).min(suite.cases.len())];
-    let sharded: Vec<suite::Case>;
-    let cases = match options.shard {
-        None => limited,
-        Some(shard) => {
-            if shard.index == 0 || shard.index > shard.count {
-                return Err(InputError(format!(
-                    "--shard {}/{}: the shard number must be between 1 and {}",
-                    shard.index, shard.count, shard.count
-                ))
-                .into());
-            }
-            sharded = limited
-                .iter()
-                .skip(shard.index - 1)
-                .step_by(shard.count)
-                .cloned()
-                .collect();
-            &sharded[..]
-        }
-    };
-    // Logged requests with image or audio inputs cannot be sent yet; sending their text alone
-    // would compare answers to a question the workload never asked.
-    let with_media = cases.iter().filter(|c| !c.extras.media.is_empty()).count();
-    let text_only: Vec<suite::Case>;
-    let cases = if with_media == 0 {
-        cases
-    } else {
-        tracing::warn!(
-            "{with_media} replayed request(s) carry image, audio or file inputs, which modelswap cannot send yet: left out of the run (the lock-in audit counts them)"
-        );
-        text_only = cases
-            .iter()
-            .filter(|c| c.extras.media.is_empty())
-            .cloned()
-            .collect();
-        &text_only[..]
-    };
+    let cases = select_cases(&suite.cases, options)?;
     let mut scorers = Scorers::prepare(suite).map_err(|errs| InputError(errs.join("\n")))?;
 
     let records_path = options.out.join(record::RECORDS_FILE);
@@ -210,7 +173,7 @@ pub async fn run(suite: &Suite, options: &RunOptions) -> anyhow::Result<RunOutco
                     cassette,
                     id,
                     &target.endpoint,
-                    cases,
+                    &cases,
                     &target.sampling,
                     repeats,
                 )?;
@@ -325,7 +288,6 @@ pub async fn run(suite: &Suite, options: &RunOptions) -> anyhow::Result<RunOutco
     let writer = tokio::spawn(write_records(file, rx, progress.clone()));
 
     let started = Instant::now();
-    let cases = Arc::new(cases.to_vec());
     let mut tasks = tokio::task::JoinSet::new();
     for lane in lanes {
         let ctx = LaneContext {
@@ -375,6 +337,48 @@ pub async fn run(suite: &Suite, options: &RunOptions) -> anyhow::Result<RunOutco
         errors,
         interrupted,
     })
+}
+
+/// The cases this run makes calls for: `--limit`, then `--shard`, less the replayed requests it
+/// cannot send. The suite's own list when that is all of them (a large suite is never copied).
+fn select_cases(
+    all: &Arc<Vec<suite::Case>>,
+    options: &RunOptions,
+) -> anyhow::Result<Arc<Vec<suite::Case>>> {
+    let limited = &all[..options.limit.unwrap_or(usize::MAX).min(all.len())];
+    if let Some(shard) = options.shard {
+        if shard.index == 0 || shard.index > shard.count {
+            return Err(InputError(format!(
+                "--shard {}/{}: the shard number must be between 1 and {}",
+                shard.index, shard.count, shard.count
+            ))
+            .into());
+        }
+    }
+    let in_shard = |i: &usize| options.shard.is_none_or(|s| i % s.count == s.index - 1);
+    // Logged requests with image or audio inputs cannot be sent yet; sending their text alone
+    // would compare answers to a question the workload never asked.
+    let with_media = limited
+        .iter()
+        .enumerate()
+        .filter(|(i, c)| in_shard(i) && !c.extras.media.is_empty())
+        .count();
+    if with_media > 0 {
+        tracing::warn!(
+            "{with_media} replayed request(s) carry image, audio or file inputs, which modelswap cannot send yet: left out of the run (the lock-in audit counts them)"
+        );
+    }
+    if limited.len() == all.len() && options.shard.is_none() && with_media == 0 {
+        return Ok(all.clone());
+    }
+    Ok(Arc::new(
+        limited
+            .iter()
+            .enumerate()
+            .filter(|(i, c)| in_shard(i) && c.extras.media.is_empty())
+            .map(|(_, c)| c.clone())
+            .collect(),
+    ))
 }
 
 struct LaneContext {

@@ -109,7 +109,7 @@ impl Scorers {
 
         let mut patterns = HashMap::new();
         let mut references: HashMap<*const Embedder, (Arc<Embedder>, Vec<String>)> = HashMap::new();
-        for case in &suite.cases {
+        for case in suite.cases.iter() {
             for (i, (scorer, check)) in scorers.iter().zip(&case.checks).enumerate() {
                 let Some(value) = check.as_ref().and_then(|c| c.value.as_deref()) else {
                     continue;

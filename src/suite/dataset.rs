@@ -1,7 +1,6 @@
 //! Dataset files named by `cases: - file:` (.jsonl, .csv, .parquet). Each row becomes a case; an
 //! error names the file, the line (for Parquet: the row number) and the column or key.
 
-use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde_json::{Map, Value};
@@ -12,11 +11,11 @@ use super::error::Diagnostic;
 #[derive(Debug, Clone, Default, PartialEq)]
 pub(super) struct Row {
     pub id: Option<String>,
-    pub vars: BTreeMap<String, Value>,
-    pub expect: BTreeMap<String, Value>,
+    pub vars: super::plan::Fields,
+    pub expect: super::plan::Fields,
     pub tags: Vec<String>,
     /// A request from a traffic file, sent as it was instead of the rendered prompt.
-    pub logged: Option<super::plan::Logged>,
+    pub logged: Option<Box<super::plan::Logged>>,
 }
 
 /// Rows with the 1-based line each came from.

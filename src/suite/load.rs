@@ -40,7 +40,7 @@ pub fn load(path: &Path) -> Result<Suite, SuiteError> {
         path: path.to_path_buf(),
         sha256: format!("{:x}", Sha256::digest(&bytes)),
         spec,
-        cases,
+        cases: std::sync::Arc::new(cases),
     })
 }
 

@@ -39,7 +39,8 @@ pub struct Suite {
     /// sha256 of the file's bytes, recorded in every run's manifest.
     pub sha256: String,
     pub spec: SuiteSpec,
-    pub cases: Vec<Case>,
+    /// Shared, not copied, by the runner's lanes and calls.
+    pub cases: std::sync::Arc<Vec<Case>>,
 }
 
 /// The YAML document as written (schema version 1).

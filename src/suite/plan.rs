@@ -1,8 +1,9 @@
 //! Expanding `cases` (inline and dataset files) into `Case`s with their prompt rendered and each
 //! scorer's expected value bound, so that a template error stops the suite before any call.
 
-use std::collections::{BTreeMap, HashSet};
-use std::path::PathBuf;
+use std::collections::HashSet;
+use std::path::Path;
+use std::sync::Arc;
 
 use minijinja::{Environment, UndefinedBehavior};
 use serde::{Deserialize, Serialize};
@@ -19,18 +20,23 @@ use crate::provider::{ResponseFormat, Tool, ToolChoice};
 #[derive(Debug, Clone)]
 pub struct Case {
     pub id: String,
-    pub vars: BTreeMap<String, Value>,
-    pub expect: BTreeMap<String, Value>,
+    pub vars: Fields,
+    pub expect: Fields,
     pub tags: Vec<String>,
     pub origin: Origin,
     /// The prompt rendered over `vars`.
     pub messages: Vec<Message>,
-    /// What the request carries beyond its messages (replayed traffic; empty otherwise).
-    pub extras: RequestExtras,
+    /// What the request carries beyond its messages (replayed traffic; empty otherwise). Boxed:
+    /// a suite holds every case at once, and most have none.
+    pub extras: Box<RequestExtras>,
     /// Per scorer (same order as the suite's `scorers`): `None` when the scorer's `tags` exclude
     /// this case, else its `value` rendered for this case.
     pub checks: Vec<Option<Check>>,
 }
+
+/// A case's `vars` or `expect`, keys sorted. Not a `BTreeMap`: its smallest node holds eleven
+/// entries (about 1 KB), and a suite of 100,000 one-field cases would spend 200 MB on them.
+pub type Fields = indexmap::IndexMap<String, Value>;
 
 /// One chat message, vendor-neutral.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -98,7 +104,8 @@ pub struct Check {
 /// Where a case was written: the suite (with the line of its entry) or a dataset file and line.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Origin {
-    pub file: PathBuf,
+    /// Shared by every case of the file.
+    pub file: Arc<Path>,
     pub line: Option<usize>,
 }
 
@@ -157,7 +164,7 @@ pub(super) fn expand(spec: &SuiteSpec, src: &Source, diags: &mut Vec<Diagnostic>
             .map(|f| (f, dataset::load as Loader))
             .or_else(|| entry.replay.as_ref().map(|f| (f, traffic::load as Loader)));
         if let Some((file, load)) = file {
-            let path = src.dir().join(file);
+            let path: Arc<Path> = src.dir().join(file).into();
             match load(&path) {
                 Ok(file_rows) => rows.extend(file_rows.into_iter().map(|(row, line)| {
                     let origin = Origin {
@@ -173,15 +180,20 @@ pub(super) fn expand(spec: &SuiteSpec, src: &Source, diags: &mut Vec<Diagnostic>
             let line = src.diag(&field, "").line;
             let row = Row {
                 id: entry.id.clone(),
-                vars: entry.vars.clone().unwrap_or_default(),
-                expect: entry.expect.clone().unwrap_or_default(),
+                vars: entry.vars.clone().unwrap_or_default().into_iter().collect(),
+                expect: entry
+                    .expect
+                    .clone()
+                    .unwrap_or_default()
+                    .into_iter()
+                    .collect(),
                 tags: entry.tags.clone().unwrap_or_default(),
                 logged: None,
             };
             rows.push((
                 row,
                 Origin {
-                    file: src.path.to_path_buf(),
+                    file: src.path.into(),
                     line,
                 },
             ));
@@ -207,20 +219,24 @@ pub(super) fn expand(spec: &SuiteSpec, src: &Source, diags: &mut Vec<Diagnostic>
         let ctx = minijinja::context! { expect => &row.expect, ..minijinja::Value::from_serialize(&row.vars) };
         let render = |field: &str| -> Result<String, String> {
             let tmpl = env.get_template(field).map_err(|e| template_message(&e))?;
-            tmpl.render(&ctx)
-                .map_err(|e| format!("{field}: {}", template_message(&e)))
+            // Rendering leaves slack in the string; every case keeps its text for the whole run.
+            let mut text = tmpl
+                .render(&ctx)
+                .map_err(|e| format!("{field}: {}", template_message(&e)))?;
+            text.shrink_to_fit();
+            Ok(text)
         };
         let (messages, extras) = match row.logged {
-            Some(logged) => (logged.messages, logged.extras),
+            Some(logged) => (logged.messages, Box::new(logged.extras)),
             None => {
-                let mut messages = Vec::new();
+                let mut messages = Vec::with_capacity(prompt_fields.len());
                 for (role, field) in &prompt_fields {
                     match render(field) {
                         Ok(content) => messages.push(Message::new(*role, content)),
                         Err(e) => diags.push(case_diag(e)),
                     }
                 }
-                (messages, RequestExtras::default())
+                (messages, Box::default())
             }
         };
         let mut checks = Vec::new();
@@ -245,10 +261,15 @@ pub(super) fn expand(spec: &SuiteSpec, src: &Source, diags: &mut Vec<Diagnostic>
             };
             checks.push(Some(Check { value }));
         }
+        let compact = |mut fields: Fields| {
+            fields.sort_unstable_keys();
+            fields.shrink_to_fit();
+            fields
+        };
         cases.push(Case {
             id,
-            vars: row.vars,
-            expect: row.expect,
+            vars: compact(row.vars),
+            expect: compact(row.expect),
             tags: row.tags,
             origin,
             messages,

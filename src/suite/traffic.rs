@@ -69,7 +69,7 @@ pub(super) fn load(path: &Path) -> Result<Vec<(Row, usize)>, Vec<Diagnostic>> {
                                 .map(|m| ("model".to_string(), Value::String(m.clone())))
                                 .collect(),
                             tags: vec!["replay".into()],
-                            logged: Some(logged),
+                            logged: Some(Box::new(logged)),
                             ..Row::default()
                         };
                         rows.push((row, n));
