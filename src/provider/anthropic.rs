@@ -487,7 +487,7 @@ mod tests {
             model: "claude-x".into(),
             api_key: Some("sk-ant-secret".into()),
             stream,
-            timeouts: Timeouts::from_total(5.0),
+            timeouts: Timeouts::new(5.0, None),
         })
         .unwrap()
     }

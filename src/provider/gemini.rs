@@ -381,7 +381,7 @@ mod tests {
             model: "models/gemini-x".into(),
             api_key: Some("AIza-secret".into()),
             stream,
-            timeouts: Timeouts::from_total(5.0),
+            timeouts: Timeouts::new(5.0, None),
         })
         .unwrap()
     }

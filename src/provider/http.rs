@@ -21,11 +21,14 @@ pub struct Timeouts {
 }
 
 impl Timeouts {
-    pub fn from_total(total_s: f64) -> Self {
+    /// A provider's `timeout_s` and `first_byte_timeout_s` (never longer than the total);
+    /// connecting gets at most 10 s, since a loopback or LAN engine that takes longer is down.
+    pub fn new(total_s: f64, first_byte_s: Option<f64>) -> Self {
         let total = Duration::from_secs_f64(total_s.max(0.001));
+        let first_byte = first_byte_s.map_or(total, |s| Duration::from_secs_f64(s.max(0.001)));
         Self {
             connect: total.min(Duration::from_secs(10)),
-            first_byte: total,
+            first_byte: first_byte.min(total),
             total,
         }
     }

@@ -215,7 +215,10 @@ pub fn build(
     config: &ProviderConfig,
     base_dir: &Path,
 ) -> anyhow::Result<Arc<dyn Provider>> {
-    let timeouts = http::Timeouts::from_total(config.timeout_s.unwrap_or(60.0));
+    let timeouts = http::Timeouts::new(
+        config.timeout_s.unwrap_or(60.0),
+        config.first_byte_timeout_s,
+    );
     let api_key = api_key(id, config)?;
     let base_url = config
         .base_url

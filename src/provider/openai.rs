@@ -363,7 +363,7 @@ mod tests {
             api_key: None,
             stream,
             extra_body: Map::new(),
-            timeouts: Timeouts::from_total(5.0),
+            timeouts: Timeouts::new(5.0, None),
         })
         .unwrap()
     }

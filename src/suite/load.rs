@@ -222,6 +222,7 @@ fn validate(spec: &SuiteSpec, src: &Source) -> Vec<Diagnostic> {
             ("stream", p.stream.is_some()),
             ("price", p.price.is_some()),
             ("timeout_s", p.timeout_s.is_some()),
+            ("first_byte_timeout_s", p.first_byte_timeout_s.is_some()),
         ] {
             not_for_kind(field, local && set, &mut out);
         }
@@ -265,8 +266,13 @@ fn validate(spec: &SuiteSpec, src: &Source) -> Vec<Diagnostic> {
                 required("model", p.model.is_some(), "the vendor's model id, e.g. gpt-4o-mini, claude-3-5-haiku-20241022, gemini-2.0-flash", &mut out)
             }
         }
-        if matches!(p.timeout_s, Some(t) if !(t > 0.0 && t.is_finite())) {
-            out.push(src.diag(&at("timeout_s"), "must be a positive number of seconds"));
+        for (field, value) in [
+            ("timeout_s", p.timeout_s),
+            ("first_byte_timeout_s", p.first_byte_timeout_s),
+        ] {
+            if matches!(value, Some(t) if !(t > 0.0 && t.is_finite())) {
+                out.push(src.diag(&at(field), "must be a positive number of seconds"));
+            }
         }
         if let Some(r) = &p.rate_limit {
             if r.requests_per_minute == Some(0) || r.tokens_per_minute == Some(0) {

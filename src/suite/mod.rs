@@ -140,8 +140,13 @@ pub struct ProviderConfig {
     pub concurrency: Option<usize>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rate_limit: Option<RateLimit>,
+    /// The whole call, in seconds (default 60).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timeout_s: Option<f64>,
+    /// Until the response's headers arrive, in seconds (default `timeout_s`): a server that has
+    /// not started answering by then is given up on (and retried) long before the total runs out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_byte_timeout_s: Option<f64>,
     /// Retries on 429 / 5xx / timeouts / resets.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retries: Option<u32>,

@@ -72,6 +72,23 @@ fn semantic_errors_are_all_reported_at_their_lines() {
 }
 
 #[test]
+fn timeouts_must_be_positive_seconds() {
+    let yaml = "version: 1\nname: t\nproviders:\n  api:\n    kind: openai-compatible\n    base_url: http://127.0.0.1:9/v1\n    model: m\n    timeout_s: 0\n    first_byte_timeout_s: -1\nprompt:\n  user: hi\ncases:\n  - vars: {}\n";
+    let (code, err) = validate(yaml, &[]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("s.yaml:8:5: providers.api.timeout_s: must be a positive number of seconds"),
+        "{err}"
+    );
+    assert!(
+        err.contains(
+            "s.yaml:9:5: providers.api.first_byte_timeout_s: must be a positive number of seconds"
+        ),
+        "{err}"
+    );
+}
+
+#[test]
 fn missing_model_folder_says_how_to_install() {
     let yaml = "version: 1\nname: t\nproviders:\n  local:\n    kind: onnx\n    path: nowhere\nprompt:\n  user: hi\ncases:\n  - vars: {}\n";
     let (code, err) = validate(yaml, &[]);

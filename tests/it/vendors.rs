@@ -269,6 +269,32 @@ fn a_slow_first_byte_times_out() {
 }
 
 #[test]
+fn the_first_byte_timeout_gives_up_on_a_silent_server_well_before_the_total() {
+    let server = VendorServer::start();
+    server.push(Reply::Delayed(
+        Duration::from_millis(3000),
+        Box::new(Reply::sse(&openai_stream(&["late"], (1, 1, 0), true))),
+    ));
+    server.push(Reply::sse(&openai_stream(&["on time"], (1, 2, 0), true)));
+    let tmp = tempfile::tempdir().unwrap();
+    let suite_path = suite(
+        tmp.path(),
+        &openai_provider(
+            &server,
+            "    timeout_s: 30\n    first_byte_timeout_s: 0.3\n    retries: 1\n",
+        ),
+        1,
+    );
+    let (out, records) = run(tmp.path(), &suite_path, Some(KEY));
+    assert!(out.status.success(), "{}", stderr(&out));
+    // Within the 30 s total the late answer would have been taken; the first-byte limit gave up
+    // on it and the retry got the second.
+    let rec = &records[0];
+    assert_eq!(rec.output.as_deref(), Some("on time"), "{:?}", rec.error);
+    assert_eq!(rec.timing.attempts, 2);
+}
+
+#[test]
 fn azure_uses_its_deployment_url_api_key_header_and_api_version() {
     let server = VendorServer::start();
     server.push(Reply::sse(&openai_stream(&["hello"], (5, 1, 0), true)));
