@@ -76,13 +76,17 @@ impl ChatRequest {
         }
     }
 
-    /// What `case` sends to a provider whose own sampling is `sampling`: a replayed request keeps
-    /// the tools, response format and sampling it was logged with.
-    pub fn for_case(case: &crate::suite::Case, sampling: &Sampling) -> Self {
+    /// What `case` sends, on its `repeat`-th run, to a provider whose own sampling is `sampling`:
+    /// a replayed request keeps the tools, response format and sampling it was logged with. A
+    /// seed moves on by one per repeat: the same seed every time would make a seeded sampler
+    /// answer identically, and the repeats would measure nothing.
+    pub fn for_case(case: &crate::suite::Case, sampling: &Sampling, repeat: u32) -> Self {
         let extras = &case.extras;
+        let mut sampling = sampling.with(&extras.sampling);
+        sampling.seed = sampling.seed.map(|s| s.wrapping_add(u64::from(repeat)));
         Self {
             messages: case.messages.clone(),
-            sampling: sampling.with(&extras.sampling),
+            sampling,
             tools: extras.tools.clone(),
             tool_choice: extras.tool_choice.clone(),
             response_format: extras.response_format.clone(),

@@ -462,7 +462,7 @@ impl Job {
     async fn execute(self) -> Record {
         let case = &self.cases[self.case_index];
         let t = &self.target;
-        let request = ChatRequest::for_case(case, &t.sampling);
+        let request = ChatRequest::for_case(case, &t.sampling, self.repeat);
         let request_hash = request.hash(&t.endpoint);
         let attempt = t.call(&request, self.repeat, &case.id).await;
         self.record(request_hash, attempt).await
@@ -882,8 +882,8 @@ fn check_recorded(
 ) -> anyhow::Result<()> {
     let mut missing = Vec::new();
     for case in cases {
-        let request = ChatRequest::for_case(case, sampling);
         for repeat in 0..repeats {
+            let request = ChatRequest::for_case(case, sampling, repeat);
             if cassette.answer(endpoint, &request, repeat).is_none() {
                 missing.push(if repeats > 1 {
                     format!("{} (repeat {repeat})", case.id)

@@ -295,6 +295,35 @@ fn the_first_byte_timeout_gives_up_on_a_silent_server_well_before_the_total() {
 }
 
 #[test]
+fn each_repeat_sends_the_next_seed() {
+    let server = VendorServer::start();
+    for _ in 0..3 {
+        server.push(Reply::sse(&openai_stream(&["hello"], (1, 1, 0), true)));
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let text = format!(
+        "version: 1\nname: seeds\nproviders:\n  remote:\n{}    concurrency: 1\n\
+         defaults:\n  temperature: 0.7\n  seed: 7\n  repeats: 3\nprompt:\n  user: hi\ncases:\n  - vars: {{}}\n",
+        openai_provider(&server, "")
+    );
+    let suite_path = tmp.path().join("suite.yaml");
+    std::fs::write(&suite_path, text).unwrap();
+    let (out, records) = run(tmp.path(), &suite_path, Some(KEY));
+    assert!(out.status.success(), "{}", stderr(&out));
+    let mut seeds: Vec<u64> = server
+        .received()
+        .iter()
+        .map(|r| r.json()["seed"].as_u64().unwrap())
+        .collect();
+    seeds.sort_unstable();
+    assert_eq!(seeds, [7, 8, 9]);
+    // Different requests, so different hashes: a cassette keeps each repeat's answer apart.
+    let mut hashes: Vec<&str> = records.iter().map(|r| r.request_hash.as_str()).collect();
+    hashes.dedup();
+    assert_eq!(hashes.len(), 3);
+}
+
+#[test]
 fn azure_uses_its_deployment_url_api_key_header_and_api_version() {
     let server = VendorServer::start();
     server.push(Reply::sse(&openai_stream(&["hello"], (5, 1, 0), true)));
