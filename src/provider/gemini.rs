@@ -12,6 +12,8 @@ use super::{
 use crate::suite::{Message, Role};
 
 pub struct GeminiProvider {
+    /// Gemini 3+: replayed calls need a `thoughtSignature` (see `NO_SIGNATURE`).
+    signs_calls: bool,
     url: String,
     api_key: Option<String>,
     stream: bool,
@@ -44,6 +46,7 @@ impl GeminiProvider {
             format!("{base}/v1beta/models/{model}:generateContent")
         };
         Ok(Self {
+            signs_calls: signs_calls(&model),
             url,
             api_key: s.api_key,
             stream: s.stream,
@@ -55,7 +58,10 @@ impl GeminiProvider {
     /// The request body for `request`.
     pub fn body(&self, request: &ChatRequest) -> Value {
         let mut body = Map::new();
-        body.insert("contents".into(), contents(&request.messages));
+        body.insert(
+            "contents".into(),
+            contents(&request.messages, self.signs_calls),
+        );
         let system: Vec<&str> = request
             .messages
             .iter()
@@ -102,7 +108,9 @@ impl GeminiProvider {
                     if let Some(d) = &t.description {
                         f["description"] = json!(d);
                     }
-                    f["parameters"] = t.parameters.clone();
+                    // Tools carry JSON Schema (OpenAI's format); `parameters` takes only
+                    // Google's OpenAPI subset and refuses `additionalProperties`, `$ref`, ….
+                    f["parametersJsonSchema"] = t.parameters.clone();
                     f
                 })
                 .collect();
@@ -145,9 +153,25 @@ impl GeminiProvider {
     }
 }
 
+/// Gemini 3 and later refuse a replayed `functionCall` part without the `thoughtSignature` the
+/// model attached to it. Logged OpenAI-format traffic never has one, so such calls carry the
+/// sentinel Google documents for history from elsewhere (ai.google.dev/gemini-api/docs/thought-signatures).
+const NO_SIGNATURE: &str = "skip_thought_signature_validator";
+
+/// Whether `model` (e.g. `gemini-3-pro-preview`, `gemini-2.5-flash`) is Gemini 3 or later.
+fn signs_calls(model: &str) -> bool {
+    model
+        .strip_prefix("gemini-")
+        .and_then(|rest| rest.split(['-', '.']).next())
+        .and_then(|major| major.parse::<u32>().ok())
+        .is_some_and(|major| major >= 3)
+}
+
 /// The conversation without its system messages as `user`/`model` turns; tool results are
 /// user turns, and consecutive turns of one role are merged (the API expects alternation).
-fn contents(messages: &[Message]) -> Value {
+/// With `sign`, the first call of each assistant message carries `NO_SIGNATURE` (the model
+/// signs only the first of parallel calls).
+fn contents(messages: &[Message], sign: bool) -> Value {
     let mut turns: Vec<(&str, Vec<Value>)> = Vec::new();
     for (i, m) in messages.iter().enumerate() {
         let (role, parts) = match m.role {
@@ -158,9 +182,14 @@ fn contents(messages: &[Message]) -> Value {
                 if !m.content.is_empty() || m.tool_calls.is_empty() {
                     parts.push(json!({"text": m.content}));
                 }
-                parts.extend(m.tool_calls.iter().map(
-                    |c| json!({"functionCall": {"name": c.name, "args": args(&c.arguments)}}),
-                ));
+                parts.extend(m.tool_calls.iter().enumerate().map(|(n, c)| {
+                    let mut part =
+                        json!({"functionCall": {"name": c.name, "args": args(&c.arguments)}});
+                    if sign && n == 0 {
+                        part["thoughtSignature"] = json!(NO_SIGNATURE);
+                    }
+                    part
+                }));
                 ("model", parts)
             }
             Role::Tool => {
@@ -375,15 +404,18 @@ mod tests {
     use crate::provider::Tool;
     use crate::suite::Sampling;
 
-    fn provider(stream: bool) -> GeminiProvider {
-        GeminiProvider::new(Settings {
+    fn settings(stream: bool) -> Settings {
+        Settings {
             base_url: "http://127.0.0.1:1/".into(),
             model: "models/gemini-x".into(),
             api_key: Some("AIza-secret".into()),
             stream,
             timeouts: Timeouts::new(5.0, None),
-        })
-        .unwrap()
+        }
+    }
+
+    fn provider(stream: bool) -> GeminiProvider {
+        GeminiProvider::new(settings(stream)).unwrap()
     }
 
     fn call(id: &str, name: &str, arguments: &str) -> ToolCall {
@@ -439,6 +471,29 @@ mod tests {
     }
 
     #[test]
+    fn gemini_3_gets_the_documented_signature_on_the_first_of_each_turns_calls() {
+        for (model, signs) in [
+            ("gemini-3-pro-preview", true),
+            ("models/gemini-3.1-flash", true),
+            ("gemini-2.5-flash", false),
+            ("gemini-1.5-pro", false),
+            ("gemini-exp-1206", false),
+        ] {
+            let p = GeminiProvider::new(Settings {
+                model: model.into(),
+                ..settings(false)
+            })
+            .unwrap();
+            let body = p.body(&request());
+            let parts = &body["contents"][1]["parts"];
+            assert_eq!(parts[1]["functionCall"]["name"], "lookup");
+            let first = parts[1].get("thoughtSignature");
+            assert_eq!(first, signs.then_some(&json!(NO_SIGNATURE)), "{model}");
+            assert!(parts[2].get("thoughtSignature").is_none(), "{model}");
+        }
+    }
+
+    #[test]
     fn body_translates_turns_function_calls_and_config() {
         assert_eq!(
             provider(false).body(&request()),
@@ -462,7 +517,7 @@ mod tests {
                     "responseMimeType": "application/json", "responseJsonSchema": {"type": "object"},
                 },
                 "tools": [{"functionDeclarations": [
-                    {"name": "lookup", "description": "Finds things", "parameters": {"type": "object"}},
+                    {"name": "lookup", "description": "Finds things", "parametersJsonSchema": {"type": "object"}},
                 ]}],
                 "toolConfig": {"functionCallingConfig": {"mode": "ANY", "allowedFunctionNames": ["lookup"]}},
             })
