@@ -1,6 +1,8 @@
 //! `kind: anthropic`: the Messages API (`/v1/messages`), streamed (SSE) or not. The API has no
 //! JSON mode, so `json_schema` output goes through a forced tool, as Anthropic documents it.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use reqwest::header::HeaderValue;
 use serde_json::{json, Map, Value};
 
@@ -18,6 +20,8 @@ pub const API_VERSION: &str = "2023-06-01";
 const JSON_INSTRUCTION: &str = "Respond with a single JSON object and nothing else.";
 
 pub struct AnthropicProvider {
+    /// `top_p` was left out once already (see `body`): said once per run, not per call.
+    warned_top_p: AtomicBool,
     url: String,
     model: String,
     api_key: Option<String>,
@@ -39,6 +43,7 @@ pub struct Settings {
 impl AnthropicProvider {
     pub fn new(s: Settings) -> Result<Self, ProviderError> {
         Ok(Self {
+            warned_top_p: AtomicBool::new(false),
             url: format!("{}/v1/messages", s.base_url.trim_end_matches('/')),
             model: s.model,
             api_key: s.api_key,
@@ -68,9 +73,23 @@ impl AnthropicProvider {
             body.insert("system".into(), json!(system.join("\n\n")));
         }
         body.insert("messages".into(), messages(&request.messages));
-        body.insert("temperature".into(), json!(s.temperature));
-        if let Some(p) = s.top_p {
-            body.insert("top_p".into(), json!(p));
+        // Claude models since Sonnet 4.5 refuse `temperature` and `top_p` together, and
+        // Anthropic advises altering only one: a temperature other than the API's default (1)
+        // wins, else `top_p` is sent alone.
+        match s.top_p {
+            Some(p) if s.temperature == 1.0 => {
+                body.insert("top_p".into(), json!(p));
+            }
+            top_p => {
+                if top_p.is_some() && !self.warned_top_p.swap(true, Ordering::Relaxed) {
+                    tracing::warn!(
+                        "anthropic ({}): top_p is not sent beside temperature {} (Claude refuses both; set temperature 1 to sample by top_p)",
+                        self.model,
+                        s.temperature
+                    );
+                }
+                body.insert("temperature".into(), json!(s.temperature));
+            }
         }
         // No `seed`: the API has none.
         if !s.stop.is_empty() {
@@ -558,7 +577,7 @@ mod tests {
                         {"type": "text", "text": "and?"},
                     ]},
                 ],
-                "temperature": 0.0, "top_p": 0.9f32, "stop_sequences": ["\n"],
+                "temperature": 0.0, "stop_sequences": ["\n"],
                 "tools": [{"name": "lookup", "description": "Finds things", "input_schema": {"type": "object"}}],
                 "tool_choice": {"type": "any"},
                 "stream": true
@@ -566,6 +585,12 @@ mod tests {
         );
         let p = provider(false);
         assert_eq!(p.url, "http://127.0.0.1:1/v1/messages");
+        // At the API's default temperature, top_p is the knob the suite turned: sent alone.
+        let mut by_top_p = request();
+        by_top_p.sampling.temperature = 1.0;
+        let body = p.body(&by_top_p);
+        assert_eq!(body["top_p"], json!(0.9f32));
+        assert!(body.get("temperature").is_none());
         let mut plain = ChatRequest::new(vec![Message::new(Role::User, "u")], request().sampling);
         plain.tool_choice = Some(ToolChoice::None);
         let body = p.body(&plain);
