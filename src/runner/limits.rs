@@ -82,8 +82,14 @@ impl Aimd {
         }
     }
 
+    #[cfg(test)]
     pub fn limit(&self) -> usize {
         self.state.lock().expect("limiter state").limit
+    }
+
+    /// The configured concurrency, which the limit never exceeds.
+    pub fn max(&self) -> usize {
+        self.max
     }
 
     pub fn on_success(&self) {

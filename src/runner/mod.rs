@@ -10,6 +10,7 @@ use std::collections::{BTreeMap, HashSet};
 use std::fs::{File, OpenOptions};
 use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -391,40 +392,49 @@ struct LaneContext {
     tx: mpsc::Sender<Record>,
 }
 
-/// The lane's providers one after another; within a provider, up to its concurrency at once.
+/// The lane's providers one after another. Within a provider, as many workers as its
+/// concurrency can reach each take the next call (case by case, each case's repeats in turn)
+/// as soon as their last one is recorded; the adaptive limit holds back those above it.
 async fn run_lane(lane: Lane, ctx: LaneContext) {
+    let ctx = Arc::new(ctx);
     for target in lane.targets {
-        let mut calls = tokio::task::JoinSet::new();
-        for case_index in 0..ctx.cases.len() {
-            for repeat in 0..ctx.repeats {
-                let key = (target.id.clone(), ctx.cases[case_index].id.clone(), repeat);
-                if ctx.done.contains(&key) {
-                    continue;
-                }
-                // Keep the number of waiting tasks bounded by the current limit: a large run
-                // holds a handful of tasks, not one per case.
-                while calls.len() >= target.concurrency.limit() {
-                    if calls.join_next().await.is_none() {
-                        break;
-                    }
-                }
-                let job = Job {
-                    run_id: ctx.run_id.clone(),
-                    target: target.clone(),
-                    cases: ctx.cases.clone(),
-                    case_index,
-                    repeat,
-                    scorers: ctx.scorers.clone(),
-                };
-                let tx = ctx.tx.clone();
-                calls.spawn(async move {
-                    let record = job.execute().await;
-                    // A closed channel means the run is stopping; the record is not wanted.
-                    let _ = tx.send(record).await;
-                });
+        let next = Arc::new(AtomicUsize::new(0));
+        let mut workers = tokio::task::JoinSet::new();
+        for _ in 0..target.concurrency.max() {
+            workers.spawn(work(target.clone(), ctx.clone(), next.clone()));
+        }
+        while workers.join_next().await.is_some() {}
+    }
+}
+
+/// One worker: calls until none is left, or until the run stops taking records.
+async fn work(target: Arc<Target>, ctx: Arc<LaneContext>, next: Arc<AtomicUsize>) {
+    let repeats = ctx.repeats as usize;
+    loop {
+        let call = next.fetch_add(1, Ordering::Relaxed);
+        if call >= ctx.cases.len() * repeats {
+            return;
+        }
+        let (case_index, repeat) = (call / repeats, (call % repeats) as u32);
+        if !ctx.done.is_empty() {
+            let key = (target.id.clone(), ctx.cases[case_index].id.clone(), repeat);
+            if ctx.done.contains(&key) {
+                continue;
             }
         }
-        while calls.join_next().await.is_some() {}
+        let job = Job {
+            run_id: ctx.run_id.clone(),
+            target: target.clone(),
+            cases: ctx.cases.clone(),
+            case_index,
+            repeat,
+            scorers: ctx.scorers.clone(),
+        };
+        let record = job.execute().await;
+        // A closed channel means the run is stopping; the record is not wanted.
+        if ctx.tx.send(record).await.is_err() {
+            return;
+        }
     }
 }
 
@@ -698,20 +708,26 @@ async fn write_records(
 ) -> anyhow::Result<(usize, usize)> {
     let mut written = 0;
     let mut errors = 0;
-    while let Some(record) = rx.recv().await {
-        let mut line = serde_json::to_vec(&record)?;
-        line.push(b'\n');
-        file.write_all(&line)
-            .context("cannot append to records.jsonl")?;
-        written += 1;
-        if let Some(e) = &record.error {
-            errors += 1;
-            progress.println(&format!(
-                "{} {}: error ({:?}): {}",
-                record.provider, record.case_id, e.kind, e.message
-            ));
+    // Whatever has arrived goes out in one write: a fast provider finishes hundreds of calls
+    // between two wake-ups, and a write per record would cost a system call each.
+    let (mut batch, mut lines) = (Vec::with_capacity(256), Vec::new());
+    while rx.recv_many(&mut batch, 256).await > 0 {
+        lines.clear();
+        for record in batch.drain(..) {
+            serde_json::to_writer(&mut lines, &record)?;
+            lines.push(b'\n');
+            written += 1;
+            if let Some(e) = &record.error {
+                errors += 1;
+                progress.println(&format!(
+                    "{} {}: error ({:?}): {}",
+                    record.provider, record.case_id, e.kind, e.message
+                ));
+            }
+            progress.inc(&record);
         }
-        progress.inc(&record);
+        file.write_all(&lines)
+            .context("cannot append to records.jsonl")?;
     }
     file.sync_data().ok();
     Ok((written, errors))

@@ -155,6 +155,26 @@ pub(super) fn expand(spec: &SuiteSpec, src: &Source, diags: &mut Vec<Diagnostic>
     if !diags.is_empty() {
         return Vec::new();
     }
+    let mut prepare = |field: &str| match Prepared::new(&env, field) {
+        Ok(p) => Some(p),
+        Err(e) => {
+            diags.push(src.diag(field, e));
+            None
+        }
+    };
+    let prompt_templates: Vec<(Role, Option<Prepared>)> = prompt_fields
+        .iter()
+        .map(|(role, field)| (*role, prepare(field)))
+        .collect();
+    let scorer_templates: Vec<Option<Prepared>> = (0..spec.scorers.len())
+        .map(|i| {
+            let field = format!("scorers[{i}].value");
+            spec.scorers[i].value.as_ref().and_then(|_| prepare(&field))
+        })
+        .collect();
+    if !diags.is_empty() {
+        return Vec::new();
+    }
 
     let mut rows: Vec<(Row, Origin)> = Vec::new();
     for (i, entry) in spec.cases.iter().enumerate() {
@@ -217,21 +237,13 @@ pub(super) fn expand(spec: &SuiteSpec, src: &Source, diags: &mut Vec<Diagnostic>
             continue;
         }
         let ctx = minijinja::context! { expect => &row.expect, ..minijinja::Value::from_serialize(&row.vars) };
-        let render = |field: &str| -> Result<String, String> {
-            let tmpl = env.get_template(field).map_err(|e| template_message(&e))?;
-            // Rendering leaves slack in the string; every case keeps its text for the whole run.
-            let mut text = tmpl
-                .render(&ctx)
-                .map_err(|e| format!("{field}: {}", template_message(&e)))?;
-            text.shrink_to_fit();
-            Ok(text)
-        };
         let (messages, extras) = match row.logged {
             Some(logged) => (logged.messages, Box::new(logged.extras)),
             None => {
-                let mut messages = Vec::with_capacity(prompt_fields.len());
-                for (role, field) in &prompt_fields {
-                    match render(field) {
+                let mut messages = Vec::with_capacity(prompt_templates.len());
+                for (role, template) in &prompt_templates {
+                    let Some(template) = template else { continue };
+                    match template.render(&ctx) {
                         Ok(content) => messages.push(Message::new(*role, content)),
                         Err(e) => diags.push(case_diag(e)),
                     }
@@ -249,8 +261,8 @@ pub(super) fn expand(spec: &SuiteSpec, src: &Source, diags: &mut Vec<Diagnostic>
                 checks.push(None);
                 continue;
             }
-            let value = match &s.value {
-                Some(_) => match render(&format!("scorers[{i}].value")) {
+            let value = match &scorer_templates[i] {
+                Some(template) => match template.render(&ctx) {
                     Ok(v) => Some(v),
                     Err(e) => {
                         diags.push(case_diag(e));
@@ -281,6 +293,47 @@ pub(super) fn expand(spec: &SuiteSpec, src: &Source, diags: &mut Vec<Diagnostic>
         diags.push(src.diag("cases", "the suite's cases and files hold no case"));
     }
     cases
+}
+
+/// A suite template ready to render per case: a template that reads no variable is rendered
+/// once (a suite of 100,000 cases would otherwise render its fixed system prompt 100,000 times).
+enum Prepared<'env> {
+    Fixed(String),
+    Varying {
+        field: String,
+        template: minijinja::Template<'env, 'env>,
+    },
+}
+
+impl<'env> Prepared<'env> {
+    fn new(env: &'env Environment<'static>, field: &str) -> Result<Self, String> {
+        let template = env.get_template(field).map_err(|e| template_message(&e))?;
+        if template.undeclared_variables(false).is_empty() {
+            let text = template
+                .render(())
+                .map_err(|e| format!("template error: {}", template_message(&e)))?;
+            return Ok(Prepared::Fixed(text));
+        }
+        Ok(Prepared::Varying {
+            field: field.to_owned(),
+            template,
+        })
+    }
+
+    /// The text for one case; errors name the template's field.
+    fn render(&self, ctx: &minijinja::Value) -> Result<String, String> {
+        match self {
+            Prepared::Fixed(text) => Ok(text.clone()),
+            Prepared::Varying { field, template } => {
+                // Rendering leaves slack in the string; every case keeps its text for the run.
+                let mut text = template
+                    .render(ctx)
+                    .map_err(|e| format!("{field}: {}", template_message(&e)))?;
+                text.shrink_to_fit();
+                Ok(text)
+            }
+        }
+    }
 }
 
 /// minijinja's message without its own "(in template:line)" suffix noise.
