@@ -8,9 +8,12 @@ files=${1:-100000}
 mb=${2:-1000}
 runs=${3:-5}
 tree=target/scan-tree-$files-$mb
+# The binary: the bench build of CARGO_TARGET_DIR when set (as cargo itself does), else target/.
+bin=${CARGO_TARGET_DIR:-target}/release/modelswap
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(uname -sm); load $(cut -d' ' -f1-3 /proc/loadavg)"
-# The bench profile optimises the scan's hot path (see Cargo.toml); its output is target/release.
-cargo build --profile bench --bin modelswap
+# The bench profile optimises the scan's hot path (see Cargo.toml); its output is release/.
+# The same targets as `cargo bench` builds, so that the two share one build.
+cargo build --profile bench --bin modelswap --bench harness
 if [ ! -d "$tree" ]; then
   python3 scripts/gen_scan_tree.py --out "$tree" --files "$files" --mb "$mb"
 fi
@@ -18,10 +21,10 @@ echo "tree: $tree, $(du -sb "$tree" | cut -f1) bytes on disk"
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 # The first run warms the page cache and is not counted.
-target/release/modelswap scan "$tree" --format json --out "$out/warm.json" 2>/dev/null
+"$bin" scan "$tree" --format json --out "$out/warm.json" 2>/dev/null
 for i in $(seq "$runs"); do
   start=$(date +%s.%N)
-  target/release/modelswap scan "$tree" --format json --out "$out/run$i.json" 2>/dev/null
+  "$bin" scan "$tree" --format json --out "$out/run$i.json" 2>/dev/null
   end=$(date +%s.%N)
   echo "$start $end" > "$out/run$i.time"
 done

@@ -1,63 +1,97 @@
 //! A run's records as the narrow polars frame every figure is computed from: `records.jsonl`
-//! read through polars' NDJSON reader in chunks of whole lines, keeping only the fields the
-//! analysis reads (no outputs, no reasons), so memory follows the record count, not the file size.
+//! read in chunks of whole lines, each split among the cores and parsed with serde into only
+//! the fields the analysis reads (no outputs, no reasons), so memory follows the record count,
+//! not the file size. (polars' own NDJSON reader builds a value for every field, outputs
+//! included, and read 1 GB at a third of this speed: docs/BENCHMARKS.md.)
 
+use std::borrow::Cow;
+use std::fs::File;
+use std::io::Read;
 use std::path::Path;
-use std::sync::Arc;
+
+use anyhow::Context;
 
 use polars::prelude::*;
-use polars_buffer::Buffer;
+use serde::de::IgnoredAny;
+use serde::Deserialize;
 
-use crate::record::{self, Line};
+use crate::record;
 
-/// Bytes of whole lines handed to polars at a time. The file itself is never mapped nor held
-/// whole: its outputs and reasons can be most of its size and the analysis reads none of them.
+/// Bytes of whole lines parsed at a time. The file itself is never mapped nor held whole: its
+/// outputs and reasons can be most of its size and the analysis reads none of them.
 const CHUNK_BYTES: usize = 32 << 20;
 
-/// The fields of a record polars reads (the record format is in `record::Record`). A struct
-/// lists only the fields wanted: polars skips the others.
-fn file_schema() -> Schema {
-    let f = |name: &str, dtype: DataType| Field::new(name.into(), dtype);
-    Schema::from_iter([
-        f("provider", DataType::String),
-        f("case_id", DataType::String),
-        f("repeat", DataType::UInt32),
-        f("replayed", DataType::Boolean),
-        f("error", DataType::Struct(vec![f("kind", DataType::String)])),
-        f(
-            "usage",
-            DataType::Struct(vec![
-                f("input_tokens", DataType::UInt64),
-                f("output_tokens", DataType::UInt64),
-            ]),
-        ),
-        f(
-            "timing",
-            DataType::Struct(vec![
-                f("ttft_ms", DataType::Float64),
-                f("total_ms", DataType::Float64),
-                f("tokens_per_s", DataType::Float64),
-            ]),
-        ),
-        f("cost_usd", DataType::Float64),
-        f(
-            "scores",
-            DataType::List(Box::new(DataType::Struct(vec![
-                f("scorer", DataType::String),
-                f("score", DataType::Float64),
-                f("passed", DataType::Boolean),
-            ]))),
-        ),
-        f("passed", DataType::Boolean),
-        f("score", DataType::Float64),
-        f("tags", DataType::List(Box::new(DataType::String))),
-    ])
+/// The fields of a record the analysis reads, borrowed from its line (the record format is
+/// `record::Record`). serde skips the others, outputs and reasons (most of a file), without
+/// copying them.
+#[derive(Deserialize)]
+struct Fields<'a> {
+    #[serde(borrow)]
+    provider: Cow<'a, str>,
+    #[serde(borrow)]
+    case_id: Cow<'a, str>,
+    repeat: u32,
+    #[serde(default)]
+    replayed: Option<bool>,
+    #[serde(default)]
+    error: Option<IgnoredAny>,
+    usage: UsageFields,
+    timing: TimingFields,
+    #[serde(default)]
+    cost_usd: Option<f64>,
+    #[serde(borrow)]
+    scores: Vec<ScoreFields<'a>>,
+    passed: bool,
+    #[serde(default)]
+    score: Option<f64>,
+    #[serde(default, borrow)]
+    tags: Option<Vec<Cow<'a, str>>>,
 }
 
-/// Fields `record::Record` requires that the analysis reads; polars reads a missing one as null.
-const REQUIRED: [&str; 7] = [
-    "provider", "case_id", "repeat", "passed", "usage", "timing", "scores",
-];
+#[derive(Deserialize)]
+struct UsageFields {
+    #[serde(default)]
+    input_tokens: Option<u64>,
+    #[serde(default)]
+    output_tokens: Option<u64>,
+}
+
+#[derive(Deserialize)]
+struct TimingFields {
+    #[serde(default)]
+    ttft_ms: Option<f64>,
+    #[serde(default)]
+    total_ms: Option<f64>,
+    #[serde(default)]
+    tokens_per_s: Option<f64>,
+}
+
+#[derive(Deserialize)]
+struct ScoreFields<'a> {
+    #[serde(borrow)]
+    scorer: Cow<'a, str>,
+    #[serde(default)]
+    score: Option<f64>,
+    passed: bool,
+}
+
+impl Fields<'_> {
+    /// `analysis::record_score`: 0 for a failed call, else the record's score, else its
+    /// scorers' mean, else 1 or 0 by `passed`.
+    fn score(&self) -> Option<f64> {
+        if self.error.is_some() {
+            return Some(0.0);
+        }
+        if self.score.is_some() {
+            return self.score;
+        }
+        if self.scores.is_empty() {
+            return Some(if self.passed { 1.0 } else { 0.0 });
+        }
+        let known: Vec<f64> = self.scores.iter().filter_map(|s| s.score).collect();
+        (!known.is_empty()).then(|| known.iter().sum::<f64>() / known.len() as f64)
+    }
+}
 
 /// One row per record. Columns: `row` (its place in the file), `provider`, `case_id`, `repeat`,
 /// `passed`, `error` (the call failed), `score` (`analysis::record_score`), `total_ms`, `ttft_ms`,
@@ -75,24 +109,42 @@ impl RecordFrame {
     /// Reads a records file. A last line cut off mid-write (a killed run) is skipped; any other
     /// bad line is an error naming the file, the line and what is wrong with it.
     pub fn read(path: &Path) -> anyhow::Result<Self> {
-        let mut chunk = Chunk::default();
+        Self::read_in_blocks(path, CHUNK_BYTES)
+    }
+
+    /// `read`, `block_bytes` of the file at a time (a line longer than that makes its block
+    /// longer).
+    fn read_in_blocks(path: &Path, block_bytes: usize) -> anyhow::Result<Self> {
+        let mut file =
+            File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+        let mut block = Vec::with_capacity(block_bytes);
+        // The line number of the block's first byte, and the records before it.
+        let (mut line, mut row) = (1usize, 0 as IdxSize);
         let (mut records, mut scorers) = (Vec::new(), Vec::new());
-        record::walk_lines(path, |line| {
-            if line.last && record::parse_line(path, &line)?.is_none() {
-                return Ok(true);
-            }
-            chunk.push(&line);
-            if chunk.bytes.len() >= CHUNK_BYTES {
-                let (r, s) = std::mem::take(&mut chunk).parse(path)?;
+        loop {
+            let got = (&mut file)
+                .take(block_bytes as u64)
+                .read_to_end(&mut block)
+                .with_context(|| format!("cannot read {}", path.display()))?;
+            let last = got < block_bytes;
+            // Whole lines only; the rest waits for the next block.
+            let end = if last {
+                block.len()
+            } else {
+                memchr::memrchr(b'\n', &block).map_or(0, |i| i + 1)
+            };
+            if end > 0 || (last && records.is_empty()) {
+                let whole = &block[..end];
+                let (r, s) = parse_block(path, whole, line, row, last)?;
+                row += r.height() as IdxSize;
+                line += memchr::memchr_iter(b'\n', whole).count();
                 records.push(r.lazy());
                 scorers.push(s.lazy());
             }
-            Ok(true)
-        })?;
-        if !chunk.numbers.is_empty() || records.is_empty() {
-            let (r, s) = chunk.parse(path)?;
-            records.push(r.lazy());
-            scorers.push(s.lazy());
+            block.drain(..end);
+            if last {
+                break;
+            }
         }
         let records = concat(records, UnionArgs::default())?.collect()?;
         let scorers = sum_scorers(concat(scorers, UnionArgs::default())?)?;
@@ -143,80 +195,215 @@ impl RecordFrame {
     }
 }
 
-/// Whole non-blank lines, and their line numbers for error messages.
-#[derive(Default)]
-struct Chunk {
-    bytes: Vec<u8>,
-    numbers: Vec<usize>,
-    /// The first line's row.
-    first_row: u64,
+/// The records and scorer counts of `block` (whole lines, the first numbered `line`, its first
+/// record the file's `row`-th), its lines split among the cores. `last`: the block ends the
+/// file, whose last line may have been cut off mid-write by a killed run.
+fn parse_block(
+    path: &Path,
+    block: &[u8],
+    line: usize,
+    row: IdxSize,
+    last: bool,
+) -> anyhow::Result<(DataFrame, DataFrame)> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    // Parts of about equal size, each ending after a newline (or at the block's end).
+    let mut parts = Vec::with_capacity(threads);
+    let mut start = 0;
+    for t in 1..=threads {
+        let target = (block.len() * t / threads).max(start);
+        let end = if t == threads {
+            block.len()
+        } else {
+            memchr::memchr(b'\n', &block[target..]).map_or(block.len(), |i| target + i + 1)
+        };
+        parts.push(&block[start..end]);
+        start = end;
+    }
+    let results: Vec<Result<Columns, BadLine>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = parts
+            .iter()
+            .enumerate()
+            .map(|(i, part)| {
+                let ends_file = last && i + 1 == parts.len();
+                scope.spawn(move || Columns::parse(part, ends_file))
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("a parsing thread panicked"))
+            .collect()
+    });
+    let (mut records, mut scorers) = (Vec::new(), Vec::new());
+    let (mut row, mut line) = (row, line);
+    for (part, result) in parts.iter().zip(results) {
+        match result {
+            Ok(columns) => {
+                if let Some(i) = columns.cut_off {
+                    tracing::warn!(
+                        "{}:{}: skipping a record cut off mid-write",
+                        path.display(),
+                        line + i
+                    );
+                }
+                let n = columns.provider.len();
+                let (r, s) = columns.finish(row)?;
+                row += n as IdxSize;
+                records.push(r.lazy());
+                scorers.push(s.lazy());
+            }
+            Err(bad) => {
+                return Err(anyhow::anyhow!(
+                    "{}:{}: not a valid record: {}",
+                    path.display(),
+                    line + bad.line,
+                    bad.why
+                ))
+            }
+        }
+        line += memchr::memchr_iter(b'\n', part).count();
+    }
+    let records = concat(records, UnionArgs::default())?.collect()?;
+    Ok((
+        records,
+        sum_scorers(concat(scorers, UnionArgs::default())?)?,
+    ))
 }
 
-impl Chunk {
-    fn push(&mut self, line: &Line) {
-        if self.numbers.is_empty() {
-            self.first_row = line.row;
+/// A line that is not a record: its place among its part's lines (0-based), and why.
+struct BadLine {
+    line: usize,
+    why: String,
+}
+
+/// The record frame's columns as they are read, and each scorer's counts per provider.
+#[derive(Default)]
+struct Columns {
+    provider: Vec<String>,
+    case_id: Vec<String>,
+    repeat: Vec<u32>,
+    passed: Vec<bool>,
+    error: Vec<bool>,
+    score: Vec<Option<f64>>,
+    total_ms: Vec<Option<f64>>,
+    ttft_ms: Vec<Option<f64>>,
+    tokens_per_s: Vec<Option<f64>>,
+    input_tokens: Vec<Option<u64>>,
+    output_tokens: Vec<Option<u64>>,
+    cost_usd: Vec<Option<f64>>,
+    replayed: Vec<bool>,
+    tags: Vec<Option<Vec<String>>>,
+    /// (provider, scorer) → (scored, passed), in the order first seen.
+    scorers: indexmap::IndexMap<(String, String), (u32, u32)>,
+    /// The part's last line (its place among the part's lines), cut off mid-write and skipped.
+    cut_off: Option<usize>,
+}
+
+impl Columns {
+    /// Every non-blank line of `part`. `ends_file`: its last line is the file's, skipped when
+    /// a killed run cut it off mid-write.
+    fn parse(part: &[u8], ends_file: bool) -> Result<Self, BadLine> {
+        let mut c = Columns::default();
+        let lines: Vec<&[u8]> = part
+            .strip_suffix(b"\n")
+            .unwrap_or(part)
+            .split(|&b| b == b'\n')
+            .collect();
+        let final_line = lines
+            .iter()
+            .rposition(|l| !l.trim_ascii().is_empty())
+            .filter(|_| ends_file);
+        for (i, line) in lines.iter().enumerate() {
+            if line.trim_ascii().is_empty() {
+                continue;
+            }
+            let r: Fields = match serde_json::from_slice(line) {
+                Ok(r) => r,
+                Err(_) if Some(i) == final_line && !line.trim_ascii_end().ends_with(b"}") => {
+                    c.cut_off = Some(i);
+                    continue;
+                }
+                Err(e) => {
+                    // The full record's account names the first problem as a user would see it.
+                    let why = serde_json::from_slice::<record::Record>(line)
+                        .err()
+                        .map_or_else(|| e.to_string(), |full| full.to_string());
+                    return Err(BadLine { line: i, why });
+                }
+            };
+            for s in &r.scores {
+                let counts = c
+                    .scorers
+                    .entry((r.provider.to_string(), s.scorer.to_string()))
+                    .or_default();
+                counts.0 += 1;
+                counts.1 += u32::from(s.passed);
+            }
+            let failed = r.error.is_some();
+            // A failed call has no comparable duration or usage.
+            let ok = |v| if failed { None } else { v };
+            c.score.push(r.score());
+            c.provider.push(r.provider.into_owned());
+            c.case_id.push(r.case_id.into_owned());
+            c.repeat.push(r.repeat);
+            c.passed.push(r.passed);
+            c.error.push(failed);
+            c.total_ms.push(ok(r.timing.total_ms));
+            c.ttft_ms.push(ok(r.timing.ttft_ms));
+            c.tokens_per_s.push(r.timing.tokens_per_s);
+            c.input_tokens
+                .push(if failed { None } else { r.usage.input_tokens });
+            c.output_tokens
+                .push(if failed { None } else { r.usage.output_tokens });
+            c.cost_usd.push(r.cost_usd);
+            c.replayed.push(r.replayed.unwrap_or(false));
+            c.tags
+                .push(r.tags.map(|t| t.into_iter().map(Cow::into_owned).collect()));
         }
-        self.bytes.extend_from_slice(line.bytes);
-        self.bytes.push(b'\n');
-        self.numbers.push(line.number);
+        Ok(c)
     }
 
-    /// The chunk's records and its scorers' counts.
-    fn parse(self, path: &Path) -> anyhow::Result<(DataFrame, DataFrame)> {
-        let offset = IdxSize::try_from(self.first_row)
-            .map_err(|_| anyhow::anyhow!("{}: too many records", path.display()))?;
-        let bytes = Buffer::from(self.bytes);
-        let read =
-            LazyJsonLineReader::new_with_sources(ScanSources::Buffers(Arc::from([bytes.clone()])))
-                .with_schema(Some(Arc::new(file_schema())))
-                .with_row_index(Some(RowIndex {
-                    name: "row".into(),
-                    offset,
-                }))
-                .finish()
-                .and_then(|lf| lf.select(columns()).collect());
-        let raw = match read {
-            Ok(df) => df,
-            Err(e) => return Err(locate(path, &bytes, &self.numbers, None, &e.to_string())),
-        };
-        let missing = raw.column("missing")?.str()?;
-        if let Some((i, Some(field))) = missing.iter().enumerate().find(|(_, m)| m.is_some()) {
-            let why = format!("`{field}` is missing or null");
-            return Err(locate(path, &bytes, &self.numbers, Some(i), &why));
+    /// The frames, the first record being the file's `row`-th.
+    fn finish(self, row: IdxSize) -> PolarsResult<(DataFrame, DataFrame)> {
+        let rows: Vec<IdxSize> = (row..row + self.provider.len() as IdxSize).collect();
+        let mut tags =
+            ListStringChunkedBuilder::new("tags".into(), self.tags.len(), self.tags.len());
+        for t in &self.tags {
+            match t {
+                Some(t) => tags.append_values_iter(t.iter().map(String::as_str)),
+                None => tags.append_null(),
+            }
         }
-        let scorers = raw
-            .clone()
-            .lazy()
-            .select([col("provider"), col("scores")])
-            .explode(
-                cols(["scores"]),
-                ExplodeOptions {
-                    empty_as_null: false,
-                    keep_nulls: false,
-                },
-            )
-            .select([
-                col("provider"),
-                col("scores")
-                    .struct_()
-                    .field_by_name("scorer")
-                    .alias("scorer"),
-                col("scores")
-                    .struct_()
-                    .field_by_name("passed")
-                    .alias("passed"),
-            ]);
-        let scorers = sum_scorers(scorers.select([
-            col("provider"),
-            col("scorer"),
-            lit(1u32).alias("scored"),
-            col("passed").cast(DataType::UInt32),
-        ]))?;
-        // The reader hands its rows over in small batches, each column a chunk per batch; kept
-        // as they are, the batches' buffers take several times the data's memory.
-        let mut records = raw.drop_many(["missing", "scores"]);
-        records.rechunk_mut_par();
+        let records = DataFrame::new_infer_height(vec![
+            IdxCa::from_vec("row".into(), rows).into_column(),
+            Column::new("provider".into(), self.provider),
+            Column::new("case_id".into(), self.case_id),
+            Column::new("repeat".into(), self.repeat),
+            Column::new("passed".into(), self.passed),
+            Column::new("error".into(), self.error),
+            Column::new("score".into(), self.score),
+            Column::new("total_ms".into(), self.total_ms),
+            Column::new("ttft_ms".into(), self.ttft_ms),
+            Column::new("tokens_per_s".into(), self.tokens_per_s),
+            Column::new("input_tokens".into(), self.input_tokens),
+            Column::new("output_tokens".into(), self.output_tokens),
+            Column::new("cost_usd".into(), self.cost_usd),
+            Column::new("replayed".into(), self.replayed),
+            tags.finish().into_column(),
+        ])?;
+        let (mut provider, mut scorer, mut scored, mut passed) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        for ((p, s), (n, k)) in self.scorers {
+            provider.push(p);
+            scorer.push(s);
+            scored.push(n);
+            passed.push(k);
+        }
+        let scorers = DataFrame::new_infer_height(vec![
+            Column::new("provider".into(), provider),
+            Column::new("scorer".into(), scorer),
+            Column::new("scored".into(), scored),
+            Column::new("passed".into(), passed),
+        ])?;
         Ok((records, scorers))
     }
 }
@@ -226,91 +413,6 @@ fn sum_scorers(lf: LazyFrame) -> PolarsResult<DataFrame> {
     lf.group_by_stable([col("provider"), col("scorer")])
         .agg([col("scored").sum(), col("passed").sum()])
         .collect()
-}
-
-/// The record frame's columns from the file's fields, with `scores` (for the scorers' counts)
-/// and `missing` (the first required field a record lacks) to be dropped once used.
-fn columns() -> Vec<Expr> {
-    let timing = |f: &str| col("timing").struct_().field_by_name(f);
-    let usage = |f: &str| col("usage").struct_().field_by_name(f);
-    let failed = col("error").is_not_null();
-    // A failed call has no comparable duration or usage.
-    let ok_only = |e: Expr, dtype: DataType| {
-        when(failed.clone())
-            .then(lit(NULL).cast(dtype))
-            .otherwise(e)
-    };
-    let missing = REQUIRED
-        .iter()
-        .rev()
-        .fold(lit(NULL).cast(DataType::String), |rest, name| {
-            when(col(*name).is_null()).then(lit(*name)).otherwise(rest)
-        });
-    vec![
-        col("row"),
-        col("provider"),
-        col("case_id"),
-        col("repeat"),
-        col("passed"),
-        failed.clone().alias("error"),
-        score().alias("score"),
-        ok_only(timing("total_ms"), DataType::Float64).alias("total_ms"),
-        ok_only(timing("ttft_ms"), DataType::Float64).alias("ttft_ms"),
-        timing("tokens_per_s").alias("tokens_per_s"),
-        ok_only(usage("input_tokens"), DataType::UInt64).alias("input_tokens"),
-        ok_only(usage("output_tokens"), DataType::UInt64).alias("output_tokens"),
-        col("cost_usd"),
-        col("replayed").fill_null(lit(false)),
-        col("tags"),
-        col("scores"),
-        missing.alias("missing"),
-    ]
-}
-
-/// `analysis::record_score` as a polars expression over the file's fields.
-fn score() -> Expr {
-    let scores = col("scores");
-    when(col("error").is_not_null())
-        .then(lit(0.0))
-        .when(col("score").is_not_null())
-        .then(col("score"))
-        .when(scores.clone().list().len().gt(lit(0)))
-        .then(
-            scores
-                .list()
-                .eval(element().struct_().field_by_name("score"))
-                .list()
-                .mean(),
-        )
-        .otherwise(col("passed").cast(DataType::Float64))
-}
-
-/// The error for a chunk polars could not read (`row: None`) or whose record `row` lacks a field:
-/// serde's account of the first bad line where it has one, naming the file, line and field.
-fn locate(
-    path: &Path,
-    bytes: &[u8],
-    numbers: &[usize],
-    row: Option<usize>,
-    why: &str,
-) -> anyhow::Error {
-    let lines = bytes.split(|&b| b == b'\n');
-    for (i, (line, &number)) in lines.zip(numbers).enumerate() {
-        if row.is_some_and(|r| r != i) {
-            continue;
-        }
-        if let Err(e) = serde_json::from_slice::<record::Record>(line) {
-            return anyhow::anyhow!("{}:{number}: not a valid record: {e}", path.display());
-        }
-        if row.is_some() {
-            return anyhow::anyhow!("{}:{number}: not a valid record: {why}", path.display());
-        }
-    }
-    let (first, last) = (numbers.first().unwrap_or(&0), numbers.last().unwrap_or(&0));
-    anyhow::anyhow!(
-        "{}: lines {first}-{last}: cannot be read: {why}",
-        path.display()
-    )
 }
 
 /// Records as a run writes them, for the tests of everything computed from them.
@@ -443,6 +545,50 @@ mod tests {
         let (_dir, frame) = read(&format!("{good}\nnot json\n{good}\n"));
         let err = format!("{:#}", frame.unwrap_err());
         assert!(err.contains(":2: not a valid record: "), "{err}");
+    }
+
+    #[test]
+    fn blocks_split_anywhere_keep_rows_and_line_numbers() {
+        let lines: Vec<String> = (0..40)
+            .map(|i| line("a", &format!("c{i}"), i % 3 == 0, json!(["t"])))
+            .collect();
+        // Blank lines between records, and blocks shorter than one line.
+        let text = lines.join("\n\n") + "\n";
+        let (dir, _) = read(&text);
+        let path = dir.path().join(crate::record::RECORDS_FILE);
+        for block in [50, 333, 1000, 1 << 20] {
+            let frame = RecordFrame::read_in_blocks(&path, block).unwrap();
+            let rows = column(&frame, "row", |c| {
+                c.cast(&DataType::UInt64)
+                    .unwrap()
+                    .u64()
+                    .unwrap()
+                    .into_no_null_iter()
+                    .collect::<Vec<_>>()
+            });
+            assert_eq!(rows, (0..40).collect::<Vec<u64>>(), "block {block}");
+            let cases = column(&frame, "case_id", |c| {
+                c.str()
+                    .unwrap()
+                    .iter()
+                    .map(|v| v.unwrap_or_default().to_owned())
+                    .collect::<Vec<_>>()
+            });
+            assert_eq!(cases[39], "c39", "block {block}");
+        }
+        // Record 31 sits on line 61 (one blank line after each record).
+        let bad = text.replace("\"case_id\":\"c30\"", "\"case_id\":30");
+        std::fs::write(&path, &bad).unwrap();
+        for block in [50, 333, 1 << 20] {
+            let err = format!(
+                "{:#}",
+                RecordFrame::read_in_blocks(&path, block).unwrap_err()
+            );
+            assert!(
+                err.contains("records.jsonl:61: not a valid record"),
+                "{block}: {err}"
+            );
+        }
     }
 
     #[test]

@@ -111,7 +111,11 @@ impl Report {
     /// The report of the records in `records`, read from the file at `path` (the failures shown
     /// are read back from it in full).
     pub fn build(manifest: Manifest, records: &RecordFrame, path: &Path) -> anyhow::Result<Self> {
+        let clock = std::time::Instant::now();
+        let lap =
+            |stage: &str| tracing::debug!(stage, seconds = clock.elapsed().as_secs_f64(), "report");
         let summary = analysis::summarize(&manifest, records)?;
+        lap("summary");
         let alpha = manifest
             .gate
             .as_ref()
@@ -126,12 +130,17 @@ impl Report {
                 }
             }
         }
+        lap("comparisons");
         let failures = failures(&manifest, records, path)?;
+        lap("failures");
         let cost = analysis::cost::summarize(&manifest, records)?;
         let executive = recommend::recommend(&manifest, &summary, &comparisons, &cost, records);
+        lap("cost");
+        let latency = analysis::latency::summarize(&manifest, records)?;
+        lap("latency");
         Ok(Self {
             lockin: LockIn::default(),
-            latency: analysis::latency::summarize(&manifest, records)?,
+            latency,
             cost,
             executive,
             manifest,
@@ -159,7 +168,14 @@ impl Report {
     pub fn load(dir: &Path) -> anyhow::Result<Self> {
         let manifest = record::read_manifest(dir)?;
         let path = dir.join(record::RECORDS_FILE);
+        let clock = std::time::Instant::now();
         let records = RecordFrame::read(&path)?;
+        tracing::debug!(
+            records = records.len(),
+            seconds = clock.elapsed().as_secs_f64(),
+            "read {}",
+            path.display()
+        );
         let mut report = Self::build(manifest, &records, &path)?;
         report.lockin.workload = LockIn::read_workload(dir)?;
         Ok(report)
