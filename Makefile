@@ -4,7 +4,7 @@
 CARGO ?= cargo
 BIN := target/debug/modelswap
 
-.PHONY: setup build demo test lint bench bench-scan
+.PHONY: setup build demo test lint bench bench-scan bench-harness bench-report
 
 # ONNX Runtime's shared library and the open models, from PyPI; idempotent.
 setup:
@@ -29,3 +29,12 @@ bench: setup
 # `modelswap scan` throughput on a generated 100,000-file tree (needs no models).
 bench-scan:
 	bash scripts/bench_scan.sh
+
+# The runner's own overhead against a loopback server (docs/BENCHMARKS.md, "Harness").
+bench-harness:
+	$(CARGO) bench --bench harness -- --cases 1000,5000,20000
+	$(CARGO) bench --bench harness -- --cases 5000,5000,5000 --delay-ms 50 --concurrency 64
+
+# `report` and `gate` on 1,000,000 synthetic records (docs/BENCHMARKS.md, "Report and gate").
+bench-report:
+	bash scripts/bench_report.sh
