@@ -265,7 +265,7 @@ fn share(n: usize, of: usize) -> f64 {
 }
 
 fn needs_of(case: &Case) -> Vec<Need> {
-    let x = &case.extras;
+    let x = case.extras();
     let mut needs = Vec::new();
     if !x.tools.is_empty() || case.messages.iter().any(|m| !m.tool_calls.is_empty()) {
         needs.push(Need::Tools);

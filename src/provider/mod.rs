@@ -81,7 +81,7 @@ impl ChatRequest {
     /// seed moves on by one per repeat: the same seed every time would make a seeded sampler
     /// answer identically, and the repeats would measure nothing.
     pub fn for_case(case: &crate::suite::Case, sampling: &Sampling, repeat: u32) -> Self {
-        let extras = &case.extras;
+        let extras = case.extras();
         let mut sampling = sampling.with(&extras.sampling);
         sampling.seed = sampling.seed.map(|s| s.wrapping_add(u64::from(repeat)));
         Self {

@@ -362,7 +362,7 @@ fn select_cases(
     let with_media = limited
         .iter()
         .enumerate()
-        .filter(|(i, c)| in_shard(i) && !c.extras.media.is_empty())
+        .filter(|(i, c)| in_shard(i) && !c.extras().media.is_empty())
         .count();
     if with_media > 0 {
         tracing::warn!(
@@ -376,7 +376,7 @@ fn select_cases(
         limited
             .iter()
             .enumerate()
-            .filter(|(i, c)| in_shard(i) && c.extras.media.is_empty())
+            .filter(|(i, c)| in_shard(i) && c.extras().media.is_empty())
             .map(|(_, c)| c.clone())
             .collect(),
     ))

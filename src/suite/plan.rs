@@ -26,9 +26,9 @@ pub struct Case {
     pub origin: Origin,
     /// The prompt rendered over `vars`.
     pub messages: Vec<Message>,
-    /// What the request carries beyond its messages (replayed traffic; empty otherwise). Boxed:
-    /// a suite holds every case at once, and most have none.
-    pub extras: Box<RequestExtras>,
+    /// What the request carries beyond its messages (replayed traffic), read through `extras()`.
+    /// None for a rendered prompt: a suite holds every case at once, and most carry nothing.
+    pub extras: Option<Box<RequestExtras>>,
     /// Per scorer (same order as the suite's `scorers`): `None` when the scorer's `tags` exclude
     /// this case, else its `value` rendered for this case.
     pub checks: Vec<Option<Check>>,
@@ -37,6 +37,15 @@ pub struct Case {
 /// A case's `vars` or `expect`, keys sorted. Not a `BTreeMap`: its smallest node holds eleven
 /// entries (about 1 KB), and a suite of 100,000 one-field cases would spend 200 MB on them.
 pub type Fields = indexmap::IndexMap<String, Value>;
+
+impl Case {
+    /// What the request carries beyond its messages (empty for a rendered prompt).
+    pub fn extras(&self) -> &RequestExtras {
+        static NONE: std::sync::LazyLock<RequestExtras> =
+            std::sync::LazyLock::new(RequestExtras::default);
+        self.extras.as_deref().unwrap_or(&NONE)
+    }
+}
 
 /// One chat message, vendor-neutral.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -238,7 +247,7 @@ pub(super) fn expand(spec: &SuiteSpec, src: &Source, diags: &mut Vec<Diagnostic>
         }
         let ctx = minijinja::context! { expect => &row.expect, ..minijinja::Value::from_serialize(&row.vars) };
         let (messages, extras) = match row.logged {
-            Some(logged) => (logged.messages, Box::new(logged.extras)),
+            Some(logged) => (logged.messages, Some(Box::new(logged.extras))),
             None => {
                 let mut messages = Vec::with_capacity(prompt_templates.len());
                 for (role, template) in &prompt_templates {
@@ -248,7 +257,7 @@ pub(super) fn expand(spec: &SuiteSpec, src: &Source, diags: &mut Vec<Diagnostic>
                         Err(e) => diags.push(case_diag(e)),
                     }
                 }
-                (messages, Box::default())
+                (messages, None)
             }
         };
         let mut checks = Vec::new();
