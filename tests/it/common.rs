@@ -3,6 +3,8 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use modelswap::record::{read_records, Record};
+
 pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
@@ -25,6 +27,31 @@ pub fn modelswap(args: &[&str], cwd: &Path) -> Output {
         .env_remove("RUST_LOG")
         .output()
         .expect("the binary runs")
+}
+
+/// `modelswap run SUITE --out DIR/run -vv` in `dir`, with `key` as `TEST_VENDOR_KEY` (and no real
+/// vendor key from the environment), and the records it wrote.
+pub fn run_suite(dir: &Path, suite: &Path, key: Option<&str>) -> (Output, Vec<Record>) {
+    let out_dir = dir.join("run");
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_modelswap"));
+    cmd.args([
+        "run",
+        suite.to_str().unwrap(),
+        "--out",
+        out_dir.to_str().unwrap(),
+        // Debug logging too, so that the tests that look for a leaked key see everything.
+        "-vv",
+    ])
+    .current_dir(dir)
+    .env_remove("RUST_LOG")
+    .env_remove("OPENAI_API_KEY")
+    .env_remove("AZURE_OPENAI_API_KEY");
+    if let Some(k) = key {
+        cmd.env("TEST_VENDOR_KEY", k);
+    }
+    let out = cmd.output().expect("the binary runs");
+    let records = read_records(&out_dir.join("records.jsonl")).unwrap_or_default();
+    (out, records)
 }
 
 pub fn stderr(out: &Output) -> String {

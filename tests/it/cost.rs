@@ -2,14 +2,13 @@
 //! record of real runs (loopback vendor server, and the real local model on hosted hardware).
 
 use std::path::{Path, PathBuf};
-use std::process::Output;
 
 use modelswap::analysis::{self, RecordFrame};
 use modelswap::cost::{self, SelfHosting};
-use modelswap::record::{read_records, Record};
+use modelswap::record::Record;
 use modelswap::suite::Hosting;
 
-use crate::common::{model, modelswap, stderr, stdout};
+use crate::common::{model, modelswap, run_suite, stderr, stdout};
 use crate::vendor_server::{openai_json, Reply, VendorServer};
 
 /// A suite with `providers` (the YAML body of the `providers:` map) and `n` cases.
@@ -26,23 +25,8 @@ fn suite(dir: &Path, providers: &str, n: usize, max_tokens: u32) -> PathBuf {
     path
 }
 
-fn run(dir: &Path, suite: &Path) -> (Output, Vec<Record>) {
-    let out_dir = dir.join("run");
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_modelswap"))
-        .args([
-            "run",
-            suite.to_str().unwrap(),
-            "--out",
-            out_dir.to_str().unwrap(),
-        ])
-        .current_dir(dir)
-        .env_remove("RUST_LOG")
-        .env("TEST_VENDOR_KEY", "sk-test")
-        .output()
-        .unwrap();
-    let records = read_records(&out_dir.join("records.jsonl")).unwrap_or_default();
-    (out, records)
-}
+/// The test servers' key.
+const KEY: Option<&str> = Some("sk-test");
 
 fn costs(records: &[Record], provider: &str) -> Vec<Option<f64>> {
     records
@@ -136,7 +120,7 @@ fn vendor_records_cost_their_usage_at_the_table_or_suite_price_and_unknown_is_nu
         server.base,
     );
     let tmp = tempfile::tempdir().unwrap();
-    let (out, records) = run(tmp.path(), &suite(tmp.path(), &providers, 3, 8));
+    let (out, records) = run_suite(tmp.path(), &suite(tmp.path(), &providers, 3, 8), KEY);
     let err = stderr(&out);
     assert!(out.status.success(), "{err}");
     assert_eq!(records.len(), 12);
@@ -205,7 +189,7 @@ fn anthropic_cache_reads_are_charged_at_the_cached_price() {
         server.base
     );
     let tmp = tempfile::tempdir().unwrap();
-    let (out, records) = run(tmp.path(), &suite(tmp.path(), &providers, 1, 8));
+    let (out, records) = run_suite(tmp.path(), &suite(tmp.path(), &providers, 1, 8), KEY);
     assert!(out.status.success(), "{}", stderr(&out));
     let r = &records[0];
     assert_eq!(
@@ -223,7 +207,7 @@ fn a_local_model_on_hosted_hardware_costs_its_machine_time() {
         model("smollm2-135m-instruct").display()
     );
     let tmp = tempfile::tempdir().unwrap();
-    let (out, records) = run(tmp.path(), &suite(tmp.path(), &providers, 2, 8));
+    let (out, records) = run_suite(tmp.path(), &suite(tmp.path(), &providers, 2, 8), KEY);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(!stderr(&out).contains("cost unknown"), "{}", stderr(&out));
     assert_eq!(records.len(), 2);
@@ -272,7 +256,7 @@ fn the_gate_checks_cost_per_1k_requests_and_never_passes_an_unknown_cost() {
     let gate = "gate:\n  baseline: base\n  candidates: [cheap, unknown]\n  max_cost_per_1k_requests_usd: 0.30\n";
     let text = std::fs::read_to_string(&path).unwrap() + gate;
     std::fs::write(&path, text).unwrap();
-    let (out, _) = run(tmp.path(), &path);
+    let (out, _) = run_suite(tmp.path(), &path, KEY);
     assert!(out.status.success(), "{}", stderr(&out));
 
     let out = modelswap(&["gate", "run"], tmp.path());

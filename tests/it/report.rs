@@ -3,10 +3,10 @@
 
 use std::path::{Path, PathBuf};
 
-use modelswap::record::{read_records, Record};
+use modelswap::record::Record;
 use serde_json::Value;
 
-use crate::common::{modelswap, stderr, stdout};
+use crate::common::{modelswap, run_suite, stderr, stdout};
 use crate::vendor_server::{openai_json, Reply, VendorServer};
 
 /// A suite with a `base` and a `cand` provider, each on its own server (one call at a time, so a
@@ -41,21 +41,9 @@ fn suite(
 }
 
 fn run(dir: &Path, suite: &Path) -> (PathBuf, Vec<Record>) {
-    let out_dir = dir.join("run");
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_modelswap"))
-        .args([
-            "run",
-            suite.to_str().unwrap(),
-            "--out",
-            out_dir.to_str().unwrap(),
-        ])
-        .current_dir(dir)
-        .env("TEST_VENDOR_KEY", "sk-test")
-        .output()
-        .unwrap();
+    let (out, records) = run_suite(dir, suite, Some("sk-test"));
     assert!(out.status.success(), "{}", stderr(&out));
-    let records = read_records(&out_dir.join("records.jsonl")).unwrap();
-    (out_dir, records)
+    (dir.join("run"), records)
 }
 
 fn json(path: &Path) -> Value {

@@ -5,9 +5,9 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 use std::time::Duration;
 
-use modelswap::record::{read_records, Record};
+use modelswap::record::read_records;
 
-use crate::common::stderr;
+use crate::common::{run_suite as run, stderr};
 use crate::vendor_server::{openai_json, openai_stream, Reply, VendorServer};
 
 const KEY: &str = "sk-test-DO-NOT-LEAK-1234567890";
@@ -24,27 +24,6 @@ fn suite(dir: &Path, provider: &str, n: usize) -> PathBuf {
     let path = dir.join("suite.yaml");
     std::fs::write(&path, text).unwrap();
     path
-}
-
-fn run(dir: &Path, suite: &Path, key: Option<&str>) -> (Output, Vec<Record>) {
-    let out_dir = dir.join("run");
-    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_modelswap"));
-    cmd.args([
-        "run",
-        suite.to_str().unwrap(),
-        "--out",
-        out_dir.to_str().unwrap(),
-        "-vv",
-    ])
-    .current_dir(dir)
-    .env_remove("OPENAI_API_KEY")
-    .env_remove("AZURE_OPENAI_API_KEY");
-    if let Some(k) = key {
-        cmd.env("TEST_VENDOR_KEY", k);
-    }
-    let out = cmd.output().unwrap();
-    let records = read_records(&out_dir.join("records.jsonl")).unwrap_or_default();
-    (out, records)
 }
 
 /// No file the run wrote, and nothing it printed, holds the key.
