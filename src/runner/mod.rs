@@ -1,6 +1,6 @@
 //! Executing a suite: every case × provider × repeat, with per-provider concurrency, rate limits
-//! and retries, each record appended to `records.jsonl` and flushed the moment it completes, and
-//! `run.json` beside it.
+//! and retries, each record appended to `records.jsonl` as soon as it completes (whatever has
+//! completed goes out in one write), and `run.json` beside it.
 
 mod cassette;
 mod limits;
