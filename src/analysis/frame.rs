@@ -219,12 +219,14 @@ fn parse_block(
         parts.push(&block[start..end]);
         start = end;
     }
+    // The part holding the block's last line: a long last line leaves the parts after it empty.
+    let final_part = parts.iter().rposition(|p| !p.is_empty());
     let results: Vec<Result<Columns, BadLine>> = std::thread::scope(|scope| {
         let handles: Vec<_> = parts
             .iter()
             .enumerate()
             .map(|(i, part)| {
-                let ends_file = last && i + 1 == parts.len();
+                let ends_file = last && Some(i) == final_part;
                 scope.spawn(move || Columns::parse(part, ends_file))
             })
             .collect();
@@ -545,6 +547,16 @@ mod tests {
         let (_dir, frame) = read(&format!("{good}\nnot json\n{good}\n"));
         let err = format!("{:#}", frame.unwrap_err());
         assert!(err.contains(":2: not a valid record: "), "{err}");
+    }
+
+    #[test]
+    fn a_cut_off_last_line_longer_than_the_rest_is_skipped() {
+        // The last line is most of the file, so the split among cores leaves the parts after
+        // the one holding it empty.
+        let long = line("b", "c2", true, json!(["x".repeat(5000)]));
+        let text = format!("{}\n{}", line("a", "c1", true, json!([])), &long[..4000]);
+        let (_dir, frame) = read(&text);
+        assert_eq!(frame.unwrap().len(), 1);
     }
 
     #[test]
