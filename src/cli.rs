@@ -112,6 +112,13 @@ pub enum Command {
     },
     /// Check a suite without running it.
     Validate { suite: PathBuf },
+    /// The workload's lock-in audit without running it: which features the suite's requests use
+    /// and how many need something each provider lacks (what `run` writes to lockin.json).
+    Audit {
+        suite: PathBuf,
+        #[arg(long, value_enum, default_value_t = AuditFormat::Md)]
+        format: AuditFormat,
+    },
     /// Print the JSON Schema of suite files.
     Schema,
     /// List the built-in price table, each entry with its source and the date it was read.
@@ -122,6 +129,12 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = PricesFormat::Table)]
         format: PricesFormat,
     },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum AuditFormat {
+    Md,
+    Json,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

@@ -11,7 +11,7 @@ use anyhow::Context;
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
-use cli::{Cli, Command, PricesFormat};
+use cli::{AuditFormat, Cli, Command, PricesFormat};
 use modelswap::analysis::RecordFrame;
 use modelswap::cost;
 use modelswap::gate::{self, GateError};
@@ -165,6 +165,14 @@ fn execute(command: Command) -> anyhow::Result<ExitCode> {
             } else {
                 ExitCode::from(1)
             })
+        }
+        Command::Audit { suite, format } => {
+            let audit = lockin::workload::audit(&suite::load(&suite)?);
+            match format {
+                AuditFormat::Md => print!("{}", lockin::workload::markdown(&audit)),
+                AuditFormat::Json => println!("{}", serde_json::to_string_pretty(&audit)?),
+            }
+            Ok(ExitCode::SUCCESS)
         }
         Command::Validate { suite } => {
             let suite = suite::load(&suite)?;

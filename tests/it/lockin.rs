@@ -44,6 +44,15 @@ fn the_workload_audit_names_what_each_candidate_lacks_and_the_report_shows_it() 
     let audit: Value =
         serde_json::from_str(&std::fs::read_to_string(tmp.path().join("run/lockin.json")).unwrap())
             .unwrap();
+    // `modelswap audit` gives the same audit without running anything.
+    let printed = modelswap(&["audit", "suite.yaml", "--format", "json"], tmp.path());
+    assert!(printed.status.success(), "{}", stderr(&printed));
+    let printed: Value = serde_json::from_slice(&printed.stdout).unwrap();
+    assert_eq!(printed, audit);
+    let md = modelswap(&["audit", "suite.yaml"], tmp.path());
+    let md = String::from_utf8_lossy(&md.stdout).into_owned();
+    assert!(md.starts_with("### Workload lock-in (4 requests)"), "{md}");
+    assert!(md.contains("| tools | 1 (25%) |"), "{md}");
     assert_eq!(audit["requests"], 4);
     let uses: Vec<(String, u64)> = audit["uses"]
         .as_array()
