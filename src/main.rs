@@ -167,7 +167,7 @@ fn execute(command: Command) -> anyhow::Result<ExitCode> {
             })
         }
         Command::Audit { suite, format } => {
-            let audit = lockin::workload::audit(&suite::load(&suite)?);
+            let audit = lockin::workload::audit(&suite::load(&suite)?)?;
             match format {
                 AuditFormat::Md => print!("{}", lockin::workload::markdown(&audit)),
                 AuditFormat::Json => println!("{}", serde_json::to_string_pretty(&audit)?),

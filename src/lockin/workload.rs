@@ -8,7 +8,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::provider::ResponseFormat;
-use crate::suite::{Case, ProviderConfig, ProviderKind, Suite};
+use crate::suite::{Case, ProviderConfig, ProviderKind, Suite, SuiteError};
 
 /// A feature a request needs from the model that answers it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -189,59 +189,59 @@ impl ProviderFit {
 
 const EXAMPLES: usize = 3;
 
-/// What each case needs, and what each provider lacks of it.
-pub fn audit(suite: &Suite) -> WorkloadAudit {
+/// What each case needs, and what each provider lacks of it, in one pass over the cases. An
+/// error means one of the suite's files changed since it was loaded.
+pub fn audit(suite: &Suite) -> Result<WorkloadAudit, SuiteError> {
     let dir = suite.path.parent().unwrap_or(Path::new(""));
-    let needs: Vec<(&Case, Vec<Need>, u64)> = suite
-        .cases
-        .iter()
-        .map(|c| (c, needs_of(c), estimated_tokens(c)))
-        .collect();
-    let mut uses: BTreeMap<Need, Use> = BTreeMap::new();
-    for (case, list, _) in &needs {
-        for need in list {
-            add(&mut uses, *need, &case.id);
-        }
-    }
-    let providers = suite
+    let mut providers: Vec<ProviderFit> = suite
         .spec
         .providers
         .iter()
-        .map(|(id, config)| {
-            let capabilities = Capabilities::of(config, dir);
-            let (mut lacking, mut unknown) = (0, 0);
-            let mut gaps: BTreeMap<Need, Use> = BTreeMap::new();
-            for (case, list, tokens) in &needs {
-                let mut missing = false;
-                let mut unsure = false;
-                for need in list.iter().copied().chain([Need::LongContext]) {
-                    match capabilities.serves(need, *tokens) {
-                        Some(false) => {
-                            missing = true;
-                            add(&mut gaps, need, &case.id);
-                        }
-                        None if need != Need::LongContext => unsure = true,
-                        _ => {}
-                    }
-                }
-                lacking += usize::from(missing);
-                unknown += usize::from(!missing && unsure);
-            }
-            ProviderFit {
-                provider: id.clone(),
-                capabilities,
-                lacking,
-                lacking_share: share(lacking, needs.len()),
-                unknown,
-                gaps: gaps.into_values().collect(),
-            }
+        .map(|(id, config)| ProviderFit {
+            provider: id.clone(),
+            capabilities: Capabilities::of(config, dir),
+            lacking: 0,
+            lacking_share: 0.0,
+            unknown: 0,
+            gaps: Vec::new(),
         })
         .collect();
-    WorkloadAudit {
-        requests: needs.len(),
+    let mut gaps: Vec<BTreeMap<Need, Use>> = vec![BTreeMap::new(); providers.len()];
+    let mut uses: BTreeMap<Need, Use> = BTreeMap::new();
+    let mut requests = 0;
+    for case in suite.cases.iter() {
+        let case = case?;
+        requests += 1;
+        let (needs, tokens) = (needs_of(&case), estimated_tokens(&case));
+        for need in &needs {
+            add(&mut uses, *need, &case.id);
+        }
+        for (fit, gaps) in providers.iter_mut().zip(&mut gaps) {
+            let mut missing = false;
+            let mut unsure = false;
+            for need in needs.iter().copied().chain([Need::LongContext]) {
+                match fit.capabilities.serves(need, tokens) {
+                    Some(false) => {
+                        missing = true;
+                        add(gaps, need, &case.id);
+                    }
+                    None if need != Need::LongContext => unsure = true,
+                    _ => {}
+                }
+            }
+            fit.lacking += usize::from(missing);
+            fit.unknown += usize::from(!missing && unsure);
+        }
+    }
+    for (fit, gaps) in providers.iter_mut().zip(gaps) {
+        fit.lacking_share = share(fit.lacking, requests);
+        fit.gaps = gaps.into_values().collect();
+    }
+    Ok(WorkloadAudit {
+        requests,
         uses: uses.into_values().collect(),
         providers,
-    }
+    })
 }
 
 fn add(map: &mut BTreeMap<Need, Use>, need: Need, case: &str) {

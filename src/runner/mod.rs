@@ -10,8 +10,7 @@ use std::collections::{BTreeMap, HashSet};
 use std::fs::{File, OpenOptions};
 use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Instant;
 
 use anyhow::{bail, Context};
@@ -121,7 +120,7 @@ pub async fn run(suite: &Suite, options: &RunOptions) -> anyhow::Result<RunOutco
                 .collect()
         }
     };
-    let cases = select_cases(&suite.cases, options)?;
+    let cases = Selection::new(&suite.cases, options)?;
     let mut scorers = Scorers::prepare(suite).map_err(|errs| InputError(errs.join("\n")))?;
 
     let records_path = options.out.join(record::RECORDS_FILE);
@@ -245,7 +244,7 @@ pub async fn run(suite: &Suite, options: &RunOptions) -> anyhow::Result<RunOutco
         Some((m, done)) => (m.run_id, m.started_at, done),
         None => (new_run_id(), now(), HashSet::new()),
     };
-    let total = cases.len() * selected.len() * repeats as usize;
+    let total = cases.len * selected.len() * repeats as usize;
     let mut manifest = Manifest {
         run_id: run_id.clone(),
         status: "running".into(),
@@ -259,7 +258,7 @@ pub async fn run(suite: &Suite, options: &RunOptions) -> anyhow::Result<RunOutco
             description: spec.description.clone(),
         },
         providers: infos,
-        cases: cases.len(),
+        cases: cases.len,
         repeats,
         records_expected: total,
         host: Host::current(),
@@ -269,7 +268,7 @@ pub async fn run(suite: &Suite, options: &RunOptions) -> anyhow::Result<RunOutco
     };
     write_manifest(&options.out, &manifest)?;
     // What the workload needs of each provider, for the report's lock-in section.
-    let audit = crate::lockin::workload::audit(suite);
+    let audit = crate::lockin::workload::audit(suite)?;
     std::fs::write(
         options.out.join(record::LOCKIN_FILE),
         serde_json::to_vec_pretty(&audit)?,
@@ -290,6 +289,7 @@ pub async fn run(suite: &Suite, options: &RunOptions) -> anyhow::Result<RunOutco
 
     let started = Instant::now();
     let mut tasks = tokio::task::JoinSet::new();
+    let failure = Arc::new(OnceLock::new());
     for lane in lanes {
         let ctx = LaneContext {
             run_id: run_id.clone(),
@@ -298,6 +298,7 @@ pub async fn run(suite: &Suite, options: &RunOptions) -> anyhow::Result<RunOutco
             repeats,
             done: done.clone(),
             tx: tx.clone(),
+            failure: failure.clone(),
         };
         tasks.spawn(run_lane(lane, ctx));
     }
@@ -316,7 +317,8 @@ pub async fn run(suite: &Suite, options: &RunOptions) -> anyhow::Result<RunOutco
     let (written, errors) = writer.await.context("the records writer failed")??;
     progress.finish();
 
-    manifest.status = if interrupted {
+    let failure = failure.get();
+    manifest.status = if interrupted || failure.is_some() {
         "interrupted"
     } else {
         "completed"
@@ -324,6 +326,13 @@ pub async fn run(suite: &Suite, options: &RunOptions) -> anyhow::Result<RunOutco
     .into();
     manifest.finished_at = Some(now());
     write_manifest(&options.out, &manifest)?;
+    if let Some(e) = failure {
+        bail!(
+            "the run stopped: {e}\nthe {} records completed are kept in {}",
+            already + written,
+            options.out.display()
+        );
+    }
     if !interrupted && already + written != total {
         bail!("the run holds {} of {total} records", already + written);
     }
@@ -341,55 +350,107 @@ pub async fn run(suite: &Suite, options: &RunOptions) -> anyhow::Result<RunOutco
 }
 
 /// The cases this run makes calls for: `--limit`, then `--shard`, less the replayed requests it
-/// cannot send. The suite's own list when that is all of them (a large suite is never copied).
-fn select_cases(
-    all: &Arc<Vec<suite::Case>>,
-    options: &RunOptions,
-) -> anyhow::Result<Arc<Vec<suite::Case>>> {
-    let limited = &all[..options.limit.unwrap_or(usize::MAX).min(all.len())];
-    if let Some(shard) = options.shard {
-        if shard.index == 0 || shard.index > shard.count {
-            return Err(InputError(format!(
-                "--shard {}/{}: the shard number must be between 1 and {}",
-                shard.index, shard.count, shard.count
-            ))
-            .into());
+/// cannot send yet.
+#[derive(Clone)]
+struct Selection {
+    cases: suite::Cases,
+    /// Only positions below this.
+    limit: usize,
+    shard: Option<Shard>,
+    /// How many cases it takes.
+    len: usize,
+}
+
+impl Selection {
+    fn new(cases: &suite::Cases, options: &RunOptions) -> anyhow::Result<Self> {
+        if let Some(shard) = options.shard {
+            if shard.index == 0 || shard.index > shard.count {
+                return Err(InputError(format!(
+                    "--shard {}/{}: the shard number must be between 1 and {}",
+                    shard.index, shard.count, shard.count
+                ))
+                .into());
+            }
+        }
+        let mut selection = Selection {
+            cases: cases.clone(),
+            limit: options.limit.unwrap_or(usize::MAX).min(cases.len()),
+            shard: options.shard,
+            len: 0,
+        };
+        // Logged requests with image or audio inputs cannot be sent yet; sending their text alone
+        // would compare answers to a question the workload never asked.
+        let with_media = (cases.with_media().iter())
+            .filter(|&&i| i < selection.limit && selection.in_shard(i))
+            .count();
+        if with_media > 0 {
+            tracing::warn!(
+                "{with_media} replayed request(s) carry image, audio or file inputs, which modelswap cannot send yet: left out of the run (the lock-in audit counts them)"
+            );
+        }
+        selection.len = (0..selection.limit)
+            .filter(|&i| selection.in_shard(i))
+            .count()
+            - with_media;
+        Ok(selection)
+    }
+
+    fn in_shard(&self, position: usize) -> bool {
+        self.shard
+            .is_none_or(|s| position % s.count == s.index - 1)
+    }
+
+    /// The cases it takes, read one at a time.
+    fn iter(&self) -> impl Iterator<Item = Result<suite::Case, suite::SuiteError>> + Send + 'static {
+        let this = self.clone();
+        self.cases
+            .iter()
+            .take(self.limit)
+            .enumerate()
+            .filter(move |(i, _)| this.in_shard(*i) && this.cases.with_media().binary_search(i).is_err())
+            .map(|(_, case)| case)
+    }
+}
+
+/// One provider's calls, handed to its workers one at a time: each case as it is read, then its
+/// repeats. An error (a file of the suite changed during the run) ends them.
+struct Calls {
+    cases: Box<dyn Iterator<Item = Result<suite::Case, suite::SuiteError>> + Send>,
+    /// The case being handed out and its next repeat.
+    current: Option<(Arc<suite::Case>, u32)>,
+    repeats: u32,
+}
+
+impl Calls {
+    fn next(&mut self) -> Option<Result<(Arc<suite::Case>, u32), suite::SuiteError>> {
+        loop {
+            if let Some((case, repeat)) = &mut self.current {
+                if *repeat < self.repeats {
+                    *repeat += 1;
+                    return Some(Ok((case.clone(), *repeat - 1)));
+                }
+            }
+            match self.cases.next()? {
+                Ok(case) => self.current = Some((Arc::new(case), 0)),
+                Err(e) => {
+                    self.cases = Box::new(std::iter::empty());
+                    return Some(Err(e));
+                }
+            }
         }
     }
-    let in_shard = |i: &usize| options.shard.is_none_or(|s| i % s.count == s.index - 1);
-    // Logged requests with image or audio inputs cannot be sent yet; sending their text alone
-    // would compare answers to a question the workload never asked.
-    let with_media = limited
-        .iter()
-        .enumerate()
-        .filter(|(i, c)| in_shard(i) && !c.extras().media.is_empty())
-        .count();
-    if with_media > 0 {
-        tracing::warn!(
-            "{with_media} replayed request(s) carry image, audio or file inputs, which modelswap cannot send yet: left out of the run (the lock-in audit counts them)"
-        );
-    }
-    if limited.len() == all.len() && options.shard.is_none() && with_media == 0 {
-        return Ok(all.clone());
-    }
-    Ok(Arc::new(
-        limited
-            .iter()
-            .enumerate()
-            .filter(|(i, c)| in_shard(i) && c.extras().media.is_empty())
-            .map(|(_, c)| c.clone())
-            .collect(),
-    ))
 }
 
 struct LaneContext {
     run_id: String,
-    cases: Arc<Vec<suite::Case>>,
+    cases: Selection,
     scorers: Arc<Scorers>,
     repeats: u32,
     /// (provider, case, repeat) already recorded by the run being resumed.
     done: Arc<HashSet<(String, String, u32)>>,
     tx: mpsc::Sender<Record>,
+    /// Why the run stopped early, set by the first worker that finds a case it cannot read.
+    failure: Arc<OnceLock<suite::SuiteError>>,
 }
 
 /// The lane's providers one after another. Within a provider, as many workers as its
@@ -398,26 +459,37 @@ struct LaneContext {
 async fn run_lane(lane: Lane, ctx: LaneContext) {
     let ctx = Arc::new(ctx);
     for target in lane.targets {
-        let next = Arc::new(AtomicUsize::new(0));
+        let calls = Arc::new(Mutex::new(Calls {
+            cases: Box::new(ctx.cases.iter()),
+            current: None,
+            repeats: ctx.repeats,
+        }));
         let mut workers = tokio::task::JoinSet::new();
         for _ in 0..target.concurrency.max() {
-            workers.spawn(work(target.clone(), ctx.clone(), next.clone()));
+            workers.spawn(work(target.clone(), ctx.clone(), calls.clone()));
         }
         while workers.join_next().await.is_some() {}
     }
 }
 
 /// One worker: calls until none is left, or until the run stops taking records.
-async fn work(target: Arc<Target>, ctx: Arc<LaneContext>, next: Arc<AtomicUsize>) {
-    let repeats = ctx.repeats as usize;
+async fn work(target: Arc<Target>, ctx: Arc<LaneContext>, calls: Arc<Mutex<Calls>>) {
     loop {
-        let call = next.fetch_add(1, Ordering::Relaxed);
-        if call >= ctx.cases.len() * repeats {
+        if ctx.failure.get().is_some() {
             return;
         }
-        let (case_index, repeat) = (call / repeats, (call % repeats) as u32);
+        // Held while the next case is read and rendered: a few microseconds.
+        let next = calls.lock().unwrap_or_else(|e| e.into_inner()).next();
+        let (case, repeat) = match next {
+            None => return,
+            Some(Ok(call)) => call,
+            Some(Err(e)) => {
+                let _ = ctx.failure.set(e);
+                return;
+            }
+        };
         if !ctx.done.is_empty() {
-            let key = (target.id.clone(), ctx.cases[case_index].id.clone(), repeat);
+            let key = (target.id.clone(), case.id.clone(), repeat);
             if ctx.done.contains(&key) {
                 continue;
             }
@@ -425,8 +497,7 @@ async fn work(target: Arc<Target>, ctx: Arc<LaneContext>, next: Arc<AtomicUsize>
         let job = Job {
             run_id: ctx.run_id.clone(),
             target: target.clone(),
-            cases: ctx.cases.clone(),
-            case_index,
+            case,
             repeat,
             scorers: ctx.scorers.clone(),
         };
@@ -460,8 +531,7 @@ impl Target {
 struct Job {
     run_id: String,
     target: Arc<Target>,
-    cases: Arc<Vec<suite::Case>>,
-    case_index: usize,
+    case: Arc<suite::Case>,
     repeat: u32,
     scorers: Arc<Scorers>,
 }
@@ -470,7 +540,7 @@ impl Job {
     /// Calls the provider; the record keeps the last attempt's timing, so waiting on rate limits
     /// and retries never inflates the latency figures.
     async fn execute(self) -> Record {
-        let case = &self.cases[self.case_index];
+        let case = &self.case;
         let t = &self.target;
         let request = ChatRequest::for_case(case, &t.sampling, self.repeat);
         let request_hash = request.hash(&t.endpoint);
@@ -480,7 +550,7 @@ impl Job {
 
     /// The record of this job's call, scored.
     async fn record(self, request_hash: String, attempt: Attempt) -> Record {
-        let case = &self.cases[self.case_index];
+        let case = self.case.clone();
         let Attempt {
             started_at,
             attempts,
@@ -545,7 +615,7 @@ impl Job {
             tags: case.tags.clone(),
         };
         // Scored last, when output, usage, timing and cost are known (`cost` reads cost_usd).
-        self.scorers.apply(case, &mut record).await;
+        self.scorers.apply(&case, &mut record).await;
         record
     }
 }
@@ -892,14 +962,15 @@ fn check_recorded(
     cassette: &Cassette,
     provider: &str,
     endpoint: &Endpoint,
-    cases: &[suite::Case],
+    cases: &Selection,
     sampling: &suite::Sampling,
     repeats: u32,
 ) -> anyhow::Result<()> {
     let mut missing = Vec::new();
-    for case in cases {
+    for case in cases.iter() {
+        let case = case?;
         for repeat in 0..repeats {
-            let request = ChatRequest::for_case(case, sampling, repeat);
+            let request = ChatRequest::for_case(&case, sampling, repeat);
             if cassette.answer(endpoint, &request, repeat).is_none() {
                 missing.push(if repeats > 1 {
                     format!("{} (repeat {repeat})", case.id)

@@ -110,6 +110,13 @@ impl Scorers {
         let mut patterns = HashMap::new();
         let mut references: HashMap<*const Embedder, (Arc<Embedder>, Vec<String>)> = HashMap::new();
         for case in suite.cases.iter() {
+            let case = match case {
+                Ok(case) => case,
+                Err(e) => {
+                    errors.push(e.to_string());
+                    break;
+                }
+            };
             for (i, (scorer, check)) in scorers.iter().zip(&case.checks).enumerate() {
                 let Some(value) = check.as_ref().and_then(|c| c.value.as_deref()) else {
                     continue;

@@ -1,6 +1,8 @@
 //! Dataset files named by `cases: - file:` (.jsonl, .csv, .parquet). Each row becomes a case; an
 //! error names the file, the line (for Parquet: the row number) and the column or key.
 
+use std::fs::File;
+use std::io::{BufRead, BufReader};
 use std::path::Path;
 
 use serde_json::{Map, Value};
@@ -18,69 +20,78 @@ pub(super) struct Row {
     pub logged: Option<Box<super::plan::Logged>>,
 }
 
-/// Rows with the 1-based line each came from.
-pub(super) fn load(path: &Path) -> Result<Vec<(Row, usize)>, Vec<Diagnostic>> {
+/// A file's rows as they are read, each with the 1-based line (Parquet: row) it came from, or
+/// the problem with it. A problem with the whole file (unreadable, a bad header) ends the rows.
+/// Rows are read on demand, so a dataset of any size takes the memory of a few rows.
+pub(super) type Rows = Box<dyn Iterator<Item = Result<(Row, usize), Diagnostic>> + Send>;
+
+/// The rows of a dataset file, by its extension.
+pub(super) fn open(path: &Path) -> Rows {
     let ext = path
         .extension()
         .and_then(|e| e.to_str())
-        .unwrap_or_default();
-    let ext = ext.to_ascii_lowercase();
-    if ext == "parquet" {
-        return load_parquet(path);
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    let fail = |d: Diagnostic| -> Rows { Box::new(std::iter::once(Err(d))) };
+    if !matches!(ext.as_str(), "jsonl" | "ndjson" | "csv" | "parquet") {
+        return fail(
+            Diagnostic::new(path, format!("unsupported dataset extension `.{ext}`"))
+                .help("use .jsonl, .csv or .parquet"),
+        );
     }
-    let text = match std::fs::read_to_string(path) {
-        Ok(t) => t,
-        Err(e) => {
-            return Err(vec![Diagnostic::new(
-                path,
-                format!("cannot read dataset: {e}"),
-            )])
-        }
+    let file = match File::open(path) {
+        Ok(f) => f,
+        Err(e) => return fail(Diagnostic::new(path, format!("cannot read dataset: {e}"))),
     };
     match ext.as_str() {
-        "jsonl" | "ndjson" => load_jsonl(path, &text),
-        "csv" => load_csv(path, &text),
-        _ => Err(vec![Diagnostic::new(
-            path,
-            format!("unsupported dataset extension `.{ext}`"),
-        )
-        .help("use .jsonl, .csv or .parquet")]),
+        "csv" => csv_rows(path, file),
+        "parquet" => parquet_rows(path, file),
+        _ => jsonl_rows(path, BufReader::new(file)),
     }
 }
 
-fn load_jsonl(path: &Path, text: &str) -> Result<Vec<(Row, usize)>, Vec<Diagnostic>> {
-    let mut rows = Vec::new();
-    let mut diags = Vec::new();
-    for (i, line) in text.lines().enumerate() {
-        let n = i + 1;
-        if line.trim().is_empty() {
-            continue;
-        }
-        let value: Value = match serde_json::from_str(line) {
-            Ok(v) => v,
-            Err(e) => {
-                diags.push(
-                    Diagnostic::new(path, format!("invalid JSON: {e}"))
-                        .at(n, e.column())
-                        .with_source(text),
-                );
-                continue;
+/// The non-blank lines of a text file with their 1-based numbers; a line that cannot be read
+/// (not UTF-8, an I/O error) is the last.
+pub(super) fn lines<R: BufRead>(
+    path: &Path,
+    reader: R,
+) -> impl Iterator<Item = Result<(usize, String), Diagnostic>> {
+    let path = path.to_path_buf();
+    let mut failed = false;
+    reader
+        .lines()
+        .enumerate()
+        .map_while(move |(i, line)| {
+            if failed {
+                return None;
             }
-        };
+            Some(match line {
+                Ok(text) => Ok((i + 1, text)),
+                Err(e) => {
+                    failed = true;
+                    Err(Diagnostic::new(&path, format!("cannot read line: {e}")).at(i + 1, 1))
+                }
+            })
+        })
+        .filter(|line| !matches!(line, Ok((_, text)) if text.trim().is_empty()))
+}
+
+fn jsonl_rows<R: BufRead + Send + 'static>(path: &Path, reader: R) -> Rows {
+    let path = path.to_path_buf();
+    Box::new(lines(&path.clone(), reader).map(move |line| {
+        let (n, line) = line?;
+        let value: Value = serde_json::from_str(&line).map_err(|e| {
+            Diagnostic::new(&path, format!("invalid JSON: {e}"))
+                .at(n, e.column())
+                .with_line(&line)
+        })?;
         let Value::Object(obj) = value else {
-            diags.push(Diagnostic::new(path, "each line must be a JSON object").at(n, 1));
-            continue;
+            return Err(Diagnostic::new(&path, "each line must be a JSON object").at(n, 1));
         };
-        match row_from_object(obj) {
-            Ok(row) => rows.push((row, n)),
-            Err((field, msg)) => diags.push(Diagnostic::new(path, msg).at(n, 1).field(field)),
-        }
-    }
-    if diags.is_empty() {
-        Ok(rows)
-    } else {
-        Err(diags)
-    }
+        row_from_object(obj)
+            .map(|row| (row, n))
+            .map_err(|(field, msg)| Diagnostic::new(&path, msg).at(n, 1).field(field))
+    }))
 }
 
 /// Both row forms: `{"vars": {...}, "expect": {...}, "tags": [...], "id": ...}`, or a flat object
@@ -157,77 +168,103 @@ fn split_tags(s: &str) -> Vec<String> {
         .collect()
 }
 
-fn load_csv(path: &Path, text: &str) -> Result<Vec<(Row, usize)>, Vec<Diagnostic>> {
-    let mut reader = csv::ReaderBuilder::new()
-        .flexible(false)
-        .from_reader(text.as_bytes());
-    let headers = match reader.headers() {
-        Ok(h) => h.clone(),
-        Err(e) => return Err(vec![csv_diag(path, &e)]),
+fn csv_rows<R: std::io::Read + Send + 'static>(path: &Path, reader: R) -> Rows {
+    let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(reader);
+    let headers = match csv_headers(path, &mut reader) {
+        Ok(h) => h,
+        Err(d) => return Box::new(std::iter::once(Err(d))),
     };
-    let mut seen = std::collections::HashSet::new();
-    for (i, h) in headers.iter().enumerate() {
-        if h.trim().is_empty() {
-            return Err(vec![Diagnostic::new(
-                path,
-                format!("column {} has no name", i + 1),
-            )
-            .at(1, 1)]);
-        }
-        if !seen.insert(h) {
-            return Err(vec![Diagnostic::new(
-                path,
-                format!("duplicate column `{h}`"),
-            )
-            .at(1, 1)]);
-        }
-    }
-    let mut rows = Vec::new();
-    let mut diags = Vec::new();
-    for record in reader.records() {
-        let record = match record {
-            Ok(r) => r,
-            Err(e) => {
-                diags.push(csv_diag(path, &e));
-                continue;
-            }
-        };
+    let path = path.to_path_buf();
+    Box::new(reader.into_records().map(move |record| {
+        let record = record.map_err(|e| csv_diag(&path, &e))?;
         let line = record.position().map(|p| p.line() as usize).unwrap_or(0);
         let mut row = Row::default();
         for (name, cell) in headers.iter().zip(record.iter()) {
             match name {
                 "id" => row.id = Some(cell.to_string()).filter(|s| !s.is_empty()),
                 "tags" => row.tags = split_tags(cell),
-                _ => match name.strip_prefix("expect.") {
-                    Some(e) => {
-                        row.expect
-                            .insert(e.to_string(), Value::String(cell.to_string()));
-                    }
-                    None => {
-                        row.vars
-                            .insert(name.to_string(), Value::String(cell.to_string()));
-                    }
-                },
+                _ => {
+                    let cell = Value::String(cell.to_string());
+                    match name.strip_prefix("expect.") {
+                        Some(e) => row.expect.insert(e.to_string(), cell),
+                        None => row.vars.insert(name.to_string(), cell),
+                    };
+                }
             }
         }
-        rows.push((row, line));
+        Ok((row, line))
+    }))
+}
+
+/// The header row: every column named, no name twice.
+fn csv_headers<R: std::io::Read>(
+    path: &Path,
+    reader: &mut csv::Reader<R>,
+) -> Result<csv::StringRecord, Diagnostic> {
+    let headers = reader.headers().map_err(|e| csv_diag(path, &e))?.clone();
+    let mut seen = std::collections::HashSet::new();
+    for (i, h) in headers.iter().enumerate() {
+        if h.trim().is_empty() {
+            return Err(Diagnostic::new(path, format!("column {} has no name", i + 1)).at(1, 1));
+        }
+        if !seen.insert(h) {
+            return Err(Diagnostic::new(path, format!("duplicate column `{h}`")).at(1, 1));
+        }
     }
-    if diags.is_empty() {
-        Ok(rows)
-    } else {
-        Err(diags)
-    }
+    Ok(headers)
 }
 
 /// Columns as in CSV (`id`, `tags`, `expect.NAME`, the rest vars), keeping each cell's type;
-/// rows are numbered from 1.
-fn load_parquet(path: &Path) -> Result<Vec<(Row, usize)>, Vec<Diagnostic>> {
-    use polars::prelude::{AnyValue, ParquetReader, SerReader};
-    let fail = |message: String| vec![Diagnostic::new(path, message)];
-    let file = std::fs::File::open(path).map_err(|e| fail(format!("cannot read dataset: {e}")))?;
-    let df = ParquetReader::new(file)
-        .finish()
-        .map_err(|e| fail(format!("not a readable Parquet file: {e}")))?;
+/// rows are numbered from 1. Read a row group at a time.
+fn parquet_rows(path: &Path, file: File) -> Rows {
+    use polars::prelude::{ParquetReader, SerReader};
+    let fail = |message: String| -> Rows {
+        Box::new(std::iter::once(Err(Diagnostic::new(path, message))))
+    };
+    let mut reader = ParquetReader::new(file);
+    let metadata = match reader.get_metadata() {
+        Ok(m) => m.clone(),
+        Err(e) => return fail(format!("not a readable Parquet file: {e}")),
+    };
+    let mut first = 0;
+    let groups: Vec<(usize, usize)> = metadata
+        .row_groups
+        .iter()
+        .map(|g| {
+            let group = (first, g.num_rows());
+            first += g.num_rows();
+            group
+        })
+        .filter(|(_, rows)| *rows > 0)
+        .collect();
+    let path = path.to_path_buf();
+    Box::new(groups.into_iter().flat_map(move |(first, rows)| {
+        let group = File::open(&path)
+            .map_err(|e| format!("cannot read dataset: {e}"))
+            .and_then(|file| {
+                let mut reader = ParquetReader::new(file).with_slice(Some((first, rows)));
+                reader.set_metadata(metadata.clone());
+                reader
+                    .finish()
+                    .map_err(|e| format!("not a readable Parquet file: {e}"))
+            })
+            .map_err(|message| Diagnostic::new(&path, message))
+            .and_then(|df| frame_rows(&path, &df, first));
+        let rows: Vec<_> = match group {
+            Ok(rows) => rows.into_iter().map(Ok).collect(),
+            Err(d) => vec![Err(d)],
+        };
+        rows
+    }))
+}
+
+/// One row group's rows; `first` is the file's row index of its first row.
+fn frame_rows(
+    path: &Path,
+    df: &polars::prelude::DataFrame,
+    first: usize,
+) -> Result<Vec<(Row, usize)>, Diagnostic> {
+    use polars::prelude::AnyValue;
     let json = |value: AnyValue| -> Value {
         match value {
             AnyValue::Null => Value::Null,
@@ -251,10 +288,10 @@ fn load_parquet(path: &Path) -> Result<Vec<(Row, usize)>, Vec<Diagnostic>> {
     for column in df.columns() {
         let name = column.name().as_str();
         for (i, row) in rows.iter_mut().enumerate() {
-            let value = column
-                .get(i)
-                .map(json)
-                .map_err(|e| fail(format!("row {}: column `{name}`: {e}", i + 1)))?;
+            let n = first + i + 1;
+            let value = column.get(i).map(json).map_err(|e| {
+                Diagnostic::new(path, format!("row {n}: column `{name}`: {e}"))
+            })?;
             match name {
                 "id" => {
                     row.id = match value {
@@ -265,7 +302,7 @@ fn load_parquet(path: &Path) -> Result<Vec<(Row, usize)>, Vec<Diagnostic>> {
                 }
                 "tags" => {
                     row.tags = tags_from(value).map_err(|(field, message)| {
-                        vec![Diagnostic::new(path, message).at(i + 1, 1).field(field)]
+                        Diagnostic::new(path, message).at(n, 1).field(field)
                     })?
                 }
                 _ => match name.strip_prefix("expect.") {
@@ -279,7 +316,7 @@ fn load_parquet(path: &Path) -> Result<Vec<(Row, usize)>, Vec<Diagnostic>> {
             }
         }
     }
-    Ok(rows.into_iter().zip(1..).collect())
+    Ok(rows.into_iter().zip(first + 1..).collect())
 }
 
 fn csv_diag(path: &Path, e: &csv::Error) -> Diagnostic {
@@ -316,13 +353,38 @@ mod tests {
         assert_eq!(err.0, "extra");
     }
 
+    /// The rows, or every problem found.
+    fn rows_of(rows: Rows) -> Result<Vec<(Row, usize)>, Vec<Diagnostic>> {
+        let (ok, errors): (Vec<_>, Vec<_>) = rows.partition(Result::is_ok);
+        if errors.is_empty() {
+            Ok(ok.into_iter().map(Result::unwrap).collect())
+        } else {
+            Err(errors.into_iter().map(|e| e.unwrap_err()).collect())
+        }
+    }
+
     #[test]
     fn jsonl_errors_name_the_line() {
-        let err = load_jsonl(Path::new("d.jsonl"), "{\"a\": 1}\n\n{\"a\": \n").unwrap_err();
-        assert_eq!(err.len(), 1);
+        let jsonl = |text: &'static str| rows_of(jsonl_rows(Path::new("d.jsonl"), text.as_bytes()));
+        let err = jsonl("{\"a\": 1}\n\n{\"a\": \n{\"b\": 2}\n[3]\n").unwrap_err();
+        assert_eq!(err.len(), 2, "{err:?}");
         assert_eq!(err[0].line, Some(3));
-        let err = load_jsonl(Path::new("d.jsonl"), "[1]\n").unwrap_err();
-        assert_eq!(err[0].message, "each line must be a JSON object");
+        assert_eq!(err[0].source_line.as_deref(), Some("{\"a\": "));
+        assert_eq!(err[1].line, Some(5));
+        assert_eq!(err[1].message, "each line must be a JSON object");
+        let rows = jsonl("\n{\"id\": 7, \"a\": 1}\n\n{\"b\": 2}").unwrap();
+        assert_eq!(rows.len(), 2);
+        assert_eq!((rows[0].0.id.as_deref(), rows[0].1), (Some("7"), 2));
+        assert_eq!(rows[1].1, 4);
+    }
+
+    #[test]
+    fn a_line_that_is_not_utf8_is_named_and_ends_the_file() {
+        let bytes: &'static [u8] = b"{\"a\": 1}\n{\"a\": \"\xff\"}\n{\"a\": 3}\n";
+        let err = rows_of(jsonl_rows(Path::new("d.jsonl"), bytes)).unwrap_err();
+        assert_eq!(err.len(), 1);
+        assert_eq!(err[0].line, Some(2));
+        assert!(err[0].message.contains("UTF-8"), "{}", err[0].message);
     }
 
     #[test]
@@ -331,26 +393,30 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("d.parquet");
         let mut df = df!(
-            "id" => ["a", "b"],
-            "ticket" => ["charged twice", "no login"],
-            "priority" => [1i64, 3],
-            "expect.queue" => ["billing", "account"],
-            "tags" => ["x, y", ""],
+            "id" => ["a", "b", "c"],
+            "ticket" => ["charged twice", "no login", "refund"],
+            "priority" => [1i64, 3, 2],
+            "expect.queue" => ["billing", "account", "billing"],
+            "tags" => ["x, y", "", "z"],
         )
         .unwrap();
+        // Two row groups: the file is read a group at a time, rows numbered across them.
         ParquetWriter::new(std::fs::File::create(&path).unwrap())
+            .with_row_group_size(Some(2))
             .finish(&mut df)
             .unwrap();
-        let rows = load(&path).unwrap();
-        assert_eq!(rows.len(), 2);
+        let rows = rows_of(open(&path)).unwrap();
+        assert_eq!(rows.len(), 3);
         let (row, n) = &rows[1];
         assert_eq!(*n, 2);
         assert_eq!(row.id.as_deref(), Some("b"));
         assert_eq!(row.vars.get("priority"), Some(&json!(3)));
         assert_eq!(row.expect.get("queue"), Some(&json!("account")));
         assert_eq!(rows[0].0.tags, vec!["x", "y"]);
+        assert_eq!((rows[2].0.id.as_deref(), rows[2].1), (Some("c"), 3));
+        assert_eq!(rows[2].0.tags, vec!["z"]);
         std::fs::write(&path, "not parquet").unwrap();
-        let err = load(&path).unwrap_err();
+        let err = rows_of(open(&path)).unwrap_err();
         assert!(
             err[0].message.starts_with("not a readable Parquet file"),
             "{}",
@@ -360,16 +426,24 @@ mod tests {
 
     #[test]
     fn csv_rows_carry_their_line() {
-        let rows = load_csv(
-            Path::new("d.csv"),
-            "ticket,expect.queue,tags\nhello,billing,\"x,y\"\nbye,tech,\n",
-        )
-        .unwrap();
+        let csv = |text: &'static str| rows_of(csv_rows(Path::new("d.csv"), text.as_bytes()));
+        let rows = csv("ticket,expect.queue,tags\nhello,billing,\"x,y\"\nbye,tech,\n").unwrap();
         assert_eq!(rows.len(), 2);
         assert_eq!(rows[1].1, 3);
         assert_eq!(rows[0].0.tags, vec!["x", "y"]);
         assert_eq!(rows[1].0.expect.get("queue"), Some(&json!("tech")));
-        let err = load_csv(Path::new("d.csv"), "a,b\n1,2\n3\n").unwrap_err();
+        let err = csv("a,b\n1,2\n3\n").unwrap_err();
         assert_eq!(err[0].line, Some(3));
+        let err = csv("a,a\n1,2\n").unwrap_err();
+        assert_eq!(err.len(), 1);
+        assert_eq!(err[0].message, "duplicate column `a`");
+    }
+
+    #[test]
+    fn unknown_extensions_and_missing_files_are_named() {
+        let err = rows_of(open(Path::new("cases.xlsx"))).unwrap_err();
+        assert_eq!(err[0].message, "unsupported dataset extension `.xlsx`");
+        let err = rows_of(open(Path::new("/nonexistent/cases.jsonl"))).unwrap_err();
+        assert!(err[0].message.starts_with("cannot read dataset"), "{}", err[0].message);
     }
 }

@@ -70,6 +70,12 @@ impl Diagnostic {
         }
         self
     }
+
+    /// Attaches the text of the line the diagnostic points at (a file read line by line).
+    pub fn with_line(mut self, text: &str) -> Self {
+        self.source_line = Some(text.to_owned());
+        self
+    }
 }
 
 impl fmt::Display for Diagnostic {

@@ -28,19 +28,16 @@ pub fn load(path: &Path) -> Result<Suite, SuiteError> {
     let source = Source::new(path, &text);
     let spec = parse(&source)?;
 
-    let mut diags = validate(&spec, &source);
+    let diags = validate(&spec, &source);
     if !diags.is_empty() {
         return Err(SuiteError::Invalid(diags));
     }
-    let cases = plan::expand(&spec, &source, &mut diags);
-    if !diags.is_empty() {
-        return Err(SuiteError::Invalid(diags));
-    }
+    let cases = plan::Cases::load(&spec, &source).map_err(SuiteError::Invalid)?;
     Ok(Suite {
         path: path.to_path_buf(),
         sha256: format!("{:x}", Sha256::digest(&bytes)),
         spec,
-        cases: std::sync::Arc::new(cases),
+        cases,
     })
 }
 

@@ -29,9 +29,9 @@ pub fn write_starter(path: &std::path::Path) -> anyhow::Result<()> {
     Ok(())
 }
 pub use load::{json_schema, load};
-pub use plan::{Case, Check, Logged, Message, Origin, RequestExtras, ToolCall};
+pub use plan::{Case, Cases, Check, Logged, Message, Origin, RequestExtras, ToolCall};
 
-/// A parsed, validated suite file, with its cases expanded from every source.
+/// A parsed, validated suite file, and its cases from every source.
 #[derive(Debug, Clone)]
 pub struct Suite {
     /// The file it was read from.
@@ -39,8 +39,8 @@ pub struct Suite {
     /// sha256 of the file's bytes, recorded in every run's manifest.
     pub sha256: String,
     pub spec: SuiteSpec,
-    /// Shared, not copied, by the runner's lanes and calls.
-    pub cases: std::sync::Arc<Vec<Case>>,
+    /// Read and rendered again on each pass, not held.
+    pub cases: Cases,
 }
 
 /// The YAML document as written (schema version 1).

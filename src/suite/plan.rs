@@ -1,16 +1,19 @@
-//! Expanding `cases` (inline and dataset files) into `Case`s with their prompt rendered and each
-//! scorer's expected value bound, so that a template error stops the suite before any call.
+//! Expanding `cases` (inline, dataset files, recorded traffic) into `Case`s with their prompt
+//! rendered and each scorer's expected value bound, one case at a time as a run takes them.
 
-use std::collections::HashSet;
+use std::collections::{BTreeSet, HashSet};
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
+use std::time::SystemTime;
+
+use indexmap::IndexMap;
 
 use minijinja::{Environment, UndefinedBehavior};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::dataset::{self, Row};
-use super::error::Diagnostic;
+use super::dataset::{self, Row, Rows};
+use super::error::{Diagnostic, SuiteError};
 use super::load::Source;
 use super::traffic;
 use super::{Role, SamplingOverrides, SuiteSpec};
@@ -27,15 +30,15 @@ pub struct Case {
     /// The prompt rendered over `vars`.
     pub messages: Vec<Message>,
     /// What the request carries beyond its messages (replayed traffic), read through `extras()`.
-    /// None for a rendered prompt: a suite holds every case at once, and most carry nothing.
+    /// None for a rendered prompt, as most cases are: a case stays small on its way to a worker.
     pub extras: Option<Box<RequestExtras>>,
     /// Per scorer (same order as the suite's `scorers`): `None` when the scorer's `tags` exclude
     /// this case, else its `value` rendered for this case.
     pub checks: Vec<Option<Check>>,
 }
 
-/// A case's `vars` or `expect`, keys sorted. Not a `BTreeMap`: its smallest node holds eleven
-/// entries (about 1 KB), and a suite of 100,000 one-field cases would spend 200 MB on them.
+/// A case's `vars` or `expect`, keys sorted (records list them in that order). Not a
+/// `BTreeMap`: its smallest node holds eleven entries, about 1 KB for a one-field case.
 pub type Fields = indexmap::IndexMap<String, Value>;
 
 impl Case {
@@ -127,142 +130,251 @@ impl std::fmt::Display for Origin {
     }
 }
 
-type Loader = fn(&std::path::Path) -> Result<Vec<(Row, usize)>, Vec<Diagnostic>>;
+/// The suite's cases. They are not held: each pass (`iter`) reads them again from the suite and
+/// its files and renders them, so a run of a million cases takes the memory of a few. Loading
+/// makes the first pass, which validates and counts every case, so a bad row or template stops
+/// the suite before any call.
+#[derive(Clone)]
+pub struct Cases(Arc<Plan>);
 
-pub(super) fn expand(spec: &SuiteSpec, src: &Source, diags: &mut Vec<Diagnostic>) -> Vec<Case> {
-    let mut env = Environment::new();
-    env.set_undefined_behavior(UndefinedBehavior::Strict);
-    // Compile every template once; a syntax error points at its field.
-    let mut add = |env: &mut Environment<'static>, field: String, source: &str| {
-        if let Err(e) = env.add_template_owned(field.clone(), source.to_owned()) {
-            diags.push(src.diag(&field, format!("template error: {}", template_message(&e))));
+struct Plan {
+    env: Environment<'static>,
+    prompt: Vec<(Role, Prepared)>,
+    /// Per scorer: the tags it is limited to, and its `value` template.
+    scorers: Vec<(Option<Vec<String>>, Option<Prepared>)>,
+    entries: Vec<Entry>,
+    len: usize,
+    /// Positions of the cases whose logged request carries images, audio or files.
+    media: Vec<usize>,
+}
+
+/// One entry of the suite's `cases`.
+enum Entry {
+    /// A case written in the suite itself.
+    Inline(Row, Origin),
+    File {
+        path: Arc<Path>,
+        /// A traffic file (`replay:`) rather than a dataset.
+        replay: bool,
+        /// The file as the first pass found it.
+        stamp: OnceLock<Stamp>,
+    },
+}
+
+/// A file's size and modification time: a pass that finds them changed since loading stops
+/// rather than send cases that were never validated.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Stamp {
+    len: u64,
+    modified: Option<SystemTime>,
+}
+
+impl Cases {
+    /// Compiles the suite's templates and reads every case once; all problems are reported.
+    pub(super) fn load(spec: &SuiteSpec, src: &Source) -> Result<Cases, Vec<Diagnostic>> {
+        let plan = Plan::new(spec, src)?;
+        let mut diags = Vec::new();
+        let mut ids = HashSet::new();
+        let mut dropped: IndexMap<String, BTreeSet<String>> = IndexMap::new();
+        let mut cases = CaseIter::new(Arc::new(plan));
+        let mut position = 0;
+        let mut media = Vec::new();
+        while let Some(case) = cases.next_case() {
+            match case {
+                Ok(case) => {
+                    if !ids.insert(case.id.clone()) {
+                        diags.push(case_diag(&case.origin, &case.id, format!("duplicate case id `{}`", case.id)));
+                    }
+                    let extras = case.extras();
+                    if !extras.media.is_empty() {
+                        media.push(position);
+                    }
+                    if !extras.dropped.is_empty() {
+                        dropped
+                            .entry(case.origin.file.display().to_string())
+                            .or_default()
+                            .extend(extras.dropped.iter().cloned());
+                    }
+                }
+                Err(mut d) => diags.append(&mut d),
+            }
+            position += 1;
         }
-    };
-    let prompt = &spec.prompt;
-    let mut prompt_fields = Vec::new();
-    if let Some(messages) = &prompt.messages {
-        for (i, m) in messages.iter().enumerate() {
-            let field = format!("prompt.messages[{i}].content");
-            add(&mut env, field.clone(), &m.content);
-            prompt_fields.push((m.role, field));
+        let mut plan = Arc::into_inner(cases.plan).expect("the pass is over");
+        if position == 0 && diags.is_empty() {
+            diags.push(src.diag("cases", "the suite's cases and files hold no case"));
         }
-    } else {
-        if let Some(system) = &prompt.system {
-            add(&mut env, "prompt.system".into(), system);
-            prompt_fields.push((Role::System, "prompt.system".into()));
+        if !diags.is_empty() {
+            return Err(diags);
         }
-        if let Some(user) = &prompt.user {
-            add(&mut env, "prompt.user".into(), user);
-            prompt_fields.push((Role::User, "prompt.user".into()));
+        for (file, fields) in dropped {
+            tracing::warn!(
+                "{file}: replayed without {} (modelswap cannot send these to every provider)",
+                fields.into_iter().collect::<Vec<_>>().join(", ")
+            );
         }
-    }
-    for (i, s) in spec.scorers.iter().enumerate() {
-        if let Some(value) = &s.value {
-            add(&mut env, format!("scorers[{i}].value"), value);
-        }
-    }
-    if !diags.is_empty() {
-        return Vec::new();
-    }
-    let mut prepare = |field: &str| match Prepared::new(&env, field) {
-        Ok(p) => Some(p),
-        Err(e) => {
-            diags.push(src.diag(field, e));
-            None
-        }
-    };
-    let prompt_templates: Vec<(Role, Option<Prepared>)> = prompt_fields
-        .iter()
-        .map(|(role, field)| (*role, prepare(field)))
-        .collect();
-    let scorer_templates: Vec<Option<Prepared>> = (0..spec.scorers.len())
-        .map(|i| {
-            let field = format!("scorers[{i}].value");
-            spec.scorers[i].value.as_ref().and_then(|_| prepare(&field))
-        })
-        .collect();
-    if !diags.is_empty() {
-        return Vec::new();
+        plan.len = position;
+        plan.media = media;
+        Ok(Cases(Arc::new(plan)))
     }
 
-    let mut rows: Vec<(Row, Origin)> = Vec::new();
-    for (i, entry) in spec.cases.iter().enumerate() {
-        let file = entry
-            .file
-            .as_ref()
-            .map(|f| (f, dataset::load as Loader))
-            .or_else(|| entry.replay.as_ref().map(|f| (f, traffic::load as Loader)));
-        if let Some((file, load)) = file {
-            let path: Arc<Path> = src.dir().join(file).into();
-            match load(&path) {
-                Ok(file_rows) => rows.extend(file_rows.into_iter().map(|(row, line)| {
-                    let origin = Origin {
-                        file: path.clone(),
-                        line: Some(line),
-                    };
-                    (row, origin)
-                })),
-                Err(mut errs) => diags.append(&mut errs),
+    pub fn len(&self) -> usize {
+        self.0.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.len == 0
+    }
+
+    /// The cases in order, read and rendered one at a time. An error means a file changed since
+    /// the suite was loaded.
+    pub fn iter(&self) -> impl Iterator<Item = Result<Case, SuiteError>> + Send + 'static {
+        let mut cases = CaseIter::new(self.0.clone());
+        std::iter::from_fn(move || cases.next_case().map(|c| c.map_err(SuiteError::Invalid)))
+    }
+
+    /// The positions (in `iter` order) of the cases whose logged request carries images, audio
+    /// or files, which modelswap cannot send yet.
+    pub fn with_media(&self) -> &[usize] {
+        &self.0.media
+    }
+}
+
+impl std::fmt::Debug for Cases {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Cases({})", self.0.len)
+    }
+}
+
+fn case_diag(origin: &Origin, id: &str, message: String) -> Diagnostic {
+    let mut d = Diagnostic::new(&origin.file, message).field(format!("case {id}"));
+    d.line = origin.line;
+    d
+}
+
+impl Plan {
+    /// Compiles every template once; a syntax error points at its field.
+    fn new(spec: &SuiteSpec, src: &Source) -> Result<Plan, Vec<Diagnostic>> {
+        let mut diags = Vec::new();
+        let mut env = Environment::new();
+        env.set_undefined_behavior(UndefinedBehavior::Strict);
+        let mut add = |env: &mut Environment<'static>, field: String, source: &str| {
+            if let Err(e) = env.add_template_owned(field.clone(), source.to_owned()) {
+                diags.push(src.diag(&field, format!("template error: {}", template_message(&e))));
+            }
+        };
+        let prompt = &spec.prompt;
+        let mut prompt_fields = Vec::new();
+        if let Some(messages) = &prompt.messages {
+            for (i, m) in messages.iter().enumerate() {
+                let field = format!("prompt.messages[{i}].content");
+                add(&mut env, field.clone(), &m.content);
+                prompt_fields.push((m.role, field));
             }
         } else {
-            let field = format!("cases[{i}]");
-            let line = src.diag(&field, "").line;
-            let row = Row {
-                id: entry.id.clone(),
-                vars: entry.vars.clone().unwrap_or_default().into_iter().collect(),
-                expect: entry
-                    .expect
-                    .clone()
-                    .unwrap_or_default()
-                    .into_iter()
-                    .collect(),
-                tags: entry.tags.clone().unwrap_or_default(),
-                logged: None,
-            };
-            rows.push((
-                row,
-                Origin {
-                    file: src.path.into(),
-                    line,
-                },
-            ));
+            if let Some(system) = &prompt.system {
+                add(&mut env, "prompt.system".into(), system);
+                prompt_fields.push((Role::System, "prompt.system".into()));
+            }
+            if let Some(user) = &prompt.user {
+                add(&mut env, "prompt.user".into(), user);
+                prompt_fields.push((Role::User, "prompt.user".into()));
+            }
         }
+        for (i, s) in spec.scorers.iter().enumerate() {
+            if let Some(value) = &s.value {
+                add(&mut env, format!("scorers[{i}].value"), value);
+            }
+        }
+        if !diags.is_empty() {
+            return Err(diags);
+        }
+        let mut prepare = |field: &str| match Prepared::new(&env, field) {
+            Ok(p) => Some(p),
+            Err(e) => {
+                diags.push(src.diag(field, e));
+                None
+            }
+        };
+        let prompt: Vec<(Role, Prepared)> = prompt_fields
+            .iter()
+            .filter_map(|(role, field)| Some((*role, prepare(field)?)))
+            .collect();
+        let scorers = spec
+            .scorers
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                let value = s.value.as_ref().and_then(|_| prepare(&format!("scorers[{i}].value")));
+                (s.tags.clone(), value)
+            })
+            .collect();
+        if !diags.is_empty() {
+            return Err(diags);
+        }
+        let entries = spec
+            .cases
+            .iter()
+            .enumerate()
+            .map(|(i, entry)| {
+                let file = (entry.file.as_ref().map(|f| (f, false)))
+                    .or_else(|| entry.replay.as_ref().map(|f| (f, true)));
+                if let Some((file, replay)) = file {
+                    return Entry::File {
+                        path: src.dir().join(file).into(),
+                        replay,
+                        stamp: OnceLock::new(),
+                    };
+                }
+                let row = Row {
+                    id: entry.id.clone(),
+                    vars: entry.vars.clone().unwrap_or_default().into_iter().collect(),
+                    expect: entry.expect.clone().unwrap_or_default().into_iter().collect(),
+                    tags: entry.tags.clone().unwrap_or_default(),
+                    logged: None,
+                };
+                let origin = Origin {
+                    file: src.path.into(),
+                    line: src.diag(&format!("cases[{i}]"), "").line,
+                };
+                Entry::Inline(row, origin)
+            })
+            .collect();
+        Ok(Plan {
+            env,
+            prompt,
+            scorers,
+            entries,
+            len: 0,
+            media: Vec::new(),
+        })
     }
 
-    let mut seen = HashSet::new();
-    let mut cases = Vec::with_capacity(rows.len());
-    for (n, (row, origin)) in rows.into_iter().enumerate() {
+    /// The case a row states, its prompt rendered and each scorer's value bound; `position` (from
+    /// 0, across the suite) names a case without an id.
+    fn case(&self, position: usize, row: Row, origin: Origin) -> Result<Case, Vec<Diagnostic>> {
         let id = row
             .id
             .clone()
-            .unwrap_or_else(|| format!("case-{:04}", n + 1));
-        let case_diag = |message: String| {
-            let mut d = Diagnostic::new(&origin.file, message).field(format!("case {id}"));
-            d.line = origin.line;
-            d
-        };
-        if !seen.insert(id.clone()) {
-            diags.push(case_diag(format!("duplicate case id `{id}`")));
-            continue;
-        }
+            .unwrap_or_else(|| format!("case-{:04}", position + 1));
+        let mut diags = Vec::new();
         let ctx = minijinja::context! { expect => &row.expect, ..minijinja::Value::from_serialize(&row.vars) };
         let (messages, extras) = match row.logged {
             Some(logged) => (logged.messages, Some(Box::new(logged.extras))),
             None => {
-                let mut messages = Vec::with_capacity(prompt_templates.len());
-                for (role, template) in &prompt_templates {
-                    let Some(template) = template else { continue };
-                    match template.render(&ctx) {
+                let mut messages = Vec::with_capacity(self.prompt.len());
+                for (role, template) in &self.prompt {
+                    match template.render(&self.env, &ctx) {
                         Ok(content) => messages.push(Message::new(*role, content)),
-                        Err(e) => diags.push(case_diag(e)),
+                        Err(e) => diags.push(case_diag(&origin, &id, e)),
                     }
                 }
                 (messages, None)
             }
         };
-        let mut checks = Vec::new();
-        for (i, s) in spec.scorers.iter().enumerate() {
-            let applies = match &s.tags {
+        let mut checks = Vec::with_capacity(self.scorers.len());
+        for (tags, template) in &self.scorers {
+            let applies = match tags {
                 Some(tags) => tags.iter().any(|t| row.tags.contains(t)),
                 None => true,
             };
@@ -270,11 +382,11 @@ pub(super) fn expand(spec: &SuiteSpec, src: &Source, diags: &mut Vec<Diagnostic>
                 checks.push(None);
                 continue;
             }
-            let value = match &scorer_templates[i] {
-                Some(template) => match template.render(&ctx) {
+            let value = match template {
+                Some(template) => match template.render(&self.env, &ctx) {
                     Ok(v) => Some(v),
                     Err(e) => {
-                        diags.push(case_diag(e));
+                        diags.push(case_diag(&origin, &id, e));
                         None
                     }
                 },
@@ -282,40 +394,121 @@ pub(super) fn expand(spec: &SuiteSpec, src: &Source, diags: &mut Vec<Diagnostic>
             };
             checks.push(Some(Check { value }));
         }
-        let compact = |mut fields: Fields| {
+        if !diags.is_empty() {
+            return Err(diags);
+        }
+        let sorted = |mut fields: Fields| {
             fields.sort_unstable_keys();
-            fields.shrink_to_fit();
             fields
         };
-        cases.push(Case {
+        Ok(Case {
             id,
-            vars: compact(row.vars),
-            expect: compact(row.expect),
+            vars: sorted(row.vars),
+            expect: sorted(row.expect),
             tags: row.tags,
             origin,
             messages,
             extras,
             checks,
-        });
+        })
     }
-    if cases.is_empty() && diags.is_empty() {
-        diags.push(src.diag("cases", "the suite's cases and files hold no case"));
+}
+
+/// One pass over the cases.
+struct CaseIter {
+    plan: Arc<Plan>,
+    /// The next entry of the suite's `cases`.
+    entry: usize,
+    /// The rows of the file being read, and its path.
+    rows: Option<(Rows, Arc<Path>)>,
+    position: usize,
+}
+
+impl CaseIter {
+    fn new(plan: Arc<Plan>) -> Self {
+        Self {
+            plan,
+            entry: 0,
+            rows: None,
+            position: 0,
+        }
     }
-    cases
+
+    fn next_case(&mut self) -> Option<Result<Case, Vec<Diagnostic>>> {
+        loop {
+            if let Some((rows, path)) = &mut self.rows {
+                match rows.next() {
+                    Some(Ok((row, line))) => {
+                        let origin = Origin {
+                            file: path.clone(),
+                            line: Some(line),
+                        };
+                        return Some(self.render(row, origin));
+                    }
+                    Some(Err(d)) => return Some(Err(vec![d])),
+                    None => self.rows = None,
+                }
+            }
+            let plan = self.plan.clone();
+            let entry = plan.entries.get(self.entry)?;
+            self.entry += 1;
+            match entry {
+                Entry::Inline(row, origin) => return Some(self.render(row.clone(), origin.clone())),
+                Entry::File {
+                    path,
+                    replay,
+                    stamp,
+                } => {
+                    if let Err(d) = unchanged(path, stamp) {
+                        return Some(Err(vec![d]));
+                    }
+                    let rows = if *replay {
+                        traffic::open(path)
+                    } else {
+                        dataset::open(path)
+                    };
+                    self.rows = Some((rows, path.clone()));
+                }
+            }
+        }
+    }
+
+    fn render(&mut self, row: Row, origin: Origin) -> Result<Case, Vec<Diagnostic>> {
+        self.position += 1;
+        self.plan.case(self.position - 1, row, origin)
+    }
+}
+
+/// Records the file's stamp on the first pass; on later ones, an error if it has changed.
+fn unchanged(path: &Path, stamp: &OnceLock<Stamp>) -> Result<(), Diagnostic> {
+    // A file that cannot be read is named by the reader that tries to.
+    let Ok(meta) = std::fs::metadata(path) else {
+        return Ok(());
+    };
+    let now = Stamp {
+        len: meta.len(),
+        modified: meta.modified().ok(),
+    };
+    if *stamp.get_or_init(|| now) == now {
+        return Ok(());
+    }
+    Err(Diagnostic::new(
+        path,
+        "changed since the suite was loaded; its cases were checked as they were then",
+    )
+    .help("leave a suite's files as they are while it runs, then run it again"))
 }
 
 /// A suite template ready to render per case: a template that reads no variable is rendered
 /// once (a suite of 100,000 cases would otherwise render its fixed system prompt 100,000 times).
-enum Prepared<'env> {
+enum Prepared {
     Fixed(String),
-    Varying {
-        field: String,
-        template: minijinja::Template<'env, 'env>,
-    },
+    /// The template's field, its name in the environment.
+    Varying(String),
 }
 
-impl<'env> Prepared<'env> {
-    fn new(env: &'env Environment<'static>, field: &str) -> Result<Self, String> {
+impl Prepared {
+    fn new(env: &Environment<'static>, field: &str) -> Result<Self, String> {
         let template = env.get_template(field).map_err(|e| template_message(&e))?;
         if template.undeclared_variables(false).is_empty() {
             let text = template
@@ -323,24 +516,17 @@ impl<'env> Prepared<'env> {
                 .map_err(|e| format!("template error: {}", template_message(&e)))?;
             return Ok(Prepared::Fixed(text));
         }
-        Ok(Prepared::Varying {
-            field: field.to_owned(),
-            template,
-        })
+        Ok(Prepared::Varying(field.to_owned()))
     }
 
     /// The text for one case; errors name the template's field.
-    fn render(&self, ctx: &minijinja::Value) -> Result<String, String> {
+    fn render(&self, env: &Environment<'static>, ctx: &minijinja::Value) -> Result<String, String> {
         match self {
             Prepared::Fixed(text) => Ok(text.clone()),
-            Prepared::Varying { field, template } => {
-                // Rendering leaves slack in the string; every case keeps its text for the run.
-                let mut text = template
-                    .render(ctx)
-                    .map_err(|e| format!("{field}: {}", template_message(&e)))?;
-                text.shrink_to_fit();
-                Ok(text)
-            }
+            Prepared::Varying(field) => env
+                .get_template(field)
+                .and_then(|template| template.render(ctx))
+                .map_err(|e| format!("{field}: {}", template_message(&e))),
         }
     }
 }

@@ -8,7 +8,7 @@ use std::path::Path;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use super::dataset::Row;
+use super::dataset::{self, Row, Rows};
 use super::error::Diagnostic;
 use super::plan::{Logged, Message, RequestExtras, ToolCall};
 use super::{Role, SamplingOverrides};
@@ -30,75 +30,51 @@ const DROPPED: &[&str] = &[
     "web_search_options",
 ];
 
-/// The cases of one traffic file, each with the 1-based line it came from.
-pub(super) fn load(path: &Path) -> Result<Vec<(Row, usize)>, Vec<Diagnostic>> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        vec![Diagnostic::new(
-            path,
-            format!("cannot read traffic file: {e}"),
-        )]
-    })?;
+/// The cases of one traffic file as it is read, each with the 1-based line it came from.
+pub(super) fn open(path: &Path) -> Rows {
+    let file = match std::fs::File::open(path) {
+        Ok(f) => f,
+        Err(e) => {
+            let d = Diagnostic::new(path, format!("cannot read traffic file: {e}"));
+            return Box::new(std::iter::once(Err(d)));
+        }
+    };
     let stem = path
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_else(|| "replay".into());
-    let mut rows = Vec::new();
-    let mut diags = Vec::new();
-    let mut dropped = BTreeSet::new();
-    for (i, line) in text.lines().enumerate() {
-        let n = i + 1;
-        if line.trim().is_empty() {
-            continue;
-        }
-        match parse_line(line) {
-            Ok((id, body)) => {
-                let fields: Vec<String> = DROPPED
-                    .iter()
-                    .filter(|k| body.other.contains_key(**k))
-                    .map(|k| k.to_string())
-                    .collect();
-                dropped.extend(fields.iter().cloned());
-                match body.into_logged(fields) {
-                    Ok(logged) => {
-                        let row = Row {
-                            id: Some(id.unwrap_or_else(|| format!("{stem}-{n}"))),
-                            // The logged model is kept for reference; every provider uses its own.
-                            vars: logged
-                                .model
-                                .iter()
-                                .map(|m| ("model".to_string(), Value::String(m.clone())))
-                                .collect(),
-                            tags: vec!["replay".into()],
-                            logged: Some(Box::new(logged)),
-                            ..Row::default()
-                        };
-                        rows.push((row, n));
-                    }
-                    Err((field, message)) => {
-                        diags.push(Diagnostic::new(path, message).at(n, 1).field(field));
-                    }
-                }
-            }
-            Err((field, message, column)) => diags.push(
-                Diagnostic::new(path, message)
-                    .at(n, column)
-                    .field(field)
-                    .with_source(&text),
-            ),
-        }
-    }
-    if !dropped.is_empty() {
-        tracing::warn!(
-            "{}: replayed without {} (modelswap cannot send these to every provider)",
-            path.display(),
-            dropped.into_iter().collect::<Vec<_>>().join(", ")
-        );
-    }
-    if diags.is_empty() {
-        Ok(rows)
-    } else {
-        Err(diags)
-    }
+    let path = path.to_path_buf();
+    let lines = dataset::lines(&path, std::io::BufReader::new(file));
+    Box::new(lines.map(move |line| {
+        let (n, line) = line?;
+        let (id, body) = parse_line(&line).map_err(|(field, message, column)| {
+            Diagnostic::new(&path, message)
+                .at(n, column)
+                .field(field)
+                .with_line(&line)
+        })?;
+        let dropped = DROPPED
+            .iter()
+            .filter(|k| body.other.contains_key(**k))
+            .map(|k| k.to_string())
+            .collect();
+        let logged = body
+            .into_logged(dropped)
+            .map_err(|(field, message)| Diagnostic::new(&path, message).at(n, 1).field(field))?;
+        let row = Row {
+            id: Some(id.unwrap_or_else(|| format!("{stem}-{n}"))),
+            // The logged model is kept for reference; every provider uses its own.
+            vars: logged
+                .model
+                .iter()
+                .map(|m| ("model".to_string(), Value::String(m.clone())))
+                .collect(),
+            tags: vec!["replay".into()],
+            logged: Some(Box::new(logged)),
+            ..Row::default()
+        };
+        Ok((row, n))
+    }))
 }
 
 /// One line: a bare request body, or a Batch API request `{custom_id, method, url, body}`.

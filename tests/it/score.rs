@@ -36,10 +36,15 @@ fn record(output: Option<&str>, total_ms: f64, cost_usd: Option<f64>) -> Record 
     .unwrap()
 }
 
+/// The suite's first case.
+fn first(suite: &Suite) -> modelswap::suite::Case {
+    suite.cases.iter().next().unwrap().unwrap()
+}
+
 async fn scored(suite: &Suite, output: &str) -> Record {
     let scorers = Scorers::prepare(suite).unwrap();
     let mut r = record(Some(output), 100.0, None);
-    scorers.apply(&suite.cases[0], &mut r).await;
+    scorers.apply(&first(suite), &mut r).await;
     r
 }
 
@@ -141,7 +146,7 @@ async fn weights_make_the_mean_score_and_every_scorer_must_pass() {
 
     let scorers = Scorers::prepare(&s).unwrap();
     let mut failed = record(None, 0.0, None);
-    scorers.apply(&s.cases[0], &mut failed).await;
+    scorers.apply(&first(&s), &mut failed).await;
     assert!(!failed.passed && failed.scores.is_empty());
     assert_eq!(failed.score, Some(0.0));
 }
@@ -156,12 +161,12 @@ async fn latency_and_cost_bounds_and_an_unknown_cost_fails() {
     );
     let scorers = Scorers::prepare(&s).unwrap();
     let mut within = record(Some("ok"), 420.0, Some(0.0015));
-    scorers.apply(&s.cases[0], &mut within).await;
+    scorers.apply(&first(&s), &mut within).await;
     assert!(within.passed, "{:?}", within.scores);
     assert_eq!(within.scores[0].reason, "took 420.0 ms, within 500 ms");
 
     let mut slow_unpriced = record(Some("ok"), 650.0, None);
-    scorers.apply(&s.cases[0], &mut slow_unpriced).await;
+    scorers.apply(&first(&s), &mut slow_unpriced).await;
     assert!(!slow_unpriced.scores[0].passed);
     let cost = &slow_unpriced.scores[1];
     assert!(!cost.passed);
