@@ -328,7 +328,7 @@ pub async fn run(suite: &Suite, options: &RunOptions) -> anyhow::Result<RunOutco
     write_manifest(&options.out, &manifest)?;
     if let Some(e) = failure {
         bail!(
-            "the run stopped: {e}\nthe {} records completed are kept in {}",
+            "the run stopped: {e}\n{} record(s) completed before it are kept in {}",
             already + written,
             options.out.display()
         );
@@ -396,18 +396,21 @@ impl Selection {
     }
 
     fn in_shard(&self, position: usize) -> bool {
-        self.shard
-            .is_none_or(|s| position % s.count == s.index - 1)
+        self.shard.is_none_or(|s| position % s.count == s.index - 1)
     }
 
     /// The cases it takes, read one at a time.
-    fn iter(&self) -> impl Iterator<Item = Result<suite::Case, suite::SuiteError>> + Send + 'static {
+    fn iter(
+        &self,
+    ) -> impl Iterator<Item = Result<suite::Case, suite::SuiteError>> + Send + 'static {
         let this = self.clone();
         self.cases
             .iter()
             .take(self.limit)
             .enumerate()
-            .filter(move |(i, _)| this.in_shard(*i) && this.cases.with_media().binary_search(i).is_err())
+            .filter(move |(i, _)| {
+                this.in_shard(*i) && this.cases.with_media().binary_search(i).is_err()
+            })
             .map(|(_, case)| case)
     }
 }

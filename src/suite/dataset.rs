@@ -23,7 +23,7 @@ pub(super) struct Row {
 /// A file's rows as they are read, each with the 1-based line (Parquet: row) it came from, or
 /// the problem with it. A problem with the whole file (unreadable, a bad header) ends the rows.
 /// Rows are read on demand, so a dataset of any size takes the memory of a few rows.
-pub(super) type Rows = Box<dyn Iterator<Item = Result<(Row, usize), Diagnostic>> + Send>;
+pub(super) type Rows = Box<dyn Iterator<Item = Result<(Row, usize), Box<Diagnostic>>> + Send>;
 
 /// The rows of a dataset file, by its extension.
 pub(super) fn open(path: &Path) -> Rows {
@@ -32,7 +32,7 @@ pub(super) fn open(path: &Path) -> Rows {
         .and_then(|e| e.to_str())
         .unwrap_or_default()
         .to_ascii_lowercase();
-    let fail = |d: Diagnostic| -> Rows { Box::new(std::iter::once(Err(d))) };
+    let fail = |d: Diagnostic| -> Rows { Box::new(std::iter::once(Err(Box::new(d)))) };
     if !matches!(ext.as_str(), "jsonl" | "ndjson" | "csv" | "parquet") {
         return fail(
             Diagnostic::new(path, format!("unsupported dataset extension `.{ext}`"))
@@ -55,7 +55,7 @@ pub(super) fn open(path: &Path) -> Rows {
 pub(super) fn lines<R: BufRead>(
     path: &Path,
     reader: R,
-) -> impl Iterator<Item = Result<(usize, String), Diagnostic>> {
+) -> impl Iterator<Item = Result<(usize, String), Box<Diagnostic>>> {
     let path = path.to_path_buf();
     let mut failed = false;
     reader
@@ -69,7 +69,8 @@ pub(super) fn lines<R: BufRead>(
                 Ok(text) => Ok((i + 1, text)),
                 Err(e) => {
                     failed = true;
-                    Err(Diagnostic::new(&path, format!("cannot read line: {e}")).at(i + 1, 1))
+                    let d = Diagnostic::new(&path, format!("cannot read line: {e}"));
+                    Err(Box::new(d.at(i + 1, 1)))
                 }
             })
         })
@@ -86,11 +87,12 @@ fn jsonl_rows<R: BufRead + Send + 'static>(path: &Path, reader: R) -> Rows {
                 .with_line(&line)
         })?;
         let Value::Object(obj) = value else {
-            return Err(Diagnostic::new(&path, "each line must be a JSON object").at(n, 1));
+            let d = Diagnostic::new(&path, "each line must be a JSON object");
+            return Err(Box::new(d.at(n, 1)));
         };
-        row_from_object(obj)
-            .map(|row| (row, n))
-            .map_err(|(field, msg)| Diagnostic::new(&path, msg).at(n, 1).field(field))
+        let row = row_from_object(obj)
+            .map_err(|(field, msg)| Diagnostic::new(&path, msg).at(n, 1).field(field))?;
+        Ok((row, n))
     }))
 }
 
@@ -169,7 +171,9 @@ fn split_tags(s: &str) -> Vec<String> {
 }
 
 fn csv_rows<R: std::io::Read + Send + 'static>(path: &Path, reader: R) -> Rows {
-    let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(reader);
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(false)
+        .from_reader(reader);
     let headers = match csv_headers(path, &mut reader) {
         Ok(h) => h,
         Err(d) => return Box::new(std::iter::once(Err(d))),
@@ -200,15 +204,17 @@ fn csv_rows<R: std::io::Read + Send + 'static>(path: &Path, reader: R) -> Rows {
 fn csv_headers<R: std::io::Read>(
     path: &Path,
     reader: &mut csv::Reader<R>,
-) -> Result<csv::StringRecord, Diagnostic> {
+) -> Result<csv::StringRecord, Box<Diagnostic>> {
     let headers = reader.headers().map_err(|e| csv_diag(path, &e))?.clone();
     let mut seen = std::collections::HashSet::new();
     for (i, h) in headers.iter().enumerate() {
         if h.trim().is_empty() {
-            return Err(Diagnostic::new(path, format!("column {} has no name", i + 1)).at(1, 1));
+            let d = Diagnostic::new(path, format!("column {} has no name", i + 1));
+            return Err(Box::new(d.at(1, 1)));
         }
         if !seen.insert(h) {
-            return Err(Diagnostic::new(path, format!("duplicate column `{h}`")).at(1, 1));
+            let d = Diagnostic::new(path, format!("duplicate column `{h}`"));
+            return Err(Box::new(d.at(1, 1)));
         }
     }
     Ok(headers)
@@ -219,7 +225,9 @@ fn csv_headers<R: std::io::Read>(
 fn parquet_rows(path: &Path, file: File) -> Rows {
     use polars::prelude::{ParquetReader, SerReader};
     let fail = |message: String| -> Rows {
-        Box::new(std::iter::once(Err(Diagnostic::new(path, message))))
+        Box::new(std::iter::once(Err(Box::new(Diagnostic::new(
+            path, message,
+        )))))
     };
     let mut reader = ParquetReader::new(file);
     let metadata = match reader.get_metadata() {
@@ -248,7 +256,7 @@ fn parquet_rows(path: &Path, file: File) -> Rows {
                     .finish()
                     .map_err(|e| format!("not a readable Parquet file: {e}"))
             })
-            .map_err(|message| Diagnostic::new(&path, message))
+            .map_err(|message| Box::new(Diagnostic::new(&path, message)))
             .and_then(|df| frame_rows(&path, &df, first));
         let rows: Vec<_> = match group {
             Ok(rows) => rows.into_iter().map(Ok).collect(),
@@ -263,7 +271,7 @@ fn frame_rows(
     path: &Path,
     df: &polars::prelude::DataFrame,
     first: usize,
-) -> Result<Vec<(Row, usize)>, Diagnostic> {
+) -> Result<Vec<(Row, usize)>, Box<Diagnostic>> {
     use polars::prelude::AnyValue;
     let json = |value: AnyValue| -> Value {
         match value {
@@ -289,9 +297,10 @@ fn frame_rows(
         let name = column.name().as_str();
         for (i, row) in rows.iter_mut().enumerate() {
             let n = first + i + 1;
-            let value = column.get(i).map(json).map_err(|e| {
-                Diagnostic::new(path, format!("row {n}: column `{name}`: {e}"))
-            })?;
+            let value = column
+                .get(i)
+                .map(json)
+                .map_err(|e| Diagnostic::new(path, format!("row {n}: column `{name}`: {e}")))?;
             match name {
                 "id" => {
                     row.id = match value {
@@ -359,7 +368,7 @@ mod tests {
         if errors.is_empty() {
             Ok(ok.into_iter().map(Result::unwrap).collect())
         } else {
-            Err(errors.into_iter().map(|e| e.unwrap_err()).collect())
+            Err(errors.into_iter().map(|e| *e.unwrap_err()).collect())
         }
     }
 
@@ -444,6 +453,10 @@ mod tests {
         let err = rows_of(open(Path::new("cases.xlsx"))).unwrap_err();
         assert_eq!(err[0].message, "unsupported dataset extension `.xlsx`");
         let err = rows_of(open(Path::new("/nonexistent/cases.jsonl"))).unwrap_err();
-        assert!(err[0].message.starts_with("cannot read dataset"), "{}", err[0].message);
+        assert!(
+            err[0].message.starts_with("cannot read dataset"),
+            "{}",
+            err[0].message
+        );
     }
 }

@@ -36,7 +36,7 @@ pub(super) fn open(path: &Path) -> Rows {
         Ok(f) => f,
         Err(e) => {
             let d = Diagnostic::new(path, format!("cannot read traffic file: {e}"));
-            return Box::new(std::iter::once(Err(d)));
+            return Box::new(std::iter::once(Err(Box::new(d))));
         }
     };
     let stem = path

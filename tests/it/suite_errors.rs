@@ -148,3 +148,23 @@ fn schema_is_json_schema_and_closed() {
     let kinds = serde_json::to_string(&schema["$defs"]["ProviderKind"]).unwrap();
     assert!(kinds.contains("openai-compatible") && kinds.contains("onnx"));
 }
+
+#[test]
+fn duplicate_case_ids_name_each_later_case() {
+    let yaml = format!(
+        "{HEAD}prompt:\n  user: \"{{{{ q }}}}\"\ncases:\n  - id: a\n    vars: {{q: 1}}\n  - file: d.jsonl\n"
+    );
+    let rows = "{\"id\": \"b\", \"q\": 2}\n{\"id\": \"a\", \"q\": 3}\n{\"id\": \"c\", \"q\": 4}\n\n{\"id\": \"b\", \"q\": 5}\n";
+    let (code, err) = validate(&yaml, &[("d.jsonl", rows)]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("d.jsonl:2: case a: duplicate case id `a`"),
+        "{err}"
+    );
+    assert!(
+        err.contains("d.jsonl:5: case b: duplicate case id `b`"),
+        "{err}"
+    );
+    assert!(err.contains("2 problems in the suite"), "{err}");
+    assert!(!err.contains("case c"), "{err}");
+}

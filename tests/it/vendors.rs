@@ -607,3 +607,65 @@ fn a_spent_vendor_limit_holds_the_next_call_until_its_reset() {
         "the hold is not latency"
     );
 }
+
+#[test]
+fn a_dataset_changed_during_the_run_stops_it_naming_the_file() {
+    let server = VendorServer::start();
+    // The first answer takes a while: time to change the second file before the run reads it.
+    server.push(Reply::Delayed(
+        Duration::from_millis(1500),
+        Box::new(Reply::sse(&openai_stream(&["hello"], (1, 1, 0), true))),
+    ));
+    server.otherwise(Reply::sse(&openai_stream(&["hello"], (1, 1, 0), true)));
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("a.jsonl"), "{\"q\": \"first\"}\n").unwrap();
+    std::fs::write(tmp.path().join("b.jsonl"), "{\"q\": \"second\"}\n").unwrap();
+    let text = format!(
+        "version: 1\nname: changed\nproviders:\n  remote:\n{}    concurrency: 1\n\
+         prompt:\n  user: \"{{{{ q }}}}\"\ncases:\n  - file: a.jsonl\n  - file: b.jsonl\n",
+        openai_provider(&server, "")
+    );
+    std::fs::write(tmp.path().join("suite.yaml"), text).unwrap();
+    let out_dir = tmp.path().join("run");
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_modelswap"))
+        .args(["run", "suite.yaml", "--out", out_dir.to_str().unwrap()])
+        .current_dir(tmp.path())
+        .env("TEST_VENDOR_KEY", KEY)
+        .env_remove("RUST_LOG")
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let waited = std::time::Instant::now();
+    while server.received().is_empty() {
+        assert!(waited.elapsed() < Duration::from_secs(60), "no call came");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // A row the suite was never checked with: it must not be sent.
+    std::fs::write(
+        tmp.path().join("b.jsonl"),
+        "{\"q\": \"second\"}\n{\"other\": 1}\n",
+    )
+    .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("b.jsonl: changed since the suite was loaded"),
+        "{err}"
+    );
+    assert!(
+        err.contains("1 record(s) completed before it are kept"),
+        "{err}"
+    );
+    assert_eq!(
+        server.received().len(),
+        1,
+        "nothing read from the changed file was sent"
+    );
+    let records = read_records(&out_dir.join("records.jsonl")).unwrap();
+    assert_eq!(records.len(), 1);
+    assert_eq!(records[0].output.as_deref(), Some("hello"));
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out_dir.join("run.json")).unwrap()).unwrap();
+    assert_eq!(manifest["status"], "interrupted");
+}
