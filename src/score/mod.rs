@@ -109,47 +109,70 @@ impl Scorers {
 
         let mut patterns = HashMap::new();
         let mut references: HashMap<*const Embedder, (Arc<Embedder>, Vec<String>)> = HashMap::new();
-        for case in suite.cases.iter() {
-            let case = match case {
-                Ok(case) => case,
-                Err(e) => {
-                    errors.push(e.to_string());
-                    break;
-                }
-            };
-            for (i, (scorer, check)) in scorers.iter().zip(&case.checks).enumerate() {
-                let Some(value) = check.as_ref().and_then(|c| c.value.as_deref()) else {
-                    continue;
-                };
-                let case_error = |e: String| {
-                    format!(
-                        "{}: case {}: scorers[{i}] ({}): {e}",
-                        case.origin, case.id, scorer.name
-                    )
-                };
-                match &scorer.kind {
-                    Kind::Text(text::Comparison::Regex) => {
-                        let source = normalize(value, &scorer.normalize);
-                        if let Entry::Vacant(slot) = patterns.entry(source) {
-                            match Regex::new(slot.key()) {
-                                Ok(re) => {
-                                    slot.insert(re);
-                                }
-                                Err(e) => errors.push(case_error(e.to_string())),
+        // Before any call: a pattern compiles, a number parses, a reference is embedded.
+        let mut check =
+            |scorer: &Scorer, value: &str, place: &dyn Fn() -> String| match &scorer.kind {
+                Kind::Text(text::Comparison::Regex) => {
+                    let source = normalize(value, &scorer.normalize);
+                    if let Entry::Vacant(slot) = patterns.entry(source) {
+                        match Regex::new(slot.key()) {
+                            Ok(re) => {
+                                slot.insert(re);
                             }
+                            Err(e) => errors.push(format!("{}: {e}", place())),
                         }
                     }
-                    Kind::Number { .. } if value.trim().parse::<f64>().is_err() => {
-                        errors.push(case_error(format!("`value` {value:?} is not a number")));
+                }
+                Kind::Number { .. } if value.trim().parse::<f64>().is_err() => {
+                    errors.push(format!("{}: `value` {value:?} is not a number", place()));
+                }
+                Kind::Similarity { embedder, .. } => {
+                    references
+                        .entry(Arc::as_ptr(embedder))
+                        .or_insert_with(|| (embedder.clone(), Vec::new()))
+                        .1
+                        .push(normalize(value, &scorer.normalize));
+                }
+                _ => {}
+            };
+        // A value that reads no variable is the same for every case: checked once, and the
+        // cases are read only for the values that vary.
+        let mut per_case = vec![false; scorers.len()];
+        for (i, scorer) in scorers.iter().enumerate() {
+            let checked = matches!(
+                scorer.kind,
+                Kind::Text(text::Comparison::Regex) | Kind::Number { .. } | Kind::Similarity { .. }
+            );
+            if !(checked && scorer.has_value) {
+                continue;
+            }
+            match suite.cases.fixed_value(i) {
+                Some(value) => check(scorer, value, &|| {
+                    format!("{}: scorers[{i}] ({})", suite.path.display(), scorer.name)
+                }),
+                None => per_case[i] = true,
+            }
+        }
+        if per_case.contains(&true) {
+            for case in suite.cases.iter() {
+                let case = match case {
+                    Ok(case) => case,
+                    Err(e) => {
+                        errors.push(e.to_string());
+                        break;
                     }
-                    Kind::Similarity { embedder, .. } => {
-                        references
-                            .entry(Arc::as_ptr(embedder))
-                            .or_insert_with(|| (embedder.clone(), Vec::new()))
-                            .1
-                            .push(normalize(value, &scorer.normalize));
-                    }
-                    _ => {}
+                };
+                for (i, (scorer, c)) in scorers.iter().zip(&case.checks).enumerate() {
+                    let value = c.as_ref().and_then(|c| c.value.as_deref());
+                    let Some(value) = value.filter(|_| per_case[i]) else {
+                        continue;
+                    };
+                    check(scorer, value, &|| {
+                        format!(
+                            "{}: case {}: scorers[{i}] ({})",
+                            case.origin, case.id, scorer.name
+                        )
+                    });
                 }
             }
         }

@@ -234,6 +234,14 @@ impl Cases {
         std::iter::from_fn(move || cases.next_case().map(|c| c.map_err(SuiteError::Invalid)))
     }
 
+    /// Scorer `i`'s `value` when it is the same for every case (its template reads no variable).
+    pub fn fixed_value(&self, scorer: usize) -> Option<&str> {
+        match self.0.scorers.get(scorer) {
+            Some((_, Some(Prepared::Fixed(text)))) => Some(text),
+            _ => None,
+        }
+    }
+
     /// The positions (in `iter` order) of the cases whose logged request carries images, audio
     /// or files, which modelswap cannot send yet.
     pub fn with_media(&self) -> &[usize] {

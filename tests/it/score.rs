@@ -430,3 +430,22 @@ fn a_template_value_that_is_not_a_number_names_the_case() {
         "{err}"
     );
 }
+
+#[test]
+fn a_pattern_that_does_not_compile_is_named_with_its_case_when_it_varies() {
+    // The same for every case: checked once, named by the suite and scorer.
+    let (code, err) = validate("  - type: regex\n    value: \"(billing\"\n", &[]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("s.yaml: scorers[0] (regex): regex parse error"),
+        "{err}"
+    );
+    assert!(!err.contains("case-0001"), "{err}");
+    // Rendered per case: named by the case that made it.
+    let (code, err) = validate("  - type: regex\n    value: \"({{ expect.a }}\"\n", &[]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("s.yaml:11: case case-0001: scorers[0] (regex): regex parse error"),
+        "{err}"
+    );
+}
