@@ -8,7 +8,7 @@ mod merge;
 
 use std::collections::{BTreeMap, HashSet};
 use std::fs::{File, OpenOptions};
-use std::io::{IsTerminal, Read, Write};
+use std::io::{BufRead, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Instant;
@@ -876,32 +876,37 @@ impl Progress {
 /// The records of an interrupted run: a last line cut off mid-write is removed from the file (it
 /// will be redone); every other line must be a whole record.
 fn recover(path: &Path) -> anyhow::Result<HashSet<(String, String, u32)>> {
-    let bytes = std::fs::read(path)
-        .map_err(|e| InputError(format!("--resume: cannot read {}: {e}", path.display())))?;
-    let whole = match bytes.iter().rposition(|&b| b == b'\n') {
-        Some(i) => i + 1,
-        None => 0,
-    };
-    if whole < bytes.len() {
-        tracing::warn!(
-            "{}: discarding a record cut off mid-write ({} bytes)",
-            path.display(),
-            bytes.len() - whole
-        );
-        let file = OpenOptions::new().write(true).open(path)?;
-        file.set_len(whole as u64)?;
-        file.sync_all()?;
-    }
+    let cannot =
+        |e: std::io::Error| InputError(format!("--resume: cannot read {}: {e}", path.display()));
+    // Read a line at a time: a large run's records file can be bigger than memory.
+    let mut reader = std::io::BufReader::with_capacity(1 << 20, File::open(path).map_err(cannot)?);
     let mut done = HashSet::new();
-    for (i, line) in bytes[..whole].split(|&b| b == b'\n').enumerate() {
+    let (mut line, mut whole, mut n) = (Vec::new(), 0u64, 0);
+    loop {
+        line.clear();
+        let read = reader.read_until(b'\n', &mut line).map_err(cannot)?;
+        if read == 0 {
+            break;
+        }
+        n += 1;
+        if line.last() != Some(&b'\n') {
+            tracing::warn!(
+                "{}: discarding a record cut off mid-write ({read} bytes)",
+                path.display()
+            );
+            let file = OpenOptions::new().write(true).open(path)?;
+            file.set_len(whole)?;
+            file.sync_all()?;
+            break;
+        }
+        whole += read as u64;
         if line.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
-        let r: Record = serde_json::from_slice(line).map_err(|e| {
+        let r: Record = serde_json::from_slice(&line).map_err(|e| {
             InputError(format!(
-                "--resume: {}:{}: not a valid record: {e}",
-                path.display(),
-                i + 1
+                "--resume: {}:{n}: not a valid record: {e}",
+                path.display()
             ))
         })?;
         done.insert((r.provider, r.case_id, r.repeat));

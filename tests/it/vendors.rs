@@ -430,6 +430,21 @@ fn resume_finishes_a_killed_run_without_redoing_or_duplicating_records() {
         .starts_with(&format!("{}\n{}\n", kept[0], kept[1])));
     assert!(resumed.iter().all(|r| r.run_id == resumed[0].run_id));
 
+    // A damaged record that is not a cut-off last line is not guessed at: its line is named.
+    std::fs::write(&records_path, format!("{}\n{{\"broken\": 1}}\n", kept[0])).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_modelswap"))
+        .args(["run", suite_path.to_str().unwrap(), "--resume", "run"])
+        .current_dir(tmp.path())
+        .env("TEST_VENDOR_KEY", KEY)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("records.jsonl:2: not a valid record"),
+        "{}",
+        stderr(&out)
+    );
+
     // A changed suite cannot resume the run.
     std::fs::write(
         &suite_path,
