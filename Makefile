@@ -32,7 +32,7 @@ bench-scan:
 
 # The runner's own overhead against a loopback server (docs/BENCHMARKS.md, "Harness").
 bench-harness:
-	$(CARGO) bench --bench harness -- --cases 1000,5000,20000
+	$(CARGO) bench --bench harness -- --cases 1000,5000,20000,100000
 	$(CARGO) bench --bench harness -- --cases 5000,5000,5000 --delay-ms 50 --concurrency 64
 
 # `report` and `gate` on 1,000,000 synthetic records (docs/BENCHMARKS.md, "Report and gate").
