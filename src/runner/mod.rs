@@ -15,6 +15,7 @@ use std::time::Instant;
 
 use anyhow::{bail, Context};
 use chrono::{SecondsFormat, Utc};
+use futures::FutureExt;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use sha2::{Digest, Sha256};
 use tokio::sync::mpsc;
@@ -234,7 +235,8 @@ pub async fn run(suite: &Suite, options: &RunOptions) -> anyhow::Result<RunOutco
             });
         }
     }
-    if !local_lane.targets.is_empty() {
+    let local = !local_lane.targets.is_empty();
+    if local {
         lanes.insert(0, local_lane);
     }
 
@@ -268,10 +270,16 @@ pub async fn run(suite: &Suite, options: &RunOptions) -> anyhow::Result<RunOutco
     };
     write_manifest(&options.out, &manifest)?;
     // What the workload needs of each provider, for the report's lock-in section: one more pass
-    // over the cases, made beside the calls rather than before them.
-    let audit = {
+    // over the cases, made beside the remote calls rather than before them. A local model's
+    // latency is measured on these cores, so with one the audit is done before it starts.
+    let auditing = {
         let suite = suite.clone();
         tokio::task::spawn_blocking(move || crate::lockin::workload::audit(&suite))
+    };
+    let audit = if local {
+        futures::future::ready(auditing.await).left_future()
+    } else {
+        auditing.right_future()
     };
 
     let file = OpenOptions::new()
