@@ -400,12 +400,15 @@ fn resume_finishes_a_killed_run_without_redoing_or_duplicating_records() {
     .unwrap();
     let before = server.received().len();
 
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_modelswap"))
-        .args(["run", suite_path.to_str().unwrap(), "--resume", "run"])
-        .current_dir(tmp.path())
-        .env("TEST_VENDOR_KEY", KEY)
-        .output()
-        .unwrap();
+    let resume = || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_modelswap"))
+            .args(["run", suite_path.to_str().unwrap(), "--resume", "run"])
+            .current_dir(tmp.path())
+            .env("TEST_VENDOR_KEY", KEY)
+            .output()
+            .unwrap()
+    };
+    let out = resume();
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(
         server.received().len() - before,
@@ -432,12 +435,7 @@ fn resume_finishes_a_killed_run_without_redoing_or_duplicating_records() {
 
     // A damaged record that is not a cut-off last line is not guessed at: its line is named.
     std::fs::write(&records_path, format!("{}\n{{\"broken\": 1}}\n", kept[0])).unwrap();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_modelswap"))
-        .args(["run", suite_path.to_str().unwrap(), "--resume", "run"])
-        .current_dir(tmp.path())
-        .env("TEST_VENDOR_KEY", KEY)
-        .output()
-        .unwrap();
+    let out = resume();
     assert_eq!(out.status.code(), Some(2));
     assert!(
         stderr(&out).contains("records.jsonl:2: not a valid record"),
@@ -453,12 +451,7 @@ fn resume_finishes_a_killed_run_without_redoing_or_duplicating_records() {
             .replace("Be brief.", "Be terse."),
     )
     .unwrap();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_modelswap"))
-        .args(["run", suite_path.to_str().unwrap(), "--resume", "run"])
-        .current_dir(tmp.path())
-        .env("TEST_VENDOR_KEY", KEY)
-        .output()
-        .unwrap();
+    let out = resume();
     assert_eq!(out.status.code(), Some(2));
     assert!(
         stderr(&out).contains("changed since the run"),
