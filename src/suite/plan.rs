@@ -135,7 +135,12 @@ impl std::fmt::Display for Origin {
 /// makes the first pass, which validates and counts every case, so a bad row or template stops
 /// the suite before any call.
 #[derive(Clone)]
-pub struct Cases(Arc<Plan>);
+pub struct Cases {
+    plan: Arc<Plan>,
+    len: usize,
+    /// Positions of the cases whose logged request carries images, audio or files.
+    media: Arc<[usize]>,
+}
 
 struct Plan {
     env: Environment<'static>,
@@ -143,9 +148,6 @@ struct Plan {
     /// Per scorer: the tags it is limited to, and its `value` template.
     scorers: Vec<(Option<Vec<String>>, Option<Prepared>)>,
     entries: Vec<Entry>,
-    len: usize,
-    /// Positions of the cases whose logged request carries images, audio or files.
-    media: Vec<usize>,
 }
 
 /// One entry of the suite's `cases`.
@@ -172,12 +174,12 @@ struct Stamp {
 impl Cases {
     /// Compiles the suite's templates and reads every case once; all problems are reported.
     pub(super) fn load(spec: &SuiteSpec, src: &Source) -> Result<Cases, Vec<Diagnostic>> {
-        let plan = Plan::new(spec, src)?;
+        let plan = Arc::new(Plan::new(spec, src)?);
         let mut diags = Vec::new();
         // Eight bytes a case, not the ids themselves: a million-case suite checks its ids in 8 MB.
         let mut id_hashes = Vec::new();
         let mut dropped: IndexMap<String, BTreeSet<String>> = IndexMap::new();
-        let mut cases = CaseIter::new(Arc::new(plan));
+        let mut cases = CaseIter::new(plan.clone());
         let mut position = 0;
         let mut media = Vec::new();
         while let Some(case) = cases.next_case() {
@@ -199,9 +201,7 @@ impl Cases {
             }
             position += 1;
         }
-        let plan = cases.plan;
         diags.extend(duplicate_ids(&plan, id_hashes));
-        let mut plan = Arc::into_inner(plan).expect("the passes are over");
         if position == 0 && diags.is_empty() {
             diags.push(src.diag("cases", "the suite's cases and files hold no case"));
         }
@@ -214,29 +214,31 @@ impl Cases {
                 fields.into_iter().collect::<Vec<_>>().join(", ")
             );
         }
-        plan.len = position;
-        plan.media = media;
-        Ok(Cases(Arc::new(plan)))
+        Ok(Cases {
+            plan,
+            len: position,
+            media: media.into(),
+        })
     }
 
     pub fn len(&self) -> usize {
-        self.0.len
+        self.len
     }
 
     pub fn is_empty(&self) -> bool {
-        self.0.len == 0
+        self.len == 0
     }
 
     /// The cases in order, read and rendered one at a time. An error means a file changed since
     /// the suite was loaded.
     pub fn iter(&self) -> impl Iterator<Item = Result<Case, SuiteError>> + Send + 'static {
-        let mut cases = CaseIter::new(self.0.clone());
+        let mut cases = CaseIter::new(self.plan.clone());
         std::iter::from_fn(move || cases.next_case().map(|c| c.map_err(SuiteError::Invalid)))
     }
 
     /// Scorer `i`'s `value` when it is the same for every case (its template reads no variable).
     pub fn fixed_value(&self, scorer: usize) -> Option<&str> {
-        match self.0.scorers.get(scorer) {
+        match self.plan.scorers.get(scorer) {
             Some((_, Some(Prepared::Fixed(text)))) => Some(text),
             _ => None,
         }
@@ -245,13 +247,13 @@ impl Cases {
     /// The positions (in `iter` order) of the cases whose logged request carries images, audio
     /// or files, which modelswap cannot send yet.
     pub fn with_media(&self) -> &[usize] {
-        &self.0.media
+        &self.media
     }
 }
 
 impl std::fmt::Debug for Cases {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Cases({})", self.0.len)
+        write!(f, "Cases({})", self.len)
     }
 }
 
@@ -396,8 +398,6 @@ impl Plan {
             prompt,
             scorers,
             entries,
-            len: 0,
-            media: Vec::new(),
         })
     }
 
