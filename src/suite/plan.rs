@@ -470,8 +470,8 @@ struct CaseIter {
     plan: Arc<Plan>,
     /// The next entry of the suite's `cases`.
     entry: usize,
-    /// The rows of the file being read, and its path.
-    rows: Option<(Rows, Arc<Path>)>,
+    /// The rows of the file being read, its path and its entry.
+    rows: Option<(Rows, Arc<Path>, usize)>,
     position: usize,
 }
 
@@ -487,7 +487,7 @@ impl CaseIter {
 
     fn next_case(&mut self) -> Option<Result<Case, Vec<Diagnostic>>> {
         loop {
-            if let Some((rows, path)) = &mut self.rows {
+            if let Some((rows, path, entry)) = &mut self.rows {
                 match rows.next() {
                     Some(Ok((row, line))) => {
                         let origin = Origin {
@@ -497,7 +497,17 @@ impl CaseIter {
                         return Some(self.render(row, origin));
                     }
                     Some(Err(d)) => return Some(Err(vec![*d])),
-                    None => self.rows = None,
+                    None => {
+                        // Changed while it was read: the rows read may mix two versions.
+                        let changed = match &self.plan.entries[*entry] {
+                            Entry::File { stamp, .. } => unchanged(path, stamp).err(),
+                            Entry::Inline(..) => None,
+                        };
+                        self.rows = None;
+                        if let Some(d) = changed {
+                            return Some(Err(vec![*d]));
+                        }
+                    }
                 }
             }
             let plan = self.plan.clone();
@@ -520,7 +530,7 @@ impl CaseIter {
                     } else {
                         dataset::open(path)
                     };
-                    self.rows = Some((rows, path.clone()));
+                    self.rows = Some((rows, path.clone(), self.entry - 1));
                 }
             }
         }
@@ -670,5 +680,32 @@ mod tests {
                 (&b.id, &b.messages, &b.checks)
             );
         }
+    }
+
+    #[test]
+    fn a_file_changed_during_a_pass_ends_it_with_an_error_naming_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        let rows = "{\"q\": 1}\n{\"q\": 2}\n";
+        std::fs::write(d.join("d.jsonl"), rows).unwrap();
+        std::fs::write(
+            d.join("s.yaml"),
+            "version: 1\nname: t\nproviders:\n  p:\n    kind: openai-compatible\n    base_url: http://127.0.0.1:9/v1\n    model: m\n\
+             prompt:\n  user: \"{{ q }}\"\ncases:\n  - file: d.jsonl\n",
+        )
+        .unwrap();
+        let suite = super::super::load(&d.join("s.yaml")).unwrap();
+        let changed = |pass: Vec<Result<Case, SuiteError>>| {
+            let last = pass.last().unwrap().as_ref().err().map(ToString::to_string);
+            last.is_some_and(|e| e.contains("d.jsonl: changed since the suite was loaded"))
+        };
+        // While the pass reads it.
+        let mut pass = suite.cases.iter();
+        assert!(pass.next().unwrap().is_ok());
+        std::fs::write(d.join("d.jsonl"), format!("{rows}{{\"q\": 3}}\n")).unwrap();
+        assert!(changed(pass.collect()));
+        // Before the pass opens it.
+        assert!(changed(suite.cases.iter().collect()));
+        assert_eq!(suite.cases.iter().filter(Result::is_ok).count(), 0);
     }
 }
