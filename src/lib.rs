@@ -1,9 +1,10 @@
 //! modelswap: replay a workload against closed vendor APIs and open models, score quality,
 //! latency and cost on the same cases, and say whether the workload can switch.
 //!
-//! The data flow runs one way: `suite` (parse, validate, expand) → `runner` (calls providers,
-//! appends `record`s, scored by `score`) → `analysis` → `report` / `gate`. Beside it, `lockin`
-//! audits a codebase for its dependence on closed vendors (`modelswap scan`).
+//! The data flow runs one way: `suite` (parse, validate; cases read and rendered as they are
+//! taken) → `runner` (calls providers, appends `record`s, scored by `score`) → `analysis` →
+//! `report` / `gate`. Beside it, `lockin` audits a codebase for its dependence on closed vendors
+//! (`modelswap scan`).
 
 pub mod analysis;
 pub mod cost;

@@ -79,7 +79,7 @@ pub(super) fn lines<R: BufRead>(
 
 fn jsonl_rows<R: BufRead + Send + 'static>(path: &Path, reader: R) -> Rows {
     let path = path.to_path_buf();
-    Box::new(lines(&path.clone(), reader).map(move |line| {
+    Box::new(lines(&path, reader).map(move |line| {
         let (n, line) = line?;
         let value: Value = serde_json::from_str(&line).map_err(|e| {
             Diagnostic::new(&path, format!("invalid JSON: {e}"))
