@@ -246,7 +246,7 @@ fn parquet_rows(path: &Path, file: File) -> Rows {
         .filter(|(_, rows)| *rows > 0)
         .collect();
     let path = path.to_path_buf();
-    Box::new(groups.into_iter().flat_map(move |(first, rows)| {
+    Box::new(groups.into_iter().flat_map(move |(first, rows)| -> Rows {
         let group = File::open(&path)
             .map_err(|e| format!("cannot read dataset: {e}"))
             .and_then(|file| {
@@ -255,77 +255,80 @@ fn parquet_rows(path: &Path, file: File) -> Rows {
                 reader
                     .finish()
                     .map_err(|e| format!("not a readable Parquet file: {e}"))
-            })
-            .map_err(|message| Box::new(Diagnostic::new(&path, message)))
-            .and_then(|df| frame_rows(&path, &df, first));
-        let rows: Vec<_> = match group {
-            Ok(rows) => rows.into_iter().map(Ok).collect(),
-            Err(d) => vec![Err(d)],
-        };
-        rows
+            });
+        match group {
+            // Rows are made one at a time from the group's columns, which take far less memory.
+            Ok(df) => {
+                let path = path.clone();
+                Box::new((0..df.height()).map(move |i| frame_row(&path, &df, first, i)))
+            }
+            Err(message) => Box::new(std::iter::once(Err(Box::new(Diagnostic::new(
+                &path, message,
+            ))))),
+        }
     }))
 }
 
-/// One row group's rows; `first` is the file's row index of its first row.
-fn frame_rows(
+/// Row `i` of a row group whose first row is the file's row `first` (from 0).
+fn frame_row(
     path: &Path,
     df: &polars::prelude::DataFrame,
     first: usize,
-) -> Result<Vec<(Row, usize)>, Box<Diagnostic>> {
-    use polars::prelude::AnyValue;
-    let json = |value: AnyValue| -> Value {
-        match value {
-            AnyValue::Null => Value::Null,
-            AnyValue::Boolean(b) => Value::Bool(b),
-            AnyValue::String(s) => Value::String(s.to_string()),
-            AnyValue::StringOwned(s) => Value::String(s.to_string()),
-            AnyValue::Int8(n) => n.into(),
-            AnyValue::Int16(n) => n.into(),
-            AnyValue::Int32(n) => n.into(),
-            AnyValue::Int64(n) => n.into(),
-            AnyValue::UInt8(n) => n.into(),
-            AnyValue::UInt16(n) => n.into(),
-            AnyValue::UInt32(n) => n.into(),
-            AnyValue::UInt64(n) => n.into(),
-            AnyValue::Float32(n) => f64::from(n).into(),
-            AnyValue::Float64(n) => n.into(),
-            other => Value::String(other.to_string()),
-        }
-    };
-    let mut rows = vec![Row::default(); df.height()];
+    i: usize,
+) -> Result<(Row, usize), Box<Diagnostic>> {
+    let n = first + i + 1;
+    let mut row = Row::default();
     for column in df.columns() {
         let name = column.name().as_str();
-        for (i, row) in rows.iter_mut().enumerate() {
-            let n = first + i + 1;
-            let value = column
-                .get(i)
-                .map(json)
-                .map_err(|e| Diagnostic::new(path, format!("row {n}: column `{name}`: {e}")))?;
-            match name {
-                "id" => {
-                    row.id = match value {
-                        Value::Null => None,
-                        Value::String(s) => Some(s),
-                        other => Some(other.to_string()),
-                    }
+        let value = column
+            .get(i)
+            .map(json_value)
+            .map_err(|e| Diagnostic::new(path, format!("row {n}: column `{name}`: {e}")))?;
+        match name {
+            "id" => {
+                row.id = match value {
+                    Value::Null => None,
+                    Value::String(s) => Some(s),
+                    other => Some(other.to_string()),
                 }
-                "tags" => {
-                    row.tags = tags_from(value).map_err(|(field, message)| {
-                        Diagnostic::new(path, message).at(n, 1).field(field)
-                    })?
-                }
-                _ => match name.strip_prefix("expect.") {
-                    Some(e) => {
-                        row.expect.insert(e.to_string(), value);
-                    }
-                    None => {
-                        row.vars.insert(name.to_string(), value);
-                    }
-                },
             }
+            "tags" => {
+                row.tags = tags_from(value).map_err(|(field, message)| {
+                    Diagnostic::new(path, message).at(n, 1).field(field)
+                })?
+            }
+            _ => match name.strip_prefix("expect.") {
+                Some(e) => {
+                    row.expect.insert(e.to_string(), value);
+                }
+                None => {
+                    row.vars.insert(name.to_string(), value);
+                }
+            },
         }
     }
-    Ok(rows.into_iter().zip(first + 1..).collect())
+    Ok((row, n))
+}
+
+fn json_value(value: polars::prelude::AnyValue) -> Value {
+    use polars::prelude::AnyValue;
+    match value {
+        AnyValue::Null => Value::Null,
+        AnyValue::Boolean(b) => Value::Bool(b),
+        AnyValue::String(s) => Value::String(s.to_string()),
+        AnyValue::StringOwned(s) => Value::String(s.to_string()),
+        AnyValue::Int8(n) => n.into(),
+        AnyValue::Int16(n) => n.into(),
+        AnyValue::Int32(n) => n.into(),
+        AnyValue::Int64(n) => n.into(),
+        AnyValue::UInt8(n) => n.into(),
+        AnyValue::UInt16(n) => n.into(),
+        AnyValue::UInt32(n) => n.into(),
+        AnyValue::UInt64(n) => n.into(),
+        AnyValue::Float32(n) => f64::from(n).into(),
+        AnyValue::Float64(n) => n.into(),
+        other => Value::String(other.to_string()),
+    }
 }
 
 fn csv_diag(path: &Path, e: &csv::Error) -> Diagnostic {
