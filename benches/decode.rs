@@ -39,9 +39,11 @@ fn main() {
     let python = repo.join(".venv/bin/python");
     let model = Model::load(&model_dir, threads).unwrap_or_else(|e| panic!("{e}"));
 
+    // The CPU decides the speed and, for integer kernels, the answers: print it beside them.
     println!(
-        "model: {}  max_tokens: {max_tokens}  repeats: {repeats}  threads: {threads}\n",
-        model_dir.display()
+        "model: {}  max_tokens: {max_tokens}  repeats: {repeats}  threads: {threads}\nhost: {}\n",
+        model_dir.display(),
+        modelswap::host::Host::current().describe()
     );
     println!("| prompt | prompt tokens | output tokens | Rust TTFT ms | Python TTFT ms | Rust tok/s | Python tok/s | speed-up |");
     println!("|---|---:|---:|---:|---:|---:|---:|---:|");

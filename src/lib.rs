@@ -9,6 +9,7 @@
 pub mod analysis;
 pub mod cost;
 pub mod gate;
+pub mod host;
 pub mod lockin;
 pub mod provider;
 pub mod record;

@@ -8,6 +8,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::host::Host;
 pub use crate::provider::{ErrorKind, Usage};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -163,23 +164,6 @@ pub struct ProviderInfo {
     /// measured in this run); `null` when it ran live.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub replayed_from: Option<String>,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Host {
-    pub os: String,
-    pub arch: String,
-    pub cpus: usize,
-}
-
-impl Host {
-    pub fn current() -> Self {
-        Self {
-            os: std::env::consts::OS.to_string(),
-            arch: std::env::consts::ARCH.to_string(),
-            cpus: std::thread::available_parallelism().map_or(1, |n| n.get()),
-        }
-    }
 }
 
 pub const RECORDS_FILE: &str = "records.jsonl";

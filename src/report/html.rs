@@ -322,8 +322,8 @@ impl Ctx<'_> {
             (
                 "Hardware".into(),
                 format!(
-                    "{} {} with {} CPUs (local models ran here; vendor calls were timed from here)",
-                    m.host.os, m.host.arch, m.host.cpus
+                    "{} (local models ran here, and their speed and, for integer kernels, their answers depend on these instruction sets; vendor calls were timed from here)",
+                    m.host.describe()
                 ),
             ),
             (

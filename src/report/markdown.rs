@@ -60,14 +60,12 @@ fn header(out: &mut String, report: &Report) {
     }
     let _ = writeln!(
         out,
-        "Run `{}` ({}), {} cases × {} repeat(s), on {} {} with {} CPUs; started {}{}.",
+        "Run `{}` ({}), {} cases × {} repeat(s), on {}; started {}{}.",
         m.run_id,
         m.status,
         m.cases,
         m.repeats,
-        m.host.os,
-        m.host.arch,
-        m.host.cpus,
+        m.host.describe(),
         m.started_at,
         m.finished_at
             .as_deref()
