@@ -10,7 +10,7 @@ use std::process::Command;
 use std::time::Instant;
 
 use modelswap::provider::onnx::{DecodeParams, Model};
-use modelswap::suite::{Message, Role};
+use modelswap::chat::{Message, Role};
 
 const PROMPTS: [&str; 3] = [
     "Write a short story about a robot who learns to paint.",

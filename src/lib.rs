@@ -7,9 +7,11 @@
 //! (`modelswap scan`).
 
 pub mod analysis;
+pub mod chat;
 pub mod cost;
 pub mod gate;
 pub mod host;
+pub mod installed;
 pub mod lockin;
 pub mod provider;
 pub mod record;

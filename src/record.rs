@@ -9,7 +9,8 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 pub use crate::host::Host;
-pub use crate::provider::{ErrorKind, Usage};
+pub use crate::chat::Usage;
+pub use crate::provider::ErrorKind;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Record {
@@ -24,7 +25,7 @@ pub struct Record {
     pub output: Option<String>,
     /// Tools the model asked to call (empty for plain text answers).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub tool_calls: Vec<crate::provider::ToolCall>,
+    pub tool_calls: Vec<crate::chat::ToolCall>,
     pub finish_reason: Option<String>,
     pub error: Option<RecordError>,
     pub usage: Usage,
@@ -156,7 +157,7 @@ pub struct SuiteInfo {
 pub struct ProviderInfo {
     pub id: String,
     pub config: crate::suite::ProviderConfig,
-    pub sampling: crate::suite::Sampling,
+    pub sampling: crate::chat::Sampling,
     /// File name -> sha256 of the files that determine a local model's outputs.
     #[serde(default)]
     pub model_files: std::collections::BTreeMap<String, String>,

@@ -9,7 +9,7 @@ use serde::Serialize;
 pub use table::{lookup, render, table, Entry};
 pub use tco::{output_tokens_per_s, BreakEven, SelfHosting, Sensitivity, HOURS_PER_MONTH};
 
-use crate::provider::Usage;
+use crate::chat::Usage;
 use crate::suite::{Hosting, LongContext, Price, ProviderConfig, ProviderKind, Rates};
 
 /// How one provider's calls are priced, settled once before a run.

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::provider::ResponseFormat;
+use crate::chat::ResponseFormat;
 use crate::suite::{Case, ProviderConfig, ProviderKind, Suite, SuiteError};
 
 /// A feature a request needs from the model that answers it.

@@ -7,11 +7,8 @@ use reqwest::header::HeaderValue;
 use serde_json::{json, Map, Value};
 
 use super::http::{self, SseEvent, StreamReader, Timeouts};
-use super::{
-    ChatRequest, Completion, ErrorKind, Provider, ProviderError, ResponseFormat, ToolCall,
-    ToolChoice, Usage,
-};
-use crate::suite::{Message, Role};
+use super::{Completion, ErrorKind, Provider, ProviderError};
+use crate::chat::{ChatRequest, Message, ResponseFormat, Role, ToolCall, ToolChoice, Usage};
 
 /// The API version every request names: the wire format below is this version's.
 pub const API_VERSION: &str = "2023-06-01";
@@ -497,8 +494,7 @@ impl Provider for AnthropicProvider {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::provider::Tool;
-    use crate::suite::Sampling;
+    use crate::chat::{Sampling, Tool};
 
     fn provider(stream: bool) -> AnthropicProvider {
         AnthropicProvider::new(Settings {

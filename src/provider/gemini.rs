@@ -5,11 +5,8 @@ use reqwest::header::HeaderValue;
 use serde_json::{json, Map, Value};
 
 use super::http::{self, SseEvent, StreamReader, Timeouts};
-use super::{
-    ChatRequest, Completion, ErrorKind, Provider, ProviderError, ResponseFormat, ToolCall,
-    ToolChoice, Usage,
-};
-use crate::suite::{Message, Role};
+use super::{Completion, ErrorKind, Provider, ProviderError};
+use crate::chat::{ChatRequest, Message, ResponseFormat, Role, ToolCall, ToolChoice, Usage};
 
 pub struct GeminiProvider {
     /// Gemini 3+: replayed calls need a `thoughtSignature` (see `NO_SIGNATURE`).
@@ -401,8 +398,7 @@ impl Provider for GeminiProvider {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::provider::Tool;
-    use crate::suite::Sampling;
+    use crate::chat::{Sampling, Tool};
 
     fn settings(stream: bool) -> Settings {
         Settings {

@@ -13,93 +13,8 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-pub use crate::suite::ToolCall;
-use crate::suite::{Message, ProviderConfig, ProviderKind, Sampling};
-
-/// A chat call as every provider understands it. Each vendor module translates it to its wire
-/// format and back; nothing else knows a vendor's shape.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ChatRequest {
-    pub messages: Vec<Message>,
-    pub sampling: Sampling,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub tools: Vec<Tool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tool_choice: Option<ToolChoice>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub response_format: Option<ResponseFormat>,
-}
-
-/// A function the model may call; `parameters` is its JSON Schema.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Tool {
-    pub name: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
-    pub parameters: serde_json::Value,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ToolChoice {
-    Auto,
-    None,
-    /// Some tool must be called.
-    Required,
-    /// This tool must be called.
-    Tool(String),
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case", tag = "type")]
-pub enum ResponseFormat {
-    Text,
-    /// Any JSON object.
-    JsonObject,
-    /// JSON valid against `schema`.
-    JsonSchema {
-        name: String,
-        schema: serde_json::Value,
-        #[serde(default)]
-        strict: bool,
-    },
-}
-
-impl ChatRequest {
-    pub fn new(messages: Vec<Message>, sampling: Sampling) -> Self {
-        Self {
-            messages,
-            sampling,
-            tools: Vec::new(),
-            tool_choice: None,
-            response_format: None,
-        }
-    }
-
-    /// What `case` sends, on its `repeat`-th run, to a provider whose own sampling is `sampling`:
-    /// a replayed request keeps the tools, response format and sampling it was logged with. A
-    /// seed moves on by one per repeat: the same seed every time would make a seeded sampler
-    /// answer identically, and the repeats would measure nothing.
-    pub fn for_case(case: &crate::suite::Case, sampling: &Sampling, repeat: u32) -> Self {
-        let extras = case.extras();
-        let mut sampling = sampling.with(&extras.sampling);
-        sampling.seed = sampling.seed.map(|s| s.wrapping_add(u64::from(repeat)));
-        Self {
-            messages: case.messages.clone(),
-            sampling,
-            tools: extras.tools.clone(),
-            tool_choice: extras.tool_choice.clone(),
-            response_format: extras.response_format.clone(),
-        }
-    }
-
-    /// `sha256:` of the request and the endpoint it went to: two records with the same hash asked
-    /// the same model the same thing, whether live or replayed.
-    pub fn hash(&self, endpoint: &Endpoint) -> String {
-        let body = serde_json::to_vec(&(endpoint, self)).expect("a request is plain JSON");
-        format!("sha256:{:x}", Sha256::digest(&body))
-    }
-}
+use crate::chat::{ChatRequest, ToolCall, Usage};
+use crate::suite::{ProviderConfig, ProviderKind};
 
 /// What answered a request: matching includes it, so a recording of one model never answers for
 /// another. Built from the suite alone, so replaying needs neither a key nor a model file.
@@ -112,6 +27,13 @@ pub struct Endpoint {
 }
 
 impl Endpoint {
+    /// `sha256:` of a request and this endpoint it went to: two records with the same hash asked
+    /// the same model the same thing, whether live or replayed.
+    pub fn request_hash(&self, request: &ChatRequest) -> String {
+        let body = serde_json::to_vec(&(self, request)).expect("a request is plain JSON");
+        format!("sha256:{:x}", Sha256::digest(&body))
+    }
+
     pub fn of(config: &ProviderConfig) -> Self {
         Self {
             kind: config.kind.as_str().into(),
@@ -127,15 +49,6 @@ impl Endpoint {
                 .map(|u| u.trim_end_matches('/').to_owned()),
         }
     }
-}
-
-/// Token counts as the record reports them (see DESIGN.md's counting rules).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Usage {
-    pub input_tokens: u64,
-    pub output_tokens: u64,
-    #[serde(default)]
-    pub cached_input_tokens: u64,
 }
 
 /// What a successful call produced, and how long it took.

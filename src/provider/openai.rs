@@ -4,11 +4,9 @@
 use serde_json::{json, Map, Value};
 
 use super::http::{self, SseEvent, StreamReader, Timeouts};
-use super::{
-    ChatRequest, Completion, ErrorKind, Provider, ProviderError, ResponseFormat, ToolCall,
-    ToolChoice, Usage,
-};
-use crate::suite::{ProviderKind, Role};
+use super::{Completion, ErrorKind, Provider, ProviderError};
+use crate::chat::{ChatRequest, Message, ResponseFormat, Role, ToolCall, ToolChoice, Usage};
+use crate::suite::ProviderKind;
 
 /// Which dialect of the format an endpoint speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -170,7 +168,7 @@ impl OpenAiProvider {
 /// The API version used when a suite names none.
 pub const AZURE_API_VERSION: &str = "2024-10-21";
 
-fn message(m: &crate::suite::Message) -> Value {
+fn message(m: &Message) -> Value {
     let mut v = json!({"role": m.role.as_str(), "content": m.content});
     if m.role == Role::Assistant && !m.tool_calls.is_empty() {
         v["tool_calls"] = m
@@ -350,8 +348,7 @@ impl Provider for OpenAiProvider {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::provider::Tool;
-    use crate::suite::{Message, Sampling};
+    use crate::chat::{Sampling, Tool};
 
     fn provider(kind: ProviderKind, stream: bool) -> OpenAiProvider {
         OpenAiProvider::new(Settings {

@@ -12,9 +12,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use crate::provider::{
-    ChatRequest, Completion, Endpoint, ErrorKind, ProviderError, ToolCall, Usage,
-};
+use crate::chat::{ChatRequest, ToolCall, Usage};
+use crate::provider::{Completion, Endpoint, ErrorKind, ProviderError};
 
 /// One line of a cassette file.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -193,7 +192,7 @@ fn key(endpoint: &Endpoint, request: &Value, repeat: u32) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::suite::{Message, Role, Sampling};
+    use crate::chat::{Message, Role, Sampling, Tool};
 
     fn request(tool_schema: Value) -> ChatRequest {
         let mut r = ChatRequest::new(
@@ -206,7 +205,7 @@ mod tests {
                 stop: Vec::new(),
             },
         );
-        r.tools.push(crate::provider::Tool {
+        r.tools.push(Tool {
             name: "t".into(),
             description: None,
             parameters: tool_schema,

@@ -24,10 +24,9 @@ pub use cassette::Cassette;
 use limits::{Aimd, Pause, RateLimiter, RetryPolicy};
 pub use merge::merge;
 
+use crate::chat::{ChatRequest, Sampling};
 use crate::cost::Pricing;
-use crate::provider::{
-    self, ChatRequest, Completion, Endpoint, ErrorKind, Provider, ProviderError,
-};
+use crate::provider::{self, Completion, Endpoint, ErrorKind, Provider, ProviderError};
 use crate::record::{self, Host, Manifest, ProviderInfo, Record, RecordError, SuiteInfo, Timing};
 use crate::score::Scorers;
 use crate::suite::{self, Suite};
@@ -89,7 +88,7 @@ struct Target {
     source: Source,
     /// `--record`: every call's outcome is appended here.
     recorder: Option<Arc<Cassette>>,
-    sampling: suite::Sampling,
+    sampling: Sampling,
     concurrency: Aimd,
     retry: RetryPolicy,
     rate: Option<RateLimiter>,
@@ -560,8 +559,8 @@ impl Job {
     async fn execute(self) -> Record {
         let case = &self.case;
         let t = &self.target;
-        let request = ChatRequest::for_case(case, &t.sampling, self.repeat);
-        let request_hash = request.hash(&t.endpoint);
+        let request = case.request(&t.sampling, self.repeat);
+        let request_hash = t.endpoint.request_hash(&request);
         let attempt = t.call(&request, self.repeat, &case.id).await;
         self.record(request_hash, attempt).await
     }
@@ -986,14 +985,14 @@ fn check_recorded(
     provider: &str,
     endpoint: &Endpoint,
     cases: &Selection,
-    sampling: &suite::Sampling,
+    sampling: &Sampling,
     repeats: u32,
 ) -> anyhow::Result<()> {
     let mut missing = Vec::new();
     for case in cases.iter() {
         let case = case?;
         for repeat in 0..repeats {
-            let request = ChatRequest::for_case(&case, sampling, repeat);
+            let request = case.request(sampling, repeat);
             if cassette.answer(endpoint, &request, repeat).is_none() {
                 missing.push(if repeats > 1 {
                     format!("{} (repeat {repeat})", case.id)

@@ -1,7 +1,6 @@
 //! `json`: the output parses as JSON (bare, or in a Markdown code fence), and with a schema it
 //! is valid against it (JSON Schema draft 2020-12).
 
-use std::path::Path;
 
 use jsonschema::Validator;
 use serde_json::Value;
@@ -10,21 +9,6 @@ use super::text::shown;
 
 /// Reads and compiles a JSON Schema file as draft 2020-12 (whatever its `$schema` says). Remote
 /// `$ref`s are not fetched: a scorer must give the same verdict offline.
-pub fn compile_schema(path: &Path) -> Result<Validator, String> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("cannot read the schema {}: {e}", path.display()))?;
-    let schema: Value = serde_json::from_str(&text)
-        .map_err(|e| format!("the schema {} is not JSON: {e}", path.display()))?;
-    jsonschema::draft202012::new(&schema).map_err(|e| {
-        let at = e.instance_path().to_string();
-        let at = if at.is_empty() { "/" } else { &at };
-        format!(
-            "{} is not a valid JSON Schema (at {at}: {e})",
-            path.display()
-        )
-    })
-}
-
 /// Whether `output` is JSON (valid against `schema` when one is given), and why not.
 pub fn check(output: &str, schema: Option<&Validator>) -> (bool, String) {
     let body = unfenced(output);

@@ -3,9 +3,10 @@
 
 use serde_json::{Map, Value};
 
-use crate::provider::{ChatRequest, Completion, ProviderError, ResponseFormat, Usage};
+use crate::chat::{ChatRequest, Message, ResponseFormat, Role, Sampling, Usage};
+use crate::provider::{Completion, ProviderError};
 use crate::record::JudgeCalls;
-use crate::suite::{Case, Message, Role, Sampling};
+use crate::suite::Case;
 
 /// How scorers reach a provider of the suite. The runner implements it with the provider's
 /// rate limits, concurrency and retries, so a judge's calls are paced like any other.

@@ -13,45 +13,10 @@ use tokenizers::{PaddingParams, PaddingStrategy, Tokenizer, TruncationParams};
 
 use crate::provider::onnx::{decode::open_session, runtime};
 
-/// Where `make setup` installs the default model, inside the checkout.
-const DEFAULT_MODEL: &str = "models/all-minilm-l6-v2";
 /// Texts per ONNX Runtime call.
 const BATCH: usize = 32;
 /// One thread: embeddings run beside local models whose latency is being measured.
 const THREADS: usize = 1;
-
-/// The model folder a scorer uses: `configured` relative to the suite's folder, else the one
-/// the set-up installs. It must hold `model.onnx` and `tokenizer.json`.
-pub fn model_dir(configured: Option<&Path>, suite_dir: &Path) -> Result<PathBuf, String> {
-    let dir = match configured {
-        Some(p) => suite_dir.join(p),
-        None => runtime::find_installed(Path::new(DEFAULT_MODEL)).map_err(|tried| {
-            format!(
-                "the default embedding model is not installed (looked in: {}); run `make setup` \
-                 in the modelswap checkout, or give `model`",
-                tried.join(", ")
-            )
-        })?,
-    };
-    if !dir.is_dir() {
-        return Err(format!(
-            "embedding model folder {} does not exist (run `make setup` for the default one; paths are relative to the suite file)",
-            dir.display()
-        ));
-    }
-    let missing: Vec<&str> = ["model.onnx", "tokenizer.json"]
-        .into_iter()
-        .filter(|f| !dir.join(f).is_file())
-        .collect();
-    if !missing.is_empty() {
-        return Err(format!(
-            "embedding model folder {} has no {}",
-            dir.display(),
-            missing.join(" or ")
-        ));
-    }
-    Ok(dir)
-}
 
 /// A sentence embedder: BERT-style encoder, mean pooling over the attention mask, L2 norm.
 pub struct Embedder {

@@ -5,17 +5,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use crate::suite::Normalize;
-
-/// The comparisons of this module, one per scorer type.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Comparison {
-    Equals,
-    Contains,
-    Icontains,
-    Regex,
-    StartsWith,
-}
+use crate::suite::{Normalize, TextTest as Comparison};
 
 /// Applies the suite's normalisations, in the order written.
 pub fn normalize(text: &str, steps: &[Normalize]) -> String {

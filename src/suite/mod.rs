@@ -1,10 +1,13 @@
 //! The suite file: its schema (these types are the public contract of SUITE.md), loading with
 //! precise error locations, dataset files, and expansion into the cases a run executes.
 
+mod check;
 mod dataset;
 mod error;
 mod load;
 mod plan;
+mod scorer;
+mod source;
 mod traffic;
 
 use std::collections::BTreeMap;
@@ -29,7 +32,10 @@ pub fn write_starter(path: &std::path::Path) -> anyhow::Result<()> {
     Ok(())
 }
 pub use load::{json_schema, load};
-pub use plan::{Case, Cases, Check, Logged, Message, Origin, RequestExtras, ToolCall};
+pub use plan::{Case, Cases, Check, Logged, Origin, RequestExtras};
+pub use scorer::{Program, Scorer, Test, TextTest};
+
+use crate::chat::{Role, Sampling, SamplingOverrides};
 
 /// A parsed, validated suite file, and its cases from every source.
 #[derive(Debug, Clone)]
@@ -39,8 +45,25 @@ pub struct Suite {
     /// sha256 of the file's bytes, recorded in every run's manifest.
     pub sha256: String,
     pub spec: SuiteSpec,
+    /// `spec.scorers`, resolved: what each needs checked and found.
+    pub scorers: Vec<Scorer>,
     /// Read and rendered again on each pass, not held.
     pub cases: Cases,
+}
+
+impl Suite {
+    /// The folder relative paths in the suite are resolved against: the suite file's.
+    pub fn dir(&self) -> PathBuf {
+        dir_of(&self.path)
+    }
+}
+
+/// The folder of a suite file (`.` for a bare file name).
+fn dir_of(path: &std::path::Path) -> PathBuf {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
 }
 
 /// The YAML document as written (schema version 1).
@@ -310,41 +333,6 @@ impl Default for Defaults {
     }
 }
 
-/// The sampling a provider actually uses: the suite's defaults with its own overrides applied.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Sampling {
-    pub temperature: f32,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub top_p: Option<f32>,
-    pub max_tokens: u32,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub seed: Option<u64>,
-    #[serde(skip_serializing_if = "Vec::is_empty", default)]
-    pub stop: Vec<String>,
-}
-
-/// Sampling settings that replace a `Sampling`'s where they are set.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct SamplingOverrides {
-    pub temperature: Option<f32>,
-    pub top_p: Option<f32>,
-    pub max_tokens: Option<u32>,
-    pub seed: Option<u64>,
-    pub stop: Option<Vec<String>>,
-}
-
-impl Sampling {
-    pub fn with(&self, o: &SamplingOverrides) -> Sampling {
-        Sampling {
-            temperature: o.temperature.unwrap_or(self.temperature),
-            top_p: o.top_p.or(self.top_p),
-            max_tokens: o.max_tokens.unwrap_or(self.max_tokens),
-            seed: o.seed.or(self.seed),
-            stop: o.stop.clone().unwrap_or_else(|| self.stop.clone()),
-        }
-    }
-}
-
 impl SuiteSpec {
     pub fn sampling_for(&self, provider: &ProviderConfig) -> Sampling {
         let d = &self.defaults;
@@ -383,27 +371,6 @@ pub struct Prompt {
 pub struct MessageTemplate {
     pub role: Role,
     pub content: String,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum Role {
-    System,
-    User,
-    Assistant,
-    /// A tool's result, answering an assistant's tool call (replayed traffic).
-    Tool,
-}
-
-impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::System => "system",
-            Self::User => "user",
-            Self::Assistant => "assistant",
-            Self::Tool => "tool",
-        }
-    }
 }
 
 /// One entry of `cases`: an inline case (`vars`, `expect`, `tags`, `id`) or a dataset `file`.

@@ -9,15 +9,14 @@ use std::time::SystemTime;
 use indexmap::IndexMap;
 
 use minijinja::{Environment, UndefinedBehavior};
-use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::dataset::{self, Row, Rows};
 use super::error::{Diagnostic, SuiteError};
-use super::load::Source;
+use super::source::SuiteText;
 use super::traffic;
-use super::{Role, SamplingOverrides, SuiteSpec};
-use crate::provider::{ResponseFormat, Tool, ToolChoice};
+use super::SuiteSpec;
+use crate::chat::{ChatRequest, Message, ResponseFormat, Role, Sampling, SamplingOverrides, Tool, ToolChoice};
 
 /// One workload item, ready to send.
 #[derive(Debug, Clone)]
@@ -48,28 +47,21 @@ impl Case {
             std::sync::LazyLock::new(RequestExtras::default);
         self.extras.as_deref().unwrap_or(&NONE)
     }
-}
 
-/// One chat message, vendor-neutral.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Message {
-    pub role: Role,
-    pub content: String,
-    /// An assistant's calls to tools (replayed conversations).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub tool_calls: Vec<ToolCall>,
-    /// For `role: tool`: the call this message answers.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tool_call_id: Option<String>,
-}
-
-impl Message {
-    pub fn new(role: Role, content: impl Into<String>) -> Self {
-        Self {
-            role,
-            content: content.into(),
-            tool_calls: Vec::new(),
-            tool_call_id: None,
+    /// What this case sends, on its `repeat`-th run, to a provider whose own sampling is `sampling`:
+    /// a replayed request keeps the tools, response format and sampling it was logged with. A
+    /// seed moves on by one per repeat: the same seed every time would make a seeded sampler
+    /// answer identically, and the repeats would measure nothing.
+    pub fn request(&self, sampling: &Sampling, repeat: u32) -> ChatRequest {
+        let extras = self.extras();
+        let mut sampling = sampling.with(&extras.sampling);
+        sampling.seed = sampling.seed.map(|s| s.wrapping_add(u64::from(repeat)));
+        ChatRequest {
+            messages: self.messages.clone(),
+            sampling,
+            tools: extras.tools.clone(),
+            tool_choice: extras.tool_choice.clone(),
+            response_format: extras.response_format.clone(),
         }
     }
 }
@@ -98,14 +90,6 @@ pub struct Logged {
     pub model: Option<String>,
     pub messages: Vec<Message>,
     pub extras: RequestExtras,
-}
-
-/// A model's request to call a tool; `arguments` is the JSON text the model produced.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ToolCall {
-    pub id: String,
-    pub name: String,
-    pub arguments: String,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -173,7 +157,7 @@ struct Stamp {
 
 impl Cases {
     /// Compiles the suite's templates and reads every case once; all problems are reported.
-    pub(super) fn load(spec: &SuiteSpec, src: &Source) -> Result<Cases, Vec<Diagnostic>> {
+    pub(super) fn load(spec: &SuiteSpec, src: &SuiteText) -> Result<Cases, Vec<Diagnostic>> {
         let plan = Arc::new(Plan::new(spec, src)?);
         let mut diags = Vec::new();
         // Eight bytes a case, not the ids themselves: a million-case suite checks its ids in 8 MB.
@@ -299,7 +283,7 @@ fn case_diag(origin: &Origin, id: &str, message: String) -> Diagnostic {
 
 impl Plan {
     /// Compiles every template once; a syntax error points at its field.
-    fn new(spec: &SuiteSpec, src: &Source) -> Result<Plan, Vec<Diagnostic>> {
+    fn new(spec: &SuiteSpec, src: &SuiteText) -> Result<Plan, Vec<Diagnostic>> {
         let mut diags = Vec::new();
         let mut env = Environment::new();
         env.set_undefined_behavior(UndefinedBehavior::Strict);

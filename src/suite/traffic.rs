@@ -10,9 +10,8 @@ use serde_json::{Map, Value};
 
 use super::dataset::{self, Row, Rows};
 use super::error::Diagnostic;
-use super::plan::{Logged, Message, RequestExtras, ToolCall};
-use super::{Role, SamplingOverrides};
-use crate::provider::{ResponseFormat, Tool, ToolChoice};
+use super::plan::{Logged, RequestExtras};
+use crate::chat::{Message, ResponseFormat, Role, SamplingOverrides, Tool, ToolCall, ToolChoice};
 
 /// Body fields that change what a model answers but that modelswap cannot carry to every
 /// provider; a file using them is replayed without them, and the user is told which.

@@ -4,8 +4,7 @@
 use std::process::Command;
 
 use modelswap::provider::onnx::{DecodeParams, Model, ModelFolder};
-use modelswap::provider::ChatRequest;
-use modelswap::suite::{Message, Role, Sampling};
+use modelswap::chat::{ChatRequest, Message, Role, Sampling};
 
 use crate::common::{model, repo};
 

@@ -7,7 +7,7 @@ use minijinja::{Environment, Value};
 use serde_json::Value as Json;
 use tokenizers::Tokenizer;
 
-use crate::suite::Message;
+use crate::chat::Message;
 
 /// What the decode loop needs to know about the model, read from its folder.
 pub struct ModelFolder {

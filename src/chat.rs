@@ -1,0 +1,165 @@
+//! The vendor-neutral chat vocabulary every stage speaks: a request (messages, sampling, tools,
+//! response format), the tool calls a model makes, and the token counts it reports. A leaf: it
+//! imports nothing else of the crate, so the suite, the providers, the runner and the scorers
+//! can all use it without depending on each other.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// A chat call as every provider understands it. Each vendor module translates it to its wire
+/// format and back; nothing else knows a vendor's shape.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChatRequest {
+    pub messages: Vec<Message>,
+    pub sampling: Sampling,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tools: Vec<Tool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tool_choice: Option<ToolChoice>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub response_format: Option<ResponseFormat>,
+}
+
+/// A function the model may call; `parameters` is its JSON Schema.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Tool {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    pub parameters: serde_json::Value,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ToolChoice {
+    Auto,
+    None,
+    /// Some tool must be called.
+    Required,
+    /// This tool must be called.
+    Tool(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "type")]
+pub enum ResponseFormat {
+    Text,
+    /// Any JSON object.
+    JsonObject,
+    /// JSON valid against `schema`.
+    JsonSchema {
+        name: String,
+        schema: serde_json::Value,
+        #[serde(default)]
+        strict: bool,
+    },
+}
+
+impl ChatRequest {
+    pub fn new(messages: Vec<Message>, sampling: Sampling) -> Self {
+        Self {
+            messages,
+            sampling,
+            tools: Vec::new(),
+            tool_choice: None,
+            response_format: None,
+        }
+    }
+}
+
+/// One chat message, vendor-neutral.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Message {
+    pub role: Role,
+    pub content: String,
+    /// An assistant's calls to tools (replayed conversations).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tool_calls: Vec<ToolCall>,
+    /// For `role: tool`: the call this message answers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tool_call_id: Option<String>,
+}
+
+impl Message {
+    pub fn new(role: Role, content: impl Into<String>) -> Self {
+        Self {
+            role,
+            content: content.into(),
+            tool_calls: Vec::new(),
+            tool_call_id: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    System,
+    User,
+    Assistant,
+    /// A tool's result, answering an assistant's tool call (replayed traffic).
+    Tool,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::System => "system",
+            Self::User => "user",
+            Self::Assistant => "assistant",
+            Self::Tool => "tool",
+        }
+    }
+}
+
+/// A model's request to call a tool; `arguments` is the JSON text the model produced.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ToolCall {
+    pub id: String,
+    pub name: String,
+    pub arguments: String,
+}
+
+/// The sampling a provider actually uses: the suite's defaults with its own overrides applied.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Sampling {
+    pub temperature: f32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub top_p: Option<f32>,
+    pub max_tokens: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub seed: Option<u64>,
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub stop: Vec<String>,
+}
+
+/// Sampling settings that replace a `Sampling`'s where they are set.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SamplingOverrides {
+    pub temperature: Option<f32>,
+    pub top_p: Option<f32>,
+    pub max_tokens: Option<u32>,
+    pub seed: Option<u64>,
+    pub stop: Option<Vec<String>>,
+}
+
+impl Sampling {
+    pub fn with(&self, o: &SamplingOverrides) -> Sampling {
+        Sampling {
+            temperature: o.temperature.unwrap_or(self.temperature),
+            top_p: o.top_p.or(self.top_p),
+            max_tokens: o.max_tokens.unwrap_or(self.max_tokens),
+            seed: o.seed.or(self.seed),
+            stop: o.stop.clone().unwrap_or_else(|| self.stop.clone()),
+        }
+    }
+}
+
+/// Token counts as the record reports them (see DESIGN.md's counting rules).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Usage {
+    pub input_tokens: u64,
+    pub output_tokens: u64,
+    #[serde(default)]
+    pub cached_input_tokens: u64,
+}

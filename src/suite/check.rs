@@ -1,0 +1,299 @@
+//! The checks serde cannot express: references between sections, value ranges, and fields
+//! that do not fit a provider's kind. Each problem is a diagnostic at its field; all are
+//! reported at once. Scorers are checked where they are resolved (`scorer`).
+
+use super::error::{did_you_mean, Diagnostic};
+use super::source::SuiteText;
+use super::{Price, ProviderKind, SuiteSpec};
+
+pub(super) fn check(spec: &SuiteSpec, src: &SuiteText) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    if spec.version != 1 {
+        out.push(
+            src.diag(
+                "version",
+                format!("unsupported suite version {}", spec.version),
+            )
+            .help("this modelswap reads version 1"),
+        );
+    }
+    if spec.providers.is_empty() {
+        out.push(src.diag("providers", "no providers: name at least one"));
+    }
+    for (id, p) in &spec.providers {
+        let at = |field: &str| format!("providers.{id}.{field}");
+        let not_for_kind = |field: &str, set: bool, out: &mut Vec<Diagnostic>| {
+            if set {
+                out.push(src.diag(
+                    &at(field),
+                    format!("`{field}` does not apply to kind `{}`", p.kind.as_str()),
+                ));
+            }
+        };
+        let required = |field: &str, set: bool, why: &str, out: &mut Vec<Diagnostic>| {
+            if !set {
+                out.push(
+                    src.diag(
+                        &format!("providers.{id}"),
+                        format!("kind `{}` needs `{field}`", p.kind.as_str()),
+                    )
+                    .help(why),
+                );
+            }
+        };
+        let local = p.kind == ProviderKind::Onnx;
+        not_for_kind("path", !local && p.path.is_some(), &mut out);
+        not_for_kind("threads", !local && p.threads.is_some(), &mut out);
+        for (field, set) in [
+            ("base_url", p.base_url.is_some()),
+            ("api_key_env", p.api_key_env.is_some()),
+            ("rate_limit", p.rate_limit.is_some()),
+            ("retries", p.retries.is_some()),
+            ("stream", p.stream.is_some()),
+            ("price", p.price.is_some()),
+            ("timeout_s", p.timeout_s.is_some()),
+            ("first_byte_timeout_s", p.first_byte_timeout_s.is_some()),
+        ] {
+            not_for_kind(field, local && set, &mut out);
+        }
+        let azure = p.kind == ProviderKind::AzureOpenai;
+        not_for_kind("deployment", !azure && p.deployment.is_some(), &mut out);
+        not_for_kind("api_version", !azure && p.api_version.is_some(), &mut out);
+        let compatible = p.kind == ProviderKind::OpenaiCompatible;
+        not_for_kind(
+            "extra_body",
+            !compatible && p.extra_body.is_some(),
+            &mut out,
+        );
+        // Hosting prices hardware a team runs itself; a vendor's API has a price per token instead.
+        not_for_kind(
+            "hosting",
+            !(local || compatible) && p.hosting.is_some(),
+            &mut out,
+        );
+        match p.kind {
+            ProviderKind::Onnx => match &p.path {
+                None => required("path", false, "the model folder as optimum-cli exports it, relative to the suite file", &mut out),
+                Some(rel) => {
+                    let dir = src.dir().join(rel);
+                    if !dir.is_dir() {
+                        out.push(
+                            src.diag(&at("path"), format!("model folder {} does not exist", dir.display()))
+                                .help("run `make setup` to install the bundled models, or fix the path (it is relative to the suite file)"),
+                        );
+                    }
+                }
+            },
+            ProviderKind::AzureOpenai => {
+                required("base_url", p.base_url.is_some(), "the resource endpoint, e.g. https://acme.openai.azure.com", &mut out);
+                required("deployment", p.deployment.is_some(), "the deployment name of the model", &mut out);
+            }
+            ProviderKind::OpenaiCompatible => {
+                required("base_url", p.base_url.is_some(), "the engine's OpenAI-compatible endpoint, e.g. http://gpu-box:8000/v1", &mut out);
+                required("model", p.model.is_some(), "the served model's name", &mut out);
+            }
+            ProviderKind::Openai | ProviderKind::Anthropic | ProviderKind::Gemini => {
+                required("model", p.model.is_some(), "the vendor's model id, e.g. gpt-4o-mini, claude-3-5-haiku-20241022, gemini-2.0-flash", &mut out)
+            }
+        }
+        for (field, value) in [
+            ("timeout_s", p.timeout_s),
+            ("first_byte_timeout_s", p.first_byte_timeout_s),
+        ] {
+            if matches!(value, Some(t) if !(t > 0.0 && t.is_finite())) {
+                out.push(src.diag(&at(field), "must be a positive number of seconds"));
+            }
+        }
+        if let Some(r) = &p.rate_limit {
+            if r.requests_per_minute == Some(0) || r.tokens_per_minute == Some(0) {
+                out.push(src.diag(
+                    &at("rate_limit"),
+                    "limits must be at least 1 (leave a limit out for none)",
+                ));
+            }
+        }
+        if p.concurrency == Some(0) {
+            out.push(src.diag(&at("concurrency"), "must be at least 1"));
+        }
+        if p.threads == Some(0) {
+            out.push(src.diag(&at("threads"), "must be at least 1"));
+        }
+        if let Some(price) = &p.price {
+            check_price(src, &at("price"), price, &mut out);
+            if p.hosting.is_some() {
+                out.push(src.diag(
+                    &at("price"),
+                    "give `price` (per token) or `hosting` (per hour), not both",
+                ));
+            }
+        }
+        if let Some(h) = &p.hosting {
+            if !(h.utilization > 0.0 && h.utilization <= 1.0) {
+                out.push(src.diag(&at("hosting.utilization"), "must be in (0, 1]"));
+            }
+            if h.usd_per_hour < 0.0 {
+                out.push(src.diag(&at("hosting.usd_per_hour"), "must not be negative"));
+            }
+        }
+        check_sampling(
+            src,
+            &format!("providers.{id}"),
+            p.temperature,
+            p.top_p,
+            p.max_tokens,
+            &mut out,
+        );
+    }
+    let d = &spec.defaults;
+    check_sampling(
+        src,
+        "defaults",
+        Some(d.temperature),
+        d.top_p,
+        Some(d.max_tokens),
+        &mut out,
+    );
+    if d.repeats == 0 {
+        out.push(src.diag("defaults.repeats", "must be at least 1"));
+    }
+
+    let prompt = &spec.prompt;
+    let system_or_user = prompt.system.is_some() || prompt.user.is_some();
+    match &prompt.messages {
+        Some(_) if system_or_user => out.push(src.diag(
+            "prompt",
+            "give either `messages`, or `system` and `user`, not both",
+        )),
+        Some(m) if m.is_empty() => out.push(src.diag("prompt.messages", "is empty")),
+        None if prompt.user.is_none() => out.push(src.diag(
+            "prompt",
+            "needs `user` (and optionally `system`) or `messages`",
+        )),
+        _ => {}
+    }
+
+    if spec.cases.is_empty() {
+        out.push(src.diag(
+            "cases",
+            "no cases: add inline cases, a dataset `file` or a traffic file to `replay`",
+        ));
+    }
+    for (i, entry) in spec.cases.iter().enumerate() {
+        let inline = entry.vars.is_some()
+            || entry.expect.is_some()
+            || entry.tags.is_some()
+            || entry.id.is_some();
+        let sources = usize::from(inline)
+            + usize::from(entry.file.is_some())
+            + usize::from(entry.replay.is_some());
+        match sources {
+            0 => out.push(src.diag(
+                &format!("cases[{i}]"),
+                "empty case: give `vars`, a dataset `file` or a traffic file to `replay`",
+            )),
+            1 => {}
+            _ => out.push(src.diag(
+                &format!("cases[{i}]"),
+                "an entry is one of: an inline case (vars, expect, tags, id), a `file`, or a `replay` file",
+            )),
+        }
+    }
+
+    if let Some(gate) = &spec.gate {
+        let ids: Vec<&str> = spec.providers.keys().map(String::as_str).collect();
+        let mut check_ref = |field: String, name: &str| {
+            if !spec.providers.contains_key(name) {
+                let mut d = src.diag(&field, format!("no provider named `{name}`"));
+                if let Some(c) = did_you_mean(name, ids.iter().copied()) {
+                    d = d.help(format!("did you mean `{c}`?"));
+                }
+                out.push(d);
+            }
+        };
+        check_ref("gate.baseline".into(), &gate.baseline);
+        for (i, c) in gate.candidates.iter().enumerate() {
+            check_ref(format!("gate.candidates[{i}]"), c);
+        }
+        if gate.candidates.is_empty() {
+            out.push(src.diag("gate.candidates", "name at least one candidate"));
+        }
+        if gate.candidates.contains(&gate.baseline) {
+            out.push(src.diag("gate.candidates", "the baseline cannot also be a candidate"));
+        }
+        for (field, value) in [
+            ("min_pass_rate", gate.min_pass_rate),
+            ("max_pass_rate_drop", gate.max_pass_rate_drop),
+        ] {
+            if matches!(value, Some(v) if !(0.0..=1.0).contains(&v)) {
+                out.push(src.diag(&format!("gate.{field}"), "must be in [0, 1]"));
+            }
+        }
+        if matches!(gate.significance, Some(v) if !(v > 0.0 && v < 1.0)) {
+            out.push(src.diag("gate.significance", "must be in (0, 1), e.g. 0.05"));
+        }
+        if matches!(gate.max_p95_latency_ms, Some(v) if v <= 0.0) {
+            out.push(src.diag("gate.max_p95_latency_ms", "must be positive"));
+        }
+    }
+    out
+}
+
+/// Every rate of a `price:` is a finite, non-negative number; a long-context tier starts above 0.
+fn check_price(src: &SuiteText, at: &str, price: &Price, out: &mut Vec<Diagnostic>) {
+    let mut rates = vec![
+        ("input_per_mtok", Some(price.input_per_mtok)),
+        ("output_per_mtok", Some(price.output_per_mtok)),
+        ("cached_input_per_mtok", price.cached_input_per_mtok),
+    ];
+    if let Some(b) = &price.batch {
+        rates.extend([
+            ("batch.input_per_mtok", Some(b.input_per_mtok)),
+            ("batch.output_per_mtok", Some(b.output_per_mtok)),
+            ("batch.cached_input_per_mtok", b.cached_input_per_mtok),
+        ]);
+    }
+    if let Some(l) = &price.long_context {
+        rates.extend([
+            ("long_context.input_per_mtok", Some(l.input_per_mtok)),
+            ("long_context.output_per_mtok", Some(l.output_per_mtok)),
+            (
+                "long_context.cached_input_per_mtok",
+                l.cached_input_per_mtok,
+            ),
+        ]);
+        if l.above_input_tokens == 0 {
+            out.push(src.diag(
+                &format!("{at}.long_context.above_input_tokens"),
+                "must be at least 1",
+            ));
+        }
+    }
+    for (field, value) in rates {
+        if matches!(value, Some(v) if !(v >= 0.0 && v.is_finite())) {
+            out.push(src.diag(
+                &format!("{at}.{field}"),
+                "must be a non-negative number of USD per million tokens",
+            ));
+        }
+    }
+}
+
+fn check_sampling(
+    src: &SuiteText,
+    at: &str,
+    temperature: Option<f32>,
+    top_p: Option<f32>,
+    max_tokens: Option<u32>,
+    out: &mut Vec<Diagnostic>,
+) {
+    if matches!(temperature, Some(t) if !(t >= 0.0 && t.is_finite())) {
+        out.push(src.diag(&format!("{at}.temperature"), "must be 0 or more"));
+    }
+    if matches!(top_p, Some(p) if !(p > 0.0 && p <= 1.0)) {
+        out.push(src.diag(&format!("{at}.top_p"), "must be in (0, 1]"));
+    }
+    if max_tokens == Some(0) {
+        out.push(src.diag(&format!("{at}.max_tokens"), "must be at least 1"));
+    }
+}
+

@@ -1,0 +1,366 @@
+//! The suite's scorers, resolved once when the suite loads: each type with exactly the fields it
+//! needs (the one place that says which fields a type takes and which it requires), their ranges
+//! checked, and the files and programs they name found — a JSON Schema compiled, an embedding
+//! model folder located, a program on PATH — so that none fails mid-run. `score` builds its
+//! scorers from these.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::Value;
+
+use super::error::{did_you_mean, Diagnostic};
+use super::source::SuiteText;
+use super::{Normalize, ScorerConfig, ScorerType, SuiteSpec};
+use crate::installed::find_installed;
+
+/// Where `make setup` installs the default embedding model, inside the checkout.
+const DEFAULT_EMBEDDING_MODEL: &str = "models/all-minilm-l6-v2";
+/// How long a `command` check may run when the suite says nothing.
+const DEFAULT_COMMAND_TIMEOUT_S: f64 = 30.0;
+
+/// One scorer of the suite, ready to run.
+#[derive(Debug, Clone)]
+pub struct Scorer {
+    /// The type's name as the suite writes it (`equals`, `rouge-l`, …).
+    pub name: &'static str,
+    pub normalize: Vec<Normalize>,
+    /// Whether the suite gave a `value` (for a judge, a reference answer).
+    pub has_value: bool,
+    pub weight: f64,
+    pub test: Test,
+}
+
+/// What a scorer tests, with what it needs.
+#[derive(Debug, Clone)]
+pub enum Test {
+    Text(TextTest),
+    Json {
+        schema: Option<Arc<jsonschema::Validator>>,
+    },
+    Similarity {
+        threshold: f64,
+        model: PathBuf,
+    },
+    RougeL {
+        threshold: f64,
+    },
+    Bleu {
+        threshold: f64,
+    },
+    Number {
+        tolerance: f64,
+    },
+    Judge {
+        provider: String,
+        rubric: String,
+    },
+    Command(Program),
+    Latency {
+        max_ms: f64,
+    },
+    Cost {
+        max_usd: f64,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TextTest {
+    Equals,
+    Contains,
+    Icontains,
+    Regex,
+    StartsWith,
+}
+
+/// A `command` scorer's program, found before the run.
+#[derive(Debug, Clone)]
+pub struct Program {
+    /// Absolute: the program starts in `dir`, where a relative path would mean something else.
+    pub path: PathBuf,
+    pub args: Vec<String>,
+    /// Where it runs: the suite file's folder, so paths in `run` read like the suite's own.
+    pub dir: PathBuf,
+    pub timeout: Duration,
+    /// A printed score must also reach this to pass.
+    pub threshold: Option<f64>,
+}
+
+/// Every scorer of the suite resolved, in order; problems go to `out`.
+pub(super) fn resolve_all(
+    spec: &SuiteSpec,
+    src: &SuiteText,
+    out: &mut Vec<Diagnostic>,
+) -> Vec<Scorer> {
+    let mut scorers = Vec::new();
+    for (i, config) in spec.scorers.iter().enumerate() {
+        let at = Fields { i, src };
+        let before = out.len();
+        check_fields(&at, config, out);
+        check_ranges(&at, config, out);
+        let test = resolve(&at, config, spec, out);
+        if let (Some(test), true) = (test, out.len() == before) {
+            scorers.push(Scorer {
+                name: config.kind.as_str(),
+                normalize: config.normalize.clone(),
+                has_value: config.value.is_some(),
+                weight: config.weight.unwrap_or(1.0),
+                test,
+            });
+        }
+    }
+    scorers
+}
+
+/// Diagnostics at the fields of `scorers[i]`.
+struct Fields<'a> {
+    i: usize,
+    src: &'a SuiteText<'a>,
+}
+
+impl Fields<'_> {
+    fn at(&self, field: &str, message: impl Into<String>) -> Diagnostic {
+        let path = if field.is_empty() {
+            format!("scorers[{}]", self.i)
+        } else {
+            format!("scorers[{}].{field}", self.i)
+        };
+        self.src.diag(&path, message)
+    }
+}
+
+/// A field the scorer's type does not take is refused (required ones are asked for by `resolve`).
+fn check_fields(at: &Fields, s: &ScorerConfig, out: &mut Vec<Diagnostic>) {
+    use ScorerType as T;
+    let kind = s.kind;
+    let text = matches!(
+        kind,
+        T::Equals | T::Contains | T::Icontains | T::Regex | T::StartsWith
+    );
+    let reference = matches!(kind, T::Similarity | T::RougeL | T::Bleu);
+    let fields = [
+        ("value", s.value.is_some(), text || reference || matches!(kind, T::Number | T::Judge)),
+        ("normalize", !s.normalize.is_empty(), text || reference),
+        ("schema", s.schema.is_some(), kind == T::Json),
+        ("threshold", s.threshold.is_some(), reference || kind == T::Command),
+        ("model", s.model.is_some(), kind == T::Similarity),
+        ("provider", s.provider.is_some(), kind == T::Judge),
+        ("rubric", s.rubric.is_some(), kind == T::Judge),
+        ("run", s.run.is_some(), kind == T::Command),
+        ("timeout_s", s.timeout_s.is_some(), kind == T::Command),
+        ("max_ms", s.max_ms.is_some(), kind == T::Latency),
+        ("max_usd", s.max_usd.is_some(), kind == T::Cost),
+        ("tolerance", s.tolerance.is_some(), kind == T::Number),
+    ];
+    for (field, set, applies) in fields {
+        if set && !applies {
+            out.push(at.at(
+                field,
+                format!("`{field}` does not apply to type `{}`", kind.as_str()),
+            ));
+        }
+    }
+}
+
+fn check_ranges(at: &Fields, s: &ScorerConfig, out: &mut Vec<Diagnostic>) {
+    let ranges: [(&str, Option<f64>, fn(f64) -> bool, &str); 6] = [
+        ("weight", s.weight, |v| v >= 0.0 && v.is_finite(), "0 or more"),
+        ("threshold", s.threshold, |v| (0.0..=1.0).contains(&v), "in [0, 1]"),
+        ("tolerance", s.tolerance, |v| v >= 0.0 && v.is_finite(), "0 or more"),
+        (
+            "timeout_s",
+            s.timeout_s,
+            // As `run` uses it: a Duration of that many seconds.
+            |v| v > 0.0 && Duration::try_from_secs_f64(v).is_ok(),
+            "a positive number of seconds",
+        ),
+        ("max_ms", s.max_ms, |v| v > 0.0, "a positive number of milliseconds"),
+        ("max_usd", s.max_usd, |v| v >= 0.0 && v.is_finite(), "0 or more"),
+    ];
+    for (field, value, ok, rule) in ranges {
+        if matches!(value, Some(v) if !ok(v)) {
+            out.push(at.at(field, format!("must be {rule}")));
+        }
+    }
+}
+
+const COMPARE: &str = "what to compare with, e.g. \"{{ expect.answer }}\"";
+const PASS_AT: &str = "the score needed to pass, in [0, 1], e.g. 0.8";
+
+/// Whether a field the scorer's type requires is set; a diagnostic when it is not.
+fn need(at: &Fields, s: &ScorerConfig, out: &mut Vec<Diagnostic>, field: &str, set: bool, what: &str) -> bool {
+    if !set {
+        out.push(at.at("", format!("scorer `{}` needs `{field}`", s.kind.as_str())).help(what));
+    }
+    set
+}
+
+/// The threshold of a scorer that compares with a `value` and passes at a score.
+fn threshold(at: &Fields, s: &ScorerConfig, out: &mut Vec<Diagnostic>) -> Option<f64> {
+    let value = need(at, s, out, "value", s.value.is_some(), COMPARE);
+    let threshold = need(at, s, out, "threshold", s.threshold.is_some(), PASS_AT);
+    if value && threshold {
+        s.threshold
+    } else {
+        None
+    }
+}
+
+/// The scorer's test, with what it names found; `None` (and a diagnostic) when a required field
+/// is missing or a file or program cannot be used.
+fn resolve(at: &Fields, s: &ScorerConfig, spec: &SuiteSpec, out: &mut Vec<Diagnostic>) -> Option<Test> {
+    use ScorerType as T;
+    let dir = at.src.dir();
+    let text = |out: &mut Vec<Diagnostic>, t| need(at, s, out, "value", s.value.is_some(), COMPARE).then_some(Test::Text(t));
+    match s.kind {
+        T::Equals => text(out, TextTest::Equals),
+        T::Contains => text(out, TextTest::Contains),
+        T::Icontains => text(out, TextTest::Icontains),
+        T::Regex => text(out, TextTest::Regex),
+        T::StartsWith => text(out, TextTest::StartsWith),
+        T::RougeL => threshold(at, s, out).map(|threshold| Test::RougeL { threshold }),
+        T::Bleu => threshold(at, s, out).map(|threshold| Test::Bleu { threshold }),
+        T::Number => need(at, s, out, "value", s.value.is_some(), COMPARE).then(|| Test::Number {
+            tolerance: s.tolerance.unwrap_or(0.0),
+        }),
+        T::Latency => {
+            let what = "the largest total time of a call, in milliseconds";
+            need(at, s, out, "max_ms", s.max_ms.is_some(), what);
+            s.max_ms.map(|max_ms| Test::Latency { max_ms })
+        }
+        T::Cost => {
+            let what = "the largest cost of a call in USD; records need a price for their provider";
+            need(at, s, out, "max_usd", s.max_usd.is_some(), what);
+            s.max_usd.map(|max_usd| Test::Cost { max_usd })
+        }
+        T::Json => match &s.schema {
+            None => Some(Test::Json { schema: None }),
+            Some(path) => match compile_schema(&dir.join(path)) {
+                Ok(v) => Some(Test::Json { schema: Some(Arc::new(v)) }),
+                Err(e) => {
+                    out.push(at.at("schema", e));
+                    None
+                }
+            },
+        },
+        T::Similarity => {
+            let threshold = threshold(at, s, out);
+            match embedding_model_dir(s.model.as_deref(), &dir) {
+                Ok(model) => threshold.map(|threshold| Test::Similarity { threshold, model }),
+                Err(e) => {
+                    out.push(at.at(if s.model.is_some() { "model" } else { "" }, e));
+                    None
+                }
+            }
+        }
+        T::Judge => resolve_judge(at, s, spec, out),
+        T::Command => resolve_command(at, s, &dir, out),
+    }
+}
+
+fn resolve_judge(at: &Fields, s: &ScorerConfig, spec: &SuiteSpec, out: &mut Vec<Diagnostic>) -> Option<Test> {
+    let what = "the id of the provider of this suite that judges";
+    need(at, s, out, "provider", s.provider.is_some(), what);
+    let what = "what a good answer does, e.g. \"names the right queue and gives no advice\"";
+    need(at, s, out, "rubric", s.rubric.is_some(), what);
+    let name = s.provider.clone()?;
+    if !spec.providers.contains_key(&name) {
+        let mut d = at.at("provider", format!("no provider named `{name}`"));
+        if let Some(c) = did_you_mean(&name, spec.providers.keys().map(String::as_str)) {
+            d = d.help(format!("did you mean `{c}`?"));
+        }
+        out.push(d);
+        return None;
+    }
+    Some(Test::Judge { provider: name, rubric: s.rubric.clone()? })
+}
+
+fn resolve_command(at: &Fields, s: &ScorerConfig, dir: &Path, out: &mut Vec<Diagnostic>) -> Option<Test> {
+    let what = "the program and its arguments, e.g. [\"python3\", \"checks/policy.py\"]";
+    need(at, s, out, "run", s.run.is_some(), what);
+    let Some((program, args)) = s.run.as_deref()?.split_first() else {
+        out.push(at.at("run", "is empty: give the program and its arguments"));
+        return None;
+    };
+    match find_program(program, dir) {
+        Ok(path) => Some(Test::Command(Program {
+            path,
+            args: args.to_vec(),
+            dir: dir.to_path_buf(),
+            // check_ranges refused a timeout no Duration holds.
+            timeout: Duration::try_from_secs_f64(s.timeout_s.unwrap_or(DEFAULT_COMMAND_TIMEOUT_S))
+                .unwrap_or(Duration::MAX),
+            threshold: s.threshold,
+        })),
+        Err(e) => {
+            out.push(at.at("run[0]", e));
+            None
+        }
+    }
+}
+
+/// A JSON Schema file (draft 2020-12, whatever its `$schema` says; remote `$ref`s are not fetched).
+fn compile_schema(path: &Path) -> Result<jsonschema::Validator, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read the schema {}: {e}", path.display()))?;
+    let schema: Value = serde_json::from_str(&text)
+        .map_err(|e| format!("the schema {} is not JSON: {e}", path.display()))?;
+    jsonschema::draft202012::new(&schema).map_err(|e| {
+        let at = e.instance_path().to_string();
+        let at = if at.is_empty() { "/" } else { &at };
+        format!(
+            "{} is not a valid JSON Schema (at {at}: {e})",
+            path.display()
+        )
+    })
+}
+
+/// `program` as the suite names it: on PATH when it is a bare name, else relative to `dir` (the
+/// suite file's folder). It must be an executable file.
+fn find_program(program: &str, dir: &Path) -> Result<PathBuf, String> {
+    let found = which::which_in(program, std::env::var_os("PATH"), dir).map_err(|_| {
+        if program.contains('/') {
+            format!(
+                "program {} does not exist or is not executable (paths are relative to the suite file)",
+                dir.join(program).display()
+            )
+        } else {
+            format!("program `{program}` is not on PATH")
+        }
+    })?;
+    std::path::absolute(&found).map_err(|e| format!("{}: {e}", found.display()))
+}
+
+/// The embedding model folder a `similarity` scorer uses: `configured` relative to the suite's
+/// folder, else the one the set-up installs. It must hold `model.onnx` and `tokenizer.json`.
+fn embedding_model_dir(configured: Option<&Path>, suite_dir: &Path) -> Result<PathBuf, String> {
+    let dir = match configured {
+        Some(p) => suite_dir.join(p),
+        None => find_installed(Path::new(DEFAULT_EMBEDDING_MODEL)).map_err(|tried| {
+            format!(
+                "the default embedding model is not installed (looked in: {}); run `make setup` \
+                 in the modelswap checkout, or give `model`",
+                tried.join(", ")
+            )
+        })?,
+    };
+    if !dir.is_dir() {
+        return Err(format!(
+            "embedding model folder {} does not exist (run `make setup` for the default one; paths are relative to the suite file)",
+            dir.display()
+        ));
+    }
+    let missing: Vec<&str> = ["model.onnx", "tokenizer.json"]
+        .into_iter()
+        .filter(|f| !dir.join(f).is_file())
+        .collect();
+    if !missing.is_empty() {
+        return Err(format!(
+            "embedding model folder {} has no {}",
+            dir.display(),
+            missing.join(" or ")
+        ));
+    }
+    Ok(dir)
+}
