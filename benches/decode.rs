@@ -9,8 +9,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
-use modelswap::provider::onnx::{DecodeParams, Model};
 use modelswap::chat::{Message, Role};
+use modelswap::provider::onnx::{DecodeParams, Model};
 
 const PROMPTS: [&str; 3] = [
     "Write a short story about a robot who learns to paint.",

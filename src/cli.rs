@@ -1,11 +1,11 @@
-//! Command-line definitions (clap). The logic lives in the library; `main.rs` connects the two.
+//! Command-line definitions (clap), and nothing else: the library's types carry no clap derives,
+//! so the enums the options take are mirrored here. `commands` does the work.
 
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use modelswap::lockin;
-use modelswap::report::Format;
+use modelswap::{lockin, report};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -27,34 +27,7 @@ pub enum Command {
     ///
     /// Exits 0 when the run completed (whatever the scores: `gate` judges them), 2 on invalid
     /// input, 1 when the run could not complete, 130 when interrupted.
-    Run {
-        /// The suite file.
-        suite: PathBuf,
-        /// Where the run's files go (default: reports/<suite name>-<time>).
-        #[arg(long, conflicts_with = "resume")]
-        out: Option<PathBuf>,
-        /// Finish an interrupted run in DIR: finished records are kept, the rest is run.
-        #[arg(long, value_name = "DIR")]
-        resume: Option<PathBuf>,
-        /// Only these providers (comma-separated ids).
-        #[arg(long, value_delimiter = ',')]
-        providers: Option<Vec<String>>,
-        /// Only the first N cases.
-        #[arg(long)]
-        limit: Option<usize>,
-        /// A cassette file (JSONL) to record every call into, or to answer every call from.
-        #[arg(long, value_name = "FILE", requires = "cassette_mode")]
-        cassette: Option<PathBuf>,
-        /// Store each call's request and response in the cassette (appending).
-        #[arg(long, requires = "cassette", group = "cassette_mode")]
-        record: bool,
-        /// Answer every call from the cassette, with no network; a call it lacks is an error.
-        #[arg(long, requires = "cassette", group = "cassette_mode")]
-        replay: bool,
-        /// Run only shard I of N (every N-th case from the I-th); join the runs with `merge`.
-        #[arg(long, value_name = "I/N")]
-        shard: Option<modelswap::record::Shard>,
-    },
+    Run(RunArgs),
     /// Join sharded runs of one suite (`run --shard I/N`) into one run directory.
     Merge {
         /// The runs to join.
@@ -75,7 +48,7 @@ pub enum Command {
         dir: PathBuf,
         /// Formats to write (comma-separated).
         #[arg(long, value_delimiter = ',', default_value = "md,json")]
-        format: Vec<Format>,
+        format: Vec<ReportFormat>,
         /// Also scan this codebase for closed-vendor dependencies (the report's lock-in section).
         #[arg(long, value_name = "PATH")]
         scan: Option<PathBuf>,
@@ -93,23 +66,7 @@ pub enum Command {
     ///
     /// Honours .gitignore; skips binary and large files; never follows symlinks. Exits 0 when
     /// the scan completed (findings are data), 2 on a bad path or format.
-    Scan {
-        /// The directory (or file) to scan.
-        path: PathBuf,
-        /// Output formats (comma-separated); several need --out.
-        #[arg(long, value_delimiter = ',', default_value = "md")]
-        format: Vec<lockin::Format>,
-        /// Write to FILE instead of stdout; with several formats, FILE with each format's
-        /// extension (.md, .json, .sarif).
-        #[arg(long, value_name = "FILE")]
-        out: Option<PathBuf>,
-        /// Also scan hidden files and directories (.env.example, .github/); never .git.
-        #[arg(long)]
-        hidden: bool,
-        /// Skip files larger than this (bytes, or with a K, M or G suffix).
-        #[arg(long, value_name = "SIZE", default_value = "2M", value_parser = parse_size)]
-        max_file_size: u64,
-    },
+    Scan(ScanArgs),
     /// Check a suite without running it.
     Validate { suite: PathBuf },
     /// The workload's lock-in audit without running it: which features the suite's requests use
@@ -129,6 +86,105 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = PricesFormat::Table)]
         format: PricesFormat,
     },
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The suite file.
+    pub suite: PathBuf,
+    /// Where the run's files go (default: reports/<suite name>-<time>).
+    #[arg(long, conflicts_with = "resume")]
+    pub out: Option<PathBuf>,
+    /// Finish an interrupted run in DIR: finished records are kept, the rest is run.
+    #[arg(long, value_name = "DIR")]
+    pub resume: Option<PathBuf>,
+    /// Only these providers (comma-separated ids).
+    #[arg(long, value_delimiter = ',')]
+    pub providers: Option<Vec<String>>,
+    /// Only the first N cases.
+    #[arg(long)]
+    pub limit: Option<usize>,
+    /// A cassette file (JSONL) to record every call into, or to answer every call from.
+    #[arg(long, value_name = "FILE", requires = "cassette_mode")]
+    pub cassette: Option<PathBuf>,
+    /// Store each call's request and response in the cassette (appending).
+    #[arg(long, requires = "cassette", group = "cassette_mode")]
+    pub record: bool,
+    /// Answer every call from the cassette, with no network; a call it lacks is an error.
+    #[arg(long, requires = "cassette", group = "cassette_mode")]
+    pub replay: bool,
+    /// Run only shard I of N (every N-th case from the I-th); join the runs with `merge`.
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<modelswap::record::Shard>,
+}
+
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// The directory (or file) to scan.
+    pub path: PathBuf,
+    /// Output formats (comma-separated); several need --out.
+    #[arg(long, value_delimiter = ',', default_value = "md")]
+    pub format: Vec<ScanFormat>,
+    /// Write to FILE instead of stdout; with several formats, FILE with each format's
+    /// extension (.md, .json, .sarif).
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Also scan hidden files and directories (.env.example, .github/); never .git.
+    #[arg(long)]
+    pub hidden: bool,
+    /// Skip files larger than this (bytes, or with a K, M or G suffix).
+    #[arg(long, value_name = "SIZE", default_value = "2M", value_parser = parse_size)]
+    pub max_file_size: u64,
+}
+
+/// `report --format`: `modelswap::report::Format`, for clap.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    /// `report.html`: one self-contained page with inline SVG charts, printable to PDF.
+    Html,
+    /// `report.md`: fits a PR comment.
+    Md,
+    /// `report.json`: everything the other formats show, machine-readable.
+    Json,
+    /// `records.csv` and `aggregates.csv`.
+    Csv,
+    /// `records.parquet` and `aggregates.parquet`.
+    Parquet,
+    /// `junit.xml`: one testcase per case × provider.
+    Junit,
+}
+
+impl From<ReportFormat> for report::Format {
+    fn from(f: ReportFormat) -> Self {
+        match f {
+            ReportFormat::Html => Self::Html,
+            ReportFormat::Md => Self::Md,
+            ReportFormat::Json => Self::Json,
+            ReportFormat::Csv => Self::Csv,
+            ReportFormat::Parquet => Self::Parquet,
+            ReportFormat::Junit => Self::Junit,
+        }
+    }
+}
+
+/// `scan --format`: `modelswap::lockin::Format`, for clap.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ScanFormat {
+    /// Markdown, sized for a pull-request comment.
+    Md,
+    Json,
+    /// SARIF 2.1.0, for GitHub code scanning.
+    Sarif,
+}
+
+impl From<ScanFormat> for lockin::Format {
+    fn from(f: ScanFormat) -> Self {
+        match f {
+            ScanFormat::Md => Self::Md,
+            ScanFormat::Json => Self::Json,
+            ScanFormat::Sarif => Self::Sarif,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

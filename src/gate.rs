@@ -1,8 +1,14 @@
 //! The CI gate: the suite's `gate` thresholds applied to a run, with every reason stated.
 
+use std::path::Path;
+
+use anyhow::Context;
 use serde::Serialize;
 
-use crate::analysis::{self, Comparison, RecordFrame, Summary};
+use crate::analysis::{self, Comparison, ProviderSummary, RecordFrame, Summary};
+use crate::error::{Error, Result};
+use crate::format::pct1;
+use crate::record;
 use crate::suite::GateConfig;
 
 /// The gate's outcome, machine-readable (`verdict.json`) and printable.
@@ -16,8 +22,7 @@ pub struct Verdict {
 #[derive(Debug, Clone, Serialize)]
 pub struct GateCheck {
     pub candidate: String,
-    /// The suite's field name: `min_pass_rate`, `max_pass_rate_drop`, `max_p95_latency_ms`, …
-    pub criterion: String,
+    pub criterion: Criterion,
     pub limit: f64,
     pub actual: Option<f64>,
     pub passed: bool,
@@ -29,21 +34,74 @@ pub struct GateCheck {
     pub comparison: Option<Comparison>,
 }
 
-/// Why the gate could not be evaluated at all (exit code 2, not a failed gate).
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct GateError(pub String);
+/// What a check tests: the suite's gate field it comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Criterion {
+    MinPassRate,
+    MaxPassRateDrop,
+    MaxP95LatencyMs,
+    MaxCostPer1kRequestsUsd,
+}
+
+impl Criterion {
+    /// The suite's field name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::MinPassRate => "min_pass_rate",
+            Self::MaxPassRateDrop => "max_pass_rate_drop",
+            Self::MaxP95LatencyMs => "max_p95_latency_ms",
+            Self::MaxCostPer1kRequestsUsd => "max_cost_per_1k_requests_usd",
+        }
+    }
+
+    /// Whether it judges quality (rather than speed or cost).
+    pub fn is_quality(self) -> bool {
+        matches!(self, Self::MinPassRate | Self::MaxPassRateDrop)
+    }
+}
+
+/// The gate of the run in `dir`, applied to it; `against` takes the baseline's records (and its
+/// configuration) from an earlier run instead.
+pub fn judge(dir: &Path, against: Option<&Path>) -> Result<Verdict> {
+    let mut manifest = record::read_manifest(dir).map_err(Error::input)?;
+    let gate = manifest.gate.clone().ok_or_else(|| {
+        Error::Input(format!(
+            "the suite of the run in {} has no `gate` section",
+            dir.display()
+        ))
+    })?;
+    let read =
+        |dir: &Path| RecordFrame::read(&dir.join(record::RECORDS_FILE)).map_err(Error::input);
+    let mut records = read(dir)?;
+    if let Some(base_dir) = against {
+        let base = record::read_manifest(base_dir).map_err(Error::input)?;
+        manifest.providers.retain(|p| p.id != gate.baseline);
+        manifest
+            .providers
+            .extend(base.providers.into_iter().filter(|p| p.id == gate.baseline));
+        records = records
+            .with_provider_from(&gate.baseline, read(base_dir)?)
+            .map_err(Error::input)?;
+    }
+    let summary = analysis::summarize(&manifest, &records).map_err(Error::input)?;
+    evaluate(&gate, &summary, &records)
+}
+
+/// `verdict.json` in the run directory.
+pub fn write_verdict(dir: &Path, verdict: &Verdict) -> Result<()> {
+    let path = dir.join("verdict.json");
+    let json = serde_json::to_vec_pretty(verdict).context("a verdict is plain JSON")?;
+    std::fs::write(&path, json).with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(())
+}
 
 /// Applies `gate` to the run. `records` holds every provider's records (the baseline's possibly
-/// from another run, see `--against`). A gate that cannot be evaluated is a `GateError`.
-pub fn evaluate(
-    gate: &GateConfig,
-    summary: &Summary,
-    records: &RecordFrame,
-) -> anyhow::Result<Verdict> {
+/// from another run, see `--against`). A gate that cannot be evaluated is an input error.
+pub fn evaluate(gate: &GateConfig, summary: &Summary, records: &RecordFrame) -> Result<Verdict> {
     let find = |id: &str| {
         summary.providers.iter().find(|p| p.id == id).ok_or_else(|| {
-            GateError(format!(
+            Error::Input(format!(
                 "the run has no records for `{id}`; run it (e.g. without --providers) or pass --against a run that has it"
             ))
         })
@@ -52,136 +110,17 @@ pub fn evaluate(
     let mut checks = Vec::new();
     for candidate in &gate.candidates {
         let summary = find(candidate)?;
-        let check =
-            |criterion: &str, limit: f64, actual: Option<f64>, passed: bool, reason| GateCheck {
-                candidate: candidate.clone(),
-                criterion: criterion.into(),
-                limit,
-                actual,
-                passed,
-                reason,
-                comparison: None,
-            };
-        if let Some(min) = gate.min_pass_rate {
-            let rate = summary.pass_rate;
-            let ok = rate >= min;
-            let op = if ok { "≥" } else { "<" };
-            let interval = summary
-                .pass_rate_ci
-                .map(|ci| format!(", 95% CI {}–{}", pct(ci.low), pct(ci.high)))
-                .unwrap_or_default();
-            checks.push(check(
-                "min_pass_rate",
-                min,
-                Some(rate),
-                ok,
-                format!(
-                    "pass rate {} ({}/{}{interval}) {op} minimum {}",
-                    pct(rate),
-                    summary.passed,
-                    summary.records,
-                    pct(min)
-                ),
-            ));
+        let c = Candidate {
+            id: candidate,
+            summary,
+        };
+        checks.extend(gate.min_pass_rate.map(|min| c.min_pass_rate(min)));
+        if let Some(max) = gate.max_pass_rate_drop {
+            checks.push(c.max_pass_rate_drop(gate, max, records)?);
         }
-        if let Some(max_drop) = gate.max_pass_rate_drop {
-            let alpha = gate.significance.unwrap_or(analysis::DEFAULT_ALPHA);
-            let cmp = analysis::compare(records, &gate.baseline, candidate, alpha)?;
-            if cmp.pairs == 0 {
-                return Err(GateError(format!(
-                    "`{candidate}` and the baseline `{}` share no case, so their pass rates cannot be compared",
-                    gate.baseline
-                ))
-                .into());
-            }
-            let over = cmp.pass_rate_drop > max_drop + 1e-12;
-            let (ok, verdict) = match (over, gate.significance) {
-                (false, _) => (true, format!("≤ max {}", pct(max_drop))),
-                (true, None) => (
-                    false,
-                    format!("> max {} (the gate sets no `significance`)", pct(max_drop)),
-                ),
-                (true, Some(_)) if cmp.significant => (
-                    false,
-                    format!("> max {}, significant at α = {alpha}", pct(max_drop)),
-                ),
-                (true, Some(_)) => (
-                    true,
-                    format!(
-                        "> max {}, but not significant at α = {alpha} (within chance on these cases)",
-                        pct(max_drop)
-                    ),
-                ),
-            };
-            let reason = format!(
-                "pass rate {} vs baseline {} on {} shared (case, repeat) pairs: drop {} {verdict}; {}",
-                pct(cmp.candidate_pass_rate),
-                pct(cmp.baseline_pass_rate),
-                cmp.pairs,
-                pct(cmp.pass_rate_drop),
-                evidence(&cmp)
-            );
-            let mut c = check(
-                "max_pass_rate_drop",
-                max_drop,
-                Some(cmp.pass_rate_drop),
-                ok,
-                reason,
-            );
-            c.comparison = Some(cmp);
-            checks.push(c);
-        }
-        if let Some(max) = gate.max_p95_latency_ms {
-            checks.push(match summary.latency_p95_ms {
-                Some(p95) => {
-                    let ok = p95 <= max;
-                    let op = if ok { "≤" } else { ">" };
-                    check(
-                        "max_p95_latency_ms",
-                        max,
-                        Some(p95),
-                        ok,
-                        format!("p95 latency {p95:.0} ms {op} maximum {max:.0} ms"),
-                    )
-                }
-                None => check(
-                    "max_p95_latency_ms",
-                    max,
-                    None,
-                    false,
-                    "no successful call, so no latency to check".into(),
-                ),
-            });
-        }
+        checks.extend(gate.max_p95_latency_ms.map(|max| c.max_p95_latency(max)));
         if let Some(max) = gate.max_cost_per_1k_requests_usd {
-            checks.push(match analysis::cost::projection(records, candidate, None)? {
-                Some(p) => {
-                    let ok = p.usd_per_1k_requests <= max;
-                    let op = if ok { "≤" } else { ">" };
-                    let unpriced = match p.records - p.priced {
-                        0 => String::new(),
-                        n => format!(" ({n} of {} records have no known cost and are left out)", p.records),
-                    };
-                    check(
-                        "max_cost_per_1k_requests_usd",
-                        max,
-                        Some(p.usd_per_1k_requests),
-                        ok,
-                        format!(
-                            "${:.4} per 1k requests {op} maximum ${max:.4}{unpriced}",
-                            p.usd_per_1k_requests
-                        ),
-                    )
-                }
-                // An unknown cost never passes a cost limit as if it were $0.
-                None => check(
-                    "max_cost_per_1k_requests_usd",
-                    max,
-                    None,
-                    false,
-                    "cost unknown: no record has a known cost; give the provider a `price:` (or `hosting:` for self-hosted hardware)".into(),
-                ),
-            });
+            checks.push(c.max_cost(max, records)?);
         }
     }
     Ok(Verdict {
@@ -191,13 +130,156 @@ pub fn evaluate(
     })
 }
 
+/// One candidate's checks.
+struct Candidate<'a> {
+    id: &'a str,
+    summary: &'a ProviderSummary,
+}
+
+impl Candidate<'_> {
+    fn check(
+        &self,
+        criterion: Criterion,
+        limit: f64,
+        actual: Option<f64>,
+        passed: bool,
+        reason: String,
+    ) -> GateCheck {
+        GateCheck {
+            candidate: self.id.to_string(),
+            criterion,
+            limit,
+            actual,
+            passed,
+            reason,
+            comparison: None,
+        }
+    }
+
+    fn min_pass_rate(&self, min: f64) -> GateCheck {
+        let s = self.summary;
+        let ok = s.pass_rate >= min;
+        let op = if ok { "≥" } else { "<" };
+        let interval = s
+            .pass_rate_ci
+            .map(|ci| format!(", 95% CI {}–{}", pct1(ci.low), pct1(ci.high)))
+            .unwrap_or_default();
+        let reason = format!(
+            "pass rate {} ({}/{}{interval}) {op} minimum {}",
+            pct1(s.pass_rate),
+            s.passed,
+            s.records,
+            pct1(min)
+        );
+        self.check(Criterion::MinPassRate, min, Some(s.pass_rate), ok, reason)
+    }
+
+    fn max_pass_rate_drop(
+        &self,
+        gate: &GateConfig,
+        max_drop: f64,
+        records: &RecordFrame,
+    ) -> Result<GateCheck> {
+        let alpha = gate.significance.unwrap_or(analysis::DEFAULT_ALPHA);
+        let cmp =
+            analysis::compare(records, &gate.baseline, self.id, alpha).map_err(Error::input)?;
+        if cmp.pairs == 0 {
+            return Err(Error::Input(format!(
+                "`{}` and the baseline `{}` share no case, so their pass rates cannot be compared",
+                self.id, gate.baseline
+            )));
+        }
+        let over = cmp.pass_rate_drop > max_drop + 1e-12;
+        let (ok, verdict) = match (over, gate.significance) {
+            (false, _) => (true, format!("≤ max {}", pct1(max_drop))),
+            (true, None) => (
+                false,
+                format!("> max {} (the gate sets no `significance`)", pct1(max_drop)),
+            ),
+            (true, Some(_)) if cmp.significant => (
+                false,
+                format!("> max {}, significant at α = {alpha}", pct1(max_drop)),
+            ),
+            (true, Some(_)) => (
+                true,
+                format!(
+                    "> max {}, but not significant at α = {alpha} (within chance on these cases)",
+                    pct1(max_drop)
+                ),
+            ),
+        };
+        let reason = format!(
+            "pass rate {} vs baseline {} on {} shared (case, repeat) pairs: drop {} {verdict}; {}",
+            pct1(cmp.candidate_pass_rate),
+            pct1(cmp.baseline_pass_rate),
+            cmp.pairs,
+            pct1(cmp.pass_rate_drop),
+            evidence(&cmp)
+        );
+        let mut c = self.check(
+            Criterion::MaxPassRateDrop,
+            max_drop,
+            Some(cmp.pass_rate_drop),
+            ok,
+            reason,
+        );
+        c.comparison = Some(cmp);
+        Ok(c)
+    }
+
+    fn max_p95_latency(&self, max: f64) -> GateCheck {
+        let criterion = Criterion::MaxP95LatencyMs;
+        match self.summary.latency_p95_ms {
+            Some(p95) => {
+                let ok = p95 <= max;
+                let op = if ok { "≤" } else { ">" };
+                let reason = format!("p95 latency {p95:.0} ms {op} maximum {max:.0} ms");
+                self.check(criterion, max, Some(p95), ok, reason)
+            }
+            None => self.check(
+                criterion,
+                max,
+                None,
+                false,
+                "no successful call, so no latency to check".into(),
+            ),
+        }
+    }
+
+    fn max_cost(&self, max: f64, records: &RecordFrame) -> Result<GateCheck> {
+        let criterion = Criterion::MaxCostPer1kRequestsUsd;
+        let projection =
+            analysis::cost::projection(records, self.id, None).map_err(Error::input)?;
+        Ok(match projection {
+            Some(p) => {
+                let ok = p.usd_per_1k_requests <= max;
+                let op = if ok { "≤" } else { ">" };
+                let unpriced = match p.records - p.priced {
+                    0 => String::new(),
+                    n => format!(" ({n} of {} records have no known cost and are left out)", p.records),
+                };
+                let reason = format!("${:.4} per 1k requests {op} maximum ${max:.4}{unpriced}", p.usd_per_1k_requests);
+                self.check(criterion, max, Some(p.usd_per_1k_requests), ok, reason)
+            }
+            // An unknown cost never passes a cost limit as if it were $0.
+            None => self.check(
+                criterion,
+                max,
+                None,
+                false,
+                "cost unknown: no record has a known cost; give the provider a `price:` (or `hosting:` for self-hosted hardware)".into(),
+            ),
+        })
+    }
+}
+
 /// The paired test's figures in one clause: discordant pairs, McNemar p, the score difference.
 fn evidence(c: &Comparison) -> String {
     let mut out = format!(
         "{} pairs only the baseline passed, {} only the candidate; exact McNemar p {}",
         c.only_baseline_passed,
         c.only_candidate_passed,
-        match analysis::format_p(c.mcnemar_p) {
+        match crate::format::p_value(c.mcnemar_p) {
             p if p.starts_with('<') => p,
             p => format!("= {p}"),
         }
@@ -222,7 +304,9 @@ impl Verdict {
             let mark = if c.passed { "PASS" } else { "FAIL" };
             out.push_str(&format!(
                 "{mark}  {}  {}: {}\n",
-                c.candidate, c.criterion, c.reason
+                c.candidate,
+                c.criterion.as_str(),
+                c.reason
             ));
         }
         let failed = self.checks.iter().filter(|c| !c.passed).count();
@@ -243,8 +327,4 @@ impl Verdict {
         }
         out
     }
-}
-
-fn pct(x: f64) -> String {
-    format!("{:.1}%", x * 100.0)
 }

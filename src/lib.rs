@@ -9,6 +9,8 @@
 pub mod analysis;
 pub mod chat;
 pub mod cost;
+pub mod error;
+pub mod format;
 pub mod gate;
 pub mod host;
 pub mod installed;

@@ -8,8 +8,8 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-pub use crate::host::Host;
 pub use crate::chat::Usage;
+pub use crate::host::Host;
 pub use crate::provider::ErrorKind;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -102,8 +102,7 @@ pub struct JudgeCalls {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Manifest {
     pub run_id: String,
-    /// `running`, `completed` or `interrupted`.
-    pub status: String,
+    pub status: RunStatus,
     pub modelswap_version: String,
     pub started_at: String,
     pub finished_at: Option<String>,
@@ -119,6 +118,26 @@ pub struct Manifest {
     /// The part of the suite this run covered (`run --shard I/N`); absent for a whole run.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shard: Option<Shard>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RunStatus {
+    /// Calls are being made (or the run was killed before it could say otherwise).
+    Running,
+    Completed,
+    /// Stopped before its last call (Ctrl-C, a suite file changed); `--resume` finishes it.
+    Interrupted,
+}
+
+impl std::fmt::Display for RunStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Running => "running",
+            Self::Completed => "completed",
+            Self::Interrupted => "interrupted",
+        })
+    }
 }
 
 /// Shard `index` (1-based) of `count`: the cases at positions index-1, index-1+count, ….
@@ -228,11 +247,19 @@ pub fn read_rows(path: &Path, rows: &[u64]) -> anyhow::Result<HashMap<u64, Recor
     Ok(found)
 }
 
+/// Whether a line that does not parse is a record cut off mid-write: the file's last line, its
+/// JSON object never closed. A killed run can leave one (each record is appended in one write);
+/// every reader skips it, and `--resume` removes it and makes the call again. Any other bad line
+/// is damage, reported with its place.
+pub(crate) fn cut_off(line: &[u8], last: bool) -> bool {
+    last && !line.trim_ascii_end().ends_with(b"}")
+}
+
 /// One record's line: `Ok(None)` for a last line cut off mid-write, which is skipped.
 pub(crate) fn parse_line(path: &Path, line: &Line) -> anyhow::Result<Option<Record>> {
     match serde_json::from_slice::<Record>(line.bytes) {
         Ok(r) => Ok(Some(r)),
-        Err(_) if line.last && !line.bytes.trim_ascii_end().ends_with(b"}") => {
+        Err(_) if cut_off(line.bytes, line.last) => {
             tracing::warn!(
                 "{}:{}: skipping a record cut off mid-write",
                 path.display(),

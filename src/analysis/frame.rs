@@ -320,7 +320,7 @@ impl Columns {
             }
             let r: Fields = match serde_json::from_slice(line) {
                 Ok(r) => r,
-                Err(_) if Some(i) == final_line && !line.trim_ascii_end().ends_with(b"}") => {
+                Err(_) if record::cut_off(line, Some(i) == final_line) => {
                     c.cut_off = Some(i);
                     continue;
                 }

@@ -121,15 +121,6 @@ pub struct Comparison {
     pub significant: bool,
 }
 
-/// A p-value as reports print it: four decimals, and no "0.0000" for a tiny one.
-pub fn format_p(p: f64) -> String {
-    if p < 1e-4 {
-        "< 0.0001".into()
-    } else {
-        format!("{p:.4}")
-    }
-}
-
 /// A record's score in [0, 1]: its `score`; for records written before that field, the mean of
 /// its scorers' scores, else 1 or 0 by `passed`. A failed call scores 0. (The record frame's
 /// `score` column follows the same rule.)
@@ -592,8 +583,11 @@ mod tests {
         assert!(!c.significant);
         // ... but at 0.1 it is, and the interval widens to 90%.
         assert!(compare(&records, "base", "cand", 0.1).unwrap().significant);
-        assert_eq!(format_p(c.mcnemar_p), "0.0625");
-        assert_eq!(format_p(stats::mcnemar_exact(400, 600)), "< 0.0001");
+        assert_eq!(crate::format::p_value(c.mcnemar_p), "0.0625");
+        assert_eq!(
+            crate::format::p_value(stats::mcnemar_exact(400, 600)),
+            "< 0.0001"
+        );
         assert!((c.score_diff.unwrap() + 5.0 / 6.0).abs() < 1e-12);
         let ci = c.score_diff_ci.unwrap();
         assert!(

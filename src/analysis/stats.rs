@@ -28,6 +28,12 @@ pub struct Interval {
     pub high: f64,
 }
 
+impl From<Interval> for (f64, f64) {
+    fn from(i: Interval) -> Self {
+        (i.low, i.high)
+    }
+}
+
 /// How the interval of a mean over cases is computed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]

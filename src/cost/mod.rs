@@ -6,7 +6,7 @@ mod tco;
 
 use serde::Serialize;
 
-pub use table::{lookup, render, table, Entry};
+pub use table::{find, lookup, render, table, Entry};
 pub use tco::{output_tokens_per_s, BreakEven, SelfHosting, Sensitivity, HOURS_PER_MONTH};
 
 use crate::chat::Usage;

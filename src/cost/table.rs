@@ -7,6 +7,7 @@ use chrono::NaiveDate;
 use comfy_table::{presets, CellAlignment, Table};
 use serde::{Deserialize, Serialize};
 
+use crate::error::Error;
 use crate::suite::{Price, ProviderKind, Rates};
 
 /// One model's price and capabilities, with where the figures come from and when they were read.
@@ -51,6 +52,21 @@ pub fn lookup(vendor: ProviderKind, model: &str) -> Option<&'static Entry> {
 
 /// The table for a terminal (and Markdown): model, vendor, USD per million tokens in, out and
 /// cached, batch, long-context tier, context window, capabilities, source and date read.
+/// The table's entries whose model id contains `needle` (case-insensitive; all for "").
+pub fn find(needle: &str) -> Result<Vec<&'static Entry>, Error> {
+    let needle = needle.to_lowercase();
+    let entries: Vec<&Entry> = table()
+        .iter()
+        .filter(|e| e.model.to_lowercase().contains(&needle))
+        .collect();
+    if entries.is_empty() {
+        return Err(Error::Input(format!(
+            "no model in the price table contains `{needle}`; a suite's provider can still be priced with `price:`"
+        )));
+    }
+    Ok(entries)
+}
+
 pub fn render(entries: &[&Entry]) -> String {
     let mut t = Table::new();
     t.load_style(presets::ASCII_MARKDOWN);

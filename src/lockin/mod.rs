@@ -144,7 +144,14 @@ pub enum ScanError {
     NotScannable { path: PathBuf },
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+/// A codebase that cannot be scanned is the user's input to fix.
+impl From<ScanError> for crate::error::Error {
+    fn from(e: ScanError) -> Self {
+        Self::input(e)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     /// Markdown, sized for a pull-request comment.
     Md,

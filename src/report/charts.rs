@@ -7,6 +7,8 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
+use crate::format::usd;
+
 const SIZE: (u32, u32) = (760, 380);
 const FONT: &str = "sans-serif";
 
@@ -239,17 +241,6 @@ fn log_label(v: f64, label: String) -> String {
     }
 }
 
-/// USD with as many decimals as a small amount needs.
-pub fn usd(v: f64) -> String {
-    match v.abs() {
-        a if a >= 100.0 => format!("${v:.0}"),
-        a if a >= 1.0 => format!("${v:.2}"),
-        a if a >= 0.01 => format!("${v:.3}"),
-        0.0 => "$0".into(),
-        _ => format!("${v:.2e}"),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -305,14 +296,5 @@ mod tests {
             !scatter.contains(">\nfree\n<"),
             "a zero cost has no place on a log axis"
         );
-    }
-
-    #[test]
-    fn usd_keeps_the_digits_that_matter() {
-        assert_eq!(usd(1234.4), "$1234");
-        assert_eq!(usd(12.345), "$12.35");
-        assert_eq!(usd(0.0421), "$0.042");
-        assert_eq!(usd(0.000_123), "$1.23e-4");
-        assert_eq!(usd(0.0), "$0");
     }
 }

@@ -5,12 +5,13 @@
 use minijinja::{Environment, UndefinedBehavior};
 use serde::Serialize;
 
-use super::charts::{self, usd};
+use super::charts;
 use super::junit::xml_text;
 use super::recommend::RULE;
 use super::{Decision, Failure, Report};
-use crate::analysis::{cost, Interval, MeanInterval};
+use crate::analysis::{cost, MeanInterval};
 use crate::cost::Pricing;
+use crate::format::{interval, ms, pct1, usd};
 
 const TEMPLATE: &str = include_str!("report.html");
 
@@ -280,7 +281,11 @@ impl Ctx<'_> {
                     _ => "",
                 }
                 .into(),
-                format!("{} {}", pct1(p.pass_rate), interval(p.pass_rate_ci)),
+                format!(
+                    "{} {}",
+                    pct1(p.pass_rate),
+                    interval(p.pass_rate_ci, |x| format!("{:.1}", x * 100.0))
+                ),
                 ms(p95.and_then(|l| l.total_ms).map(|t| t.p95)),
                 projection.map_or("unknown".into(), |x| usd(x.usd_per_1k_requests)),
                 projection
@@ -467,7 +472,7 @@ impl Ctx<'_> {
                     pct1(p.pass_rate),
                     p.passed,
                     p.records,
-                    interval(p.pass_rate_ci)
+                    interval(p.pass_rate_ci, |x| format!("{:.1}", x * 100.0))
                 ),
                 format!(
                     "{} {}",
@@ -984,18 +989,4 @@ fn output(o: Option<&str>) -> String {
             xml_text(&t)
         }
     }
-}
-
-fn pct1(x: f64) -> String {
-    format!("{:.1}%", x * 100.0)
-}
-
-fn interval(ci: Option<Interval>) -> String {
-    ci.map_or_else(String::new, |c| {
-        format!("[{:.1}, {:.1}]", c.low * 100.0, c.high * 100.0)
-    })
-}
-
-fn ms(v: Option<f64>) -> String {
-    v.map_or_else(|| "—".into(), |v| format!("{v:.0} ms"))
 }

@@ -3,9 +3,9 @@
 use std::collections::HashSet;
 use std::fmt::Write;
 
-use super::charts::usd;
 use super::{Failure, Report};
-use crate::analysis::{self, Interval, MeanInterval, ProviderSummary};
+use crate::analysis::{MeanInterval, ProviderSummary};
+use crate::format::{interval, md_cell as cell, ms, num, p_value, pct0, pct1, truncate, usd};
 
 /// Failed cases shown per provider, worst first; report.json has more, and every case's tally.
 const FAILURES_SHOWN: usize = 5;
@@ -166,7 +166,7 @@ fn comparisons(out: &mut String, report: &Report) {
             c.pass_rate_drop * 100.0,
             c.only_baseline_passed,
             c.only_candidate_passed,
-            analysis::format_p(c.mcnemar_p),
+            p_value(c.mcnemar_p),
             c.score_diff
                 .map_or_else(|| "—".into(), |d| format!("{d:+.3}")),
             interval(c.score_diff_ci, |x| format!("{x:+.3}")),
@@ -461,49 +461,11 @@ fn output(o: Option<&str>) -> String {
     }
 }
 
-/// Text safe inside a table cell: no pipes, newlines, HTML or code spans.
-fn cell(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('|', "\\|")
-        .replace('`', "\\`")
-        .replace(['\r', '\n'], " ")
-}
-
 /// Text safe inside inline code in a table cell (code spans show `<` and `&` literally).
 fn code(s: &str) -> String {
     s.replace('`', "'")
         .replace('|', "\\|")
         .replace(['\r', '\n'], "⏎")
-}
-
-fn truncate(s: &str, max: usize) -> String {
-    let mut t: String = s.chars().take(max).collect();
-    if s.chars().count() > max {
-        t.push('…');
-    }
-    t
-}
-
-fn interval(ci: Option<Interval>, f: impl Fn(f64) -> String) -> String {
-    ci.map_or_else(String::new, |ci| format!("[{}, {}]", f(ci.low), f(ci.high)))
-}
-
-fn pct1(x: f64) -> String {
-    format!("{:.1}%", x * 100.0)
-}
-
-fn pct0(x: f64) -> String {
-    format!("{:.0}%", x * 100.0)
-}
-
-fn ms(v: Option<f64>) -> String {
-    v.map_or_else(|| "—".into(), |v| format!("{v:.0} ms"))
-}
-
-fn num(v: Option<f64>, decimals: usize) -> String {
-    v.map_or_else(|| "—".into(), |v| format!("{v:.decimals$}"))
 }
 
 #[cfg(test)]
@@ -512,7 +474,6 @@ mod tests {
 
     #[test]
     fn cells_cannot_break_the_table_or_inject_html() {
-        assert_eq!(cell("a|b\n<script>`"), "a\\|b &lt;script&gt;\\`");
         assert_eq!(code("x`|\ny"), "x'\\|⏎y");
         assert_eq!(output(Some("  \n")), "(empty)");
         assert_eq!(

@@ -26,7 +26,7 @@ pub use html::render as html;
 pub use markdown::render as markdown;
 pub use recommend::{Decision, Executive, Recommendation};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     /// `report.html`: one self-contained page with inline SVG charts, printable to PDF.
     Html,
@@ -164,12 +164,14 @@ impl Report {
         })
     }
 
-    /// Loads a run directory.
-    pub fn load(dir: &Path) -> anyhow::Result<Self> {
-        let manifest = record::read_manifest(dir)?;
+    /// Loads a run directory; one that cannot be read (no run there, damaged records) is an
+    /// input error.
+    pub fn load(dir: &Path) -> crate::error::Result<Self> {
+        use crate::error::Error;
+        let manifest = record::read_manifest(dir).map_err(Error::input)?;
         let path = dir.join(record::RECORDS_FILE);
         let clock = std::time::Instant::now();
-        let records = RecordFrame::read(&path)?;
+        let records = RecordFrame::read(&path).map_err(Error::input)?;
         tracing::debug!(
             records = records.len(),
             seconds = clock.elapsed().as_secs_f64(),
@@ -177,7 +179,7 @@ impl Report {
             path.display()
         );
         let mut report = Self::build(manifest, &records, &path)?;
-        report.lockin.workload = LockIn::read_workload(dir)?;
+        report.lockin.workload = LockIn::read_workload(dir).map_err(Error::input)?;
         Ok(report)
     }
 }

@@ -23,9 +23,6 @@ these hold.";
 /// The drop a quality interval is measured against when the gate sets no `max_pass_rate_drop`.
 pub const DEFAULT_TOLERATED_DROP: f64 = 0.05;
 
-/// The gate's criteria that judge quality; every other failed check is a caveat.
-const QUALITY: [&str; 2] = ["min_pass_rate", "max_pass_rate_drop"];
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Decision {
@@ -102,12 +99,12 @@ pub fn recommend(
                 .iter()
                 .filter(|c| &c.candidate == candidate)
                 .collect();
-            let is_quality = |c: &&gate::GateCheck| QUALITY.contains(&c.criterion.as_str());
+            let is_quality = |c: &&gate::GateCheck| c.criterion.is_quality();
             let mut failed = Vec::new();
             let mut caveats = Vec::new();
             let mut holds = Vec::new();
             for c in &checks {
-                let line = format!("{}: {}", c.criterion, c.reason);
+                let line = format!("{}: {}", c.criterion.as_str(), c.reason);
                 match (c.passed, is_quality(c)) {
                     (false, true) => failed.push(line),
                     (false, false) => caveats.push(line),

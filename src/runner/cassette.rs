@@ -12,8 +12,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use crate::chat::{ChatRequest, ToolCall, Usage};
+use crate::chat::{ChatRequest, Sampling, ToolCall, Usage};
+use crate::error::Error;
 use crate::provider::{Completion, Endpoint, ErrorKind, ProviderError};
+use crate::suite::{Case, SuiteError};
 
 /// One line of a cassette file.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -187,6 +189,51 @@ fn key(endpoint: &Endpoint, request: &Value, repeat: u32) -> String {
     let mut h = Sha256::new();
     h.update(serde_json::to_vec(&(endpoint, sorted(request.clone()), repeat)).expect("plain JSON"));
     format!("{:x}", h.finalize())
+}
+
+/// A replayed provider must find every call it will make in the cassette; the misses are
+/// reported before the run starts, naming the cases.
+pub(super) fn check_recorded(
+    cassette: &Cassette,
+    provider: &str,
+    endpoint: &Endpoint,
+    cases: impl Iterator<Item = Result<Case, SuiteError>>,
+    sampling: &Sampling,
+    repeats: u32,
+) -> crate::error::Result<()> {
+    let mut missing = Vec::new();
+    for case in cases {
+        let case = case?;
+        for repeat in 0..repeats {
+            let request = case.request(sampling, repeat);
+            if cassette.answer(endpoint, &request, repeat).is_none() {
+                missing.push(if repeats > 1 {
+                    format!("{} (repeat {repeat})", case.id)
+                } else {
+                    case.id.clone()
+                });
+            }
+        }
+    }
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let shown = missing
+        .iter()
+        .take(5)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(", ");
+    let more = missing.len().saturating_sub(5);
+    Err(Error::Input(format!(
+        "cassette {} has no recording for provider `{provider}` ({} {}) on case {shown}{}; \
+         record it with `--cassette {} --record`, or check that the suite's prompts, sampling and the provider's model are those recorded",
+        cassette.path().display(),
+        endpoint.kind,
+        endpoint.model.as_deref().unwrap_or("-"),
+        if more > 0 { format!(" and {more} more") } else { String::new() },
+        cassette.path().display(),
+    )))
 }
 
 #[cfg(test)]

@@ -7,78 +7,37 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 
-use super::{write_manifest, InputError};
-use crate::record::{self, Manifest};
+use super::manifest;
+use crate::error::{Error, Result};
+use crate::record::{self, Manifest, RunStatus};
 
 /// Joins the runs in `dirs` into `out`; returns the number of records. Every run must come from
 /// the same suite file (same sha256) and providers, and no record may appear twice.
-pub fn merge(dirs: &[PathBuf], out: &Path) -> anyhow::Result<usize> {
-    let input = |e: anyhow::Error| anyhow::Error::from(InputError(format!("{e:#}")));
+pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<usize> {
     let Some((first, rest)) = dirs.split_first() else {
-        return Err(InputError("merge needs at least one run directory".into()).into());
+        return Err(Error::Input(
+            "merge needs at least one run directory".into(),
+        ));
     };
     let target = out.join(record::RECORDS_FILE);
     if target.exists() {
-        return Err(InputError(format!(
+        return Err(Error::Input(format!(
             "{} already exists; merge into a new directory (runs are never overwritten)",
             target.display()
-        ))
-        .into());
+        )));
     }
-    let mut merged: Manifest = record::read_manifest(first).map_err(input)?;
-    let provider_ids = |m: &Manifest| m.providers.iter().map(|p| p.id.clone()).collect::<Vec<_>>();
-    let mut seen = HashSet::new();
-    let mut lines = Vec::new();
-    let mut add_records = |dir: &Path| -> anyhow::Result<()> {
-        for r in record::read_records(&dir.join(record::RECORDS_FILE)).map_err(input)? {
-            let key = (r.provider.clone(), r.case_id.clone(), r.repeat);
-            if !seen.insert(key) {
-                return Err(InputError(format!(
-                    "{}: provider `{}`, case `{}`, repeat {} is already in another of the runs (overlapping shards?)",
-                    dir.display(),
-                    r.provider,
-                    r.case_id,
-                    r.repeat
-                ))
-                .into());
-            }
-            let mut line = serde_json::to_vec(&r)?;
-            line.push(b'\n');
-            lines.push(line);
-        }
-        Ok(())
-    };
-    add_records(first)?;
+    let mut merged = record::read_manifest(first).map_err(Error::input)?;
+    let mut records = Records::default();
+    records.add(first)?;
     for dir in rest {
-        let m = record::read_manifest(dir).map_err(input)?;
-        if m.suite.sha256 != merged.suite.sha256 {
-            return Err(InputError(format!(
-                "{} ran another suite ({} sha256 {}) than {} ({} sha256 {})",
-                dir.display(),
-                m.suite.path,
-                m.suite.sha256,
-                first.display(),
-                merged.suite.path,
-                merged.suite.sha256
-            ))
-            .into());
-        }
-        if provider_ids(&m) != provider_ids(&merged) {
-            return Err(InputError(format!(
-                "{} ran providers {:?}, {} ran {:?}; merge runs of the same providers",
-                dir.display(),
-                provider_ids(&m),
-                first.display(),
-                provider_ids(&merged)
-            ))
-            .into());
-        }
-        add_records(dir)?;
+        let m = record::read_manifest(dir).map_err(Error::input)?;
+        check_same_run(first, &merged, dir, &m)?;
+        records.add(dir)?;
         merged.cases += m.cases;
         merged.records_expected += m.records_expected;
         merged.started_at = merged.started_at.min(m.started_at);
         merged.finished_at = merged.finished_at.max(m.finished_at);
-        if m.status != "completed" {
+        if m.status != RunStatus::Completed {
             merged.status = m.status;
         }
     }
@@ -87,10 +46,69 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> anyhow::Result<usize> {
     // Records first, the manifest last: a directory with a manifest is a finished merge.
     let mut file = std::fs::File::create_new(&target)
         .with_context(|| format!("cannot create {}", target.display()))?;
-    for line in &lines {
-        file.write_all(line)?;
+    for line in &records.lines {
+        file.write_all(line)
+            .with_context(|| format!("cannot write {}", target.display()))?;
     }
-    file.sync_all()?;
-    write_manifest(out, &merged)?;
-    Ok(lines.len())
+    file.sync_all()
+        .with_context(|| format!("cannot write {}", target.display()))?;
+    manifest::write(out, &merged)?;
+    Ok(records.lines.len())
+}
+
+/// `m` (in `dir`) ran the same suite file and providers as `first`'s `merged`.
+fn check_same_run(first: &Path, merged: &Manifest, dir: &Path, m: &Manifest) -> Result<()> {
+    if m.suite.sha256 != merged.suite.sha256 {
+        return Err(Error::Input(format!(
+            "{} ran another suite ({} sha256 {}) than {} ({} sha256 {})",
+            dir.display(),
+            m.suite.path,
+            m.suite.sha256,
+            first.display(),
+            merged.suite.path,
+            merged.suite.sha256
+        )));
+    }
+    let ids = |m: &Manifest| m.providers.iter().map(|p| p.id.clone()).collect::<Vec<_>>();
+    if ids(m) != ids(merged) {
+        return Err(Error::Input(format!(
+            "{} ran providers {:?}, {} ran {:?}; merge runs of the same providers",
+            dir.display(),
+            ids(m),
+            first.display(),
+            ids(merged)
+        )));
+    }
+    Ok(())
+}
+
+/// The merged records, each (provider, case, repeat) once.
+#[derive(Default)]
+struct Records {
+    seen: HashSet<(String, String, u32)>,
+    lines: Vec<Vec<u8>>,
+}
+
+impl Records {
+    fn add(&mut self, dir: &Path) -> Result<()> {
+        let path = dir.join(record::RECORDS_FILE);
+        for r in record::read_records(&path).map_err(Error::input)? {
+            if !self
+                .seen
+                .insert((r.provider.clone(), r.case_id.clone(), r.repeat))
+            {
+                return Err(Error::Input(format!(
+                    "{}: provider `{}`, case `{}`, repeat {} is already in another of the runs (overlapping shards?)",
+                    dir.display(),
+                    r.provider,
+                    r.case_id,
+                    r.repeat
+                )));
+            }
+            let mut line = serde_json::to_vec(&r).context("a record is plain JSON")?;
+            line.push(b'\n');
+            self.lines.push(line);
+        }
+        Ok(())
+    }
 }

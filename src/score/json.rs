@@ -1,7 +1,6 @@
 //! `json`: the output parses as JSON (bare, or in a Markdown code fence), and with a schema it
 //! is valid against it (JSON Schema draft 2020-12).
 
-
 use jsonschema::Validator;
 use serde_json::Value;
 

@@ -89,7 +89,11 @@ impl Scorers {
             match suite.cases.fixed_value(i) {
                 Some(value) => check_value(scorer, value, &mut self.patterns, &mut references)
                     .unwrap_or_else(|e| {
-                        errors.push(format!("{}: scorers[{i}] ({}): {e}", suite.path.display(), scorer.name))
+                        errors.push(format!(
+                            "{}: scorers[{i}] ({}): {e}",
+                            suite.path.display(),
+                            scorer.name
+                        ))
                     }),
                 None => per_case[i] = true,
             }
@@ -108,8 +112,12 @@ impl Scorers {
                     let Some(value) = value.filter(|_| per_case[i]) else {
                         continue;
                     };
-                    if let Err(e) = check_value(scorer, value, &mut self.patterns, &mut references) {
-                        errors.push(format!("{}: case {}: scorers[{i}] ({}): {e}", case.origin, case.id, scorer.name));
+                    if let Err(e) = check_value(scorer, value, &mut self.patterns, &mut references)
+                    {
+                        errors.push(format!(
+                            "{}: case {}: scorers[{i}] ({}): {e}",
+                            case.origin, case.id, scorer.name
+                        ));
                     }
                 }
             }
@@ -311,4 +319,3 @@ fn command_input(case: &Case, record: &Record) -> Vec<u8> {
     bytes.push(b'\n');
     bytes
 }
-

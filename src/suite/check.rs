@@ -72,18 +72,8 @@ pub(super) fn check(spec: &SuiteSpec, src: &SuiteText) -> Vec<Diagnostic> {
             &mut out,
         );
         match p.kind {
-            ProviderKind::Onnx => match &p.path {
-                None => required("path", false, "the model folder as optimum-cli exports it, relative to the suite file", &mut out),
-                Some(rel) => {
-                    let dir = src.dir().join(rel);
-                    if !dir.is_dir() {
-                        out.push(
-                            src.diag(&at("path"), format!("model folder {} does not exist", dir.display()))
-                                .help("run `make setup` to install the bundled models, or fix the path (it is relative to the suite file)"),
-                        );
-                    }
-                }
-            },
+            // What the folder holds is checked where models are opened (`provider::onnx`).
+            ProviderKind::Onnx => required("path", p.path.is_some(), "the model folder as optimum-cli exports it, relative to the suite file", &mut out),
             ProviderKind::AzureOpenai => {
                 required("base_url", p.base_url.is_some(), "the resource endpoint, e.g. https://acme.openai.azure.com", &mut out);
                 required("deployment", p.deployment.is_some(), "the deployment name of the model", &mut out);
@@ -296,4 +286,3 @@ fn check_sampling(
         out.push(src.diag(&format!("{at}.max_tokens"), "must be at least 1"));
     }
 }
-

@@ -38,6 +38,7 @@ pub fn load(path: &Path) -> Result<Suite, SuiteError> {
         sha256: format!("{:x}", Sha256::digest(&bytes)),
         spec,
         scorers,
+        text: text.into(),
         cases,
     })
 }

@@ -17,7 +17,7 @@ use indexmap::IndexMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-pub use error::SuiteError;
+pub use error::{Diagnostic, SuiteError};
 
 /// Writes the starter suite of `modelswap init` to `path`, refusing to overwrite a file.
 pub fn write_starter(path: &std::path::Path) -> anyhow::Result<()> {
@@ -47,6 +47,8 @@ pub struct Suite {
     pub spec: SuiteSpec,
     /// `spec.scorers`, resolved: what each needs checked and found.
     pub scorers: Vec<Scorer>,
+    /// The file's text, to point later checks at a field (`diagnostic`).
+    text: std::sync::Arc<str>,
     /// Read and rendered again on each pass, not held.
     pub cases: Cases,
 }
@@ -55,6 +57,12 @@ impl Suite {
     /// The folder relative paths in the suite are resolved against: the suite file's.
     pub fn dir(&self) -> PathBuf {
         dir_of(&self.path)
+    }
+
+    /// A problem found after loading (a model folder that does not open, say), pointing at
+    /// `field` (`providers.x.path`) in the suite file as loading's own diagnostics do.
+    pub fn diagnostic(&self, field: &str, message: impl Into<String>) -> Diagnostic {
+        source::SuiteText::new(&self.path, &self.text).diag(field, message)
     }
 }
 

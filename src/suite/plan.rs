@@ -16,7 +16,9 @@ use super::error::{Diagnostic, SuiteError};
 use super::source::SuiteText;
 use super::traffic;
 use super::SuiteSpec;
-use crate::chat::{ChatRequest, Message, ResponseFormat, Role, Sampling, SamplingOverrides, Tool, ToolChoice};
+use crate::chat::{
+    ChatRequest, Message, ResponseFormat, Role, Sampling, SamplingOverrides, Tool, ToolChoice,
+};
 
 /// One workload item, ready to send.
 #[derive(Debug, Clone)]

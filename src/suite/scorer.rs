@@ -140,10 +140,18 @@ fn check_fields(at: &Fields, s: &ScorerConfig, out: &mut Vec<Diagnostic>) {
     );
     let reference = matches!(kind, T::Similarity | T::RougeL | T::Bleu);
     let fields = [
-        ("value", s.value.is_some(), text || reference || matches!(kind, T::Number | T::Judge)),
+        (
+            "value",
+            s.value.is_some(),
+            text || reference || matches!(kind, T::Number | T::Judge),
+        ),
         ("normalize", !s.normalize.is_empty(), text || reference),
         ("schema", s.schema.is_some(), kind == T::Json),
-        ("threshold", s.threshold.is_some(), reference || kind == T::Command),
+        (
+            "threshold",
+            s.threshold.is_some(),
+            reference || kind == T::Command,
+        ),
         ("model", s.model.is_some(), kind == T::Similarity),
         ("provider", s.provider.is_some(), kind == T::Judge),
         ("rubric", s.rubric.is_some(), kind == T::Judge),
@@ -165,9 +173,24 @@ fn check_fields(at: &Fields, s: &ScorerConfig, out: &mut Vec<Diagnostic>) {
 
 fn check_ranges(at: &Fields, s: &ScorerConfig, out: &mut Vec<Diagnostic>) {
     let ranges: [(&str, Option<f64>, fn(f64) -> bool, &str); 6] = [
-        ("weight", s.weight, |v| v >= 0.0 && v.is_finite(), "0 or more"),
-        ("threshold", s.threshold, |v| (0.0..=1.0).contains(&v), "in [0, 1]"),
-        ("tolerance", s.tolerance, |v| v >= 0.0 && v.is_finite(), "0 or more"),
+        (
+            "weight",
+            s.weight,
+            |v| v >= 0.0 && v.is_finite(),
+            "0 or more",
+        ),
+        (
+            "threshold",
+            s.threshold,
+            |v| (0.0..=1.0).contains(&v),
+            "in [0, 1]",
+        ),
+        (
+            "tolerance",
+            s.tolerance,
+            |v| v >= 0.0 && v.is_finite(),
+            "0 or more",
+        ),
         (
             "timeout_s",
             s.timeout_s,
@@ -175,8 +198,18 @@ fn check_ranges(at: &Fields, s: &ScorerConfig, out: &mut Vec<Diagnostic>) {
             |v| v > 0.0 && Duration::try_from_secs_f64(v).is_ok(),
             "a positive number of seconds",
         ),
-        ("max_ms", s.max_ms, |v| v > 0.0, "a positive number of milliseconds"),
-        ("max_usd", s.max_usd, |v| v >= 0.0 && v.is_finite(), "0 or more"),
+        (
+            "max_ms",
+            s.max_ms,
+            |v| v > 0.0,
+            "a positive number of milliseconds",
+        ),
+        (
+            "max_usd",
+            s.max_usd,
+            |v| v >= 0.0 && v.is_finite(),
+            "0 or more",
+        ),
     ];
     for (field, value, ok, rule) in ranges {
         if matches!(value, Some(v) if !ok(v)) {
@@ -189,9 +222,19 @@ const COMPARE: &str = "what to compare with, e.g. \"{{ expect.answer }}\"";
 const PASS_AT: &str = "the score needed to pass, in [0, 1], e.g. 0.8";
 
 /// Whether a field the scorer's type requires is set; a diagnostic when it is not.
-fn need(at: &Fields, s: &ScorerConfig, out: &mut Vec<Diagnostic>, field: &str, set: bool, what: &str) -> bool {
+fn need(
+    at: &Fields,
+    s: &ScorerConfig,
+    out: &mut Vec<Diagnostic>,
+    field: &str,
+    set: bool,
+    what: &str,
+) -> bool {
     if !set {
-        out.push(at.at("", format!("scorer `{}` needs `{field}`", s.kind.as_str())).help(what));
+        out.push(
+            at.at("", format!("scorer `{}` needs `{field}`", s.kind.as_str()))
+                .help(what),
+        );
     }
     set
 }
@@ -209,10 +252,17 @@ fn threshold(at: &Fields, s: &ScorerConfig, out: &mut Vec<Diagnostic>) -> Option
 
 /// The scorer's test, with what it names found; `None` (and a diagnostic) when a required field
 /// is missing or a file or program cannot be used.
-fn resolve(at: &Fields, s: &ScorerConfig, spec: &SuiteSpec, out: &mut Vec<Diagnostic>) -> Option<Test> {
+fn resolve(
+    at: &Fields,
+    s: &ScorerConfig,
+    spec: &SuiteSpec,
+    out: &mut Vec<Diagnostic>,
+) -> Option<Test> {
     use ScorerType as T;
     let dir = at.src.dir();
-    let text = |out: &mut Vec<Diagnostic>, t| need(at, s, out, "value", s.value.is_some(), COMPARE).then_some(Test::Text(t));
+    let text = |out: &mut Vec<Diagnostic>, t| {
+        need(at, s, out, "value", s.value.is_some(), COMPARE).then_some(Test::Text(t))
+    };
     match s.kind {
         T::Equals => text(out, TextTest::Equals),
         T::Contains => text(out, TextTest::Contains),
@@ -237,7 +287,9 @@ fn resolve(at: &Fields, s: &ScorerConfig, spec: &SuiteSpec, out: &mut Vec<Diagno
         T::Json => match &s.schema {
             None => Some(Test::Json { schema: None }),
             Some(path) => match compile_schema(&dir.join(path)) {
-                Ok(v) => Some(Test::Json { schema: Some(Arc::new(v)) }),
+                Ok(v) => Some(Test::Json {
+                    schema: Some(Arc::new(v)),
+                }),
                 Err(e) => {
                     out.push(at.at("schema", e));
                     None
@@ -259,7 +311,12 @@ fn resolve(at: &Fields, s: &ScorerConfig, spec: &SuiteSpec, out: &mut Vec<Diagno
     }
 }
 
-fn resolve_judge(at: &Fields, s: &ScorerConfig, spec: &SuiteSpec, out: &mut Vec<Diagnostic>) -> Option<Test> {
+fn resolve_judge(
+    at: &Fields,
+    s: &ScorerConfig,
+    spec: &SuiteSpec,
+    out: &mut Vec<Diagnostic>,
+) -> Option<Test> {
     let what = "the id of the provider of this suite that judges";
     need(at, s, out, "provider", s.provider.is_some(), what);
     let what = "what a good answer does, e.g. \"names the right queue and gives no advice\"";
@@ -273,10 +330,18 @@ fn resolve_judge(at: &Fields, s: &ScorerConfig, spec: &SuiteSpec, out: &mut Vec<
         out.push(d);
         return None;
     }
-    Some(Test::Judge { provider: name, rubric: s.rubric.clone()? })
+    Some(Test::Judge {
+        provider: name,
+        rubric: s.rubric.clone()?,
+    })
 }
 
-fn resolve_command(at: &Fields, s: &ScorerConfig, dir: &Path, out: &mut Vec<Diagnostic>) -> Option<Test> {
+fn resolve_command(
+    at: &Fields,
+    s: &ScorerConfig,
+    dir: &Path,
+    out: &mut Vec<Diagnostic>,
+) -> Option<Test> {
     let what = "the program and its arguments, e.g. [\"python3\", \"checks/policy.py\"]";
     need(at, s, out, "run", s.run.is_some(), what);
     let Some((program, args)) = s.run.as_deref()?.split_first() else {

@@ -3,8 +3,8 @@
 
 use std::process::Command;
 
-use modelswap::provider::onnx::{DecodeParams, Model, ModelFolder};
 use modelswap::chat::{ChatRequest, Message, Role, Sampling};
+use modelswap::provider::onnx::{DecodeParams, Model, ModelFolder};
 
 use crate::common::{model, repo};
 

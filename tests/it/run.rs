@@ -94,7 +94,7 @@ fn a_run_writes_one_valid_record_per_case_and_provider_then_reports_and_gates() 
     assert!(fp32_paris.passed);
 
     let m = manifest(&out_dir);
-    assert_eq!(m.status, "completed");
+    assert_eq!(m.status, modelswap::record::RunStatus::Completed);
     assert_eq!(m.records_expected, 6);
     assert_eq!(m.suite.sha256.len(), 64);
     assert_eq!(m.providers.len(), 2);
@@ -275,7 +275,10 @@ fn ctrl_c_leaves_a_valid_complete_so_far_records_file() {
         records.len(),
         "every line is a whole record"
     );
-    assert_eq!(manifest(&out_dir).status, "interrupted");
+    assert_eq!(
+        manifest(&out_dir).status,
+        modelswap::record::RunStatus::Interrupted
+    );
 }
 
 #[test]

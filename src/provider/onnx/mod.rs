@@ -12,7 +12,29 @@ use std::sync::Arc;
 pub use decode::{DecodeParams, Decoder, Generation};
 pub use folder::ModelFolder;
 
-use super::{ChatRequest, Completion, ErrorKind, Provider, ProviderError, Usage};
+use super::{Completion, ErrorKind, Provider, ProviderError};
+use crate::chat::{ChatRequest, Usage};
+use crate::suite::{Diagnostic, ProviderKind, Suite};
+
+/// Every local model folder of the suite opens (configuration, tokenizer and chat template
+/// read; the graph is loaded only by a run), each failure pointing at the provider's `path`.
+pub fn check_folders(suite: &Suite) -> Vec<Diagnostic> {
+    let onnx = suite
+        .spec
+        .providers
+        .iter()
+        .filter(|(_, p)| p.kind == ProviderKind::Onnx);
+    onnx.filter_map(|(id, p)| {
+        let dir = suite.dir().join(p.path.as_ref()?);
+        let e = ModelFolder::open(&dir).err()?;
+        Some(
+            suite
+                .diagnostic(&format!("providers.{id}.path"), e)
+                .help("run `make setup` to install the bundled models, or fix the path (it is relative to the suite file)"),
+        )
+    })
+    .collect()
+}
 
 pub struct OnnxProvider {
     model: Arc<Model>,

@@ -1,0 +1,21 @@
+//! `modelswap report DIR`: a run's report in the formats asked for, from its records alone.
+
+use std::path::Path;
+
+use modelswap::error::Result;
+use modelswap::lockin::{self, ScanOptions};
+use modelswap::report::{self, Report};
+
+use crate::cli::ReportFormat;
+
+pub fn run(dir: &Path, formats: &[ReportFormat], scan: Option<&Path>) -> Result<()> {
+    let mut report = Report::load(dir)?;
+    if let Some(path) = scan {
+        report.lockin.code = Some(lockin::scan(path, &ScanOptions::default())?);
+    }
+    let formats: Vec<report::Format> = formats.iter().map(|&f| f.into()).collect();
+    for path in report::write(dir, &report, &formats)? {
+        eprintln!("wrote {}", path.display());
+    }
+    Ok(())
+}
