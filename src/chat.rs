@@ -163,3 +163,80 @@ pub struct Usage {
     #[serde(default)]
     pub cached_input_tokens: u64,
 }
+
+/// Why a model stopped: `stop` (end of turn or a stop string), `length` (`max_tokens` or the
+/// context window), `tool_calls` (it asked to call tools), or the vendor's own word for anything
+/// else (OpenAI's `content_filter`, Gemini's `safety`). Written as that word in records and
+/// cassettes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "String", into = "String")]
+pub enum FinishReason {
+    Stop,
+    Length,
+    ToolCalls,
+    Other(String),
+}
+
+impl FinishReason {
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Stop => "stop",
+            Self::Length => "length",
+            Self::ToolCalls => "tool_calls",
+            Self::Other(word) => word,
+        }
+    }
+}
+
+impl From<&str> for FinishReason {
+    fn from(word: &str) -> Self {
+        match word {
+            "stop" => Self::Stop,
+            "length" => Self::Length,
+            "tool_calls" => Self::ToolCalls,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+
+impl From<String> for FinishReason {
+    fn from(word: String) -> Self {
+        Self::from(word.as_str())
+    }
+}
+
+impl From<FinishReason> for String {
+    fn from(reason: FinishReason) -> Self {
+        reason.as_str().to_string()
+    }
+}
+
+impl std::fmt::Display for FinishReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl PartialEq<&str> for FinishReason {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finish_reasons_are_written_as_the_word_they_were_read_from() {
+        for word in ["stop", "length", "tool_calls", "content_filter"] {
+            let reason: FinishReason = serde_json::from_value(word.into()).unwrap();
+            assert_eq!(serde_json::to_value(&reason).unwrap(), word);
+        }
+        assert_eq!(FinishReason::from("tool_calls"), FinishReason::ToolCalls);
+        assert_eq!(
+            FinishReason::from("safety"),
+            FinishReason::Other("safety".into())
+        );
+    }
+}

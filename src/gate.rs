@@ -309,22 +309,20 @@ impl Verdict {
                 c.reason
             ));
         }
-        let failed = self.checks.iter().filter(|c| !c.passed).count();
-        if self.checks.is_empty() {
-            out.push_str("gate: PASSED (the gate sets no thresholds)\n");
-        } else if failed == 0 {
-            out.push_str(&format!(
-                "gate: PASSED ({} checks against baseline `{}`)\n",
-                self.checks.len(),
-                self.baseline
-            ));
-        } else {
-            out.push_str(&format!(
-                "gate: FAILED ({failed} of {} checks against baseline `{}`)\n",
-                self.checks.len(),
-                self.baseline
-            ));
-        }
+        out.push_str(&format!("gate: {}\n", self.headline()));
         out
+    }
+
+    /// The outcome in a few words, as the gate prints it and the reports quote it.
+    pub fn headline(&self) -> String {
+        let failed = self.checks.iter().filter(|c| !c.passed).count();
+        let (n, baseline) = (self.checks.len(), &self.baseline);
+        if n == 0 {
+            "PASSED (the gate sets no thresholds)".into()
+        } else if failed == 0 {
+            format!("PASSED ({n} checks against baseline `{baseline}`)")
+        } else {
+            format!("FAILED ({failed} of {n} checks against baseline `{baseline}`)")
+        }
     }
 }

@@ -26,7 +26,7 @@ pub struct Record {
     /// Tools the model asked to call (empty for plain text answers).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tool_calls: Vec<crate::chat::ToolCall>,
-    pub finish_reason: Option<String>,
+    pub finish_reason: Option<crate::chat::FinishReason>,
     pub error: Option<RecordError>,
     pub usage: Usage,
     pub timing: Timing,

@@ -25,7 +25,7 @@ const CHUNK_BYTES: usize = 32 << 20;
 /// `record::Record`). serde skips the others, outputs and reasons (most of a file), without
 /// copying them.
 #[derive(Deserialize)]
-struct Fields<'a> {
+struct RecordFields<'a> {
     #[serde(borrow)]
     provider: Cow<'a, str>,
     #[serde(borrow)]
@@ -75,7 +75,7 @@ struct ScoreFields<'a> {
     passed: bool,
 }
 
-impl Fields<'_> {
+impl RecordFields<'_> {
     /// `analysis::record_score`: 0 for a failed call, else the record's score, else its
     /// scorers' mean, else 1 or 0 by `passed`.
     fn score(&self) -> Option<f64> {
@@ -318,7 +318,7 @@ impl Columns {
             if line.trim_ascii().is_empty() {
                 continue;
             }
-            let r: Fields = match serde_json::from_slice(line) {
+            let r: RecordFields = match serde_json::from_slice(line) {
                 Ok(r) => r,
                 Err(_) if record::cut_off(line, Some(i) == final_line) => {
                     c.cut_off = Some(i);

@@ -15,7 +15,7 @@ use super::rules::{self, Ecosystem, PACKAGES};
 use super::{Dependency, Problem};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Manifest {
+pub(crate) enum PackageManifest {
     Requirements,
     Pyproject,
     PackageJson,
@@ -27,27 +27,27 @@ pub(crate) enum Manifest {
     Gemfile,
 }
 
-impl Manifest {
+impl PackageManifest {
     /// The manifest kind of a file, from its path relative to the root.
-    pub(crate) fn of(path: &Path) -> Option<Manifest> {
+    pub(crate) fn of(path: &Path) -> Option<PackageManifest> {
         let name = path.file_name()?.to_str()?;
         let in_requirements_dir = path
             .parent()
             .and_then(Path::file_name)
             .is_some_and(|d| d == "requirements");
         Some(match name {
-            "pyproject.toml" => Manifest::Pyproject,
-            "package.json" => Manifest::PackageJson,
-            "go.mod" => Manifest::GoMod,
-            "Cargo.toml" => Manifest::CargoToml,
-            "pom.xml" => Manifest::Pom,
-            "build.gradle" | "build.gradle.kts" => Manifest::Gradle,
-            "Gemfile" => Manifest::Gemfile,
-            _ if name.ends_with(".csproj") => Manifest::Csproj,
+            "pyproject.toml" => PackageManifest::Pyproject,
+            "package.json" => PackageManifest::PackageJson,
+            "go.mod" => PackageManifest::GoMod,
+            "Cargo.toml" => PackageManifest::CargoToml,
+            "pom.xml" => PackageManifest::Pom,
+            "build.gradle" | "build.gradle.kts" => PackageManifest::Gradle,
+            "Gemfile" => PackageManifest::Gemfile,
+            _ if name.ends_with(".csproj") => PackageManifest::Csproj,
             _ if name.ends_with(".txt")
                 && (name.starts_with("requirements") || in_requirements_dir) =>
             {
-                Manifest::Requirements
+                PackageManifest::Requirements
             }
             _ => return None,
         })
@@ -55,13 +55,13 @@ impl Manifest {
 
     fn ecosystem(self) -> Ecosystem {
         match self {
-            Manifest::Requirements | Manifest::Pyproject => Ecosystem::PyPi,
-            Manifest::PackageJson => Ecosystem::Npm,
-            Manifest::GoMod => Ecosystem::Go,
-            Manifest::CargoToml => Ecosystem::Cargo,
-            Manifest::Pom | Manifest::Gradle => Ecosystem::Maven,
-            Manifest::Csproj => Ecosystem::NuGet,
-            Manifest::Gemfile => Ecosystem::RubyGems,
+            PackageManifest::Requirements | PackageManifest::Pyproject => Ecosystem::PyPi,
+            PackageManifest::PackageJson => Ecosystem::Npm,
+            PackageManifest::GoMod => Ecosystem::Go,
+            PackageManifest::CargoToml => Ecosystem::Cargo,
+            PackageManifest::Pom | PackageManifest::Gradle => Ecosystem::Maven,
+            PackageManifest::Csproj => Ecosystem::NuGet,
+            PackageManifest::Gemfile => Ecosystem::RubyGems,
         }
     }
 }
@@ -80,7 +80,7 @@ type Invalid = (Option<u32>, String);
 /// Appends the vendor packages `bytes` (the manifest `file`) declares; a manifest that cannot be
 /// parsed becomes a problem naming its file and line.
 pub(crate) fn parse(
-    kind: Manifest,
+    kind: PackageManifest,
     file: &str,
     bytes: &[u8],
     dependencies: &mut Vec<Dependency>,
@@ -92,15 +92,15 @@ pub(crate) fn parse(
             (Some(line), "not UTF-8 text".to_string())
         })
         .and_then(|text| match kind {
-            Manifest::Requirements => Ok(requirements(text)),
-            Manifest::Pyproject => pyproject(text),
-            Manifest::PackageJson => package_json(text),
-            Manifest::GoMod => Ok(go_mod(text)),
-            Manifest::CargoToml => cargo_toml(text),
-            Manifest::Pom => pom(text),
-            Manifest::Gradle => Ok(gradle(text)),
-            Manifest::Csproj => csproj(text),
-            Manifest::Gemfile => Ok(gemfile(text)),
+            PackageManifest::Requirements => Ok(requirements(text)),
+            PackageManifest::Pyproject => pyproject(text),
+            PackageManifest::PackageJson => package_json(text),
+            PackageManifest::GoMod => Ok(go_mod(text)),
+            PackageManifest::CargoToml => cargo_toml(text),
+            PackageManifest::Pom => pom(text),
+            PackageManifest::Gradle => Ok(gradle(text)),
+            PackageManifest::Csproj => csproj(text),
+            PackageManifest::Gemfile => Ok(gemfile(text)),
         });
     let declared = match declared {
         Ok(declared) => declared,
@@ -794,21 +794,21 @@ aws-sdk-bedrockruntime = { version = "1.70", features = ["behavior-version-lates
         let mut deps = Vec::new();
         let mut problems = Vec::new();
         parse(
-            Manifest::PackageJson,
+            PackageManifest::PackageJson,
             "web/package.json",
             b"{\n  \"dependencies\": {\n    \"openai\": ^4\n  }\n}\n",
             &mut deps,
             &mut problems,
         );
         parse(
-            Manifest::CargoToml,
+            PackageManifest::CargoToml,
             "Cargo.toml",
             b"[dependencies]\nasync-openai = \n",
             &mut deps,
             &mut problems,
         );
         parse(
-            Manifest::Pom,
+            PackageManifest::Pom,
             "pom.xml",
             b"<project>\n<dependencies>\n</project>\n",
             &mut deps,
@@ -849,7 +849,7 @@ aws-sdk-bedrockruntime = { version = "1.70", features = ["behavior-version-lates
         let mut deps = Vec::new();
         let mut problems = Vec::new();
         parse(
-            Manifest::Requirements,
+            PackageManifest::Requirements,
             "requirements.txt",
             b"fastapi==0.115\nOpenAI==1.59.7\ntiktoken\n",
             &mut deps,

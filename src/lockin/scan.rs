@@ -10,7 +10,7 @@ use std::time::Instant;
 
 use ignore::{DirEntry, ParallelVisitor, ParallelVisitorBuilder, WalkBuilder, WalkState};
 
-use super::manifests::{self, Manifest};
+use super::manifests::{self, PackageManifest};
 use super::matcher::Matchers;
 use super::rules::Lang;
 use super::{Dependency, FileEffort, Finding, Problem, Scan, ScanError, ScanOptions, ScanStats};
@@ -229,7 +229,7 @@ impl Visitor<'_> {
         let path = entry.path();
         let rel = self.relative(path);
         let lang = Lang::of(path);
-        let manifest = Manifest::of(Path::new(&rel));
+        let manifest = PackageManifest::of(Path::new(&rel));
         if lang.is_none() && manifest.is_none() {
             self.local.stats.files_other += 1;
             return;

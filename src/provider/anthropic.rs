@@ -297,7 +297,7 @@ impl Reply {
             quota: None,
             text,
             tool_calls,
-            finish_reason: finish_reason.to_string(),
+            finish_reason: finish_reason.into(),
             usage,
             ttft_ms,
             total_ms,

@@ -6,7 +6,9 @@ use serde_json::{json, Map, Value};
 
 use super::http::{self, SseEvent, StreamReader, Timeouts};
 use super::{Completion, ErrorKind, Provider, ProviderError};
-use crate::chat::{ChatRequest, Message, ResponseFormat, Role, ToolCall, ToolChoice, Usage};
+use crate::chat::{
+    ChatRequest, FinishReason, Message, ResponseFormat, Role, ToolCall, ToolChoice, Usage,
+};
 
 pub struct GeminiProvider {
     /// Gemini 3+: replayed calls need a `thoughtSignature` (see `NO_SIGNATURE`).
@@ -371,10 +373,10 @@ impl StreamReader for StreamState {
             .ok_or_else(|| http::invalid("no candidate gave a finishReason"))?;
         let finish_reason = match reason.as_str() {
             // Gemini ends a turn that calls tools with STOP.
-            "STOP" if !self.tool_calls.is_empty() => "tool_calls".to_string(),
-            "STOP" => "stop".to_string(),
-            "MAX_TOKENS" => "length".to_string(),
-            other => other.to_lowercase(),
+            "STOP" if !self.tool_calls.is_empty() => FinishReason::ToolCalls,
+            "STOP" => FinishReason::Stop,
+            "MAX_TOKENS" => FinishReason::Length,
+            other => FinishReason::from(other.to_lowercase()),
         };
         Ok(Completion {
             quota: None,

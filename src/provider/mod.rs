@@ -13,7 +13,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::chat::{ChatRequest, ToolCall, Usage};
+use crate::chat::{ChatRequest, FinishReason, ToolCall, Usage};
 use crate::suite::{ProviderConfig, ProviderKind};
 
 /// What answered a request: matching includes it, so a recording of one model never answers for
@@ -58,7 +58,7 @@ pub struct Completion {
     #[allow(clippy::struct_field_names)]
     pub tool_calls: Vec<ToolCall>,
     /// `stop` (end of turn or a stop string), `length` (max_tokens or the context window).
-    pub finish_reason: String,
+    pub finish_reason: FinishReason,
     pub usage: Usage,
     /// From sending (or starting prefill) to the first output token.
     pub ttft_ms: f64,

@@ -235,10 +235,7 @@ pub fn parse_response(body: &str, total_ms: f64) -> Result<Completion, ProviderE
             .unwrap_or_default()
             .to_string(),
         tool_calls,
-        finish_reason: choice["finish_reason"]
-            .as_str()
-            .unwrap_or("stop")
-            .to_string(),
+        finish_reason: choice["finish_reason"].as_str().unwrap_or("stop").into(),
         usage: v.get("usage").map(usage).unwrap_or_default(),
         ttft_ms: total_ms,
         total_ms,
@@ -329,7 +326,7 @@ impl StreamReader for StreamState {
             quota: None,
             text: self.text,
             tool_calls: self.tool_calls,
-            finish_reason,
+            finish_reason: finish_reason.into(),
             // An engine that ignores stream_options sends no usage: counts stay 0 rather than guessed.
             usage: self.usage.unwrap_or_default(),
             ttft_ms,

@@ -8,7 +8,7 @@ use serde::Serialize;
 use super::charts;
 use super::junit::xml_text;
 use super::recommend::RULE;
-use super::{Decision, Failure, Report};
+use super::{comparison, Decision, Failure, Report};
 use crate::analysis::{cost, MeanInterval};
 use crate::cost::Pricing;
 use crate::format::{interval, ms, pct1, usd};
@@ -227,24 +227,7 @@ impl Ctx<'_> {
     fn summary(&self) -> SummarySection {
         let r = self.0;
         let gate = r.manifest.gate.as_ref();
-        let verdict = r.executive.verdict.as_ref().map(|v| {
-            let failed = v.checks.iter().filter(|c| !c.passed).count();
-            if v.checks.is_empty() {
-                "The gate sets no thresholds.".to_string()
-            } else if failed == 0 {
-                format!(
-                    "Gate passed: all {} checks against baseline {} hold.",
-                    v.checks.len(),
-                    v.baseline
-                )
-            } else {
-                format!(
-                    "Gate failed: {failed} of {} checks against baseline {} do not hold.",
-                    v.checks.len(),
-                    v.baseline
-                )
-            }
-        });
+        let verdict = (r.executive.verdict.as_ref()).map(|v| format!("Gate: {}.", v.headline()));
         let recommendations = r
             .executive
             .recommendations
@@ -489,42 +472,10 @@ impl Ctx<'_> {
             ]);
         }
         let comparisons = (!r.comparisons.is_empty()).then(|| {
-            let mut t = Table::new(&[
-                "candidate",
-                "baseline",
-                "#pairs",
-                "#baseline pass",
-                "#candidate pass",
-                "#drop",
-                "#only baseline / only candidate passed",
-                "#McNemar p",
-                "#score diff (CI)",
-                "significant",
-            ]);
+            let columns = comparison::columns(r.methodology.alpha);
+            let mut t = Table::new(&columns.iter().map(String::as_str).collect::<Vec<_>>());
             for c in &r.comparisons {
-                t.row(vec![
-                    c.candidate.clone(),
-                    c.baseline.clone(),
-                    c.pairs.to_string(),
-                    pct1(c.baseline_pass_rate),
-                    pct1(c.candidate_pass_rate),
-                    format!("{:+.1} pt", c.pass_rate_drop * 100.0),
-                    format!("{} / {}", c.only_baseline_passed, c.only_candidate_passed),
-                    format!("{:.4}", c.mcnemar_p),
-                    format!(
-                        "{} {}",
-                        c.score_diff.map_or("—".into(), |d| format!("{d:+.3}")),
-                        c.score_diff_ci.map_or(String::new(), |ci| format!(
-                            "[{:+.3}, {:+.3}]",
-                            ci.low, ci.high
-                        ))
-                    ),
-                    format!(
-                        "{} at α = {}",
-                        if c.significant { "yes" } else { "no" },
-                        c.alpha
-                    ),
-                ]);
+                t.row(comparison::cells(c));
             }
             t
         });

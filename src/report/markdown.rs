@@ -3,9 +3,9 @@
 use std::collections::HashSet;
 use std::fmt::Write;
 
-use super::{Failure, Report};
+use super::{comparison, Failure, Report};
 use crate::analysis::{MeanInterval, ProviderSummary};
-use crate::format::{interval, md_cell as cell, ms, num, p_value, pct0, pct1, truncate, usd};
+use crate::format::{interval, md_cell as cell, ms, num, pct0, pct1, truncate, usd};
 
 /// Failed cases shown per provider, worst first; report.json has more, and every case's tally.
 const FAILURES_SHOWN: usize = 5;
@@ -146,41 +146,37 @@ fn comparisons(out: &mut String, report: &Report) {
     if report.comparisons.is_empty() {
         return;
     }
-    let alpha = report.methodology.alpha;
-    let level = pct0(1.0 - alpha);
+    let meth = &report.methodology;
     out.push_str("\n## Candidates vs baseline\n\n");
-    let _ = writeln!(
-        out,
-        "| candidate | baseline | pairs | baseline pass | candidate pass | drop | only baseline / only candidate passed | McNemar p | score diff ({level} CI) | significant at α = {alpha} |"
-    );
-    out.push_str("|---|---|---:|---:|---:|---:|---:|---:|---:|---|\n");
-    for c in &report.comparisons {
-        let _ = writeln!(
-            out,
-            "| {} | {} | {} | {} | {} | {:+.1} pt | {} / {} | {} | {} {} | {} |",
-            cell(&c.candidate),
-            cell(&c.baseline),
-            c.pairs,
-            pct1(c.baseline_pass_rate),
-            pct1(c.candidate_pass_rate),
-            c.pass_rate_drop * 100.0,
-            c.only_baseline_passed,
-            c.only_candidate_passed,
-            p_value(c.mcnemar_p),
-            c.score_diff
-                .map_or_else(|| "—".into(), |d| format!("{d:+.3}")),
-            interval(c.score_diff_ci, |x| format!("{x:+.3}")),
-            if c.significant { "**yes**" } else { "no" },
-        );
+    // A significant difference stands out in a PR comment.
+    let rows = report.comparisons.iter().map(|c| {
+        let mut cells = comparison::cells(c);
+        if let (true, Some(s)) = (c.significant, cells.last_mut()) {
+            *s = format!("**{s}**");
+        }
+        cells
+    });
+    table(out, &comparison::columns(meth.alpha), rows);
+    let note = comparison::how_compared(meth.alpha, meth.bootstrap_max_cases);
+    let _ = writeln!(out, "\n*How compared:* {note}");
+}
+
+/// A table of `columns` (a name starting with `#` is right-aligned) and `rows`, every cell made
+/// safe for Markdown.
+fn table(out: &mut String, columns: &[String], rows: impl Iterator<Item = Vec<String>>) {
+    let names: Vec<String> = columns
+        .iter()
+        .map(|c| cell(c.trim_start_matches('#')))
+        .collect();
+    let rules: Vec<&str> = columns
+        .iter()
+        .map(|c| if c.starts_with('#') { "---:" } else { "---" })
+        .collect();
+    let _ = writeln!(out, "| {} |\n|{}|", names.join(" | "), rules.join("|"));
+    for row in rows {
+        let cells: Vec<String> = row.iter().map(|c| cell(c)).collect();
+        let _ = writeln!(out, "| {} |", cells.join(" | "));
     }
-    let _ = writeln!(
-        out,
-        "\n*How compared:* on the (case, repeat) pairs both providers ran. *Drop* is the baseline's pass rate minus \
-         the candidate's; the exact two-sided McNemar test asks whether the pairs only one of them passed could split \
-         this way by chance. *Score diff* is the mean of candidate − baseline score, with a {level} paired percentile \
-         bootstrap interval (cases resampled with their pairs; above {} cases, the normal interval it converges to).",
-        report.methodology.bootstrap_max_cases
-    );
 }
 
 fn flaky(out: &mut String, report: &Report) {

@@ -3,6 +3,7 @@
 //! model is called. The tables and JUnit list every record, read one at a time from the file.
 
 mod charts;
+mod comparison;
 mod html;
 mod junit;
 mod markdown;

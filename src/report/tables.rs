@@ -88,7 +88,7 @@ fn records(path: &Path) -> anyhow::Result<DataFrame> {
         c.request_hash.push(x.request_hash);
         c.replayed.push(x.replayed);
         c.output.push(x.output);
-        c.finish_reason.push(x.finish_reason);
+        c.finish_reason.push(x.finish_reason.map(String::from));
         c.error_kind
             .push(x.error.as_ref().map(|e| format!("{:?}", e.kind)));
         c.error_message.push(x.error.map(|e| e.message));

@@ -12,14 +12,14 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use crate::chat::{ChatRequest, Sampling, ToolCall, Usage};
+use crate::chat::{ChatRequest, FinishReason, Sampling, ToolCall, Usage};
 use crate::error::Error;
 use crate::provider::{Completion, Endpoint, ErrorKind, ProviderError};
 use crate::suite::{Case, SuiteError};
 
 /// One line of a cassette file.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-struct Entry {
+struct Recording {
     #[serde(flatten)]
     endpoint: Endpoint,
     /// The vendor-neutral request, keys sorted.
@@ -44,7 +44,7 @@ struct Response {
     text: String,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     tool_calls: Vec<ToolCall>,
-    finish_reason: String,
+    finish_reason: FinishReason,
     usage: Usage,
     ttft_ms: f64,
     total_ms: f64,
@@ -69,7 +69,7 @@ impl Cassette {
             if line.trim().is_empty() {
                 continue;
             }
-            let entry: Entry = serde_json::from_str(line)
+            let entry: Recording = serde_json::from_str(line)
                 .with_context(|| format!("{}:{}: not a cassette entry", path.display(), i + 1))?;
             let key = key(&entry.endpoint, &entry.request, entry.repeat);
             // The first recording of a request wins, as when it was recorded.
@@ -151,7 +151,7 @@ impl Cassette {
                 message: e.message.clone(),
             },
         };
-        let entry = Entry {
+        let entry = Recording {
             endpoint: endpoint.clone(),
             request: canonical(request),
             repeat,

@@ -133,11 +133,11 @@ struct Plan {
     prompt: Vec<(Role, Prepared)>,
     /// Per scorer: the tags it is limited to, and its `value` template.
     scorers: Vec<(Option<Vec<String>>, Option<Prepared>)>,
-    entries: Vec<Entry>,
+    entries: Vec<CaseSource>,
 }
 
 /// One entry of the suite's `cases`.
-enum Entry {
+enum CaseSource {
     /// A case written in the suite itself.
     Inline(Row, Origin),
     File {
@@ -354,7 +354,7 @@ impl Plan {
                 let file = (entry.file.as_ref().map(|f| (f, false)))
                     .or_else(|| entry.replay.as_ref().map(|f| (f, true)));
                 if let Some((file, replay)) = file {
-                    return Entry::File {
+                    return CaseSource::File {
                         path: src.dir().join(file).into(),
                         replay,
                         stamp: OnceLock::new(),
@@ -376,7 +376,7 @@ impl Plan {
                     file: src.path.into(),
                     line: src.diag(&format!("cases[{i}]"), "").line,
                 };
-                Entry::Inline(row, origin)
+                CaseSource::Inline(row, origin)
             })
             .collect();
         Ok(Plan {
@@ -486,8 +486,8 @@ impl CaseIter {
                     None => {
                         // Changed while it was read: the rows read may mix two versions.
                         let changed = match &self.plan.entries[*entry] {
-                            Entry::File { stamp, .. } => unchanged(path, stamp).err(),
-                            Entry::Inline(..) => None,
+                            CaseSource::File { stamp, .. } => unchanged(path, stamp).err(),
+                            CaseSource::Inline(..) => None,
                         };
                         self.rows = None;
                         if let Some(d) = changed {
@@ -500,10 +500,10 @@ impl CaseIter {
             let entry = plan.entries.get(self.entry)?;
             self.entry += 1;
             match entry {
-                Entry::Inline(row, origin) => {
+                CaseSource::Inline(row, origin) => {
                     return Some(self.render(row.clone(), origin.clone()))
                 }
-                Entry::File {
+                CaseSource::File {
                     path,
                     replay,
                     stamp,

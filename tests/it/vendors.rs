@@ -92,7 +92,7 @@ fn openai_streaming_sends_the_documented_request_and_reads_usage_and_ttft() {
 
     let rec = &records[0];
     assert_eq!(rec.output.as_deref(), Some("Hello!"));
-    assert_eq!(rec.finish_reason.as_deref(), Some("stop"));
+    assert_eq!(rec.finish_reason.as_ref().map(|r| r.as_str()), Some("stop"));
     assert_eq!(
         (
             rec.usage.input_tokens,

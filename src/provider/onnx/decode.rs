@@ -11,6 +11,7 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
 use super::folder::ModelFolder;
+use crate::chat::FinishReason;
 
 /// A loaded session with the names of its inputs and outputs worked out once.
 pub struct Decoder {
@@ -36,7 +37,7 @@ pub struct DecodeParams<'a> {
 pub struct Generation {
     pub tokens: Vec<u32>,
     pub text: String,
-    pub finish_reason: &'static str,
+    pub finish_reason: FinishReason,
     pub ttft: Duration,
     pub total: Duration,
 }
@@ -174,7 +175,7 @@ impl Decoder {
         let mut past_len = 0usize;
         let mut tokens: Vec<u32> = Vec::new();
         let mut ttft = None;
-        let mut finish_reason = "length";
+        let mut finish_reason = FinishReason::Length;
         let mut text = None;
 
         while tokens.len() < params.max_tokens {
@@ -186,7 +187,7 @@ impl Decoder {
             let next = pick(&logits, params, &mut rng);
             ttft.get_or_insert_with(|| start.elapsed());
             if folder.eos_ids.contains(&next) {
-                finish_reason = "stop";
+                finish_reason = FinishReason::Stop;
                 break;
             }
             tokens.push(next);
@@ -199,7 +200,7 @@ impl Decoder {
                     .min()
                 {
                     text = Some(so_far[..cut].to_string());
-                    finish_reason = "stop";
+                    finish_reason = FinishReason::Stop;
                     break;
                 }
             }

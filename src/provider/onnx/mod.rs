@@ -76,7 +76,7 @@ impl Model {
             quota: None,
             text: generation.text,
             tool_calls: Vec::new(),
-            finish_reason: generation.finish_reason.to_string(),
+            finish_reason: generation.finish_reason,
             usage: Usage {
                 input_tokens: ids.len() as u64,
                 output_tokens: generation.tokens.len() as u64,
