@@ -171,8 +171,11 @@ fn check_fields(at: &Fields, s: &ScorerConfig, out: &mut Vec<Diagnostic>) {
     }
 }
 
+/// A numeric field, its value, whether a value is allowed, and the rule in words.
+type Range<'a> = (&'a str, Option<f64>, fn(f64) -> bool, &'a str);
+
 fn check_ranges(at: &Fields, s: &ScorerConfig, out: &mut Vec<Diagnostic>) {
-    let ranges: [(&str, Option<f64>, fn(f64) -> bool, &str); 6] = [
+    let ranges: [Range; 6] = [
         (
             "weight",
             s.weight,
