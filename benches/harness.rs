@@ -25,7 +25,7 @@ fn main() {
                 sizes = value
                     .split(',')
                     .map(|v| v.parse().expect("a number"))
-                    .collect()
+                    .collect();
             }
             "--delay-ms" => delay_ms = value.parse().expect("a number"),
             "--concurrency" => concurrency = value.parse().expect("a number"),

@@ -6,6 +6,10 @@
 //! `report` / `gate`. Beside it, `lockin` audits a codebase for its dependence on closed vendors
 //! (`modelswap scan`).
 
+// The library reports through return values, `tracing` and the runner's events; only the binary
+// writes to the terminal.
+#![deny(clippy::print_stdout, clippy::print_stderr)]
+
 pub mod analysis;
 pub mod chat;
 pub mod cost;

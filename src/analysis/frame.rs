@@ -567,7 +567,7 @@ mod tests {
         // Blank lines between records, and blocks shorter than one line.
         let text = lines.join("\n\n") + "\n";
         let (dir, _) = read(&text);
-        let path = dir.path().join(crate::record::RECORDS_FILE);
+        let path = dir.path().join(record::RECORDS_FILE);
         for block in [50, 333, 1000, 1 << 20] {
             let frame = RecordFrame::read_in_blocks(&path, block).unwrap();
             let rows = column(&frame, "row", |c| {

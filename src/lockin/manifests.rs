@@ -588,7 +588,7 @@ fn csproj(text: &str) -> Result<Vec<Declared>, Invalid> {
                 }
             }
             Event::Start(ref e) => {
-                in_version = open.is_some() && e.local_name().as_ref() == b"Version"
+                in_version = open.is_some() && e.local_name().as_ref() == b"Version";
             }
             Event::Text(t) if in_version => {
                 if let Some(i) = open {

@@ -101,9 +101,9 @@ impl Rating {
     /// Points towards a file's migration effort: a ranking device, not hours.
     pub fn effort(self) -> u32 {
         match self {
-            Rating::Portable => 0,
-            Rating::PortableWithWork => 1,
-            Rating::VendorOnly => 3,
+            Portable => 0,
+            PortableWithWork => 1,
+            VendorOnly => 3,
         }
     }
 }
@@ -793,7 +793,7 @@ mod tests {
             assert_eq!(serde_json::from_str::<Feature>(&json).unwrap(), *f);
         }
         assert_eq!(
-            serde_json::to_string(&Rating::PortableWithWork).unwrap(),
+            serde_json::to_string(&PortableWithWork).unwrap(),
             "\"portable-with-work\""
         );
         let err = serde_json::from_str::<Rating>("\"easy\"").unwrap_err();

@@ -308,7 +308,7 @@ mod tests {
         );
         assert_eq!(play.answer(&endpoint("other"), &asked, 0), None);
         assert_eq!(play.answer(&endpoint("m"), &asked, 2), None);
-        let mut changed = asked.clone();
+        let mut changed = asked;
         changed.sampling.max_tokens = 9;
         assert_eq!(play.answer(&endpoint("m"), &changed, 0), None);
     }

@@ -93,7 +93,7 @@ impl Scorers {
                             "{}: scorers[{i}] ({}): {e}",
                             suite.path.display(),
                             scorer.name
-                        ))
+                        ));
                     }),
                 None => per_case[i] = true,
             }

@@ -107,7 +107,10 @@ impl Embedder {
     /// Embeds the texts not seen before in this run, `BATCH` at a time. Blocking.
     pub fn embed_all(&self, texts: &[&str]) -> Result<(), String> {
         let mut missing: Vec<&str> = {
-            let cache = self.cache.lock().expect("embedding cache");
+            let cache = self
+                .cache
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
             texts
                 .iter()
                 .copied()
@@ -118,7 +121,10 @@ impl Embedder {
         missing.dedup();
         for batch in missing.chunks(BATCH) {
             let vectors = self.run(batch)?;
-            let mut cache = self.cache.lock().expect("embedding cache");
+            let mut cache = self
+                .cache
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
             for (text, v) in batch.iter().zip(vectors) {
                 cache.insert((*text).to_string(), v.into());
             }
@@ -129,7 +135,10 @@ impl Embedder {
     /// Cosine similarity of two texts' embeddings. Blocking.
     pub fn cosine(&self, a: &str, b: &str) -> Result<f64, String> {
         self.embed_all(&[a, b])?;
-        let cache = self.cache.lock().expect("embedding cache");
+        let cache = self
+            .cache
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let (a, b) = (&cache[a], &cache[b]);
         Ok(a.iter().zip(b.iter()).map(|(x, y)| f64::from(x * y)).sum())
     }

@@ -73,17 +73,42 @@ pub(super) fn check(spec: &SuiteSpec, src: &SuiteText) -> Vec<Diagnostic> {
         );
         match p.kind {
             // What the folder holds is checked where models are opened (`provider::onnx`).
-            ProviderKind::Onnx => required("path", p.path.is_some(), "the model folder as optimum-cli exports it, relative to the suite file", &mut out),
+            ProviderKind::Onnx => required(
+                "path",
+                p.path.is_some(),
+                "the model folder as optimum-cli exports it, relative to the suite file",
+                &mut out,
+            ),
             ProviderKind::AzureOpenai => {
-                required("base_url", p.base_url.is_some(), "the resource endpoint, e.g. https://acme.openai.azure.com", &mut out);
-                required("deployment", p.deployment.is_some(), "the deployment name of the model", &mut out);
+                required(
+                    "base_url",
+                    p.base_url.is_some(),
+                    "the resource endpoint, e.g. https://acme.openai.azure.com",
+                    &mut out,
+                );
+                required(
+                    "deployment",
+                    p.deployment.is_some(),
+                    "the deployment name of the model",
+                    &mut out,
+                );
             }
             ProviderKind::OpenaiCompatible => {
-                required("base_url", p.base_url.is_some(), "the engine's OpenAI-compatible endpoint, e.g. http://gpu-box:8000/v1", &mut out);
-                required("model", p.model.is_some(), "the served model's name", &mut out);
+                required(
+                    "base_url",
+                    p.base_url.is_some(),
+                    "the engine's OpenAI-compatible endpoint, e.g. http://gpu-box:8000/v1",
+                    &mut out,
+                );
+                required(
+                    "model",
+                    p.model.is_some(),
+                    "the served model's name",
+                    &mut out,
+                );
             }
             ProviderKind::Openai | ProviderKind::Anthropic | ProviderKind::Gemini => {
-                required("model", p.model.is_some(), "the vendor's model id, e.g. gpt-4o-mini, claude-3-5-haiku-20241022, gemini-2.0-flash", &mut out)
+                required("model", p.model.is_some(), "the vendor's model id, e.g. gpt-4o-mini, claude-3-5-haiku-20241022, gemini-2.0-flash", &mut out);
             }
         }
         for (field, value) in [

@@ -295,7 +295,7 @@ fn frame_row(
             "tags" => {
                 row.tags = tags_from(value).map_err(|(field, message)| {
                     Diagnostic::new(path, message).at(n, 1).field(field)
-                })?
+                })?;
             }
             _ => match name.strip_prefix("expect.") {
                 Some(e) => {
@@ -413,7 +413,7 @@ mod tests {
         )
         .unwrap();
         // Two row groups: the file is read a group at a time, rows numbered across them.
-        ParquetWriter::new(std::fs::File::create(&path).unwrap())
+        ParquetWriter::new(File::create(&path).unwrap())
             .with_row_group_size(Some(2))
             .finish(&mut df)
             .unwrap();

@@ -40,7 +40,7 @@ pub struct Case {
 
 /// A case's `vars` or `expect`, keys sorted (records list them in that order). Not a
 /// `BTreeMap`: its smallest node holds eleven entries, about 1 KB for a one-field case.
-pub type Fields = indexmap::IndexMap<String, Value>;
+pub type Fields = IndexMap<String, Value>;
 
 impl Case {
     /// What the request carries beyond its messages (empty for a rendered prompt).

@@ -320,7 +320,7 @@ fn cases_running_at_once_on_one_model_give_the_sequential_outputs() {
 fn a_missing_onnx_runtime_says_how_to_install_it() {
     let tmp = tempfile::tempdir().unwrap();
     let suite = smollm_suite(tmp.path(), CASES, "");
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_modelswap"))
+    let out = Command::new(env!("CARGO_BIN_EXE_modelswap"))
         .args(["run", suite.to_str().unwrap(), "--out", "x"])
         .current_dir(tmp.path())
         .env("ORT_DYLIB_PATH", "/nonexistent/libonnxruntime.so.1.31.1")

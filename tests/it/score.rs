@@ -37,7 +37,7 @@ fn record(output: Option<&str>, total_ms: f64, cost_usd: Option<f64>) -> Record 
 }
 
 /// The suite's first case.
-fn first(suite: &Suite) -> modelswap::suite::Case {
+fn first(suite: &Suite) -> suite::Case {
     suite.cases.iter().next().unwrap().unwrap()
 }
 

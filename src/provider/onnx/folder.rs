@@ -72,7 +72,7 @@ impl ModelFolder {
             match source.get("eos_token_id") {
                 Some(Json::Number(n)) => eos_ids.extend(n.as_u64().map(|v| v as u32)),
                 Some(Json::Array(items)) => {
-                    eos_ids.extend(items.iter().filter_map(Json::as_u64).map(|v| v as u32))
+                    eos_ids.extend(items.iter().filter_map(Json::as_u64).map(|v| v as u32));
                 }
                 _ => {}
             }
