@@ -288,3 +288,38 @@ fn the_markdown_report_fits_a_pr_comment_whatever_the_models_say() {
     assert_eq!(failures.len(), 120);
     assert_eq!(failures[0]["output"].as_str().unwrap(), hostile);
 }
+
+/// The Markdown report of a fixed run, byte for byte: a change to the report shows up here as a
+/// diff to review. `MODELSWAP_UPDATE_SNAPSHOTS=1 cargo test` rewrites the expected file.
+#[test]
+fn the_markdown_report_of_a_fixed_run_matches_its_snapshot() {
+    let fixture = crate::common::repo().join("fixtures/report-snapshot");
+    let tmp = tempfile::tempdir().unwrap();
+    for file in ["run.json", "records.jsonl", "lockin.json"] {
+        std::fs::copy(fixture.join(file), tmp.path().join(file)).unwrap();
+    }
+    let out = modelswap(&["report", ".", "--format", "md"], tmp.path());
+    assert!(out.status.success(), "{}", crate::common::stderr(&out));
+    let actual = std::fs::read_to_string(tmp.path().join("report.md")).unwrap();
+    let expected_path = fixture.join("report.md");
+    if std::env::var("MODELSWAP_UPDATE_SNAPSHOTS").as_deref() == Ok("1") {
+        std::fs::write(&expected_path, &actual).unwrap();
+        return;
+    }
+    let expected = std::fs::read_to_string(&expected_path).unwrap_or_default();
+    if actual != expected {
+        let line = actual
+            .lines()
+            .zip(expected.lines())
+            .position(|(a, e)| a != e)
+            .unwrap_or_else(|| actual.lines().count().min(expected.lines().count()));
+        panic!(
+            "report.md differs from {} from line {}:\n  expected: {:?}\n  actual:   {:?}\n\
+             (review the change; MODELSWAP_UPDATE_SNAPSHOTS=1 cargo test rewrites the snapshot)",
+            expected_path.display(),
+            line + 1,
+            expected.lines().nth(line).unwrap_or("(end of file)"),
+            actual.lines().nth(line).unwrap_or("(end of file)")
+        );
+    }
+}
