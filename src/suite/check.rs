@@ -2,9 +2,11 @@
 //! that do not fit a provider's kind. Each problem is a diagnostic at its field; all are
 //! reported at once. Scorers are checked where they are resolved (`scorer`).
 
+use std::time::Duration;
+
 use super::error::{did_you_mean, Diagnostic};
 use super::source::SuiteText;
-use super::{Price, ProviderKind, SuiteSpec};
+use super::{GateConfig, Price, ProviderConfig, ProviderKind, SuiteSpec};
 
 pub(super) fn check(spec: &SuiteSpec, src: &SuiteText) -> Vec<Diagnostic> {
     let mut out = Vec::new();
@@ -21,143 +23,9 @@ pub(super) fn check(spec: &SuiteSpec, src: &SuiteText) -> Vec<Diagnostic> {
         out.push(src.diag("providers", "no providers: name at least one"));
     }
     for (id, p) in &spec.providers {
-        let at = |field: &str| format!("providers.{id}.{field}");
-        let not_for_kind = |field: &str, set: bool, out: &mut Vec<Diagnostic>| {
-            if set {
-                out.push(src.diag(
-                    &at(field),
-                    format!("`{field}` does not apply to kind `{}`", p.kind.as_str()),
-                ));
-            }
-        };
-        let required = |field: &str, set: bool, why: &str, out: &mut Vec<Diagnostic>| {
-            if !set {
-                out.push(
-                    src.diag(
-                        &format!("providers.{id}"),
-                        format!("kind `{}` needs `{field}`", p.kind.as_str()),
-                    )
-                    .help(why),
-                );
-            }
-        };
-        let local = p.kind == ProviderKind::Onnx;
-        not_for_kind("path", !local && p.path.is_some(), &mut out);
-        not_for_kind("threads", !local && p.threads.is_some(), &mut out);
-        for (field, set) in [
-            ("base_url", p.base_url.is_some()),
-            ("api_key_env", p.api_key_env.is_some()),
-            ("rate_limit", p.rate_limit.is_some()),
-            ("retries", p.retries.is_some()),
-            ("stream", p.stream.is_some()),
-            ("price", p.price.is_some()),
-            ("timeout_s", p.timeout_s.is_some()),
-            ("first_byte_timeout_s", p.first_byte_timeout_s.is_some()),
-        ] {
-            not_for_kind(field, local && set, &mut out);
-        }
-        let azure = p.kind == ProviderKind::AzureOpenai;
-        not_for_kind("deployment", !azure && p.deployment.is_some(), &mut out);
-        not_for_kind("api_version", !azure && p.api_version.is_some(), &mut out);
-        let compatible = p.kind == ProviderKind::OpenaiCompatible;
-        not_for_kind(
-            "extra_body",
-            !compatible && p.extra_body.is_some(),
-            &mut out,
-        );
-        // Hosting prices hardware a team runs itself; a vendor's API has a price per token instead.
-        not_for_kind(
-            "hosting",
-            !(local || compatible) && p.hosting.is_some(),
-            &mut out,
-        );
-        match p.kind {
-            // What the folder holds is checked where models are opened (`provider::onnx`).
-            ProviderKind::Onnx => required(
-                "path",
-                p.path.is_some(),
-                "the model folder as optimum-cli exports it, relative to the suite file",
-                &mut out,
-            ),
-            ProviderKind::AzureOpenai => {
-                required(
-                    "base_url",
-                    p.base_url.is_some(),
-                    "the resource endpoint, e.g. https://acme.openai.azure.com",
-                    &mut out,
-                );
-                required(
-                    "deployment",
-                    p.deployment.is_some(),
-                    "the deployment name of the model",
-                    &mut out,
-                );
-            }
-            ProviderKind::OpenaiCompatible => {
-                required(
-                    "base_url",
-                    p.base_url.is_some(),
-                    "the engine's OpenAI-compatible endpoint, e.g. http://gpu-box:8000/v1",
-                    &mut out,
-                );
-                required(
-                    "model",
-                    p.model.is_some(),
-                    "the served model's name",
-                    &mut out,
-                );
-            }
-            ProviderKind::Openai | ProviderKind::Anthropic | ProviderKind::Gemini => {
-                required("model", p.model.is_some(), "the vendor's model id, e.g. gpt-4o-mini, claude-3-5-haiku-20241022, gemini-2.0-flash", &mut out);
-            }
-        }
-        for (field, value) in [
-            ("timeout_s", p.timeout_s),
-            ("first_byte_timeout_s", p.first_byte_timeout_s),
-        ] {
-            if matches!(value, Some(t) if !(t > 0.0 && t.is_finite())) {
-                out.push(src.diag(&at(field), "must be a positive number of seconds"));
-            }
-        }
-        if let Some(r) = &p.rate_limit {
-            if r.requests_per_minute == Some(0) || r.tokens_per_minute == Some(0) {
-                out.push(src.diag(
-                    &at("rate_limit"),
-                    "limits must be at least 1 (leave a limit out for none)",
-                ));
-            }
-        }
-        if p.concurrency == Some(0) {
-            out.push(src.diag(&at("concurrency"), "must be at least 1"));
-        }
-        if p.threads == Some(0) {
-            out.push(src.diag(&at("threads"), "must be at least 1"));
-        }
-        if let Some(price) = &p.price {
-            check_price(src, &at("price"), price, &mut out);
-            if p.hosting.is_some() {
-                out.push(src.diag(
-                    &at("price"),
-                    "give `price` (per token) or `hosting` (per hour), not both",
-                ));
-            }
-        }
-        if let Some(h) = &p.hosting {
-            if !(h.utilization > 0.0 && h.utilization <= 1.0) {
-                out.push(src.diag(&at("hosting.utilization"), "must be in (0, 1]"));
-            }
-            if h.usd_per_hour < 0.0 {
-                out.push(src.diag(&at("hosting.usd_per_hour"), "must not be negative"));
-            }
-        }
-        check_sampling(
-            src,
-            &format!("providers.{id}"),
-            p.temperature,
-            p.top_p,
-            p.max_tokens,
-            &mut out,
-        );
+        let at = ProviderFields { id, p, src };
+        at.check_kind(&mut out);
+        at.check_values(&mut out);
     }
     let d = &spec.defaults;
     check_sampling(
@@ -171,22 +39,167 @@ pub(super) fn check(spec: &SuiteSpec, src: &SuiteText) -> Vec<Diagnostic> {
     if d.repeats == 0 {
         out.push(src.diag("defaults.repeats", "must be at least 1"));
     }
+    check_prompt(spec, src, &mut out);
+    check_cases(spec, src, &mut out);
+    if let Some(gate) = &spec.gate {
+        check_gate(spec, gate, src, &mut out);
+    }
+    out
+}
 
+/// Diagnostics at the fields of `providers.<id>`.
+struct ProviderFields<'a> {
+    id: &'a str,
+    p: &'a ProviderConfig,
+    src: &'a SuiteText<'a>,
+}
+
+impl ProviderFields<'_> {
+    fn at(&self, field: &str, message: impl Into<String>) -> Diagnostic {
+        self.src
+            .diag(&format!("providers.{}.{field}", self.id), message)
+    }
+
+    /// Fields its kind does not take are refused, fields it needs asked for.
+    fn check_kind(&self, out: &mut Vec<Diagnostic>) {
+        let p = self.p;
+        let kind = p.kind;
+        let local = kind == ProviderKind::Onnx;
+        let azure = kind == ProviderKind::AzureOpenai;
+        let compatible = kind == ProviderKind::OpenaiCompatible;
+        let remote_only = [
+            ("base_url", p.base_url.is_some()),
+            ("api_key_env", p.api_key_env.is_some()),
+            ("rate_limit", p.rate_limit.is_some()),
+            ("retries", p.retries.is_some()),
+            ("stream", p.stream.is_some()),
+            ("price", p.price.is_some()),
+            ("timeout_s", p.timeout_s.is_some()),
+            ("first_byte_timeout_s", p.first_byte_timeout_s.is_some()),
+        ];
+        let misplaced = [
+            ("path", !local && p.path.is_some()),
+            ("threads", !local && p.threads.is_some()),
+            ("deployment", !azure && p.deployment.is_some()),
+            ("api_version", !azure && p.api_version.is_some()),
+            ("extra_body", !compatible && p.extra_body.is_some()),
+            // Hosting prices hardware a team runs itself; a vendor's API has a price per token.
+            ("hosting", !(local || compatible) && p.hosting.is_some()),
+        ];
+        let remote_only = remote_only.into_iter().map(|(f, set)| (f, local && set));
+        for (field, wrong) in misplaced.into_iter().chain(remote_only) {
+            if wrong {
+                out.push(self.at(
+                    field,
+                    format!("`{field}` does not apply to kind `{}`", kind.as_str()),
+                ));
+            }
+        }
+        let needs: &[(&str, bool, &str)] = match kind {
+            // What the folder holds is checked where models are opened (`provider::onnx`).
+            ProviderKind::Onnx => &[("path", p.path.is_some(), "the model folder as optimum-cli exports it, relative to the suite file")],
+            ProviderKind::AzureOpenai => &[
+                ("base_url", p.base_url.is_some(), "the resource endpoint, e.g. https://acme.openai.azure.com"),
+                ("deployment", p.deployment.is_some(), "the deployment name of the model"),
+            ],
+            ProviderKind::OpenaiCompatible => &[
+                ("base_url", p.base_url.is_some(), "the engine's OpenAI-compatible endpoint, e.g. http://gpu-box:8000/v1"),
+                ("model", p.model.is_some(), "the served model's name"),
+            ],
+            ProviderKind::Openai | ProviderKind::Anthropic | ProviderKind::Gemini => &[(
+                "model",
+                p.model.is_some(),
+                "the vendor's model id, e.g. gpt-4o-mini, claude-3-5-haiku-20241022, gemini-2.0-flash",
+            )],
+        };
+        for &(field, set, why) in needs {
+            if !set {
+                let d = self.src.diag(
+                    &format!("providers.{}", self.id),
+                    format!("kind `{}` needs `{field}`", kind.as_str()),
+                );
+                out.push(d.help(why));
+            }
+        }
+    }
+
+    /// Numbers in range, as the run uses them.
+    fn check_values(&self, out: &mut Vec<Diagnostic>) {
+        let p = self.p;
+        for (field, value) in [
+            ("timeout_s", p.timeout_s),
+            ("first_byte_timeout_s", p.first_byte_timeout_s),
+        ] {
+            if matches!(value, Some(t) if !(t > 0.0 && Duration::try_from_secs_f64(t).is_ok())) {
+                out.push(self.at(field, "must be a positive number of seconds"));
+            }
+        }
+        if let Some(r) = &p.rate_limit {
+            if r.requests_per_minute == Some(0) || r.tokens_per_minute == Some(0) {
+                out.push(self.at(
+                    "rate_limit",
+                    "limits must be at least 1 (leave a limit out for none)",
+                ));
+            }
+        }
+        for (field, value) in [("concurrency", p.concurrency), ("threads", p.threads)] {
+            if value == Some(0) {
+                out.push(self.at(field, "must be at least 1"));
+            }
+        }
+        if let Some(price) = &p.price {
+            check_price(
+                self.src,
+                &format!("providers.{}.price", self.id),
+                price,
+                out,
+            );
+            if p.hosting.is_some() {
+                out.push(self.at(
+                    "price",
+                    "give `price` (per token) or `hosting` (per hour), not both",
+                ));
+            }
+        }
+        if let Some(h) = &p.hosting {
+            if !(h.utilization > 0.0 && h.utilization <= 1.0) {
+                out.push(self.at("hosting.utilization", "must be in (0, 1]"));
+            }
+            if !(h.usd_per_hour >= 0.0 && h.usd_per_hour.is_finite()) {
+                out.push(self.at(
+                    "hosting.usd_per_hour",
+                    "must be a non-negative number of USD",
+                ));
+            }
+        }
+        let at = format!("providers.{}", self.id);
+        check_sampling(self.src, &at, p.temperature, p.top_p, p.max_tokens, out);
+    }
+}
+
+fn check_prompt(spec: &SuiteSpec, src: &SuiteText, out: &mut Vec<Diagnostic>) {
     let prompt = &spec.prompt;
     let system_or_user = prompt.system.is_some() || prompt.user.is_some();
     match &prompt.messages {
-        Some(_) if system_or_user => out.push(src.diag(
-            "prompt",
-            "give either `messages`, or `system` and `user`, not both",
-        )),
+        Some(_) if system_or_user => {
+            out.push(src.diag(
+                "prompt",
+                "give either `messages`, or `system` and `user`, not both",
+            ));
+        }
         Some(m) if m.is_empty() => out.push(src.diag("prompt.messages", "is empty")),
-        None if prompt.user.is_none() => out.push(src.diag(
-            "prompt",
-            "needs `user` (and optionally `system`) or `messages`",
-        )),
+        None if prompt.user.is_none() => {
+            out.push(src.diag(
+                "prompt",
+                "needs `user` (and optionally `system`) or `messages`",
+            ));
+        }
         _ => {}
     }
+}
 
+/// Each entry of `cases` is one kind of source.
+fn check_cases(spec: &SuiteSpec, src: &SuiteText, out: &mut Vec<Diagnostic>) {
     if spec.cases.is_empty() {
         out.push(src.diag(
             "cases",
@@ -201,56 +214,63 @@ pub(super) fn check(spec: &SuiteSpec, src: &SuiteText) -> Vec<Diagnostic> {
         let sources = usize::from(inline)
             + usize::from(entry.file.is_some())
             + usize::from(entry.replay.is_some());
+        let at = format!("cases[{i}]");
         match sources {
-            0 => out.push(src.diag(
-                &format!("cases[{i}]"),
-                "empty case: give `vars`, a dataset `file` or a traffic file to `replay`",
-            )),
+            0 => out.push(src.diag(&at, "empty case: give `vars`, a dataset `file` or a traffic file to `replay`")),
             1 => {}
             _ => out.push(src.diag(
-                &format!("cases[{i}]"),
+                &at,
                 "an entry is one of: an inline case (vars, expect, tags, id), a `file`, or a `replay` file",
             )),
         }
     }
+}
 
-    if let Some(gate) = &spec.gate {
-        let ids: Vec<&str> = spec.providers.keys().map(String::as_str).collect();
-        let mut check_ref = |field: String, name: &str| {
-            if !spec.providers.contains_key(name) {
-                let mut d = src.diag(&field, format!("no provider named `{name}`"));
-                if let Some(c) = did_you_mean(name, ids.iter().copied()) {
-                    d = d.help(format!("did you mean `{c}`?"));
-                }
-                out.push(d);
+/// The gate names providers of the suite, and its limits are in range.
+fn check_gate(spec: &SuiteSpec, gate: &GateConfig, src: &SuiteText, out: &mut Vec<Diagnostic>) {
+    let ids: Vec<&str> = spec.providers.keys().map(String::as_str).collect();
+    let mut refs = vec![("gate.baseline".to_string(), &gate.baseline)];
+    refs.extend(
+        gate.candidates
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (format!("gate.candidates[{i}]"), c)),
+    );
+    for (field, name) in refs {
+        if !spec.providers.contains_key(name) {
+            let mut d = src.diag(&field, format!("no provider named `{name}`"));
+            if let Some(c) = did_you_mean(name, ids.iter().copied()) {
+                d = d.help(format!("did you mean `{c}`?"));
             }
-        };
-        check_ref("gate.baseline".into(), &gate.baseline);
-        for (i, c) in gate.candidates.iter().enumerate() {
-            check_ref(format!("gate.candidates[{i}]"), c);
-        }
-        if gate.candidates.is_empty() {
-            out.push(src.diag("gate.candidates", "name at least one candidate"));
-        }
-        if gate.candidates.contains(&gate.baseline) {
-            out.push(src.diag("gate.candidates", "the baseline cannot also be a candidate"));
-        }
-        for (field, value) in [
-            ("min_pass_rate", gate.min_pass_rate),
-            ("max_pass_rate_drop", gate.max_pass_rate_drop),
-        ] {
-            if matches!(value, Some(v) if !(0.0..=1.0).contains(&v)) {
-                out.push(src.diag(&format!("gate.{field}"), "must be in [0, 1]"));
-            }
-        }
-        if matches!(gate.significance, Some(v) if !(v > 0.0 && v < 1.0)) {
-            out.push(src.diag("gate.significance", "must be in (0, 1), e.g. 0.05"));
-        }
-        if matches!(gate.max_p95_latency_ms, Some(v) if v <= 0.0) {
-            out.push(src.diag("gate.max_p95_latency_ms", "must be positive"));
+            out.push(d);
         }
     }
-    out
+    if gate.candidates.is_empty() {
+        out.push(src.diag("gate.candidates", "name at least one candidate"));
+    }
+    if gate.candidates.contains(&gate.baseline) {
+        out.push(src.diag("gate.candidates", "the baseline cannot also be a candidate"));
+    }
+    for (field, value) in [
+        ("min_pass_rate", gate.min_pass_rate),
+        ("max_pass_rate_drop", gate.max_pass_rate_drop),
+    ] {
+        if matches!(value, Some(v) if !(0.0..=1.0).contains(&v)) {
+            out.push(src.diag(&format!("gate.{field}"), "must be in [0, 1]"));
+        }
+    }
+    if matches!(gate.significance, Some(v) if !(v > 0.0 && v < 1.0)) {
+        out.push(src.diag("gate.significance", "must be in (0, 1), e.g. 0.05"));
+    }
+    if matches!(gate.max_p95_latency_ms, Some(v) if !(v > 0.0 && v.is_finite())) {
+        out.push(src.diag("gate.max_p95_latency_ms", "must be positive"));
+    }
+    if matches!(gate.max_cost_per_1k_requests_usd, Some(v) if !(v >= 0.0 && v.is_finite())) {
+        out.push(src.diag(
+            "gate.max_cost_per_1k_requests_usd",
+            "must be a non-negative number of USD",
+        ));
+    }
 }
 
 /// Every rate of a `price:` is a finite, non-negative number; a long-context tier starts above 0.

@@ -1,0 +1,127 @@
+//! Lock-in: the migration effort estimate, the workload's needs against each provider, and the
+//! code scan's matrix, files and dependencies.
+
+use serde::Serialize;
+
+use super::{Ctx, Table};
+
+#[derive(Serialize)]
+pub(super) struct LockInSection {
+    /// The migration effort estimate (with a code scan).
+    effort: Option<String>,
+    /// Requests per feature the workload uses.
+    uses: Option<Table>,
+    /// Per provider: requests needing something it lacks.
+    fit: Option<Table>,
+    /// Vendor × feature × portability, from the code scan.
+    matrix: Option<Table>,
+    files: Option<Table>,
+    dependencies: Option<Table>,
+}
+
+impl Ctx<'_> {
+    pub(super) fn lockin(&self) -> Option<LockInSection> {
+        let l = &self.0.lockin;
+        if l.workload.is_none() && l.code.is_none() {
+            return None;
+        }
+        let pct = |n: usize, of: usize| {
+            if of == 0 {
+                "—".to_string()
+            } else {
+                format!("{n} ({:.0}%)", 100.0 * n as f64 / of as f64)
+            }
+        };
+        let (uses, fit) = match &l.workload {
+            None => (None, None),
+            Some(w) => {
+                let mut uses = Table::new(&["feature", "#requests", "examples"]);
+                for u in &w.uses {
+                    uses.row(vec![
+                        u.need.as_str().into(),
+                        pct(u.requests, w.requests),
+                        u.examples.join(", "),
+                    ]);
+                }
+                let mut fit = Table::new(&[
+                    "provider",
+                    "#requests using something it lacks",
+                    "#unknown",
+                    "what it lacks",
+                    "capabilities from",
+                ]);
+                for p in &w.providers {
+                    fit.row(vec![
+                        p.provider.clone(),
+                        pct(p.lacking, w.requests),
+                        p.unknown.to_string(),
+                        p.gaps_text(),
+                        p.capabilities.source.clone(),
+                    ]);
+                }
+                (Some(uses), Some(fit))
+            }
+        };
+        let (effort, matrix, files, dependencies) = match &l.code {
+            None => (None, None, None, None),
+            Some(scan) => {
+                let mut cells: std::collections::BTreeMap<
+                    (String, String, String),
+                    (usize, String),
+                > = std::collections::BTreeMap::new();
+                for f in &scan.findings {
+                    let key = (
+                        f.vendor.label().to_string(),
+                        f.feature.label().to_string(),
+                        f.rating.label().to_string(),
+                    );
+                    cells
+                        .entry(key)
+                        .or_insert((0, f.hint.clone().unwrap_or_default()))
+                        .0 += 1;
+                }
+                let mut matrix =
+                    Table::new(&["vendor", "feature", "portability", "#uses", "how to move"]);
+                for ((vendor, feature, rating), (n, hint)) in cells {
+                    matrix.row(vec![vendor, feature, rating, n.to_string(), hint]);
+                }
+                let mut files =
+                    Table::new(&["file", "#effort", "#vendor-only", "#with work", "#portable"]);
+                for f in scan.files.iter().take(15) {
+                    files.row(vec![
+                        f.file.clone(),
+                        f.effort.to_string(),
+                        f.vendor_only.to_string(),
+                        f.portable_with_work.to_string(),
+                        f.portable.to_string(),
+                    ]);
+                }
+                let mut deps =
+                    Table::new(&["manifest", "package", "version", "vendor", "portability"]);
+                for d in &scan.dependencies {
+                    deps.row(vec![
+                        format!("{}:{}", d.file, d.line),
+                        d.name.clone(),
+                        d.version.clone().unwrap_or_else(|| "unpinned".into()),
+                        d.vendor.label().into(),
+                        d.rating.label().into(),
+                    ]);
+                }
+                (
+                    Some(crate::lockin::effort_summary(scan).replace('`', "")),
+                    Some(matrix),
+                    Some(files),
+                    Some(deps),
+                )
+            }
+        };
+        Some(LockInSection {
+            effort,
+            uses,
+            fit,
+            matrix,
+            files,
+            dependencies,
+        })
+    }
+}

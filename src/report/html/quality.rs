@@ -1,0 +1,157 @@
+//! Quality: pass rates and scores with their intervals, the comparison with the baseline, flaky
+//! cases, the per-tag table.
+
+use serde::Serialize;
+
+use super::{Ctx, Table, FLAKY_SHOWN};
+use crate::analysis::MeanInterval;
+use crate::format::{interval, ms, pct1, usd};
+use crate::report::comparison;
+
+#[derive(Serialize)]
+pub(super) struct QualitySection {
+    table: Table,
+    comparisons: Option<Table>,
+    flaky: Option<Table>,
+    /// Flaky cases not listed.
+    flaky_more: usize,
+    tags: Option<Table>,
+}
+
+impl Ctx<'_> {
+    pub(super) fn quality(&self) -> QualitySection {
+        let r = self.0;
+        let mut table = Table::new(&[
+            "provider",
+            "#pass rate (95% CI)",
+            "#mean score (95% CI)",
+            "per scorer (passed / scored)",
+            "#flaky cases",
+        ]);
+        for p in &r.summary.providers {
+            table.row(vec![
+                p.id.clone(),
+                format!(
+                    "{} ({}/{}) {}",
+                    pct1(p.pass_rate),
+                    p.passed,
+                    p.records,
+                    interval(p.pass_rate_ci, |x| format!("{:.1}", x * 100.0))
+                ),
+                format!(
+                    "{} {}",
+                    p.score_mean.map_or("—".into(), |x| format!("{x:.3}")),
+                    p.score_ci
+                        .map_or(String::new(), |c| format!("[{:.3}, {:.3}]", c.low, c.high))
+                ),
+                p.scorers
+                    .iter()
+                    .map(|x| format!("{} {}/{}", x.scorer, x.passed, x.scored))
+                    .collect::<Vec<_>>()
+                    .join("; "),
+                format!("{} of {}", p.flaky_cases, p.cases),
+            ]);
+        }
+        let comparisons = (!r.comparisons.is_empty()).then(|| {
+            let columns = comparison::columns(r.methodology.alpha);
+            let mut t = Table::new(&columns.iter().map(String::as_str).collect::<Vec<_>>());
+            for c in &r.comparisons {
+                t.row(comparison::cells(c));
+            }
+            t
+        });
+        let flaky_cases = r
+            .summary
+            .providers
+            .iter()
+            .flat_map(|p| p.per_case.iter().filter(|c| c.flaky).map(move |c| (p, c)));
+        let flaky_total: usize = r.summary.providers.iter().map(|p| p.flaky_cases).sum();
+        let flaky = (flaky_total > 0).then(|| {
+            let mut t = Table::new(&["provider", "case", "#passed"]);
+            for (p, c) in flaky_cases.take(FLAKY_SHOWN) {
+                t.row(vec![
+                    p.id.clone(),
+                    c.case_id.clone(),
+                    format!("{}/{} ({})", c.passed, c.runs, pct1(c.pass_fraction)),
+                ]);
+            }
+            t
+        });
+        let mut tags = Table::new(&[
+            "tag",
+            "provider",
+            "#records",
+            "#pass rate",
+            "#p50",
+            "#p95",
+            "#p99",
+            "#TTFT p50",
+            "#TTFT p95",
+            "#TTFT p99",
+            "#decode tokens/s (median)",
+            "#cost / 1k requests",
+        ]);
+        let mut per_tag: Vec<_> = r
+            .summary
+            .providers
+            .iter()
+            .enumerate()
+            .flat_map(|(i, p)| p.per_tag.iter().map(move |t| (&t.tag, i, &p.id, t)))
+            .collect();
+        per_tag.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+        for (_, _, id, t) in per_tag {
+            let (l, f) = (t.latency_ms, t.ttft_ms);
+            tags.row(vec![
+                t.tag.clone(),
+                id.clone(),
+                t.records.to_string(),
+                format!("{} ({}/{})", pct1(t.pass_rate), t.passed, t.records),
+                ms(l.map(|x| x.p50)),
+                ms(l.map(|x| x.p95)),
+                ms(l.map(|x| x.p99)),
+                ms(f.map(|x| x.p50)),
+                ms(f.map(|x| x.p95)),
+                ms(f.map(|x| x.p99)),
+                t.tokens_per_s_median
+                    .map_or("—".into(), |x| format!("{x:.1}")),
+                t.usd_per_1k_requests.map_or("unknown".into(), usd),
+            ]);
+        }
+        QualitySection {
+            table,
+            comparisons,
+            flaky,
+            flaky_more: flaky_total.saturating_sub(FLAKY_SHOWN),
+            tags: (!tags.rows.is_empty()).then_some(tags),
+        }
+    }
+
+    /// Which intervals took the normal approximation, as a sentence; empty when none did.
+
+    /// Which intervals took the normal approximation, as a sentence; empty when none did.
+    pub(super) fn normal_intervals(&self) -> String {
+        let r = self.0;
+        let mut which: Vec<String> = r
+            .summary
+            .providers
+            .iter()
+            .filter(|p| p.score_ci_method == MeanInterval::Normal)
+            .map(|p| format!("{}'s mean score", p.id))
+            .collect();
+        which.extend(
+            r.comparisons
+                .iter()
+                .filter(|c| c.score_diff_ci_method == MeanInterval::Normal)
+                .map(|c| format!("{} − {}", c.candidate, c.baseline)),
+        );
+        if which.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " Normal intervals (over {} cases) in this report: {}.",
+                r.methodology.bootstrap_max_cases,
+                which.join(", ")
+            )
+        }
+    }
+}
