@@ -28,10 +28,55 @@ pub(super) struct SelfHostView {
     break_even: Option<Table>,
 }
 
+/// A chart's bar: label, USD, colour.
+type Bar = (String, f64, usize);
+/// A quality-vs-cost point: provider, USD per 1k requests, pass rate, colour.
+type Point = (String, f64, f64, usize);
+
 impl Ctx<'_> {
     pub(super) fn cost(&self) -> anyhow::Result<CostSection> {
         let r = self.0;
         let workload = r.cost.requests_per_month;
+        let (table, mut notes) = self.cost_table();
+        let (bars, points) = self.chart_data();
+        let monthly_caption = match workload {
+            Some(n) => format!(
+                "Projected monthly cost at the workload's {n} requests a month (mean cost per request × volume). For self-hosted providers, a second bar: the whole machines that volume needs at the assumed utilization, paid whether busy or idle."
+            ),
+            None => "Cost per 1k requests (the suite sets no `workload.requests_per_month`, so there is no monthly projection).".into(),
+        };
+        let unit = match workload {
+            Some(_) => "USD per month",
+            None => "USD per 1k requests",
+        };
+        let front = cost::pareto_front(
+            &points
+                .iter()
+                .map(|(_, c, q, _)| (*c, *q))
+                .collect::<Vec<_>>(),
+        );
+        if !front.is_empty() {
+            let names: Vec<&str> = front.iter().map(|&i| points[i].0.as_str()).collect();
+            notes.push(format!(
+                "On the Pareto front (no other provider is both cheaper per request and better on pass rate): {}.",
+                names.join(", ")
+            ));
+        }
+        Ok(CostSection {
+            table,
+            notes,
+            monthly_chart: charts::usd_bars(unit, &bars)?,
+            monthly_caption,
+            quality_chart: charts::quality_vs_cost(&points, &front)?,
+            self_hosting: (r.cost.providers.iter())
+                .filter_map(|c| Some(self_hosting(&c.id, c.self_hosting.as_ref()?, workload)))
+                .collect(),
+        })
+    }
+
+    /// Per provider: what its records cost, per request, per 1k and per month; and notes on the
+    /// providers whose cost is unknown or partly known.
+    fn cost_table(&self) -> (Table, Vec<String>) {
         let monthly_head = self.monthly_head();
         let mut table = Table::new(&[
             "provider",
@@ -43,9 +88,7 @@ impl Ctx<'_> {
             &monthly_head,
         ]);
         let mut notes = Vec::new();
-        let mut bars = Vec::new();
-        let mut points = Vec::new();
-        for c in &r.cost.providers {
+        for c in &self.0.cost.providers {
             let pr = c.projection.as_ref();
             table.row(vec![
                 c.id.clone(),
@@ -64,18 +107,27 @@ impl Ctx<'_> {
                     c.id, c.unpriced, c.records
                 ));
             }
-            let Some(pr) = pr else { continue };
-            let value = match workload {
+        }
+        (table, notes)
+    }
+
+    /// The monthly (or per 1k) cost bars, a self-hosted provider's whole machines beside its own,
+    /// and the quality-vs-cost points.
+    fn chart_data(&self) -> (Vec<Bar>, Vec<Point>) {
+        let r = self.0;
+        let (mut bars, mut points) = (Vec::new(), Vec::new());
+        for c in &r.cost.providers {
+            let Some(pr) = c.projection.as_ref() else {
+                continue;
+            };
+            let value = match r.cost.requests_per_month {
                 Some(_) => pr.usd_per_month.unwrap_or_default(),
                 None => pr.usd_per_1k_requests,
             };
             bars.push((c.id.clone(), value, self.color(&c.id)));
             if let Some(mach) = c.self_hosting.as_ref().and_then(|h| h.machines.as_ref()) {
-                bars.push((
-                    format!("{} ({} whole machine(s))", c.id, mach.count),
-                    mach.usd_per_month,
-                    self.color(&c.id),
-                ));
+                let label = format!("{} ({} whole machine(s))", c.id, mach.count);
+                bars.push((label, mach.usd_per_month, self.color(&c.id)));
             }
             if let Some(q) = r.summary.providers.iter().find(|p| p.id == c.id) {
                 points.push((
@@ -86,45 +138,7 @@ impl Ctx<'_> {
                 ));
             }
         }
-        let monthly_caption = match workload {
-            Some(n) => format!(
-                "Projected monthly cost at the workload's {n} requests a month (mean cost per request × volume). For self-hosted providers, a second bar: the whole machines that volume needs at the assumed utilization, paid whether busy or idle."
-            ),
-            None => "Cost per 1k requests (the suite sets no `workload.requests_per_month`, so there is no monthly projection).".into(),
-        };
-        let unit = match workload {
-            Some(_) => "USD per month",
-            None => "USD per 1k requests",
-        };
-        let front = cost::pareto_front(
-            &points
-                .iter()
-                .map(|(_, c, q, _)| (*c, *q))
-                .collect::<Vec<_>>(),
-        );
-        if !front.is_empty() {
-            notes.push(format!(
-                "On the Pareto front (no other provider is both cheaper per request and better on pass rate): {}.",
-                front
-                    .iter()
-                    .map(|&i| points[i].0.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ));
-        }
-        Ok(CostSection {
-            table,
-            notes,
-            monthly_chart: charts::usd_bars(unit, &bars)?,
-            monthly_caption,
-            quality_chart: charts::quality_vs_cost(&points, &front)?,
-            self_hosting: r
-                .cost
-                .providers
-                .iter()
-                .filter_map(|c| Some(self_hosting(&c.id, c.self_hosting.as_ref()?, workload)))
-                .collect(),
-        })
+        (bars, points)
     }
 }
 

@@ -17,6 +17,17 @@ pub(super) struct MethodologySection {
 
 impl Ctx<'_> {
     pub(super) fn methodology(&self) -> anyhow::Result<MethodologySection> {
+        let (sampling, prices, evidence) = self.provider_tables();
+        Ok(MethodologySection {
+            items: self.items()?,
+            sampling,
+            prices,
+            evidence,
+        })
+    }
+
+    /// One line per subject: what was run, on what, and how each figure is computed.
+    fn items(&self) -> anyhow::Result<Vec<(String, String)>> {
         let r = self.0;
         let m = &r.manifest;
         let meth = &r.methodology;
@@ -93,7 +104,13 @@ impl Ctx<'_> {
                 ),
             ));
         }
+        Ok(items)
+    }
 
+    /// Per provider: its sampling, its price and where the price comes from, and whether its
+    /// figures were measured in this run or replayed.
+    fn provider_tables(&self) -> (Table, Table, Table) {
+        let r = self.0;
         let mut sampling = Table::new(&[
             "provider",
             "kind",
@@ -106,7 +123,7 @@ impl Ctx<'_> {
         ]);
         let mut prices = Table::new(&["provider", "basis", "price", "source and date"]);
         let mut evidence = Table::new(&["provider", "figures", "#records replayed"]);
-        for p in &m.providers {
+        for p in &r.manifest.providers {
             let model = p
                 .config
                 .model
@@ -124,29 +141,7 @@ impl Ctx<'_> {
                 p.config.label.clone().unwrap_or_default(),
             ]);
             if let Some(c) = self.cost_of(&p.id) {
-                let (price, source) = match &c.pricing {
-                    Pricing::PerToken { price, source } => (
-                        format!(
-                            "${} in, ${} out, {} cached, per million tokens",
-                            price.input_per_mtok,
-                            price.output_per_mtok,
-                            price
-                                .cached_input_per_mtok
-                                .map_or("= in".into(), |x| format!("${x}"))
-                        ),
-                        source.clone(),
-                    ),
-                    Pricing::SelfHosted(h) => (
-                        format!(
-                            "${}/hour at {:.0}% utilization",
-                            h.usd_per_hour,
-                            h.utilization * 100.0
-                        ),
-                        "the suite's `hosting:` (an assumption about the hardware, not a quote)"
-                            .into(),
-                    ),
-                    Pricing::Unknown { reason } => ("unknown".into(), reason.clone()),
-                };
+                let (price, source) = price_and_source(&c.pricing);
                 prices.row(vec![p.id.clone(), c.pricing.basis().into(), price, source]);
             }
             if let Some(sp) = r.summary.providers.iter().find(|x| x.id == p.id) {
@@ -162,11 +157,32 @@ impl Ctx<'_> {
                 ]);
             }
         }
-        Ok(MethodologySection {
-            items,
-            sampling,
-            prices,
-            evidence,
-        })
+        (sampling, prices, evidence)
+    }
+}
+
+/// A provider's price in words, and where it comes from.
+fn price_and_source(pricing: &Pricing) -> (String, String) {
+    match pricing {
+        Pricing::PerToken { price, source } => (
+            format!(
+                "${} in, ${} out, {} cached, per million tokens",
+                price.input_per_mtok,
+                price.output_per_mtok,
+                price
+                    .cached_input_per_mtok
+                    .map_or("= in".into(), |x| format!("${x}"))
+            ),
+            source.clone(),
+        ),
+        Pricing::SelfHosted(h) => (
+            format!(
+                "${}/hour at {:.0}% utilization",
+                h.usd_per_hour,
+                h.utilization * 100.0
+            ),
+            "the suite's `hosting:` (an assumption about the hardware, not a quote)".into(),
+        ),
+        Pricing::Unknown { reason } => ("unknown".into(), reason.clone()),
     }
 }

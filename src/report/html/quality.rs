@@ -21,6 +21,28 @@ pub(super) struct QualitySection {
 impl Ctx<'_> {
     pub(super) fn quality(&self) -> QualitySection {
         let r = self.0;
+        let comparisons = (!r.comparisons.is_empty()).then(|| {
+            let columns = comparison::columns(r.methodology.alpha);
+            let mut t = Table::new(&columns.iter().map(String::as_str).collect::<Vec<_>>());
+            for c in &r.comparisons {
+                t.row(comparison::cells(c));
+            }
+            t
+        });
+        let (flaky, flaky_more) = self.flaky();
+        let tags = self.tags();
+        QualitySection {
+            table: self.quality_table(),
+            comparisons,
+            flaky,
+            flaky_more,
+            tags: (!tags.rows.is_empty()).then_some(tags),
+        }
+    }
+
+    /// Per provider: pass rate and mean score with their intervals, per scorer, flaky cases.
+    fn quality_table(&self) -> Table {
+        let r = self.0;
         let mut table = Table::new(&[
             "provider",
             "#pass rate (95% CI)",
@@ -52,14 +74,12 @@ impl Ctx<'_> {
                 format!("{} of {}", p.flaky_cases, p.cases),
             ]);
         }
-        let comparisons = (!r.comparisons.is_empty()).then(|| {
-            let columns = comparison::columns(r.methodology.alpha);
-            let mut t = Table::new(&columns.iter().map(String::as_str).collect::<Vec<_>>());
-            for c in &r.comparisons {
-                t.row(comparison::cells(c));
-            }
-            t
-        });
+        table
+    }
+
+    /// The flaky cases shown (the first `FLAKY_SHOWN`), and how many more there are.
+    fn flaky(&self) -> (Option<Table>, usize) {
+        let r = self.0;
         let flaky_cases = r
             .summary
             .providers
@@ -77,6 +97,12 @@ impl Ctx<'_> {
             }
             t
         });
+        (flaky, flaky_total.saturating_sub(FLAKY_SHOWN))
+    }
+
+    /// Per tag of the cases and provider: records, pass rate, latency, decode rate and cost.
+    fn tags(&self) -> Table {
+        let r = self.0;
         let mut tags = Table::new(&[
             "tag",
             "provider",
@@ -117,13 +143,7 @@ impl Ctx<'_> {
                 t.usd_per_1k_requests.map_or("unknown".into(), usd),
             ]);
         }
-        QualitySection {
-            table,
-            comparisons,
-            flaky,
-            flaky_more: flaky_total.saturating_sub(FLAKY_SHOWN),
-            tags: (!tags.rows.is_empty()).then_some(tags),
-        }
+        tags
     }
 
     /// Which intervals took the normal approximation, as a sentence; empty when none did.
