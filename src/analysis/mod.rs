@@ -139,101 +139,11 @@ pub fn record_score(r: &Record) -> f64 {
 
 /// Per-provider figures, in the manifest's provider order.
 pub fn summarize(manifest: &Manifest, records: &RecordFrame) -> anyhow::Result<Summary> {
-    let mut by_provider: HashMap<String, ProviderSummary> = HashMap::new();
-    if !records.is_empty() {
-        let q = |name: &str, p: f64, alias: &str| {
-            col(name)
-                .quantile(lit(p), QuantileMethod::Linear)
-                .alias(alias)
-        };
-        let agg = records
-            .lazy()
-            .group_by([col("provider")])
-            .agg([
-                len().alias("records"),
-                col("case_id").n_unique().alias("cases"),
-                col("error").sum().alias("errors"),
-                col("passed").sum().alias("passed"),
-                col("score").mean().alias("score_mean"),
-                q("total_ms", 0.5, "latency_p50_ms"),
-                q("total_ms", 0.95, "latency_p95_ms"),
-                q("ttft_ms", 0.5, "ttft_p50_ms"),
-                col("tokens_per_s").median().alias("tokens_per_s_median"),
-                col("input_tokens").mean().alias("input_tokens_mean"),
-                col("output_tokens").mean().alias("output_tokens_mean"),
-                col("input_tokens").sum().alias("input_tokens_total"),
-                col("output_tokens").sum().alias("output_tokens_total"),
-                col("replayed").sum().alias("replayed"),
-            ])
-            .collect()?;
-        let ids = agg.column("provider")?.str()?.clone();
-        let f = |name: &str| floats(&agg, name);
-        let (records_c, cases_c, errors_c, passed_c, score_c) = (
-            f("records")?,
-            f("cases")?,
-            f("errors")?,
-            f("passed")?,
-            f("score_mean")?,
-        );
-        let (p50, p95, ttft, tps) = (
-            f("latency_p50_ms")?,
-            f("latency_p95_ms")?,
-            f("ttft_p50_ms")?,
-            f("tokens_per_s_median")?,
-        );
-        let (in_mean, out_mean, in_total, out_total, replayed) = (
-            f("input_tokens_mean")?,
-            f("output_tokens_mean")?,
-            f("input_tokens_total")?,
-            f("output_tokens_total")?,
-            f("replayed")?,
-        );
-        let mut cases = per_case(records)?;
-        let mut scorers = per_scorer(records)?;
-        let mut tags = tags::summarize(records)?;
-        for i in 0..agg.height() {
-            let id = ids.get(i).unwrap_or_default().to_string();
-            let count = |c: &Float64Chunked| c.get(i).unwrap_or(0.0) as usize;
-            let (n, passed) = (count(&records_c), count(&passed_c));
-            let (per_case, score_sums) = cases.remove(&id).unwrap_or_default();
-            by_provider.insert(
-                id.clone(),
-                ProviderSummary {
-                    kind: String::new(),
-                    model: String::new(),
-                    label: None,
-                    records: n,
-                    cases: count(&cases_c),
-                    errors: count(&errors_c),
-                    passed,
-                    pass_rate: if n == 0 {
-                        0.0
-                    } else {
-                        passed as f64 / n as f64
-                    },
-                    pass_rate_ci: stats::wilson(passed, n),
-                    score_mean: score_c.get(i),
-                    score_ci: stats::mean_ci(&score_sums, CONFIDENCE),
-                    score_ci_method: MeanInterval::for_cases(score_sums.len()),
-                    scorers: scorers.remove(&id).unwrap_or_default(),
-                    flaky_cases: per_case.iter().filter(|c| c.flaky).count(),
-                    failed_cases: per_case.iter().filter(|c| c.passed < c.runs).count(),
-                    per_case,
-                    latency_p50_ms: p50.get(i),
-                    latency_p95_ms: p95.get(i),
-                    ttft_p50_ms: ttft.get(i),
-                    tokens_per_s_median: tps.get(i),
-                    input_tokens_mean: in_mean.get(i),
-                    output_tokens_mean: out_mean.get(i),
-                    input_tokens_total: in_total.get(i).unwrap_or(0.0) as u64,
-                    output_tokens_total: out_total.get(i).unwrap_or(0.0) as u64,
-                    replayed: count(&replayed),
-                    per_tag: tags.remove(&id).unwrap_or_default(),
-                    id,
-                },
-            );
-        }
-    }
+    let mut by_provider = if records.is_empty() {
+        HashMap::new()
+    } else {
+        per_provider(records)?
+    };
     let providers = manifest
         .providers
         .iter()
@@ -255,6 +165,95 @@ pub fn summarize(manifest: &Manifest, records: &RecordFrame) -> anyhow::Result<S
         suite: manifest.suite.name.clone(),
         providers,
     })
+}
+
+/// Each provider's aggregates, one polars query over the frame.
+fn aggregate(records: &RecordFrame) -> anyhow::Result<DataFrame> {
+    let q = |name: &str, p: f64, alias: &str| {
+        col(name)
+            .quantile(lit(p), QuantileMethod::Linear)
+            .alias(alias)
+    };
+    Ok(records
+        .lazy()
+        .group_by([col("provider")])
+        .agg([
+            len().alias("records"),
+            col("case_id").n_unique().alias("cases"),
+            col("error").sum().alias("errors"),
+            col("passed").sum().alias("passed"),
+            col("score").mean().alias("score_mean"),
+            q("total_ms", 0.5, "latency_p50_ms"),
+            q("total_ms", 0.95, "latency_p95_ms"),
+            q("ttft_ms", 0.5, "ttft_p50_ms"),
+            col("tokens_per_s").median().alias("tokens_per_s_median"),
+            col("input_tokens").mean().alias("input_tokens_mean"),
+            col("output_tokens").mean().alias("output_tokens_mean"),
+            col("input_tokens").sum().alias("input_tokens_total"),
+            col("output_tokens").sum().alias("output_tokens_total"),
+            col("replayed").sum().alias("replayed"),
+        ])
+        .collect()?)
+}
+
+/// The summary of every provider with records, by id (its manifest fields left to fill).
+fn per_provider(records: &RecordFrame) -> anyhow::Result<HashMap<String, ProviderSummary>> {
+    let agg = aggregate(records)?;
+    let ids = agg.column("provider")?.str()?.clone();
+    let mut columns = HashMap::new();
+    for name in agg
+        .get_column_names()
+        .into_iter()
+        .filter(|n| n.as_str() != "provider")
+    {
+        columns.insert(name.to_string(), floats(&agg, name)?);
+    }
+    let mut cases = per_case(records)?;
+    let mut scorers = per_scorer(records)?;
+    let mut tags = tags::summarize(records)?;
+    let mut out = HashMap::new();
+    for i in 0..agg.height() {
+        let id = ids.get(i).unwrap_or_default().to_string();
+        let value = |name: &str| columns.get(name).and_then(|c: &Float64Chunked| c.get(i));
+        let count = |name: &str| value(name).unwrap_or(0.0) as usize;
+        let (n, passed) = (count("records"), count("passed"));
+        let (per_case, score_sums) = cases.remove(&id).unwrap_or_default();
+        let summary = ProviderSummary {
+            kind: String::new(),
+            model: String::new(),
+            label: None,
+            records: n,
+            cases: count("cases"),
+            errors: count("errors"),
+            passed,
+            pass_rate: if n == 0 {
+                0.0
+            } else {
+                passed as f64 / n as f64
+            },
+            pass_rate_ci: stats::wilson(passed, n),
+            score_mean: value("score_mean"),
+            score_ci: stats::mean_ci(&score_sums, CONFIDENCE),
+            score_ci_method: MeanInterval::for_cases(score_sums.len()),
+            scorers: scorers.remove(&id).unwrap_or_default(),
+            flaky_cases: per_case.iter().filter(|c| c.flaky).count(),
+            failed_cases: per_case.iter().filter(|c| c.passed < c.runs).count(),
+            per_case,
+            latency_p50_ms: value("latency_p50_ms"),
+            latency_p95_ms: value("latency_p95_ms"),
+            ttft_p50_ms: value("ttft_p50_ms"),
+            tokens_per_s_median: value("tokens_per_s_median"),
+            input_tokens_mean: value("input_tokens_mean"),
+            output_tokens_mean: value("output_tokens_mean"),
+            input_tokens_total: count("input_tokens_total") as u64,
+            output_tokens_total: count("output_tokens_total") as u64,
+            replayed: count("replayed"),
+            per_tag: tags.remove(&id).unwrap_or_default(),
+            id: id.clone(),
+        };
+        out.insert(id, summary);
+    }
+    Ok(out)
 }
 
 /// A numeric column as f64, whatever polars typed it (counts come back as integers).

@@ -10,7 +10,8 @@ use anyhow::Context;
 use chrono::{SecondsFormat, Utc};
 use sha2::{Digest, Sha256};
 
-use crate::record::{self, Manifest, RunStatus};
+use crate::record::{self, Host, Manifest, ProviderInfo, RunStatus, Shard, SuiteInfo};
+use crate::suite::Suite;
 
 /// Written aside and renamed, so a reader never sees half a manifest.
 pub fn write(dir: &Path, manifest: &Manifest) -> anyhow::Result<()> {
@@ -20,6 +21,38 @@ pub fn write(dir: &Path, manifest: &Manifest) -> anyhow::Result<()> {
         .with_context(|| format!("cannot write {}", tmp.display()))?;
     std::fs::rename(&tmp, &path).with_context(|| format!("cannot write {}", path.display()))?;
     Ok(())
+}
+
+/// A new run's manifest, before its first call.
+pub(super) fn new(
+    suite: &Suite,
+    providers: Vec<ProviderInfo>,
+    cases: usize,
+    shard: Option<Shard>,
+) -> Manifest {
+    let spec = &suite.spec;
+    let repeats = spec.defaults.repeats;
+    Manifest {
+        run_id: new_run_id(),
+        status: RunStatus::Running,
+        modelswap_version: env!("CARGO_PKG_VERSION").into(),
+        started_at: now(),
+        finished_at: None,
+        suite: SuiteInfo {
+            path: suite.path.display().to_string(),
+            sha256: suite.sha256.clone(),
+            name: spec.name.clone(),
+            description: spec.description.clone(),
+        },
+        records_expected: cases * providers.len() * repeats as usize,
+        providers,
+        cases,
+        repeats,
+        host: Host::current(),
+        workload: spec.workload.clone(),
+        gate: spec.gate.clone(),
+        shard,
+    }
 }
 
 /// The run's end: its status and time, written.

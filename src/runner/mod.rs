@@ -33,7 +33,7 @@ pub use record::Shard;
 
 use crate::error::{Error, Result};
 use crate::lockin::workload::{self, WorkloadAudit};
-use crate::record::{self, Host, Manifest, ProviderInfo, RecordError, RunStatus, SuiteInfo};
+use crate::record::{self, Manifest, ProviderInfo, RecordError, RunStatus};
 use crate::score::Scorers;
 use crate::suite::Suite;
 use lanes::LaneContext;
@@ -265,52 +265,8 @@ async fn prepare(suite: &Suite, options: &RunOptions) -> Result<(Plan, Manifest)
         }
         None
     };
-    let base_dir = suite.dir();
-    let cassettes = match &options.cassette {
-        None => Cassettes::default(),
-        Some(CassetteMode::Replay(path)) => Cassettes {
-            replay_all: Some(target::open_replay(path)?),
-            recorder: None,
-        },
-        Some(CassetteMode::Record(path)) => Cassettes {
-            replay_all: None,
-            recorder: Some(Arc::new(Cassette::record(path).map_err(Error::input)?)),
-        },
-    };
-    let repeats = spec.defaults.repeats;
-    let mut targets = Vec::new();
-    let mut infos = Vec::new();
-    for id in &selected {
-        let config = &spec.providers[*id];
-        let target = Target::build(id, config, spec, &base_dir, &cassettes)?;
-        let model_files = match &target.answers {
-            Answers::Live(provider) => manifest::hash_files(provider.model_files()).await?,
-            Answers::Replay(cassette) => {
-                let cases = selection.iter();
-                cassette::check_recorded(
-                    cassette.as_ref(),
-                    id,
-                    &target.endpoint,
-                    cases,
-                    &target.sampling,
-                    repeats,
-                )?;
-                BTreeMap::new()
-            }
-        };
-        infos.push(ProviderInfo {
-            id: id.to_string(),
-            config: config.clone(),
-            sampling: target.sampling.clone(),
-            model_files,
-            replayed_from: match &target.answers {
-                Answers::Replay(c) => Some(c.path().display().to_string()),
-                Answers::Live(_) => None,
-            },
-        });
-        let local = config.kind.is_local() && matches!(target.answers, Answers::Live(_));
-        targets.push((Arc::new(target), local));
-    }
+    let cassettes = Cassettes::open(options.cassette.as_ref())?;
+    let (targets, infos) = start_providers(suite, &selected, &selection, &cassettes).await?;
     // A judge calls its provider through the same limits and retries, whether or not that
     // provider is being run.
     for id in scorers.judge_providers() {
@@ -323,35 +279,19 @@ async fn prepare(suite: &Suite, options: &RunOptions) -> Result<(Plan, Manifest)
                     ))
                 })?;
                 tracing::info!(provider = %id, "loading (judge)");
-                Arc::new(Target::build(&id, config, spec, &base_dir, &cassettes)?)
+                Arc::new(Target::build(&id, config, spec, &suite.dir(), &cassettes)?)
             }
         };
         scorers.connect(&id, target);
     }
-    let (run_id, started_at, done) = match previous {
-        Some((m, done)) => (m.run_id, m.started_at, done),
-        None => (manifest::new_run_id(), manifest::now(), resume::Done::new()),
-    };
-    let manifest = Manifest {
-        run_id,
-        status: RunStatus::Running,
-        modelswap_version: env!("CARGO_PKG_VERSION").into(),
-        started_at,
-        finished_at: None,
-        suite: SuiteInfo {
-            path: suite.path.display().to_string(),
-            sha256: suite.sha256.clone(),
-            name: spec.name.clone(),
-            description: spec.description.clone(),
-        },
-        providers: infos,
-        cases: selection.len,
-        repeats,
-        records_expected: selection.len * selected.len() * repeats as usize,
-        host: Host::current(),
-        workload: spec.workload.clone(),
-        gate: spec.gate.clone(),
-        shard: options.shard,
+    let mut manifest = manifest::new(suite, infos, selection.len, options.shard);
+    let done = match previous {
+        // A resumed run keeps its id and start; what it covers is what this invocation asks.
+        Some((m, done)) => {
+            (manifest.run_id, manifest.started_at) = (m.run_id, m.started_at);
+            done
+        }
+        None => resume::Done::new(),
     };
     let plan = Plan {
         selection,
@@ -360,6 +300,41 @@ async fn prepare(suite: &Suite, options: &RunOptions) -> Result<(Plan, Manifest)
         done,
     };
     Ok((plan, manifest))
+}
+
+/// The selected providers started (a local model loaded, a cassette checked to hold every call
+/// it will answer), each with what `run.json` says of it, and whether it runs on this machine.
+async fn start_providers(
+    suite: &Suite,
+    selected: &[&String],
+    selection: &Selection,
+    cassettes: &Cassettes,
+) -> Result<(Vec<(Arc<Target>, bool)>, Vec<ProviderInfo>)> {
+    let spec = &suite.spec;
+    let repeats = spec.defaults.repeats;
+    let (mut targets, mut infos) = (Vec::new(), Vec::new());
+    for id in selected {
+        let config = &spec.providers[*id];
+        let target = Target::build(id, config, spec, &suite.dir(), cassettes)?;
+        let (model_files, replayed_from) = match &target.answers {
+            Answers::Live(provider) => (manifest::hash_files(provider.model_files()).await?, None),
+            Answers::Replay(cassette) => {
+                let (cases, endpoint) = (selection.iter(), &target.endpoint);
+                cassette::check_recorded(cassette, id, endpoint, cases, &target.sampling, repeats)?;
+                (BTreeMap::new(), Some(cassette.path().display().to_string()))
+            }
+        };
+        infos.push(ProviderInfo {
+            id: id.to_string(),
+            config: config.clone(),
+            sampling: target.sampling.clone(),
+            model_files,
+            replayed_from,
+        });
+        let local = config.kind.is_local() && matches!(target.answers, Answers::Live(_));
+        targets.push((Arc::new(target), local));
+    }
+    Ok((targets, infos))
 }
 
 fn write_audit(dir: &std::path::Path, audit: &WorkloadAudit) -> anyhow::Result<()> {

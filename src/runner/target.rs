@@ -53,6 +53,23 @@ pub(super) struct Cassettes {
     pub recorder: Option<Arc<Cassette>>,
 }
 
+impl Cassettes {
+    pub fn open(mode: Option<&super::CassetteMode>) -> Result<Self> {
+        use super::CassetteMode;
+        Ok(match mode {
+            None => Self::default(),
+            Some(CassetteMode::Replay(path)) => Self {
+                replay_all: Some(open_replay(path)?),
+                recorder: None,
+            },
+            Some(CassetteMode::Record(path)) => Self {
+                replay_all: None,
+                recorder: Some(Arc::new(Cassette::record(path).map_err(Error::input)?)),
+            },
+        })
+    }
+}
+
 impl Target {
     /// The provider as the run drives it: live, or answered from a cassette (`--replay`, or its
     /// own `cassette:` while its key is not set), recording into the run's recorder if any.

@@ -229,57 +229,7 @@ impl Body {
         let mut messages = Vec::with_capacity(self.messages.len());
         let mut media = BTreeSet::new();
         for (i, m) in self.messages.into_iter().enumerate() {
-            let field = |name: &str| format!("messages[{i}].{name}");
-            let role = match m.role.as_str() {
-                // `developer` is the newer models' name for the system role.
-                "system" | "developer" => Role::System,
-                "user" => Role::User,
-                "assistant" => Role::Assistant,
-                "tool" => Role::Tool,
-                other => {
-                    return Err((
-                        field("role"),
-                        format!("role `{other}` cannot be replayed (system, developer, user, assistant, tool)"),
-                    ))
-                }
-            };
-            let content = match m.content {
-                None => String::new(),
-                Some(Content::Text(t)) => t,
-                Some(Content::Parts(parts)) => {
-                    let mut text = Vec::new();
-                    for (j, part) in parts.into_iter().enumerate() {
-                        match (part.kind.as_str(), part.text) {
-                            ("text", Some(t)) => text.push(t),
-                            // Kept for the lock-in audit; the runner leaves such a case out.
-                            ("image_url" | "input_audio" | "file", _) => {
-                                media.insert(part.kind);
-                            }
-                            (kind, _) => {
-                                return Err((
-                                    format!("messages[{i}].content[{j}].type"),
-                                    format!("unknown content part type `{kind}` (text, image_url, input_audio, file)"),
-                                ))
-                            }
-                        }
-                    }
-                    text.join("\n")
-                }
-            };
-            messages.push(Message {
-                role,
-                content,
-                tool_calls: m
-                    .tool_calls
-                    .into_iter()
-                    .map(|c| ToolCall {
-                        id: c.id,
-                        name: c.function.name,
-                        arguments: c.function.arguments,
-                    })
-                    .collect(),
-                tool_call_id: m.tool_call_id,
-            });
+            messages.push(m.into_message(i, &mut media)?);
         }
         if messages.is_empty() {
             return Err(("messages".into(), "is empty".into()));
@@ -336,6 +286,67 @@ impl Body {
                 media: media.into_iter().collect(),
                 dropped,
             },
+        })
+    }
+}
+
+impl WireMessage {
+    /// The `i`-th message of a request, vendor-neutral; the kinds of its media parts go to
+    /// `media` (kept for the lock-in audit; the runner leaves such a case out).
+    fn into_message(
+        self,
+        i: usize,
+        media: &mut BTreeSet<String>,
+    ) -> Result<Message, (String, String)> {
+        let role = match self.role.as_str() {
+            // `developer` is the newer models' name for the system role.
+            "system" | "developer" => Role::System,
+            "user" => Role::User,
+            "assistant" => Role::Assistant,
+            "tool" => Role::Tool,
+            other => {
+                return Err((
+                    format!("messages[{i}].role"),
+                    format!(
+                    "role `{other}` cannot be replayed (system, developer, user, assistant, tool)"
+                ),
+                ))
+            }
+        };
+        let content = match self.content {
+            None => String::new(),
+            Some(Content::Text(t)) => t,
+            Some(Content::Parts(parts)) => {
+                let mut text = Vec::new();
+                for (j, part) in parts.into_iter().enumerate() {
+                    match (part.kind.as_str(), part.text) {
+                        ("text", Some(t)) => text.push(t),
+                        ("image_url" | "input_audio" | "file", _) => {
+                            media.insert(part.kind);
+                        }
+                        (kind, _) => {
+                            return Err((
+                                format!("messages[{i}].content[{j}].type"),
+                                format!("unknown content part type `{kind}` (text, image_url, input_audio, file)"),
+                            ))
+                        }
+                    }
+                }
+                text.join("\n")
+            }
+        };
+        let tool_calls = (self.tool_calls.into_iter())
+            .map(|c| ToolCall {
+                id: c.id,
+                name: c.function.name,
+                arguments: c.function.arguments,
+            })
+            .collect();
+        Ok(Message {
+            role,
+            content,
+            tool_calls,
+            tool_call_id: self.tool_call_id,
         })
     }
 }
