@@ -71,23 +71,8 @@ impl Decoder {
         if !outputs.contains(&"logits") {
             return Err(mismatch("the model has no `logits` output".into()));
         }
-        let mut past_inputs = Vec::new();
-        let mut present_outputs = Vec::new();
-        for layer in 0..folder.num_layers {
-            for kv in ["key", "value"] {
-                let input = format!("past_key_values.{layer}.{kv}");
-                let output = format!("present.{layer}.{kv}");
-                if !inputs.contains(&input.as_str()) || !outputs.contains(&output.as_str()) {
-                    return Err(mismatch(format!(
-                        "config.json says {} layers but the model has no `{input}` input / `{output}` output \
-                         (export it with a KV cache: optimum-cli's text-generation-with-past task)",
-                        folder.num_layers
-                    )));
-                }
-                past_inputs.push(input);
-                present_outputs.push(output);
-            }
-        }
+        let (past_inputs, present_outputs) =
+            cache_names(folder, &inputs, &outputs).map_err(&mismatch)?;
         let known = |name: &str| {
             matches!(
                 name,
@@ -99,40 +84,7 @@ impl Decoder {
                 "the model needs an input modelswap cannot supply: `{extra}`"
             )));
         }
-        for outlet in session.inputs() {
-            if let ValueType::Tensor { ty, shape, .. } = outlet.dtype() {
-                let expected_ty = if outlet.name().starts_with("past_key_values.") {
-                    TensorElementType::Float32
-                } else if outlet.name() == "use_cache_branch" {
-                    TensorElementType::Bool
-                } else {
-                    TensorElementType::Int64
-                };
-                if *ty != expected_ty {
-                    return Err(mismatch(format!(
-                        "input `{}` is {ty:?}, expected {expected_ty:?}",
-                        outlet.name()
-                    )));
-                }
-                if outlet.name().starts_with("past_key_values.") {
-                    let dims: Vec<i64> = shape.iter().copied().collect();
-                    let fixed_ok = |i: usize, want: usize| {
-                        dims.get(i).is_none_or(|&d| d < 0 || d as usize == want)
-                    };
-                    if dims.len() != 4
-                        || !fixed_ok(1, folder.num_kv_heads)
-                        || !fixed_ok(3, folder.head_dim)
-                    {
-                        return Err(mismatch(format!(
-                            "input `{}` has shape {dims:?}, but config.json implies [batch, {}, past, {}]",
-                            outlet.name(),
-                            folder.num_kv_heads,
-                            folder.head_dim
-                        )));
-                    }
-                }
-            }
-        }
+        check_input_types(&session, folder).map_err(&mismatch)?;
         let has_position_ids = inputs.contains(&"position_ids");
         let has_cache_branch = inputs.contains(&"use_cache_branch");
         Ok(Self {
@@ -370,6 +322,70 @@ fn argmax(values: &[f32]) -> usize {
         }
     }
     best
+}
+
+/// The KV cache's input and output names, layer by layer, as the graph must declare them.
+fn cache_names(
+    folder: &ModelFolder,
+    inputs: &[&str],
+    outputs: &[&str],
+) -> Result<(Vec<String>, Vec<String>), String> {
+    let (mut past_inputs, mut present_outputs) = (Vec::new(), Vec::new());
+    for layer in 0..folder.num_layers {
+        for kv in ["key", "value"] {
+            let input = format!("past_key_values.{layer}.{kv}");
+            let output = format!("present.{layer}.{kv}");
+            if !inputs.contains(&input.as_str()) || !outputs.contains(&output.as_str()) {
+                return Err(format!(
+                    "config.json says {} layers but the model has no `{input}` input / `{output}` output \
+                     (export it with a KV cache: optimum-cli's text-generation-with-past task)",
+                    folder.num_layers
+                ));
+            }
+            past_inputs.push(input);
+            present_outputs.push(output);
+        }
+    }
+    Ok((past_inputs, present_outputs))
+}
+
+/// Each input's element type, and the KV cache's shape against config.json.
+fn check_input_types(session: &Session, folder: &ModelFolder) -> Result<(), String> {
+    for outlet in session.inputs() {
+        let ValueType::Tensor { ty, shape, .. } = outlet.dtype() else {
+            continue;
+        };
+        let past = outlet.name().starts_with("past_key_values.");
+        let expected_ty = if past {
+            TensorElementType::Float32
+        } else if outlet.name() == "use_cache_branch" {
+            TensorElementType::Bool
+        } else {
+            TensorElementType::Int64
+        };
+        if *ty != expected_ty {
+            return Err(format!(
+                "input `{}` is {ty:?}, expected {expected_ty:?}",
+                outlet.name()
+            ));
+        }
+        let dims: Vec<i64> = shape.iter().copied().collect();
+        let fixed_ok =
+            |i: usize, want: usize| dims.get(i).is_none_or(|&d| d < 0 || d as usize == want);
+        if past
+            && (dims.len() != 4
+                || !fixed_ok(1, folder.num_kv_heads)
+                || !fixed_ok(3, folder.head_dim))
+        {
+            return Err(format!(
+                "input `{}` has shape {dims:?}, but config.json implies [batch, {}, past, {}]",
+                outlet.name(),
+                folder.num_kv_heads,
+                folder.head_dim
+            ));
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -26,6 +26,37 @@ pub struct ModelFolder {
 
 const REQUIRED: [&str; 3] = ["model.onnx", "tokenizer.json", "config.json"];
 
+/// The model's shape as config.json gives it.
+struct Shape {
+    num_layers: usize,
+    num_kv_heads: usize,
+    head_dim: usize,
+    max_positions: Option<usize>,
+}
+
+impl Shape {
+    fn of(config: &Json, dir: &Path) -> Result<Self, String> {
+        let field = |name: &str| config.get(name).and_then(Json::as_u64).map(|v| v as usize);
+        let config_err = |what: &str| format!("{}: config.json has no `{what}`", dir.display());
+        let num_layers =
+            field("num_hidden_layers").ok_or_else(|| config_err("num_hidden_layers"))?;
+        let num_heads =
+            field("num_attention_heads").ok_or_else(|| config_err("num_attention_heads"))?;
+        let head_dim = match field("head_dim") {
+            Some(d) => d,
+            None => {
+                field("hidden_size").ok_or_else(|| config_err("hidden_size"))? / num_heads.max(1)
+            }
+        };
+        Ok(Self {
+            num_layers,
+            num_kv_heads: field("num_key_value_heads").unwrap_or(num_heads),
+            head_dim,
+            max_positions: field("max_position_embeddings"),
+        })
+    }
+}
+
 impl ModelFolder {
     pub fn open(dir: &Path) -> Result<Self, String> {
         if !dir.is_dir() {
@@ -44,46 +75,15 @@ impl ModelFolder {
             ));
         }
         let config = read_json(&dir.join("config.json"))?;
-        let generation = match dir.join("generation_config.json") {
-            p if p.is_file() => Some(read_json(&p)?),
-            _ => None,
+        let optional = |name: &str| match dir.join(name) {
+            p if p.is_file() => read_json(&p).map(Some),
+            _ => Ok(None),
         };
-        let tokenizer_config = match dir.join("tokenizer_config.json") {
-            p if p.is_file() => Some(read_json(&p)?),
-            _ => None,
-        };
-
-        let field = |name: &str| config.get(name).and_then(Json::as_u64).map(|v| v as usize);
-        let config_err = |what: &str| format!("{}: config.json has no `{what}`", dir.display());
-        let num_layers =
-            field("num_hidden_layers").ok_or_else(|| config_err("num_hidden_layers"))?;
-        let num_heads =
-            field("num_attention_heads").ok_or_else(|| config_err("num_attention_heads"))?;
-        let num_kv_heads = field("num_key_value_heads").unwrap_or(num_heads);
-        let head_dim = match field("head_dim") {
-            Some(d) => d,
-            None => {
-                field("hidden_size").ok_or_else(|| config_err("hidden_size"))? / num_heads.max(1)
-            }
-        };
-
-        let mut eos_ids = Vec::new();
-        for source in generation.iter().chain(std::iter::once(&config)) {
-            match source.get("eos_token_id") {
-                Some(Json::Number(n)) => eos_ids.extend(n.as_u64().map(|v| v as u32)),
-                Some(Json::Array(items)) => {
-                    eos_ids.extend(items.iter().filter_map(Json::as_u64).map(|v| v as u32));
-                }
-                _ => {}
-            }
-        }
-        eos_ids.sort_unstable();
-        eos_ids.dedup();
-
+        let generation = optional("generation_config.json")?;
+        let tokenizer_config = optional("tokenizer_config.json")?;
+        let shape = Shape::of(&config, dir)?;
         let tokenizer = Tokenizer::from_file(dir.join("tokenizer.json"))
             .map_err(|e| format!("{}: cannot load tokenizer.json: {e}", dir.display()))?;
-
-        let template_source = chat_template(dir, tokenizer_config.as_ref())?;
         let special = |name: &str| -> String {
             match tokenizer_config.as_ref().and_then(|c| c.get(name)) {
                 Some(Json::String(s)) => s.clone(),
@@ -95,37 +95,20 @@ impl ModelFolder {
                 _ => String::new(),
             }
         };
+        let mut eos_ids = eos_ids(generation.iter().chain(std::iter::once(&config)));
         if eos_ids.is_empty() {
             // Last resort: the tokenizer's own eos token.
-            if let Some(id) = tokenizer.token_to_id(&special("eos_token")) {
-                eos_ids.push(id);
-            }
+            eos_ids.extend(tokenizer.token_to_id(&special("eos_token")));
         }
-        let mut template = Environment::new();
-        // The same Jinja settings transformers uses for chat templates.
-        template.set_trim_blocks(true);
-        template.set_lstrip_blocks(true);
-        template.set_unknown_method_callback(minijinja_contrib::pycompat::unknown_method_callback);
-        template.add_function(
-            "raise_exception",
-            |msg: String| -> Result<Value, minijinja::Error> {
-                Err(minijinja::Error::new(
-                    minijinja::ErrorKind::InvalidOperation,
-                    msg,
-                ))
-            },
-        );
-        template
-            .add_template_owned("chat", template_source)
+        let template = template_environment(chat_template(dir, tokenizer_config.as_ref())?)
             .map_err(|e| format!("{}: the chat template does not parse: {e}", dir.display()))?;
-
         Ok(Self {
             dir: dir.to_path_buf(),
             tokenizer,
-            num_layers,
-            num_kv_heads,
-            head_dim,
-            max_positions: field("max_position_embeddings"),
+            num_layers: shape.num_layers,
+            num_kv_heads: shape.num_kv_heads,
+            head_dim: shape.head_dim,
+            max_positions: shape.max_positions,
             eos_ids,
             template,
             bos_token: special("bos_token"),
@@ -219,4 +202,40 @@ fn chat_template(dir: &Path, tokenizer_config: Option<&Json>) -> Result<String, 
             dir.display()
         )),
     }
+}
+
+/// The token ids that end generation, from generation_config.json and config.json together.
+fn eos_ids<'a>(sources: impl Iterator<Item = &'a Json>) -> Vec<u32> {
+    let mut ids = Vec::new();
+    for source in sources {
+        match source.get("eos_token_id") {
+            Some(Json::Number(n)) => ids.extend(n.as_u64().map(|v| v as u32)),
+            Some(Json::Array(items)) => {
+                ids.extend(items.iter().filter_map(Json::as_u64).map(|v| v as u32))
+            }
+            _ => {}
+        }
+    }
+    ids.sort_unstable();
+    ids.dedup();
+    ids
+}
+
+/// The chat template compiled with the Jinja settings transformers uses for chat templates.
+fn template_environment(source: String) -> Result<Environment<'static>, minijinja::Error> {
+    let mut template = Environment::new();
+    template.set_trim_blocks(true);
+    template.set_lstrip_blocks(true);
+    template.set_unknown_method_callback(minijinja_contrib::pycompat::unknown_method_callback);
+    template.add_function(
+        "raise_exception",
+        |msg: String| -> Result<Value, minijinja::Error> {
+            Err(minijinja::Error::new(
+                minijinja::ErrorKind::InvalidOperation,
+                msg,
+            ))
+        },
+    );
+    template.add_template_owned("chat", source)?;
+    Ok(template)
 }
