@@ -217,53 +217,10 @@ fn failures(
     path: &Path,
 ) -> anyhow::Result<Vec<Failure>> {
     let baseline_id = manifest.gate.as_ref().map(|g| g.baseline.as_str());
-    let of = |id: &str| {
-        records
-            .lazy()
-            .filter(col("provider").eq(lit(id.to_string())))
-    };
     let mut picked = Vec::new();
     for p in &manifest.providers {
-        let failed = of(&p.id).filter(col("passed").not()).select([
-            col("row"),
-            col("case_id"),
-            col("repeat"),
-            col("score"),
-        ]);
-        let keys = [col("case_id"), col("repeat")];
-        let failed = match baseline_id.filter(|b| *b != p.id) {
-            Some(b) => failed.join(
-                of(b).select([
-                    col("case_id"),
-                    col("repeat"),
-                    col("row").alias("base_row"),
-                    col("passed").alias("base_passed"),
-                    col("score").alias("base_score"),
-                ]),
-                keys.clone(),
-                keys,
-                JoinArgs::new(JoinType::Left),
-            ),
-            None => failed.with_columns([
-                lit(NULL).cast(IDX_DTYPE).alias("base_row"),
-                lit(NULL).cast(DataType::Boolean).alias("base_passed"),
-                lit(NULL).cast(DataType::Float64).alias("base_score"),
-            ]),
-        };
-        let worst = failed
-            .sort_by_exprs(
-                [
-                    col("base_passed").fill_null(lit(false)),
-                    col("score"),
-                    col("case_id"),
-                    col("repeat"),
-                ],
-                SortMultipleOptions::default()
-                    .with_order_descending_multi([true, false, false, false]),
-            )
-            .limit(FAILURES_KEPT as IdxSize)
-            .collect()?;
-        picked.push((p.id.as_str(), worst));
+        let baseline = baseline_id.filter(|b| *b != p.id);
+        picked.push((p.id.as_str(), worst_failed(records, &p.id, baseline)?));
     }
     let rows = |df: &DataFrame, name: &str| -> anyhow::Result<Vec<Option<u64>>> {
         let c = df.column(name)?.cast(&DataType::UInt64)?;
@@ -305,6 +262,59 @@ fn failures(
         }
     }
     Ok(out)
+}
+
+/// `provider`'s worst failed records (row, case, repeat, score), beside the baseline's outcome
+/// on the same (case, repeat) when there is a baseline (`base_row`, `base_passed`, `base_score`).
+fn worst_failed(
+    records: &RecordFrame,
+    provider: &str,
+    baseline: Option<&str>,
+) -> anyhow::Result<DataFrame> {
+    let of = |id: &str| {
+        records
+            .lazy()
+            .filter(col("provider").eq(lit(id.to_string())))
+    };
+    let failed = of(provider).filter(col("passed").not()).select([
+        col("row"),
+        col("case_id"),
+        col("repeat"),
+        col("score"),
+    ]);
+    let keys = [col("case_id"), col("repeat")];
+    let failed = match baseline {
+        Some(b) => failed.join(
+            of(b).select([
+                col("case_id"),
+                col("repeat"),
+                col("row").alias("base_row"),
+                col("passed").alias("base_passed"),
+                col("score").alias("base_score"),
+            ]),
+            keys.clone(),
+            keys,
+            JoinArgs::new(JoinType::Left),
+        ),
+        None => failed.with_columns([
+            lit(NULL).cast(IDX_DTYPE).alias("base_row"),
+            lit(NULL).cast(DataType::Boolean).alias("base_passed"),
+            lit(NULL).cast(DataType::Float64).alias("base_score"),
+        ]),
+    };
+    let order = [
+        col("base_passed").fill_null(lit(false)),
+        col("score"),
+        col("case_id"),
+        col("repeat"),
+    ];
+    Ok(failed
+        .sort_by_exprs(
+            order,
+            SortMultipleOptions::default().with_order_descending_multi([true, false, false, false]),
+        )
+        .limit(FAILURES_KEPT as IdxSize)
+        .collect()?)
 }
 
 /// Why a record did not pass: its error, or the reasons of the scorers that failed.
@@ -382,8 +392,9 @@ mod tests {
     use super::*;
     use crate::analysis::frame::testing;
 
-    #[test]
-    fn the_worst_failures_are_kept_per_provider_regressions_first_and_all_are_counted() {
+    /// A base and a candidate over 150 cases: the baseline fails the first 60; the candidate
+    /// fails all 150, its calls to the last 10 with an error, the rest with scores 0.1 to 0.9.
+    fn regressions() -> (Manifest, Vec<Record>) {
         let providers = ["base", "cand"].map(|id| {
             json!({"id": id, "config": {"kind": "openai", "model": "m"},
                    "sampling": {"temperature": 0.0, "max_tokens": 8}})
@@ -398,8 +409,6 @@ mod tests {
             "gate": {"baseline": "base", "candidates": ["cand"]}
         }))
         .unwrap();
-        // The baseline fails the first 60 cases; the candidate fails all 150, its calls to the
-        // last 10 with an error, the rest with scores from 0.1 to 0.9.
         let record = |provider: &str, i: usize, passed: bool, error: bool, score: f64| -> Record {
             serde_json::from_value(json!({
                 "run_id": "r", "case_id": format!("c{i:03}"), "provider": provider, "repeat": 0,
@@ -428,6 +437,12 @@ mod tests {
                 ]
             })
             .collect();
+        (manifest, records)
+    }
+
+    #[test]
+    fn the_worst_failures_are_kept_per_provider_regressions_first_and_all_are_counted() {
+        let (manifest, records) = regressions();
         let (_dir, path, frame) = testing::write(&records);
         let report = Report::build(manifest, &frame, &path).unwrap();
 

@@ -15,7 +15,7 @@ use super::dataset::{self, Row, Rows};
 use super::error::{Diagnostic, SuiteError};
 use super::source::SuiteText;
 use super::traffic;
-use super::SuiteSpec;
+use super::{CaseEntry, SuiteSpec};
 use crate::chat::{
     ChatRequest, Message, ResponseFormat, Role, Sampling, SamplingOverrides, Tool, ToolChoice,
 };
@@ -283,6 +283,36 @@ fn case_diag(origin: &Origin, id: &str, message: String) -> Diagnostic {
     d
 }
 
+/// Where the `i`-th entry of `cases` takes its cases from.
+fn case_source(i: usize, entry: &CaseEntry, src: &SuiteText) -> CaseSource {
+    let file = (entry.file.as_ref().map(|f| (f, false)))
+        .or_else(|| entry.replay.as_ref().map(|f| (f, true)));
+    if let Some((file, replay)) = file {
+        return CaseSource::File {
+            path: src.dir().join(file).into(),
+            replay,
+            stamp: OnceLock::new(),
+        };
+    }
+    let row = Row {
+        id: entry.id.clone(),
+        vars: entry.vars.clone().unwrap_or_default().into_iter().collect(),
+        expect: entry
+            .expect
+            .clone()
+            .unwrap_or_default()
+            .into_iter()
+            .collect(),
+        tags: entry.tags.clone().unwrap_or_default(),
+        logged: None,
+    };
+    let origin = Origin {
+        file: src.path.into(),
+        line: src.diag(&format!("cases[{i}]"), "").line,
+    };
+    CaseSource::Inline(row, origin)
+}
+
 impl Plan {
     /// Compiles every template once; a syntax error points at its field.
     fn new(spec: &SuiteSpec, src: &SuiteText) -> Result<Plan, Vec<Diagnostic>> {
@@ -346,38 +376,8 @@ impl Plan {
         if !diags.is_empty() {
             return Err(diags);
         }
-        let entries = spec
-            .cases
-            .iter()
-            .enumerate()
-            .map(|(i, entry)| {
-                let file = (entry.file.as_ref().map(|f| (f, false)))
-                    .or_else(|| entry.replay.as_ref().map(|f| (f, true)));
-                if let Some((file, replay)) = file {
-                    return CaseSource::File {
-                        path: src.dir().join(file).into(),
-                        replay,
-                        stamp: OnceLock::new(),
-                    };
-                }
-                let row = Row {
-                    id: entry.id.clone(),
-                    vars: entry.vars.clone().unwrap_or_default().into_iter().collect(),
-                    expect: entry
-                        .expect
-                        .clone()
-                        .unwrap_or_default()
-                        .into_iter()
-                        .collect(),
-                    tags: entry.tags.clone().unwrap_or_default(),
-                    logged: None,
-                };
-                let origin = Origin {
-                    file: src.path.into(),
-                    line: src.diag(&format!("cases[{i}]"), "").line,
-                };
-                CaseSource::Inline(row, origin)
-            })
+        let entries = (spec.cases.iter().enumerate())
+            .map(|(i, entry)| case_source(i, entry, src))
             .collect();
         Ok(Plan {
             env,
