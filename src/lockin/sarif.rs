@@ -4,7 +4,7 @@
 use serde_json::{json, Value};
 
 use super::rules::{Portability, PORTABILITY};
-use super::{Feature, Rating, Scan, Vendor};
+use super::{Dependency, Feature, Finding, Problem, Rating, Scan, Vendor};
 
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 
@@ -67,76 +67,12 @@ const PATH_SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
     .add(b'}');
 
 pub(crate) fn render(scan: &Scan) -> Value {
-    let index = |vendor: Vendor, feature: Feature| {
-        PORTABILITY
-            .iter()
-            .position(|p| p.vendor == vendor && p.feature == feature)
-    };
-    let mut results: Vec<Value> = scan
-        .findings
-        .iter()
-        .map(|f| {
-            let mut message = format!(
-                "`{}`: {} {} is {}: {}.",
-                f.matched,
-                f.vendor.label(),
-                f.feature.label(),
-                f.rating.label(),
-                f.reason
-            );
-            if let Some(hint) = &f.hint {
-                message.push_str(&format!(" To move: {hint}."));
-            }
-            json!({
-                "ruleId": rule_id(f.vendor, f.feature),
-                "ruleIndex": index(f.vendor, f.feature),
-                "level": level(f.rating),
-                "message": {"text": message},
-                "locations": [{"physicalLocation": {
-                    "artifactLocation": {"uri": uri(scan, &f.file), "uriBaseId": "%SRCROOT%"},
-                    "region": {
-                        "startLine": f.line,
-                        "startColumn": f.column,
-                        "endColumn": f.column + f.matched.chars().count() as u32,
-                        "snippet": {"text": f.matched},
-                    },
-                }}],
-                "properties": {"vendor": f.vendor, "feature": f.feature, "rating": f.rating},
-            })
-        })
-        .collect();
-    results.extend(scan.dependencies.iter().map(|d| {
-        let version = d.version.as_deref().unwrap_or("any version");
-        json!({
-            "ruleId": rule_id(d.vendor, d.feature),
-            "ruleIndex": index(d.vendor, d.feature),
-            "level": level(d.rating),
-            "message": {"text": format!(
-                "Declares {} `{}` ({version}): {} {} is {}: {}.",
-                d.ecosystem.label(), d.name, d.vendor.label(), d.feature.label(), d.rating.label(), d.reason
-            )},
-            "locations": [{"physicalLocation": {
-                "artifactLocation": {"uri": uri(scan, &d.file), "uriBaseId": "%SRCROOT%"},
-                "region": {"startLine": d.line},
-            }}],
-            "properties": {"vendor": d.vendor, "feature": d.feature, "rating": d.rating, "package": d.name},
-        })
-    }));
+    let mut results: Vec<Value> = scan.findings.iter().map(|f| finding(scan, f)).collect();
+    results.extend(scan.dependencies.iter().map(|d| dependency(scan, d)));
     let notifications: Vec<Value> = scan
         .problems
         .iter()
-        .map(|p| {
-            let mut n = json!({"level": "warning", "message": {"text": p.message}});
-            if let Some(file) = &p.file {
-                let mut location =
-                    json!({"artifactLocation": {"uri": uri(scan, file), "uriBaseId": "%SRCROOT%"}});
-                if let Some(line) = p.line {
-                    location["region"] = json!({"startLine": line});
-                }
-                n["locations"] = json!([{"physicalLocation": location}]);
-            }
-            n
-        })
+        .map(|p| notification(scan, p))
         .collect();
     json!({
         "$schema": SCHEMA,
@@ -155,4 +91,73 @@ pub(crate) fn render(scan: &Scan) -> Value {
             "results": results,
         }],
     })
+}
+
+/// The rule of a vendor's feature: its place in `PORTABILITY`, which the driver lists in order.
+fn rule_index(vendor: Vendor, feature: Feature) -> Option<usize> {
+    PORTABILITY
+        .iter()
+        .position(|p| p.vendor == vendor && p.feature == feature)
+}
+
+fn finding(scan: &Scan, f: &Finding) -> Value {
+    let mut message = format!(
+        "`{}`: {} {} is {}: {}.",
+        f.matched,
+        f.vendor.label(),
+        f.feature.label(),
+        f.rating.label(),
+        f.reason
+    );
+    if let Some(hint) = &f.hint {
+        message.push_str(&format!(" To move: {hint}."));
+    }
+    json!({
+        "ruleId": rule_id(f.vendor, f.feature),
+        "ruleIndex": rule_index(f.vendor, f.feature),
+        "level": level(f.rating),
+        "message": {"text": message},
+        "locations": [{"physicalLocation": {
+            "artifactLocation": {"uri": uri(scan, &f.file), "uriBaseId": "%SRCROOT%"},
+            "region": {
+                "startLine": f.line,
+                "startColumn": f.column,
+                "endColumn": f.column + f.matched.chars().count() as u32,
+                "snippet": {"text": f.matched},
+            },
+        }}],
+        "properties": {"vendor": f.vendor, "feature": f.feature, "rating": f.rating},
+    })
+}
+
+fn dependency(scan: &Scan, d: &Dependency) -> Value {
+    let version = d.version.as_deref().unwrap_or("any version");
+    json!({
+        "ruleId": rule_id(d.vendor, d.feature),
+        "ruleIndex": rule_index(d.vendor, d.feature),
+        "level": level(d.rating),
+        "message": {"text": format!(
+            "Declares {} `{}` ({version}): {} {} is {}: {}.",
+            d.ecosystem.label(), d.name, d.vendor.label(), d.feature.label(), d.rating.label(), d.reason
+        )},
+        "locations": [{"physicalLocation": {
+            "artifactLocation": {"uri": uri(scan, &d.file), "uriBaseId": "%SRCROOT%"},
+            "region": {"startLine": d.line},
+        }}],
+        "properties": {"vendor": d.vendor, "feature": d.feature, "rating": d.rating, "package": d.name},
+    })
+}
+
+/// A file the scan could not read, as a tool execution notification.
+fn notification(scan: &Scan, p: &Problem) -> Value {
+    let mut n = json!({"level": "warning", "message": {"text": p.message}});
+    if let Some(file) = &p.file {
+        let mut location =
+            json!({"artifactLocation": {"uri": uri(scan, file), "uriBaseId": "%SRCROOT%"}});
+        if let Some(line) = p.line {
+            location["region"] = json!({"startLine": line});
+        }
+        n["locations"] = json!([{"physicalLocation": location}]);
+    }
+    n
 }

@@ -259,37 +259,7 @@ fn worst_failures(out: &mut String, report: &Report) {
         }
         let shown = cases.len().min(FAILURES_SHOWN);
         for f in &cases[..shown] {
-            let outcome = p.per_case.iter().find(|c| c.case_id == f.case_id);
-            let case = match outcome {
-                Some(c) if c.runs > 1 => format!(
-                    "{} #{} ({}/{} failed)",
-                    f.case_id,
-                    f.repeat,
-                    c.runs - c.passed,
-                    c.runs
-                ),
-                _ => f.case_id.clone(),
-            };
-            let beside = if side_by_side {
-                let b = f.baseline.as_ref().map_or_else(
-                    || "—".into(),
-                    |b| {
-                        let mark = if b.passed { "✓" } else { "✗" };
-                        format!("{mark} {}", output(b.output.as_deref()))
-                    },
-                );
-                format!(" {b} |")
-            } else {
-                String::new()
-            };
-            let _ = writeln!(
-                out,
-                "| {} | {:.2} | {} |{beside} {} |",
-                cell(&case),
-                f.score,
-                output(f.output.as_deref()),
-                cell(&truncate(&f.reasons.join("; "), REASON_CHARS))
-            );
+            failure_row(out, p, f, side_by_side);
         }
         if p.failed_cases > shown {
             let _ = writeln!(
@@ -299,6 +269,42 @@ fn worst_failures(out: &mut String, report: &Report) {
             );
         }
     }
+}
+
+/// One failed case: its worst record's score, output and reasons, and the baseline's answer
+/// beside it when `side_by_side`.
+fn failure_row(out: &mut String, p: &ProviderSummary, f: &Failure, side_by_side: bool) {
+    let outcome = p.per_case.iter().find(|c| c.case_id == f.case_id);
+    let case = match outcome {
+        Some(c) if c.runs > 1 => format!(
+            "{} #{} ({}/{} failed)",
+            f.case_id,
+            f.repeat,
+            c.runs - c.passed,
+            c.runs
+        ),
+        _ => f.case_id.clone(),
+    };
+    let beside = if side_by_side {
+        let b = f.baseline.as_ref().map_or_else(
+            || "—".into(),
+            |b| {
+                let mark = if b.passed { "✓" } else { "✗" };
+                format!("{mark} {}", output(b.output.as_deref()))
+            },
+        );
+        format!(" {b} |")
+    } else {
+        String::new()
+    };
+    let _ = writeln!(
+        out,
+        "| {} | {:.2} | {} |{beside} {} |",
+        cell(&case),
+        f.score,
+        output(f.output.as_deref()),
+        cell(&truncate(&f.reasons.join("; "), REASON_CHARS))
+    );
 }
 
 fn latency(out: &mut String, report: &Report) {

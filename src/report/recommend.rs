@@ -9,6 +9,7 @@ use crate::analysis::{Comparison, Summary};
 use crate::cost::Pricing;
 use crate::gate::{self, Verdict};
 use crate::record::Manifest;
+use crate::suite::GateConfig;
 
 /// The rule, as the report's methodology and the README state it.
 pub const RULE: &str = "Stay when the gate fails the candidate on quality (its pass rate is below \
@@ -88,69 +89,87 @@ pub fn recommend(
             }
         }
     };
-    let tolerated = gate.max_pass_rate_drop.unwrap_or(DEFAULT_TOLERATED_DROP);
-    let provider_cost = |id: &str| cost.providers.iter().find(|p| p.id == id);
+    let inputs = Inputs {
+        manifest,
+        summary,
+        comparisons,
+        cost,
+        gate,
+        verdict: &verdict,
+    };
     let recommendations = gate
         .candidates
         .iter()
-        .map(|candidate| {
-            let checks: Vec<_> = verdict
-                .checks
-                .iter()
-                .filter(|c| &c.candidate == candidate)
-                .collect();
-            let is_quality = |c: &&gate::GateCheck| c.criterion.is_quality();
-            let mut failed = Vec::new();
-            let mut caveats = Vec::new();
-            let mut holds = Vec::new();
-            for c in &checks {
-                let line = format!("{}: {}", c.criterion.as_str(), c.reason);
-                match (c.passed, is_quality(c)) {
-                    (false, true) => failed.push(line),
-                    (false, false) => caveats.push(line),
-                    (true, _) => holds.push(line),
-                }
-            }
-            if !checks.iter().any(is_quality) {
-                caveats.push("the gate checks no quality criterion (`min_pass_rate`, `max_pass_rate_drop`) for it".into());
-            }
-            // A wide interval qualifies quality that holds; a failed one needs no qualifying.
-            if let (true, Some(c)) = (
-                failed.is_empty(),
-                comparisons.iter().find(|c| &c.candidate == candidate),
-            ) {
-                caveats.extend(wide_interval(c, tolerated));
-            }
-            for id in [candidate.as_str(), gate.baseline.as_str()] {
-                caveats.extend(replayed(manifest, summary, id));
-            }
-            match (provider_cost(candidate), provider_cost(&gate.baseline)) {
-                (Some(cand), Some(base)) => {
-                    let (caveat, note) = cost_caveat(cand, base, cost.requests_per_month);
-                    caveats.extend(caveat);
-                    holds.extend(note);
-                }
-                _ => caveats.push("its cost or the baseline's is not in this run".into()),
-            }
-            let decision = if !failed.is_empty() {
-                Decision::Stay
-            } else if !caveats.is_empty() {
-                Decision::SwitchWithCaveats
-            } else {
-                Decision::Switch
-            };
-            Recommendation {
-                candidate: candidate.clone(),
-                baseline: gate.baseline.clone(),
-                decision,
-                reasons: [failed, caveats, holds].concat(),
-            }
-        })
+        .map(|c| inputs.recommendation(c))
         .collect();
     Executive {
         verdict: Some(verdict),
         unavailable: None,
         recommendations,
+    }
+}
+
+/// What a recommendation weighs.
+struct Inputs<'a> {
+    manifest: &'a Manifest,
+    summary: &'a Summary,
+    comparisons: &'a [Comparison],
+    cost: &'a CostSummary,
+    gate: &'a GateConfig,
+    verdict: &'a Verdict,
+}
+
+impl Inputs<'_> {
+    /// The decision for one candidate: failed quality checks (stay), then caveats (switch with
+    /// caveats), then what holds.
+    fn recommendation(&self, candidate: &String) -> Recommendation {
+        let gate = self.gate;
+        let checks: Vec<_> = (self.verdict.checks.iter())
+            .filter(|c| &c.candidate == candidate)
+            .collect();
+        let (mut failed, mut caveats, mut holds) = (Vec::new(), Vec::new(), Vec::new());
+        for c in &checks {
+            let line = format!("{}: {}", c.criterion.as_str(), c.reason);
+            match (c.passed, c.criterion.is_quality()) {
+                (false, true) => failed.push(line),
+                (false, false) => caveats.push(line),
+                (true, _) => holds.push(line),
+            }
+        }
+        if !checks.iter().any(|c| c.criterion.is_quality()) {
+            caveats.push("the gate checks no quality criterion (`min_pass_rate`, `max_pass_rate_drop`) for it".into());
+        }
+        // A wide interval qualifies quality that holds; a failed one needs no qualifying.
+        let comparison = self.comparisons.iter().find(|c| &c.candidate == candidate);
+        if let (true, Some(c)) = (failed.is_empty(), comparison) {
+            let tolerated = gate.max_pass_rate_drop.unwrap_or(DEFAULT_TOLERATED_DROP);
+            caveats.extend(wide_interval(c, tolerated));
+        }
+        for id in [candidate.as_str(), gate.baseline.as_str()] {
+            caveats.extend(replayed(self.manifest, self.summary, id));
+        }
+        let provider_cost = |id: &str| self.cost.providers.iter().find(|p| p.id == id);
+        match (provider_cost(candidate), provider_cost(&gate.baseline)) {
+            (Some(cand), Some(base)) => {
+                let (caveat, note) = cost_caveat(cand, base, self.cost.requests_per_month);
+                caveats.extend(caveat);
+                holds.extend(note);
+            }
+            _ => caveats.push("its cost or the baseline's is not in this run".into()),
+        }
+        let decision = if !failed.is_empty() {
+            Decision::Stay
+        } else if !caveats.is_empty() {
+            Decision::SwitchWithCaveats
+        } else {
+            Decision::Switch
+        };
+        Recommendation {
+            candidate: candidate.clone(),
+            baseline: gate.baseline.clone(),
+            decision,
+            reasons: [failed, caveats, holds].concat(),
+        }
     }
 }
 

@@ -49,35 +49,43 @@ pub fn render(
 /// One row per record, the record's fields flattened; `scores` is the scorers' list as JSON.
 /// Read one record at a time: only the columns are held.
 fn records(path: &Path) -> anyhow::Result<DataFrame> {
-    #[derive(Default)]
-    struct Columns {
-        run_id: Vec<String>,
-        provider: Vec<String>,
-        case_id: Vec<String>,
-        repeat: Vec<u32>,
-        request_hash: Vec<String>,
-        replayed: Vec<bool>,
-        output: Vec<Option<String>>,
-        finish_reason: Vec<Option<String>>,
-        error_kind: Vec<Option<String>>,
-        error_message: Vec<Option<String>>,
-        input_tokens: Vec<u64>,
-        cached_input_tokens: Vec<u64>,
-        output_tokens: Vec<u64>,
-        started_at: Vec<String>,
-        ttft_ms: Vec<Option<f64>>,
-        total_ms: Vec<Option<f64>>,
-        tokens_per_s: Vec<Option<f64>>,
-        attempts: Vec<u32>,
-        retry_wait_ms: Vec<f64>,
-        cost_usd: Vec<Option<f64>>,
-        score: Vec<f64>,
-        passed: Vec<bool>,
-        scores: Vec<String>,
-        tags: Vec<String>,
-    }
     let mut c = Columns::default();
-    record::for_each_record(path, |_, x| {
+    record::for_each_record(path, |_, x| c.push(x))?;
+    Ok(c.frame()?)
+}
+
+/// The records table's columns, filled a record at a time.
+#[derive(Default)]
+struct Columns {
+    run_id: Vec<String>,
+    provider: Vec<String>,
+    case_id: Vec<String>,
+    repeat: Vec<u32>,
+    request_hash: Vec<String>,
+    replayed: Vec<bool>,
+    output: Vec<Option<String>>,
+    finish_reason: Vec<Option<String>>,
+    error_kind: Vec<Option<String>>,
+    error_message: Vec<Option<String>>,
+    input_tokens: Vec<u64>,
+    cached_input_tokens: Vec<u64>,
+    output_tokens: Vec<u64>,
+    started_at: Vec<String>,
+    ttft_ms: Vec<Option<f64>>,
+    total_ms: Vec<Option<f64>>,
+    tokens_per_s: Vec<Option<f64>>,
+    attempts: Vec<u32>,
+    retry_wait_ms: Vec<f64>,
+    cost_usd: Vec<Option<f64>>,
+    score: Vec<f64>,
+    passed: Vec<bool>,
+    scores: Vec<String>,
+    tags: Vec<String>,
+}
+
+impl Columns {
+    fn push(&mut self, x: record::Record) -> anyhow::Result<()> {
+        let c = self;
         c.score.push(record_score(&x));
         c.scores.push(serde_json::to_string(&x.scores)?);
         c.tags.push(x.tags.join(","));
@@ -104,33 +112,37 @@ fn records(path: &Path) -> anyhow::Result<DataFrame> {
         c.cost_usd.push(x.cost_usd);
         c.passed.push(x.passed);
         Ok(())
-    })?;
-    Ok(df!(
-        "run_id" => c.run_id,
-        "provider" => c.provider,
-        "case_id" => c.case_id,
-        "repeat" => c.repeat,
-        "request_hash" => c.request_hash,
-        "replayed" => c.replayed,
-        "output" => c.output,
-        "finish_reason" => c.finish_reason,
-        "error_kind" => c.error_kind,
-        "error_message" => c.error_message,
-        "input_tokens" => c.input_tokens,
-        "cached_input_tokens" => c.cached_input_tokens,
-        "output_tokens" => c.output_tokens,
-        "started_at" => c.started_at,
-        "ttft_ms" => c.ttft_ms,
-        "total_ms" => c.total_ms,
-        "tokens_per_s" => c.tokens_per_s,
-        "attempts" => c.attempts,
-        "retry_wait_ms" => c.retry_wait_ms,
-        "cost_usd" => c.cost_usd,
-        "score" => c.score,
-        "passed" => c.passed,
-        "scores" => c.scores,
-        "tags" => c.tags,
-    )?)
+    }
+
+    fn frame(self) -> PolarsResult<DataFrame> {
+        let c = self;
+        df!(
+            "run_id" => c.run_id,
+            "provider" => c.provider,
+            "case_id" => c.case_id,
+            "repeat" => c.repeat,
+            "request_hash" => c.request_hash,
+            "replayed" => c.replayed,
+            "output" => c.output,
+            "finish_reason" => c.finish_reason,
+            "error_kind" => c.error_kind,
+            "error_message" => c.error_message,
+            "input_tokens" => c.input_tokens,
+            "cached_input_tokens" => c.cached_input_tokens,
+            "output_tokens" => c.output_tokens,
+            "started_at" => c.started_at,
+            "ttft_ms" => c.ttft_ms,
+            "total_ms" => c.total_ms,
+            "tokens_per_s" => c.tokens_per_s,
+            "attempts" => c.attempts,
+            "retry_wait_ms" => c.retry_wait_ms,
+            "cost_usd" => c.cost_usd,
+            "score" => c.score,
+            "passed" => c.passed,
+            "scores" => c.scores,
+            "tags" => c.tags,
+        )
+    }
 }
 
 /// One row per provider: quality, latency, tokens and cost, as the report shows them.

@@ -185,6 +185,31 @@ impl Scorers {
         record.scores = scores;
     }
 
+    /// The cosine of two texts' embeddings, on a blocking thread (ONNX Runtime blocks).
+    async fn cosine(&self, model: &std::path::Path, a: String, b: String) -> Result<f64, String> {
+        let embedder = self.embedders[model].clone();
+        tokio::task::spawn_blocking(move || embedder.cosine(&a, &b))
+            .await
+            .map_err(|e| format!("the embedding worker failed: {e}"))?
+    }
+
+    /// A judge's verdict (score, passed, reason) and what its calls took.
+    async fn judge(
+        &self,
+        provider: &str,
+        rubric: &str,
+        case: &Case,
+        reference: Option<&str>,
+        output: &str,
+    ) -> ((f64, bool, String), Option<crate::record::JudgeCalls>) {
+        let Some(call) = self.judges.get(provider) else {
+            let why = format!("the judge's provider `{provider}` was not started for this run");
+            return ((0.0, false, why), None);
+        };
+        let v = judge::judge(call.as_ref(), provider, rubric, case, reference, output).await;
+        ((v.score, v.passed, v.reason), Some(v.calls))
+    }
+
     /// One scorer's verdict; `value` is its rendered `value` for this case ("" when it has none).
     async fn score(
         &self,
@@ -221,13 +246,7 @@ impl Scorers {
             Test::Json { schema } => pass_fail(json::check(output, schema.as_deref())),
             Test::Similarity { threshold, model } => {
                 let (actual, expected) = normalized();
-                let embedder = self.embedders[model].clone();
-                let cosine =
-                    tokio::task::spawn_blocking(move || embedder.cosine(&actual, &expected))
-                        .await
-                        .map_err(|e| format!("the embedding worker failed: {e}"))
-                        .and_then(|r| r);
-                match cosine {
+                match self.cosine(model, actual, expected).await {
                     Ok(c) => reaches("cosine", c, *threshold),
                     Err(e) => (0.0, false, e),
                 }
@@ -249,20 +268,12 @@ impl Scorers {
                 let expected: f64 = value.trim().parse().unwrap_or(f64::NAN);
                 pass_fail(text::number(output, expected, *tolerance))
             }
-            Test::Judge { provider, rubric } => match self.judges.get(provider) {
-                Some(call) => {
-                    let reference = scorer.has_value.then_some(value);
-                    let v = judge::judge(call.as_ref(), provider, rubric, case, reference, output)
-                        .await;
-                    judge_calls = Some(v.calls);
-                    (v.score, v.passed, v.reason)
-                }
-                None => (
-                    0.0,
-                    false,
-                    format!("the judge's provider `{provider}` was not started for this run"),
-                ),
-            },
+            Test::Judge { provider, rubric } => {
+                let reference = scorer.has_value.then_some(value);
+                let (verdict, calls) = self.judge(provider, rubric, case, reference, output).await;
+                judge_calls = calls;
+                verdict
+            }
             Test::Command(program) => command::run(program, command_input(case, record)).await,
             Test::Latency { max_ms } => pass_fail(bounds::latency(record, *max_ms)),
             Test::Cost { max_usd } => pass_fail(bounds::cost(record, *max_usd)),
