@@ -15,3 +15,4 @@ mod shard;
 mod suite_errors;
 mod vendor_server;
 mod vendors;
+mod vendors_native;

@@ -299,7 +299,7 @@ fn the_markdown_report_of_a_fixed_run_matches_its_snapshot() {
         std::fs::copy(fixture.join(file), tmp.path().join(file)).unwrap();
     }
     let out = modelswap(&["report", ".", "--format", "md"], tmp.path());
-    assert!(out.status.success(), "{}", crate::common::stderr(&out));
+    assert!(out.status.success(), "{}", stderr(&out));
     let actual = std::fs::read_to_string(tmp.path().join("report.md")).unwrap();
     let expected_path = fixture.join("report.md");
     if std::env::var("MODELSWAP_UPDATE_SNAPSHOTS").as_deref() == Ok("1") {

@@ -211,7 +211,7 @@ fn eos_ids<'a>(sources: impl Iterator<Item = &'a Json>) -> Vec<u32> {
         match source.get("eos_token_id") {
             Some(Json::Number(n)) => ids.extend(n.as_u64().map(|v| v as u32)),
             Some(Json::Array(items)) => {
-                ids.extend(items.iter().filter_map(Json::as_u64).map(|v| v as u32))
+                ids.extend(items.iter().filter_map(Json::as_u64).map(|v| v as u32));
             }
             _ => {}
         }

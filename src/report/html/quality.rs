@@ -147,8 +147,6 @@ impl Ctx<'_> {
     }
 
     /// Which intervals took the normal approximation, as a sentence; empty when none did.
-
-    /// Which intervals took the normal approximation, as a sentence; empty when none did.
     pub(super) fn normal_intervals(&self) -> String {
         let r = self.0;
         let mut which: Vec<String> = r

@@ -1,0 +1,63 @@
+use super::*;
+
+#[test]
+fn every_pattern_and_package_has_a_portability_row_and_rows_are_unique() {
+    for p in PATTERNS {
+        assert!(
+            portability(p.vendor, p.feature).is_some(),
+            "no row for {}",
+            p.regex
+        );
+    }
+    for p in PACKAGES {
+        assert!(
+            portability(p.vendor, p.feature).is_some(),
+            "no row for {}",
+            p.name
+        );
+    }
+    for (i, a) in PORTABILITY.iter().enumerate() {
+        for b in &PORTABILITY[i + 1..] {
+            assert!(
+                (a.vendor, a.feature) != (b.vendor, b.feature),
+                "{:?} {:?} twice",
+                a.vendor,
+                a.feature
+            );
+        }
+    }
+}
+
+#[test]
+fn every_pattern_matches_its_example() {
+    for p in PATTERNS {
+        let re = regex::bytes::RegexBuilder::new(p.regex)
+            .unicode(false)
+            .build()
+            .unwrap_or_else(|e| panic!("{}: {e}", p.regex));
+        assert!(
+            re.is_match(p.example.as_bytes()),
+            "{} does not match {:?}",
+            p.regex,
+            p.example
+        );
+    }
+}
+
+#[test]
+fn labelled_enums_round_trip_through_json() {
+    for v in Vendor::ALL {
+        let json = serde_json::to_string(v).unwrap();
+        assert_eq!(serde_json::from_str::<Vendor>(&json).unwrap(), *v);
+    }
+    for f in Feature::ALL {
+        let json = serde_json::to_string(f).unwrap();
+        assert_eq!(serde_json::from_str::<Feature>(&json).unwrap(), *f);
+    }
+    assert_eq!(
+        serde_json::to_string(&PortableWithWork).unwrap(),
+        "\"portable-with-work\""
+    );
+    let err = serde_json::from_str::<Rating>("\"easy\"").unwrap_err();
+    assert!(err.to_string().contains("unknown Rating: `easy`"), "{err}");
+}
