@@ -3,10 +3,9 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use reqwest::header::HeaderValue;
 use serde_json::{json, Map, Value};
 
-use super::http::{self, SseEvent, StreamReader, Timeouts};
+use super::http::{self, Connection, KeyHeader, Settings, SseEvent, StreamReader};
 use super::{Completion, ErrorKind, Provider, ProviderError};
 use crate::chat::{ChatRequest, Message, ResponseFormat, Role, ToolCall, ToolChoice, Usage};
 
@@ -21,32 +20,17 @@ pub struct AnthropicProvider {
     warned_top_p: AtomicBool,
     url: String,
     model: String,
-    api_key: Option<String>,
-    stream: bool,
-    timeouts: Timeouts,
-    client: reqwest::Client,
-}
-
-/// The settings the suite resolved for this provider.
-pub struct Settings {
-    /// Without `/v1`, e.g. `https://api.anthropic.com`.
-    pub base_url: String,
-    pub model: String,
-    pub api_key: Option<String>,
-    pub stream: bool,
-    pub timeouts: Timeouts,
+    connection: Connection,
 }
 
 impl AnthropicProvider {
+    /// `s.base_url` without `/v1`, e.g. `https://api.anthropic.com`.
     pub fn new(s: Settings) -> Result<Self, ProviderError> {
         Ok(Self {
             warned_top_p: AtomicBool::new(false),
             url: format!("{}/v1/messages", s.base_url.trim_end_matches('/')),
-            model: s.model,
-            api_key: s.api_key,
-            stream: s.stream,
-            client: http::client(&s.timeouts)?,
-            timeouts: s.timeouts,
+            connection: Connection::new(&s)?,
+            model: s.model.unwrap_or_default(),
         })
     }
 
@@ -122,33 +106,28 @@ impl AnthropicProvider {
         if let Some(choice) = tool_choice {
             body.insert("tool_choice".into(), choice);
         }
-        if self.stream {
+        if self.connection.stream {
             body.insert("stream".into(), json!(true));
         }
         Value::Object(body)
     }
 
     async fn call(&self, request: &ChatRequest) -> Result<Completion, ProviderError> {
-        let mut builder = self
-            .client
-            .post(&self.url)
-            .header("anthropic-version", API_VERSION)
-            .json(&self.body(request));
-        if let Some(key) = &self.api_key {
-            let mut value = HeaderValue::from_str(key).map_err(|_| {
-                ProviderError::new(ErrorKind::Auth, "the API key is not a valid header value")
-            })?;
-            // Keeps the key out of any Debug output of the request.
-            value.set_sensitive(true);
-            builder = builder.header("x-api-key", value);
-        }
-        let secret = self.api_key.as_deref();
+        let builder = (self.connection)
+            .post(
+                &self.url,
+                &self.body(request),
+                KeyHeader::Named("x-api-key"),
+            )?
+            .header("anthropic-version", API_VERSION);
         let schema_tool = schema_tool(request);
-        let stream = self.stream.then(|| StreamState::new(schema_tool));
-        http::exchange(builder, &self.timeouts, secret, stream, |body, total_ms| {
-            parse_response(body, schema_tool, total_ms)
-        })
-        .await
+        (self.connection)
+            .exchange(
+                builder,
+                || StreamState::new(schema_tool),
+                |body, total_ms| parse_response(body, schema_tool, total_ms),
+            )
+            .await
     }
 }
 

@@ -1,10 +1,9 @@
 //! `kind: gemini`: the Gemini API's `generateContent`, streamed (`streamGenerateContent`, SSE)
 //! or not. Each streamed chunk is a whole response, so both paths share one reader.
 
-use reqwest::header::HeaderValue;
 use serde_json::{json, Map, Value};
 
-use super::http::{self, SseEvent, StreamReader, Timeouts};
+use super::http::{self, Connection, KeyHeader, Settings, SseEvent, StreamReader};
 use super::{Completion, ErrorKind, Provider, ProviderError};
 use crate::chat::{
     ChatRequest, FinishReason, Message, ResponseFormat, Role, ToolCall, ToolChoice, Usage,
@@ -14,31 +13,15 @@ pub struct GeminiProvider {
     /// Gemini 3+: replayed calls need a `thoughtSignature` (see `NO_SIGNATURE`).
     signs_calls: bool,
     url: String,
-    api_key: Option<String>,
-    stream: bool,
-    timeouts: Timeouts,
-    client: reqwest::Client,
-}
-
-/// The settings the suite resolved for this provider.
-pub struct Settings {
-    /// Without `/v1beta`, e.g. `https://generativelanguage.googleapis.com`.
-    pub base_url: String,
-    pub model: String,
-    pub api_key: Option<String>,
-    pub stream: bool,
-    pub timeouts: Timeouts,
+    connection: Connection,
 }
 
 impl GeminiProvider {
     pub fn new(s: Settings) -> Result<Self, ProviderError> {
         let base = s.base_url.trim_end_matches('/').to_string();
         // The API's own listings name models `models/…`; the URL adds that prefix itself.
-        let model = s
-            .model
-            .strip_prefix("models/")
-            .unwrap_or(&s.model)
-            .to_owned();
+        let model = s.model.as_deref().unwrap_or_default();
+        let model = model.strip_prefix("models/").unwrap_or(model).to_owned();
         let url = if s.stream {
             format!("{base}/v1beta/models/{model}:streamGenerateContent?alt=sse")
         } else {
@@ -47,10 +30,7 @@ impl GeminiProvider {
         Ok(Self {
             signs_calls: signs_calls(&model),
             url,
-            api_key: s.api_key,
-            stream: s.stream,
-            client: http::client(&s.timeouts)?,
-            timeouts: s.timeouts,
+            connection: Connection::new(&s)?,
         })
     }
 
@@ -134,21 +114,12 @@ impl GeminiProvider {
     }
 
     async fn call(&self, request: &ChatRequest) -> Result<Completion, ProviderError> {
-        let mut builder = self.client.post(&self.url).json(&self.body(request));
         // In a header, never the legacy `?key=` query: URLs end up in error messages and logs.
-        if let Some(key) = &self.api_key {
-            let mut value = HeaderValue::from_str(key).map_err(|_| {
-                ProviderError::new(ErrorKind::Auth, "the API key is not a valid header value")
-            })?;
-            value.set_sensitive(true);
-            builder = builder.header("x-goog-api-key", value);
-        }
-        let secret = self.api_key.as_deref();
-        let stream = self.stream.then(StreamState::default);
-        http::exchange(builder, &self.timeouts, secret, stream, |body, total_ms| {
-            parse_response(body, total_ms)
-        })
-        .await
+        let key = KeyHeader::Named("x-goog-api-key");
+        let builder = self.connection.post(&self.url, &self.body(request), key)?;
+        (self.connection)
+            .exchange(builder, StreamState::default, parse_response)
+            .await
     }
 }
 

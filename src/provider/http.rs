@@ -34,7 +34,91 @@ impl Timeouts {
     }
 }
 
-pub fn client(timeouts: &Timeouts) -> Result<reqwest::Client, ProviderError> {
+/// What the suite resolved for a vendor provider.
+pub struct Settings {
+    /// The API's root, as the suite gives it (each provider adds its own path).
+    pub base_url: String,
+    pub model: Option<String>,
+    pub api_key: Option<String>,
+    pub stream: bool,
+    pub timeouts: Timeouts,
+}
+
+/// Where a request carries the API key.
+#[derive(Debug, Clone, Copy)]
+pub enum KeyHeader {
+    /// `Authorization: Bearer …`
+    Bearer,
+    /// A header of the vendor's own (`x-api-key`, `x-goog-api-key`, `api-key`).
+    Named(&'static str),
+}
+
+/// How a vendor provider reaches its API: its key, whether it streams, and one client, with the
+/// provider's timeouts, for all its calls.
+pub struct Connection {
+    api_key: Option<String>,
+    pub stream: bool,
+    timeouts: Timeouts,
+    client: reqwest::Client,
+}
+
+impl Connection {
+    pub fn new(s: &Settings) -> Result<Self, ProviderError> {
+        Ok(Self {
+            api_key: s.api_key.clone(),
+            stream: s.stream,
+            timeouts: s.timeouts,
+            client: client(&s.timeouts)?,
+        })
+    }
+
+    /// A POST of `body` to `url`, the key (if any) in `key`'s header, marked sensitive so that
+    /// no debug output of the request shows it.
+    pub fn post(
+        &self,
+        url: &str,
+        body: &serde_json::Value,
+        key: KeyHeader,
+    ) -> Result<reqwest::RequestBuilder, ProviderError> {
+        let builder = self.client.post(url).json(body);
+        let Some(secret) = &self.api_key else {
+            return Ok(builder);
+        };
+        let (name, text) = match key {
+            KeyHeader::Bearer => (
+                reqwest::header::AUTHORIZATION.as_str(),
+                format!("Bearer {secret}"),
+            ),
+            KeyHeader::Named(name) => (name, secret.clone()),
+        };
+        let mut value = reqwest::header::HeaderValue::from_str(&text).map_err(|_| {
+            ProviderError::new(ErrorKind::Auth, "the API key is not a valid header value")
+        })?;
+        value.set_sensitive(true);
+        Ok(builder.header(name, value))
+    }
+
+    /// Sends `request` and reads the answer: through `stream` when the provider streams, else
+    /// whole, with `parse`. No key reaches an error.
+    pub async fn exchange<S: StreamReader>(
+        &self,
+        request: reqwest::RequestBuilder,
+        stream: impl FnOnce() -> S,
+        parse: impl FnOnce(&str, f64) -> Result<Completion, ProviderError>,
+    ) -> Result<Completion, ProviderError> {
+        let secret = self.api_key.as_deref();
+        exchange(
+            request,
+            &self.timeouts,
+            secret,
+            self.stream.then(stream),
+            parse,
+        )
+        .await
+    }
+}
+
+fn client(timeouts: &Timeouts) -> Result<reqwest::Client, ProviderError> {
     reqwest::Client::builder()
         .connect_timeout(timeouts.connect)
         .pool_max_idle_per_host(256)

@@ -141,6 +141,13 @@ pub fn build(
         .base_url
         .clone()
         .or_else(|| default_base_url(config.kind).map(str::to_owned));
+    let settings = |base_url: Option<String>| http::Settings {
+        base_url: base_url.unwrap_or_default(),
+        model: config.model.clone(),
+        api_key: api_key.clone(),
+        stream: config.stream.unwrap_or(true),
+        timeouts,
+    };
     let provider: Arc<dyn Provider> = match config.kind {
         ProviderKind::Onnx => {
             let path = config
@@ -155,35 +162,27 @@ pub fn build(
         kind @ (ProviderKind::Openai
         | ProviderKind::AzureOpenai
         | ProviderKind::OpenaiCompatible) => {
-            Arc::new(openai::OpenAiProvider::new(openai::Settings {
-                kind,
-                base_url: base_url
-                    .ok_or_else(|| anyhow::anyhow!("provider `{id}`: `base_url` is required"))?,
-                model: config.model.clone(),
+            let base_url = base_url
+                .ok_or_else(|| anyhow::anyhow!("provider `{id}`: `base_url` is required"))?;
+            let dialect = openai::Dialect {
+                kind: Some(kind),
                 deployment: config.deployment.clone(),
                 api_version: config.api_version.clone(),
-                api_key,
-                stream: config.stream.unwrap_or(true),
                 extra_body: config.extra_body.clone().unwrap_or_default(),
-                timeouts,
-            })?)
+            };
+            Arc::new(openai::OpenAiProvider::new(
+                settings(Some(base_url)),
+                dialect,
+            )?)
         }
         ProviderKind::Anthropic => {
-            Arc::new(anthropic::AnthropicProvider::new(anthropic::Settings {
-                base_url: base_url.unwrap_or_default(),
-                model: model(id, config)?,
-                api_key,
-                stream: config.stream.unwrap_or(true),
-                timeouts,
-            })?)
+            model(id, config)?;
+            Arc::new(anthropic::AnthropicProvider::new(settings(base_url))?)
         }
-        ProviderKind::Gemini => Arc::new(gemini::GeminiProvider::new(gemini::Settings {
-            base_url: base_url.unwrap_or_default(),
-            model: model(id, config)?,
-            api_key,
-            stream: config.stream.unwrap_or(true),
-            timeouts,
-        })?),
+        ProviderKind::Gemini => {
+            model(id, config)?;
+            Arc::new(gemini::GeminiProvider::new(settings(base_url))?)
+        }
     };
     Ok(provider)
 }

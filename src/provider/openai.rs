@@ -3,7 +3,7 @@
 
 use serde_json::{json, Map, Value};
 
-use super::http::{self, SseEvent, StreamReader, Timeouts};
+use super::http::{self, Connection, KeyHeader, Settings, SseEvent, StreamReader};
 use super::{Completion, ErrorKind, Provider, ProviderError};
 use crate::chat::{ChatRequest, Message, ResponseFormat, Role, ToolCall, ToolChoice, Usage};
 use crate::suite::ProviderKind;
@@ -21,33 +21,28 @@ pub struct OpenAiProvider {
     url: String,
     /// Sent as the `model` field (not for Azure, whose deployment is in the URL).
     model: Option<String>,
-    api_key: Option<String>,
-    stream: bool,
     extra_body: Map<String, Value>,
-    timeouts: Timeouts,
-    client: reqwest::Client,
+    connection: Connection,
 }
 
-/// The settings the suite resolved for this provider.
-pub struct Settings {
-    pub kind: ProviderKind,
-    pub base_url: String,
-    pub model: Option<String>,
+/// What only this format's dialects take, beside the common `Settings`.
+#[derive(Default)]
+pub struct Dialect {
+    pub kind: Option<ProviderKind>,
+    /// azure-openai: the deployment and the `api-version` query parameter.
     pub deployment: Option<String>,
     pub api_version: Option<String>,
-    pub api_key: Option<String>,
-    pub stream: bool,
+    /// openai-compatible: fields merged into every request body.
     pub extra_body: Map<String, Value>,
-    pub timeouts: Timeouts,
 }
 
 impl OpenAiProvider {
-    pub fn new(s: Settings) -> Result<Self, ProviderError> {
+    pub fn new(s: Settings, d: Dialect) -> Result<Self, ProviderError> {
         let base = s.base_url.trim_end_matches('/');
-        let (flavor, url) = match s.kind {
+        let (flavor, url) = match d.kind.unwrap_or(ProviderKind::Openai) {
             ProviderKind::AzureOpenai => {
-                let deployment = s.deployment.as_deref().unwrap_or_default();
-                let version = s.api_version.as_deref().unwrap_or(AZURE_API_VERSION);
+                let deployment = d.deployment.as_deref().unwrap_or_default();
+                let version = d.api_version.as_deref().unwrap_or(AZURE_API_VERSION);
                 (Flavor::Azure, format!("{base}/openai/deployments/{deployment}/chat/completions?api-version={version}"))
             }
             ProviderKind::OpenaiCompatible => {
@@ -58,16 +53,9 @@ impl OpenAiProvider {
         Ok(Self {
             flavor,
             url,
-            model: if flavor == Flavor::Azure {
-                None
-            } else {
-                s.model
-            },
-            api_key: s.api_key,
-            stream: s.stream,
-            extra_body: s.extra_body,
-            client: http::client(&s.timeouts)?,
-            timeouts: s.timeouts,
+            connection: Connection::new(&s)?,
+            model: s.model.filter(|_| flavor != Flavor::Azure),
+            extra_body: d.extra_body,
         })
     }
 
@@ -138,7 +126,7 @@ impl OpenAiProvider {
                 );
             }
         }
-        if self.stream {
+        if self.connection.stream {
             body.insert("stream".into(), json!(true));
             body.insert("stream_options".into(), json!({"include_usage": true}));
         }
@@ -149,19 +137,14 @@ impl OpenAiProvider {
     }
 
     async fn call(&self, request: &ChatRequest) -> Result<Completion, ProviderError> {
-        let mut builder = self.client.post(&self.url).json(&self.body(request));
-        if let Some(key) = &self.api_key {
-            builder = match self.flavor {
-                Flavor::Azure => builder.header("api-key", key),
-                _ => builder.bearer_auth(key),
-            };
-        }
-        let secret = self.api_key.as_deref();
-        let stream = self.stream.then(StreamState::default);
-        http::exchange(builder, &self.timeouts, secret, stream, |body, total_ms| {
-            parse_response(body, total_ms)
-        })
-        .await
+        let key = match self.flavor {
+            Flavor::Azure => KeyHeader::Named("api-key"),
+            _ => KeyHeader::Bearer,
+        };
+        let builder = self.connection.post(&self.url, &self.body(request), key)?;
+        (self.connection)
+            .exchange(builder, StreamState::default, parse_response)
+            .await
     }
 }
 
@@ -344,22 +327,24 @@ impl Provider for OpenAiProvider {
 
 #[cfg(test)]
 mod tests {
+    use super::http::Timeouts;
     use super::*;
     use crate::chat::{Sampling, Tool};
 
     fn provider(kind: ProviderKind, stream: bool) -> OpenAiProvider {
-        OpenAiProvider::new(Settings {
-            kind,
+        let settings = Settings {
             base_url: "http://127.0.0.1:1/v1/".into(),
             model: Some("m".into()),
-            deployment: Some("dep".into()),
-            api_version: None,
             api_key: None,
             stream,
-            extra_body: Map::new(),
             timeouts: Timeouts::new(5.0, None),
-        })
-        .unwrap()
+        };
+        let dialect = Dialect {
+            kind: Some(kind),
+            deployment: Some("dep".into()),
+            ..Dialect::default()
+        };
+        OpenAiProvider::new(settings, dialect).unwrap()
     }
 
     fn request() -> ChatRequest {

@@ -1,10 +1,11 @@
+use super::http::Timeouts;
 use super::*;
 use crate::chat::{Sampling, Tool};
 
 fn provider(stream: bool) -> AnthropicProvider {
     AnthropicProvider::new(Settings {
         base_url: "http://127.0.0.1:1/".into(),
-        model: "claude-x".into(),
+        model: Some("claude-x".into()),
         api_key: Some("sk-ant-secret".into()),
         stream,
         timeouts: Timeouts::new(5.0, None),

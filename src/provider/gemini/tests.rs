@@ -1,10 +1,11 @@
+use super::http::Timeouts;
 use super::*;
 use crate::chat::{Sampling, Tool};
 
 fn settings(stream: bool) -> Settings {
     Settings {
         base_url: "http://127.0.0.1:1/".into(),
-        model: "models/gemini-x".into(),
+        model: Some("models/gemini-x".into()),
         api_key: Some("AIza-secret".into()),
         stream,
         timeouts: Timeouts::new(5.0, None),
@@ -77,7 +78,7 @@ fn gemini_3_gets_the_documented_signature_on_the_first_of_each_turns_calls() {
         ("gemini-exp-1206", false),
     ] {
         let p = GeminiProvider::new(Settings {
-            model: model.into(),
+            model: Some(model.into()),
             ..settings(false)
         })
         .unwrap();
