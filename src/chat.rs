@@ -223,6 +223,31 @@ impl PartialEq<&str> for FinishReason {
     }
 }
 
+/// Requests the vendor modules' tests translate.
+#[cfg(test)]
+pub(crate) mod fixtures {
+    use super::{Sampling, ToolCall};
+
+    /// Seeded, nucleus-limited sampling with a stop string: every field a vendor translates.
+    pub fn sampling() -> Sampling {
+        Sampling {
+            temperature: 0.0,
+            top_p: Some(0.9),
+            max_tokens: 16,
+            seed: Some(7),
+            stop: vec!["\n".into()],
+        }
+    }
+
+    pub fn call(id: &str, name: &str, arguments: &str) -> ToolCall {
+        ToolCall {
+            id: id.into(),
+            name: name.into(),
+            arguments: arguments.into(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

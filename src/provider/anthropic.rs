@@ -111,24 +111,6 @@ impl AnthropicProvider {
         }
         Value::Object(body)
     }
-
-    async fn call(&self, request: &ChatRequest) -> Result<Completion, ProviderError> {
-        let builder = (self.connection)
-            .post(
-                &self.url,
-                &self.body(request),
-                KeyHeader::Named("x-api-key"),
-            )?
-            .header("anthropic-version", API_VERSION);
-        let schema_tool = schema_tool(request);
-        (self.connection)
-            .exchange(
-                builder,
-                || StreamState::new(schema_tool),
-                |body, total_ms| parse_response(body, schema_tool, total_ms),
-            )
-            .await
-    }
 }
 
 /// The name of the tool that carries a `json_schema` answer, if the request asks for one.
@@ -369,12 +351,9 @@ impl StreamReader for StreamState {
 
     /// Applies one event; `true` at the closing `message_stop`.
     fn apply(&mut self, event: &SseEvent) -> Result<bool, ProviderError> {
-        let data = event.data.trim();
-        if data.is_empty() {
+        let Some(v) = event.json("stream event")? else {
             return Ok(false);
-        }
-        let v: Value = serde_json::from_str(data)
-            .map_err(|e| http::invalid(format!("stream event is not JSON ({e})")))?;
+        };
         let kind = v
             .get("type")
             .and_then(Value::as_str)
@@ -466,7 +445,21 @@ impl StreamReader for StreamState {
 #[async_trait::async_trait]
 impl Provider for AnthropicProvider {
     async fn complete(&self, request: &ChatRequest) -> Result<Completion, ProviderError> {
-        self.call(request).await
+        let builder = (self.connection)
+            .post(
+                &self.url,
+                &self.body(request),
+                KeyHeader::Named("x-api-key"),
+            )?
+            .header("anthropic-version", API_VERSION);
+        let schema_tool = schema_tool(request);
+        (self.connection)
+            .exchange(
+                builder,
+                || StreamState::new(schema_tool),
+                |body, total_ms| parse_response(body, schema_tool, total_ms),
+            )
+            .await
     }
 }
 

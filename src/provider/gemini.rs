@@ -112,15 +112,6 @@ impl GeminiProvider {
         }
         Value::Object(body)
     }
-
-    async fn call(&self, request: &ChatRequest) -> Result<Completion, ProviderError> {
-        // In a header, never the legacy `?key=` query: URLs end up in error messages and logs.
-        let key = KeyHeader::Named("x-goog-api-key");
-        let builder = self.connection.post(&self.url, &self.body(request), key)?;
-        (self.connection)
-            .exchange(builder, StreamState::default, parse_response)
-            .await
-    }
 }
 
 /// Gemini 3 and later refuse a replayed `functionCall` part without the `thoughtSignature` the
@@ -329,13 +320,10 @@ impl StreamReader for StreamState {
     /// Applies one event; `true` for the chunk that carries the finish reason, which closes the
     /// stream (Gemini sends no `[DONE]`).
     fn apply(&mut self, event: &SseEvent) -> Result<bool, ProviderError> {
-        let data = event.data.trim();
-        if data.is_empty() {
-            return Ok(false);
+        match event.json("stream chunk")? {
+            Some(v) => self.chunk(&v),
+            None => Ok(false),
         }
-        let v: Value = serde_json::from_str(data)
-            .map_err(|e| http::invalid(format!("stream chunk is not JSON ({e})")))?;
-        self.chunk(&v)
     }
 
     fn finish(self, ttft_ms: f64, total_ms: f64) -> Result<Completion, ProviderError> {
@@ -364,7 +352,12 @@ impl StreamReader for StreamState {
 #[async_trait::async_trait]
 impl Provider for GeminiProvider {
     async fn complete(&self, request: &ChatRequest) -> Result<Completion, ProviderError> {
-        self.call(request).await
+        // In a header, never the legacy `?key=` query: URLs end up in error messages and logs.
+        let key = KeyHeader::Named("x-goog-api-key");
+        let builder = self.connection.post(&self.url, &self.body(request), key)?;
+        (self.connection)
+            .exchange(builder, StreamState::default, parse_response)
+            .await
     }
 }
 

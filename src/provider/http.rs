@@ -354,6 +354,20 @@ pub struct SseEvent {
     pub data: String,
 }
 
+impl SseEvent {
+    /// The event's data as JSON; `None` when it carries none. `what` names it in the error a
+    /// malformed event becomes (a server fault, retried).
+    pub fn json(&self, what: &str) -> Result<Option<serde_json::Value>, ProviderError> {
+        let data = self.data.trim();
+        if data.is_empty() {
+            return Ok(None);
+        }
+        serde_json::from_str(data)
+            .map(Some)
+            .map_err(|e| invalid(format!("{what} is not JSON ({e})")))
+    }
+}
+
 /// Incremental parser for `text/event-stream` (events split by a blank line; `data:` lines
 /// joined by newlines; comments ignored; LF or CRLF).
 #[derive(Default)]

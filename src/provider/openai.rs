@@ -135,17 +135,6 @@ impl OpenAiProvider {
         }
         Value::Object(body)
     }
-
-    async fn call(&self, request: &ChatRequest) -> Result<Completion, ProviderError> {
-        let key = match self.flavor {
-            Flavor::Azure => KeyHeader::Named("api-key"),
-            _ => KeyHeader::Bearer,
-        };
-        let builder = self.connection.post(&self.url, &self.body(request), key)?;
-        (self.connection)
-            .exchange(builder, StreamState::default, parse_response)
-            .await
-    }
 }
 
 /// The API version used when a suite names none.
@@ -242,15 +231,12 @@ impl StreamReader for StreamState {
 
     /// Applies one event; `true` at the closing `[DONE]`.
     fn apply(&mut self, event: &SseEvent) -> Result<bool, ProviderError> {
-        let data = event.data.trim();
-        if data == "[DONE]" {
+        if event.data.trim() == "[DONE]" {
             return Ok(true);
         }
-        if data.is_empty() {
+        let Some(v) = event.json("stream chunk")? else {
             return Ok(false);
-        }
-        let v: Value = serde_json::from_str(data)
-            .map_err(|e| http::invalid(format!("stream chunk is not JSON ({e})")))?;
+        };
         if let Some(err) = v.get("error") {
             // Engines report failures mid-stream as an error object.
             let msg = err
@@ -321,7 +307,14 @@ impl StreamReader for StreamState {
 #[async_trait::async_trait]
 impl Provider for OpenAiProvider {
     async fn complete(&self, request: &ChatRequest) -> Result<Completion, ProviderError> {
-        self.call(request).await
+        let key = match self.flavor {
+            Flavor::Azure => KeyHeader::Named("api-key"),
+            _ => KeyHeader::Bearer,
+        };
+        let builder = self.connection.post(&self.url, &self.body(request), key)?;
+        (self.connection)
+            .exchange(builder, StreamState::default, parse_response)
+            .await
     }
 }
 
@@ -329,7 +322,7 @@ impl Provider for OpenAiProvider {
 mod tests {
     use super::http::Timeouts;
     use super::*;
-    use crate::chat::{Sampling, Tool};
+    use crate::chat::{fixtures, Tool};
 
     fn provider(kind: ProviderKind, stream: bool) -> OpenAiProvider {
         let settings = Settings {
@@ -348,13 +341,7 @@ mod tests {
     }
 
     fn request() -> ChatRequest {
-        let sampling = Sampling {
-            temperature: 0.0,
-            top_p: Some(0.9),
-            max_tokens: 16,
-            seed: Some(7),
-            stop: vec!["\n".into()],
-        };
+        let sampling = fixtures::sampling();
         let mut r = ChatRequest::new(
             vec![
                 Message::new(Role::System, "s"),

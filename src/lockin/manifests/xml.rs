@@ -4,6 +4,21 @@ use quick_xml::events::Event;
 
 use super::{line_of, Declared, Invalid};
 
+fn reader(text: &str) -> quick_xml::Reader<&[u8]> {
+    let mut reader = quick_xml::Reader::from_str(text);
+    reader.config_mut().trim_text(true);
+    reader
+}
+
+/// The next event and the position after it; a malformed document is an error at its line.
+fn next<'a>(
+    reader: &mut quick_xml::Reader<&'a [u8]>,
+    text: &str,
+) -> Result<(Event<'a>, u64), Invalid> {
+    let event = (reader.read_event()).map_err(|e| xml_error(text, reader.error_position(), e))?;
+    Ok((event, reader.buffer_position()))
+}
+
 fn xml_error(text: &str, position: u64, err: impl std::fmt::Display) -> Invalid {
     (
         Some(line_of(text.as_bytes(), position as usize)),
@@ -22,17 +37,13 @@ struct MavenDependency {
 
 /// Maven `<dependency>` elements; `${property}` versions resolved from `<properties>`.
 pub(super) fn pom(text: &str) -> Result<Vec<Declared>, Invalid> {
-    let mut reader = quick_xml::Reader::from_str(text);
-    reader.config_mut().trim_text(true);
+    let mut reader = reader(text);
     let mut path: Vec<String> = Vec::new();
     let mut properties: Vec<(String, String)> = Vec::new();
     let mut current: Option<MavenDependency> = None;
     let mut found = Vec::new();
     loop {
-        let event = reader
-            .read_event()
-            .map_err(|e| xml_error(text, reader.error_position(), e))?;
-        let position = reader.buffer_position();
+        let (event, position) = next(&mut reader, text)?;
         match event {
             Event::Start(e) => {
                 let name = String::from_utf8_lossy(e.local_name().as_ref()).into_owned();
@@ -105,16 +116,12 @@ pub(super) fn pom(text: &str) -> Result<Vec<Declared>, Invalid> {
 
 /// `<PackageReference Include="…" Version="…"/>`, the version also as a child element.
 pub(super) fn csproj(text: &str) -> Result<Vec<Declared>, Invalid> {
-    let mut reader = quick_xml::Reader::from_str(text);
-    reader.config_mut().trim_text(true);
+    let mut reader = reader(text);
     let mut out: Vec<Declared> = Vec::new();
     let mut open: Option<usize> = None;
     let mut in_version = false;
     loop {
-        let event = reader
-            .read_event()
-            .map_err(|e| xml_error(text, reader.error_position(), e))?;
-        let position = reader.buffer_position();
+        let (event, position) = next(&mut reader, text)?;
         match event {
             Event::Start(ref e) | Event::Empty(ref e)
                 if e.local_name().as_ref() == b"PackageReference" =>

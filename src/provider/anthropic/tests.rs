@@ -1,6 +1,6 @@
 use super::http::Timeouts;
 use super::*;
-use crate::chat::{Sampling, Tool};
+use crate::chat::{fixtures, Tool};
 
 fn provider(stream: bool) -> AnthropicProvider {
     AnthropicProvider::new(Settings {
@@ -14,23 +14,13 @@ fn provider(stream: bool) -> AnthropicProvider {
 }
 
 fn call(id: &str, arguments: &str) -> ToolCall {
-    ToolCall {
-        id: id.into(),
-        name: "lookup".into(),
-        arguments: arguments.into(),
-    }
+    fixtures::call(id, "lookup", arguments)
 }
 
 /// A replayed tool-using conversation: system, user, an assistant turn with two calls (one
 /// with arguments that are not JSON), and both results.
 fn request() -> ChatRequest {
-    let sampling = Sampling {
-        temperature: 0.0,
-        top_p: Some(0.9),
-        max_tokens: 16,
-        seed: Some(7),
-        stop: vec!["\n".into()],
-    };
+    let sampling = fixtures::sampling();
     let mut assistant = Message::new(Role::Assistant, "Looking.");
     assistant.tool_calls = vec![call("c1", r#"{"q": "x"}"#), call("c2", "{\"q\":")];
     let mut r1 = Message::new(Role::Tool, "r1");

@@ -1,6 +1,7 @@
 use super::http::Timeouts;
 use super::*;
-use crate::chat::{Sampling, Tool};
+use crate::chat::fixtures::{self, call};
+use crate::chat::Tool;
 
 fn settings(stream: bool) -> Settings {
     Settings {
@@ -16,24 +17,10 @@ fn provider(stream: bool) -> GeminiProvider {
     GeminiProvider::new(settings(stream)).unwrap()
 }
 
-fn call(id: &str, name: &str, arguments: &str) -> ToolCall {
-    ToolCall {
-        id: id.into(),
-        name: name.into(),
-        arguments: arguments.into(),
-    }
-}
-
 /// A replayed tool-using conversation: system, user, an assistant turn with two calls (one
 /// with arguments that are not JSON), and both results (one JSON, one plain text).
 fn request() -> ChatRequest {
-    let sampling = Sampling {
-        temperature: 0.0,
-        top_p: Some(0.9),
-        max_tokens: 16,
-        seed: Some(7),
-        stop: vec!["\n".into()],
-    };
+    let sampling = fixtures::sampling();
     let mut assistant = Message::new(Role::Assistant, "Looking.");
     assistant.tool_calls = vec![
         call("c1", "lookup", r#"{"q": "x"}"#),

@@ -2,8 +2,7 @@
 
 use serde::Serialize;
 
-use super::{Ctx, Table};
-use crate::format::ms;
+use super::{latency_cells, Ctx, Table, LATENCY_COLUMNS};
 use crate::report::charts;
 
 #[derive(Serialize)]
@@ -16,35 +15,13 @@ pub(super) struct LatencySection {
 impl Ctx<'_> {
     pub(super) fn latency(&self) -> anyhow::Result<LatencySection> {
         let r = self.0;
-        let mut table = Table::new(&[
-            "provider",
-            "#calls",
-            "#p50",
-            "#p95",
-            "#p99",
-            "#TTFT p50",
-            "#TTFT p95",
-            "#TTFT p99",
-            "#decode tokens/s (median)",
-        ]);
+        let mut table = Table::new(&[&["provider", "#calls"][..], &LATENCY_COLUMNS].concat());
         for l in &r.latency {
-            let (t, f) = (l.total_ms, l.ttft_ms);
-            table.row(vec![
-                l.id.clone(),
-                l.calls.to_string(),
-                ms(t.map(|x| x.p50)),
-                ms(t.map(|x| x.p95)),
-                ms(t.map(|x| x.p99)),
-                ms(f.map(|x| x.p50)),
-                ms(f.map(|x| x.p95)),
-                ms(f.map(|x| x.p99)),
-                r.summary
-                    .providers
-                    .iter()
-                    .find(|p| p.id == l.id)
-                    .and_then(|p| p.tokens_per_s_median)
-                    .map_or("—".into(), |x| format!("{x:.1}")),
-            ]);
+            let summary = r.summary.providers.iter().find(|p| p.id == l.id);
+            let decode = summary.and_then(|p| p.tokens_per_s_median);
+            let mut row = vec![l.id.clone(), l.calls.to_string()];
+            row.extend(latency_cells(l.total_ms, l.ttft_ms, decode));
+            table.row(row);
         }
         let notes = r
             .summary

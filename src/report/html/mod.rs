@@ -136,6 +136,32 @@ impl Ctx<'_> {
     }
 }
 
+/// The latency columns of the latency and per-tag tables.
+const LATENCY_COLUMNS: [&str; 7] = [
+    "#p50",
+    "#p95",
+    "#p99",
+    "#TTFT p50",
+    "#TTFT p95",
+    "#TTFT p99",
+    "#decode tokens/s (median)",
+];
+
+/// Their cells: the call's and the first token's percentiles, and the median decode rate.
+fn latency_cells(
+    total: Option<crate::analysis::latency::Percentiles>,
+    ttft: Option<crate::analysis::latency::Percentiles>,
+    tokens_per_s: Option<f64>,
+) -> Vec<String> {
+    let mut cells: Vec<String> = [total, ttft]
+        .iter()
+        .flat_map(|p| [p.map(|x| x.p50), p.map(|x| x.p95), p.map(|x| x.p99)])
+        .map(crate::format::ms)
+        .collect();
+    cells.push(crate::format::num(tokens_per_s, 1));
+    cells
+}
+
 /// A model output for a failure row: cut to `OUTPUT_CHARS`, and safe for XML.
 pub(super) fn output(o: Option<&str>) -> String {
     match o {

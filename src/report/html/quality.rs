@@ -3,9 +3,9 @@
 
 use serde::Serialize;
 
-use super::{Ctx, Table, FLAKY_SHOWN};
+use super::{latency_cells, Ctx, Table, FLAKY_SHOWN, LATENCY_COLUMNS};
 use crate::analysis::MeanInterval;
-use crate::format::{interval, ms, pct1, usd};
+use crate::format::{interval, pct1, usd};
 use crate::report::comparison;
 
 #[derive(Serialize)]
@@ -103,20 +103,9 @@ impl Ctx<'_> {
     /// Per tag of the cases and provider: records, pass rate, latency, decode rate and cost.
     fn tags(&self) -> Table {
         let r = self.0;
-        let mut tags = Table::new(&[
-            "tag",
-            "provider",
-            "#records",
-            "#pass rate",
-            "#p50",
-            "#p95",
-            "#p99",
-            "#TTFT p50",
-            "#TTFT p95",
-            "#TTFT p99",
-            "#decode tokens/s (median)",
-            "#cost / 1k requests",
-        ]);
+        let head = ["tag", "provider", "#records", "#pass rate"];
+        let mut tags =
+            Table::new(&[&head[..], &LATENCY_COLUMNS, &["#cost / 1k requests"]].concat());
         let mut per_tag: Vec<_> = r
             .summary
             .providers
@@ -126,22 +115,19 @@ impl Ctx<'_> {
             .collect();
         per_tag.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
         for (_, _, id, t) in per_tag {
-            let (l, f) = (t.latency_ms, t.ttft_ms);
-            tags.row(vec![
+            let mut row = vec![
                 t.tag.clone(),
                 id.clone(),
                 t.records.to_string(),
                 format!("{} ({}/{})", pct1(t.pass_rate), t.passed, t.records),
-                ms(l.map(|x| x.p50)),
-                ms(l.map(|x| x.p95)),
-                ms(l.map(|x| x.p99)),
-                ms(f.map(|x| x.p50)),
-                ms(f.map(|x| x.p95)),
-                ms(f.map(|x| x.p99)),
-                t.tokens_per_s_median
-                    .map_or("—".into(), |x| format!("{x:.1}")),
-                t.usd_per_1k_requests.map_or("unknown".into(), usd),
-            ]);
+            ];
+            row.extend(latency_cells(
+                t.latency_ms,
+                t.ttft_ms,
+                t.tokens_per_s_median,
+            ));
+            row.push(t.usd_per_1k_requests.map_or("unknown".into(), usd));
+            tags.row(row);
         }
         tags
     }
