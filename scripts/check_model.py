@@ -6,7 +6,12 @@
 
 For every MODEL_DIR (the reference included), with a plain Python ONNX Runtime loop
 (scripts/reference_decode.py's Decoder, 2 threads, greedy):
-  1. the capital question: the answer to "What is the capital of France?" must name Paris;
+  1. the capital question: the answer to "What is the capital of France?", asked with the demo's
+     system prompt "Answer in one short sentence.", must name Paris. Not with the model's default
+     system prompt: there fp32's own first token is a coin toss ('The' beats 'L' by 0.08 logits),
+     and any quantization, or a CPU's different float rounding, flips it ("L'Étoile, la
+     Marseillaise…" from a weight-only 8-bit model that agrees with fp32 at 98%). With the
+     demo's prompt the margin is 1.2 logits;
   2. agreement with the reference (for each MODEL_DIR other than FP32_DIR): a fixed support
      conversation is fed one token at a time (teacher forcing, so one early difference does not
      derail the rest) and the model's greedy next token is compared with FP32_DIR's at every
@@ -40,7 +45,7 @@ from reference_similarity import embed  # noqa: E402
 
 SYSTEM = "You are a helpful AI assistant named SmolLM, trained by Hugging Face"
 CAPITAL_PROMPT = (
-    f"<|im_start|>system\n{SYSTEM}<|im_end|>\n"
+    "<|im_start|>system\nAnswer in one short sentence.<|im_end|>\n"
     "<|im_start|>user\nWhat is the capital of France?<|im_end|>\n<|im_start|>assistant\n"
 )
 # A fixed conversation for the agreement check: the prompt and an answer in plain English.
@@ -52,7 +57,10 @@ AGREEMENT_TEXT = (
     "you a replacement or refund the full price, and you do not need to return the damaged item. "
     "Most claims are resolved within two business days.<|im_end|>\n"
 )
-CPU_FLAGS = ("avx2", "avx512f", "avx512_vnni", "avx_vnni", "amx_tile", "amx_int8", "asimd", "asimddp", "i8mm")
+CPU_FLAGS = (
+    "avx2", "avx512f", "avx512_vnni", "avx_vnni", "amx_tile", "amx_int8",
+    "asimd", "asimddp", "i8mm", "sve", "sve2", "svei8mm", "sme",
+)
 
 
 def cpu_description() -> str:
@@ -65,6 +73,8 @@ def cpu_description() -> str:
                 key = key.strip()
                 if key in ("model name", "Model name") and name == "unknown CPU":
                     name = value.strip()
+                elif key == "CPU part" and name == "unknown CPU":
+                    name = f"ARM CPU part {value.strip()}"
                 elif key in ("flags", "Features") and not flags:
                     flags = set(value.split())
     except OSError:
