@@ -155,7 +155,7 @@ impl Sampling {
     }
 }
 
-/// Token counts as the record reports them (see DESIGN.md's counting rules).
+/// Token counts as the record reports them (docs/design.md, `records.jsonl`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Usage {
     pub input_tokens: u64,

@@ -4,7 +4,7 @@
 //! The data flow runs one way: `suite` (parse, validate; cases read and rendered as they are
 //! taken) → `runner` (calls providers, appends `record`s, scored by `score`) → `analysis` →
 //! `report` / `gate`. Beside it, `lockin` audits a codebase for its dependence on closed vendors
-//! (`modelswap scan`).
+//! (`modelswap scan`). docs/architecture.md says what each module owns and where each rule lives.
 
 // The library reports through return values, `tracing` and the runner's events; only the binary
 // writes to the terminal.

@@ -1,5 +1,5 @@
 //! What a run leaves in its directory: `records.jsonl` (one `Record` per case × provider × repeat)
-//! and `run.json` (the `Manifest`). Field names are a public contract (DESIGN.md): add, never rename.
+//! and `run.json` (the `Manifest`). Field names are a public contract (docs/design.md): add, never rename.
 
 use std::collections::{HashMap, HashSet};
 use std::fs::File;

@@ -195,7 +195,7 @@ fn arguments_text(raw: &str) -> String {
     serde_json::from_str::<Value>(raw).map_or_else(|_| raw.to_string(), |v| v.to_string())
 }
 
-/// Counts by DESIGN.md's rule: input counts every input token, cache reads and writes included.
+/// Counts by docs/design.md's rule: input counts every input token, cache reads and writes included.
 fn usage(v: &Value) -> Usage {
     let n = |k: &str| v.get(k).and_then(Value::as_u64).unwrap_or(0);
     Usage {

@@ -1,5 +1,6 @@
-//! Providers: the vendor-neutral request and response, and one implementation per kind of
-//! backend. This is the one place that knows the common shape of a chat call.
+//! Providers: the `Provider` trait every backend implements (a `chat::ChatRequest` in, a
+//! `Completion` or a `ProviderError` out), the endpoint a call went to, and one implementation
+//! per kind of backend, each the one place that knows its vendor's wire format.
 
 pub mod anthropic;
 pub mod gemini;

@@ -1,4 +1,4 @@
-//! The suite file: its schema (these types are the public contract of SUITE.md), loading with
+//! The suite file: its schema (these types are the public contract of docs/suite.md), loading with
 //! precise error locations, dataset files, and expansion into the cases a run executes.
 
 mod check;
@@ -77,7 +77,10 @@ fn dir_of(path: &std::path::Path) -> PathBuf {
 /// The YAML document as written (schema version 1).
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-#[schemars(title = "modelswap suite (version 1)")]
+#[schemars(
+    title = "modelswap suite (version 1)",
+    description = "Providers, sampling, prompt, cases, scorers and gate of a modelswap run. Every field is explained in docs/suite.md of the modelswap repository."
+)]
 pub struct SuiteSpec {
     /// Schema version; must be 1.
     pub version: u32,
