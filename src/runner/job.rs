@@ -95,3 +95,111 @@ fn build_record(
     record.cost_usd = target.pricing.of(&record.usage, record.timing.total_ms);
     record
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::chat::{FinishReason, Usage};
+    use crate::provider::{Completion, ErrorKind, ProviderError};
+    use crate::runner::target::Cassettes;
+
+    /// A self-hosted engine at $3.60 an hour, fully used: a call costs its milliseconds / 1e6 USD.
+    fn target() -> Target {
+        let yaml = "kind: openai-compatible\nbase_url: http://127.0.0.1:9/v1\nmodel: m\n\
+                    hosting: {usd_per_hour: 3.6, utilization: 1.0}\n";
+        let config: crate::suite::ProviderConfig = serde_yaml::from_str(yaml).unwrap();
+        let spec: crate::suite::SuiteSpec = serde_yaml::from_str(
+            "version: 1\nname: t\nproviders: {}\nprompt: {user: x}\ncases: []\n",
+        )
+        .unwrap();
+        let dir = std::path::Path::new(".");
+        Target::build("engine", &config, &spec, dir, &Cassettes::default()).unwrap()
+    }
+
+    fn case() -> Case {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.yaml");
+        let suite = "version: 1\nname: t\nproviders:\n  p: {kind: openai-compatible, base_url: 'http://127.0.0.1:9/v1', model: m}\n\
+                     prompt: {user: hi}\ncases:\n  - {id: c1, vars: {}, tags: [billing]}\n";
+        std::fs::write(&path, suite).unwrap();
+        let suite = crate::suite::load(&path).unwrap();
+        let case = suite.cases.iter().next().unwrap();
+        case.unwrap()
+    }
+
+    fn attempt(result: Result<Completion, ProviderError>) -> Attempt {
+        Attempt {
+            started_at: "2026-12-04T00:00:00.000Z".into(),
+            attempts: 3,
+            waited: Duration::from_millis(1500),
+            replayed: false,
+            result,
+        }
+    }
+
+    #[test]
+    fn a_success_keeps_the_last_attempts_timing_apart_from_the_waiting_and_costs_its_machine_time()
+    {
+        let completion = Completion {
+            text: "billing".into(),
+            tool_calls: Vec::new(),
+            finish_reason: FinishReason::Stop,
+            usage: Usage {
+                input_tokens: 10,
+                output_tokens: 11,
+                cached_input_tokens: 0,
+            },
+            ttft_ms: 100.0,
+            total_ms: 600.0,
+            quota: None,
+        };
+        let r = build_record(
+            "run".into(),
+            &case(),
+            &target(),
+            2,
+            "h".into(),
+            attempt(Ok(completion)),
+        );
+        assert_eq!(
+            (r.case_id.as_str(), r.provider.as_str(), r.repeat),
+            ("c1", "engine", 2)
+        );
+        assert_eq!(r.output.as_deref(), Some("billing"));
+        assert_eq!(
+            (r.timing.ttft_ms, r.timing.total_ms),
+            (Some(100.0), Some(600.0))
+        );
+        // (11 − 1) tokens over the 500 ms after the first.
+        assert_eq!(r.timing.tokens_per_s, Some(20.0));
+        assert_eq!((r.timing.attempts, r.timing.retry_wait_ms), (3, 1500.0));
+        assert!((r.cost_usd.unwrap() - 600.0 / 1e6).abs() < 1e-12);
+        assert_eq!(r.tags, ["billing"]);
+        assert!(
+            r.error.is_none() && !r.passed && r.score.is_none(),
+            "scored later"
+        );
+    }
+
+    #[test]
+    fn a_failure_keeps_its_kind_and_message_and_holds_no_output_nor_machine_time() {
+        let error = ProviderError::new(ErrorKind::Server, "503 overloaded");
+        let r = build_record(
+            "run".into(),
+            &case(),
+            &target(),
+            0,
+            "h".into(),
+            attempt(Err(error)),
+        );
+        let e = r.error.unwrap();
+        assert_eq!(
+            (e.kind, e.message.as_str()),
+            (ErrorKind::Server, "503 overloaded")
+        );
+        assert!(r.output.is_none() && r.finish_reason.is_none());
+        assert_eq!((r.timing.total_ms, r.cost_usd), (None, None));
+    }
+}

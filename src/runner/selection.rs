@@ -128,3 +128,75 @@ impl Calls {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A suite of `n` inline cases `c0`, `c1`, … with two providers.
+    fn suite(n: usize) -> (tempfile::TempDir, crate::suite::Suite) {
+        let dir = tempfile::tempdir().unwrap();
+        let cases: String = (0..n)
+            .map(|i| format!("  - {{id: c{i}, vars: {{q: x}}}}\n"))
+            .collect();
+        let text = format!(
+            "version: 1\nname: t\nproviders:\n  a: {{kind: openai-compatible, base_url: 'http://127.0.0.1:9/v1', model: m}}\n  \
+             b: {{kind: openai-compatible, base_url: 'http://127.0.0.1:9/v1', model: m}}\n\
+             prompt:\n  user: \"{{{{ q }}}}\"\ncases:\n{cases}"
+        );
+        let path = dir.path().join("s.yaml");
+        std::fs::write(&path, text).unwrap();
+        let suite = crate::suite::load(&path).unwrap();
+        (dir, suite)
+    }
+
+    fn ids(selection: &Selection) -> Vec<String> {
+        selection.iter().map(|c| c.unwrap().id).collect()
+    }
+
+    #[test]
+    fn limit_then_shard_pick_every_nth_case_of_the_first_n() {
+        let (_dir, suite) = suite(10);
+        let options = RunOptions {
+            limit: Some(7),
+            shard: Some(Shard { index: 2, count: 3 }),
+            ..RunOptions::default()
+        };
+        let s = Selection::new(&suite.cases, &options).unwrap();
+        assert_eq!(ids(&s), ["c1", "c4"]);
+        assert_eq!(s.len, 2);
+        let all = Selection::new(&suite.cases, &RunOptions::default()).unwrap();
+        assert_eq!(all.len, 10);
+        let bad = RunOptions {
+            shard: Some(Shard { index: 4, count: 3 }),
+            ..RunOptions::default()
+        };
+        assert!(Selection::new(&suite.cases, &bad).is_err());
+    }
+
+    #[test]
+    fn calls_hand_out_each_case_then_its_repeats() {
+        let (_dir, suite) = suite(2);
+        let s = Selection::new(&suite.cases, &RunOptions::default()).unwrap();
+        let mut calls = s.calls(3);
+        let mut order = Vec::new();
+        while let Some(call) = calls.next() {
+            let (case, repeat) = call.unwrap();
+            order.push(format!("{}#{repeat}", case.id));
+        }
+        assert_eq!(order, ["c0#0", "c0#1", "c0#2", "c1#0", "c1#1", "c1#2"]);
+    }
+
+    #[test]
+    fn providers_keep_the_suites_order_and_refuse_an_unknown_one() {
+        let (_dir, suite) = suite(1);
+        let wanted = ["b".to_string(), "a".to_string()];
+        let picked = providers(&suite.spec, Some(&wanted)).unwrap();
+        assert_eq!(picked, ["a", "b"]);
+        let err = providers(&suite.spec, Some(&["c".to_string()])).unwrap_err();
+        assert!(
+            err.to_string().contains("no provider `c` (it has: a, b)"),
+            "{err}"
+        );
+    }
+}
