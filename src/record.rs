@@ -247,6 +247,28 @@ pub fn read_rows(path: &Path, rows: &[u64]) -> anyhow::Result<HashMap<u64, Recor
     Ok(found)
 }
 
+/// A record's score in [0, 1], the one rule every reader follows: 0 for a failed call; its
+/// `score`; for records written before that field, the mean of its scorers' scores (those
+/// known); with no scorer, 1 or 0 by `passed`. `None` only when it has scorers and none knows.
+pub fn score_of(
+    failed: bool,
+    score: Option<f64>,
+    passed: bool,
+    scorers: &[Option<f64>],
+) -> Option<f64> {
+    if failed {
+        return Some(0.0);
+    }
+    if score.is_some() {
+        return score;
+    }
+    if scorers.is_empty() {
+        return Some(if passed { 1.0 } else { 0.0 });
+    }
+    let known: Vec<f64> = scorers.iter().flatten().copied().collect();
+    (!known.is_empty()).then(|| known.iter().sum::<f64>() / known.len() as f64)
+}
+
 /// Whether a line that does not parse is a record cut off mid-write: the file's last line, its
 /// JSON object never closed. A killed run can leave one (each record is appended in one write);
 /// every reader skips it, and `--resume` removes it and makes the call again. Any other bad line

@@ -76,20 +76,10 @@ struct ScoreFields<'a> {
 }
 
 impl RecordFields<'_> {
-    /// `analysis::record_score`: 0 for a failed call, else the record's score, else its
-    /// scorers' mean, else 1 or 0 by `passed`.
+    /// `record::score_of`.
     fn score(&self) -> Option<f64> {
-        if self.error.is_some() {
-            return Some(0.0);
-        }
-        if self.score.is_some() {
-            return self.score;
-        }
-        if self.scores.is_empty() {
-            return Some(if self.passed { 1.0 } else { 0.0 });
-        }
-        let known: Vec<f64> = self.scores.iter().filter_map(|s| s.score).collect();
-        (!known.is_empty()).then(|| known.iter().sum::<f64>() / known.len() as f64)
+        let scorers: Vec<Option<f64>> = self.scores.iter().map(|s| s.score).collect();
+        record::score_of(self.error.is_some(), self.score, self.passed, &scorers)
     }
 }
 

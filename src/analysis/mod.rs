@@ -121,20 +121,11 @@ pub struct Comparison {
     pub significant: bool,
 }
 
-/// A record's score in [0, 1]: its `score`; for records written before that field, the mean of
-/// its scorers' scores, else 1 or 0 by `passed`. A failed call scores 0. (The record frame's
-/// `score` column follows the same rule.)
+/// A record's score in [0, 1] (`record::score_of`; the record frame's `score` column follows
+/// the same rule).
 pub fn record_score(r: &Record) -> f64 {
-    if r.error.is_some() {
-        return 0.0;
-    }
-    r.score.unwrap_or_else(|| {
-        if r.scores.is_empty() {
-            f64::from(u8::from(r.passed))
-        } else {
-            r.scores.iter().map(|s| s.score).sum::<f64>() / r.scores.len() as f64
-        }
-    })
+    let scorers: Vec<Option<f64>> = r.scores.iter().map(|s| Some(s.score)).collect();
+    crate::record::score_of(r.error.is_some(), r.score, r.passed, &scorers).unwrap_or(0.0)
 }
 
 /// Per-provider figures, in the manifest's provider order.

@@ -192,14 +192,14 @@ const EXAMPLES: usize = 3;
 /// What each case needs, and what each provider lacks of it, in one pass over the cases. An
 /// error means one of the suite's files changed since it was loaded.
 pub fn audit(suite: &Suite) -> Result<WorkloadAudit, SuiteError> {
-    let dir = suite.path.parent().unwrap_or(Path::new(""));
+    let dir = suite.dir();
     let mut providers: Vec<ProviderFit> = suite
         .spec
         .providers
         .iter()
         .map(|(id, config)| ProviderFit {
             provider: id.clone(),
-            capabilities: Capabilities::of(config, dir),
+            capabilities: Capabilities::of(config, &dir),
             lacking: 0,
             lacking_share: 0.0,
             unknown: 0,

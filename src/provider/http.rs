@@ -472,10 +472,7 @@ fn vendor_message(body: &str) -> String {
             .or_else(|| e.as_str().map(str::to_owned))
     });
     let text = message.unwrap_or_else(|| body.trim().to_string());
-    let mut short: String = text.chars().take(500).collect();
-    if text.chars().count() > 500 {
-        short.push('…');
-    }
+    let short = crate::format::truncate(&text, 500);
     if short.is_empty() {
         "(no message)".into()
     } else {

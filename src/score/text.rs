@@ -54,12 +54,7 @@ pub fn compare(
 
 /// A text quoted for a reason, cut to 80 characters.
 pub fn shown(s: &str) -> String {
-    const MAX: usize = 80;
-    let mut cut: String = s.chars().take(MAX).collect();
-    if s.chars().count() > MAX {
-        cut.push('…');
-    }
-    format!("{cut:?}")
+    format!("{:?}", crate::format::truncate(s, 80))
 }
 
 /// A decimal number, with optional sign, thousands separators (`1,200`), fraction and exponent.
