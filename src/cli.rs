@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 
+use clap::builder::PossibleValue;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use modelswap::{lockin, report};
@@ -137,53 +138,42 @@ pub struct ScanArgs {
     pub max_file_size: u64,
 }
 
-/// `report --format`: `modelswap::report::Format`, for clap.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ReportFormat {
-    /// `report.html`: one self-contained page with inline SVG charts, printable to PDF.
-    Html,
-    /// `report.md`: fits a PR comment.
-    Md,
-    /// `report.json`: everything the other formats show, machine-readable.
-    Json,
-    /// `records.csv` and `aggregates.csv`.
-    Csv,
-    /// `records.parquet` and `aggregates.parquet`.
-    Parquet,
-    /// `junit.xml`: one testcase per case × provider.
-    Junit,
-}
+/// `report --format`: a `modelswap::report::Format`, named and described by the library.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReportFormat(pub report::Format);
 
-impl From<ReportFormat> for report::Format {
-    fn from(f: ReportFormat) -> Self {
-        match f {
-            ReportFormat::Html => Self::Html,
-            ReportFormat::Md => Self::Md,
-            ReportFormat::Json => Self::Json,
-            ReportFormat::Csv => Self::Csv,
-            ReportFormat::Parquet => Self::Parquet,
-            ReportFormat::Junit => Self::Junit,
-        }
+impl ValueEnum for ReportFormat {
+    fn value_variants<'a>() -> &'a [Self] {
+        &[
+            Self(report::Format::Html),
+            Self(report::Format::Md),
+            Self(report::Format::Json),
+            Self(report::Format::Csv),
+            Self(report::Format::Parquet),
+            Self(report::Format::Junit),
+        ]
+    }
+
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        Some(PossibleValue::new(self.0.name()).help(self.0.describe()))
     }
 }
 
-/// `scan --format`: `modelswap::lockin::Format`, for clap.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ScanFormat {
-    /// Markdown, sized for a pull-request comment.
-    Md,
-    Json,
-    /// SARIF 2.1.0, for GitHub code scanning.
-    Sarif,
-}
+/// `scan --format`: a `modelswap::lockin::Format`, named and described by the library.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ScanFormat(pub lockin::Format);
 
-impl From<ScanFormat> for lockin::Format {
-    fn from(f: ScanFormat) -> Self {
-        match f {
-            ScanFormat::Md => Self::Md,
-            ScanFormat::Json => Self::Json,
-            ScanFormat::Sarif => Self::Sarif,
-        }
+impl ValueEnum for ScanFormat {
+    fn value_variants<'a>() -> &'a [Self] {
+        &[
+            Self(lockin::Format::Md),
+            Self(lockin::Format::Json),
+            Self(lockin::Format::Sarif),
+        ]
+    }
+
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        Some(PossibleValue::new(self.0.extension()).help(self.0.describe()))
     }
 }
 

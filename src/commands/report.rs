@@ -13,7 +13,7 @@ pub fn run(dir: &Path, formats: &[ReportFormat], scan: Option<&Path>) -> Result<
     if let Some(path) = scan {
         report.lockin.code = Some(lockin::scan(path, &ScanOptions::default())?);
     }
-    let formats: Vec<report::Format> = formats.iter().map(|&f| f.into()).collect();
+    let formats: Vec<report::Format> = formats.iter().map(|f| f.0).collect();
     for path in report::write(dir, &report, &formats)? {
         eprintln!("wrote {}", path.display());
     }

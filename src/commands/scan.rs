@@ -8,8 +8,8 @@ use crate::cli::ScanArgs;
 pub fn run(args: ScanArgs) -> Result<()> {
     let mut formats: Vec<lockin::Format> = Vec::new();
     for f in args.format {
-        if !formats.contains(&f.into()) {
-            formats.push(f.into());
+        if !formats.contains(&f.0) {
+            formats.push(f.0);
         }
     }
     if formats.len() > 1 && args.out.is_none() {

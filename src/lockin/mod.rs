@@ -153,14 +153,21 @@ impl From<ScanError> for crate::error::Error {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
-    /// Markdown, sized for a pull-request comment.
     Md,
     Json,
-    /// SARIF 2.1.0, for GitHub code scanning.
     Sarif,
 }
 
 impl Format {
+    /// What it writes.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Self::Md => "Markdown, sized for a pull-request comment",
+            Self::Json => "every finding, dependency and problem, machine-readable",
+            Self::Sarif => "SARIF 2.1.0, for GitHub code scanning",
+        }
+    }
+
     pub fn extension(self) -> &'static str {
         match self {
             Format::Md => "md",

@@ -29,18 +29,40 @@ pub use recommend::{Decision, Executive, Recommendation};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
-    /// `report.html`: one self-contained page with inline SVG charts, printable to PDF.
     Html,
-    /// `report.md`: fits a PR comment.
     Md,
-    /// `report.json`: everything the other formats show, machine-readable.
     Json,
-    /// `records.csv` and `aggregates.csv`.
     Csv,
-    /// `records.parquet` and `aggregates.parquet`.
     Parquet,
-    /// `junit.xml`: one testcase per case × provider.
     Junit,
+}
+
+impl Format {
+    /// As `--format` takes it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Html => "html",
+            Self::Md => "md",
+            Self::Json => "json",
+            Self::Csv => "csv",
+            Self::Parquet => "parquet",
+            Self::Junit => "junit",
+        }
+    }
+
+    /// What it writes.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Self::Html => {
+                "report.html: one self-contained page with inline SVG charts, printable to PDF"
+            }
+            Self::Md => "report.md: fits a PR comment",
+            Self::Json => "report.json: everything the other formats show, machine-readable",
+            Self::Csv => "records.csv and aggregates.csv",
+            Self::Parquet => "records.parquet and aggregates.parquet",
+            Self::Junit => "junit.xml: one testcase per case × provider",
+        }
+    }
 }
 
 /// Failed records each report keeps per provider, worst first: more than any format shows
