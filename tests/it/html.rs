@@ -373,8 +373,9 @@ fn the_html_report_loads_in_chromium_with_its_charts_visible_and_prints() {
             return;
         }
         panic!(
-            "chromium is not installed: `apt-get install -y chromium` (Debian; .ci/run does it), \
-             or set MODELSWAP_CHROMIUM to a Chromium binary, or MODELSWAP_SKIP_CHROMIUM=1 to skip"
+            "chromium is not installed: `make test` installs it as root (scripts/test_deps.sh), \
+             else `sudo apt-get install -y chromium`; or set MODELSWAP_CHROMIUM to a Chromium \
+             binary, or MODELSWAP_SKIP_CHROMIUM=1 to skip"
         );
     };
     let tmp = tempfile::tempdir().unwrap();
