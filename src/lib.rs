@@ -24,4 +24,5 @@ pub mod record;
 pub mod report;
 pub mod runner;
 pub mod score;
+pub mod secrets;
 pub mod suite;

@@ -9,6 +9,7 @@ use reqwest::header::HeaderMap;
 use reqwest::StatusCode;
 
 use super::{Completion, ErrorKind, ProviderError};
+use crate::secrets::Secrets;
 
 /// Timeouts of one provider.
 #[derive(Debug, Clone, Copy)]
@@ -60,6 +61,8 @@ pub struct Connection {
     pub stream: bool,
     timeouts: Timeouts,
     client: reqwest::Client,
+    /// The key and the base URL's credentials: out of everything `exchange` returns.
+    secrets: Secrets,
 }
 
 impl Connection {
@@ -69,6 +72,7 @@ impl Connection {
             stream: s.stream,
             timeouts: s.timeouts,
             client: client(&s.timeouts)?,
+            secrets: Secrets::new(s.api_key.as_deref(), Some(&s.base_url)),
         })
     }
 
@@ -99,22 +103,31 @@ impl Connection {
     }
 
     /// Sends `request` and reads the answer: through `stream` when the provider streams, else
-    /// whole, with `parse`. No key reaches an error.
+    /// whole, with `parse`. Everything vendor text reaches on its way out (an error's message,
+    /// whether from a status, a transport failure or a streamed error event; the output and its
+    /// tool calls) passes through here, and leaves without the provider's secrets.
     pub async fn exchange<S: StreamReader>(
         &self,
         request: reqwest::RequestBuilder,
         stream: impl FnOnce() -> S,
         parse: impl FnOnce(&str, f64) -> Result<Completion, ProviderError>,
     ) -> Result<Completion, ProviderError> {
-        let secret = self.api_key.as_deref();
-        exchange(
-            request,
-            &self.timeouts,
-            secret,
-            self.stream.then(stream),
-            parse,
-        )
-        .await
+        let result = exchange(request, &self.timeouts, self.stream.then(stream), parse).await;
+        let redact = |text: &str| self.secrets.redact(text);
+        match result {
+            Ok(mut c) => {
+                c.text = redact(&c.text);
+                for call in &mut c.tool_calls {
+                    (call.id, call.name) = (redact(&call.id), redact(&call.name));
+                    call.arguments = redact(&call.arguments);
+                }
+                Ok(c)
+            }
+            Err(e) => Err(ProviderError {
+                message: redact(&e.message),
+                ..e
+            }),
+        }
     }
 }
 
@@ -133,10 +146,9 @@ fn client(timeouts: &Timeouts) -> Result<reqwest::Client, ProviderError> {
 
 /// Sends `request` and checks the status; failures become classified errors. Returns when the
 /// request was sent, with the (successful) response.
-pub async fn send(
+async fn send(
     request: reqwest::RequestBuilder,
     timeouts: &Timeouts,
-    secret: Option<&str>,
 ) -> Result<(Instant, reqwest::Response), ProviderError> {
     let started = Instant::now();
     let response = match tokio::time::timeout(timeouts.first_byte, request.send()).await {
@@ -146,7 +158,7 @@ pub async fn send(
                 format!("no response within {:?}", timeouts.first_byte),
             ))
         }
-        Ok(Err(e)) => return Err(transport_error(&e, secret)),
+        Ok(Err(e)) => return Err(transport_error(&e)),
         Ok(Ok(r)) => r,
     };
     let status = response.status();
@@ -157,7 +169,7 @@ pub async fn send(
                 Ok(Ok(body)) => body,
                 _ => String::new(),
             };
-        return Err(status_error(status, &headers, &body, secret));
+        return Err(status_error(status, &headers, &body));
     }
     Ok((started, response))
 }
@@ -173,22 +185,21 @@ pub trait StreamReader {
 
 /// One call: sends `request`, then reads the whole body through `parse` (not streamed; TTFT is
 /// then the total) or each event through `stream`, timing the first output.
-pub async fn exchange<S: StreamReader>(
+async fn exchange<S: StreamReader>(
     request: reqwest::RequestBuilder,
     timeouts: &Timeouts,
-    secret: Option<&str>,
     stream: Option<S>,
     parse: impl FnOnce(&str, f64) -> Result<Completion, ProviderError>,
 ) -> Result<Completion, ProviderError> {
-    let (started, response) = send(request, timeouts, secret).await?;
+    let (started, response) = send(request, timeouts).await?;
     let quota = Quota::from_headers(response.headers());
     let elapsed_ms = || started.elapsed().as_secs_f64() * 1e3;
     let Some(mut state) = stream else {
-        let body = read_body(response, started, timeouts, secret).await?;
+        let body = read_body(response, started, timeouts).await?;
         return parse(&body, elapsed_ms()).map(|c| Completion { quota, ..c });
     };
     let mut ttft_ms = None;
-    read_events(response, started, timeouts, secret, |event| {
+    read_events(response, started, timeouts, |event| {
         let done = state.apply(event)?;
         if ttft_ms.is_none() && state.has_output() {
             ttft_ms = Some(elapsed_ms());
@@ -280,18 +291,17 @@ fn parse_go_duration(text: &str) -> Option<Duration> {
 }
 
 /// Reads a whole non-streamed body within the total timeout.
-pub async fn read_body(
+async fn read_body(
     response: reqwest::Response,
     started: Instant,
     timeouts: &Timeouts,
-    secret: Option<&str>,
 ) -> Result<String, ProviderError> {
     match tokio::time::timeout(remaining(started, timeouts.total), response.text()).await {
         Err(_) => Err(ProviderError::new(
             ErrorKind::Timeout,
             format!("the response took longer than {:?}", timeouts.total),
         )),
-        Ok(Err(e)) => Err(transport_error(&e, secret)),
+        Ok(Err(e)) => Err(transport_error(&e)),
         Ok(Ok(body)) => Ok(body),
     }
 }
@@ -299,11 +309,10 @@ pub async fn read_body(
 /// Feeds each server-sent event of a streamed body to `on_event` until the stream ends. Returns
 /// whether the vendor's closing event was seen (`on_event` returns `true` for it): a stream that
 /// ends without it was cut short and counts as a server fault.
-pub async fn read_events(
+async fn read_events(
     response: reqwest::Response,
     started: Instant,
     timeouts: &Timeouts,
-    secret: Option<&str>,
     mut on_event: impl FnMut(&SseEvent) -> Result<bool, ProviderError>,
 ) -> Result<(), ProviderError> {
     let mut parser = SseParser::default();
@@ -321,7 +330,7 @@ pub async fn read_events(
                 Ok(next) => next,
             };
         let Some(chunk) = next else { break };
-        let chunk = chunk.map_err(|e| transport_error(&e, secret))?;
+        let chunk = chunk.map_err(|e| transport_error(&e))?;
         for event in parser.push(&chunk) {
             if on_event(&event)? {
                 closed = true;
@@ -438,12 +447,7 @@ impl SseParser {
 }
 
 /// An HTTP status with the vendor's message, classified for retrying.
-pub fn status_error(
-    status: StatusCode,
-    headers: &HeaderMap,
-    body: &str,
-    secret: Option<&str>,
-) -> ProviderError {
+fn status_error(status: StatusCode, headers: &HeaderMap, body: &str) -> ProviderError {
     let kind = match status.as_u16() {
         429 => ErrorKind::RateLimited,
         401 | 403 => ErrorKind::Auth,
@@ -452,10 +456,7 @@ pub fn status_error(
         _ => ErrorKind::BadRequest,
     };
     let vendor_message = vendor_message(body);
-    let mut e = ProviderError::new(
-        kind,
-        redact(&format!("HTTP {status}: {vendor_message}"), secret),
-    );
+    let mut e = ProviderError::new(kind, format!("HTTP {status}: {vendor_message}"));
     e.retry_after = retry_after(headers);
     e
 }
@@ -497,30 +498,21 @@ pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
         .map(|s| Duration::from_secs_f64(s.max(0.0)))
 }
 
-pub fn transport_error(e: &reqwest::Error, secret: Option<&str>) -> ProviderError {
+fn transport_error(e: &reqwest::Error) -> ProviderError {
     // Anything else (refused, reset, broken mid-body) is the network's.
     let kind = if e.is_timeout() {
         ErrorKind::Timeout
     } else {
         ErrorKind::Network
     };
-    // reqwest's Display includes the URL, which never holds a key for our vendors except
-    // Gemini's legacy `?key=`; redact anyway.
+    // reqwest's Display includes the URL; `Connection::exchange` takes its credentials out.
     let mut msg = e.to_string();
     let mut source = std::error::Error::source(e);
     while let Some(s) = source {
         msg.push_str(&format!(": {s}"));
         source = s.source();
     }
-    ProviderError::new(kind, redact(&msg, secret))
-}
-
-/// Removes the secret from a text, wherever it appears.
-pub fn redact(text: &str, secret: Option<&str>) -> String {
-    match secret {
-        Some(s) if s.len() >= 4 && text.contains(s) => text.replace(s, "[REDACTED]"),
-        _ => text.to_string(),
-    }
+    ProviderError::new(kind, msg)
 }
 
 /// A malformed response body.
@@ -569,31 +561,24 @@ mod tests {
             StatusCode::TOO_MANY_REQUESTS,
             &headers,
             r#"{"error":{"message":"slow down"}}"#,
-            None,
         );
         assert_eq!(e.kind, ErrorKind::RateLimited);
         assert_eq!(e.message, "HTTP 429 Too Many Requests: slow down");
         assert_eq!(e.retry_after, Some(Duration::from_secs(2)));
         assert!(e.kind.is_retryable());
-        let e = status_error(
-            StatusCode::UNAUTHORIZED,
-            &HeaderMap::new(),
-            "bad key sk-secret-123",
-            Some("sk-secret-123"),
-        );
+        let e = status_error(StatusCode::UNAUTHORIZED, &HeaderMap::new(), "bad key");
         assert_eq!(e.kind, ErrorKind::Auth);
-        assert!(!e.message.contains("sk-secret-123"));
         assert!(!e.kind.is_retryable());
         assert_eq!(
-            status_error(StatusCode::BAD_REQUEST, &HeaderMap::new(), "", None).kind,
+            status_error(StatusCode::BAD_REQUEST, &HeaderMap::new(), "").kind,
             ErrorKind::BadRequest
         );
         assert_eq!(
-            status_error(StatusCode::CONFLICT, &HeaderMap::new(), "", None).kind,
+            status_error(StatusCode::CONFLICT, &HeaderMap::new(), "").kind,
             ErrorKind::Server
         );
         assert_eq!(
-            status_error(StatusCode::REQUEST_TIMEOUT, &HeaderMap::new(), "", None).kind,
+            status_error(StatusCode::REQUEST_TIMEOUT, &HeaderMap::new(), "").kind,
             ErrorKind::Timeout
         );
     }

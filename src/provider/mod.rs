@@ -45,9 +45,9 @@ impl Endpoint {
                 .or_else(|| config.path.as_ref().map(|p| p.display().to_string())),
             base_url: config
                 .base_url
-                .clone()
-                .or_else(|| default_base_url(config.kind).map(str::to_owned))
-                .map(|u| u.trim_end_matches('/').to_owned()),
+                .as_deref()
+                .or_else(|| default_base_url(config.kind))
+                .map(|u| crate::secrets::strip_credentials(u.trim_end_matches('/'))),
         }
     }
 }

@@ -326,7 +326,7 @@ async fn start_providers(
         };
         infos.push(ProviderInfo {
             id: id.to_string(),
-            config: config.clone(),
+            config: config.without_credentials(),
             sampling: target.sampling.clone(),
             model_files,
             replayed_from,

@@ -344,6 +344,15 @@ impl Default for Defaults {
     }
 }
 
+impl ProviderConfig {
+    /// As files and reports record it: a `base_url`'s user and password left out.
+    pub fn without_credentials(&self) -> Self {
+        let mut config = self.clone();
+        config.base_url = (config.base_url.as_deref()).map(crate::secrets::strip_credentials);
+        config
+    }
+}
+
 impl SuiteSpec {
     pub fn sampling_for(&self, provider: &ProviderConfig) -> Sampling {
         let d = &self.defaults;

@@ -11,6 +11,7 @@ mod report;
 mod run;
 mod scan;
 mod score;
+mod secrets;
 mod shard;
 mod suite_errors;
 mod vendor_server;
