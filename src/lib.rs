@@ -17,6 +17,7 @@ pub mod error;
 pub mod format;
 pub mod gate;
 pub mod host;
+pub mod input;
 pub mod installed;
 pub mod lockin;
 pub mod provider;

@@ -2,8 +2,7 @@
 //! and `run.json` (the `Manifest`). Field names are a public contract (docs/design.md): add, never rename.
 
 use std::collections::{HashMap, HashSet};
-use std::fs::File;
-use std::io::{BufRead, BufReader};
+use std::io::BufReader;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
@@ -193,7 +192,10 @@ pub const LOCKIN_FILE: &str = "lockin.json";
 
 pub fn read_manifest(dir: &Path) -> anyhow::Result<Manifest> {
     let path = dir.join(MANIFEST_FILE);
-    let text = std::fs::read_to_string(&path).map_err(|e| {
+    let text = crate::input::read(&path, 16 << 20).and_then(|b| {
+        String::from_utf8(b).map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))
+    });
+    let text = text.map_err(|e| {
         anyhow::anyhow!(
             "cannot read {}: {e} (is {} a run directory?)",
             path.display(),
@@ -315,8 +317,8 @@ pub(crate) fn walk_lines(
     path: &Path,
     mut f: impl FnMut(Line) -> anyhow::Result<bool>,
 ) -> anyhow::Result<()> {
-    let file =
-        File::open(path).map_err(|e| anyhow::anyhow!("cannot open {}: {e}", path.display()))?;
+    let file = crate::input::open(path)
+        .map_err(|e| anyhow::anyhow!("cannot open {}: {e}", path.display()))?;
     let mut reader = BufReader::with_capacity(1 << 20, file);
     let read_err = |e: std::io::Error| anyhow::anyhow!("cannot read {}: {e}", path.display());
     let blank = |l: &[u8]| l.iter().all(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n'));
@@ -325,7 +327,7 @@ pub(crate) fn walk_lines(
     let (mut number, mut current_number, mut row) = (0, 0, 0);
     loop {
         next.clear();
-        let n = reader.read_until(b'\n', &mut next).map_err(read_err)?;
+        let n = crate::input::read_line(&mut reader, &mut next).map_err(read_err)?;
         if n > 0 {
             number += 1;
             if blank(&next) {

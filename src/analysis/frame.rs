@@ -5,7 +5,6 @@
 //! included, and read 1 GB at a third of this speed: docs/BENCHMARKS.md.)
 
 use std::borrow::Cow;
-use std::fs::File;
 use std::io::Read;
 use std::path::Path;
 
@@ -106,7 +105,7 @@ impl RecordFrame {
     /// longer).
     fn read_in_blocks(path: &Path, block_bytes: usize) -> anyhow::Result<Self> {
         let mut file =
-            File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+            crate::input::open(path).with_context(|| format!("cannot open {}", path.display()))?;
         let mut block = Vec::with_capacity(block_bytes);
         // The line number of the block's first byte, and the records before it.
         let (mut line, mut row) = (1usize, 0 as IdxSize);
@@ -134,6 +133,13 @@ impl RecordFrame {
             block.drain(..end);
             if last {
                 break;
+            }
+            if block.len() > crate::input::LINE_MAX_BYTES {
+                anyhow::bail!(
+                    "{}:{line}: a line is longer than {} MiB, the limit",
+                    path.display(),
+                    crate::input::LINE_MAX_BYTES >> 20
+                );
             }
         }
         let records = concat(records, UnionArgs::default())?.collect()?;

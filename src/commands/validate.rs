@@ -6,7 +6,7 @@ use modelswap::error::Result;
 use modelswap::{runner, suite};
 
 pub fn run(path: &Path) -> Result<()> {
-    let suite = suite::load(path)?;
+    let suite = suite::load_checked(path, &runner::problems)?;
     runner::check(&suite)?;
     let (cases, providers) = (suite.cases.len(), suite.spec.providers.len());
     let repeats = suite.spec.defaults.repeats;

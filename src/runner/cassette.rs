@@ -15,7 +15,7 @@ use sha2::{Digest, Sha256};
 use crate::chat::{ChatRequest, FinishReason, Sampling, ToolCall, Usage};
 use crate::error::Error;
 use crate::provider::{Completion, Endpoint, ErrorKind, ProviderError};
-use crate::suite::{Case, SuiteError};
+use crate::suite::{Case, Problem, SuiteError, SuiteSpec};
 
 /// One line of a cassette file.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -62,15 +62,21 @@ pub struct Cassette {
 impl Cassette {
     /// Loads every entry; a line that is not an entry is an error naming it.
     pub fn replay(path: &Path) -> anyhow::Result<Self> {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("cannot read cassette {}", path.display()))?;
+        let cannot = || format!("cannot read cassette {}", path.display());
+        let mut reader = std::io::BufReader::new(crate::input::open(path).with_context(cannot)?);
         let mut entries = HashMap::new();
-        for (i, line) in text.lines().enumerate() {
-            if line.trim().is_empty() {
+        let (mut line, mut number) = (Vec::new(), 0);
+        loop {
+            line.clear();
+            if crate::input::read_line(&mut reader, &mut line).with_context(cannot)? == 0 {
+                break;
+            }
+            number += 1;
+            if line.trim_ascii().is_empty() {
                 continue;
             }
-            let entry: Recording = serde_json::from_str(line)
-                .with_context(|| format!("{}:{}: not a cassette entry", path.display(), i + 1))?;
+            let entry: Recording = serde_json::from_slice(&line)
+                .with_context(|| format!("{}:{number}: not a cassette entry", path.display()))?;
             let key = key(&entry.endpoint, &entry.request, entry.repeat);
             // The first recording of a request wins, as when it was recorded.
             entries.entry(key).or_insert(entry.outcome);
@@ -82,8 +88,12 @@ impl Cassette {
         })
     }
 
-    /// Opens `path` for appending (creating it); entries already there are kept.
+    /// Opens `path` for appending (creating it); entries already there are kept, and must be
+    /// entries: a file that is not a cassette is refused rather than appended to.
     pub fn record(path: &Path) -> anyhow::Result<Self> {
+        if path.exists() {
+            Self::replay(path).context("--record appends only to a cassette")?;
+        }
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir)
                 .with_context(|| format!("cannot create {}", dir.display()))?;
@@ -189,6 +199,25 @@ fn key(endpoint: &Endpoint, request: &Value, repeat: u32) -> String {
     let mut h = Sha256::new();
     h.update(serde_json::to_vec(&(endpoint, sorted(request.clone()), repeat)).expect("plain JSON"));
     format!("{:x}", h.finalize())
+}
+
+/// Each provider's own `cassette:` must be a cassette (it answers for the provider whenever its
+/// key is unset, so a broken one would fail only on the machines without the key).
+pub(super) fn cassette_problems(spec: &SuiteSpec, suite_dir: &Path) -> Vec<Problem> {
+    let named = spec
+        .providers
+        .iter()
+        .filter_map(|(id, p)| Some((id, p.cassette.as_ref()?)));
+    named
+        .filter_map(|(id, path)| {
+            let e = Cassette::replay(&suite_dir.join(path)).err()?;
+            Some(Problem {
+                field: format!("providers.{id}.cassette"),
+                message: format!("{e:#}"),
+                help: None,
+            })
+        })
+        .collect()
 }
 
 /// A replayed provider must find every call it will make in the cassette; the misses are

@@ -19,7 +19,7 @@ mod target;
 
 use std::collections::BTreeMap;
 use std::fs::OpenOptions;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
@@ -35,7 +35,7 @@ use crate::error::{Error, Result};
 use crate::lockin::workload::{self, WorkloadAudit};
 use crate::record::{self, Manifest, ProviderInfo, RecordError, RunStatus};
 use crate::score::Scorers;
-use crate::suite::Suite;
+use crate::suite::{Problem, Suite, SuiteSpec};
 use lanes::LaneContext;
 use selection::Selection;
 use target::{Answers, Cassettes, Target};
@@ -93,15 +93,19 @@ pub enum Event {
 /// Where a run's events go; called from the run's tasks.
 pub type Events = Arc<dyn Fn(Event) + Send + Sync>;
 
-/// Everything a run checks before its first call, without making one (`modelswap validate`): the
-/// scorers' values (patterns compile, numbers parse, references embed) and every local model
-/// folder.
+/// What the providers of a suite name that a run would find wrong: a local model folder that
+/// does not open, a provider's cassette that is not one. For `suite::load_checked`, so that
+/// `modelswap validate` reports them in the same pass as the suite's own problems.
+pub fn problems(spec: &SuiteSpec, suite_dir: &Path) -> Vec<Problem> {
+    let mut problems = crate::provider::onnx::folder_problems(spec, suite_dir);
+    problems.extend(cassette::cassette_problems(spec, suite_dir));
+    problems
+}
+
+/// What a run checks of a loaded suite before its first call, without making one: the
+/// scorers' values (patterns compile, numbers parse, references embed).
 pub fn check(suite: &Suite) -> Result<()> {
     Scorers::prepare(suite).map_err(|errs| Error::Input(errs.join("\n")))?;
-    let folders = crate::provider::onnx::check_folders(suite);
-    if !folders.is_empty() {
-        return Err(crate::suite::SuiteError::Invalid(folders).into());
-    }
     Ok(())
 }
 
@@ -337,7 +341,7 @@ async fn start_providers(
     Ok((targets, infos))
 }
 
-fn write_audit(dir: &std::path::Path, audit: &WorkloadAudit) -> anyhow::Result<()> {
+fn write_audit(dir: &Path, audit: &WorkloadAudit) -> anyhow::Result<()> {
     std::fs::write(
         dir.join(record::LOCKIN_FILE),
         serde_json::to_vec_pretty(audit)?,

@@ -1,8 +1,8 @@
 //! `--resume DIR`: what an interrupted run already recorded, so that only the rest is called.
 
 use std::collections::HashSet;
-use std::fs::{File, OpenOptions};
-use std::io::{BufRead, Write};
+use std::fs::OpenOptions;
+use std::io::Write;
 use std::path::Path;
 
 use crate::error::{Error, Result};
@@ -38,7 +38,7 @@ pub(super) fn previous(dir: &Path, suite: &Suite) -> Result<(Manifest, Done)> {
 fn recover(path: &Path) -> Result<Done> {
     let cannot =
         |e: std::io::Error| Error::Input(format!("--resume: cannot read {}: {e}", path.display()));
-    let file = match File::open(path) {
+    let file = match crate::input::open(path) {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Done::new()),
         Err(e) => return Err(cannot(e)),
@@ -48,7 +48,7 @@ fn recover(path: &Path) -> Result<Done> {
     let (mut line, mut whole, mut n) = (Vec::new(), 0u64, 0);
     loop {
         line.clear();
-        let read = reader.read_until(b'\n', &mut line).map_err(cannot)?;
+        let read = crate::input::read_line(&mut reader, &mut line).map_err(cannot)?;
         if read == 0 {
             return Ok(done);
         }

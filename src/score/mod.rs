@@ -89,8 +89,9 @@ impl Scorers {
             match suite.cases.fixed_value(i) {
                 Some(value) => check_value(scorer, value, &mut self.patterns, &mut references)
                     .unwrap_or_else(|e| {
+                        let line = scorer.line.map(|l| format!(":{l}")).unwrap_or_default();
                         errors.push(format!(
-                            "{}: scorers[{i}] ({}): {e}",
+                            "{}{line}: scorers[{i}] ({}): {e}",
                             suite.path.display(),
                             scorer.name
                         ));

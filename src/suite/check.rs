@@ -142,9 +142,14 @@ impl ProviderFields<'_> {
                 ));
             }
         }
-        for (field, value) in [("concurrency", p.concurrency), ("threads", p.threads)] {
-            if value == Some(0) {
-                out.push(self.at(field, "must be at least 1"));
+        // Each unit of concurrency is a worker, each thread an OS thread: bounded, so a typo
+        // cannot start a million of them.
+        for (field, value, max) in [
+            ("concurrency", p.concurrency, 4096),
+            ("threads", p.threads, 256),
+        ] {
+            if matches!(value, Some(v) if v == 0 || v > max) {
+                out.push(self.at(field, format!("must be between 1 and {max}")));
             }
         }
         if let Some(price) = &p.price {

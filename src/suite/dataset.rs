@@ -34,47 +34,58 @@ pub(super) fn open(path: &Path) -> Rows {
         .to_ascii_lowercase();
     let fail = |d: Diagnostic| -> Rows { Box::new(std::iter::once(Err(Box::new(d)))) };
     if !matches!(ext.as_str(), "jsonl" | "ndjson" | "csv" | "parquet") {
-        return fail(
-            Diagnostic::new(path, format!("unsupported dataset extension `.{ext}`"))
-                .help("use .jsonl, .csv or .parquet"),
-        );
+        let what = if ext.is_empty() {
+            "a dataset file needs an extension".to_string()
+        } else {
+            format!("unsupported dataset extension `.{ext}`")
+        };
+        return fail(Diagnostic::new(path, what).help("use .jsonl, .csv or .parquet"));
     }
-    let file = match File::open(path) {
+    let file = match crate::input::open(path) {
         Ok(f) => f,
         Err(e) => return fail(Diagnostic::new(path, format!("cannot read dataset: {e}"))),
     };
     match ext.as_str() {
-        "csv" => csv_rows(path, file),
+        "csv" => csv_rows(path, crate::input::LineLimit::new(file)),
         "parquet" => parquet_rows(path, file),
         _ => jsonl_rows(path, BufReader::new(file)),
     }
 }
 
 /// The non-blank lines of a text file with their 1-based numbers; a line that cannot be read
-/// (not UTF-8, an I/O error) is the last.
+/// (not UTF-8, longer than `input::LINE_MAX_BYTES`, an I/O error) is the last.
 pub(super) fn lines<R: BufRead>(
     path: &Path,
-    reader: R,
+    mut reader: R,
 ) -> impl Iterator<Item = Result<(usize, String), Box<Diagnostic>>> {
     let path = path.to_path_buf();
-    let mut failed = false;
-    reader
-        .lines()
-        .enumerate()
-        .map_while(move |(i, line)| {
-            if failed {
-                return None;
+    let (mut number, mut done) = (0, false);
+    std::iter::from_fn(move || {
+        if done {
+            return None;
+        }
+        number += 1;
+        let mut bytes = Vec::new();
+        let line = crate::input::read_line(&mut reader, &mut bytes).and_then(|n| {
+            let text = String::from_utf8(bytes).map_err(|e| {
+                std::io::Error::new(std::io::ErrorKind::InvalidData, format!("not UTF-8 ({e})"))
+            })?;
+            Ok((n, text))
+        });
+        match line {
+            Ok((0, _)) => None,
+            Ok((_, text)) => Some(Ok((
+                number,
+                text.trim_end_matches(['\n', '\r']).to_string(),
+            ))),
+            Err(e) => {
+                done = true;
+                let d = Diagnostic::new(&path, format!("cannot read line: {e}"));
+                Some(Err(Box::new(d.at(number, 1))))
             }
-            Some(match line {
-                Ok(text) => Ok((i + 1, text)),
-                Err(e) => {
-                    failed = true;
-                    let d = Diagnostic::new(&path, format!("cannot read line: {e}"));
-                    Err(Box::new(d.at(i + 1, 1)))
-                }
-            })
-        })
-        .filter(|line| !matches!(line, Ok((_, text)) if text.trim().is_empty()))
+        }
+    })
+    .filter(|line| !matches!(line, Ok((_, text)) if text.trim().is_empty()))
 }
 
 fn jsonl_rows<R: BufRead + Send + 'static>(path: &Path, reader: R) -> Rows {
@@ -247,7 +258,7 @@ fn parquet_rows(path: &Path, file: File) -> Rows {
         .collect();
     let path = path.to_path_buf();
     Box::new(groups.into_iter().flat_map(move |(first, rows)| -> Rows {
-        let group = File::open(&path)
+        let group = crate::input::open(&path)
             .map_err(|e| format!("cannot read dataset: {e}"))
             .and_then(|file| {
                 let mut reader = ParquetReader::new(file).with_slice(Some((first, rows)));

@@ -94,7 +94,7 @@ impl fmt::Display for Diagnostic {
         write!(f, "{}", self.message)?;
         if let (Some(line), Some(text)) = (self.line, &self.source_line) {
             let gutter = line.to_string().len();
-            let col = self.column.unwrap_or(1).max(1);
+            let (text, col) = window(text, self.column.unwrap_or(1).max(1));
             write!(
                 f,
                 "\n{:gutter$} |\n{line} | {text}\n{:gutter$} | {:>col$}",
@@ -106,6 +106,28 @@ impl fmt::Display for Diagnostic {
         }
         Ok(())
     }
+}
+
+/// At most `SHOWN` characters of a source line, around `column` (1-based): a long line (a
+/// minified JSON row, a hostile file) is cut with `…` on the sides cut; the caret's column in
+/// what is shown.
+fn window(line: &str, column: usize) -> (String, usize) {
+    const SHOWN: usize = 120;
+    let chars: Vec<char> = line.chars().collect();
+    if chars.len() <= SHOWN {
+        return (line.to_string(), column);
+    }
+    let start = column.saturating_sub(SHOWN / 2).min(chars.len() - SHOWN);
+    let mut shown: String = chars[start..start + SHOWN].iter().collect();
+    let mut col = column - start;
+    if start > 0 {
+        shown.insert(0, '…');
+        col += 1;
+    }
+    if start + SHOWN < chars.len() {
+        shown.push('…');
+    }
+    (shown, col)
 }
 
 fn render_all(diags: &[Diagnostic]) -> String {
@@ -145,6 +167,15 @@ mod tests {
         assert_eq!(did_you_mean("concurency", keys), Some("concurrency"));
         assert_eq!(did_you_mean("base-url", keys), Some("base_url"));
         assert_eq!(did_you_mean("temperature", keys), None);
+    }
+
+    #[test]
+    fn a_long_line_is_shown_around_its_column() {
+        let line = format!("{}X{}", "a".repeat(500), "b".repeat(500));
+        let (shown, col) = window(&line, 501);
+        assert_eq!(shown.chars().nth(col - 1), Some('X'));
+        assert!(shown.starts_with('…') && shown.ends_with('…'));
+        assert_eq!(shown.chars().count(), 122);
     }
 
     #[test]

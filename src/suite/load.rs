@@ -11,9 +11,29 @@ use super::{check, plan, scorer, Suite, SuiteSpec};
 
 /// Reads, validates and expands a suite. Every problem found is reported at once.
 pub fn load(path: &Path) -> Result<Suite, SuiteError> {
-    let bytes = std::fs::read(path).map_err(|source| SuiteError::Read {
-        path: path.to_path_buf(),
-        source,
+    load_checked(path, &|_, _| Vec::new())
+}
+
+/// A problem a caller's own check finds in a suite (`load_checked`): the field it is at and why.
+pub struct Problem {
+    /// A dotted path such as `providers.local.path`.
+    pub field: String,
+    pub message: String,
+    pub help: Option<String>,
+}
+
+/// `load`, with `more`'s problems (given the spec and the suite's folder: checks of what the
+/// providers name, which the suite module cannot make) reported in the same pass as the suite's
+/// own, each at its field.
+pub fn load_checked(
+    path: &Path,
+    more: &dyn Fn(&SuiteSpec, &Path) -> Vec<Problem>,
+) -> Result<Suite, SuiteError> {
+    let bytes = crate::input::read(path, crate::input::SUITE_MAX_BYTES).map_err(|source| {
+        SuiteError::Read {
+            path: path.to_path_buf(),
+            source,
+        }
     })?;
     let text = String::from_utf8(bytes.clone()).map_err(|e| {
         SuiteError::Invalid(vec![Diagnostic::new(
@@ -25,22 +45,36 @@ pub fn load(path: &Path) -> Result<Suite, SuiteError> {
         )])
     })?;
     let source = SuiteText::new(path, &text);
+    if let Some(d) = source.structure_error() {
+        return Err(SuiteError::Invalid(vec![d]));
+    }
     let spec = parse(&source)?;
 
     let mut diags = check::check(&spec, &source);
     let scorers = scorer::resolve_all(&spec, &source, &mut diags);
-    if !diags.is_empty() {
-        return Err(SuiteError::Invalid(diags));
+    for p in more(&spec, &source.dir()) {
+        let d = source.diag(&p.field, p.message);
+        diags.push(match p.help {
+            Some(help) => d.help(help),
+            None => d,
+        });
     }
-    let cases = plan::Cases::load(&spec, &source).map_err(SuiteError::Invalid)?;
-    Ok(Suite {
-        path: path.to_path_buf(),
-        sha256: format!("{:x}", Sha256::digest(&bytes)),
-        spec,
-        scorers,
-        text: text.into(),
-        cases,
-    })
+    // The cases are read even when the rest has problems, so that one pass reports them all.
+    let cases = plan::Cases::load(&spec, &source);
+    match cases {
+        Err(case_diags) => diags.extend(case_diags),
+        Ok(_) if !diags.is_empty() => {}
+        Ok(cases) => {
+            return Ok(Suite {
+                path: path.to_path_buf(),
+                sha256: format!("{:x}", Sha256::digest(&bytes)),
+                spec,
+                scorers,
+                cases,
+            })
+        }
+    }
+    Err(SuiteError::Invalid(diags))
 }
 
 /// JSON Schema of the suite file, generated from the same types the loader uses.

@@ -31,7 +31,7 @@ pub fn write_starter(path: &std::path::Path) -> anyhow::Result<()> {
     file.write_all(include_str!("starter.yaml").as_bytes())?;
     Ok(())
 }
-pub use load::{json_schema, load};
+pub use load::{json_schema, load, load_checked, Problem};
 pub use plan::{Case, Cases, Check, Logged, Origin, RequestExtras};
 pub use scorer::{Program, Scorer, Test, TextTest};
 
@@ -47,8 +47,6 @@ pub struct Suite {
     pub spec: SuiteSpec,
     /// `spec.scorers`, resolved: what each needs checked and found.
     pub scorers: Vec<Scorer>,
-    /// The file's text, to point later checks at a field (`diagnostic`).
-    text: std::sync::Arc<str>,
     /// Read and rendered again on each pass, not held.
     pub cases: Cases,
 }
@@ -57,12 +55,6 @@ impl Suite {
     /// The folder relative paths in the suite are resolved against: the suite file's.
     pub fn dir(&self) -> PathBuf {
         dir_of(&self.path)
-    }
-
-    /// A problem found after loading (a model folder that does not open, say), pointing at
-    /// `field` (`providers.x.path`) in the suite file as loading's own diagnostics do.
-    pub fn diagnostic(&self, field: &str, message: impl Into<String>) -> Diagnostic {
-        source::SuiteText::new(&self.path, &self.text).diag(field, message)
     }
 }
 

@@ -319,6 +319,8 @@ impl Plan {
         let mut diags = Vec::new();
         let mut env = Environment::new();
         env.set_undefined_behavior(UndefinedBehavior::Strict);
+        // A template that loops without end (nested `range`s) runs out instead of hanging.
+        env.set_fuel(Some(crate::input::TEMPLATE_FUEL));
         let mut add = |env: &mut Environment<'static>, field: String, source: &str| {
             if let Err(e) = env.add_template_owned(field.clone(), source.to_owned()) {
                 diags.push(src.diag(&field, format!("template error: {}", template_message(&e))));

@@ -23,6 +23,8 @@ const DEFAULT_COMMAND_TIMEOUT_S: f64 = 30.0;
 /// One scorer of the suite, ready to run.
 #[derive(Debug, Clone)]
 pub struct Scorer {
+    /// Where the suite file writes it, for problems found later (a pattern that does not compile).
+    pub line: Option<usize>,
     /// The type's name as the suite writes it (`equals`, `rouge-l`, …).
     pub name: &'static str,
     pub normalize: Vec<Normalize>,
@@ -102,6 +104,7 @@ pub(super) fn resolve_all(
         let test = resolve(&at, config, spec, out);
         if let (Some(test), true) = (test, out.len() == before) {
             scorers.push(Scorer {
+                line: src.diag(&format!("scorers[{i}]"), "").line,
                 name: config.kind.as_str(),
                 normalize: config.normalize.clone(),
                 has_value: config.value.is_some(),
@@ -370,8 +373,10 @@ fn resolve_command(
 
 /// A JSON Schema file (draft 2020-12, whatever its `$schema` says; remote `$ref`s are not fetched).
 fn compile_schema(path: &Path) -> Result<jsonschema::Validator, String> {
-    let text = std::fs::read_to_string(path)
+    let bytes = crate::input::read(path, crate::input::SCHEMA_MAX_BYTES)
         .map_err(|e| format!("cannot read the schema {}: {e}", path.display()))?;
+    let text = String::from_utf8(bytes)
+        .map_err(|_| format!("the schema {} is not UTF-8 text", path.display()))?;
     let schema: Value = serde_json::from_str(&text)
         .map_err(|e| format!("the schema {} is not JSON: {e}", path.display()))?;
     jsonschema::draft202012::new(&schema).map_err(|e| {

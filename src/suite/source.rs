@@ -14,15 +14,25 @@ pub(super) struct SuiteText<'a> {
     pub path: &'a Path,
     pub text: &'a str,
     tree: Option<Node>,
+    structure: Option<(Marker, String)>,
 }
 
 impl<'a> SuiteText<'a> {
     pub fn new(path: &'a Path, text: &'a str) -> Self {
+        let structure = structure_error(text);
         Self {
             path,
             text,
-            tree: build_tree(text),
+            tree: structure.is_none().then(|| build_tree(text)).flatten(),
+            structure,
         }
+    }
+
+    /// Why the text is refused before it is parsed: it nests too deep, or is not YAML.
+    pub fn structure_error(&self) -> Option<Diagnostic> {
+        let (mark, message) = self.structure.as_ref()?;
+        let d = Diagnostic::new(self.path, message.clone());
+        Some(d.at(mark.line(), mark.col() + 1).with_source(self.text))
     }
 
     /// Directory that relative paths in the suite are resolved against.
@@ -166,6 +176,43 @@ fn build_tree(text: &str) -> Option<Node> {
     let mut builder = TreeBuilder::default();
     Parser::new_from_str(text).load(&mut builder, false).ok()?;
     builder.root
+}
+
+/// The first place the text nests deeper than `input::YAML_MAX_DEPTH`, or cannot be scanned as
+/// YAML at all. YAML parsers recurse once per level (yaml-rust2's on block collections, serde's
+/// on every collection) and libyaml slows quadratically on deep flows, so a suite is measured by
+/// yaml-rust2's scanner, which reads it once, without recursion, before any parser sees it.
+fn structure_error(text: &str) -> Option<(Marker, String)> {
+    use yaml_rust2::scanner::{Scanner, Token, TokenType as T};
+    let mut scanner = Scanner::new(text.chars());
+    let mut depth = 0usize;
+    for Token(mark, token) in &mut scanner {
+        match token {
+            T::FlowSequenceStart
+            | T::FlowMappingStart
+            | T::BlockSequenceStart
+            | T::BlockMappingStart => {
+                depth += 1;
+                if depth > crate::input::YAML_MAX_DEPTH {
+                    let limit = crate::input::YAML_MAX_DEPTH;
+                    let why =
+                        format!("nested more than {limit} levels deep, the limit for a suite");
+                    return Some((mark, why));
+                }
+            }
+            T::FlowSequenceEnd | T::FlowMappingEnd | T::BlockEnd => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    let limit = crate::input::YAML_MAX_DEPTH;
+    scanner.get_error().map(|e| match e.info() {
+        // The scanner's own limit on flow nesting, a few times ours: the same refusal.
+        "recursion limit exceeded" => (
+            *e.marker(),
+            format!("nested more than {limit} levels deep, the limit for a suite"),
+        ),
+        info => (*e.marker(), format!("not valid YAML: {info}")),
+    })
 }
 
 #[cfg(test)]

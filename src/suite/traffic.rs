@@ -31,7 +31,7 @@ const DROPPED: &[&str] = &[
 
 /// The cases of one traffic file as it is read, each with the 1-based line it came from.
 pub(super) fn open(path: &Path) -> Rows {
-    let file = match std::fs::File::open(path) {
+    let file = match crate::input::open(path) {
         Ok(f) => f,
         Err(e) => {
             let d = Diagnostic::new(path, format!("cannot read traffic file: {e}"));

@@ -437,7 +437,7 @@ fn a_pattern_that_does_not_compile_is_named_with_its_case_when_it_varies() {
     let (code, err) = validate("  - type: regex\n    value: \"(billing\"\n", &[]);
     assert_eq!(code, 2, "{err}");
     assert!(
-        err.contains("s.yaml: scorers[0] (regex): regex parse error"),
+        err.contains("s.yaml:14: scorers[0] (regex): regex parse error"),
         "{err}"
     );
     assert!(!err.contains("case-0001"), "{err}");

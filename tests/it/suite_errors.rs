@@ -1,13 +1,15 @@
 //! Invalid suites and datasets are refused before anything runs, with file, line, field and a hint.
 
-use crate::common::{modelswap, stderr, stdout};
+use crate::common::{model, modelswap, stderr, stdout};
 
 fn validate(yaml: &str, files: &[(&str, &str)]) -> (i32, String) {
     let dir = tempfile::tempdir().unwrap();
     for (name, body) in files {
         std::fs::write(dir.path().join(name), body).unwrap();
     }
-    std::fs::create_dir_all(dir.path().join("m")).unwrap();
+    // The suites' local provider: the set-up's model, so that only the problem each test writes
+    // is reported (validate checks the model folder in the same pass).
+    std::os::unix::fs::symlink(model("smollm2-135m-instruct"), dir.path().join("m")).unwrap();
     std::fs::write(dir.path().join("s.yaml"), yaml).unwrap();
     let out = modelswap(&["validate", "s.yaml"], dir.path());
     (out.status.code().unwrap(), stderr(&out))

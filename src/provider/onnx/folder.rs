@@ -224,6 +224,7 @@ fn eos_ids<'a>(sources: impl Iterator<Item = &'a Json>) -> Vec<u32> {
 /// The chat template compiled with the Jinja settings transformers uses for chat templates.
 fn template_environment(source: String) -> Result<Environment<'static>, minijinja::Error> {
     let mut template = Environment::new();
+    template.set_fuel(Some(crate::input::TEMPLATE_FUEL));
     template.set_trim_blocks(true);
     template.set_lstrip_blocks(true);
     template.set_unknown_method_callback(minijinja_contrib::pycompat::unknown_method_callback);

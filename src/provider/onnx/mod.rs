@@ -14,24 +14,22 @@ pub use folder::ModelFolder;
 
 use super::{Completion, ErrorKind, Provider, ProviderError};
 use crate::chat::{ChatRequest, Usage};
-use crate::suite::{Diagnostic, ProviderKind, Suite};
+use crate::suite::{Problem, ProviderKind, SuiteSpec};
 
 /// Every local model folder of the suite opens (configuration, tokenizer and chat template
-/// read; the graph is loaded only by a run), each failure pointing at the provider's `path`.
-pub fn check_folders(suite: &Suite) -> Vec<Diagnostic> {
-    let onnx = suite
-        .spec
+/// read; the graph is loaded only by a run), each failure at the provider's `path`.
+pub fn folder_problems(spec: &SuiteSpec, suite_dir: &Path) -> Vec<Problem> {
+    let onnx = spec
         .providers
         .iter()
         .filter(|(_, p)| p.kind == ProviderKind::Onnx);
     onnx.filter_map(|(id, p)| {
-        let dir = suite.dir().join(p.path.as_ref()?);
-        let e = ModelFolder::open(&dir).err()?;
-        Some(
-            suite
-                .diagnostic(&format!("providers.{id}.path"), e)
-                .help("run `make setup` to install the bundled models, or fix the path (it is relative to the suite file)"),
-        )
+        let e = ModelFolder::open(&suite_dir.join(p.path.as_ref()?)).err()?;
+        Some(Problem {
+            field: format!("providers.{id}.path"),
+            message: e,
+            help: Some("run `make setup` to install the bundled models, or fix the path (it is relative to the suite file)".into()),
+        })
     })
     .collect()
 }
