@@ -4,6 +4,7 @@
 mod cassette;
 mod common;
 mod cost;
+mod hostile;
 mod html;
 mod lockin;
 mod model;
