@@ -49,7 +49,7 @@ fn timeouts_no_duration_holds_and_runaway_concurrency_are_refused_by_validate() 
     let suite = "version: 1\nname: t\nproviders:\n  api: {kind: openai-compatible, base_url: 'http://127.0.0.1:9/v1', model: m, \
          timeout_s: 1e20, first_byte_timeout_s: 2e19, concurrency: 100000000}\nprompt: {user: hi}\ncases:\n  - vars: {}\n";
 
-    write(tmp.path(), "s.yaml", &suite);
+    write(tmp.path(), "s.yaml", suite);
     let (code, err) = run(&["validate", "s.yaml"], tmp.path());
     assert_eq!(code, 2, "{err}");
     assert!(
