@@ -7,6 +7,7 @@
 use std::fs::File;
 use std::io::{self, BufRead, Read};
 use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// The largest suite file (YAML) read.
 pub const SUITE_MAX_BYTES: u64 = 16 << 20;
@@ -118,6 +119,35 @@ fn not_regular(kind: std::fs::FileType) -> String {
         "not a regular file"
     };
     format!("{what}, not a regular file")
+}
+
+/// Calls into a library that may panic on malformed input now in progress (see `contain`).
+static CONTAINING: AtomicUsize = AtomicUsize::new(0);
+
+/// Runs `read`, a call into a library that asserts rather than checks some invariants of the file
+/// it reads (polars on a corrupt Parquet file: found by fuzzing, docs/security.md), and turns a
+/// panic inside it into an error message for the caller to name the file with.
+pub fn contain<T>(read: impl FnOnce() -> T) -> Result<T, String> {
+    CONTAINING.fetch_add(1, Ordering::SeqCst);
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(read));
+    CONTAINING.fetch_sub(1, Ordering::SeqCst);
+    outcome.map_err(|panic| {
+        let message = panic
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned());
+        format!(
+            "the reader failed on it ({})",
+            message.as_deref().unwrap_or("no message")
+        )
+    })
+}
+
+/// Whether a panic raised at `file` (a source location) is one `contain` is catching: raised
+/// outside modelswap's own code while a contained call runs. The binary's panic hook keeps such
+/// panics off the terminal, since the error that follows says what happened.
+pub fn contained(file: &str) -> bool {
+    CONTAINING.load(Ordering::SeqCst) > 0 && !file.starts_with("src/")
 }
 
 #[cfg(test)]

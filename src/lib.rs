@@ -15,6 +15,7 @@ pub mod chat;
 pub mod cost;
 pub mod error;
 pub mod format;
+pub mod fuzzing;
 pub mod gate;
 pub mod host;
 pub mod input;

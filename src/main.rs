@@ -22,6 +22,19 @@ fn main() -> ExitCode {
         .with_target(false)
         .init();
 
+    // A panic `input::contain` catches inside a library becomes the error that names the file.
+    let report_panic = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if info
+            .location()
+            .is_some_and(|at| modelswap::input::contained(at.file()))
+        {
+            tracing::debug!("{info}");
+        } else {
+            report_panic(info);
+        }
+    }));
+
     match commands::execute(cli.command) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {

@@ -331,7 +331,7 @@ async fn read_events(
             };
         let Some(chunk) = next else { break };
         let chunk = chunk.map_err(|e| transport_error(&e))?;
-        for event in parser.push(&chunk) {
+        for event in parser.push(&chunk)? {
             if on_event(&event)? {
                 closed = true;
             }
@@ -378,7 +378,8 @@ impl SseEvent {
 }
 
 /// Incremental parser for `text/event-stream` (events split by a blank line; `data:` lines
-/// joined by newlines; comments ignored; LF or CRLF).
+/// joined by newlines; comments ignored; LF or CRLF). A line, or an event, longer than
+/// `input::LINE_MAX_BYTES` is a malformed response: a server cannot make it grow without bound.
 #[derive(Default)]
 pub struct SseParser {
     buffer: Vec<u8>,
@@ -387,20 +388,29 @@ pub struct SseParser {
 }
 
 impl SseParser {
-    pub fn push(&mut self, bytes: &[u8]) -> Vec<SseEvent> {
+    pub fn push(&mut self, bytes: &[u8]) -> Result<Vec<SseEvent>, ProviderError> {
         self.buffer.extend_from_slice(bytes);
         let mut events = Vec::new();
-        while let Some(pos) = self.buffer.iter().position(|&b| b == b'\n') {
-            let mut line: Vec<u8> = self.buffer.drain(..=pos).collect();
-            line.pop();
-            if line.last() == Some(&b'\r') {
-                line.pop();
-            }
-            if let Some(event) = self.line(&String::from_utf8_lossy(&line)) {
+        let mut start = 0;
+        while let Some(end) = memchr::memchr(b'\n', &self.buffer[start..]).map(|i| start + i) {
+            let line = &self.buffer[start..end];
+            let line = line.strip_suffix(b"\r").unwrap_or(line);
+            // Owned, since `self.line` changes the parser whose buffer holds these bytes.
+            let line = String::from_utf8_lossy(line).into_owned();
+            if let Some(event) = self.line(&line) {
                 events.push(event);
             }
+            start = end + 1;
         }
-        events
+        self.buffer.drain(..start);
+        let limit = crate::input::LINE_MAX_BYTES;
+        if self.buffer.len() > limit || self.current.data.len() > limit {
+            return Err(invalid(format!(
+                "a stream event longer than {} MiB",
+                limit >> 20
+            )));
+        }
+        Ok(events)
     }
 
     /// The last event when the body ends without a blank line.
@@ -528,11 +538,25 @@ mod tests {
     use super::*;
 
     #[test]
+    fn an_endless_event_is_a_malformed_response_not_unbounded_memory() {
+        let mut p = SseParser::default();
+        let chunk = vec![b'x'; 1 << 20];
+        let mut outcome = Ok(Vec::new());
+        for _ in 0..=(crate::input::LINE_MAX_BYTES >> 20) {
+            outcome = p.push(&chunk);
+        }
+        assert_eq!(outcome.unwrap_err().kind, ErrorKind::InvalidResponse);
+    }
+
+    #[test]
     fn sse_events_split_across_chunks_and_line_endings() {
         let mut p = SseParser::default();
-        let mut events = p.push(b"event: message_start\r\ndata: {\"a\"");
+        let mut events = p.push(b"event: message_start\r\ndata: {\"a\"").unwrap();
         assert!(events.is_empty());
-        events.extend(p.push(b":1}\r\n\r\n: comment\n\ndata: x\ndata: y\n\ndata: [DONE]"));
+        events.extend(
+            p.push(b":1}\r\n\r\n: comment\n\ndata: x\ndata: y\n\ndata: [DONE]")
+                .unwrap(),
+        );
         events.extend(p.finish());
         assert_eq!(
             events,

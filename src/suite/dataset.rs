@@ -240,10 +240,10 @@ fn parquet_rows(path: &Path, file: File) -> Rows {
             path, message,
         )))))
     };
-    let mut reader = ParquetReader::new(file);
-    let metadata = match reader.get_metadata() {
-        Ok(m) => m.clone(),
-        Err(e) => return fail(format!("not a readable Parquet file: {e}")),
+    let read = || ParquetReader::new(file).get_metadata().cloned();
+    let metadata = match crate::input::contain(|| read().map_err(|e| e.to_string())) {
+        Ok(Ok(m)) => m,
+        Ok(Err(e)) | Err(e) => return fail(format!("not a readable Parquet file: {e}")),
     };
     let mut first = 0;
     let groups: Vec<(usize, usize)> = metadata
@@ -263,8 +263,9 @@ fn parquet_rows(path: &Path, file: File) -> Rows {
             .and_then(|file| {
                 let mut reader = ParquetReader::new(file).with_slice(Some((first, rows)));
                 reader.set_metadata(metadata.clone());
-                reader
-                    .finish()
+                let frame = crate::input::contain(|| reader.finish().map_err(|e| e.to_string()));
+                frame
+                    .and_then(|read| read)
                     .map_err(|e| format!("not a readable Parquet file: {e}"))
             });
         match group {

@@ -213,3 +213,24 @@ fn a_run_killed_before_its_first_record_resumes_from_the_start() {
     let records = modelswap::record::read_records(&tmp.path().join("out/records.jsonl")).unwrap();
     assert_eq!(records.len(), 2);
 }
+
+#[test]
+fn a_corrupt_parquet_file_that_panics_the_reader_is_refused_by_name() {
+    // Found by fuzzing: polars asserts on this file's page bitmap in one of its worker threads,
+    // on some runs and not others (it races), so one run proves little; twelve catch it.
+    let tmp = tempfile::tempdir().unwrap();
+    let corrupt = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/fuzz/parquet/corrupt-page-bitmap.parquet");
+    std::fs::copy(corrupt, tmp.path().join("d.parquet")).unwrap();
+    let suite = format!("{HEAD}prompt: {{user: hi}}\ncases:\n  - file: d.parquet\n");
+    write(tmp.path(), "s.yaml", &suite);
+    for _ in 0..12 {
+        let (code, err) = run(&["validate", "s.yaml"], tmp.path());
+        assert_eq!(code, 2, "{err}");
+        assert!(
+            err.contains("d.parquet: not a readable Parquet file"),
+            "{err}"
+        );
+        assert!(!err.contains("panicked"), "{err}");
+    }
+}

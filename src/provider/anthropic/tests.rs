@@ -189,7 +189,7 @@ fn non_streamed_bodies_parse_text_tool_use_and_cached_usage() {
 /// last event closes it.
 fn replay(raw: &str, schema_tool: Option<&str>) -> StreamState {
     let mut parser = http::SseParser::default();
-    let mut events = parser.push(raw.as_bytes());
+    let mut events = parser.push(raw.as_bytes()).unwrap();
     events.extend(parser.finish());
     let mut s = StreamState::new(schema_tool);
     let (last, before) = events.split_last().unwrap();

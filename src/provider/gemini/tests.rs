@@ -205,7 +205,7 @@ data: {"candidates": [{"content": {"parts": [{"text": ""}],"role": "model"},"fin
 
 "#;
     let mut parser = http::SseParser::default();
-    let mut events = parser.push(raw.as_bytes());
+    let mut events = parser.push(raw.as_bytes()).unwrap();
     events.extend(parser.finish());
     assert_eq!(events.len(), 4);
     let mut s = StreamState::default();
