@@ -4,7 +4,7 @@
 CARGO ?= cargo
 BIN := target/debug/modelswap
 
-.PHONY: setup test-deps build demo test lint bench bench-scan bench-harness bench-report
+.PHONY: setup test-deps build demo test lint fuzz soak bench bench-scan bench-harness bench-report
 
 # ONNX Runtime's shared library and the open models, from PyPI; idempotent.
 setup:
@@ -26,6 +26,16 @@ test: setup test-deps
 lint:
 	$(CARGO) fmt --check
 	$(CARGO) clippy --all-targets -- -D warnings
+
+# Every parser of outside input under AFL++, FUZZ_SECONDS each (docs/security.md, "Fuzzing");
+# `make test` runs a short, uninstrumented pass of the same targets (tests/fuzz.rs).
+fuzz:
+	bash scripts/fuzz.sh
+
+# 10,000 faulted vendor responses and 100 SIGKILLs with --resume, loopback only (docs/security.md,
+# "Soak"); `make test` runs a short pass.
+soak:
+	MODELSWAP_SOAK_FAULTS=10000 MODELSWAP_SOAK_KILLS=100 $(CARGO) test --test soak -- --nocapture --test-threads 1
 
 bench: setup
 	bash scripts/bench_decode.sh

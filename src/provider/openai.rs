@@ -167,10 +167,23 @@ fn usage(v: &Value) -> Usage {
     }
 }
 
+/// An error object in a successful (200) response: engines and proxies report failures
+/// mid-stream this way, and some in a whole body too. The server's fault: worth another try.
+fn engine_error(err: &Value, whereabouts: &str) -> ProviderError {
+    let msg = err
+        .get("message")
+        .and_then(Value::as_str)
+        .unwrap_or("(no message)");
+    ProviderError::new(ErrorKind::Server, format!("error in {whereabouts}: {msg}"))
+}
+
 /// A non-streamed response body.
 pub fn parse_response(body: &str, total_ms: f64) -> Result<Completion, ProviderError> {
     let v: Value =
         serde_json::from_str(body).map_err(|e| http::invalid(format!("not JSON ({e})")))?;
+    if let Some(err) = v.get("error").filter(|e| !e.is_null()) {
+        return Err(engine_error(err, "response"));
+    }
     let choice = v
         .pointer("/choices/0")
         .ok_or_else(|| http::invalid("no choices"))?;
@@ -238,15 +251,7 @@ impl StreamReader for StreamState {
             return Ok(false);
         };
         if let Some(err) = v.get("error") {
-            // Engines report failures mid-stream as an error object.
-            let msg = err
-                .get("message")
-                .and_then(Value::as_str)
-                .unwrap_or("error in stream");
-            return Err(ProviderError::new(
-                ErrorKind::Server,
-                format!("error in stream: {msg}"),
-            ));
+            return Err(engine_error(err, "stream"));
         }
         if let Some(u) = v.get("usage").filter(|u| !u.is_null()) {
             self.usage = Some(usage(u));
@@ -450,5 +455,13 @@ mod tests {
             .kind,
             ErrorKind::InvalidResponse
         );
+    }
+
+    #[test]
+    fn an_error_object_in_a_whole_body_is_the_servers_and_keeps_its_message() {
+        // Found by the soak: it was recorded as "malformed response: no choices".
+        let err = parse_response(r#"{"error": {"message": "model overloaded"}}"#, 1.0).unwrap_err();
+        assert_eq!(err.kind, ErrorKind::Server);
+        assert_eq!(err.message, "error in response: model overloaded");
     }
 }

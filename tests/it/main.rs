@@ -15,6 +15,8 @@ mod score;
 mod secrets;
 mod shard;
 mod suite_errors;
+// Shared with tests/soak (included by path there); each binary uses a part of it.
+#[allow(dead_code)]
 mod vendor_server;
 mod vendors;
 mod vendors_native;

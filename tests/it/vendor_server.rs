@@ -57,10 +57,14 @@ impl Reply {
     }
 }
 
+/// Computes the reply to a request from the request itself (a soak's fault schedule).
+pub type Responder = Arc<dyn Fn(&Received) -> Reply + Send + Sync>;
+
 #[derive(Clone)]
 pub struct VendorServer {
     pub base: String,
     script: Arc<Mutex<VecDeque<Reply>>>,
+    responder: Arc<Mutex<Option<Responder>>>,
     fallback: Arc<Mutex<Option<Reply>>>,
     received: Arc<Mutex<Vec<Received>>>,
 }
@@ -74,6 +78,7 @@ impl VendorServer {
         let server = Self {
             base,
             script: Arc::default(),
+            responder: Arc::default(),
             fallback: Arc::default(),
             received: Arc::default(),
         };
@@ -102,7 +107,12 @@ impl VendorServer {
         self.script.lock().unwrap().push_back(reply);
     }
 
-    /// The reply once the script is used up.
+    /// Answers every request the script does not with what `responder` makes of it.
+    pub fn respond(&self, responder: impl Fn(&Received) -> Reply + Send + Sync + 'static) {
+        *self.responder.lock().unwrap() = Some(Arc::new(responder));
+    }
+
+    /// The reply once the script is used up (and no responder is set).
     pub fn otherwise(&self, reply: Reply) {
         *self.fallback.lock().unwrap() = Some(reply);
     }
@@ -115,18 +125,20 @@ impl VendorServer {
         let Some(request) = read_request(&mut socket).await else {
             return;
         };
-        self.received.lock().unwrap().push(request);
+        let responder = self.responder.lock().unwrap().clone();
         let reply = self
             .script
             .lock()
             .unwrap()
             .pop_front()
+            .or_else(|| responder.map(|respond| respond(&request)))
             .or_else(|| self.fallback.lock().unwrap().clone())
             .unwrap_or(Reply::Status(
                 500,
                 Vec::new(),
                 "{\"error\":{\"message\":\"no reply scripted\"}}".into(),
             ));
+        self.received.lock().unwrap().push(request);
         write_reply(&mut socket, reply).await;
     }
 }
