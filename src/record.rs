@@ -60,6 +60,12 @@ pub struct Timing {
     pub tokens_per_s: Option<f64>,
     pub attempts: u32,
     pub retry_wait_ms: f64,
+    /// The successful attempt's share of the machine: `total_ms` divided, moment by moment,
+    /// among the provider's calls in flight (`cost::machine_time`). A self-hosted call costs
+    /// this much machine time. Absent for failed calls, replays of cassettes recorded without
+    /// it, and records written before it was measured.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub machine_ms: Option<f64>,
 }
 
 impl Timing {

@@ -39,6 +39,8 @@ pub struct ProviderCost {
 #[derive(Debug, Clone, Serialize)]
 pub struct SelfHostingCost {
     pub assumptions: SelfHosting,
+    /// The throughput the figures rest on: aggregate, with the concurrency it was measured at.
+    pub throughput: ThroughputBasis,
     pub usd_per_mtok: f64,
     /// The figure with its assumptions, in one sentence.
     pub explained: String,
@@ -51,6 +53,21 @@ pub struct SelfHostingCost {
     pub machines: Option<Machines>,
     /// Against each provider priced per token, gate baseline first.
     pub break_even: Vec<BreakEvenVs>,
+}
+
+/// Where a self-hosted provider's throughput comes from.
+#[derive(Debug, Clone, Serialize)]
+pub struct ThroughputBasis {
+    /// `run`: the run's aggregate output throughput (output tokens over the time its calls were
+    /// in flight), at the concurrency the run used.
+    pub source: String,
+    pub output_tokens_per_s: f64,
+    /// The provider's configured concurrency, and how many calls were in flight on average.
+    pub concurrency: usize,
+    pub mean_in_flight: Option<f64>,
+    pub measured_calls: usize,
+    /// The basis in one sentence.
+    pub explained: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -77,9 +94,6 @@ struct Totals {
     /// Successful calls, and their output tokens.
     calls: usize,
     output_tokens: u64,
-    /// Output tokens and milliseconds of the successful calls with a duration: the throughput.
-    timed_output_tokens: u64,
-    timed_ms: f64,
 }
 
 /// Per provider with records.
@@ -93,25 +107,18 @@ fn totals(records: &RecordFrame) -> PolarsResult<HashMap<String, Totals>> {
             col("cost_usd").sum().alias("known_usd"),
             col("output_tokens").count().alias("calls"),
             col("output_tokens").sum().alias("output_tokens"),
-            col("output_tokens")
-                .filter(col("total_ms").is_not_null())
-                .sum()
-                .alias("timed_output_tokens"),
-            col("total_ms").sum().alias("timed_ms"),
         ])
         .collect()?;
     let ids = agg.column("provider")?.str()?.clone();
     let f = |name: &str| -> PolarsResult<Float64Chunked> {
         Ok(agg.column(name)?.cast(&DataType::Float64)?.f64()?.clone())
     };
-    let (n, priced, usd, calls, out, timed_out, timed_ms) = (
+    let (n, priced, usd, calls, out) = (
         f("records")?,
         f("priced")?,
         f("known_usd")?,
         f("calls")?,
         f("output_tokens")?,
-        f("timed_output_tokens")?,
-        f("timed_ms")?,
     );
     let at = |c: &Float64Chunked, i: usize| c.get(i).unwrap_or(0.0);
     Ok((0..agg.height())
@@ -124,8 +131,6 @@ fn totals(records: &RecordFrame) -> PolarsResult<HashMap<String, Totals>> {
                     known_usd: at(&usd, i),
                     calls: at(&calls, i) as usize,
                     output_tokens: at(&out, i) as u64,
-                    timed_output_tokens: at(&timed_out, i) as u64,
-                    timed_ms: at(&timed_ms, i),
                 },
             )
         })
@@ -156,6 +161,7 @@ pub fn summarize(manifest: &Manifest, records: &RecordFrame) -> PolarsResult<Cos
     let requests_per_month = manifest.workload.as_ref().map(|w| w.requests_per_month);
     let baseline = manifest.gate.as_ref().map(|g| g.baseline.as_str());
     let totals = totals(records)?;
+    let throughput = super::throughput::per_provider(records)?;
     let of = |id: &str| totals.get(id).copied().unwrap_or_default();
     let mut providers: Vec<ProviderCost> = manifest
         .providers
@@ -184,42 +190,91 @@ pub fn summarize(manifest: &Manifest, records: &RecordFrame) -> PolarsResult<Cos
         let Pricing::SelfHosted(hosting) = &p.pricing else {
             continue;
         };
-        let t = of(&p.id);
-        let Some(box_) = cost::output_tokens_per_s(t.timed_output_tokens, t.timed_ms)
-            .and_then(|tps| SelfHosting::new(hosting, tps))
+        let concurrency = manifest
+            .providers
+            .iter()
+            .find(|m| m.id == p.id)
+            .map_or(1, |m| m.config.concurrency_or_default());
+        let Some(basis) = throughput
+            .get(&p.id)
+            .and_then(|t| ThroughputBasis::of_run(t, concurrency))
         else {
             continue;
         };
+        let Some(box_) = SelfHosting::new(hosting, basis.output_tokens_per_s) else {
+            continue;
+        };
+        let t = of(&p.id);
         let output_tokens_per_request = t.output_tokens as f64 / t.calls.max(1) as f64;
-        let machines = requests_per_month.map(|n| {
-            let tokens = n as f64 * output_tokens_per_request.max(1.0);
-            let count = (tokens / box_.capacity_tokens_per_month()).ceil().max(1.0) as u64;
-            Machines {
-                count,
-                usd_per_month: count as f64 * box_.usd_per_month(),
-            }
-        });
-        p.self_hosting = Some(SelfHostingCost {
-            usd_per_mtok: box_.usd_per_mtok(),
-            explained: box_.to_string(),
+        p.self_hosting = Some(self_hosting(
+            box_,
+            basis,
             output_tokens_per_request,
-            sensitivity: box_.sensitivity(),
-            machines,
-            break_even: per_token
-                .iter()
-                .map(|(id, usd)| BreakEvenVs {
-                    baseline: id.clone(),
-                    baseline_usd_per_request: *usd,
-                    break_even: box_.break_even(*usd, output_tokens_per_request),
-                })
-                .collect(),
-            assumptions: box_,
-        });
+            requests_per_month,
+            &per_token,
+        ));
     }
     Ok(CostSummary {
         requests_per_month,
         providers,
     })
+}
+
+/// A machine's figures at its measured throughput: cost per token, machines for the workload,
+/// break-even against each per-token provider.
+fn self_hosting(
+    box_: SelfHosting,
+    throughput: ThroughputBasis,
+    output_tokens_per_request: f64,
+    requests_per_month: Option<u64>,
+    per_token: &[(String, f64)],
+) -> SelfHostingCost {
+    let machines = requests_per_month.map(|n| {
+        let tokens = n as f64 * output_tokens_per_request.max(1.0);
+        let count = (tokens / box_.capacity_tokens_per_month()).ceil().max(1.0) as u64;
+        Machines {
+            count,
+            usd_per_month: count as f64 * box_.usd_per_month(),
+        }
+    });
+    SelfHostingCost {
+        usd_per_mtok: box_.usd_per_mtok(),
+        explained: box_.to_string(),
+        output_tokens_per_request,
+        sensitivity: box_.sensitivity(),
+        machines,
+        break_even: per_token
+            .iter()
+            .map(|(id, usd)| BreakEvenVs {
+                baseline: id.clone(),
+                baseline_usd_per_request: *usd,
+                break_even: box_.break_even(*usd, output_tokens_per_request),
+            })
+            .collect(),
+        assumptions: box_,
+        throughput,
+    }
+}
+
+impl ThroughputBasis {
+    /// The run's aggregate throughput; `None` when no call was measured live.
+    fn of_run(t: &super::throughput::Throughput, concurrency: usize) -> Option<Self> {
+        let rate = t.aggregate_output_tokens_per_s?;
+        let in_flight = t.mean_in_flight.map_or(String::new(), |m| {
+            format!(", {m:.1} calls in flight on average")
+        });
+        Some(Self {
+            source: "run".into(),
+            output_tokens_per_s: rate,
+            concurrency,
+            mean_in_flight: t.mean_in_flight,
+            measured_calls: t.measured_calls,
+            explained: format!(
+                "the run's aggregate output throughput: {rate:.1} output tokens/s over the {:.1} s its {} calls were in flight (concurrency {concurrency}{in_flight})",
+                t.busy_s, t.measured_calls
+            ),
+        })
+    }
 }
 
 /// Indices of the points no other point beats on both axes: none is at most as costly and at
@@ -271,6 +326,31 @@ mod tests {
         .unwrap()
     }
 
+    /// A record of a call that started `start` seconds into the run and took `ms`.
+    fn timed(
+        provider: &str,
+        case: &str,
+        output_tokens: u64,
+        (start, ms): (f64, f64),
+        cost: Option<f64>,
+    ) -> Record {
+        let started_at = format!(
+            "2026-12-04T00:{:02}:{:06.3}Z",
+            (start / 60.0) as u32,
+            start % 60.0
+        );
+        serde_json::from_value(json!({
+            "run_id": "r", "case_id": case, "provider": provider, "repeat": 0,
+            "request_hash": "sha256:0", "output": "x", "finish_reason": "stop", "error": null,
+            "usage": {"input_tokens": 10, "output_tokens": output_tokens},
+            "timing": {"started_at": started_at, "ttft_ms": 1.0, "total_ms": ms, "tokens_per_s": null,
+                       "attempts": 1, "retry_wait_ms": 0.0},
+            "cost_usd": cost, "scores": [], "passed": true
+        }))
+        .unwrap()
+    }
+
+    /// A record of a call that ran alone, from the run's start.
     fn record(
         provider: &str,
         case: &str,
@@ -278,15 +358,7 @@ mod tests {
         ms: f64,
         cost: Option<f64>,
     ) -> Record {
-        serde_json::from_value(json!({
-            "run_id": "r", "case_id": case, "provider": provider, "repeat": 0,
-            "request_hash": "sha256:0", "output": "x", "finish_reason": "stop", "error": null,
-            "usage": {"input_tokens": 10, "output_tokens": output_tokens},
-            "timing": {"started_at": "t", "ttft_ms": 1.0, "total_ms": ms, "tokens_per_s": null,
-                       "attempts": 1, "retry_wait_ms": 0.0},
-            "cost_usd": cost, "scores": [], "passed": true
-        }))
-        .unwrap()
+        timed(provider, case, output_tokens, (0.0, ms), cost)
     }
 
     #[test]
@@ -294,8 +366,8 @@ mod tests {
         // local: $3.60/h at 50% = $0.002 per second held. 10 tokens in 1 s and 30 in 3 s:
         // 10 tokens/s; per record $0.002 and $0.006 as the runner prices them.
         let records = vec![
-            record("local", "a", 10, 1000.0, Some(0.002)),
-            record("local", "b", 30, 3000.0, Some(0.006)),
+            timed("local", "a", 10, (0.0, 1000.0), Some(0.002)),
+            timed("local", "b", 30, (1.0, 3000.0), Some(0.006)),
             record("vendor", "a", 10, 300.0, Some(0.001)),
             record("vendor", "b", 10, 300.0, Some(0.003)),
             record("mystery", "a", 10, 300.0, None),
@@ -336,6 +408,11 @@ mod tests {
 
         let h = local.self_hosting.as_ref().unwrap();
         assert!(close(h.assumptions.output_tokens_per_s, 10.0));
+        assert_eq!(
+            (h.throughput.concurrency, h.throughput.measured_calls),
+            (1, 2)
+        );
+        assert!(close(h.throughput.mean_in_flight.unwrap(), 1.0));
         // 3.6 / (10 × 3600 × 0.5) per token = $200 per million.
         assert!(close(h.usd_per_mtok, 200.0));
         assert!(h.explained.contains("50% utilization"), "{}", h.explained);
@@ -372,6 +449,44 @@ mod tests {
         assert!(close(p.usd_per_1k_requests, 1.0));
         assert_eq!((p.records, p.priced, p.usd_per_month), (2, 1, None));
         assert!(projection(&records, "nobody", None).unwrap().is_none());
+    }
+
+    #[test]
+    fn an_engine_serving_calls_at_once_is_priced_on_its_aggregate_throughput() {
+        // Four calls of 100 tokens, each 2 s, all at once, then four more: 800 tokens in 4 s
+        // busy = 200 tokens/s; one stream ran at 50. Each call held a quarter of the machine
+        // for 2 s: $0.002/s × 0.5 s = $0.001 (as the runner charges it, machine_ms 500).
+        let mut records = Vec::new();
+        for (i, start) in [0.0, 0.0, 0.0, 0.0, 2.0, 2.0, 2.0, 2.0]
+            .into_iter()
+            .enumerate()
+        {
+            records.push(timed(
+                "local",
+                &format!("c{i}"),
+                100,
+                (start, 2000.0),
+                Some(0.001),
+            ));
+        }
+        let (_dir, _, frame) = super::super::frame::testing::write(&records);
+        let s = summarize(&manifest(), &frame).unwrap();
+        let local = &s.providers[0];
+        let h = local.self_hosting.as_ref().unwrap();
+        assert!(close(h.assumptions.output_tokens_per_s, 200.0));
+        assert!(close(h.throughput.mean_in_flight.unwrap(), 4.0));
+        assert!(
+            h.throughput.explained.contains("200.0 output tokens/s"),
+            "{}",
+            h.throughput.explained
+        );
+        // 3.6 / (200 × 3600 × 0.5) per token = $10 per million, and the records agree:
+        // $0.001 per 100-token request.
+        assert!(close(h.usd_per_mtok, 10.0));
+        assert!(close(
+            local.projection.as_ref().unwrap().usd_per_request,
+            100.0 * h.usd_per_mtok / 1e6
+        ));
     }
 
     #[test]

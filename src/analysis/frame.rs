@@ -35,7 +35,8 @@ struct RecordFields<'a> {
     #[serde(default)]
     error: Option<IgnoredAny>,
     usage: UsageFields,
-    timing: TimingFields,
+    #[serde(borrow)]
+    timing: TimingFields<'a>,
     #[serde(default)]
     cost_usd: Option<f64>,
     #[serde(borrow)]
@@ -56,7 +57,9 @@ struct UsageFields {
 }
 
 #[derive(Deserialize)]
-struct TimingFields {
+struct TimingFields<'a> {
+    #[serde(default, borrow)]
+    started_at: Option<Cow<'a, str>>,
     #[serde(default)]
     ttft_ms: Option<f64>,
     #[serde(default)]
@@ -83,7 +86,8 @@ impl RecordFields<'_> {
 }
 
 /// One row per record. Columns: `row` (its place in the file), `provider`, `case_id`, `repeat`,
-/// `passed`, `error` (the call failed), `score` (`analysis::record_score`), `total_ms`, `ttft_ms`,
+/// `passed`, `error` (the call failed), `score` (`analysis::record_score`), `started_s` (when the
+/// successful attempt started, seconds since 1970), `total_ms`, `ttft_ms`,
 /// `input_tokens`, `output_tokens` (null for a failed call: it has no comparable duration or
 /// usage), `tokens_per_s`, `cost_usd`, `replayed`, `tags`. Beside it, each scorer's counts per
 /// provider, summed while reading so the scores themselves are never kept.
@@ -282,6 +286,7 @@ struct Columns {
     passed: Vec<bool>,
     error: Vec<bool>,
     score: Vec<Option<f64>>,
+    started_s: Vec<Option<f64>>,
     total_ms: Vec<Option<f64>>,
     ttft_ms: Vec<Option<f64>>,
     tokens_per_s: Vec<Option<f64>>,
@@ -345,6 +350,12 @@ impl Columns {
             c.repeat.push(r.repeat);
             c.passed.push(r.passed);
             c.error.push(failed);
+            let started = r.timing.started_at.as_deref().and_then(|t| {
+                chrono::DateTime::parse_from_rfc3339(t)
+                    .ok()
+                    .map(|t| t.timestamp_millis() as f64 / 1e3)
+            });
+            c.started_s.push(ok(started));
             c.total_ms.push(ok(r.timing.total_ms));
             c.ttft_ms.push(ok(r.timing.ttft_ms));
             c.tokens_per_s.push(r.timing.tokens_per_s);
@@ -379,6 +390,7 @@ impl Columns {
             Column::new("passed".into(), self.passed),
             Column::new("error".into(), self.error),
             Column::new("score".into(), self.score),
+            Column::new("started_s".into(), self.started_s),
             Column::new("total_ms".into(), self.total_ms),
             Column::new("ttft_ms".into(), self.ttft_ms),
             Column::new("tokens_per_s".into(), self.tokens_per_s),

@@ -8,6 +8,7 @@ pub mod frame;
 pub mod latency;
 pub mod stats;
 pub mod tags;
+pub mod throughput;
 
 use std::collections::HashMap;
 
@@ -72,6 +73,12 @@ pub struct ProviderSummary {
     pub output_tokens_total: u64,
     /// Records answered from a cassette (timings recorded earlier, not measured in this run).
     pub replayed: usize,
+    /// Output tokens per second per stream and in aggregate, and the concurrency behind them.
+    #[serde(flatten)]
+    pub throughput: throughput::Throughput,
+    /// The provider's configured `concurrency` (its default where the suite gives none): the
+    /// most calls the run kept in flight.
+    pub concurrency: usize,
     /// Per tag of the cases, in tag order; a record counts under each of its tags.
     pub per_tag: Vec<TagSummary>,
 }
@@ -148,6 +155,7 @@ pub fn summarize(manifest: &Manifest, records: &RecordFrame) -> anyhow::Result<S
                 .or_else(|| p.config.path.as_ref().map(|x| x.display().to_string()))
                 .unwrap_or_default();
             s.label = p.config.label.clone();
+            s.concurrency = p.config.concurrency_or_default();
             Some(s)
         })
         .collect();
@@ -202,6 +210,7 @@ fn per_provider(records: &RecordFrame) -> anyhow::Result<HashMap<String, Provide
     let mut cases = per_case(records)?;
     let mut scorers = per_scorer(records)?;
     let mut tags = tags::summarize(records)?;
+    let mut throughput = throughput::per_provider(records)?;
     let mut out = HashMap::new();
     for i in 0..agg.height() {
         let id = ids.get(i).unwrap_or_default().to_string();
@@ -239,6 +248,8 @@ fn per_provider(records: &RecordFrame) -> anyhow::Result<HashMap<String, Provide
             input_tokens_total: count("input_tokens_total") as u64,
             output_tokens_total: count("output_tokens_total") as u64,
             replayed: count("replayed"),
+            throughput: throughput.remove(&id).unwrap_or_default(),
+            concurrency: 0,
             per_tag: tags.remove(&id).unwrap_or_default(),
             id: id.clone(),
         };

@@ -1,13 +1,14 @@
 //! What calls cost: the built-in price table, how a provider is priced, the cost of one record,
 //! and the figures projected from them (per 1k requests, per month, self-hosting TCO).
 
+pub mod machine_time;
 mod table;
 mod tco;
 
 use serde::Serialize;
 
 pub use table::{find, lookup, render, table, Entry};
-pub use tco::{output_tokens_per_s, BreakEven, SelfHosting, Sensitivity, HOURS_PER_MONTH};
+pub use tco::{BreakEven, SelfHosting, Sensitivity, HOURS_PER_MONTH};
 
 use crate::chat::Usage;
 use crate::suite::{Hosting, LongContext, Price, ProviderConfig, ProviderKind, Rates};
@@ -106,16 +107,15 @@ impl Pricing {
     /// Per token: `Price::cost` of the usage the vendor reported. A failed call reports no usage
     /// and costs 0: vendors do not bill rejected requests.
     ///
-    /// Self-hosted: `usd_per_hour × total_ms / 3.6e6 / utilization`, the machine time the call
-    /// held, grossed up for the hours the machine idles. It assumes one call holds the whole
-    /// machine while it runs (as local models do here: one at a time); an engine serving calls
-    /// concurrently shares the machine between them, so for it this overstates the cost by up to
-    /// the concurrency, and `SelfHosting` (from measured throughput) is the figure to quote. A
-    /// failed call records no duration, so its cost is unknown.
-    pub fn of(&self, usage: &Usage, total_ms: Option<f64>) -> Option<f64> {
+    /// Self-hosted: `usd_per_hour × machine_ms / 3.6e6 / utilization`, the machine time the call
+    /// held, grossed up for the hours the machine idles. `machine_ms` is the call's share of the
+    /// machine (`machine_time`): its duration when it ran alone, a fraction of it when the engine
+    /// served other calls at the same time, so that the costs of a run's calls add up to what
+    /// the machine cost while busy. A failed call records no duration: its cost is unknown.
+    pub fn of(&self, usage: &Usage, machine_ms: Option<f64>) -> Option<f64> {
         match self {
             Self::PerToken { price, .. } => Some(price.cost(usage)),
-            Self::SelfHosted(h) => total_ms.map(|ms| h.usd_per_hour * ms / 3.6e6 / h.utilization),
+            Self::SelfHosted(h) => machine_ms.map(|ms| h.usd_per_hour * ms / 3.6e6 / h.utilization),
             Self::Unknown { .. } => None,
         }
     }

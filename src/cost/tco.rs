@@ -16,7 +16,8 @@ pub struct SelfHosting {
     pub usd_per_hour: f64,
     /// Fraction of the hours the machine does useful work, in (0, 1].
     pub utilization: f64,
-    /// Output tokens per second the machine produces while busy (measured).
+    /// Output tokens per second the machine produces while busy: its aggregate over every call
+    /// in flight, measured (`analysis::throughput`).
     pub output_tokens_per_s: f64,
 }
 
@@ -111,7 +112,7 @@ impl fmt::Display for SelfHosting {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "${:.4} per million output tokens = ${}/h ÷ ({:.1} output tokens/s measured × 3600 s × {:.0}% utilization); \
+            "${:.4} per million output tokens = ${}/h ÷ ({:.1} output tokens/s measured in aggregate × 3600 s × {:.0}% utilization); \
              one machine: ${:.2}/month ({HOURS_PER_MONTH} h), at most {:.0} output tokens/month",
             self.usd_per_mtok(),
             self.usd_per_hour,
@@ -121,13 +122,6 @@ impl fmt::Display for SelfHosting {
             self.capacity_tokens_per_month(),
         )
     }
-}
-
-/// Output tokens per second of machine time: the successful calls' output tokens ÷ their total
-/// duration. Prefill time counts, as it holds the machine too, so this is the rate consistent
-/// with the per-record self-hosted cost (`Pricing::of`). `None` without tokens or time.
-pub fn output_tokens_per_s(output_tokens: u64, total_ms: f64) -> Option<f64> {
-    (output_tokens > 0 && total_ms > 0.0).then(|| output_tokens as f64 / (total_ms / 1e3))
 }
 
 #[cfg(test)]
@@ -163,7 +157,7 @@ mod tests {
         for part in [
             "$23.1481 per million output tokens",
             "$2.5/h",
-            "50.0 output tokens/s measured",
+            "50.0 output tokens/s measured in aggregate",
             "60% utilization",
             "$1825.00/month",
             "78840000 output tokens/month",

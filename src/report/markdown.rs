@@ -348,6 +348,31 @@ fn latency(out: &mut String, report: &Report) {
          TTFT is from sending (for local models: starting prefill) to the first output token; tokens/s is the decode rate after \
          the first token, median over calls.\n",
     );
+    throughput(out, report);
+}
+
+/// Output tokens per second per stream and in aggregate (`analysis::throughput`).
+fn throughput(out: &mut String, report: &Report) {
+    out.push_str("\n| provider | calls measured | concurrency | in flight (mean) | output tokens/s per stream | output tokens/s in aggregate |\n");
+    out.push_str("|---|---:|---:|---:|---:|---:|\n");
+    for p in &report.summary.providers {
+        let t = &p.throughput;
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} | {} |",
+            cell(&p.id),
+            t.measured_calls,
+            p.concurrency,
+            num(t.mean_in_flight, 1),
+            num(t.stream_output_tokens_per_s, 1),
+            num(t.aggregate_output_tokens_per_s, 1),
+        );
+    }
+    out.push_str(
+        "\n*How measured:* per stream, output tokens over the calls' summed durations; in aggregate, over the time at least \
+         one call was in flight: what an engine serving calls together delivers, and what self-hosting costs rest on. \
+         Replayed calls are left out.\n",
+    );
 }
 
 fn tags(out: &mut String, report: &Report) {
@@ -444,12 +469,19 @@ fn cost(out: &mut String, report: &Report) {
     out.push('\n');
     for p in &c.providers {
         if let Some(h) = &p.self_hosting {
-            let _ = writeln!(out, "- **{}**: {}.", cell(&p.id), cell(&h.explained));
+            let _ = writeln!(
+                out,
+                "- **{}**: {}; throughput: {}.",
+                cell(&p.id),
+                cell(&h.explained),
+                cell(&h.throughput.explained)
+            );
         }
     }
     out.push_str(
         "\n*How computed:* each record's usage at its price (cached input at the cached price), or for self-hosted \
-         hardware the machine time it held ÷ utilization; the mean over records with a known cost, never counting an \
+         hardware its share of the machine's time (its duration divided among the calls in flight beside it) ÷ utilization, \
+         and per token the aggregate output throughput; the mean over records with a known cost, never counting an \
          unknown one as $0. The HTML report has the utilization sensitivity and break-even volumes.\n",
     );
 }

@@ -48,6 +48,10 @@ struct Response {
     usage: Usage,
     ttft_ms: f64,
     total_ms: f64,
+    /// The call's share of a self-hosted machine (records' `timing.machine_ms`); absent in
+    /// cassettes recorded before it was measured.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    machine_ms: Option<f64>,
 }
 
 /// A cassette open for recording (appending) or for replaying.
@@ -114,25 +118,29 @@ impl Cassette {
         &self.path
     }
 
-    /// The recorded answer to `request`, or `None` when the cassette has none.
+    /// The recorded answer to `request` and its share of the machine when recorded, or `None`
+    /// when the cassette has none.
     pub fn answer(
         &self,
         endpoint: &Endpoint,
         request: &ChatRequest,
         repeat: u32,
-    ) -> Option<Result<Completion, ProviderError>> {
+    ) -> Option<(Result<Completion, ProviderError>, Option<f64>)> {
         let key = key(endpoint, &canonical(request), repeat);
         self.entries.get(&key).map(|outcome| match outcome.clone() {
-            Outcome::Response(r) => Ok(Completion {
-                quota: None,
-                text: r.text,
-                tool_calls: r.tool_calls,
-                finish_reason: r.finish_reason,
-                usage: r.usage,
-                ttft_ms: r.ttft_ms,
-                total_ms: r.total_ms,
-            }),
-            Outcome::Error { kind, message } => Err(ProviderError::new(kind, message)),
+            Outcome::Response(r) => (
+                Ok(Completion {
+                    quota: None,
+                    text: r.text,
+                    tool_calls: r.tool_calls,
+                    finish_reason: r.finish_reason,
+                    usage: r.usage,
+                    ttft_ms: r.ttft_ms,
+                    total_ms: r.total_ms,
+                }),
+                r.machine_ms,
+            ),
+            Outcome::Error { kind, message } => (Err(ProviderError::new(kind, message)), None),
         })
     }
 
@@ -143,6 +151,7 @@ impl Cassette {
         request: &ChatRequest,
         repeat: u32,
         result: &Result<Completion, ProviderError>,
+        machine_ms: Option<f64>,
     ) -> anyhow::Result<()> {
         let Some(file) = &self.file else {
             anyhow::bail!("cassette {} is open for replay", self.path.display());
@@ -155,6 +164,7 @@ impl Cassette {
                 usage: c.usage,
                 ttft_ms: c.ttft_ms,
                 total_ms: c.total_ms,
+                machine_ms,
             }),
             Err(e) => Outcome::Error {
                 kind: e.kind,
@@ -316,21 +326,30 @@ mod tests {
             ttft_ms: 40.0,
             total_ms: 90.0,
         };
-        rec.store(&endpoint("m"), &asked, 0, &Ok(done.clone()))
+        rec.store(&endpoint("m"), &asked, 0, &Ok(done.clone()), Some(30.0))
             .unwrap();
         rec.store(
             &endpoint("m"),
             &asked,
             1,
             &Err(ProviderError::new(ErrorKind::BadRequest, "too long")),
+            None,
         )
         .unwrap();
 
         let play = Cassette::replay(&path).unwrap();
         // Keys in another order are the same request.
         let reordered = request(serde_json::json!({"properties": {"a": {}}, "type": "object"}));
-        assert_eq!(play.answer(&endpoint("m"), &reordered, 0), Some(Ok(done)));
-        let err = play.answer(&endpoint("m"), &asked, 1).unwrap().unwrap_err();
+        // The call's share of the machine comes back with it.
+        assert_eq!(
+            play.answer(&endpoint("m"), &reordered, 0),
+            Some((Ok(done), Some(30.0)))
+        );
+        let err = play
+            .answer(&endpoint("m"), &asked, 1)
+            .unwrap()
+            .0
+            .unwrap_err();
         assert_eq!(
             (err.kind, err.message.as_str()),
             (ErrorKind::BadRequest, "too long")

@@ -67,6 +67,7 @@ fn build_record(
             tokens_per_s: None,
             attempts: attempt.attempts,
             retry_wait_ms: attempt.waited.as_secs_f64() * 1e3,
+            machine_ms: None,
         },
         cost_usd: None,
         scores: Vec::new(),
@@ -82,6 +83,7 @@ fn build_record(
             record.usage = c.usage;
             record.timing.ttft_ms = Some(c.ttft_ms);
             record.timing.total_ms = Some(c.total_ms);
+            record.timing.machine_ms = attempt.machine_ms;
             record.timing.tokens_per_s =
                 Timing::decode_rate(c.usage.output_tokens, c.ttft_ms, c.total_ms);
         }
@@ -92,7 +94,9 @@ fn build_record(
             });
         }
     }
-    record.cost_usd = target.pricing.of(&record.usage, record.timing.total_ms);
+    // A replay of a cassette recorded before shares were measured: as if the call ran alone.
+    let machine_ms = record.timing.machine_ms.or(record.timing.total_ms);
+    record.cost_usd = target.pricing.of(&record.usage, machine_ms);
     record
 }
 
@@ -135,6 +139,8 @@ mod tests {
             attempts: 3,
             waited: Duration::from_millis(1500),
             replayed: false,
+            // Shared with two other calls for most of its 600 ms.
+            machine_ms: Some(250.0),
             result,
         }
     }
@@ -175,7 +181,9 @@ mod tests {
         // (11 − 1) tokens over the 500 ms after the first.
         assert_eq!(r.timing.tokens_per_s, Some(20.0));
         assert_eq!((r.timing.attempts, r.timing.retry_wait_ms), (3, 1500.0));
-        assert!((r.cost_usd.unwrap() - 600.0 / 1e6).abs() < 1e-12);
+        // Its share of the machine, not its duration: 250 ms at $3.60/h.
+        assert_eq!(r.timing.machine_ms, Some(250.0));
+        assert!((r.cost_usd.unwrap() - 250.0 / 1e6).abs() < 1e-12);
         assert_eq!(r.tags, ["billing"]);
         assert!(
             r.error.is_none() && !r.passed && r.score.is_none(),

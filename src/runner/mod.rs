@@ -13,6 +13,7 @@ mod lanes;
 mod limits;
 pub mod manifest;
 mod merge;
+mod occupancy;
 mod resume;
 mod selection;
 mod target;

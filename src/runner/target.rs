@@ -8,6 +8,7 @@ use std::time::Duration;
 use super::cassette::Cassette;
 use super::limits::{Aimd, Pause, RateLimiter, RetryPolicy};
 use super::manifest::now;
+use super::occupancy::Occupancy;
 use crate::chat::{ChatRequest, Sampling};
 use crate::cost::Pricing;
 use crate::error::{Error, Result};
@@ -33,6 +34,8 @@ pub(super) struct Target {
     rate: Option<RateLimiter>,
     /// Set when the vendor's rate-limit headers say a limit is exhausted.
     pause: Pause,
+    /// The calls in flight, to charge each its share of a self-hosted machine.
+    occupancy: Occupancy,
     pub pricing: Pricing,
 }
 
@@ -43,6 +46,10 @@ pub(super) struct Attempt {
     pub waited: Duration,
     /// Answered from a cassette (its timings were recorded, not measured).
     pub replayed: bool,
+    /// The last attempt's share of the machine's time in milliseconds: its duration divided
+    /// among the provider's calls in flight beside it (`cost::machine_time`). Recorded in a
+    /// cassette; `None` when replaying one recorded before it was.
+    pub machine_ms: Option<f64>,
     pub result: std::result::Result<Completion, ProviderError>,
 }
 
@@ -105,7 +112,7 @@ impl Target {
             answers,
             recorder: cassettes.recorder.clone(),
             sampling: spec.sampling_for(config),
-            concurrency: Aimd::new(config.concurrency.unwrap_or(if local { 1 } else { 4 })),
+            concurrency: Aimd::new(config.concurrency_or_default()),
             // A local model's failure is deterministic: trying again gives the same error.
             retry: RetryPolicy::new(if local {
                 0
@@ -114,6 +121,7 @@ impl Target {
             }),
             rate: rate.and_then(|r| RateLimiter::new(r.requests_per_minute, r.tokens_per_minute)),
             pause: Pause::default(),
+            occupancy: Occupancy::new(),
             pricing: Pricing::for_provider(id, config),
         })
     }
@@ -123,27 +131,39 @@ impl Target {
     pub async fn call(&self, request: &ChatRequest, repeat: u32, label: &str) -> Attempt {
         let attempt = match &self.answers {
             Answers::Live(provider) => self.call_live(provider.as_ref(), request, label).await,
-            Answers::Replay(cassette) => Attempt {
-                started_at: now(),
-                attempts: 1,
-                waited: Duration::ZERO,
-                replayed: true,
-                result: cassette
+            Answers::Replay(cassette) => {
+                let (result, machine_ms) = cassette
                     .answer(&self.endpoint, request, repeat)
                     .unwrap_or_else(|| {
                         // The run's own calls are checked before it starts; a judge's may be missing.
-                        Err(ProviderError::new(
-                            ErrorKind::BadRequest,
-                            format!(
-                                "{label}: cassette {} has no recording of this call",
-                                cassette.path().display()
-                            ),
-                        ))
-                    }),
-            },
+                        let missing = format!(
+                            "{label}: cassette {} has no recording of this call",
+                            cassette.path().display()
+                        );
+                        (
+                            Err(ProviderError::new(ErrorKind::BadRequest, missing)),
+                            None,
+                        )
+                    });
+                Attempt {
+                    started_at: now(),
+                    attempts: 1,
+                    waited: Duration::ZERO,
+                    replayed: true,
+                    machine_ms,
+                    result,
+                }
+            }
         };
         if let (Some(recorder), false) = (&self.recorder, attempt.replayed) {
-            if let Err(e) = recorder.store(&self.endpoint, request, repeat, &attempt.result) {
+            let stored = recorder.store(
+                &self.endpoint,
+                request,
+                repeat,
+                &attempt.result,
+                attempt.machine_ms,
+            );
+            if let Err(e) = stored {
                 tracing::error!("{e:#}");
             }
         }
@@ -172,7 +192,9 @@ impl Target {
             }
             let slot = self.concurrency.acquire().await;
             let started_at = now();
+            let call = self.occupancy.enter();
             let result = provider.complete(request).await;
+            let machine_ms = self.occupancy.leave(call);
             drop(slot);
             let retry = match &result {
                 Ok(c) => {
@@ -203,6 +225,7 @@ impl Target {
                         attempts,
                         waited,
                         replayed: false,
+                        machine_ms: Some(machine_ms),
                         result,
                     }
                 }

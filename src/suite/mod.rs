@@ -161,7 +161,7 @@ pub struct ProviderConfig {
     /// onnx: ONNX Runtime intra-op threads.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub threads: Option<usize>,
-    /// Requests in flight at once.
+    /// Requests in flight at once (`concurrency_or_default`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub concurrency: Option<usize>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -337,6 +337,13 @@ impl Default for Defaults {
 }
 
 impl ProviderConfig {
+    /// Calls in flight at once: `concurrency`, else 1 for a local model (one decode at a time on
+    /// these cores) and 4 for a remote one.
+    pub fn concurrency_or_default(&self) -> usize {
+        self.concurrency
+            .unwrap_or(if self.kind.is_local() { 1 } else { 4 })
+    }
+
     /// As files and reports record it: a `base_url`'s user and password left out.
     pub fn without_credentials(&self) -> Self {
         let mut config = self.clone();

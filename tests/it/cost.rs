@@ -212,24 +212,32 @@ fn a_local_model_on_hosted_hardware_costs_its_machine_time() {
     assert!(!stderr(&out).contains("cost unknown"), "{}", stderr(&out));
     assert_eq!(records.len(), 2);
     for r in &records {
-        // $3.60/h = $0.001/s, grossed up by 1 / 0.5.
-        let expected = 0.001 * r.timing.total_ms.unwrap() / 1e3 / 0.5;
-        assert!(close(r.cost_usd.unwrap(), expected), "{r:?}");
+        // $3.60/h = $0.001/s, grossed up by 1 / 0.5, for the machine time it held: one call at
+        // a time, its whole duration (and the little the runner spends around the call).
+        let (held, took) = (r.timing.machine_ms.unwrap(), r.timing.total_ms.unwrap());
+        assert!(took <= held && held <= took * 1.05, "{r:?}");
+        assert!(
+            close(r.cost_usd.unwrap(), 0.001 * held / 1e3 / 0.5),
+            "{r:?}"
+        );
     }
 
-    // The per-token TCO from the run's own throughput prices its output tokens the same as the
-    // records add up to: both charge the machine time the calls held.
+    // The per-token TCO from the run's throughput (one call at a time: per stream and in
+    // aggregate agree) prices its output tokens as the records add up to.
     let output: u64 = records.iter().map(|r| r.usage.output_tokens).sum();
-    let ms: f64 = records.iter().filter_map(|r| r.timing.total_ms).sum();
-    let rate = cost::output_tokens_per_s(output, ms).unwrap();
+    let seconds: f64 = records
+        .iter()
+        .filter_map(|r| r.timing.total_ms)
+        .sum::<f64>()
+        / 1e3;
     let hosting = Hosting {
         usd_per_hour: 3.6,
         utilization: 0.5,
     };
-    let tco = SelfHosting::new(&hosting, rate).unwrap();
+    let tco = SelfHosting::new(&hosting, output as f64 / seconds).unwrap();
     let total: f64 = records.iter().filter_map(|r| r.cost_usd).sum();
     assert!(
-        (tco.usd_per_mtok() * output as f64 / 1e6 - total).abs() < 1e-9 * total,
+        (tco.usd_per_mtok() * output as f64 / 1e6 - total).abs() < 0.05 * total,
         "{tco}"
     );
 }

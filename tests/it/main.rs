@@ -4,6 +4,7 @@
 mod cassette;
 mod common;
 mod cost;
+mod engine;
 mod hostile;
 mod html;
 mod lockin;
@@ -15,6 +16,7 @@ mod score;
 mod secrets;
 mod shard;
 mod suite_errors;
+mod throughput;
 // Shared with tests/soak (included by path there); each binary uses a part of it.
 #[allow(dead_code)]
 mod vendor_server;

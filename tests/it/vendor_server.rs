@@ -143,7 +143,7 @@ impl VendorServer {
     }
 }
 
-async fn read_request(socket: &mut TcpStream) -> Option<Received> {
+pub async fn read_request(socket: &mut TcpStream) -> Option<Received> {
     let mut buf = Vec::new();
     let mut chunk = [0u8; 8192];
     let header_end = loop {

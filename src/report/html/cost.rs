@@ -23,6 +23,8 @@ pub(super) struct CostSection {
 pub(super) struct SelfHostView {
     id: String,
     explained: String,
+    /// The throughput the figures rest on, and the concurrency it was measured at.
+    basis: String,
     machines: Option<String>,
     sensitivity: Table,
     break_even: Option<Table>,
@@ -187,6 +189,7 @@ fn self_hosting(id: &str, h: &cost::SelfHostingCost, workload: Option<u64>) -> S
     SelfHostView {
         id: id.to_string(),
         explained: h.explained.clone(),
+        basis: h.throughput.explained.clone(),
         machines: h.machines.as_ref().zip(workload).map(|(mach, n)| {
             format!(
                 "At {n} requests a month of {:.0} output tokens each: {} machine(s), {} a month.",

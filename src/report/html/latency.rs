@@ -8,11 +8,36 @@ use crate::report::charts;
 #[derive(Serialize)]
 pub(super) struct LatencySection {
     table: Table,
+    throughput: Table,
     notes: Vec<String>,
     chart: Option<String>,
 }
 
 impl Ctx<'_> {
+    /// Output tokens per second per stream and in aggregate, with the concurrency behind them.
+    fn throughput(&self) -> Table {
+        let mut table = Table::new(&[
+            "provider",
+            "#calls measured",
+            "#concurrency",
+            "#in flight (mean)",
+            "#output tokens/s per stream",
+            "#output tokens/s in aggregate",
+        ]);
+        for p in &self.0.summary.providers {
+            let t = &p.throughput;
+            table.row(vec![
+                p.id.clone(),
+                t.measured_calls.to_string(),
+                p.concurrency.to_string(),
+                crate::format::num(t.mean_in_flight, 1),
+                crate::format::num(t.stream_output_tokens_per_s, 1),
+                crate::format::num(t.aggregate_output_tokens_per_s, 1),
+            ]);
+        }
+        table
+    }
+
     pub(super) fn latency(&self) -> anyhow::Result<LatencySection> {
         let r = self.0;
         let mut table = Table::new(&[&["provider", "#calls"][..], &LATENCY_COLUMNS].concat());
@@ -40,6 +65,7 @@ impl Ctx<'_> {
             .collect();
         Ok(LatencySection {
             table,
+            throughput: self.throughput(),
             notes,
             chart: charts::latency_cdf(&series)?,
         })

@@ -77,7 +77,7 @@ impl Ctx<'_> {
             ),
             (
                 "Cost".into(),
-                "Per-token providers: each record's usage at the provider's price, cached input at the cached price (a failed call is not billed). Self-hosted: the machine time a call held, usd_per_hour × duration ÷ utilization; per token, usd_per_hour ÷ (measured output tokens/s × 3600 × utilization). Per 1k requests and per month: the mean over records with a known cost; records without one are counted and left out, never taken as $0.".into(),
+                "Per-token providers: each record's usage at the provider's price, cached input at the cached price (a failed call is not billed). Self-hosted: the machine time a call held, usd_per_hour × its share of the machine ÷ utilization, where its share is its duration divided, moment by moment, among the provider's calls in flight (an engine serves them together); per token, usd_per_hour ÷ (aggregate output tokens/s × 3600 × utilization), the aggregate being output tokens over the time the provider's calls were in flight, never one stream's rate. Per 1k requests and per month: the mean over records with a known cost; records without one are counted and left out, never taken as $0.".into(),
             ),
             ("Recommendation".into(), RULE.into()),
         ];
