@@ -29,6 +29,13 @@ pub enum Command {
     /// Exits 0 when the run completed (whatever the scores: `gate` judges them), 2 on invalid
     /// input, 1 when the run could not complete, 130 when interrupted.
     Run(RunArgs),
+    /// Measure a self-hosted engine's capacity: the suite's requests at a series of load levels
+    /// (concurrency, or Poisson request rates), with throughput, latency percentiles and the
+    /// goodput at the suite's `slo:`; writes capacity.json and capacity.csv.
+    ///
+    /// Exits 0 when the sweep ended (a stop rule included), 2 on invalid input, 130 when
+    /// interrupted (the finished levels are kept).
+    Load(LoadArgs),
     /// Join sharded runs of one suite (`run --shard I/N`) into one run directory.
     Merge {
         /// The runs to join.
@@ -117,6 +124,40 @@ pub struct RunArgs {
     /// Run only shard I of N (every N-th case from the I-th); join the runs with `merge`.
     #[arg(long, value_name = "I/N")]
     pub shard: Option<modelswap::record::Shard>,
+}
+
+#[derive(Debug, Args)]
+pub struct LoadArgs {
+    /// The suite file.
+    pub suite: PathBuf,
+    /// The provider to load (kind openai-compatible or onnx).
+    #[arg(long)]
+    pub provider: String,
+    /// Closed-loop levels: requests kept in flight (comma-separated; default 1,2,4,…,512
+    /// until a stop rule ends the sweep).
+    #[arg(long, value_delimiter = ',', conflicts_with = "rate")]
+    pub concurrency: Vec<usize>,
+    /// Open-loop levels: mean requests per second, Poisson arrivals (comma-separated).
+    #[arg(long, value_delimiter = ',')]
+    pub rate: Vec<f64>,
+    /// Seconds each level is measured for, after its warm-up.
+    #[arg(long, default_value_t = 30.0, conflicts_with = "requests")]
+    pub duration: f64,
+    /// Measure each level over this many requests instead of a duration.
+    #[arg(long)]
+    pub requests: Option<usize>,
+    /// Seconds at the start of each level that are not counted.
+    #[arg(long, default_value_t = 5.0)]
+    pub warmup: f64,
+    /// End the sweep after a level where more than this share of requests failed.
+    #[arg(long, default_value_t = 0.1)]
+    pub max_error_rate: f64,
+    /// Where capacity.json and capacity.csv go (default: reports/<suite name>-load-<time>).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Seeds the open loop's arrival times.
+    #[arg(long, default_value_t = 7)]
+    pub seed: u64,
 }
 
 #[derive(Debug, Args)]

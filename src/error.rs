@@ -25,6 +25,12 @@ pub enum Error {
         records: usize,
         dir: std::path::PathBuf,
     },
+    /// Ctrl-C during a load sweep; the levels finished so far are kept.
+    #[error("interrupted: kept the {levels} finished level(s) in {}", dir.join("capacity.json").display())]
+    LoadInterrupted {
+        levels: usize,
+        dir: std::path::PathBuf,
+    },
     /// A failure of the machine rather than of the input: a file that cannot be written, …
     #[error(transparent)]
     Other(#[from] anyhow::Error),
@@ -35,7 +41,7 @@ impl Error {
         match self {
             Self::Suite(_) | Self::Input(_) => 2,
             Self::GateFailed { .. } | Self::Incomplete(_) | Self::Other(_) => 1,
-            Self::Interrupted { .. } => 130,
+            Self::Interrupted { .. } | Self::LoadInterrupted { .. } => 130,
         }
     }
 

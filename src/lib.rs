@@ -3,7 +3,7 @@
 //!
 //! The data flow runs one way: `suite` (parse, validate; cases read and rendered as they are
 //! taken) → `runner` (calls providers, appends `record`s, scored by `score`) → `analysis` →
-//! `report` / `gate`. Beside it, `lockin` audits a codebase for its dependence on closed vendors
+//! `report` / `gate`; `load` sweeps one provider's capacity for the cost figures. Beside it, `lockin` audits a codebase for its dependence on closed vendors
 //! (`modelswap scan`). docs/architecture.md says what each module owns and where each rule lives.
 
 // The library reports through return values, `tracing` and the runner's events; only the binary
@@ -20,6 +20,7 @@ pub mod gate;
 pub mod host;
 pub mod input;
 pub mod installed;
+pub mod load;
 pub mod lockin;
 pub mod provider;
 pub mod record;

@@ -145,7 +145,7 @@ fn normal(cases: &[(f64, usize)], confidence: f64) -> Interval {
 }
 
 /// Linear interpolation between the closest ranks of sorted `xs` (numpy's default percentile).
-fn quantile(xs: &[f64], q: f64) -> f64 {
+pub fn quantile(xs: &[f64], q: f64) -> f64 {
     let h = (xs.len() - 1) as f64 * q.clamp(0.0, 1.0);
     let (lo, hi) = (h.floor() as usize, h.ceil() as usize);
     xs[lo] + (h - lo as f64) * (xs[hi] - xs[lo])

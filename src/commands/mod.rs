@@ -5,6 +5,7 @@
 mod audit;
 mod gate;
 mod init;
+mod load;
 mod merge;
 mod prices;
 mod progress;
@@ -20,6 +21,7 @@ use crate::cli::Command;
 pub fn execute(command: Command) -> Result<()> {
     match command {
         Command::Run(args) => run::run(args),
+        Command::Load(args) => load::run(args),
         Command::Merge { dirs, out } => merge::run(&dirs, &out),
         Command::Init { path } => init::run(&path),
         Command::Report { dir, format, scan } => report::run(&dir, &format, scan.as_deref()),

@@ -41,7 +41,7 @@ pub fn run(args: RunArgs) -> Result<()> {
 }
 
 /// `reports/<suite name>-<UTC time>`.
-fn default_out(suite_name: &str) -> PathBuf {
+pub(super) fn default_out(suite_name: &str) -> PathBuf {
     let slug: String = suite_name
         .chars()
         .map(|c| {

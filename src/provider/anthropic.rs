@@ -262,6 +262,7 @@ impl Reply {
             usage,
             ttft_ms,
             total_ms,
+            output_at_ms: vec![total_ms],
         }
     }
 }
@@ -345,8 +346,11 @@ impl StreamState {
 }
 
 impl StreamReader for StreamState {
-    fn has_output(&self) -> bool {
-        !self.text.is_empty() || !self.tool_calls.is_empty()
+    fn output_size(&self) -> usize {
+        self.text.len()
+            + (self.tool_calls.iter())
+                .map(|(_, c)| c.name.len() + c.arguments.len())
+                .sum::<usize>()
     }
 
     /// Applies one event; `true` at the closing `message_stop`.

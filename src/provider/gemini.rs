@@ -313,8 +313,11 @@ impl StreamState {
 }
 
 impl StreamReader for StreamState {
-    fn has_output(&self) -> bool {
-        !self.text.is_empty() || !self.tool_calls.is_empty()
+    fn output_size(&self) -> usize {
+        self.text.len()
+            + (self.tool_calls.iter())
+                .map(|c| c.name.len() + c.arguments.len())
+                .sum::<usize>()
     }
 
     /// Applies one event; `true` for the chunk that carries the finish reason, which closes the
@@ -345,6 +348,7 @@ impl StreamReader for StreamState {
             usage: self.usage.unwrap_or_default(),
             ttft_ms,
             total_ms,
+            output_at_ms: vec![total_ms],
         })
     }
 }

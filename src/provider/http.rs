@@ -178,8 +178,9 @@ async fn send(
 pub trait StreamReader {
     /// Applies one event; `true` at the vendor's closing event.
     fn apply(&mut self, event: &SseEvent) -> Result<bool, ProviderError>;
-    /// Whether output (text or a tool call) has begun: the moment that defines TTFT.
-    fn has_output(&self) -> bool;
+    /// How much output (text and tool calls, in bytes) has arrived: its first growth defines
+    /// TTFT, each growth an output time (`Completion::output_at_ms`).
+    fn output_size(&self) -> usize;
     fn finish(self, ttft_ms: f64, total_ms: f64) -> Result<Completion, ProviderError>;
 }
 
@@ -198,19 +199,24 @@ async fn exchange<S: StreamReader>(
         let body = read_body(response, started, timeouts).await?;
         return parse(&body, elapsed_ms()).map(|c| Completion { quota, ..c });
     };
-    let mut ttft_ms = None;
+    let mut output_at_ms = Vec::new();
+    let mut size = 0;
     read_events(response, started, timeouts, |event| {
         let done = state.apply(event)?;
-        if ttft_ms.is_none() && state.has_output() {
-            ttft_ms = Some(elapsed_ms());
+        if state.output_size() > size {
+            size = state.output_size();
+            output_at_ms.push(elapsed_ms());
         }
         Ok(done)
     })
     .await?;
     let total_ms = elapsed_ms();
-    state
-        .finish(ttft_ms.unwrap_or(total_ms), total_ms)
-        .map(|c| Completion { quota, ..c })
+    let ttft_ms = output_at_ms.first().copied().unwrap_or(total_ms);
+    state.finish(ttft_ms, total_ms).map(|c| Completion {
+        quota,
+        output_at_ms,
+        ..c
+    })
 }
 
 /// What a vendor's rate-limit headers say is left of its limits: OpenAI and Azure send

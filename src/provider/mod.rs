@@ -64,6 +64,10 @@ pub struct Completion {
     /// From sending (or starting prefill) to the first output token.
     pub ttft_ms: f64,
     pub total_ms: f64,
+    /// When each piece of output arrived, in ms from sending: each streamed event that added
+    /// to it, or each token a local model produced (one entry, the total, for a response read
+    /// whole). Their gaps are the inter-token latency a load sweep reports; records keep none.
+    pub output_at_ms: Vec<f64>,
     /// What the vendor's rate-limit headers said was left, when it sent them.
     pub quota: Option<http::Quota>,
 }

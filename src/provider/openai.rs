@@ -223,6 +223,7 @@ pub fn parse_response(body: &str, total_ms: f64) -> Result<Completion, ProviderE
         finish_reason: choice["finish_reason"].as_str().unwrap_or("stop").into(),
         usage: v.get("usage").map(usage).unwrap_or_default(),
         ttft_ms: total_ms,
+        output_at_ms: vec![total_ms],
         total_ms,
     })
 }
@@ -238,8 +239,11 @@ pub struct StreamState {
 }
 
 impl StreamReader for StreamState {
-    fn has_output(&self) -> bool {
-        !self.text.is_empty() || !self.tool_calls.is_empty()
+    fn output_size(&self) -> usize {
+        self.text.len()
+            + (self.tool_calls.iter())
+                .map(|c| c.name.len() + c.arguments.len())
+                .sum::<usize>()
     }
 
     /// Applies one event; `true` at the closing `[DONE]`.
@@ -305,6 +309,7 @@ impl StreamReader for StreamState {
             usage: self.usage.unwrap_or_default(),
             ttft_ms,
             total_ms,
+            output_at_ms: vec![total_ms],
         })
     }
 }

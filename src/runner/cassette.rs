@@ -137,6 +137,7 @@ impl Cassette {
                     usage: r.usage,
                     ttft_ms: r.ttft_ms,
                     total_ms: r.total_ms,
+                    output_at_ms: vec![r.total_ms],
                 }),
                 r.machine_ms,
             ),
@@ -325,6 +326,7 @@ mod tests {
             },
             ttft_ms: 40.0,
             total_ms: 90.0,
+            output_at_ms: vec![90.0],
         };
         rec.store(&endpoint("m"), &asked, 0, &Ok(done.clone()), Some(30.0))
             .unwrap();

@@ -159,6 +159,7 @@ mod tests {
             },
             ttft_ms: 100.0,
             total_ms: 600.0,
+            output_at_ms: vec![100.0, 600.0],
             quota: None,
         };
         let r = build_record(

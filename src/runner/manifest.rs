@@ -90,7 +90,7 @@ pub(super) async fn hash_files(files: Vec<PathBuf>) -> anyhow::Result<BTreeMap<S
 }
 
 /// Now, as records and manifests write times: RFC 3339, UTC, milliseconds.
-pub(super) fn now() -> String {
+pub fn now() -> String {
     Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 

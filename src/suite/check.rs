@@ -44,6 +44,26 @@ pub(super) fn check(spec: &SuiteSpec, src: &SuiteText) -> Vec<Diagnostic> {
     if let Some(gate) = &spec.gate {
         check_gate(spec, gate, src, &mut out);
     }
+    if let Some(slo) = &spec.slo {
+        for (field, bound) in [
+            ("ttft_p95_ms", slo.ttft_p95_ms),
+            ("itl_p95_ms", slo.itl_p95_ms),
+            ("e2e_p95_ms", slo.e2e_p95_ms),
+        ] {
+            if matches!(bound, Some(ms) if !(ms > 0.0 && ms.is_finite())) {
+                out.push(src.diag(
+                    &format!("slo.{field}"),
+                    "must be a positive number of milliseconds",
+                ));
+            }
+        }
+        if *slo == crate::suite::Slo::default() {
+            out.push(src.diag(
+                "slo",
+                "names no bound: give ttft_p95_ms, itl_p95_ms or e2e_p95_ms",
+            ));
+        }
+    }
     out
 }
 

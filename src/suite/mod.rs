@@ -82,6 +82,9 @@ pub struct SuiteSpec {
     /// What production looks like; drives cost projections.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub workload: Option<Workload>,
+    /// Service-level objectives a load sweep's goodput must meet (`modelswap load`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub slo: Option<Slo>,
     /// Provider id -> settings. The order is kept: reports list providers in it.
     pub providers: IndexMap<String, ProviderConfig>,
     /// Sampling for every provider unless the provider overrides it.
@@ -102,6 +105,22 @@ pub struct SuiteSpec {
 #[serde(deny_unknown_fields)]
 pub struct Workload {
     pub requests_per_month: u64,
+}
+
+/// Latency bounds, any subset: a load level meets the SLO when each given 95th percentile is at
+/// most its bound.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Slo {
+    /// Time to first token, 95th percentile, in milliseconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ttft_p95_ms: Option<f64>,
+    /// Inter-token latency (the gap between streamed chunks), 95th percentile, in milliseconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub itl_p95_ms: Option<f64>,
+    /// End-to-end latency of a request, 95th percentile, in milliseconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub e2e_p95_ms: Option<f64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]

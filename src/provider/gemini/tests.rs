@@ -214,7 +214,7 @@ data: {"candidates": [{"content": {"parts": [{"text": ""}],"role": "model"},"fin
         // Cut short here, the stream would have no closing event.
         assert!(!s.apply(e).unwrap(), "closed early at {e:?}");
     }
-    assert!(s.has_output());
+    assert!(s.output_size() > 0);
     assert!(s.apply(last).unwrap());
     let c = s.finish(30.0, 30.0).unwrap();
     assert_eq!(c.text, "The quick brown fox");

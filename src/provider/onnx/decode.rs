@@ -40,6 +40,8 @@ pub struct Generation {
     pub finish_reason: FinishReason,
     pub ttft: Duration,
     pub total: Duration,
+    /// When each token was produced, from the start.
+    pub token_at: Vec<Duration>,
 }
 
 impl Decoder {
@@ -127,6 +129,7 @@ impl Decoder {
         let mut past_len = 0usize;
         let mut tokens: Vec<u32> = Vec::new();
         let mut ttft = None;
+        let mut token_at = Vec::new();
         let mut finish_reason = FinishReason::Length;
         let mut text = None;
 
@@ -143,6 +146,7 @@ impl Decoder {
                 break;
             }
             tokens.push(next);
+            token_at.push(start.elapsed());
             if !params.stop.is_empty() {
                 let so_far = folder.decode(&tokens)?;
                 if let Some(cut) = params
@@ -172,6 +176,7 @@ impl Decoder {
             finish_reason,
             ttft: ttft.unwrap_or(total),
             total,
+            token_at,
         })
     }
 

@@ -82,6 +82,9 @@ impl Model {
             },
             ttft_ms: generation.ttft.as_secs_f64() * 1e3,
             total_ms: generation.total.as_secs_f64() * 1e3,
+            output_at_ms: (generation.token_at.iter())
+                .map(|t| t.as_secs_f64() * 1e3)
+                .collect(),
         })
     }
 }

@@ -1,0 +1,315 @@
+//! `modelswap load` against the batching engine (`engine.rs`), whose law says what each level
+//! must measure: each step takes base + per_sequence × active and gives every active sequence
+//! one token; a finished request's slot waits one step for the next request to join, so a slot
+//! is busy T of every T + 1 steps.
+
+use std::path::Path;
+use std::time::Duration;
+
+use crate::common::{model, modelswap, stderr};
+use crate::engine::{Engine, Law};
+
+const TOKENS: f64 = 16.0;
+
+fn law() -> Law {
+    Law {
+        base: Duration::from_millis(40),
+        per_sequence: Duration::from_millis(2),
+        batch: 64,
+    }
+}
+
+/// What the law says a closed loop of `c` delivers: (output tokens/s, step ms).
+fn predicted(c: f64) -> (f64, f64) {
+    let active = c * TOKENS / (TOKENS + 1.0);
+    let step_ms = 40.0 + 2.0 * active;
+    (active / step_ms * 1e3, step_ms)
+}
+
+fn suite(dir: &Path, provider: &str, extra: &str) {
+    let rows: String = (0..40)
+        .map(|i| format!("{{\"q\": \"question {i}\"}}\n"))
+        .collect();
+    std::fs::write(dir.join("cases.jsonl"), rows).unwrap();
+    let text = format!(
+        "version: 1\nname: t\nproviders:\n  engine: {provider}\ndefaults: {{max_tokens: {TOKENS}}}\n\
+         prompt: {{user: \"{{{{ q }}}}\"}}\ncases:\n  - file: cases.jsonl\n{extra}"
+    );
+    std::fs::write(dir.join("s.yaml"), text).unwrap();
+}
+
+fn capacity(dir: &Path) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(dir.join("cap/capacity.json")).unwrap()).unwrap()
+}
+
+#[test]
+fn each_level_measures_what_the_engine_delivers_and_goodput_lands_on_the_slo_level() {
+    let engine = Engine::start(law());
+    let tmp = tempfile::tempdir().unwrap();
+    let provider = format!(
+        "{{kind: openai-compatible, base_url: '{}', model: m, hosting: {{usd_per_hour: 3.6, utilization: 1.0}}}}",
+        engine.base
+    );
+    // Steps of 42, 47.5 and 70 ms at 1, 4 and 16 in flight: the ITL bound admits the first two.
+    suite(tmp.path(), &provider, "slo: {itl_p95_ms: 60}\n");
+    let out = modelswap(
+        &[
+            "load",
+            "s.yaml",
+            "--provider",
+            "engine",
+            "--concurrency",
+            "1,4,16",
+            "--duration",
+            "4",
+            "--warmup",
+            "1.5",
+            "--out",
+            "cap",
+        ],
+        tmp.path(),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let cap = capacity(tmp.path());
+    let levels = cap["levels"].as_array().unwrap();
+    assert_eq!(levels.len(), 3, "{cap}");
+    for (level, c) in levels.iter().zip([1.0, 4.0, 16.0]) {
+        let (tokens_per_s, step_ms) = predicted(c);
+        let got = level["output_tokens_per_s"].as_f64().unwrap();
+        assert!(
+            (got - tokens_per_s).abs() < 0.06 * tokens_per_s,
+            "c={c}: {got:.1} tokens/s, the law says {tokens_per_s:.1}"
+        );
+        let itl = level["itl_ms"]["p50"].as_f64().unwrap();
+        assert!(
+            (itl - step_ms).abs() < 0.06 * step_ms,
+            "c={c}: ITL p50 {itl:.1} ms, the law says {step_ms:.1}"
+        );
+        assert_eq!(level["errors"], 0);
+        assert!(level["requests"].as_u64().unwrap() > 0);
+    }
+    let goodput = &cap["goodput"];
+    assert_eq!(goodput["concurrency"], 4, "{goodput}");
+    let g = goodput["output_tokens_per_s"].as_f64().unwrap();
+    assert_eq!(g, levels[1]["output_tokens_per_s"].as_f64().unwrap());
+    // $3.60/h fully used = $0.001 per second at the goodput's rate.
+    let usd = cap["cost"]["usd_per_mtok"].as_f64().unwrap();
+    assert!(
+        (usd - 1e6 * 0.001 / g).abs() < 1e-9 * usd,
+        "{}",
+        cap["cost"]
+    );
+    let csv = std::fs::read_to_string(tmp.path().join("cap/capacity.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 4, "{csv}");
+    assert!(
+        csv.starts_with("concurrency,rate,requests,errors,duration_s"),
+        "{csv}"
+    );
+}
+
+#[test]
+fn poisson_arrivals_come_at_the_asked_rate_and_no_hosting_means_no_cost() {
+    let engine = Engine::start(law());
+    let tmp = tempfile::tempdir().unwrap();
+    suite(
+        tmp.path(),
+        &format!(
+            "{{kind: openai-compatible, base_url: '{}', model: m}}",
+            engine.base
+        ),
+        "",
+    );
+    let out = modelswap(
+        &[
+            "load",
+            "s.yaml",
+            "--provider",
+            "engine",
+            "--rate",
+            "5",
+            "--duration",
+            "6",
+            "--warmup",
+            "1",
+            "--out",
+            "cap",
+        ],
+        tmp.path(),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let cap = capacity(tmp.path());
+    let level = &cap["levels"][0];
+    assert_eq!(level["rate"], 5.0);
+    let sent = level["requests"].as_f64().unwrap() / level["duration_s"].as_f64().unwrap();
+    // 30 arrivals expected: a Poisson count's spread is about ±20%.
+    assert!((2.5..7.5).contains(&sent), "{level}");
+    assert!(cap["cost"]["usd_per_mtok"].is_null());
+    assert!(
+        cap["cost"]["explained"]
+            .as_str()
+            .unwrap()
+            .contains("no `hosting:`"),
+        "{}",
+        cap["cost"]
+    );
+    assert!(stderr(&out).contains("no `hosting:`"), "{}", stderr(&out));
+}
+
+#[test]
+fn a_level_where_every_call_fails_ends_the_sweep_and_says_why() {
+    // Nothing listens on port 9.
+    let tmp = tempfile::tempdir().unwrap();
+    suite(
+        tmp.path(),
+        "{kind: openai-compatible, base_url: 'http://127.0.0.1:9/v1', model: m, retries: 0}",
+        "",
+    );
+    let out = modelswap(
+        &[
+            "load",
+            "s.yaml",
+            "--provider",
+            "engine",
+            "--concurrency",
+            "1,2",
+            "--requests",
+            "3",
+            "--warmup",
+            "0",
+            "--out",
+            "cap",
+        ],
+        tmp.path(),
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("every request at this level failed (3 network)"),
+        "{}",
+        stderr(&out)
+    );
+    let cap = capacity(tmp.path());
+    assert_eq!(cap["status"], "stopped");
+    assert_eq!(cap["levels"].as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn vendor_apis_and_unknown_providers_are_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    suite(tmp.path(), "{kind: openai, model: gpt-4o-mini}", "");
+    let out = modelswap(&["load", "s.yaml", "--provider", "engine"], tmp.path());
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("measures engines you run"),
+        "{}",
+        stderr(&out)
+    );
+    let out = modelswap(&["load", "s.yaml", "--provider", "nope"], tmp.path());
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("has no such provider (it has engine)"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn ctrl_c_keeps_the_finished_levels() {
+    let engine = Engine::start(law());
+    let tmp = tempfile::tempdir().unwrap();
+    suite(
+        tmp.path(),
+        &format!(
+            "{{kind: openai-compatible, base_url: '{}', model: m}}",
+            engine.base
+        ),
+        "",
+    );
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_modelswap"))
+        .args([
+            "load",
+            "s.yaml",
+            "--provider",
+            "engine",
+            "--concurrency",
+            "1,2,4",
+            "--duration",
+            "1.5",
+            "--warmup",
+            "0",
+            "--out",
+            "cap",
+        ])
+        .current_dir(tmp.path())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The first level ends after 1.5 s and its requests' drain; interrupt the second.
+    let mut waited = 0;
+    while !tmp.path().join("cap/capacity.json").exists() && waited < 200 {
+        std::thread::sleep(Duration::from_millis(50));
+        waited += 1;
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(130),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let cap = capacity(tmp.path());
+    assert_eq!(cap["status"], "interrupted");
+    assert_eq!(cap["levels"].as_array().unwrap().len(), 1, "{cap}");
+}
+
+#[test]
+fn a_local_model_is_swept_too() {
+    let tmp = tempfile::tempdir().unwrap();
+    let provider = format!(
+        "{{kind: onnx, path: {}}}",
+        model("smollm2-135m-instruct").display()
+    );
+    std::fs::write(
+        tmp.path().join("cases.jsonl"),
+        "{\"q\": \"What is 2 + 2?\"}\n",
+    )
+    .unwrap();
+    let text = format!(
+        "version: 1\nname: t\nproviders:\n  engine: {provider}\ndefaults: {{max_tokens: 8}}\n\
+         prompt: {{user: \"{{{{ q }}}}\"}}\ncases:\n  - file: cases.jsonl\n"
+    );
+    std::fs::write(tmp.path().join("s.yaml"), text).unwrap();
+    let out = modelswap(
+        &[
+            "load",
+            "s.yaml",
+            "--provider",
+            "engine",
+            "--concurrency",
+            "1",
+            "--requests",
+            "3",
+            "--warmup",
+            "0",
+            "--out",
+            "cap",
+        ],
+        tmp.path(),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let level = &capacity(tmp.path())["levels"][0];
+    assert_eq!(
+        (level["requests"].as_u64(), level["errors"].as_u64()),
+        (Some(3), Some(0))
+    );
+    assert!(
+        level["output_tokens_per_s"].as_f64().unwrap() > 0.0,
+        "{level}"
+    );
+    assert!(level["itl_ms"]["p50"].as_f64().unwrap() > 0.0, "{level}");
+}
