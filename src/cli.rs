@@ -60,6 +60,10 @@ pub enum Command {
         /// Also scan this codebase for closed-vendor dependencies (the report's lock-in section).
         #[arg(long, value_name = "PATH")]
         scan: Option<PathBuf>,
+        /// A load sweep's capacity.json (`modelswap load`) to price a self-hosted provider at
+        /// its goodput (repeatable; DIR/capacity.json is read without it).
+        #[arg(long, value_name = "FILE")]
+        capacity: Vec<PathBuf>,
     },
     /// Apply the suite's gate to a run: exit 0 pass, 1 failed, 2 usage or input error.
     Gate {

@@ -85,7 +85,9 @@ pub fn judge(dir: &Path, against: Option<&Path>) -> Result<Verdict> {
             .map_err(Error::input)?;
     }
     let summary = analysis::summarize(&manifest, &records).map_err(Error::input)?;
-    evaluate(&gate, &summary, &records)
+    let capacities = crate::load::capacity::in_dir(dir).map_err(Error::input)?;
+    let cost = analysis::cost::summarize(&manifest, &records, &capacities).map_err(Error::input)?;
+    evaluate(&gate, &summary, &records, &cost)
 }
 
 /// `verdict.json` in the run directory.
@@ -98,7 +100,12 @@ pub fn write_verdict(dir: &Path, verdict: &Verdict) -> Result<()> {
 
 /// Applies `gate` to the run. `records` holds every provider's records (the baseline's possibly
 /// from another run, see `--against`). A gate that cannot be evaluated is an input error.
-pub fn evaluate(gate: &GateConfig, summary: &Summary, records: &RecordFrame) -> Result<Verdict> {
+pub fn evaluate(
+    gate: &GateConfig,
+    summary: &Summary,
+    records: &RecordFrame,
+    cost: &analysis::cost::CostSummary,
+) -> Result<Verdict> {
     let find = |id: &str| {
         summary.providers.iter().find(|p| p.id == id).ok_or_else(|| {
             Error::Input(format!(
@@ -120,7 +127,7 @@ pub fn evaluate(gate: &GateConfig, summary: &Summary, records: &RecordFrame) -> 
         }
         checks.extend(gate.max_p95_latency_ms.map(|max| c.max_p95_latency(max)));
         if let Some(max) = gate.max_cost_per_1k_requests_usd {
-            checks.push(c.max_cost(max, records)?);
+            checks.push(c.max_cost(max, cost));
         }
     }
     Ok(Verdict {
@@ -246,11 +253,14 @@ impl Candidate<'_> {
         }
     }
 
-    fn max_cost(&self, max: f64, records: &RecordFrame) -> Result<GateCheck> {
+    /// The cost per 1k requests the report shows (`analysis::cost::summarize`: a self-hosted
+    /// provider's at a load sweep's goodput when the run has one).
+    fn max_cost(&self, max: f64, cost: &analysis::cost::CostSummary) -> GateCheck {
         let criterion = Criterion::MaxCostPer1kRequestsUsd;
-        let projection =
-            analysis::cost::projection(records, self.id, None).map_err(Error::input)?;
-        Ok(match projection {
+        let projection = (cost.providers.iter())
+            .find(|p| p.id == self.id)
+            .and_then(|p| p.projection.as_ref());
+        match projection {
             Some(p) => {
                 let ok = p.usd_per_1k_requests <= max;
                 let op = if ok { "≤" } else { ">" };
@@ -269,7 +279,7 @@ impl Candidate<'_> {
                 false,
                 "cost unknown: no record has a known cost; give the provider a `price:` (or `hosting:` for self-hosted hardware)".into(),
             ),
-        })
+        }
     }
 }
 

@@ -6,8 +6,10 @@ use std::collections::HashMap;
 use polars::prelude::*;
 use serde::Serialize;
 
+pub use super::self_hosting::{BreakEvenVs, Machines, SelfHostingCost, ThroughputBasis};
 use super::RecordFrame;
-use crate::cost::{self, BreakEven, Pricing, Projection, SelfHosting, Sensitivity};
+use crate::cost::{self, Pricing, Projection, SelfHosting};
+use crate::load::Capacity;
 use crate::record::Manifest;
 
 /// Every provider's cost figures, in the manifest's provider order.
@@ -33,55 +35,6 @@ pub struct ProviderCost {
     pub projection: Option<Projection>,
     /// For self-hosted hardware with a measured throughput.
     pub self_hosting: Option<SelfHostingCost>,
-}
-
-/// A self-hosted provider's cost per token from its measured throughput, with the assumptions.
-#[derive(Debug, Clone, Serialize)]
-pub struct SelfHostingCost {
-    pub assumptions: SelfHosting,
-    /// The throughput the figures rest on: aggregate, with the concurrency it was measured at.
-    pub throughput: ThroughputBasis,
-    pub usd_per_mtok: f64,
-    /// The figure with its assumptions, in one sentence.
-    pub explained: String,
-    /// Mean output tokens of its successful calls: the request size break-even counts in.
-    pub output_tokens_per_request: f64,
-    /// Cost per million output tokens at utilization 10%, 20%, … 100%.
-    pub sensitivity: Vec<Sensitivity>,
-    /// Whole machines needed for `requests_per_month` at the assumed utilization, and what they
-    /// cost a month: the floor under the usage-based projection, as hardware comes in machines.
-    pub machines: Option<Machines>,
-    /// Against each provider priced per token, gate baseline first.
-    pub break_even: Vec<BreakEvenVs>,
-}
-
-/// Where a self-hosted provider's throughput comes from.
-#[derive(Debug, Clone, Serialize)]
-pub struct ThroughputBasis {
-    /// `run`: the run's aggregate output throughput (output tokens over the time its calls were
-    /// in flight), at the concurrency the run used.
-    pub source: String,
-    pub output_tokens_per_s: f64,
-    /// The provider's configured concurrency, and how many calls were in flight on average.
-    pub concurrency: usize,
-    pub mean_in_flight: Option<f64>,
-    pub measured_calls: usize,
-    /// The basis in one sentence.
-    pub explained: String,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct Machines {
-    pub count: u64,
-    pub usd_per_month: f64,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct BreakEvenVs {
-    pub baseline: String,
-    pub baseline_usd_per_request: f64,
-    #[serde(flatten)]
-    pub break_even: BreakEven,
 }
 
 /// One provider's totals behind its cost figures.
@@ -137,27 +90,17 @@ fn totals(records: &RecordFrame) -> PolarsResult<HashMap<String, Totals>> {
         .collect())
 }
 
-/// The cost projection of one provider's records (mean of the known `cost_usd`, per 1k requests
-/// and at `requests_per_month`); `None` when none of its records has a known cost. This is the
-/// figure a cost gate such as `max_cost_per_1k_requests_usd` compares (`usd_per_1k_requests`;
-/// `records − priced` records had no known cost).
-pub fn projection(
-    records: &RecordFrame,
-    provider: &str,
-    requests_per_month: Option<u64>,
-) -> PolarsResult<Option<Projection>> {
-    let t = totals(records)?.remove(provider).unwrap_or_default();
-    Ok(cost::project(
-        t.records,
-        t.priced,
-        t.known_usd,
-        requests_per_month,
-    ))
-}
-
 /// Cost figures per provider. Prices are described as this build's table resolves the manifest's
-/// provider configuration; the per-record costs are those the run recorded.
-pub fn summarize(manifest: &Manifest, records: &RecordFrame) -> PolarsResult<CostSummary> {
+/// provider configuration; the per-record costs are those the run recorded. A self-hosted
+/// provider with a load sweep among `capacities` is priced at the sweep's goodput: its cost per
+/// token, and its cost per request (the mean output of its calls at that price), which the gate
+/// and the recommendation then read; without one, at the run's aggregate throughput and the
+/// records' own costs.
+pub fn summarize(
+    manifest: &Manifest,
+    records: &RecordFrame,
+    capacities: &[Capacity],
+) -> PolarsResult<CostSummary> {
     let requests_per_month = manifest.workload.as_ref().map(|w| w.requests_per_month);
     let baseline = manifest.gate.as_ref().map(|g| g.baseline.as_str());
     let totals = totals(records)?;
@@ -190,23 +133,38 @@ pub fn summarize(manifest: &Manifest, records: &RecordFrame) -> PolarsResult<Cos
         let Pricing::SelfHosted(hosting) = &p.pricing else {
             continue;
         };
-        let concurrency = manifest
-            .providers
+        let swept = capacities
             .iter()
-            .find(|m| m.id == p.id)
-            .map_or(1, |m| m.config.concurrency_or_default());
-        let Some(basis) = throughput
-            .get(&p.id)
-            .and_then(|t| ThroughputBasis::of_run(t, concurrency))
-        else {
-            continue;
+            .filter(|c| c.provider == p.id)
+            .find_map(ThroughputBasis::of_capacity);
+        let basis = match swept {
+            Some(b) => b,
+            None => {
+                let concurrency = manifest
+                    .providers
+                    .iter()
+                    .find(|m| m.id == p.id)
+                    .map_or(1, |m| m.config.concurrency_or_default());
+                let Some(b) = throughput
+                    .get(&p.id)
+                    .and_then(|t| ThroughputBasis::of_run(t, concurrency))
+                else {
+                    continue;
+                };
+                b
+            }
         };
         let Some(box_) = SelfHosting::new(hosting, basis.output_tokens_per_s) else {
             continue;
         };
         let t = of(&p.id);
         let output_tokens_per_request = t.output_tokens as f64 / t.calls.max(1) as f64;
-        p.self_hosting = Some(self_hosting(
+        if basis.source == "capacity" {
+            let usd = box_.usd_per_mtok() * output_tokens_per_request / 1e6;
+            p.projection =
+                cost::project(t.calls, t.calls, usd * t.calls as f64, requests_per_month);
+        }
+        p.self_hosting = Some(super::self_hosting::self_hosting(
             box_,
             basis,
             output_tokens_per_request,
@@ -218,63 +176,6 @@ pub fn summarize(manifest: &Manifest, records: &RecordFrame) -> PolarsResult<Cos
         requests_per_month,
         providers,
     })
-}
-
-/// A machine's figures at its measured throughput: cost per token, machines for the workload,
-/// break-even against each per-token provider.
-fn self_hosting(
-    box_: SelfHosting,
-    throughput: ThroughputBasis,
-    output_tokens_per_request: f64,
-    requests_per_month: Option<u64>,
-    per_token: &[(String, f64)],
-) -> SelfHostingCost {
-    let machines = requests_per_month.map(|n| {
-        let tokens = n as f64 * output_tokens_per_request.max(1.0);
-        let count = (tokens / box_.capacity_tokens_per_month()).ceil().max(1.0) as u64;
-        Machines {
-            count,
-            usd_per_month: count as f64 * box_.usd_per_month(),
-        }
-    });
-    SelfHostingCost {
-        usd_per_mtok: box_.usd_per_mtok(),
-        explained: box_.to_string(),
-        output_tokens_per_request,
-        sensitivity: box_.sensitivity(),
-        machines,
-        break_even: per_token
-            .iter()
-            .map(|(id, usd)| BreakEvenVs {
-                baseline: id.clone(),
-                baseline_usd_per_request: *usd,
-                break_even: box_.break_even(*usd, output_tokens_per_request),
-            })
-            .collect(),
-        assumptions: box_,
-        throughput,
-    }
-}
-
-impl ThroughputBasis {
-    /// The run's aggregate throughput; `None` when no call was measured live.
-    fn of_run(t: &super::throughput::Throughput, concurrency: usize) -> Option<Self> {
-        let rate = t.aggregate_output_tokens_per_s?;
-        let in_flight = t.mean_in_flight.map_or(String::new(), |m| {
-            format!(", {m:.1} calls in flight on average")
-        });
-        Some(Self {
-            source: "run".into(),
-            output_tokens_per_s: rate,
-            concurrency,
-            mean_in_flight: t.mean_in_flight,
-            measured_calls: t.measured_calls,
-            explained: format!(
-                "the run's aggregate output throughput: {rate:.1} output tokens/s over the {:.1} s its {} calls were in flight (concurrency {concurrency}{in_flight})",
-                t.busy_s, t.measured_calls
-            ),
-        })
-    }
 }
 
 /// Indices of the points no other point beats on both axes: none is at most as costly and at
@@ -376,7 +277,7 @@ mod tests {
             record("cheap", "b", 10, 300.0, None),
         ];
         let (_dir, _, frame) = super::super::frame::testing::write(&records);
-        let s = summarize(&manifest(), &frame).unwrap();
+        let s = summarize(&manifest(), &frame, &[]).unwrap();
         assert_eq!(s.requests_per_month, Some(1_000_000));
         let ids: Vec<_> = s.providers.iter().map(|p| p.id.as_str()).collect();
         assert_eq!(ids, ["local", "vendor", "mystery", "cheap"]);
@@ -410,7 +311,7 @@ mod tests {
         assert!(close(h.assumptions.output_tokens_per_s, 10.0));
         assert_eq!(
             (h.throughput.concurrency, h.throughput.measured_calls),
-            (1, 2)
+            (Some(1), 2)
         );
         assert!(close(h.throughput.mean_in_flight.unwrap(), 1.0));
         // 3.6 / (10 × 3600 × 0.5) per token = $200 per million.
@@ -438,20 +339,6 @@ mod tests {
     }
 
     #[test]
-    fn the_gate_reads_one_providers_cost_per_1k_requests() {
-        let records = vec![
-            record("vendor", "a", 10, 300.0, Some(0.001)),
-            record("vendor", "b", 10, 300.0, None),
-            record("other", "a", 10, 300.0, Some(1.0)),
-        ];
-        let (_dir, _, records) = super::super::frame::testing::write(&records);
-        let p = projection(&records, "vendor", None).unwrap().unwrap();
-        assert!(close(p.usd_per_1k_requests, 1.0));
-        assert_eq!((p.records, p.priced, p.usd_per_month), (2, 1, None));
-        assert!(projection(&records, "nobody", None).unwrap().is_none());
-    }
-
-    #[test]
     fn an_engine_serving_calls_at_once_is_priced_on_its_aggregate_throughput() {
         // Four calls of 100 tokens, each 2 s, all at once, then four more: 800 tokens in 4 s
         // busy = 200 tokens/s; one stream ran at 50. Each call held a quarter of the machine
@@ -470,7 +357,7 @@ mod tests {
             ));
         }
         let (_dir, _, frame) = super::super::frame::testing::write(&records);
-        let s = summarize(&manifest(), &frame).unwrap();
+        let s = summarize(&manifest(), &frame, &[]).unwrap();
         let local = &s.providers[0];
         let h = local.self_hosting.as_ref().unwrap();
         assert!(close(h.assumptions.output_tokens_per_s, 200.0));

@@ -6,6 +6,7 @@
 pub mod cost;
 pub mod frame;
 pub mod latency;
+pub mod self_hosting;
 pub mod stats;
 pub mod tags;
 pub mod throughput;

@@ -24,7 +24,12 @@ pub fn execute(command: Command) -> Result<()> {
         Command::Load(args) => load::run(args),
         Command::Merge { dirs, out } => merge::run(&dirs, &out),
         Command::Init { path } => init::run(&path),
-        Command::Report { dir, format, scan } => report::run(&dir, &format, scan.as_deref()),
+        Command::Report {
+            dir,
+            format,
+            scan,
+            capacity,
+        } => report::run(&dir, &format, scan.as_deref(), &capacity),
         Command::Gate { dir, against } => gate::run(&dir, against.as_deref()),
         Command::Audit { suite, format } => audit::run(&suite, format),
         Command::Validate { suite } => validate::run(&suite),

@@ -1,6 +1,6 @@
 //! `modelswap report DIR`: a run's report in the formats asked for, from its records alone.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use modelswap::error::Result;
 use modelswap::lockin::{self, ScanOptions};
@@ -8,8 +8,13 @@ use modelswap::report::{self, Report};
 
 use crate::cli::ReportFormat;
 
-pub fn run(dir: &Path, formats: &[ReportFormat], scan: Option<&Path>) -> Result<()> {
-    let mut report = Report::load(dir)?;
+pub fn run(
+    dir: &Path,
+    formats: &[ReportFormat],
+    scan: Option<&Path>,
+    capacity: &[PathBuf],
+) -> Result<()> {
+    let mut report = Report::load(dir, capacity)?;
     if let Some(path) = scan {
         report.lockin.code = Some(lockin::scan(path, &ScanOptions::default())?);
     }

@@ -239,6 +239,16 @@ impl Capacity {
     }
 }
 
+/// The load sweep kept in a run directory (`load --out DIR` into it), if there is one.
+pub fn in_dir(dir: &Path) -> anyhow::Result<Vec<Capacity>> {
+    let path = dir.join(CAPACITY_FILE);
+    if path.exists() {
+        Ok(vec![Capacity::read(&path)?])
+    } else {
+        Ok(Vec::new())
+    }
+}
+
 /// An error kind as `capacity.json` names it (as records do).
 pub fn kind_name(kind: ErrorKind) -> String {
     serde_json::to_value(kind)

@@ -211,3 +211,94 @@ fn stop_rule(before: &[Level], level: &Level, max_error_rate: f64) -> Option<Str
         )
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn level(c: usize, tokens_per_s: f64, itl_p95: f64, ttft_p50: f64, errors: usize) -> Level {
+        let p = |v: f64| {
+            Some(Percentiles {
+                p50: v,
+                p90: v,
+                p95: v,
+                p99: v,
+            })
+        };
+        Level {
+            concurrency: Some(c),
+            rate: None,
+            requests: 10,
+            errors,
+            errors_by_kind: Default::default(),
+            duration_s: 10.0,
+            requests_per_s: 1.0,
+            output_tokens_per_s: tokens_per_s,
+            ttft_ms: p(ttft_p50),
+            itl_ms: p(itl_p95),
+            tpot_ms: p(itl_p95),
+            e2e_ms: p(1000.0),
+        }
+    }
+
+    #[test]
+    fn goodput_is_the_best_level_within_every_bound_and_never_one_outside() {
+        let levels = [
+            level(1, 20.0, 40.0, 50.0, 0),
+            level(4, 70.0, 48.0, 60.0, 0),
+            // More throughput, but past the ITL bound.
+            level(16, 200.0, 72.0, 90.0, 0),
+            // Within the bound but every request failed.
+            level(32, 0.0, 10.0, 10.0, 10),
+        ];
+        let slo = crate::suite::Slo {
+            itl_p95_ms: Some(60.0),
+            ..Default::default()
+        };
+        let g = capacity::goodput(&levels, &slo).unwrap();
+        assert_eq!(
+            (g.level, g.concurrency, g.output_tokens_per_s),
+            (1, Some(4), 70.0)
+        );
+        // A bound on a figure no level has holds nowhere.
+        let none = capacity::goodput(
+            &[Level {
+                itl_ms: None,
+                ..levels[0].clone()
+            }],
+            &slo,
+        );
+        assert!(none.is_none());
+    }
+
+    #[test]
+    fn the_sweep_stops_on_failures_and_on_queueing() {
+        let first = level(1, 20.0, 40.0, 50.0, 0);
+        assert_eq!(stop_rule(&[], &first, 0.1), None);
+        assert!(stop_rule(
+            std::slice::from_ref(&first),
+            &level(2, 0.0, 1.0, 1.0, 10),
+            0.1
+        )
+        .unwrap()
+        .starts_with("every request at this level failed"));
+        assert!(stop_rule(
+            std::slice::from_ref(&first),
+            &level(2, 30.0, 40.0, 50.0, 2),
+            0.1
+        )
+        .unwrap()
+        .contains("20.0% of requests failed"));
+        assert_eq!(
+            stop_rule(
+                std::slice::from_ref(&first),
+                &level(2, 30.0, 40.0, 500.0, 0),
+                0.1
+            ),
+            None
+        );
+        assert!(stop_rule(&[first], &level(2, 30.0, 40.0, 501.0, 0), 0.1)
+            .unwrap()
+            .contains("past saturation"));
+    }
+}

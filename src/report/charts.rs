@@ -213,6 +213,71 @@ pub fn quality_vs_cost(
     .map(Some)
 }
 
+/// A load sweep's throughput–latency curve: one point per (level label, output tokens/s, the
+/// latency percentile `metric` names, in ms), joined in sweep order; `slo` draws the bound as a
+/// horizontal line, `goodput` rings the level goodput rests on. The knee is where the curve
+/// turns up: more load buys little throughput and much latency.
+pub fn capacity_curve(
+    points: &[(String, f64, f64)],
+    metric: &str,
+    slo: Option<f64>,
+    goodput: Option<usize>,
+) -> Result<Option<String>, ChartError> {
+    if points.is_empty() {
+        return Ok(None);
+    }
+    let x_max = points.iter().map(|p| p.1).fold(0.0, f64::max).max(1.0) * 1.15;
+    let y_max = (points.iter().map(|p| p.2))
+        .chain(slo)
+        .fold(0.0, f64::max)
+        .max(1.0)
+        * 1.15;
+    svg("capacity", |root| {
+        let mut chart = ChartBuilder::on(root)
+            .margin(16)
+            .x_label_area_size(44)
+            .y_label_area_size(64)
+            .build_cartesian_2d(0f64..x_max, 0f64..y_max)?;
+        chart
+            .configure_mesh()
+            .x_desc("output tokens/s delivered")
+            .y_desc(format!("{metric} (ms)"))
+            .max_light_lines(0)
+            .label_style((FONT, 13))
+            .axis_desc_style((FONT, 14))
+            .draw()?;
+        let line: Vec<(f64, f64)> = points.iter().map(|p| (p.1, p.2)).collect();
+        chart
+            .draw_series(LineSeries::new(line, color(0).stroke_width(2)))?
+            .label(format!("{metric} at each load level"))
+            .legend(|(x, y)| PathElement::new([(x, y), (x + 20, y)], color(0).stroke_width(2)));
+        chart.draw_series(points.iter().map(|(name, x, y)| {
+            EmptyElement::at((*x, *y))
+                + Circle::new((0, 0), 5, color(0).filled())
+                + Text::new(name.clone(), (8, -16), (FONT, 13).into_font())
+        }))?;
+        if let Some(bound) = slo {
+            let red = color(3);
+            chart
+                .draw_series(LineSeries::new(
+                    [(0.0, bound), (x_max, bound)],
+                    red.stroke_width(2),
+                ))?
+                .label(format!("SLO: {metric} ≤ {bound:.0} ms"))
+                .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], red.stroke_width(2)));
+        }
+        if let Some((_, x, y)) = goodput.and_then(|i| points.get(i)) {
+            let green = color(2);
+            chart
+                .draw_series([Circle::new((*x, *y), 11, green.stroke_width(3))])?
+                .label("goodput: the most throughput within the SLO")
+                .legend(move |(x, y)| Circle::new((x + 10, y), 5, green.stroke_width(2)));
+        }
+        legend(&mut chart)
+    })
+    .map(Some)
+}
+
 /// The series' legend, in the lower right corner.
 fn legend<'a, DB: DrawingBackend + 'a, CT: CoordTranslate>(
     chart: &mut ChartContext<'a, DB, CT>,

@@ -478,12 +478,59 @@ fn cost(out: &mut String, report: &Report) {
             );
         }
     }
+    for c in &report.capacity {
+        capacity(out, c);
+    }
     out.push_str(
         "\n*How computed:* each record's usage at its price (cached input at the cached price), or for self-hosted \
          hardware its share of the machine's time (its duration divided among the calls in flight beside it) ÷ utilization, \
          and per token the aggregate output throughput; the mean over records with a known cost, never counting an \
          unknown one as $0. The HTML report has the utilization sensitivity and break-even volumes.\n",
     );
+}
+
+/// A load sweep's levels, goodput and cost (`modelswap load`).
+fn capacity(out: &mut String, c: &crate::load::Capacity) {
+    let _ = writeln!(
+        out,
+        "\n**Capacity of {}** (load sweep started {}):\n",
+        cell(&c.provider),
+        c.started_at
+    );
+    out.push_str("| load | requests | errors | requests/s | output tokens/s | TTFT p95 | ITL p95 | e2e p95 |\n");
+    out.push_str("|---|---:|---:|---:|---:|---:|---:|---:|\n");
+    for l in &c.levels {
+        let p95 = |p: Option<crate::load::Percentiles>| ms(p.map(|p| p.p95));
+        let load = match (l.concurrency, l.rate) {
+            (Some(n), _) => format!("{n} in flight"),
+            (None, Some(r)) => format!("{r}/s"),
+            _ => String::new(),
+        };
+        let _ = writeln!(
+            out,
+            "| {load} | {} | {} | {:.2} | {:.1} | {} | {} | {} |",
+            l.requests,
+            l.errors,
+            l.requests_per_s,
+            l.output_tokens_per_s,
+            p95(l.ttft_ms),
+            p95(l.itl_ms),
+            p95(l.e2e_ms)
+        );
+    }
+    if let Some(g) = &c.goodput {
+        let _ = writeln!(
+            out,
+            "\nGoodput: {:.1} output tokens/s ({:.2} requests/s) within the SLO, at level {}.",
+            g.output_tokens_per_s,
+            g.requests_per_s,
+            g.level + 1
+        );
+    }
+    if let Some(why) = &c.stopped {
+        let _ = writeln!(out, "\nThe sweep stopped early: {}.", cell(why));
+    }
+    let _ = writeln!(out, "\nCost: {}.", cell(&c.cost.explained));
 }
 
 /// A model output as inline code in a table cell, cut to `OUTPUT_CHARS`.

@@ -85,6 +85,9 @@ pub struct Report {
     /// p50/p95/p99 of call duration and time to first token, per provider.
     pub latency: Vec<ProviderLatency>,
     pub cost: CostSummary,
+    /// Load sweeps of the run's self-hosted providers (`modelswap load`), which their cost
+    /// figures rest on.
+    pub capacity: Vec<crate::load::Capacity>,
     /// The lock-in audit: the workload's needs against each provider (from the run's
     /// `lockin.json`) and, with `report --scan PATH`, the codebase's vendor dependencies.
     pub lockin: LockIn,
@@ -132,8 +135,13 @@ pub struct BaselineOutcome {
 
 impl Report {
     /// The report of the records in `records`, read from the file at `path` (the failures shown
-    /// are read back from it in full).
-    pub fn build(manifest: Manifest, records: &RecordFrame, path: &Path) -> anyhow::Result<Self> {
+    /// are read back from it in full), with the load sweeps of its self-hosted providers.
+    pub fn build(
+        manifest: Manifest,
+        records: &RecordFrame,
+        path: &Path,
+        capacity: Vec<crate::load::Capacity>,
+    ) -> anyhow::Result<Self> {
         let clock = std::time::Instant::now();
         let lap =
             |stage: &str| tracing::debug!(stage, seconds = clock.elapsed().as_secs_f64(), "report");
@@ -156,7 +164,7 @@ impl Report {
         lap("comparisons");
         let failures = failures(&manifest, records, path)?;
         lap("failures");
-        let cost = analysis::cost::summarize(&manifest, records)?;
+        let cost = analysis::cost::summarize(&manifest, records, &capacity)?;
         let executive = recommend::recommend(&manifest, &summary, &comparisons, &cost, records);
         lap("cost");
         let latency = analysis::latency::summarize(&manifest, records)?;
@@ -165,6 +173,7 @@ impl Report {
             lockin: LockIn::default(),
             latency,
             cost,
+            capacity,
             executive,
             manifest,
             methodology: Methodology {
@@ -187,9 +196,10 @@ impl Report {
         })
     }
 
-    /// Loads a run directory; one that cannot be read (no run there, damaged records) is an
-    /// input error.
-    pub fn load(dir: &Path) -> crate::error::Result<Self> {
+    /// Loads a run directory, with its load sweep (`DIR/capacity.json`) and those in
+    /// `capacity` (`capacity.json` files); one that cannot be read (no run there, damaged
+    /// records) is an input error.
+    pub fn load(dir: &Path, capacity: &[PathBuf]) -> crate::error::Result<Self> {
         use crate::error::Error;
         let manifest = record::read_manifest(dir).map_err(Error::input)?;
         let path = dir.join(record::RECORDS_FILE);
@@ -201,7 +211,11 @@ impl Report {
             "read {}",
             path.display()
         );
-        let mut report = Self::build(manifest, &records, &path)?;
+        let mut sweeps = crate::load::capacity::in_dir(dir).map_err(Error::input)?;
+        for file in capacity {
+            sweeps.push(crate::load::Capacity::read(file).map_err(Error::input)?);
+        }
+        let mut report = Self::build(manifest, &records, &path, sweeps)?;
         report.lockin.workload = LockIn::read_workload(dir).map_err(Error::input)?;
         Ok(report)
     }
@@ -466,7 +480,7 @@ mod tests {
     fn the_worst_failures_are_kept_per_provider_regressions_first_and_all_are_counted() {
         let (manifest, records) = regressions();
         let (_dir, path, frame) = testing::write(&records);
-        let report = Report::build(manifest, &frame, &path).unwrap();
+        let report = Report::build(manifest, &frame, &path, Vec::new()).unwrap();
 
         let base: Vec<&Failure> = report
             .failures

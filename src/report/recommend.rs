@@ -79,7 +79,7 @@ pub fn recommend(
             recommendations: Vec::new(),
         };
     };
-    let verdict = match gate::evaluate(gate, summary, records) {
+    let verdict = match gate::evaluate(gate, summary, records, cost) {
         Ok(v) => v,
         Err(e) => {
             return Executive {
@@ -324,7 +324,7 @@ mod tests {
             })
             .collect();
         let (_dir, path, frame) = crate::analysis::frame::testing::write(&records);
-        Report::build(manifest, &frame, &path).unwrap()
+        Report::build(manifest, &frame, &path, Vec::new()).unwrap()
     }
 
     fn gate(extra: Value) -> Value {

@@ -166,12 +166,17 @@ fn vendor_records_cost_their_usage_at_the_table_or_suite_price_and_unknown_is_nu
 
     // The projection the report and the gate read, from the run's records file.
     let frame = RecordFrame::read(&tmp.path().join("run/records.jsonl")).unwrap();
-    let projection =
-        |provider: &str| analysis::cost::projection(&frame, provider, Some(1_000_000)).unwrap();
+    let manifest = modelswap::record::read_manifest(&tmp.path().join("run")).unwrap();
+    let summary = analysis::cost::summarize(&manifest, &frame, &[]).unwrap();
+    let projection = |provider: &str| {
+        (summary.providers.iter())
+            .find(|p| p.id == provider)
+            .and_then(|p| p.projection.clone())
+    };
     let table = projection("table").unwrap();
     assert_eq!((table.records, table.priced), (3, 3));
     assert!(close(table.usd_per_1k_requests, 0.24));
-    assert!(close(table.usd_per_month.unwrap(), 240.0));
+    assert!(close(table.usd_per_request * 1e6, 240.0));
     assert_eq!(projection("unknown"), None);
 }
 

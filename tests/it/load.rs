@@ -313,3 +313,89 @@ fn a_local_model_is_swept_too() {
     );
     assert!(level["itl_ms"]["p50"].as_f64().unwrap() > 0.0, "{level}");
 }
+
+#[test]
+fn a_sweep_in_the_run_directory_prices_self_hosting_for_the_report_and_the_gate() {
+    let engine = Engine::start(law());
+    let tmp = tempfile::tempdir().unwrap();
+    let provider = format!(
+        "{{kind: openai-compatible, base_url: '{}', model: m, concurrency: 2, hosting: {{usd_per_hour: 3.6, utilization: 1.0}}}}\n  \
+         base: {{kind: openai-compatible, base_url: '{}', model: m, price: {{input_per_mtok: 1.0, output_per_mtok: 2.0}}}}",
+        engine.base, engine.base
+    );
+    let gate = "slo: {itl_p95_ms: 60}\ngate: {baseline: base, candidates: [engine], max_cost_per_1k_requests_usd: 100}\n";
+    suite(tmp.path(), &provider, gate);
+    let out = modelswap(
+        &["run", "s.yaml", "--out", "run", "--limit", "6"],
+        tmp.path(),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = modelswap(
+        &[
+            "load",
+            "s.yaml",
+            "--provider",
+            "engine",
+            "--concurrency",
+            "1,4,16",
+            "--duration",
+            "3",
+            "--warmup",
+            "1",
+            "--out",
+            "run",
+        ],
+        tmp.path(),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = modelswap(&["report", "run", "--format", "json,md,html"], tmp.path());
+    assert!(out.status.success(), "{}", stderr(&out));
+
+    let cap: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(tmp.path().join("run/capacity.json")).unwrap())
+            .unwrap();
+    let goodput = cap["goodput"]["output_tokens_per_s"].as_f64().unwrap();
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(tmp.path().join("run/report.json")).unwrap())
+            .unwrap();
+    let engine_cost = &report["cost"]["providers"][0];
+    let h = &engine_cost["self_hosting"];
+    assert_eq!(h["throughput"]["source"], "capacity", "{h}");
+    assert_eq!(
+        h["throughput"]["output_tokens_per_s"].as_f64().unwrap(),
+        goodput
+    );
+    assert_eq!(h["throughput"]["concurrency"], 4);
+    // Per request: its 16 output tokens at the goodput's price per token.
+    let per_mtok = h["usd_per_mtok"].as_f64().unwrap();
+    assert!((per_mtok - 1e6 * 0.001 / goodput).abs() < 1e-9 * per_mtok);
+    let per_1k = engine_cost["projection"]["usd_per_1k_requests"]
+        .as_f64()
+        .unwrap();
+    assert!(
+        (per_1k - 1e3 * TOKENS * per_mtok / 1e6).abs() < 1e-9 * per_1k,
+        "{engine_cost}"
+    );
+    let md = std::fs::read_to_string(tmp.path().join("run/report.md")).unwrap();
+    assert!(
+        md.contains("**Capacity of engine**") && md.contains("Goodput:"),
+        "{md}"
+    );
+    let html = std::fs::read_to_string(tmp.path().join("run/report.html")).unwrap();
+    assert!(
+        html.contains("Capacity of engine") && html.contains("p95 inter-token latency"),
+        "report.html"
+    );
+
+    // The gate reads the same cost per 1k requests.
+    let out = modelswap(&["gate", "run"], tmp.path());
+    let text = crate::common::stdout(&out) + &stderr(&out);
+    let line = text
+        .lines()
+        .find(|l| l.contains("max_cost_per_1k_requests_usd"))
+        .unwrap_or_default();
+    assert!(
+        line.contains(&format!("${per_1k:.4} per 1k")),
+        "{line} / {per_1k}"
+    );
+}

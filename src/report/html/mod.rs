@@ -5,6 +5,7 @@
 use minijinja::{Environment, UndefinedBehavior};
 use serde::Serialize;
 
+mod capacity;
 mod cost;
 mod failures;
 mod latency;
@@ -49,6 +50,7 @@ struct View {
     quality: quality::QualitySection,
     latency: latency::LatencySection,
     cost: cost::CostSection,
+    capacity: Vec<capacity::CapacityView>,
     failures: Vec<failures::FailureGroup>,
     failures_kept: usize,
     lockin: Option<lockin::LockInSection>,
@@ -104,6 +106,7 @@ impl View {
             quality: ctx.quality(),
             latency: ctx.latency()?,
             cost: ctx.cost()?,
+            capacity: ctx.capacity()?,
             failures: ctx.failures(),
             failures_kept: report.methodology.failures_kept,
             lockin: ctx.lockin(),
