@@ -28,4 +28,5 @@ pub mod report;
 pub mod runner;
 pub mod score;
 pub mod secrets;
+pub mod stats;
 pub mod suite;

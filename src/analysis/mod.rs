@@ -1,13 +1,12 @@
 //! Analysis of a run's records (polars): per-provider quality (pass rate, mean score, their
 //! intervals, per-scorer rates, flaky cases), latency and token figures, the per-tag breakdown,
 //! and the paired comparison of each candidate with the baseline. Everything is computed from the
-//! `RecordFrame`; the statistics themselves are in `stats`.
+//! `RecordFrame`; the statistics themselves are in `crate::stats`.
 
 pub mod cost;
 pub mod frame;
 pub mod latency;
 pub mod self_hosting;
-pub mod stats;
 pub mod tags;
 pub mod throughput;
 
@@ -18,8 +17,9 @@ use serde::Serialize;
 
 use crate::record::{Manifest, Record};
 
+use crate::stats;
+pub use crate::stats::{Interval, MeanInterval};
 pub use frame::RecordFrame;
-pub use stats::{Interval, MeanInterval};
 pub use tags::TagSummary;
 
 /// Confidence of the intervals the report shows for each provider.

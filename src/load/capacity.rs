@@ -1,7 +1,7 @@
 //! `capacity.json` and `capacity.csv`, the public record of a load sweep (docs/design.md):
 //! each level's throughput and latency percentiles, why the sweep stopped, and the goodput at
 //! the suite's SLO. Built from the samples `level` collects; the percentiles interpolate
-//! linearly between ranks, as everywhere in modelswap (`analysis::stats::quantile`).
+//! linearly between ranks, as everywhere in modelswap (`stats::quantile`).
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -9,8 +9,8 @@ use std::path::Path;
 use anyhow::Context;
 use serde::{Deserialize, Serialize};
 
-use crate::analysis::stats::quantile;
 use crate::provider::ErrorKind;
+use crate::stats::quantile;
 use crate::suite::{Hosting, Slo};
 
 pub const CAPACITY_FILE: &str = "capacity.json";

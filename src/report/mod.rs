@@ -20,8 +20,9 @@ use serde::Serialize;
 
 use crate::analysis::cost::CostSummary;
 use crate::analysis::latency::ProviderLatency;
-use crate::analysis::{self, stats, Comparison, RecordFrame, Summary};
+use crate::analysis::{self, Comparison, RecordFrame, Summary};
 use crate::record::{self, Manifest, Record};
+use crate::stats;
 
 pub use html::render as html;
 pub use markdown::render as markdown;

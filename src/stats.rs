@@ -1,5 +1,5 @@
-//! Pure statistics behind the report and the gate: Wilson, bootstrap and normal intervals, and the
-//! exact McNemar test. No I/O, no polars; every function is deterministic.
+//! Pure statistics behind the report, the gate and the load sweep: Wilson, bootstrap and normal
+//! intervals, the exact McNemar test, and percentiles. No I/O, no polars; every function is deterministic.
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
