@@ -8,10 +8,10 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use tokio::io::AsyncWriteExt;
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpStream;
 use tokio::sync::mpsc;
 
-use crate::vendor_server::read_request;
+use crate::vendor_server::{on_loopback, read_request};
 
 #[derive(Debug, Clone, Copy)]
 pub struct Law {
@@ -42,29 +42,19 @@ struct Sequence {
 
 impl Engine {
     pub fn start(law: Law) -> Self {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.set_nonblocking(true).unwrap();
-        let base = format!("http://{}/v1", listener.local_addr().unwrap());
         let delivered = Arc::new(Mutex::new(Delivered::default()));
         let stats = Arc::clone(&delivered);
-        std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            rt.block_on(async move {
-                let (arrive, arrivals) = mpsc::unbounded_channel();
+        let (arrive, arrivals) = mpsc::unbounded_channel();
+        let base = on_loopback(
+            move || {
                 tokio::spawn(schedule(law, arrivals, stats));
-                let listener = TcpListener::from_std(listener).unwrap();
-                loop {
-                    let Ok((socket, _)) = listener.accept().await else {
-                        continue;
-                    };
-                    tokio::spawn(serve(socket, arrive.clone()));
-                }
-            });
-        });
-        Self { base, delivered }
+            },
+            move |socket| serve(socket, arrive.clone()),
+        );
+        Self {
+            base: format!("{base}/v1"),
+            delivered,
+        }
     }
 
     pub fn delivered(&self) -> Delivered {

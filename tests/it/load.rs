@@ -38,36 +38,49 @@ fn suite(dir: &Path, provider: &str, extra: &str) {
     std::fs::write(dir.join("s.yaml"), text).unwrap();
 }
 
+/// The batching engine, and a suite in a new folder whose provider `engine` it serves (with
+/// `settings` added to its entry, `extra` at the end of the suite).
+fn on_engine(settings: &str, extra: &str) -> (Engine, tempfile::TempDir) {
+    let engine = Engine::start(law());
+    let tmp = tempfile::tempdir().unwrap();
+    let provider = format!(
+        "{{kind: openai-compatible, base_url: '{}', model: m{settings}}}",
+        engine.base
+    );
+    suite(tmp.path(), &provider, extra);
+    (engine, tmp)
+}
+
+/// `modelswap load s.yaml --provider engine ARGS --out cap` in `dir`.
+fn load(dir: &Path, args: &[&str]) -> std::process::Output {
+    let all = [
+        &["load", "s.yaml", "--provider", "engine"][..],
+        args,
+        &["--out", "cap"],
+    ]
+    .concat();
+    modelswap(&all, dir)
+}
+
 fn capacity(dir: &Path) -> serde_json::Value {
     serde_json::from_slice(&std::fs::read(dir.join("cap/capacity.json")).unwrap()).unwrap()
 }
 
 #[test]
 fn each_level_measures_what_the_engine_delivers_and_goodput_lands_on_the_slo_level() {
-    let engine = Engine::start(law());
-    let tmp = tempfile::tempdir().unwrap();
-    let provider = format!(
-        "{{kind: openai-compatible, base_url: '{}', model: m, hosting: {{usd_per_hour: 3.6, utilization: 1.0}}}}",
-        engine.base
-    );
     // Steps of 42, 47.5 and 70 ms at 1, 4 and 16 in flight: the ITL bound admits the first two.
-    suite(tmp.path(), &provider, "slo: {itl_p95_ms: 60}\n");
-    let out = modelswap(
+    let hosting = ", hosting: {usd_per_hour: 3.6, utilization: 1.0}";
+    let (_engine, tmp) = on_engine(hosting, "slo: {itl_p95_ms: 60}\n");
+    let out = load(
+        tmp.path(),
         &[
-            "load",
-            "s.yaml",
-            "--provider",
-            "engine",
             "--concurrency",
             "1,4,16",
             "--duration",
             "4",
             "--warmup",
             "1.5",
-            "--out",
-            "cap",
         ],
-        tmp.path(),
     );
     assert!(out.status.success(), "{}", stderr(&out));
     let cap = capacity(tmp.path());
@@ -109,32 +122,10 @@ fn each_level_measures_what_the_engine_delivers_and_goodput_lands_on_the_slo_lev
 
 #[test]
 fn poisson_arrivals_come_at_the_asked_rate_and_no_hosting_means_no_cost() {
-    let engine = Engine::start(law());
-    let tmp = tempfile::tempdir().unwrap();
-    suite(
+    let (_engine, tmp) = on_engine("", "");
+    let out = load(
         tmp.path(),
-        &format!(
-            "{{kind: openai-compatible, base_url: '{}', model: m}}",
-            engine.base
-        ),
-        "",
-    );
-    let out = modelswap(
-        &[
-            "load",
-            "s.yaml",
-            "--provider",
-            "engine",
-            "--rate",
-            "5",
-            "--duration",
-            "6",
-            "--warmup",
-            "1",
-            "--out",
-            "cap",
-        ],
-        tmp.path(),
+        &["--rate", "5", "--duration", "6", "--warmup", "1"],
     );
     assert!(out.status.success(), "{}", stderr(&out));
     let cap = capacity(tmp.path());
@@ -164,22 +155,9 @@ fn a_level_where_every_call_fails_ends_the_sweep_and_says_why() {
         "{kind: openai-compatible, base_url: 'http://127.0.0.1:9/v1', model: m, retries: 0}",
         "",
     );
-    let out = modelswap(
-        &[
-            "load",
-            "s.yaml",
-            "--provider",
-            "engine",
-            "--concurrency",
-            "1,2",
-            "--requests",
-            "3",
-            "--warmup",
-            "0",
-            "--out",
-            "cap",
-        ],
+    let out = load(
         tmp.path(),
+        &["--concurrency", "1,2", "--requests", "3", "--warmup", "0"],
     );
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     assert!(
@@ -214,16 +192,7 @@ fn vendor_apis_and_unknown_providers_are_refused() {
 
 #[test]
 fn ctrl_c_keeps_the_finished_levels() {
-    let engine = Engine::start(law());
-    let tmp = tempfile::tempdir().unwrap();
-    suite(
-        tmp.path(),
-        &format!(
-            "{{kind: openai-compatible, base_url: '{}', model: m}}",
-            engine.base
-        ),
-        "",
-    );
+    let (_engine, tmp) = on_engine("", "");
     let child = std::process::Command::new(env!("CARGO_BIN_EXE_modelswap"))
         .args([
             "load",
@@ -284,22 +253,9 @@ fn a_local_model_is_swept_too() {
          prompt: {{user: \"{{{{ q }}}}\"}}\ncases:\n  - file: cases.jsonl\n"
     );
     std::fs::write(tmp.path().join("s.yaml"), text).unwrap();
-    let out = modelswap(
-        &[
-            "load",
-            "s.yaml",
-            "--provider",
-            "engine",
-            "--concurrency",
-            "1",
-            "--requests",
-            "3",
-            "--warmup",
-            "0",
-            "--out",
-            "cap",
-        ],
+    let out = load(
         tmp.path(),
+        &["--concurrency", "1", "--requests", "3", "--warmup", "0"],
     );
     assert!(out.status.success(), "{}", stderr(&out));
     let level = &capacity(tmp.path())["levels"][0];

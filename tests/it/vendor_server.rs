@@ -69,36 +69,54 @@ pub struct VendorServer {
     received: Arc<Mutex<Vec<Received>>>,
 }
 
+/// Listens on a free loopback port, on a thread and runtime of its own that live as long as the
+/// test, handing each connection to `serve`; `start` runs first, on that runtime. Returns
+/// `http://127.0.0.1:PORT`.
+pub fn on_loopback<S, F>(start: impl FnOnce() + Send + 'static, serve: S) -> String
+where
+    S: Fn(TcpStream) -> F + Send + 'static,
+    F: std::future::Future<Output = ()> + Send + 'static,
+{
+    let std_listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    std_listener.set_nonblocking(true).unwrap();
+    let base = format!("http://{}", std_listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async move {
+            start();
+            let listener = TcpListener::from_std(std_listener).unwrap();
+            loop {
+                let Ok((socket, _)) = listener.accept().await else {
+                    continue;
+                };
+                tokio::spawn(serve(socket));
+            }
+        });
+    });
+    base
+}
+
 impl VendorServer {
-    /// Starts on a free loopback port, on its own thread and runtime; it lives as long as the test.
+    /// Starts on a free loopback port; it lives as long as the test.
     pub fn start() -> Self {
-        let std_listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        std_listener.set_nonblocking(true).unwrap();
-        let base = format!("http://{}", std_listener.local_addr().unwrap());
-        let server = Self {
-            base,
+        let mut server = Self {
+            base: String::new(),
             script: Arc::default(),
             responder: Arc::default(),
             fallback: Arc::default(),
             received: Arc::default(),
         };
         let s = server.clone();
-        std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            rt.block_on(async move {
-                let listener = TcpListener::from_std(std_listener).unwrap();
-                loop {
-                    let Ok((socket, _)) = listener.accept().await else {
-                        continue;
-                    };
-                    let s = s.clone();
-                    tokio::spawn(async move { s.serve(socket).await });
-                }
-            });
-        });
+        server.base = on_loopback(
+            || {},
+            move |socket| {
+                let s = s.clone();
+                async move { s.serve(socket).await }
+            },
+        );
         server
     }
 

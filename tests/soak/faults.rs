@@ -2,7 +2,6 @@
 //! vendor does, and a check that every record is what those responses call for.
 
 use std::collections::HashMap;
-use std::path::Path;
 use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -12,7 +11,7 @@ use modelswap::record::{read_records, Record};
 
 use crate::vendor_server::{Received, Reply, VendorServer};
 use crate::vendors::{Vendor, VENDORS};
-use crate::{files_containing, mix, setting};
+use crate::{files_containing, mix, setting, write_suite};
 
 /// How a response fails, if it does.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -157,7 +156,9 @@ fn faulted_responses_across_every_vendor_kind_lose_nothing_and_leak_no_key() {
     server.respond(move |request| answering.answer(request));
 
     let tmp = tempfile::tempdir().unwrap();
-    let suite = write_suite(tmp.path(), &server.base, cases);
+    let scorer = "scorers:\n  - {type: equals, value: \"answer {{ n }}\"}\n";
+    let timing = (FIRST_BYTE_TIMEOUT_S, 16);
+    let suite = write_suite(tmp.path(), &server.base, cases, &VENDORS, timing, scorer);
     let started = Instant::now();
     let run = Command::new(env!("CARGO_BIN_EXE_modelswap"))
         .arg("run")
@@ -232,25 +233,6 @@ fn cases_for(target: usize) -> u64 {
         cases += 1;
     }
     cases
-}
-
-fn write_suite(dir: &Path, base: &str, cases: u64) -> std::path::PathBuf {
-    let rows: String = (0..cases)
-        .map(|n| format!("{{\"id\": \"c{n}\", \"n\": {n}}}\n"))
-        .collect();
-    std::fs::write(dir.join("cases.jsonl"), rows).unwrap();
-    let providers: String = VENDORS
-        .iter()
-        .map(|v| v.provider_yaml(base, FIRST_BYTE_TIMEOUT_S, 16))
-        .collect();
-    let suite = format!(
-        "version: 1\nname: soak\nproviders:\n{providers}defaults: {{max_tokens: 8}}\n\
-         prompt: {{user: \"soak case {{{{ n }}}}\"}}\ncases:\n  - file: cases.jsonl\n\
-         scorers:\n  - {{type: equals, value: \"answer {{{{ n }}}}\"}}\n"
-    );
-    let path = dir.join("suite.yaml");
-    std::fs::write(&path, suite).unwrap();
-    path
 }
 
 /// Records against what the server sent. All zero when the runner did exactly as documented.

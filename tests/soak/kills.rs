@@ -3,7 +3,7 @@
 //! recorded exactly once, in whole lines.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -13,7 +13,7 @@ use modelswap::record::Record;
 
 use crate::vendor_server::{Reply, VendorServer};
 use crate::vendors::Vendor;
-use crate::{mix, setting};
+use crate::{mix, setting, write_suite};
 
 const CASES: u64 = 150;
 const PROVIDERS: [Vendor; 2] = [Vendor::Engine, Vendor::Anthropic];
@@ -65,7 +65,7 @@ fn runs_killed_at_random_moments_resume_to_every_record_once() {
         Reply::Delayed(Duration::from_millis(2), Box::new(reply))
     });
     let tmp = tempfile::tempdir().unwrap();
-    let suite = write_suite(tmp.path(), &server.base);
+    let suite = write_suite(tmp.path(), &server.base, CASES, &PROVIDERS, (5.0, 8), "");
     let started = Instant::now();
     let mut tally = Tally::default();
     let mut episode = 0;
@@ -210,22 +210,4 @@ fn check(dir: &Path, tally: &mut Tally) {
     }
     let manifest = std::fs::read_to_string(dir.join("run.json")).unwrap();
     assert!(manifest.contains("\"completed\""), "{manifest}");
-}
-
-fn write_suite(dir: &Path, base: &str) -> PathBuf {
-    let rows: String = (0..CASES)
-        .map(|n| format!("{{\"id\": \"c{n}\", \"n\": {n}}}\n"))
-        .collect();
-    std::fs::write(dir.join("cases.jsonl"), rows).unwrap();
-    let providers: String = PROVIDERS
-        .iter()
-        .map(|v| v.provider_yaml(base, 5.0, 8))
-        .collect();
-    let suite = format!(
-        "version: 1\nname: soak\nproviders:\n{providers}defaults: {{max_tokens: 8}}\n\
-         prompt: {{user: \"soak case {{{{ n }}}}\"}}\ncases:\n  - file: cases.jsonl\n"
-    );
-    let path = dir.join("suite.yaml");
-    std::fs::write(&path, suite).unwrap();
-    path
 }

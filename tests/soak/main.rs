@@ -19,7 +19,9 @@ mod vendors;
 #[path = "../it/vendor_server.rs"]
 mod vendor_server;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+
+use vendors::Vendor;
 
 /// A count from the environment, or `default` for the short pass `cargo test` runs.
 fn setting(name: &str, default: usize) -> usize {
@@ -35,6 +37,33 @@ fn mix(mut x: u64) -> u64 {
     x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
     x ^ (x >> 31)
+}
+
+/// A suite of `cases` cases ("soak case N", id `cN`) against `providers` (each with its first
+/// byte timeout and concurrency), with `extra` YAML at the end (scorers).
+fn write_suite(
+    dir: &Path,
+    base: &str,
+    cases: u64,
+    providers: &[Vendor],
+    (first_byte_timeout_s, concurrency): (f64, usize),
+    extra: &str,
+) -> PathBuf {
+    let rows: String = (0..cases)
+        .map(|n| format!("{{\"id\": \"c{n}\", \"n\": {n}}}\n"))
+        .collect();
+    std::fs::write(dir.join("cases.jsonl"), rows).unwrap();
+    let providers: String = providers
+        .iter()
+        .map(|v| v.provider_yaml(base, first_byte_timeout_s, concurrency))
+        .collect();
+    let suite = format!(
+        "version: 1\nname: soak\nproviders:\n{providers}defaults: {{max_tokens: 8}}\n\
+         prompt: {{user: \"soak case {{{{ n }}}}\"}}\ncases:\n  - file: cases.jsonl\n{extra}"
+    );
+    let path = dir.join("suite.yaml");
+    std::fs::write(&path, suite).unwrap();
+    path
 }
 
 /// Occurrences of `needle` in every file under `dir`, by file.
