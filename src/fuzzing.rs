@@ -60,11 +60,13 @@ pub fn cassette(data: &[u8]) {
     let _ = crate::runner::Cassette::replay(&scratch("c.jsonl", data));
 }
 
-/// A records file, as `report`, `gate` and `merge` read it.
+/// A records file, as `report`, `gate` and `merge` read it, and as `--resume` reads and
+/// repairs it (last, since it may cut the file).
 pub fn records(data: &[u8]) {
     let path = scratch("records.jsonl", data);
     let _ = crate::record::read_records(&path);
     let _ = crate::analysis::RecordFrame::read(&path);
+    let _ = crate::runner::recover_records(&path);
 }
 
 /// A streamed OpenAI-format response, in chunks split where the input says.

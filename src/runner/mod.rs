@@ -15,6 +15,9 @@ pub mod manifest;
 mod merge;
 mod occupancy;
 mod resume;
+
+/// `--resume`'s reading (and repair) of a records file, for the fuzz targets.
+pub(crate) use resume::recover as recover_records;
 mod selection;
 mod target;
 

@@ -35,7 +35,7 @@ pub(super) fn previous(dir: &Path, suite: &Suite) -> Result<(Manifest, Done)> {
 /// be redone; a whole last record that lost its line break gets it back, so the next one starts
 /// a line of its own. Every other line must be a whole record. A run killed before its first
 /// record has no file yet: nothing is done.
-fn recover(path: &Path) -> Result<Done> {
+pub(crate) fn recover(path: &Path) -> Result<Done> {
     let cannot =
         |e: std::io::Error| Error::Input(format!("--resume: cannot read {}: {e}", path.display()));
     let file = match crate::input::open(path) {
