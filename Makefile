@@ -4,7 +4,7 @@
 CARGO ?= cargo
 BIN := target/debug/modelswap
 
-.PHONY: setup test-deps build demo test lint fuzz soak bench bench-scan bench-harness bench-report
+.PHONY: setup test-deps build demo test lint fuzz soak bench bench-scan bench-harness bench-load bench-report
 
 # ONNX Runtime's shared library and the open models, from PyPI; idempotent.
 setup:
@@ -48,6 +48,11 @@ bench-scan:
 bench-harness:
 	$(CARGO) bench --bench harness -- --cases 1000,5000,20000,100000
 	$(CARGO) bench --bench harness -- --cases 5000,5000,5000 --delay-ms 50 --concurrency 64
+
+# The largest token rate `modelswap load` measures without bending it (docs/BENCHMARKS.md,
+# "Load sweep ceiling").
+bench-load:
+	$(CARGO) bench --bench load_ceiling
 
 # `report` and `gate` on 1,000,000 synthetic records (docs/BENCHMARKS.md, "Report and gate").
 bench-report:

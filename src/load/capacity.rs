@@ -33,6 +33,10 @@ pub struct Capacity {
     pub levels: Vec<Level>,
     pub slo: Option<Slo>,
     pub goodput: Option<Goodput>,
+    /// The knee of the throughput curve (`knee`): the last level whose throughput still rose by
+    /// `KNEE_GAIN` over the level before it; `None` when the curve never levelled off.
+    #[serde(default)]
+    pub knee: Option<usize>,
     /// The provider's `hosting:`, when it has one: what the cost at goodput rests on.
     pub hosting: Option<Hosting>,
     /// Per million output tokens at the goodput (or, without an SLO, at the best level), or
@@ -127,6 +131,22 @@ impl Level {
             && within(slo.itl_p95_ms, self.itl_ms)
             && within(slo.e2e_p95_ms, self.e2e_ms)
     }
+}
+
+/// The share by which a level's throughput must exceed the previous level's for more load to
+/// still count as buying throughput.
+pub const KNEE_GAIN: f64 = 0.10;
+
+/// The knee of a sweep's throughput curve, in sweep order: the last level before which each step
+/// up in load still raised output tokens/s by at least `KNEE_GAIN`, provided a later level did
+/// not (past the knee, more load buys latency, not throughput). `None` when throughput kept
+/// rising to the last level, or with fewer than two levels.
+pub fn knee(levels: &[Level]) -> Option<usize> {
+    let rose = |i: usize| {
+        levels[i].output_tokens_per_s >= (1.0 + KNEE_GAIN) * levels[i - 1].output_tokens_per_s
+    };
+    let flat = (1..levels.len()).find(|&i| !rose(i))?;
+    Some(flat - 1)
 }
 
 /// Goodput at `slo` over `levels`; `None` when no level meets it.

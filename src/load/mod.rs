@@ -110,6 +110,7 @@ pub async fn sweep(suite: &Suite, options: &LoadOptions, events: LoadEvents) -> 
         levels: Vec::new(),
         slo: spec.slo,
         goodput: None,
+        knee: None,
         hosting: config.hosting.clone(),
         cost: capacity::cost_at(None, None, ""),
     };
@@ -148,6 +149,7 @@ pub async fn sweep(suite: &Suite, options: &LoadOptions, events: LoadEvents) -> 
 
 /// Goodput and the cost at it, from the levels so far.
 fn finish(capacity: &mut Capacity) {
+    capacity.knee = capacity::knee(&capacity.levels);
     capacity.goodput = capacity
         .slo
         .as_ref()
@@ -269,6 +271,24 @@ mod tests {
             &slo,
         );
         assert!(none.is_none());
+    }
+
+    #[test]
+    fn the_knee_is_the_last_level_that_still_bought_throughput() {
+        let curve = |tps: &[f64]| -> Vec<Level> {
+            tps.iter()
+                .enumerate()
+                .map(|(i, t)| level(1 << i, *t, 1.0, 1.0, 0))
+                .collect()
+        };
+        // 20 → 70 → 200 (each +10% or more), then 210 (+5%): the knee is the third level.
+        assert_eq!(
+            capacity::knee(&curve(&[20.0, 70.0, 200.0, 210.0, 205.0])),
+            Some(2)
+        );
+        assert_eq!(capacity::knee(&curve(&[20.0, 70.0, 200.0])), None);
+        assert_eq!(capacity::knee(&curve(&[20.0, 20.5])), Some(0));
+        assert_eq!(capacity::knee(&curve(&[20.0])), None);
     }
 
     #[test]

@@ -221,7 +221,7 @@ pub fn capacity_curve(
     points: &[(String, f64, f64)],
     metric: &str,
     slo: Option<f64>,
-    goodput: Option<usize>,
+    (goodput, knee): (Option<usize>, Option<usize>),
 ) -> Result<Option<String>, ChartError> {
     if points.is_empty() {
         return Ok(None);
@@ -265,6 +265,13 @@ pub fn capacity_curve(
                 ))?
                 .label(format!("SLO: {metric} ≤ {bound:.0} ms"))
                 .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], red.stroke_width(2)));
+        }
+        if let Some((_, x, y)) = knee.and_then(|i| points.get(i)) {
+            let grey = RGBColor(90, 90, 90);
+            chart
+                .draw_series([TriangleMarker::new((*x, *y), 12, grey.stroke_width(2))])?
+                .label("knee: past it, more load buys latency, not throughput")
+                .legend(move |(x, y)| TriangleMarker::new((x + 10, y), 6, grey.stroke_width(2)));
         }
         if let Some((_, x, y)) = goodput.and_then(|i| points.get(i)) {
             let green = color(2);

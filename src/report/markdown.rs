@@ -527,6 +527,13 @@ fn capacity(out: &mut String, c: &crate::load::Capacity) {
             g.level + 1
         );
     }
+    if let Some(i) = c.knee {
+        let _ = writeln!(
+            out,
+            "\nKnee: level {} (past it, more load bought latency rather than throughput).",
+            i + 1
+        );
+    }
     if let Some(why) = &c.stopped {
         let _ = writeln!(out, "\nThe sweep stopped early: {}.", cell(why));
     }

@@ -44,10 +44,9 @@ fn view(c: &Capacity) -> anyhow::Result<CapacityView> {
     let points: Vec<(String, f64, f64)> = (c.levels.iter())
         .filter_map(|l| Some((label(l), l.output_tokens_per_s, pick(l)?.p95)))
         .collect();
-    let goodput = c.goodput.as_ref().and_then(|g| {
-        let level = &c.levels[g.level];
-        points.iter().position(|p| p.0 == label(level))
-    });
+    let at = |i: usize| points.iter().position(|p| p.0 == label(&c.levels[i]));
+    let goodput = c.goodput.as_ref().and_then(|g| at(g.level));
+    let knee = c.knee.and_then(at);
     let mut levels = Table::new(&[
         "load",
         "#requests",
@@ -85,6 +84,14 @@ fn view(c: &Capacity) -> anyhow::Result<CapacityView> {
         None if c.slo.is_some() => "No level met the SLO.".into(),
         None => "The suite sets no `slo:`: the cost rests on the best level's throughput.".into(),
     });
+    notes.push(match c.knee {
+        Some(i) => format!(
+            "Knee: at {}, the last level whose throughput still rose by {:.0}% or more over the one before; past it, more load bought latency, not throughput.",
+            label(&c.levels[i]),
+            crate::load::capacity::KNEE_GAIN * 100.0
+        ),
+        None => "No knee: throughput still rose with every level; the engine may deliver more under more load.".into(),
+    });
     if let Some(why) = &c.stopped {
         notes.push(format!("The sweep stopped early: {why}."));
     }
@@ -98,7 +105,7 @@ fn view(c: &Capacity) -> anyhow::Result<CapacityView> {
     ));
     Ok(CapacityView {
         provider: c.provider.clone(),
-        chart: charts::capacity_curve(&points, metric, bound, goodput)?,
+        chart: charts::capacity_curve(&points, metric, bound, (goodput, knee))?,
         caption: format!(
             "{metric} against the output throughput {} delivered at each load level; the curve turns up at the knee, where more load buys latency rather than throughput.",
             c.provider
