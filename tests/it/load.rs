@@ -221,8 +221,9 @@ fn ctrl_c_keeps_the_finished_levels() {
         waited += 1;
     }
     std::thread::sleep(Duration::from_millis(300));
-    let status = std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
+    // The shell's own `kill`: a minimal image may have no /bin/kill.
+    let status = std::process::Command::new("sh")
+        .args(["-c", &format!("kill -INT {}", child.id())])
         .status()
         .unwrap();
     assert!(status.success());
