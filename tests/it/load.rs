@@ -1,7 +1,8 @@
 //! `modelswap load` against the batching engine (`engine.rs`), whose law says what each level
 //! must measure: each step takes base + per_sequence × active and gives every active sequence
-//! one token; a finished request's slot waits one step for the next request to join, so a slot
-//! is busy T of every T + 1 steps.
+//! one token. A request that arrives while a step runs joins the next one, so a slot is busy
+//! between T of every T + 1 steps (the engine was stepping for others) and all of them (it was
+//! idle, and the arrival started a step at once).
 
 use std::path::Path;
 use std::time::Duration;
@@ -19,11 +20,11 @@ fn law() -> Law {
     }
 }
 
-/// What the law says a closed loop of `c` delivers: (output tokens/s, step ms).
-fn predicted(c: f64) -> (f64, f64) {
-    let active = c * TOKENS / (TOKENS + 1.0);
-    let step_ms = 40.0 + 2.0 * active;
-    (active / step_ms * 1e3, step_ms)
+/// What the law says of a closed loop of `c`: the sequences active in a step (at least, at
+/// most), and the step's length in ms.
+fn predicted(c: f64) -> ((f64, f64), f64) {
+    let fewest = c * TOKENS / (TOKENS + 1.0);
+    ((fewest, c), 40.0 + 2.0 * fewest)
 }
 
 fn suite(dir: &Path, provider: &str, extra: &str) {
@@ -87,16 +88,20 @@ fn each_level_measures_what_the_engine_delivers_and_goodput_lands_on_the_slo_lev
     let levels = cap["levels"].as_array().unwrap();
     assert_eq!(levels.len(), 3, "{cap}");
     for (level, c) in levels.iter().zip([1.0, 4.0, 16.0]) {
-        let (tokens_per_s, step_ms) = predicted(c);
-        let got = level["output_tokens_per_s"].as_f64().unwrap();
-        assert!(
-            (got - tokens_per_s).abs() < 0.06 * tokens_per_s,
-            "c={c}: {got:.1} tokens/s, the law says {tokens_per_s:.1}"
-        );
+        let ((fewest, most), step_ms) = predicted(c);
+        // A step is never shorter than the law's; a busy machine's timers make it longer (the
+        // engine's timer alone adds about a millisecond), so ITL may exceed it, not undercut it.
         let itl = level["itl_ms"]["p50"].as_f64().unwrap();
         assert!(
-            (itl - step_ms).abs() < 0.06 * step_ms,
+            itl > 0.97 * step_ms && itl < 1.15 * step_ms,
             "c={c}: ITL p50 {itl:.1} ms, the law says {step_ms:.1}"
+        );
+        // The throughput the law gives at the step length measured, within 3%.
+        let (low, high) = (fewest / itl * 1e3, most / itl * 1e3);
+        let got = level["output_tokens_per_s"].as_f64().unwrap();
+        assert!(
+            got > 0.97 * low && got < 1.03 * high,
+            "c={c}: {got:.1} tokens/s, the law says {low:.1} to {high:.1} at ITL {itl:.1} ms"
         );
         assert_eq!(level["errors"], 0);
         assert!(level["requests"].as_u64().unwrap() > 0);
