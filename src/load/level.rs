@@ -3,7 +3,7 @@
 //! left out, and what each request took, reduced to a `capacity::Level`.
 //!
 //! The measured window runs from the end of the warm-up to the last request sent, the span over
-//! which the offered load was held. Throughput counts the output (and the completions) that
+//! which the offered load was held (to the end of the only request, when one was sent). Throughput counts the output (and the completions) that
 //! fell inside it, whichever request they belonged to, so requests still running from the
 //! warm-up, or draining after the last send, neither inflate nor dilute it. Latency counts the
 //! requests sent inside it.
@@ -173,7 +173,15 @@ impl Driver {
 /// A level's figures from its samples (see the module's comment for the window).
 fn reduce(load: Load, samples: &[Sample], warm: f64) -> Level {
     let counted: Vec<&Sample> = samples.iter().filter(|s| s.start_s >= warm).collect();
-    let end = counted.iter().map(|s| s.start_s).fold(warm, f64::max);
+    let last_sent = counted.iter().map(|s| s.start_s).fold(warm, f64::max);
+    // One request in the window (`--requests 1`) spans no time between sends: its own then.
+    let end = if last_sent > warm {
+        last_sent
+    } else {
+        (counted.iter())
+            .filter_map(|s| s.result.as_ref().ok().map(|c| s.start_s + c.total_ms / 1e3))
+            .fold(warm, f64::max)
+    };
     let duration_s = end - warm;
     let inside = |t: f64| (warm..=end).contains(&t);
     let (mut tokens, mut completed) = (0.0, 0usize);
@@ -238,4 +246,64 @@ fn reduce(load: Load, samples: &[Sample], warm: f64) -> Level {
     level.tpot_ms = Percentiles::of(tpot);
     level.e2e_ms = Percentiles::of(e2e);
     level
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::chat::{FinishReason, Usage};
+
+    /// A request sent at `start_s` whose output events came at `at_s` (seconds from its start),
+    /// one token each.
+    fn sample(start_s: f64, at_s: &[f64]) -> Sample {
+        let output_at_ms: Vec<f64> = at_s.iter().map(|t| t * 1e3).collect();
+        Sample {
+            start_s,
+            result: Ok(Completion {
+                text: String::new(),
+                tool_calls: Vec::new(),
+                finish_reason: FinishReason::Stop,
+                usage: Usage {
+                    input_tokens: 1,
+                    output_tokens: at_s.len() as u64,
+                    cached_input_tokens: 0,
+                },
+                ttft_ms: output_at_ms[0],
+                total_ms: *output_at_ms.last().unwrap(),
+                output_at_ms,
+                quota: None,
+            }),
+        }
+    }
+
+    #[test]
+    fn the_window_counts_the_output_inside_it_whichever_request_made_it() {
+        // Warm-up 1 s. A warm-up request still streaming into the window, one sent at 1 s, the
+        // last sent at 3 s: the window is [1, 3] s, and holds 3 + 4 + 1 of their tokens.
+        let samples = [
+            sample(0.5, &[0.25, 0.75, 1.0, 1.25]),
+            sample(1.0, &[0.5, 1.0, 1.5, 2.0, 2.5]),
+            sample(3.0, &[0.0, 0.5]),
+        ];
+        let level = reduce(Load::Concurrency(2), &samples, 1.0);
+        assert_eq!((level.requests, level.duration_s), (2, 2.0));
+        assert_eq!(level.output_tokens_per_s, 8.0 / 2.0);
+        // Completions inside the window: the warm-up request's (at 1.75 s) only.
+        assert_eq!(level.requests_per_s, 1.0 / 2.0);
+        // Latency of the requests sent in the window only.
+        assert_eq!(level.ttft_ms.unwrap().p50, 250.0);
+        assert_eq!(level.itl_ms.unwrap().p50, 500.0);
+    }
+
+    #[test]
+    fn a_single_request_is_measured_over_itself() {
+        let level = reduce(
+            Load::Concurrency(1),
+            &[sample(0.0, &[0.5, 1.0, 1.5, 2.0])],
+            0.0,
+        );
+        assert_eq!(level.duration_s, 2.0);
+        assert_eq!(level.output_tokens_per_s, 2.0);
+        assert_eq!(level.tpot_ms.unwrap().p50, 500.0);
+    }
 }
