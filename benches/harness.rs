@@ -6,6 +6,8 @@
 //! Runs the release-optimised binary under `/usr/bin/time` for peak RSS and prints a Markdown
 //! table row per N for docs/BENCHMARKS.md.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -32,18 +34,7 @@ fn main() {
             other => panic!("unknown argument {other}"),
         }
     }
-    // `cargo bench` builds the binary beside this one: <target>/release/{deps/harness-…, modelswap}.
-    let exe = std::env::current_exe().expect("the bench's own path");
-    let bin = exe
-        .ancestors()
-        .nth(2)
-        .expect("<target>/release")
-        .join("modelswap");
-    assert!(
-        bin.is_file(),
-        "{} is missing: cargo build --profile bench --bin modelswap",
-        bin.display()
-    );
+    let bin = common::modelswap();
     let base = serve(Duration::from_millis(delay_ms));
 
     println!(

@@ -6,6 +6,8 @@
 //! `cargo bench --bench load_ceiling -- [--concurrency 1,4,16,64,256] [--step-us 1000,0]`
 //! Prints a Markdown table row per (step, concurrency) for docs/BENCHMARKS.md.
 
+mod common;
+
 #[allow(dead_code)]
 #[path = "../tests/it/vendor_server.rs"]
 mod vendor_server;
@@ -32,17 +34,7 @@ fn main() {
             other => panic!("unknown argument {other}"),
         }
     }
-    let exe = std::env::current_exe().expect("the bench's own path");
-    let bin = exe
-        .ancestors()
-        .nth(2)
-        .expect("<target>/release")
-        .join("modelswap");
-    assert!(
-        bin.is_file(),
-        "{} is missing: cargo build --profile bench --bin modelswap",
-        bin.display()
-    );
+    let bin = common::modelswap();
 
     println!("| step | concurrency | engine delivered tokens/s | load measured tokens/s | measured ÷ delivered | engine mean step ms | ITL p50 ms measured |");
     println!("|---:|---:|---:|---:|---:|---:|---:|");
