@@ -91,6 +91,30 @@ fn timeouts_must_be_positive_seconds() {
 }
 
 #[test]
+fn slo_bounds_must_be_positive_and_an_slo_must_bound_something() {
+    let head = "version: 1\nname: t\nproviders:\n  api: {kind: openai-compatible, base_url: 'http://127.0.0.1:9/v1', model: m}\nprompt:\n  user: hi\ncases:\n  - vars: {}\n";
+    let (code, err) = validate(
+        &format!("{head}slo:\n  ttft_p95_ms: 0\n  e2e_p95_ms: -5\n"),
+        &[],
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("s.yaml:10:3: slo.ttft_p95_ms: must be a positive number of milliseconds"),
+        "{err}"
+    );
+    assert!(
+        err.contains("s.yaml:11:3: slo.e2e_p95_ms: must be a positive"),
+        "{err}"
+    );
+    let (code, err) = validate(&format!("{head}slo: {{}}\n"), &[]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("slo: names no bound"), "{err}");
+    let (code, err) = validate(&format!("{head}slo: {{itl_p99_ms: 5}}\n"), &[]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("unknown field `itl_p99_ms`"), "{err}");
+}
+
+#[test]
 fn missing_model_folder_says_how_to_install() {
     let yaml = "version: 1\nname: t\nproviders:\n  local:\n    kind: onnx\n    path: nowhere\nprompt:\n  user: hi\ncases:\n  - vars: {}\n";
     let (code, err) = validate(yaml, &[]);
