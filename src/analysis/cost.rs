@@ -130,52 +130,71 @@ pub fn summarize(
         .collect();
     per_token.sort_by_key(|(id, _)| Some(id.as_str()) != baseline);
     for p in &mut providers {
-        let Pricing::SelfHosted(hosting) = &p.pricing else {
-            continue;
+        let concurrency = (manifest.providers.iter())
+            .find(|m| m.id == p.id)
+            .map_or(1, |m| m.config.concurrency_or_default());
+        let swept: Vec<&Capacity> = capacities.iter().filter(|c| c.provider == p.id).collect();
+        let measured = Measured {
+            totals: of(&p.id),
+            run: throughput.get(&p.id),
+            concurrency,
+            swept: &swept,
         };
-        let swept = capacities
-            .iter()
-            .filter(|c| c.provider == p.id)
-            .find_map(ThroughputBasis::of_capacity);
-        let basis = match swept {
-            Some(b) => b,
-            None => {
-                let concurrency = manifest
-                    .providers
-                    .iter()
-                    .find(|m| m.id == p.id)
-                    .map_or(1, |m| m.config.concurrency_or_default());
-                let Some(b) = throughput
-                    .get(&p.id)
-                    .and_then(|t| ThroughputBasis::of_run(t, concurrency))
-                else {
-                    continue;
-                };
-                b
-            }
-        };
-        let Some(box_) = SelfHosting::new(hosting, basis.output_tokens_per_s) else {
-            continue;
-        };
-        let t = of(&p.id);
-        let output_tokens_per_request = t.output_tokens as f64 / t.calls.max(1) as f64;
-        if basis.source == "capacity" {
-            let usd = box_.usd_per_mtok() * output_tokens_per_request / 1e6;
-            p.projection =
-                cost::project(t.calls, t.calls, usd * t.calls as f64, requests_per_month);
-        }
-        p.self_hosting = Some(super::self_hosting::self_hosting(
-            box_,
-            basis,
-            output_tokens_per_request,
-            requests_per_month,
-            &per_token,
-        ));
+        price_self_hosted(p, &measured, requests_per_month, &per_token);
     }
     Ok(CostSummary {
         requests_per_month,
         providers,
     })
+}
+
+/// What a self-hosted provider's figures are computed from.
+struct Measured<'a> {
+    totals: Totals,
+    /// The run's throughput, at the provider's configured `concurrency`.
+    run: Option<&'a super::throughput::Throughput>,
+    concurrency: usize,
+    /// Its load sweeps, if any.
+    swept: &'a [&'a Capacity],
+}
+
+/// A self-hosted provider's cost per token, machines and break-even at a load sweep's goodput,
+/// else at the run's aggregate throughput; with a sweep, its cost per request too.
+fn price_self_hosted(
+    p: &mut ProviderCost,
+    m: &Measured,
+    requests_per_month: Option<u64>,
+    per_token: &[(String, f64)],
+) {
+    let Pricing::SelfHosted(hosting) = &p.pricing else {
+        return;
+    };
+    let basis = match m.swept.iter().find_map(|c| ThroughputBasis::of_capacity(c)) {
+        Some(b) => b,
+        None => match m
+            .run
+            .and_then(|t| ThroughputBasis::of_run(t, m.concurrency))
+        {
+            Some(b) => b,
+            None => return,
+        },
+    };
+    let Some(box_) = SelfHosting::new(hosting, basis.output_tokens_per_s) else {
+        return;
+    };
+    let t = m.totals;
+    let output_tokens_per_request = t.output_tokens as f64 / t.calls.max(1) as f64;
+    if basis.source == "capacity" {
+        let usd = box_.usd_per_mtok() * output_tokens_per_request / 1e6;
+        p.projection = cost::project(t.calls, t.calls, usd * t.calls as f64, requests_per_month);
+    }
+    p.self_hosting = Some(super::self_hosting::self_hosting(
+        box_,
+        basis,
+        output_tokens_per_request,
+        requests_per_month,
+        per_token,
+    ));
 }
 
 /// Indices of the points no other point beats on both axes: none is at most as costly and at

@@ -2,6 +2,7 @@
 //! terminal and a plain line per level otherwise.
 
 use std::io::IsTerminal;
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -15,6 +16,40 @@ use crate::cli::LoadArgs;
 
 pub fn run(args: LoadArgs) -> Result<()> {
     let suite = suite::load(&args.suite)?;
+    let out = (args.out.clone())
+        .unwrap_or_else(|| super::run::default_out(&format!("{}-load", suite.spec.name)));
+    let options = options(args, out.clone())?;
+    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    let capacity = runtime.block_on(load::sweep(&suite, &options, progress()));
+    runtime.shutdown_background();
+    let capacity = capacity?;
+    if capacity.levels.iter().all(|l| l.errors == l.requests) {
+        return Err(Error::Incomplete(format!(
+            "no level produced a successful request; {} says what failed",
+            out.join(load::CAPACITY_FILE).display()
+        )));
+    }
+    if let Some(g) = &capacity.goodput {
+        eprintln!(
+            "goodput: {:.1} output tokens/s ({:.2} requests/s) at level {} within the SLO",
+            g.output_tokens_per_s,
+            g.requests_per_s,
+            g.level + 1
+        );
+    } else if capacity.slo.is_some() {
+        eprintln!("goodput: no level met the SLO");
+    }
+    eprintln!("cost: {}", capacity.cost.explained);
+    eprintln!(
+        "wrote {} and {}",
+        out.join(load::CAPACITY_FILE).display(),
+        out.join(load::CAPACITY_CSV).display()
+    );
+    Ok(())
+}
+
+/// The sweep's options from the command line, each checked.
+fn options(args: LoadArgs, out: PathBuf) -> Result<LoadOptions> {
     let seconds = |name: &str, s: f64| {
         (s >= 0.0 && Duration::try_from_secs_f64(s).is_ok())
             .then(|| Duration::from_secs_f64(s))
@@ -57,45 +92,15 @@ pub fn run(args: LoadArgs) -> Result<()> {
             "--max-error-rate: must be between 0 and 1".into(),
         ));
     }
-    let out = args
-        .out
-        .unwrap_or_else(|| super::run::default_out(&format!("{}-load", suite.spec.name)));
-    let options = LoadOptions {
+    Ok(LoadOptions {
         provider: args.provider,
         loads,
         span,
         warmup: seconds("warmup", args.warmup)?,
         max_error_rate: args.max_error_rate,
-        out: out.clone(),
+        out,
         seed: args.seed,
-    };
-    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
-    let capacity = runtime.block_on(load::sweep(&suite, &options, progress()));
-    runtime.shutdown_background();
-    let capacity = capacity?;
-    if capacity.levels.iter().all(|l| l.errors == l.requests) {
-        return Err(Error::Incomplete(format!(
-            "no level produced a successful request; {} says what failed",
-            out.join(load::CAPACITY_FILE).display()
-        )));
-    }
-    if let Some(g) = &capacity.goodput {
-        eprintln!(
-            "goodput: {:.1} output tokens/s ({:.2} requests/s) at level {} within the SLO",
-            g.output_tokens_per_s,
-            g.requests_per_s,
-            g.level + 1
-        );
-    } else if capacity.slo.is_some() {
-        eprintln!("goodput: no level met the SLO");
-    }
-    eprintln!("cost: {}", capacity.cost.explained);
-    eprintln!(
-        "wrote {} and {}",
-        out.join(load::CAPACITY_FILE).display(),
-        out.join(load::CAPACITY_CSV).display()
-    );
-    Ok(())
+    })
 }
 
 /// A bar of requests per level on a terminal; one line per finished level always.

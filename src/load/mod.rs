@@ -18,7 +18,7 @@ pub use capacity::{Capacity, Goodput, Level, Percentiles, CAPACITY_CSV, CAPACITY
 pub use level::{Load, Span};
 
 use crate::error::{Error, Result};
-use crate::suite::{ProviderKind, Suite};
+use crate::suite::{ProviderConfig, ProviderKind, Suite};
 
 /// The default sweep: concurrency doubling from 1 until a stop rule ends it.
 pub const DEFAULT_CONCURRENCY: [usize; 10] = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512];
@@ -48,48 +48,8 @@ pub type LoadEvents = Arc<dyn Fn(LoadEvent) + Send + Sync>;
 /// Runs the sweep, writing `capacity.json` and `capacity.csv` in `options.out` after every
 /// level (so a kill keeps what was measured). Ctrl-C keeps the finished levels.
 pub async fn sweep(suite: &Suite, options: &LoadOptions, events: LoadEvents) -> Result<Capacity> {
-    let spec = &suite.spec;
-    let config = spec.providers.get(&options.provider).ok_or_else(|| {
-        let ids: Vec<&str> = spec.providers.keys().map(String::as_str).collect();
-        Error::Input(format!(
-            "--provider {}: the suite has no such provider (it has {})",
-            options.provider,
-            ids.join(", ")
-        ))
-    })?;
-    if !matches!(
-        config.kind,
-        ProviderKind::OpenaiCompatible | ProviderKind::Onnx
-    ) {
-        return Err(Error::Input(format!(
-            "--provider {}: `load` measures engines you run (kind openai-compatible or onnx); a {} API is priced per token, and load-testing it spends money against its rate limits",
-            options.provider,
-            config.kind.as_str()
-        )));
-    }
-    let sampling = spec.sampling_for(config);
-    let mut requests = Vec::new();
-    for case in suite.cases.iter() {
-        requests.push(case?.request(&sampling, 0));
-    }
-    if requests.is_empty() {
-        return Err(Error::Input(format!(
-            "{}: no cases to send",
-            suite.path.display()
-        )));
-    }
-    let provider =
-        crate::provider::build(&options.provider, config, &suite.dir()).map_err(Error::input)?;
-    let on_request = Arc::clone(&events);
-    let driver = level::Driver {
-        provider,
-        requests: Arc::new(requests),
-        cursor: Arc::new(AtomicUsize::new(0)),
-        warmup: options.warmup,
-        span: options.span,
-        seed: options.seed,
-        on_request: Arc::new(move || on_request(LoadEvent::Request)),
-    };
+    let config = engine_config(suite, &options.provider)?;
+    let driver = driver(suite, config, options, &events)?;
     let loads = if options.loads.is_empty() {
         DEFAULT_CONCURRENCY.map(Load::Concurrency).to_vec()
     } else {
@@ -108,7 +68,7 @@ pub async fn sweep(suite: &Suite, options: &LoadOptions, events: LoadEvents) -> 
         host: crate::host::Host::current(),
         warmup_s: options.warmup.as_secs_f64(),
         levels: Vec::new(),
-        slo: spec.slo,
+        slo: suite.spec.slo,
         goodput: None,
         knee: None,
         hosting: config.hosting.clone(),
@@ -145,6 +105,60 @@ pub async fn sweep(suite: &Suite, options: &LoadOptions, events: LoadEvents) -> 
     capacity.status = "completed".into();
     capacity.write(&options.out)?;
     Ok(capacity)
+}
+
+/// The provider `id` of the suite, if it is an engine the team runs.
+fn engine_config<'a>(suite: &'a Suite, id: &str) -> Result<&'a ProviderConfig> {
+    let spec = &suite.spec;
+    let config = spec.providers.get(id).ok_or_else(|| {
+        let ids: Vec<&str> = spec.providers.keys().map(String::as_str).collect();
+        Error::Input(format!(
+            "--provider {id}: the suite has no such provider (it has {})",
+            ids.join(", ")
+        ))
+    })?;
+    if !matches!(
+        config.kind,
+        ProviderKind::OpenaiCompatible | ProviderKind::Onnx
+    ) {
+        return Err(Error::Input(format!(
+            "--provider {id}: `load` measures engines you run (kind openai-compatible or onnx); a {} API is priced per token, and load-testing it spends money against its rate limits",
+            config.kind.as_str()
+        )));
+    }
+    Ok(config)
+}
+
+/// The suite's requests, rendered for the provider, and the provider started.
+fn driver(
+    suite: &Suite,
+    config: &ProviderConfig,
+    options: &LoadOptions,
+    events: &LoadEvents,
+) -> Result<level::Driver> {
+    let sampling = suite.spec.sampling_for(config);
+    let mut requests = Vec::new();
+    for case in suite.cases.iter() {
+        requests.push(case?.request(&sampling, 0));
+    }
+    if requests.is_empty() {
+        return Err(Error::Input(format!(
+            "{}: no cases to send",
+            suite.path.display()
+        )));
+    }
+    let provider =
+        crate::provider::build(&options.provider, config, &suite.dir()).map_err(Error::input)?;
+    let on_request = Arc::clone(events);
+    Ok(level::Driver {
+        provider,
+        requests: Arc::new(requests),
+        cursor: Arc::new(AtomicUsize::new(0)),
+        warmup: options.warmup,
+        span: options.span,
+        seed: options.seed,
+        on_request: Arc::new(move || on_request(LoadEvent::Request)),
+    })
 }
 
 /// Goodput and the cost at it, from the levels so far.

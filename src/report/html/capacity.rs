@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use super::{Ctx, Table};
 use crate::format::{ms, num};
-use crate::load::{Capacity, Percentiles};
+use crate::load::{Capacity, Level, Percentiles};
 use crate::report::charts;
 
 #[derive(Serialize)]
@@ -25,18 +25,17 @@ impl Ctx<'_> {
 
 fn view(c: &Capacity) -> anyhow::Result<CapacityView> {
     // The curve plots the SLO's figure when it bounds one, else the end-to-end latency.
-    let (metric, pick, bound): (&str, fn(&crate::load::Level) -> Option<Percentiles>, _) =
-        match c.slo {
-            Some(s) if s.itl_p95_ms.is_some() => {
-                ("p95 inter-token latency", |l| l.itl_ms, s.itl_p95_ms)
-            }
-            Some(s) if s.ttft_p95_ms.is_some() => {
-                ("p95 time to first token", |l| l.ttft_ms, s.ttft_p95_ms)
-            }
-            Some(s) => ("p95 end-to-end latency", |l| l.e2e_ms, s.e2e_p95_ms),
-            None => ("p95 end-to-end latency", |l| l.e2e_ms, None),
-        };
-    let label = |l: &crate::load::Level| match (l.concurrency, l.rate) {
+    let (metric, pick, bound): (&str, fn(&Level) -> Option<Percentiles>, _) = match c.slo {
+        Some(s) if s.itl_p95_ms.is_some() => {
+            ("p95 inter-token latency", |l| l.itl_ms, s.itl_p95_ms)
+        }
+        Some(s) if s.ttft_p95_ms.is_some() => {
+            ("p95 time to first token", |l| l.ttft_ms, s.ttft_p95_ms)
+        }
+        Some(s) => ("p95 end-to-end latency", |l| l.e2e_ms, s.e2e_p95_ms),
+        None => ("p95 end-to-end latency", |l| l.e2e_ms, None),
+    };
+    let label = |l: &Level| match (l.concurrency, l.rate) {
         (Some(n), _) => format!("{n} in flight"),
         (None, Some(r)) => format!("{r}/s"),
         _ => String::new(),
@@ -47,7 +46,23 @@ fn view(c: &Capacity) -> anyhow::Result<CapacityView> {
     let at = |i: usize| points.iter().position(|p| p.0 == label(&c.levels[i]));
     let goodput = c.goodput.as_ref().and_then(|g| at(g.level));
     let knee = c.knee.and_then(at);
-    let mut levels = Table::new(&[
+    let levels = levels(c, label);
+    let notes = notes(c, label);
+    Ok(CapacityView {
+        provider: c.provider.clone(),
+        chart: charts::capacity_curve(&points, metric, bound, (goodput, knee))?,
+        caption: format!(
+            "{metric} against the output throughput {} delivered at each load level; the curve turns up at the knee, where more load buys latency rather than throughput.",
+            c.provider
+        ),
+        levels,
+        notes,
+    })
+}
+
+/// Each level's load, throughput and p95 latencies.
+fn levels(c: &Capacity, label: impl Fn(&Level) -> String) -> Table {
+    let mut table = Table::new(&[
         "load",
         "#requests",
         "#errors",
@@ -60,7 +75,7 @@ fn view(c: &Capacity) -> anyhow::Result<CapacityView> {
     ]);
     for l in &c.levels {
         let p95 = |p: Option<Percentiles>| ms(p.map(|p| p.p95));
-        levels.row(vec![
+        table.row(vec![
             label(l),
             l.requests.to_string(),
             l.errors.to_string(),
@@ -72,6 +87,11 @@ fn view(c: &Capacity) -> anyhow::Result<CapacityView> {
             p95(l.e2e_ms),
         ]);
     }
+    table
+}
+
+/// Goodput, knee, why the sweep stopped, the cost, and where it was measured from.
+fn notes(c: &Capacity, label: impl Fn(&Level) -> String) -> Vec<String> {
     let mut notes = Vec::new();
     notes.push(match &c.goodput {
         Some(g) => format!(
@@ -103,14 +123,5 @@ fn view(c: &Capacity) -> anyhow::Result<CapacityView> {
         c.started_at,
         c.warmup_s
     ));
-    Ok(CapacityView {
-        provider: c.provider.clone(),
-        chart: charts::capacity_curve(&points, metric, bound, (goodput, knee))?,
-        caption: format!(
-            "{metric} against the output throughput {} delivered at each load level; the curve turns up at the knee, where more load buys latency rather than throughput.",
-            c.provider
-        ),
-        levels,
-        notes,
-    })
+    notes
 }
