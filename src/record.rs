@@ -98,7 +98,8 @@ pub struct JudgeCalls {
     pub calls: u32,
     /// Summed over the calls.
     pub usage: Usage,
-    /// `null`: judge calls are not priced yet; `usage` holds what a price applies to.
+    /// The calls' cost, priced as the judge provider's own calls are (a failed call costs
+    /// nothing); `null` when its price is unknown. Kept apart from the judged record's cost.
     pub cost_usd: Option<f64>,
 }
 

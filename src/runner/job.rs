@@ -94,9 +94,11 @@ fn build_record(
             });
         }
     }
-    // A replay of a cassette recorded before shares were measured: as if the call ran alone.
-    let machine_ms = record.timing.machine_ms.or(record.timing.total_ms);
-    record.cost_usd = target.pricing.of(&record.usage, machine_ms);
+    record.cost_usd = target.price(
+        &record.usage,
+        record.timing.machine_ms,
+        record.timing.total_ms,
+    );
     record
 }
 

@@ -126,6 +126,18 @@ impl Target {
         })
     }
 
+    /// What a successful call cost: its usage at the provider's price, or for self-hosted
+    /// hardware its share of the machine (`machine_ms`; a replay of a cassette recorded without
+    /// it: `total_ms`, as if the call had run alone).
+    pub fn price(
+        &self,
+        usage: &crate::chat::Usage,
+        machine_ms: Option<f64>,
+        total_ms: Option<f64>,
+    ) -> Option<f64> {
+        self.pricing.of(usage, machine_ms.or(total_ms))
+    }
+
     /// Calls the provider (or its cassette), retrying what a retry may fix; `label` names the
     /// call in logs, `repeat` tells repeats of one request apart in cassettes.
     pub async fn call(&self, request: &ChatRequest, repeat: u32, label: &str) -> Attempt {
@@ -251,14 +263,19 @@ impl Target {
     }
 }
 
-/// A judge's calls go through the provider's limits and retries, like the run's own.
+/// A judge's calls go through the provider's limits and retries, like the run's own, and are
+/// priced like them.
 #[async_trait::async_trait]
 impl crate::score::Call for Target {
     async fn complete(
         &self,
         request: &ChatRequest,
-    ) -> std::result::Result<Completion, ProviderError> {
-        self.call(request, 0, "judge").await.result
+    ) -> std::result::Result<(Completion, Option<f64>), ProviderError> {
+        let attempt = self.call(request, 0, "judge").await;
+        attempt.result.map(|c| {
+            let cost = self.price(&c.usage, attempt.machine_ms, Some(c.total_ms));
+            (c, cost)
+        })
     }
 }
 

@@ -9,10 +9,14 @@ use crate::record::JudgeCalls;
 use crate::suite::Case;
 
 /// How scorers reach a provider of the suite. The runner implements it with the provider's
-/// rate limits, concurrency and retries, so a judge's calls are paced like any other.
+/// rate limits, concurrency and retries, so a judge's calls are paced like any other, and prices
+/// each answer as it prices the provider's own calls (`None`: no price is known).
 #[async_trait::async_trait]
 pub trait Call: Send + Sync {
-    async fn complete(&self, request: &ChatRequest) -> Result<Completion, ProviderError>;
+    async fn complete(
+        &self,
+        request: &ChatRequest,
+    ) -> Result<(Completion, Option<f64>), ProviderError>;
 }
 
 /// A verdict needs a few sentences at most; greedy, so the same answer gets the same grade.
@@ -52,7 +56,8 @@ pub async fn judge(
         provider: provider.to_string(),
         calls: 0,
         usage: Usage::default(),
-        cost_usd: None,
+        // Nothing spent yet; a call whose cost is unknown makes the whole unknown.
+        cost_usd: Some(0.0),
     };
     let mut last = String::new();
     for attempt in 0..2 {
@@ -73,7 +78,10 @@ pub async fn judge(
         request.response_format = Some(ResponseFormat::JsonObject);
         calls.calls += 1;
         let completion = match call.complete(&request).await {
-            Ok(c) => c,
+            Ok((c, cost)) => {
+                calls.cost_usd = calls.cost_usd.zip(cost).map(|(a, b)| a + b);
+                c
+            }
             Err(e) => {
                 return Verdict {
                     score: 0.0,

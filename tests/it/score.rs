@@ -256,7 +256,7 @@ fn run_candidate(dir: &Path, suite: &Path) -> (std::process::Output, Vec<Record>
 }
 
 #[test]
-fn judge_retries_an_unparseable_verdict_once_and_records_its_tokens_apart() {
+fn judge_retries_an_unparseable_verdict_once_and_records_its_tokens_and_cost_apart() {
     let answers = VendorServer::start();
     answers.otherwise(Reply::json(openai_json("billing", (10, 1, 0))));
     let judge = VendorServer::start();
@@ -297,7 +297,10 @@ fn judge_retries_an_unparseable_verdict_once_and_records_its_tokens_apart() {
         ),
         (120, 26, 10)
     );
-    assert_eq!(calls.cost_usd, None);
+    // Priced as the grader's own calls (gpt-4o-mini: $0.15 in, $0.075 cached, $0.60 out per
+    // million): 50 × 0.15 + 6 × 0.60, then 60 × 0.15 + 10 × 0.075 + 20 × 0.60 = 32.85 millionths.
+    let cost = calls.cost_usd.unwrap();
+    assert!((cost - 32.85e-6).abs() < 1e-12, "{cost}");
     // The judged provider's own usage is untouched.
     assert_eq!((r.usage.input_tokens, r.usage.output_tokens), (10, 1));
     assert_eq!(r.score, Some(0.9));
