@@ -35,6 +35,36 @@ pub struct ProviderCost {
     pub projection: Option<Projection>,
     /// For self-hosted hardware with a measured throughput.
     pub self_hosting: Option<SelfHostingCost>,
+    /// What judging its answers cost (`judge` scorers), kept apart from the figures above;
+    /// `None` when none was judged.
+    pub judging: Option<Judging>,
+}
+
+impl Judging {
+    /// What judging `id`'s answers took, in one sentence for the reports.
+    pub fn describe(&self, id: &str) -> String {
+        let unpriced = match self.unpriced_records {
+            0 => String::new(),
+            n => format!(" ({n} judged record(s) with a judge call of unknown price left out)"),
+        };
+        format!(
+            "Judging {id}'s answers took {} judge call(s) over {} record(s), costing {}{unpriced}; kept apart from {id}'s own cost above.",
+            self.calls,
+            self.records,
+            crate::format::usd(self.known_usd)
+        )
+    }
+}
+
+/// The judge calls made to score one provider's records.
+#[derive(Debug, Clone, Copy, Default, Serialize)]
+pub struct Judging {
+    pub records: usize,
+    pub calls: u64,
+    /// Sum of the known judge costs.
+    pub known_usd: f64,
+    /// Judged records some of whose judge calls have no known price: left out of `known_usd`.
+    pub unpriced_records: usize,
 }
 
 /// One provider's totals behind its cost figures.
@@ -47,6 +77,7 @@ struct Totals {
     /// Successful calls, and their output tokens.
     calls: usize,
     output_tokens: u64,
+    judging: Judging,
 }
 
 /// Per provider with records.
@@ -60,6 +91,10 @@ fn totals(records: &RecordFrame) -> PolarsResult<HashMap<String, Totals>> {
             col("cost_usd").sum().alias("known_usd"),
             col("output_tokens").count().alias("calls"),
             col("output_tokens").sum().alias("output_tokens"),
+            col("judge_calls").sum().alias("judge_calls"),
+            col("judge_calls").gt(lit(0u32)).sum().alias("judged"),
+            col("judge_cost_usd").count().alias("judge_priced"),
+            col("judge_cost_usd").sum().alias("judge_usd"),
         ])
         .collect()?;
     let ids = agg.column("provider")?.str()?.clone();
@@ -73,6 +108,12 @@ fn totals(records: &RecordFrame) -> PolarsResult<HashMap<String, Totals>> {
         f("calls")?,
         f("output_tokens")?,
     );
+    let (judge_calls, judged, judge_priced, judge_usd) = (
+        f("judge_calls")?,
+        f("judged")?,
+        f("judge_priced")?,
+        f("judge_usd")?,
+    );
     let at = |c: &Float64Chunked, i: usize| c.get(i).unwrap_or(0.0);
     Ok((0..agg.height())
         .map(|i| {
@@ -84,6 +125,12 @@ fn totals(records: &RecordFrame) -> PolarsResult<HashMap<String, Totals>> {
                     known_usd: at(&usd, i),
                     calls: at(&calls, i) as usize,
                     output_tokens: at(&out, i) as u64,
+                    judging: Judging {
+                        records: at(&judged, i) as usize,
+                        calls: at(&judge_calls, i) as u64,
+                        known_usd: at(&judge_usd, i),
+                        unpriced_records: (at(&judged, i) - at(&judge_priced, i)) as usize,
+                    },
                 },
             )
         })
@@ -119,6 +166,7 @@ pub fn summarize(
                 known_total_usd: t.known_usd,
                 projection: cost::project(t.records, t.priced, t.known_usd, requests_per_month),
                 self_hosting: None,
+                judging: (t.judging.records > 0).then_some(t.judging),
             }
         })
         .collect();

@@ -75,6 +75,15 @@ struct ScoreFields<'a> {
     #[serde(default)]
     score: Option<f64>,
     passed: bool,
+    #[serde(default)]
+    judge: Option<JudgeFields>,
+}
+
+#[derive(Deserialize)]
+struct JudgeFields {
+    calls: u32,
+    #[serde(default)]
+    cost_usd: Option<f64>,
 }
 
 impl RecordFields<'_> {
@@ -89,7 +98,9 @@ impl RecordFields<'_> {
 /// `passed`, `error` (the call failed), `score` (`analysis::record_score`), `started_s` (when the
 /// successful attempt started, seconds since 1970), `total_ms`, `ttft_ms`,
 /// `input_tokens`, `output_tokens` (null for a failed call: it has no comparable duration or
-/// usage), `tokens_per_s`, `cost_usd`, `replayed`, `tags`. Beside it, each scorer's counts per
+/// usage), `tokens_per_s`, `cost_usd`, `judge_calls` and `judge_cost_usd` (what judging it
+/// took; the cost null when none was judged or a judge call's price is unknown), `replayed`,
+/// `tags`. Beside it, each scorer's counts per
 /// provider, summed while reading so the scores themselves are never kept.
 #[derive(Debug, Clone)]
 pub struct RecordFrame {
@@ -293,6 +304,8 @@ struct Columns {
     input_tokens: Vec<Option<u64>>,
     output_tokens: Vec<Option<u64>>,
     cost_usd: Vec<Option<f64>>,
+    judge_calls: Vec<u32>,
+    judge_cost_usd: Vec<Option<f64>>,
     replayed: Vec<bool>,
     tags: Vec<Option<Vec<String>>>,
     /// (provider, scorer) → (scored, passed), in the order first seen.
@@ -364,6 +377,14 @@ impl Columns {
             c.output_tokens
                 .push(if failed { None } else { r.usage.output_tokens });
             c.cost_usd.push(r.cost_usd);
+            let judged: Vec<&JudgeFields> =
+                r.scores.iter().filter_map(|s| s.judge.as_ref()).collect();
+            c.judge_calls.push(judged.iter().map(|j| j.calls).sum());
+            c.judge_cost_usd.push(if judged.is_empty() {
+                None
+            } else {
+                judged.iter().map(|j| j.cost_usd).sum()
+            });
             c.replayed.push(r.replayed.unwrap_or(false));
             c.tags
                 .push(r.tags.map(|t| t.into_iter().map(Cow::into_owned).collect()));
@@ -397,6 +418,8 @@ impl Columns {
             Column::new("input_tokens".into(), self.input_tokens),
             Column::new("output_tokens".into(), self.output_tokens),
             Column::new("cost_usd".into(), self.cost_usd),
+            Column::new("judge_calls".into(), self.judge_calls),
+            Column::new("judge_cost_usd".into(), self.judge_cost_usd),
             Column::new("replayed".into(), self.replayed),
             tags.finish().into_column(),
         ])?;

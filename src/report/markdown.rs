@@ -478,6 +478,11 @@ fn cost(out: &mut String, report: &Report) {
             );
         }
     }
+    for p in &c.providers {
+        if let Some(j) = &p.judging {
+            let _ = writeln!(out, "- {}", cell(&j.describe(&p.id)));
+        }
+    }
     for c in &report.capacity {
         capacity(out, c);
     }

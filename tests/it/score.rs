@@ -301,6 +301,26 @@ fn judge_retries_an_unparseable_verdict_once_and_records_its_tokens_and_cost_apa
     // million): 50 × 0.15 + 6 × 0.60, then 60 × 0.15 + 10 × 0.075 + 20 × 0.60 = 32.85 millionths.
     let cost = calls.cost_usd.unwrap();
     assert!((cost - 32.85e-6).abs() < 1e-12, "{cost}");
+    // The report totals it per judged provider, apart from the provider's own cost.
+    let out = modelswap(&["report", "run", "--format", "json,md"], tmp.path());
+    assert!(out.status.success(), "{}", stderr(&out));
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(tmp.path().join("run/report.json")).unwrap())
+            .unwrap();
+    let judging = &report["cost"]["providers"][0]["judging"];
+    assert_eq!(
+        (judging["records"].as_u64(), judging["calls"].as_u64()),
+        (Some(1), Some(2))
+    );
+    assert!(
+        (judging["known_usd"].as_f64().unwrap() - 32.85e-6).abs() < 1e-12,
+        "{judging}"
+    );
+    let md = std::fs::read_to_string(tmp.path().join("run/report.md")).unwrap();
+    assert!(
+        md.contains("Judging cand's answers took 2 judge call(s) over 1 record(s)"),
+        "{md}"
+    );
     // The judged provider's own usage is untouched.
     assert_eq!((r.usage.input_tokens, r.usage.output_tokens), (10, 1));
     assert_eq!(r.score, Some(0.9));

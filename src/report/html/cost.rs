@@ -40,6 +40,9 @@ impl Ctx<'_> {
         let r = self.0;
         let workload = r.cost.requests_per_month;
         let (table, mut notes) = self.cost_table();
+        notes.extend(
+            (r.cost.providers.iter()).filter_map(|c| Some(c.judging.as_ref()?.describe(&c.id))),
+        );
         let (bars, points) = self.chart_data();
         let monthly_caption = match workload {
             Some(n) => format!(
