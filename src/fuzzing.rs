@@ -6,7 +6,8 @@
 
 use std::path::PathBuf;
 
-use crate::provider::http::{SseEvent, SseParser, StreamReader};
+use crate::provider::http::StreamReader;
+use crate::provider::sse::{SseEvent, SseParser};
 use crate::provider::{anthropic, gemini, openai};
 
 /// A fuzz target: takes any bytes, and must return for every input.

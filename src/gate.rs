@@ -86,7 +86,8 @@ pub fn judge(dir: &Path, against: Option<&Path>) -> Result<Verdict> {
     }
     let summary = analysis::summarize(&manifest, &records).map_err(Error::input)?;
     let capacities = crate::load::capacity::in_dir(dir).map_err(Error::input)?;
-    let cost = analysis::cost::summarize(&manifest, &records, &capacities).map_err(Error::input)?;
+    let cost = analysis::cost::summarize(&manifest, &records, &summary, &capacities)
+        .map_err(Error::input)?;
     evaluate(&gate, &summary, &records, &cost)
 }
 

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use polars::prelude::*;
 use serde::Serialize;
 
-pub use super::self_hosting::{BreakEvenVs, Machines, SelfHostingCost, ThroughputBasis};
+pub use super::self_hosting::{Basis, BreakEvenVs, Machines, SelfHostingCost, ThroughputBasis};
 use super::RecordFrame;
 use crate::cost::{self, Pricing, Projection, SelfHosting};
 use crate::load::Capacity;
@@ -146,12 +146,12 @@ fn totals(records: &RecordFrame) -> PolarsResult<HashMap<String, Totals>> {
 pub fn summarize(
     manifest: &Manifest,
     records: &RecordFrame,
+    summary: &super::Summary,
     capacities: &[Capacity],
 ) -> PolarsResult<CostSummary> {
     let requests_per_month = manifest.workload.as_ref().map(|w| w.requests_per_month);
     let baseline = manifest.gate.as_ref().map(|g| g.baseline.as_str());
     let totals = totals(records)?;
-    let throughput = super::throughput::per_provider(records)?;
     let of = |id: &str| totals.get(id).copied().unwrap_or_default();
     let mut providers: Vec<ProviderCost> = manifest
         .providers
@@ -184,7 +184,10 @@ pub fn summarize(
         let swept: Vec<&Capacity> = capacities.iter().filter(|c| c.provider == p.id).collect();
         let measured = Measured {
             totals: of(&p.id),
-            run: throughput.get(&p.id),
+            // The run's throughput, as the summary measured it.
+            run: (summary.providers.iter())
+                .find(|s| s.id == p.id)
+                .map(|s| &s.throughput),
             concurrency,
             swept: &swept,
         };
@@ -232,7 +235,7 @@ fn price_self_hosted(
     };
     let t = m.totals;
     let output_tokens_per_request = t.output_tokens as f64 / t.calls.max(1) as f64;
-    if basis.source == "capacity" {
+    if basis.source == Basis::Capacity {
         let usd = box_.usd_per_mtok() * output_tokens_per_request / 1e6;
         p.projection = cost::project(t.calls, t.calls, usd * t.calls as f64, requests_per_month);
     }
@@ -344,7 +347,13 @@ mod tests {
             record("cheap", "b", 10, 300.0, None),
         ];
         let (_dir, _, frame) = super::super::frame::testing::write(&records);
-        let s = summarize(&manifest(), &frame, &[]).unwrap();
+        let s = summarize(
+            &manifest(),
+            &frame,
+            &super::super::summarize(&manifest(), &frame).unwrap(),
+            &[],
+        )
+        .unwrap();
         assert_eq!(s.requests_per_month, Some(1_000_000));
         let ids: Vec<_> = s.providers.iter().map(|p| p.id.as_str()).collect();
         assert_eq!(ids, ["local", "vendor", "mystery", "cheap"]);
@@ -424,7 +433,13 @@ mod tests {
             ));
         }
         let (_dir, _, frame) = super::super::frame::testing::write(&records);
-        let s = summarize(&manifest(), &frame, &[]).unwrap();
+        let s = summarize(
+            &manifest(),
+            &frame,
+            &super::super::summarize(&manifest(), &frame).unwrap(),
+            &[],
+        )
+        .unwrap();
         let local = &s.providers[0];
         let h = local.self_hosting.as_ref().unwrap();
         assert!(close(h.assumptions.output_tokens_per_s, 200.0));

@@ -28,13 +28,21 @@ pub struct SelfHostingCost {
     pub break_even: Vec<BreakEvenVs>,
 }
 
+/// Which measurement a self-hosted provider's figures rest on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Basis {
+    /// A load sweep's goodput at the suite's `slo:` (or its best level without one).
+    Capacity,
+    /// The run's aggregate output throughput (output tokens over the time its calls were in
+    /// flight), at the concurrency the run used.
+    Run,
+}
+
 /// Where a self-hosted provider's throughput comes from.
 #[derive(Debug, Clone, Serialize)]
 pub struct ThroughputBasis {
-    /// `capacity`: a load sweep's goodput at the suite's `slo:` (or its best level without
-    /// one); `run`: the run's aggregate output throughput (output tokens over the time its
-    /// calls were in flight), at the concurrency the run used.
-    pub source: String,
+    pub source: Basis,
     pub output_tokens_per_s: f64,
     /// The concurrency it was measured at (`None` for an open-loop level: a request rate), and
     /// how many calls were in flight on average in a run.
@@ -103,7 +111,7 @@ impl ThroughputBasis {
             format!(", {m:.1} calls in flight on average")
         });
         Some(Self {
-            source: "run".into(),
+            source: Basis::Run,
             output_tokens_per_s: rate,
             concurrency: Some(concurrency),
             mean_in_flight: t.mean_in_flight,
@@ -134,7 +142,7 @@ impl ThroughputBasis {
             "the best level (the suite sets no `slo:`)"
         };
         Some(Self {
-            source: "capacity".into(),
+            source: Basis::Capacity,
             output_tokens_per_s: rate,
             concurrency: level.concurrency,
             mean_in_flight: None,

@@ -63,7 +63,7 @@ struct Sample {
 struct Shared {
     origin: Instant,
     samples: Mutex<Vec<Sample>>,
-    /// Requests sent inside the window.
+    /// Requests sent inside the window (what `Span::Requests` counts).
     counted: AtomicUsize,
 }
 
@@ -93,12 +93,7 @@ impl Driver {
         match self.span {
             Span::Seconds(s) if now >= warm + s => None,
             Span::Requests(n) if shared.counted.fetch_add(1, Ordering::SeqCst) >= n => None,
-            _ => {
-                if matches!(self.span, Span::Seconds(_)) {
-                    shared.counted.fetch_add(1, Ordering::SeqCst);
-                }
-                Some(now)
-            }
+            _ => Some(now),
         }
     }
 

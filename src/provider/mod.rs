@@ -7,6 +7,7 @@ pub mod gemini;
 pub mod http;
 pub mod onnx;
 pub mod openai;
+pub mod sse;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

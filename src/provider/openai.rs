@@ -3,7 +3,8 @@
 
 use serde_json::{json, Map, Value};
 
-use super::http::{self, Connection, KeyHeader, Settings, SseEvent, StreamReader};
+use super::http::{self, Connection, KeyHeader, Settings, StreamReader};
+use super::sse::SseEvent;
 use super::{Completion, ErrorKind, Provider, ProviderError};
 use crate::chat::{ChatRequest, Message, ResponseFormat, Role, ToolCall, ToolChoice, Usage};
 use crate::suite::ProviderKind;

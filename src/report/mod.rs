@@ -165,7 +165,7 @@ impl Report {
         lap("comparisons");
         let failures = failures(&manifest, records, path)?;
         lap("failures");
-        let cost = analysis::cost::summarize(&manifest, records, &capacity)?;
+        let cost = analysis::cost::summarize(&manifest, records, &summary, &capacity)?;
         let executive = recommend::recommend(&manifest, &summary, &comparisons, &cost, records);
         lap("cost");
         let latency = analysis::latency::summarize(&manifest, records)?;

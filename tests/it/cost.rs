@@ -167,7 +167,8 @@ fn vendor_records_cost_their_usage_at_the_table_or_suite_price_and_unknown_is_nu
     // The projection the report and the gate read, from the run's records file.
     let frame = RecordFrame::read(&tmp.path().join("run/records.jsonl")).unwrap();
     let manifest = modelswap::record::read_manifest(&tmp.path().join("run")).unwrap();
-    let summary = analysis::cost::summarize(&manifest, &frame, &[]).unwrap();
+    let per_provider = analysis::summarize(&manifest, &frame).unwrap();
+    let summary = analysis::cost::summarize(&manifest, &frame, &per_provider, &[]).unwrap();
     let projection = |provider: &str| {
         (summary.providers.iter())
             .find(|p| p.id == provider)

@@ -188,7 +188,7 @@ fn non_streamed_bodies_parse_text_tool_use_and_cached_usage() {
 /// Runs a raw event stream through the SSE parser and the state, checking that only the
 /// last event closes it.
 fn replay(raw: &str, schema_tool: Option<&str>) -> StreamState {
-    let mut parser = http::SseParser::default();
+    let mut parser = crate::provider::sse::SseParser::default();
     let mut events = parser.push(raw.as_bytes()).unwrap();
     events.extend(parser.finish());
     let mut s = StreamState::new(schema_tool);

@@ -204,7 +204,7 @@ data: {"candidates": [{"content": {"parts": [{"functionCall": {"name": "lookup",
 data: {"candidates": [{"content": {"parts": [{"text": ""}],"role": "model"},"finishReason": "STOP","index": 0}],"usageMetadata": {"promptTokenCount": 8,"candidatesTokenCount": 11,"thoughtsTokenCount": 3,"cachedContentTokenCount": 5,"totalTokenCount": 22},"modelVersion": "gemini-x"}
 
 "#;
-    let mut parser = http::SseParser::default();
+    let mut parser = crate::provider::sse::SseParser::default();
     let mut events = parser.push(raw.as_bytes()).unwrap();
     events.extend(parser.finish());
     assert_eq!(events.len(), 4);
