@@ -88,6 +88,15 @@ pub struct Score {
     /// A judge's own calls, kept apart from the judged provider's usage and cost.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub judge: Option<JudgeCalls>,
+    /// What the output was compared with when the scorer has a `reference`: `logged`, or the
+    /// reference provider's id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub against: Option<String>,
+    /// The reference answer did not exist (its call failed, or it was not run or logged): the
+    /// scorer could not score, `reason` says why, and the record counts apart from the pass
+    /// rates (it neither passes nor fails on quality).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub no_reference: bool,
 }
 
 /// What judging one record took from the judge's provider.

@@ -173,7 +173,7 @@ pub fn summarize(
     // Break-even needs every per-token provider's projection, hence a second pass.
     let mut per_token: Vec<(String, f64)> = providers
         .iter()
-        .filter(|p| matches!(p.pricing, Pricing::PerToken { .. }))
+        .filter(|p| matches!(p.pricing, Pricing::PerToken { .. } | Pricing::Logged))
         .filter_map(|p| Some((p.id.clone(), p.projection.as_ref()?.usd_per_request)))
         .collect();
     per_token.sort_by_key(|(id, _)| Some(id.as_str()) != baseline);

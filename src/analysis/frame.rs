@@ -77,6 +77,10 @@ struct ScoreFields<'a> {
     passed: bool,
     #[serde(default)]
     judge: Option<JudgeFields>,
+    #[serde(default, borrow)]
+    against: Option<Cow<'a, str>>,
+    #[serde(default)]
+    no_reference: bool,
 }
 
 #[derive(Deserialize)]
@@ -95,7 +99,8 @@ impl RecordFields<'_> {
 }
 
 /// One row per record. Columns: `row` (its place in the file), `provider`, `case_id`, `repeat`,
-/// `passed`, `error` (the call failed), `score` (`analysis::record_score`), `started_s` (when the
+/// `passed`, `error` (the call failed), `score` (`analysis::record_score`), `unscored` (a
+/// scorer had no reference answer: the record counts apart from quality figures), `started_s` (when the
 /// successful attempt started, seconds since 1970), `total_ms`, `ttft_ms`,
 /// `input_tokens`, `output_tokens` (null for a failed call: it has no comparable duration or
 /// usage), `tokens_per_s`, `cost_usd`, `judge_calls` and `judge_cost_usd` (what judging it
@@ -105,7 +110,10 @@ impl RecordFields<'_> {
 #[derive(Debug, Clone)]
 pub struct RecordFrame {
     records: DataFrame,
-    /// `provider`, `scorer`, `scored`, `passed`; scorers in the order they first appear.
+    /// `provider`, `scorer`, `against` (its reference, null without one), `scored` (records
+    /// it scored, those without a reference answer included), `passed`, `unscored` (no
+    /// reference answer), `score_sum`, `wins` and `ties` (scores of 1 and of 0.5), over the
+    /// records it could score; scorers in the order they first appear.
     scorers: DataFrame,
 }
 
@@ -198,6 +206,12 @@ impl RecordFrame {
     /// The records, to query.
     pub fn lazy(&self) -> LazyFrame {
         self.records.clone().lazy()
+    }
+
+    /// The records whose quality could be judged (none of their scorers lacked a reference
+    /// answer), to query: every quality figure is computed from these.
+    pub fn scored(&self) -> LazyFrame {
+        self.lazy().filter(col("unscored").not())
     }
 
     /// Each scorer's counts per provider.
@@ -297,6 +311,7 @@ struct Columns {
     passed: Vec<bool>,
     error: Vec<bool>,
     score: Vec<Option<f64>>,
+    unscored: Vec<bool>,
     started_s: Vec<Option<f64>>,
     total_ms: Vec<Option<f64>>,
     ttft_ms: Vec<Option<f64>>,
@@ -308,8 +323,8 @@ struct Columns {
     judge_cost_usd: Vec<Option<f64>>,
     replayed: Vec<bool>,
     tags: Vec<Option<Vec<String>>>,
-    /// (provider, scorer) → (scored, passed), in the order first seen.
-    scorers: indexmap::IndexMap<(String, String), (u32, u32)>,
+    /// (provider, scorer) → its counts, in the order first seen.
+    scorers: indexmap::IndexMap<(String, String), ScorerCounts>,
     /// The part's last line (its place among the part's lines), cut off mid-write and skipped.
     cut_off: Option<usize>,
 }
@@ -351,9 +366,9 @@ impl Columns {
                     .scorers
                     .entry((r.provider.to_string(), s.scorer.to_string()))
                     .or_default();
-                counts.0 += 1;
-                counts.1 += u32::from(s.passed);
+                counts.add(s);
             }
+            c.unscored.push(r.scores.iter().any(|s| s.no_reference));
             let failed = r.error.is_some();
             // A failed call has no comparable duration or usage.
             let ok = |v| if failed { None } else { v };
@@ -411,6 +426,7 @@ impl Columns {
             Column::new("passed".into(), self.passed),
             Column::new("error".into(), self.error),
             Column::new("score".into(), self.score),
+            Column::new("unscored".into(), self.unscored),
             Column::new("started_s".into(), self.started_s),
             Column::new("total_ms".into(), self.total_ms),
             Column::new("ttft_ms".into(), self.ttft_ms),
@@ -423,28 +439,88 @@ impl Columns {
             Column::new("replayed".into(), self.replayed),
             tags.finish().into_column(),
         ])?;
-        let (mut provider, mut scorer, mut scored, mut passed) =
-            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-        for ((p, s), (n, k)) in self.scorers {
-            provider.push(p);
-            scorer.push(s);
-            scored.push(n);
-            passed.push(k);
+        let mut t = ScorerColumns::default();
+        for ((p, s), counts) in self.scorers {
+            t.provider.push(p);
+            t.scorer.push(s);
+            t.against.push(counts.against);
+            t.scored.push(counts.scored);
+            t.passed.push(counts.passed);
+            t.unscored.push(counts.unscored);
+            t.score_sum.push(counts.score_sum);
+            t.wins.push(counts.wins);
+            t.ties.push(counts.ties);
         }
         let scorers = DataFrame::new_infer_height(vec![
-            Column::new("provider".into(), provider),
-            Column::new("scorer".into(), scorer),
-            Column::new("scored".into(), scored),
-            Column::new("passed".into(), passed),
+            Column::new("provider".into(), t.provider),
+            Column::new("scorer".into(), t.scorer),
+            Column::new("against".into(), t.against),
+            Column::new("scored".into(), t.scored),
+            Column::new("passed".into(), t.passed),
+            Column::new("unscored".into(), t.unscored),
+            Column::new("score_sum".into(), t.score_sum),
+            Column::new("wins".into(), t.wins),
+            Column::new("ties".into(), t.ties),
         ])?;
         Ok((records, scorers))
     }
 }
 
+/// One scorer's counts for one provider, as they are read.
+#[derive(Default)]
+struct ScorerCounts {
+    against: Option<String>,
+    scored: u32,
+    passed: u32,
+    unscored: u32,
+    score_sum: f64,
+    wins: u32,
+    ties: u32,
+}
+
+impl ScorerCounts {
+    fn add(&mut self, s: &ScoreFields) {
+        self.scored += 1;
+        if self.against.is_none() {
+            self.against = s.against.as_deref().map(str::to_string);
+        }
+        if s.no_reference {
+            self.unscored += 1;
+            return;
+        }
+        self.passed += u32::from(s.passed);
+        let score = s.score.unwrap_or(if s.passed { 1.0 } else { 0.0 });
+        self.score_sum += score;
+        self.wins += u32::from(score == 1.0);
+        self.ties += u32::from(score == 0.5);
+    }
+}
+
+#[derive(Default)]
+struct ScorerColumns {
+    provider: Vec<String>,
+    scorer: Vec<String>,
+    against: Vec<Option<String>>,
+    scored: Vec<u32>,
+    passed: Vec<u32>,
+    unscored: Vec<u32>,
+    score_sum: Vec<f64>,
+    wins: Vec<u32>,
+    ties: Vec<u32>,
+}
+
 /// Scorer counts summed per (provider, scorer), in the order they first appear.
 fn sum_scorers(lf: LazyFrame) -> PolarsResult<DataFrame> {
     lf.group_by_stable([col("provider"), col("scorer")])
-        .agg([col("scored").sum(), col("passed").sum()])
+        .agg([
+            col("against").drop_nulls().first(),
+            col("scored").sum(),
+            col("passed").sum(),
+            col("unscored").sum(),
+            col("score_sum").sum(),
+            col("wins").sum(),
+            col("ties").sum(),
+        ])
         .collect()
 }
 

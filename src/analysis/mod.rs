@@ -46,7 +46,12 @@ pub struct ProviderSummary {
     /// Distinct cases answered (with or without error).
     pub cases: usize,
     pub errors: usize,
+    /// Records a scorer could not score for want of its reference answer (the reference's
+    /// call failed, or it was not run or logged): left out of the pass rate, the mean score and
+    /// the comparisons, and counted here.
+    pub unscored: usize,
     pub passed: usize,
+    /// `passed` over the records less `unscored`.
     pub pass_rate: f64,
     /// Wilson 95% interval of `pass_rate`, each record a trial.
     pub pass_rate_ci: Option<Interval>,
@@ -87,9 +92,22 @@ pub struct ProviderSummary {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ScorerRate {
     pub scorer: String,
+    /// What it compared with: `logged`, or the reference provider's id; absent for a `value`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub against: Option<String>,
+    /// Records it scored, `unscored` ones included.
     pub scored: usize,
     pub passed: usize,
+    /// Of `scored`, those without a reference answer.
+    pub unscored: usize,
+    /// `passed` over `scored` less `unscored`.
     pub pass_rate: f64,
+    /// Mean score over the records it could score: with a reference, the agreement with it
+    /// (tool-call F1, the share of JSON values reproduced, a pairwise judge's 1/0.5/0).
+    pub score_mean: Option<f64>,
+    /// Scores of 1 and of 0.5: a pairwise judge's wins and ties (losses are the rest).
+    pub wins: usize,
+    pub ties: usize,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -181,8 +199,12 @@ fn aggregate(records: &RecordFrame) -> anyhow::Result<DataFrame> {
             len().alias("records"),
             col("case_id").n_unique().alias("cases"),
             col("error").sum().alias("errors"),
+            col("unscored").sum().alias("unscored"),
             col("passed").sum().alias("passed"),
-            col("score").mean().alias("score_mean"),
+            col("score")
+                .filter(col("unscored").not())
+                .mean()
+                .alias("score_mean"),
             q("total_ms", 0.5, "latency_p50_ms"),
             q("total_ms", 0.95, "latency_p95_ms"),
             q("ttft_ms", 0.5, "ttft_p50_ms"),
@@ -217,15 +239,18 @@ fn per_provider(records: &RecordFrame) -> anyhow::Result<HashMap<String, Provide
         let id = ids.get(i).unwrap_or_default().to_string();
         let value = |name: &str| columns.get(name).and_then(|c: &Float64Chunked| c.get(i));
         let count = |name: &str| value(name).unwrap_or(0.0) as usize;
-        let (n, passed) = (count("records"), count("passed"));
+        let (unscored, passed) = (count("unscored"), count("passed"));
+        // The pass rate's trials: the records whose quality could be judged.
+        let n = count("records") - unscored;
         let (per_case, score_sums) = cases.remove(&id).unwrap_or_default();
         let summary = ProviderSummary {
             kind: String::new(),
             model: String::new(),
             label: None,
-            records: n,
+            records: count("records"),
             cases: count("cases"),
             errors: count("errors"),
+            unscored,
             passed,
             pass_rate: if n == 0 {
                 0.0
@@ -272,7 +297,7 @@ fn per_case(records: &RecordFrame) -> PolarsResult<CaseTable> {
     // Cases in the order they first appear in the records (the run's, close to the suite's):
     // sorting a million case ids was a fifth of a large report's time.
     let agg = records
-        .lazy()
+        .scored()
         .group_by_stable([col("provider"), col("case_id")])
         .agg([
             len().alias("runs"),
@@ -320,18 +345,33 @@ fn per_scorer(records: &RecordFrame) -> PolarsResult<HashMap<String, Vec<ScorerR
     let agg = records.scorers();
     let providers = agg.column("provider")?.str()?.clone();
     let scorers = agg.column("scorer")?.str()?.clone();
-    let (scored, passed) = (floats(agg, "scored")?, floats(agg, "passed")?);
+    let against = agg.column("against")?.str()?.clone();
+    let counts =
+        ["scored", "passed", "unscored", "score_sum", "wins", "ties"].map(|c| floats(agg, c));
+    let [scored, passed, unscored, sums, wins, ties] = counts;
+    let (scored, passed, unscored, sums, wins, ties) =
+        (scored?, passed?, unscored?, sums?, wins?, ties?);
     let mut out: HashMap<String, Vec<ScorerRate>> = HashMap::new();
     for i in 0..agg.height() {
-        let n = scored.get(i).unwrap_or(0.0) as usize;
-        let k = passed.get(i).unwrap_or(0.0) as usize;
+        let count = |c: &Float64Chunked| c.get(i).unwrap_or(0.0) as usize;
+        let (n, k, u) = (count(&scored), count(&passed), count(&unscored));
+        let graded = n - u;
         out.entry(providers.get(i).unwrap_or_default().to_string())
             .or_default()
             .push(ScorerRate {
                 scorer: scorers.get(i).unwrap_or_default().to_string(),
+                against: against.get(i).map(str::to_string),
                 scored: n,
                 passed: k,
-                pass_rate: if n == 0 { 0.0 } else { k as f64 / n as f64 },
+                unscored: u,
+                pass_rate: if graded == 0 {
+                    0.0
+                } else {
+                    k as f64 / graded as f64
+                },
+                score_mean: (graded > 0).then(|| sums.get(i).unwrap_or(0.0) / graded as f64),
+                wins: count(&wins),
+                ties: count(&ties),
             });
     }
     Ok(out)
@@ -347,7 +387,7 @@ pub fn compare(
 ) -> anyhow::Result<Comparison> {
     let side = |provider: &str, prefix: &str| {
         records
-            .lazy()
+            .scored()
             .filter(col("provider").eq(lit(provider.to_string())))
             .select([
                 col("case_id"),

@@ -13,8 +13,12 @@ use super::RecordFrame;
 pub struct TagSummary {
     pub tag: String,
     pub records: usize,
+    /// Records without a reference answer, left out of the pass rate and mean score.
+    pub unscored: usize,
     pub passed: usize,
     pub pass_rate: f64,
+    /// Mean score of the records that could be scored (with a reference: the agreement).
+    pub score_mean: Option<f64>,
     /// Call duration of the successful calls, as the provider's own latency figures.
     pub latency_ms: Option<Percentiles>,
     /// Time to first token of the successful calls.
@@ -35,6 +39,8 @@ pub fn summarize(records: &RecordFrame) -> PolarsResult<HashMap<String, Vec<TagS
             col("provider"),
             col("tags").alias("tag"),
             col("passed"),
+            col("unscored"),
+            col("score"),
             col("total_ms"),
             col("ttft_ms"),
             col("tokens_per_s"),
@@ -53,6 +59,11 @@ pub fn summarize(records: &RecordFrame) -> PolarsResult<HashMap<String, Vec<TagS
                 vec![
                     len().alias("records"),
                     col("passed").sum().alias("passed"),
+                    col("unscored").sum().alias("unscored"),
+                    col("score")
+                        .filter(col("unscored").not())
+                        .mean()
+                        .alias("score_mean"),
                     col("tokens_per_s").median().alias("tokens_per_s_median"),
                     col("cost_usd").count().alias("priced"),
                     col("cost_usd").mean().alias("cost_mean"),
@@ -69,6 +80,7 @@ pub fn summarize(records: &RecordFrame) -> PolarsResult<HashMap<String, Vec<TagS
     let f = |name: &str| -> PolarsResult<Float64Chunked> {
         Ok(agg.column(name)?.cast(&DataType::Float64)?.f64()?.clone())
     };
+    let (unscored, score) = (f("unscored")?, f("score_mean")?);
     let (n, passed, tps, priced, cost) = (
         f("records")?,
         f("passed")?,
@@ -79,18 +91,21 @@ pub fn summarize(records: &RecordFrame) -> PolarsResult<HashMap<String, Vec<TagS
     let mut out: HashMap<String, Vec<TagSummary>> = HashMap::new();
     for i in 0..agg.height() {
         let count = |c: &Float64Chunked| c.get(i).unwrap_or(0.0) as usize;
-        let (records, k) = (count(&n), count(&passed));
+        let (records, k, u) = (count(&n), count(&passed), count(&unscored));
+        let graded = records - u;
         out.entry(providers.get(i).unwrap_or_default().to_string())
             .or_default()
             .push(TagSummary {
                 tag: tags.get(i).unwrap_or_default().to_string(),
                 records,
+                unscored: u,
                 passed: k,
-                pass_rate: if records == 0 {
+                pass_rate: if graded == 0 {
                     0.0
                 } else {
-                    k as f64 / records as f64
+                    k as f64 / graded as f64
                 },
+                score_mean: score.get(i),
                 latency_ms: percentiles(&agg, "total_ms", i)?,
                 ttft_ms: percentiles(&agg, "ttft_ms", i)?,
                 tokens_per_s_median: tps.get(i),

@@ -25,6 +25,9 @@ pub enum Pricing {
     },
     /// Hardware the team runs (`hosting:`): a request costs the machine time it held.
     SelfHosted(Hosting),
+    /// Logged responses, each priced by the table's entry for the model it names (OpenAI's
+    /// ids); a model the table does not hold leaves that record's cost unknown.
+    Logged,
     /// No price is known; records get `cost_usd: null`, never a made-up $0.
     Unknown {
         /// Why, and what to add to the suite.
@@ -55,6 +58,18 @@ impl Pricing {
             (ProviderKind::OpenaiCompatible, _) => {
                 "an OpenAI-compatible engine is not in the price table; add `hosting: {usd_per_hour: …, utilization: …}` for your own hardware, or `price: {input_per_mtok: …, output_per_mtok: …}` for a hosted one".to_string()
             }
+            // Logged traffic is OpenAI's wire format: its model ids are OpenAI's (or Azure's,
+            // priced alike).
+            (ProviderKind::Logged, Some(model)) => match lookup(ProviderKind::Openai, model) {
+                Some(entry) => {
+                    return Self::PerToken {
+                        price: entry.price.clone(),
+                        source: format!("{} (read {})", entry.source, entry.read_on),
+                    }
+                }
+                None => not_in_table(ProviderKind::Openai, model),
+            },
+            (ProviderKind::Logged, None) => return Self::Logged,
             (ProviderKind::AzureOpenai, None) => format!(
                 "deployment `{}` names no model; set `model:` to the model it serves (e.g. gpt-4o-mini), or add `price: {{input_per_mtok: …, output_per_mtok: …}}`",
                 config.deployment.as_deref().unwrap_or_default()
@@ -96,7 +111,7 @@ impl Pricing {
     /// The pricing basis as `report.json` names it: `per-token`, `self-hosted` or `unknown`.
     pub fn basis(&self) -> &'static str {
         match self {
-            Self::PerToken { .. } => "per-token",
+            Self::PerToken { .. } | Self::Logged => "per-token",
             Self::SelfHosted(_) => "self-hosted",
             Self::Unknown { .. } => "unknown",
         }
@@ -116,7 +131,7 @@ impl Pricing {
         match self {
             Self::PerToken { price, .. } => Some(price.cost(usage)),
             Self::SelfHosted(h) => machine_ms.map(|ms| h.usd_per_hour * ms / 3.6e6 / h.utilization),
-            Self::Unknown { .. } => None,
+            Self::Logged | Self::Unknown { .. } => None,
         }
     }
 }

@@ -189,6 +189,9 @@ pub fn build(
             model(id, config)?;
             Arc::new(gemini::GeminiProvider::new(settings(base_url))?)
         }
+        ProviderKind::Logged => anyhow::bail!(
+            "provider `{id}`: kind `logged` makes no calls; its answers are the responses logged with replayed traffic"
+        ),
     };
     Ok(provider)
 }
@@ -207,7 +210,10 @@ pub fn default_base_url(kind: ProviderKind) -> Option<&'static str> {
         ProviderKind::Openai => Some("https://api.openai.com/v1"),
         ProviderKind::Anthropic => Some("https://api.anthropic.com"),
         ProviderKind::Gemini => Some("https://generativelanguage.googleapis.com"),
-        ProviderKind::AzureOpenai | ProviderKind::OpenaiCompatible | ProviderKind::Onnx => None,
+        ProviderKind::AzureOpenai
+        | ProviderKind::OpenaiCompatible
+        | ProviderKind::Onnx
+        | ProviderKind::Logged => None,
     }
 }
 
@@ -220,7 +226,7 @@ pub fn api_key_var(config: &ProviderConfig) -> Option<String> {
             ProviderKind::AzureOpenai => Some("AZURE_OPENAI_API_KEY"),
             ProviderKind::Anthropic => Some("ANTHROPIC_API_KEY"),
             ProviderKind::Gemini => Some("GEMINI_API_KEY"),
-            ProviderKind::OpenaiCompatible | ProviderKind::Onnx => None,
+            ProviderKind::OpenaiCompatible | ProviderKind::Onnx | ProviderKind::Logged => None,
         }
         .map(str::to_owned)
     })

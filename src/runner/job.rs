@@ -1,12 +1,11 @@
 //! One call of one case to one provider, and the record it leaves: the outcome of its last
-//! attempt, its timing (waiting on limits and retries kept apart from the latency), its cost,
-//! and its scores.
+//! attempt, its timing (waiting on limits and retries kept apart from the latency) and its cost.
+//! It is scored once the reference answers its scorers need exist (`references`).
 
 use std::sync::Arc;
 
-use super::target::{Attempt, Target};
+use super::target::{Answers, Attempt, Target};
 use crate::record::{Record, RecordError, Timing};
-use crate::score::Scorers;
 use crate::suite::Case;
 
 pub(super) struct Job {
@@ -14,27 +13,26 @@ pub(super) struct Job {
     pub target: Arc<Target>,
     pub case: Arc<Case>,
     pub repeat: u32,
-    pub scorers: Arc<Scorers>,
 }
 
 impl Job {
-    /// Calls the provider and returns the record, scored.
-    pub async fn execute(self) -> Record {
+    /// Calls the provider and returns the record, not yet scored.
+    pub async fn call(self) -> Record {
         let t = &self.target;
         let request = self.case.request(&t.sampling, self.repeat);
         let request_hash = t.endpoint.request_hash(&request);
+        if matches!(t.answers, Answers::Logged) {
+            return logged_record(self.run_id, &self.case, t, self.repeat, request_hash);
+        }
         let attempt = t.call(&request, self.repeat, &self.case.id).await;
-        let mut record = build_record(
+        build_record(
             self.run_id,
             &self.case,
             t,
             self.repeat,
             request_hash,
             attempt,
-        );
-        // Scored last, when output, usage, timing and cost are known (`cost` reads cost_usd).
-        self.scorers.apply(&self.case, &mut record).await;
-        record
+        )
     }
 }
 
@@ -99,6 +97,60 @@ fn build_record(
         record.timing.machine_ms,
         record.timing.total_ms,
     );
+    record
+}
+
+/// A `kind: logged` provider's record: the response logged with the case's request, as it was
+/// answered in production. It has no timing (logs carry none: "logged, not measured"); its
+/// usage is priced by the provider's `price:` or `model:`, else by the table's entry for the
+/// model the response names.
+fn logged_record(
+    run_id: String,
+    case: &Case,
+    target: &Target,
+    repeat: u32,
+    request_hash: String,
+) -> Record {
+    use crate::provider::ErrorKind;
+    let result = match &case.extras().response {
+        Some(Ok(r)) => Ok(r),
+        Some(Err(why)) => Err((ErrorKind::Server, why.clone())),
+        None => {
+            let why = "the case has no logged response (replay traffic with responses)";
+            Err((ErrorKind::InvalidResponse, why.to_string()))
+        }
+    };
+    let mut record = build_record(
+        run_id,
+        case,
+        target,
+        repeat,
+        request_hash,
+        Attempt {
+            started_at: super::manifest::now(),
+            attempts: 0,
+            waited: std::time::Duration::ZERO,
+            replayed: false,
+            machine_ms: None,
+            result: Err(crate::provider::ProviderError::new(ErrorKind::Server, "")),
+        },
+    );
+    match result {
+        Ok(r) => {
+            record.error = None;
+            record.output = Some(r.text.clone());
+            record.tool_calls = r.tool_calls.clone();
+            record.finish_reason = r.finish_reason.clone();
+            record.usage = r.usage;
+            record.cost_usd = match &target.pricing {
+                crate::cost::Pricing::Logged => (r.model.as_deref())
+                    .and_then(|m| crate::cost::lookup(crate::suite::ProviderKind::Openai, m))
+                    .map(|e| e.price.cost(&r.usage)),
+                pricing => pricing.of(&r.usage, None),
+            };
+        }
+        Err((kind, message)) => record.error = Some(RecordError { kind, message }),
+    }
     record
 }
 

@@ -10,6 +10,7 @@ use anyhow::Context;
 use tokio::sync::mpsc;
 
 use super::job::Job;
+use super::references::{Ready, Rendezvous};
 use super::selection::{Calls, Selection};
 use super::target::Target;
 use super::{Event, Events};
@@ -42,6 +43,8 @@ pub(super) struct LaneContext {
     pub run_id: String,
     pub cases: Selection,
     pub scorers: Arc<Scorers>,
+    /// Where records wait for the reference answers their scorers compare with.
+    pub references: Arc<Rendezvous>,
     pub repeats: u32,
     /// (provider, case, repeat) already recorded by the run being resumed.
     pub done: Arc<HashSet<(String, String, u32)>>,
@@ -53,8 +56,7 @@ pub(super) struct LaneContext {
 /// The lane's providers one after another. Within a provider, as many workers as its
 /// concurrency can reach each take the next call (case by case, each case's repeats in turn)
 /// as soon as their last one is recorded; the adaptive limit holds back those above it.
-pub(super) async fn run_lane(lane: Lane, ctx: LaneContext) {
-    let ctx = Arc::new(ctx);
+pub(super) async fn run_lane(lane: Lane, ctx: Arc<LaneContext>) {
     for target in lane.targets {
         let calls = Arc::new(Mutex::new(ctx.cases.calls(ctx.repeats)));
         let mut workers = tokio::task::JoinSet::new();
@@ -91,16 +93,26 @@ async fn work(target: Arc<Target>, ctx: Arc<LaneContext>, calls: Arc<Mutex<Calls
         let job = Job {
             run_id: ctx.run_id.clone(),
             target: target.clone(),
-            case,
+            case: case.clone(),
             repeat,
-            scorers: ctx.scorers.clone(),
         };
-        let record = job.execute().await;
-        // A closed channel means the run is stopping; the record is not wanted.
-        if ctx.tx.send(record).await.is_err() {
+        let record = job.call().await;
+        if !score_and_send(&ctx, ctx.references.arrive(case, record)).await {
             return;
         }
     }
+}
+
+/// Scores each record (output, usage, timing, cost and its reference answers all known) and
+/// hands it to the writer; false when the run is stopping and no record is wanted.
+pub(super) async fn score_and_send(ctx: &LaneContext, ready: Vec<Ready>) -> bool {
+    for (case, mut record, found) in ready {
+        ctx.scorers.apply(&case, &mut record, &found).await;
+        if ctx.tx.send(record).await.is_err() {
+            return false;
+        }
+    }
+    true
 }
 
 /// Appends each record as one line, so a crash can cut at most the last line; (written, errors).

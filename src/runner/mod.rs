@@ -14,6 +14,7 @@ mod limits;
 pub mod manifest;
 mod merge;
 mod occupancy;
+mod references;
 mod resume;
 
 /// `--resume`'s reading (and repair) of a records file, for the fuzz targets.
@@ -118,6 +119,7 @@ struct Plan {
     selection: Selection,
     targets: Vec<(Arc<Target>, bool)>,
     scorers: Arc<Scorers>,
+    references: Arc<references::Rendezvous>,
     done: resume::Done,
 }
 
@@ -217,30 +219,35 @@ async fn call_all(
     });
     let (tx, rx) = mpsc::channel(256);
     let writer = tokio::spawn(lanes::write_records(file, rx, events.clone()));
-    let done = Arc::new(plan.done);
-    let failure = Arc::new(OnceLock::new());
+    let ctx = LaneContext {
+        run_id: manifest.run_id.clone(),
+        cases: plan.selection.clone(),
+        scorers: plan.scorers.clone(),
+        references: plan.references.clone(),
+        repeats: manifest.repeats,
+        done: Arc::new(plan.done),
+        tx,
+        failure: Arc::new(OnceLock::new()),
+    };
+    let ctx = Arc::new(ctx);
     let mut tasks = tokio::task::JoinSet::new();
     for lane in lanes::lanes(plan.targets) {
-        let ctx = LaneContext {
-            run_id: manifest.run_id.clone(),
-            cases: plan.selection.clone(),
-            scorers: plan.scorers.clone(),
-            repeats: manifest.repeats,
-            done: done.clone(),
-            tx: tx.clone(),
-            failure: failure.clone(),
-        };
-        tasks.spawn(lanes::run_lane(lane, ctx));
+        tasks.spawn(lanes::run_lane(lane, ctx.clone()));
     }
-    drop(tx);
     let interrupted = tokio::select! {
-        _ = async { while tasks.join_next().await.is_some() {} } => false,
+        // The records still waiting for a reference that never came are scored last.
+        _ = async {
+            while tasks.join_next().await.is_some() {}
+            lanes::score_and_send(&ctx, ctx.references.finish()).await;
+        } => false,
         _ = tokio::signal::ctrl_c() => {
             events(Event::Interrupted);
             tasks.abort_all();
             true
         }
     };
+    let failure = ctx.failure.get().map(ToString::to_string);
+    drop(ctx);
     // Aborted lanes drop their senders; the writer drains what was sent and stops.
     drop(tasks);
     let (written, errors) = writer.await.context("the records writer failed")??;
@@ -249,7 +256,7 @@ async fn call_all(
         written,
         errors,
         interrupted,
-        failure: failure.get().map(ToString::to_string),
+        failure,
     })
 }
 
@@ -301,10 +308,22 @@ async fn prepare(suite: &Suite, options: &RunOptions) -> Result<(Plan, Manifest)
         }
         None => resume::Done::new(),
     };
+    let scorers = Arc::new(scorers);
+    let references = Arc::new(references::Rendezvous::new(scorers.clone()));
+    if options.resume && !done.is_empty() && references.waits() {
+        // The reference answers recorded before the interruption, for the records still to come.
+        let path = options.out.join(record::RECORDS_FILE);
+        record::for_each_record(&path, |_, r| {
+            references.remember(&r);
+            Ok(())
+        })
+        .map_err(|e| Error::Input(format!("--resume: {e:#}")))?;
+    }
     let plan = Plan {
         selection,
         targets,
-        scorers: Arc::new(scorers),
+        scorers,
+        references,
         done,
     };
     Ok((plan, manifest))
@@ -326,6 +345,7 @@ async fn start_providers(
         let target = Target::build(id, config, spec, &suite.dir(), cassettes)?;
         let (model_files, replayed_from) = match &target.answers {
             Answers::Live(provider) => (manifest::hash_files(provider.model_files()).await?, None),
+            Answers::Logged => (BTreeMap::new(), None),
             Answers::Replay(cassette) => {
                 let (cases, endpoint) = (selection.iter(), &target.endpoint);
                 cassette::check_recorded(cassette, id, endpoint, cases, &target.sampling, repeats)?;

@@ -20,6 +20,8 @@ pub(super) enum Answers {
     Live(Arc<dyn Provider>),
     /// A cassette: no network, the recorded timings.
     Replay(Arc<Cassette>),
+    /// `kind: logged`: the responses logged with replayed traffic; no call, no timing.
+    Logged,
 }
 
 pub(super) struct Target {
@@ -98,6 +100,7 @@ impl Target {
             _ => None,
         };
         let answers = match cassettes.replay_all.clone().or(stand_in) {
+            _ if config.kind == crate::suite::ProviderKind::Logged => Answers::Logged,
             Some(cassette) => Answers::Replay(cassette),
             None => {
                 tracing::info!(provider = %id, "loading");
@@ -142,6 +145,18 @@ impl Target {
     /// call in logs, `repeat` tells repeats of one request apart in cassettes.
     pub async fn call(&self, request: &ChatRequest, repeat: u32, label: &str) -> Attempt {
         let attempt = match &self.answers {
+            Answers::Logged => {
+                let why =
+                    format!("{label}: a logged provider answers from the case, not by a call");
+                Attempt {
+                    started_at: now(),
+                    attempts: 0,
+                    waited: Duration::ZERO,
+                    replayed: false,
+                    machine_ms: None,
+                    result: Err(ProviderError::new(ErrorKind::BadRequest, why)),
+                }
+            }
             Answers::Live(provider) => self.call_live(provider.as_ref(), request, label).await,
             Answers::Replay(cassette) => {
                 let (result, machine_ms) = cassette

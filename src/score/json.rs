@@ -31,7 +31,7 @@ pub fn check(output: &str, schema: Option<&Validator>) -> (bool, String) {
 
 /// The body of the first ``` fence (```json or a bare one) when the output has one, else the
 /// output itself, trimmed.
-fn unfenced(output: &str) -> &str {
+pub(super) fn unfenced(output: &str) -> &str {
     let Some(start) = output.find("```") else {
         return output.trim();
     };

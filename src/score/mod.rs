@@ -5,10 +5,13 @@
 mod bounds;
 mod command;
 mod json;
+mod json_match;
 mod judge;
 mod overlap;
+mod reference;
 mod similarity;
 mod text;
+mod tool_call;
 
 use std::collections::hash_map::Entry;
 use std::collections::HashMap;
@@ -21,8 +24,10 @@ use crate::record::{Record, Score};
 use crate::suite::{Case, Scorer, Suite, Test, TextTest};
 
 pub use judge::Call;
+pub use reference::{Answer, Found, Reference};
 use similarity::Embedder;
 pub use text::normalize;
+pub use tool_call::render as render_call;
 
 /// The suite's scorers with what they load (embedding models, compiled patterns), everything
 /// that can fail checked before the run.
@@ -81,7 +86,10 @@ impl Scorers {
         for (i, scorer) in self.scorers.iter().enumerate() {
             let checked = matches!(
                 scorer.test,
-                Test::Text(TextTest::Regex) | Test::Number { .. } | Test::Similarity { .. }
+                Test::Text(TextTest::Regex)
+                    | Test::Number { .. }
+                    | Test::Similarity { .. }
+                    | Test::ToolCall { .. }
             );
             if !(checked && scorer.has_value) {
                 continue;
@@ -146,14 +154,41 @@ impl Scorers {
         ids
     }
 
+    /// Every reference the scorers compare with, each once.
+    pub fn references(&self) -> Vec<Reference> {
+        let mut all: Vec<Reference> = Vec::new();
+        for r in self.scorers.iter().filter_map(|s| s.reference.clone()) {
+            if !all.contains(&r) {
+                all.push(r);
+            }
+        }
+        all
+    }
+
+    /// The references scoring `provider`'s answer to `case` needs: those of the scorers that
+    /// apply to the case, less `provider` itself (a reference is not scored against itself).
+    pub fn needs(&self, case: &Case, provider: &str) -> Vec<Reference> {
+        let mut needed: Vec<Reference> = Vec::new();
+        for (scorer, check) in self.scorers.iter().zip(&case.checks) {
+            match &scorer.reference {
+                Some(r) if check.is_some() && !is_self(r, provider) && !needed.contains(r) => {
+                    needed.push(r.clone());
+                }
+                _ => {}
+            }
+        }
+        needed
+    }
+
     /// Gives the judges that name `provider` their way to call it.
     pub fn connect(&mut self, provider: &str, call: Arc<dyn Call>) {
         self.judges.insert(provider.to_string(), call);
     }
 
-    /// Scores `record` (an answer to `case`): fills its `scores`, `passed` and `score`. A failed
-    /// call scores nothing and fails.
-    pub async fn apply(&self, case: &Case, record: &mut Record) {
+    /// Scores `record` (an answer to `case`) with the reference answers `found` for it: fills
+    /// its `scores`, `passed` and `score`. A failed call scores nothing and fails; a scorer
+    /// whose reference is the record's own provider does not apply.
+    pub async fn apply(&self, case: &Case, record: &mut Record, found: &Found) {
         let Some(output) = record.output.clone() else {
             record.scores = Vec::new();
             record.passed = false;
@@ -164,8 +199,25 @@ impl Scorers {
         let mut weights = Vec::new();
         for (scorer, check) in self.scorers.iter().zip(&case.checks) {
             let Some(check) = check else { continue };
-            let value = check.value.as_deref().unwrap_or_default();
-            scores.push(self.score(scorer, value, case, record, &output).await);
+            let against = match &scorer.reference {
+                None => Against::Value(check.value.as_deref().unwrap_or_default()),
+                Some(r) if is_self(r, &record.provider) => continue,
+                Some(r) => match found.get(r) {
+                    Some(Ok(answer)) => Against::Answer(r, answer),
+                    Some(Err(why)) => {
+                        scores.push(no_reference(scorer, r, why));
+                        weights.push(scorer.weight);
+                        continue;
+                    }
+                    None => {
+                        let why = "the reference answer was not looked up";
+                        scores.push(no_reference(scorer, r, why));
+                        weights.push(scorer.weight);
+                        continue;
+                    }
+                },
+            };
+            scores.push(self.score(scorer, &against, case, record, &output).await);
             weights.push(scorer.weight);
         }
         let passed = scores.iter().all(|s| s.passed);
@@ -194,90 +246,62 @@ impl Scorers {
             .map_err(|e| format!("the embedding worker failed: {e}"))?
     }
 
-    /// A judge's verdict (score, passed, reason) and what its calls took.
+    /// A judge's verdict (score, passed, reason) and what its calls took: graded by the rubric
+    /// (with the reference answer shown when there is one), or, `pairwise`, compared with it.
     async fn judge(
         &self,
-        provider: &str,
-        rubric: &str,
+        test: (&str, &str, Option<f64>),
         case: &Case,
         reference: Option<&str>,
         output: &str,
-    ) -> ((f64, bool, String), Option<crate::record::JudgeCalls>) {
+    ) -> (Verdict, Option<crate::record::JudgeCalls>) {
+        let (provider, rubric, pairwise) = test;
         let Some(call) = self.judges.get(provider) else {
             let why = format!("the judge's provider `{provider}` was not started for this run");
             return ((0.0, false, why), None);
         };
-        let v = judge::judge(call.as_ref(), provider, rubric, case, reference, output).await;
+        let v = match (pairwise, reference) {
+            (Some(threshold), Some(reference)) => {
+                let sides = judge::Sides { reference, output };
+                judge::pairwise(call.as_ref(), provider, rubric, case, sides, threshold).await
+            }
+            _ => judge::judge(call.as_ref(), provider, rubric, case, reference, output).await,
+        };
         ((v.score, v.passed, v.reason), Some(v.calls))
     }
 
-    /// One scorer's verdict; `value` is its rendered `value` for this case ("" when it has none).
+    /// One scorer's verdict on `output`, compared with what `against` says.
     async fn score(
         &self,
         scorer: &Scorer,
-        value: &str,
+        against: &Against<'_>,
         case: &Case,
         record: &Record,
         output: &str,
     ) -> Score {
-        let normalized = || {
-            (
-                normalize(output, &scorer.normalize),
-                normalize(value, &scorer.normalize),
-            )
-        };
-        let pass_fail =
-            |(passed, reason): (bool, String)| (if passed { 1.0 } else { 0.0 }, passed, reason);
-        let reaches = |what: &str, score: f64, threshold: f64| {
-            let passed = score >= threshold;
-            let relation = if passed { "≥" } else { "<" };
-            (
-                score.clamp(0.0, 1.0),
-                passed,
-                format!("{what} {score:.4} {relation} threshold {threshold}"),
-            )
-        };
+        let value = against.text();
         let mut judge_calls = None;
         let (score, passed, reason) = match &scorer.test {
-            Test::Text(kind) => {
-                let (actual, expected) = normalized();
-                let pattern = self.patterns.get(&expected);
-                pass_fail(text::compare(*kind, &actual, &expected, pattern))
-            }
-            Test::Json { schema } => pass_fail(json::check(output, schema.as_deref())),
             Test::Similarity { threshold, model } => {
-                let (actual, expected) = normalized();
+                let (actual, expected) = normalized(scorer, output, &value);
                 match self.cosine(model, actual, expected).await {
                     Ok(c) => reaches("cosine", c, *threshold),
                     Err(e) => (0.0, false, e),
                 }
             }
-            Test::RougeL { threshold } => {
-                let (actual, expected) = normalized();
-                reaches(
-                    "ROUGE-L F",
-                    overlap::rouge_l(&expected, &actual),
-                    *threshold,
-                )
-            }
-            Test::Bleu { threshold } => {
-                let (actual, expected) = normalized();
-                reaches("BLEU", overlap::bleu(&expected, &actual), *threshold)
-            }
-            Test::Number { tolerance } => {
-                // Checked to parse before the run.
-                let expected: f64 = value.trim().parse().unwrap_or(f64::NAN);
-                pass_fail(text::number(output, expected, *tolerance))
-            }
-            Test::Judge { provider, rubric } => {
-                let reference = scorer.has_value.then_some(value);
-                let (verdict, calls) = self.judge(provider, rubric, case, reference, output).await;
+            Test::Judge {
+                provider,
+                rubric,
+                pairwise,
+            } => {
+                let reference = against.shown(scorer.has_value);
+                let test = (provider.as_str(), rubric.as_str(), *pairwise);
+                let (verdict, calls) = self.judge(test, case, reference.as_deref(), output).await;
                 judge_calls = calls;
                 verdict
             }
             Test::Command(program) => command::run(program, command_input(case, record)).await,
-            Test::Latency { max_ms } => pass_fail(bounds::latency(record, *max_ms)),
-            Test::Cost { max_usd } => pass_fail(bounds::cost(record, *max_usd)),
+            _ => self.score_now(scorer, against, case, record, output),
         };
         Score {
             scorer: scorer.name.to_string(),
@@ -285,8 +309,170 @@ impl Scorers {
             passed,
             reason,
             judge: judge_calls,
+            against: against.label(),
+            no_reference: false,
         }
     }
+
+    /// The verdicts that need no waiting: computed on the spot.
+    fn score_now(
+        &self,
+        scorer: &Scorer,
+        against: &Against<'_>,
+        case: &Case,
+        record: &Record,
+        output: &str,
+    ) -> Verdict {
+        let value = against.text();
+        let pass_fail =
+            |(passed, reason): (bool, String)| (if passed { 1.0 } else { 0.0 }, passed, reason);
+        match &scorer.test {
+            Test::Text(kind) => {
+                let (actual, expected) = normalized(scorer, output, &value);
+                let pattern = self.patterns.get(&expected);
+                pass_fail(text::compare(*kind, &actual, &expected, pattern))
+            }
+            Test::Json { schema } => pass_fail(json::check(output, schema.as_deref())),
+            Test::RougeL { threshold } => {
+                let (actual, expected) = normalized(scorer, output, &value);
+                let f = overlap::rouge_l(&expected, &actual);
+                reaches("ROUGE-L F", f, *threshold)
+            }
+            Test::Bleu { threshold } => {
+                let (actual, expected) = normalized(scorer, output, &value);
+                reaches("BLEU", overlap::bleu(&expected, &actual), *threshold)
+            }
+            Test::Number { tolerance } => match against {
+                // Checked to parse before the run.
+                Against::Value(v) => {
+                    let expected = v.trim().parse().unwrap_or(f64::NAN);
+                    pass_fail(text::number(output, expected, *tolerance))
+                }
+                Against::Answer(_, answer) => match text::first_number(&answer.text) {
+                    Some(expected) => pass_fail(text::number(output, expected, *tolerance)),
+                    None => (0.0, false, "the reference answer holds no number".into()),
+                },
+            },
+            Test::ToolCall {
+                ordered,
+                arguments,
+                threshold,
+            } => {
+                let options = tool_call::Options {
+                    ordered: *ordered,
+                    arguments: *arguments,
+                    tools: &case.extras().tools,
+                };
+                let (expected, source) = match against {
+                    Against::Value(v) => match tool_call::from_value(v) {
+                        Ok(e) => (e, "the value".to_string()),
+                        Err(e) => return (0.0, false, e),
+                    },
+                    Against::Answer(r, answer) => (
+                        tool_call::from_calls(&answer.tool_calls),
+                        format!("the reference ({})", r.label()),
+                    ),
+                };
+                let calls = &record.tool_calls;
+                tool_call::score(output, calls, &expected, &source, &options, *threshold)
+            }
+            Test::JsonMatch {
+                ordered,
+                tolerance,
+                ignore,
+                threshold,
+            } => {
+                let options = json_match::Options {
+                    ordered: *ordered,
+                    tolerance: *tolerance,
+                    ignore,
+                };
+                json_match::score(output, &value, &options, *threshold)
+            }
+            Test::Latency { max_ms } => pass_fail(bounds::latency(record, *max_ms)),
+            Test::Cost { max_usd } => pass_fail(bounds::cost(record, *max_usd)),
+            Test::Similarity { .. } | Test::Judge { .. } | Test::Command(_) => {
+                unreachable!("scored by `score`, which awaits them")
+            }
+        }
+    }
+}
+
+/// (score, passed, reason).
+type Verdict = (f64, bool, String);
+
+/// What a scorer compares the output with.
+enum Against<'a> {
+    /// Its `value`, rendered for the case ("" when it has none).
+    Value(&'a str),
+    /// A reference answer.
+    Answer(&'a Reference, &'a Answer),
+}
+
+impl Against<'_> {
+    /// The text compared with.
+    fn text(&self) -> std::borrow::Cow<'_, str> {
+        match self {
+            Self::Value(v) => std::borrow::Cow::Borrowed(v),
+            Self::Answer(_, a) => std::borrow::Cow::Borrowed(a.text.as_str()),
+        }
+    }
+
+    /// What a judge is shown as the reference: the answer with its tool calls, or the value
+    /// when the suite gave one.
+    fn shown(&self, has_value: bool) -> Option<String> {
+        match self {
+            Self::Value(v) => has_value.then(|| v.to_string()),
+            Self::Answer(_, a) => Some(a.shown()),
+        }
+    }
+
+    fn label(&self) -> Option<String> {
+        match self {
+            Self::Value(_) => None,
+            Self::Answer(r, _) => Some(r.label().to_string()),
+        }
+    }
+}
+
+/// Whether `reference` is `provider`'s own answer.
+fn is_self(reference: &Reference, provider: &str) -> bool {
+    matches!(reference, Reference::Provider(id) if id == provider)
+}
+
+/// The score of a scorer whose reference answer does not exist: counted apart, not failed.
+fn no_reference(scorer: &Scorer, reference: &Reference, why: &str) -> Score {
+    Score {
+        scorer: scorer.name.to_string(),
+        score: 0.0,
+        passed: false,
+        reason: format!(
+            "not scored: no reference answer ({}): {why}",
+            reference.label()
+        ),
+        judge: None,
+        against: Some(reference.label().to_string()),
+        no_reference: true,
+    }
+}
+
+/// The output and the compared text, each normalized as the scorer says.
+fn normalized(scorer: &Scorer, output: &str, value: &str) -> (String, String) {
+    (
+        normalize(output, &scorer.normalize),
+        normalize(value, &scorer.normalize),
+    )
+}
+
+/// A graded score against its threshold.
+fn reaches(what: &str, score: f64, threshold: f64) -> Verdict {
+    let passed = score >= threshold;
+    let relation = if passed { "≥" } else { "<" };
+    (
+        score.clamp(0.0, 1.0),
+        passed,
+        format!("{what} {score:.4} {relation} threshold {threshold}"),
+    )
 }
 
 /// One scorer's value for one case (or for all): a pattern compiles, a number parses; a
@@ -311,6 +497,9 @@ fn check_value(
             .entry(model.clone())
             .or_default()
             .push(normalize(value, &scorer.normalize)),
+        Test::ToolCall { .. } => {
+            tool_call::from_value(value)?;
+        }
         _ => {}
     }
     Ok(())

@@ -93,7 +93,6 @@ impl ProviderFields<'_> {
             ("rate_limit", p.rate_limit.is_some()),
             ("retries", p.retries.is_some()),
             ("stream", p.stream.is_some()),
-            ("price", p.price.is_some()),
             ("timeout_s", p.timeout_s.is_some()),
             ("first_byte_timeout_s", p.first_byte_timeout_s.is_some()),
         ];
@@ -105,8 +104,11 @@ impl ProviderFields<'_> {
             ("extra_body", !compatible && p.extra_body.is_some()),
             // Hosting prices hardware a team runs itself; a vendor's API has a price per token.
             ("hosting", !(local || compatible) && p.hosting.is_some()),
+            ("price", local && p.price.is_some()),
         ];
-        let remote_only = remote_only.into_iter().map(|(f, set)| (f, local && set));
+        // A logged provider makes no call: nothing of the wire applies to it.
+        let callless = local || kind == ProviderKind::Logged;
+        let remote_only = remote_only.into_iter().map(|(f, set)| (f, callless && set));
         for (field, wrong) in misplaced.into_iter().chain(remote_only) {
             if wrong {
                 out.push(self.at(
@@ -116,6 +118,7 @@ impl ProviderFields<'_> {
             }
         }
         let needs: &[(&str, bool, &str)] = match kind {
+            ProviderKind::Logged => &[],
             // What the folder holds is checked where models are opened (`provider::onnx`).
             ProviderKind::Onnx => &[("path", p.path.is_some(), "the model folder as optimum-cli exports it, relative to the suite file")],
             ProviderKind::AzureOpenai => &[

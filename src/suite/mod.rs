@@ -7,6 +7,7 @@ mod error;
 mod load;
 mod plan;
 mod scorer;
+mod scorer_config;
 mod source;
 mod traffic;
 
@@ -32,8 +33,9 @@ pub fn write_starter(path: &std::path::Path) -> anyhow::Result<()> {
     Ok(())
 }
 pub use load::{json_schema, load, load_checked, Problem};
-pub use plan::{Case, Cases, Check, Logged, Origin, RequestExtras};
-pub use scorer::{Program, Scorer, Test, TextTest};
+pub use plan::{Case, Cases, Check, Logged, LoggedResponse, Origin, RequestExtras};
+pub use scorer::{Program, Reference, Scorer, Test, TextTest};
+pub use scorer_config::{ArgumentsMatch, JudgeMode, Normalize, ScorerConfig, ScorerType};
 
 use crate::chat::{Role, Sampling, SamplingOverrides};
 
@@ -132,6 +134,9 @@ pub enum ProviderKind {
     Gemini,
     OpenaiCompatible,
     Onnx,
+    /// The responses logged with replayed traffic, as a provider: no call is made; its usage is
+    /// priced by the table for the model that answered, and it has no latency.
+    Logged,
 }
 
 impl ProviderKind {
@@ -143,6 +148,7 @@ impl ProviderKind {
             Self::Gemini => "gemini",
             Self::OpenaiCompatible => "openai-compatible",
             Self::Onnx => "onnx",
+            Self::Logged => "logged",
         }
     }
 
@@ -158,7 +164,7 @@ impl ProviderKind {
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProviderConfig {
-    /// openai | azure-openai | anthropic | gemini | openai-compatible | onnx
+    /// openai | azure-openai | anthropic | gemini | openai-compatible | onnx | logged
     pub kind: ProviderKind,
     /// The vendor's model id (or, for openai-compatible engines, the served model name).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -428,128 +434,35 @@ pub struct CaseEntry {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file: Option<PathBuf>,
     /// Recorded traffic, relative to the suite file: OpenAI chat-completions request bodies one
-    /// per line, or Batch API input lines (`custom_id`, `method`, `url`, `body`). Each request
-    /// is sent as it was (messages, tools, response_format, sampling); its cases are tagged `replay`.
+    /// per line, `{"request": body, "response": completion}` lines (the response logged with
+    /// it), or Batch API input lines (`custom_id`, `method`, `url`, `body`); or a Batch input
+    /// file with its output file, `{requests: in.jsonl, responses: out.jsonl}`. Each request is
+    /// sent as it was (messages, tools, response_format, sampling); its cases are tagged `replay`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub replay: Option<PathBuf>,
+    pub replay: Option<Replay>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
-#[serde(rename_all = "kebab-case")]
-pub enum ScorerType {
-    Equals,
-    Contains,
-    Icontains,
-    Regex,
-    StartsWith,
-    /// The output parses as JSON (also inside a ```json fence); with `schema`, it is valid
-    /// against that JSON Schema (draft 2020-12).
-    Json,
-    /// Cosine similarity of sentence embeddings of the output and `value`.
-    Similarity,
-    /// ROUGE-L F-measure (longest common subsequence of words) against `value`.
-    RougeL,
-    /// Sentence BLEU against `value` (sacreBLEU's sentence_bleu: 13a tokens, exp smoothing).
-    Bleu,
-    /// The first number in the output is `value` within `tolerance`.
-    Number,
-    /// An LLM of this suite (`provider`) judges the output against a `rubric`.
-    Judge,
-    /// Your own program (`run`) gets the record as JSON on stdin.
-    Command,
-    /// The call's total time is at most `max_ms`.
-    Latency,
-    /// The record's cost is at most `max_usd` (needs a price for the provider).
-    Cost,
+/// Where replayed traffic is read from.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
+#[serde(untagged)]
+pub enum Replay {
+    /// One file of requests (each line may hold its logged response).
+    File(PathBuf),
+    /// An OpenAI Batch input file and the output file the Batch API returned for it, joined by
+    /// `custom_id`: the outputs are the logged responses.
+    Batch {
+        requests: PathBuf,
+        responses: PathBuf,
+    },
 }
 
-impl ScorerType {
-    pub fn as_str(self) -> &'static str {
+impl Replay {
+    /// The requests file.
+    pub fn requests(&self) -> &std::path::Path {
         match self {
-            Self::Equals => "equals",
-            Self::Contains => "contains",
-            Self::Icontains => "icontains",
-            Self::Regex => "regex",
-            Self::StartsWith => "starts-with",
-            Self::Json => "json",
-            Self::Similarity => "similarity",
-            Self::RougeL => "rouge-l",
-            Self::Bleu => "bleu",
-            Self::Number => "number",
-            Self::Judge => "judge",
-            Self::Command => "command",
-            Self::Latency => "latency",
-            Self::Cost => "cost",
+            Self::File(p) | Self::Batch { requests: p, .. } => p,
         }
     }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
-#[serde(rename_all = "kebab-case")]
-pub enum Normalize {
-    Trim,
-    Lowercase,
-    /// Runs of whitespace become one space.
-    CollapseWhitespace,
-    /// Drops ASCII punctuation (a trailing "." from a chatty model, say).
-    StripPunctuation,
-}
-
-/// One scorer. One flat shape for every type (so unknown keys are reported with their exact
-/// line); fields that do not apply to a type are rejected by validation.
-#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ScorerConfig {
-    #[serde(rename = "type")]
-    pub kind: ScorerType,
-    /// What to compare with: a minijinja template over the case's vars and expect. Text
-    /// scorers, similarity, rouge-l and bleu: the reference; number: the expected number; judge
-    /// (optional): a reference answer shown to the judge.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub value: Option<String>,
-    /// Applied to both the output and the value before comparing (text scorers, similarity,
-    /// rouge-l, bleu).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub normalize: Vec<Normalize>,
-    /// Run only on cases carrying at least one of these tags (default: every case).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tags: Option<Vec<String>>,
-    /// This scorer's weight in the record's mean `score` (default 1). A case passes only when
-    /// every scorer passes, whatever the weights.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub weight: Option<f64>,
-    /// json: a JSON Schema file (draft 2020-12), relative to the suite file.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub schema: Option<PathBuf>,
-    /// similarity, rouge-l, bleu: the score needed to pass, in [0, 1]; command: a printed score
-    /// must also reach it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub threshold: Option<f64>,
-    /// similarity: the embedding model folder, relative to the suite file (default: the
-    /// all-MiniLM-L6-v2 folder `make setup` installs).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub model: Option<PathBuf>,
-    /// judge: the id of the suite provider that judges.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub provider: Option<String>,
-    /// judge: what a good answer does, in plain words.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub rubric: Option<String>,
-    /// command: the program and its arguments, run in the suite file's folder.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub run: Option<Vec<String>>,
-    /// command: seconds before the program is killed and the scorer fails (default 30).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub timeout_s: Option<f64>,
-    /// latency: the largest total time of the call, in milliseconds.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub max_ms: Option<f64>,
-    /// cost: the largest cost of the call in USD (needs a price for the provider).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub max_usd: Option<f64>,
-    /// number: the largest absolute difference that still passes (default 0).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tolerance: Option<f64>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]

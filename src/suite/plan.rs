@@ -15,9 +15,10 @@ use super::dataset::{self, Row, Rows};
 use super::error::{Diagnostic, SuiteError};
 use super::source::SuiteText;
 use super::traffic;
-use super::{CaseEntry, SuiteSpec};
+use super::{CaseEntry, Replay, SuiteSpec};
 use crate::chat::{
-    ChatRequest, Message, ResponseFormat, Role, Sampling, SamplingOverrides, Tool, ToolChoice,
+    ChatRequest, FinishReason, Message, ResponseFormat, Role, Sampling, SamplingOverrides, Tool,
+    ToolCall, ToolChoice, Usage,
 };
 
 /// One workload item, ready to send.
@@ -83,6 +84,20 @@ pub struct RequestExtras {
     pub media: Vec<String>,
     /// Output-shaping fields the logged request set that are not replayed (`logprobs`, `n`, …).
     pub dropped: Vec<String>,
+    /// The response logged with the request: the reference `logged`, and the answers of a
+    /// `kind: logged` provider.
+    pub response: Option<Result<LoggedResponse, String>>,
+}
+
+/// A chat completion as it was logged in production: what the model answered and what it used.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LoggedResponse {
+    /// The model that answered, as the response names it (priced by the table).
+    pub model: Option<String>,
+    pub text: String,
+    pub tool_calls: Vec<ToolCall>,
+    pub finish_reason: Option<FinishReason>,
+    pub usage: Usage,
 }
 
 /// A request read from a traffic file.
@@ -142,8 +157,9 @@ enum CaseSource {
     Inline(Row, Origin),
     File {
         path: Arc<Path>,
-        /// A traffic file (`replay:`) rather than a dataset.
-        replay: bool,
+        /// A traffic file (`replay:`) rather than a dataset, and the Batch output file that
+        /// holds its logged responses, if any.
+        replay: Option<Option<Arc<Path>>>,
         /// The file as the first pass found it.
         stamp: OnceLock<Stamp>,
     },
@@ -285,8 +301,12 @@ fn case_diag(origin: &Origin, id: &str, message: String) -> Diagnostic {
 
 /// Where the `i`-th entry of `cases` takes its cases from.
 fn case_source(i: usize, entry: &CaseEntry, src: &SuiteText) -> CaseSource {
-    let file = (entry.file.as_ref().map(|f| (f, false)))
-        .or_else(|| entry.replay.as_ref().map(|f| (f, true)));
+    let responses = |r: &Replay| match r {
+        Replay::File(_) => None,
+        Replay::Batch { responses, .. } => Some(src.dir().join(responses).into()),
+    };
+    let file = (entry.file.as_deref().map(|f| (f, None)))
+        .or_else(|| (entry.replay.as_ref()).map(|r| (r.requests(), Some(responses(r)))));
     if let Some((file, replay)) = file {
         return CaseSource::File {
             path: src.dir().join(file).into(),
@@ -513,10 +533,9 @@ impl CaseIter {
                     if let Err(d) = unchanged(path, stamp) {
                         return Some(Err(vec![*d]));
                     }
-                    let rows = if *replay {
-                        traffic::open(path)
-                    } else {
-                        dataset::open(path)
+                    let rows = match replay {
+                        Some(responses) => traffic::open(path, responses.as_deref()),
+                        None => dataset::open(path),
                     };
                     self.rows = Some((rows, path.clone(), self.entry - 1));
                 }

@@ -12,7 +12,7 @@ use serde_json::Value;
 
 use super::error::{did_you_mean, Diagnostic};
 use super::source::SuiteText;
-use super::{Normalize, ScorerConfig, ScorerType, SuiteSpec};
+use super::{ArgumentsMatch, JudgeMode, Normalize, ScorerConfig, ScorerType, SuiteSpec};
 use crate::installed::find_installed;
 
 /// Where `make setup` installs the default embedding model, inside the checkout.
@@ -30,8 +30,29 @@ pub struct Scorer {
     pub normalize: Vec<Normalize>,
     /// Whether the suite gave a `value` (for a judge, a reference answer).
     pub has_value: bool,
+    /// Another answer to the same case to compare with, instead of `value`.
+    pub reference: Option<Reference>,
     pub weight: f64,
     pub test: Test,
+}
+
+/// Where a scorer's reference answer comes from.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Reference {
+    /// The response logged with a replayed request.
+    Logged,
+    /// This provider's answer to the same case and repeat (`baseline` names the gate's).
+    Provider(String),
+}
+
+impl Reference {
+    /// As records and reports name it: `logged`, or the provider id.
+    pub fn label(&self) -> &str {
+        match self {
+            Self::Logged => "logged",
+            Self::Provider(id) => id,
+        }
+    }
 }
 
 /// What a scorer tests, with what it needs.
@@ -57,6 +78,8 @@ pub enum Test {
     Judge {
         provider: String,
         rubric: String,
+        /// `mode: pairwise`: the score needed to pass (win 1, tie 0.5, loss 0).
+        pairwise: Option<f64>,
     },
     Command(Program),
     Latency {
@@ -64,6 +87,18 @@ pub enum Test {
     },
     Cost {
         max_usd: f64,
+    },
+    ToolCall {
+        ordered: bool,
+        arguments: ArgumentsMatch,
+        threshold: f64,
+    },
+    JsonMatch {
+        ordered: bool,
+        tolerance: f64,
+        /// JSON Pointers split into their segments (`*`: any key or index).
+        ignore: Vec<Vec<String>>,
+        threshold: f64,
     },
 }
 
@@ -101,13 +136,27 @@ pub(super) fn resolve_all(
         let before = out.len();
         check_fields(&at, config, out);
         check_ranges(&at, config, out);
+        let reference = resolve_reference(&at, config, spec, out);
         let test = resolve(&at, config, spec, out);
         if let (Some(test), true) = (test, out.len() == before) {
+            // A pairwise judge's scores (win, tie, loss) are not a rubric's grades: counted apart.
+            let pairwise = matches!(
+                test,
+                Test::Judge {
+                    pairwise: Some(_),
+                    ..
+                }
+            );
             scorers.push(Scorer {
                 line: src.diag(&format!("scorers[{i}]"), "").line,
-                name: config.kind.as_str(),
+                name: if pairwise {
+                    "judge-pairwise"
+                } else {
+                    config.kind.as_str()
+                },
                 normalize: config.normalize.clone(),
                 has_value: config.value.is_some(),
+                reference,
                 weight: config.weight.unwrap_or(1.0),
                 test,
             });
@@ -141,20 +190,23 @@ fn check_fields(at: &Fields, s: &ScorerConfig, out: &mut Vec<Diagnostic>) {
         kind,
         T::Equals | T::Contains | T::Icontains | T::Regex | T::StartsWith
     );
-    let reference = matches!(kind, T::Similarity | T::RougeL | T::Bleu);
+    let overlap = matches!(kind, T::Similarity | T::RougeL | T::Bleu);
+    let structured = matches!(kind, T::ToolCall | T::JsonMatch);
+    let compares = text || overlap || structured || matches!(kind, T::Number | T::Judge);
     let fields = [
-        (
-            "value",
-            s.value.is_some(),
-            text || reference || matches!(kind, T::Number | T::Judge),
-        ),
-        ("normalize", !s.normalize.is_empty(), text || reference),
+        ("value", s.value.is_some(), compares),
+        ("reference", s.reference.is_some(), compares),
+        ("normalize", !s.normalize.is_empty(), text || overlap),
         ("schema", s.schema.is_some(), kind == T::Json),
         (
             "threshold",
             s.threshold.is_some(),
-            reference || kind == T::Command,
+            overlap || structured || kind == T::Command || s.mode == Some(JudgeMode::Pairwise),
         ),
+        ("ordered", s.ordered.is_some(), structured),
+        ("arguments", s.arguments.is_some(), kind == T::ToolCall),
+        ("ignore", s.ignore.is_some(), kind == T::JsonMatch),
+        ("mode", s.mode.is_some(), kind == T::Judge),
         ("model", s.model.is_some(), kind == T::Similarity),
         ("provider", s.provider.is_some(), kind == T::Judge),
         ("rubric", s.rubric.is_some(), kind == T::Judge),
@@ -162,7 +214,11 @@ fn check_fields(at: &Fields, s: &ScorerConfig, out: &mut Vec<Diagnostic>) {
         ("timeout_s", s.timeout_s.is_some(), kind == T::Command),
         ("max_ms", s.max_ms.is_some(), kind == T::Latency),
         ("max_usd", s.max_usd.is_some(), kind == T::Cost),
-        ("tolerance", s.tolerance.is_some(), kind == T::Number),
+        (
+            "tolerance",
+            s.tolerance.is_some(),
+            matches!(kind, T::Number | T::JsonMatch),
+        ),
     ];
     for (field, set, applies) in fields {
         if set && !applies {
@@ -224,7 +280,7 @@ fn check_ranges(at: &Fields, s: &ScorerConfig, out: &mut Vec<Diagnostic>) {
     }
 }
 
-const COMPARE: &str = "what to compare with, e.g. \"{{ expect.answer }}\"";
+const COMPARE: &str = "what to compare with, e.g. \"{{ expect.answer }}\", or `reference: baseline` (another provider's answer; `logged` for replayed traffic's logged response)";
 const PASS_AT: &str = "the score needed to pass, in [0, 1], e.g. 0.8";
 
 /// Whether a field the scorer's type requires is set; a diagnostic when it is not.
@@ -245,9 +301,28 @@ fn need(
     set
 }
 
+/// Whether the scorer says what to compare with: a `value` or a `reference`, not both.
+fn compared(at: &Fields, s: &ScorerConfig, out: &mut Vec<Diagnostic>) -> bool {
+    if s.value.is_some() && s.reference.is_some() {
+        out.push(at.at(
+            "reference",
+            "give `value` or `reference`, not both: one is what the output is compared with",
+        ));
+        return false;
+    }
+    need(
+        at,
+        s,
+        out,
+        "value",
+        s.value.is_some() || s.reference.is_some(),
+        COMPARE,
+    )
+}
+
 /// The threshold of a scorer that compares with a `value` and passes at a score.
 fn threshold(at: &Fields, s: &ScorerConfig, out: &mut Vec<Diagnostic>) -> Option<f64> {
-    let value = need(at, s, out, "value", s.value.is_some(), COMPARE);
+    let value = compared(at, s, out);
     let threshold = need(at, s, out, "threshold", s.threshold.is_some(), PASS_AT);
     if value && threshold {
         s.threshold
@@ -266,20 +341,37 @@ fn resolve(
 ) -> Option<Test> {
     use ScorerType as T;
     let dir = at.src.dir();
-    let text = |out: &mut Vec<Diagnostic>, t| {
-        need(at, s, out, "value", s.value.is_some(), COMPARE).then_some(Test::Text(t))
-    };
+    let text = |out: &mut Vec<Diagnostic>, t| compared(at, s, out).then_some(Test::Text(t));
     match s.kind {
         T::Equals => text(out, TextTest::Equals),
         T::Contains => text(out, TextTest::Contains),
         T::Icontains => text(out, TextTest::Icontains),
+        T::Regex if s.reference.is_some() => {
+            let why = "a reference answer is text, not a pattern: use `equals` or `contains`";
+            out.push(at.at("reference", why));
+            None
+        }
         T::Regex => text(out, TextTest::Regex),
         T::StartsWith => text(out, TextTest::StartsWith),
         T::RougeL => threshold(at, s, out).map(|threshold| Test::RougeL { threshold }),
         T::Bleu => threshold(at, s, out).map(|threshold| Test::Bleu { threshold }),
-        T::Number => need(at, s, out, "value", s.value.is_some(), COMPARE).then(|| Test::Number {
+        T::Number => compared(at, s, out).then(|| Test::Number {
             tolerance: s.tolerance.unwrap_or(0.0),
         }),
+        T::ToolCall => compared(at, s, out).then(|| Test::ToolCall {
+            ordered: s.ordered.unwrap_or(false),
+            arguments: s.arguments.unwrap_or(ArgumentsMatch::Exact),
+            threshold: s.threshold.unwrap_or(1.0),
+        }),
+        T::JsonMatch => {
+            let ignore = ignored_paths(at, s, out);
+            (compared(at, s, out) && ignore.is_some()).then(|| Test::JsonMatch {
+                ordered: s.ordered.unwrap_or(true),
+                tolerance: s.tolerance.unwrap_or(0.0),
+                ignore: ignore.unwrap_or_default(),
+                threshold: s.threshold.unwrap_or(1.0),
+            })
+        }
         T::Latency => {
             let what = "the largest total time of a call, in milliseconds";
             need(at, s, out, "max_ms", s.max_ms.is_some(), what);
@@ -327,19 +419,89 @@ fn resolve_judge(
     need(at, s, out, "provider", s.provider.is_some(), what);
     let what = "what a good answer does, e.g. \"names the right queue and gives no advice\"";
     need(at, s, out, "rubric", s.rubric.is_some(), what);
+    let pairwise = s.mode == Some(JudgeMode::Pairwise);
+    if pairwise && s.value.is_none() && s.reference.is_none() {
+        let what = "the answer the candidate's is compared with, e.g. `reference: baseline`";
+        out.push(
+            at.at("", "a pairwise judge needs `reference` or `value`")
+                .help(what),
+        );
+    }
     let name = s.provider.clone()?;
-    if !spec.providers.contains_key(&name) {
-        let mut d = at.at("provider", format!("no provider named `{name}`"));
-        if let Some(c) = did_you_mean(&name, spec.providers.keys().map(String::as_str)) {
-            d = d.help(format!("did you mean `{c}`?"));
+    match spec.providers.get(&name) {
+        None => {
+            out.push(unknown_provider(at, "provider", &name, spec));
+            return None;
         }
-        out.push(d);
-        return None;
+        Some(p) if p.kind == super::ProviderKind::Logged => {
+            out.push(at.at(
+                "provider",
+                format!("`{name}` is a logged provider: it answers nothing, and cannot judge"),
+            ));
+            return None;
+        }
+        Some(_) => {}
     }
     Some(Test::Judge {
         provider: name,
         rubric: s.rubric.clone()?,
+        pairwise: pairwise.then(|| s.threshold.unwrap_or(0.5)),
     })
+}
+
+fn unknown_provider(at: &Fields, field: &str, name: &str, spec: &SuiteSpec) -> Diagnostic {
+    let mut d = at.at(field, format!("no provider named `{name}`"));
+    if let Some(c) = did_you_mean(name, spec.providers.keys().map(String::as_str)) {
+        d = d.help(format!("did you mean `{c}`?"));
+    }
+    d
+}
+
+/// `reference`: `logged`, `baseline` (the gate's baseline) or a provider id of the suite.
+fn resolve_reference(
+    at: &Fields,
+    s: &ScorerConfig,
+    spec: &SuiteSpec,
+    out: &mut Vec<Diagnostic>,
+) -> Option<Reference> {
+    let name = s.reference.as_deref()?;
+    match name {
+        "logged" => Some(Reference::Logged),
+        "baseline" => match &spec.gate {
+            Some(gate) => Some(Reference::Provider(gate.baseline.clone())),
+            None => {
+                let why =
+                    "`reference: baseline` names the gate's baseline, and the suite has no `gate`";
+                out.push(at.at("reference", why).help("name the provider instead"));
+                None
+            }
+        },
+        id if spec.providers.contains_key(id) => Some(Reference::Provider(id.to_string())),
+        id => {
+            let d = unknown_provider(at, "reference", id, spec);
+            out.push(d.help("`baseline`, `logged`, or the id of one of the suite's providers"));
+            None
+        }
+    }
+}
+
+/// json-match's `ignore`: JSON Pointers, split into segments (`~1` and `~0` unescaped).
+fn ignored_paths(
+    at: &Fields,
+    s: &ScorerConfig,
+    out: &mut Vec<Diagnostic>,
+) -> Option<Vec<Vec<String>>> {
+    let mut paths = Vec::new();
+    for (i, p) in s.ignore.iter().flatten().enumerate() {
+        let Some(rest) = p.strip_prefix('/') else {
+            let why = format!("`{p}` is not a JSON Pointer: it starts with `/`, e.g. `/id`");
+            out.push(at.at(&format!("ignore[{i}]"), why));
+            return None;
+        };
+        let segment = |x: &str| x.replace("~1", "/").replace("~0", "~");
+        paths.push(rest.split('/').map(segment).collect());
+    }
+    Some(paths)
 }
 
 fn resolve_command(

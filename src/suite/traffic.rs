@@ -1,6 +1,10 @@
 //! Recorded traffic named by `cases: - replay:`: OpenAI chat-completions request bodies, one per
-//! line, or the OpenAI Batch API input format. Each request becomes a case that keeps its messages,
-//! tools, response_format and sampling as they were logged.
+//! line (alone, or as `{"request", "response"}` with the response logged beside it), or the
+//! OpenAI Batch API input format (with its output file for the responses). Each request becomes
+//! a case that keeps its messages, tools, response_format and sampling as they were logged, and
+//! the logged response when there is one.
+
+mod response;
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -10,7 +14,7 @@ use serde_json::{Map, Value};
 
 use super::dataset::{self, Row, Rows};
 use super::error::Diagnostic;
-use super::plan::{Logged, RequestExtras};
+use super::plan::{Logged as Request, LoggedResponse, RequestExtras};
 use crate::chat::{Message, ResponseFormat, Role, SamplingOverrides, Tool, ToolCall, ToolChoice};
 
 /// Body fields that change what a model answers but that modelswap cannot carry to every
@@ -29,15 +33,24 @@ const DROPPED: &[&str] = &[
     "web_search_options",
 ];
 
-/// The cases of one traffic file as it is read, each with the 1-based line it came from.
-pub(super) fn open(path: &Path) -> Rows {
+/// The cases of one traffic file as it is read, each with the 1-based line it came from;
+/// `responses`: the Batch output file holding their logged responses.
+pub(super) fn open(path: &Path, responses: Option<&Path>) -> Rows {
+    let fail = |d: Diagnostic| -> Rows { Box::new(std::iter::once(Err(Box::new(d)))) };
     let file = match crate::input::open(path) {
         Ok(f) => f,
         Err(e) => {
-            let d = Diagnostic::new(path, format!("cannot read traffic file: {e}"));
-            return Box::new(std::iter::once(Err(Box::new(d))));
+            return fail(Diagnostic::new(
+                path,
+                format!("cannot read traffic file: {e}"),
+            ))
         }
     };
+    let mut outputs = match responses.map(response::batch_outputs).transpose() {
+        Ok(o) => o,
+        Err(d) => return fail(*d),
+    };
+    let responses = responses.map(Path::to_path_buf);
     let stem = path
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
@@ -46,7 +59,7 @@ pub(super) fn open(path: &Path) -> Rows {
     let lines = dataset::lines(&path, std::io::BufReader::new(file));
     Box::new(lines.map(move |line| {
         let (n, line) = line?;
-        let (id, body) = parse_line(&line).map_err(|(field, message, column)| {
+        let (id, body, logged) = parse_line(&line).map_err(|(field, message, column)| {
             Diagnostic::new(&path, message)
                 .at(n, column)
                 .field(field)
@@ -57,9 +70,14 @@ pub(super) fn open(path: &Path) -> Rows {
             .filter(|k| body.other.contains_key(**k))
             .map(|k| k.to_string())
             .collect();
-        let logged = body
+        let response = match (&mut outputs, &responses) {
+            (Some(outputs), Some(file)) => Some(response::joined(outputs, id.as_deref(), file)),
+            _ => logged,
+        };
+        let mut logged = body
             .into_logged(dropped)
             .map_err(|(field, message)| Diagnostic::new(&path, message).at(n, 1).field(field))?;
+        logged.extras.response = response;
         let row = Row {
             id: Some(id.unwrap_or_else(|| format!("{stem}-{n}"))),
             // The logged model is kept for reference; every provider uses its own.
@@ -76,13 +94,51 @@ pub(super) fn open(path: &Path) -> Rows {
     }))
 }
 
-/// One line: a bare request body, or a Batch API request `{custom_id, method, url, body}`.
-fn parse_line(line: &str) -> Result<(Option<String>, Body), (String, String, usize)> {
+/// A line's case id, its request, and the response logged with it (or why that failed).
+type Line = (Option<String>, Body, Option<Logged>);
+
+/// A logged response, or why the logged request has none (it failed).
+pub type Logged = Result<LoggedResponse, String>;
+
+/// One line: a bare request body, `{"request": body, "response": completion}`, or a Batch API
+/// request `{custom_id, method, url, body}`.
+fn parse_line(line: &str) -> Result<Line, (String, String, usize)> {
     let value: Value = serde_json::from_str(line)
         .map_err(|e| (String::new(), format!("invalid JSON: {e}"), e.column()))?;
     let Value::Object(mut obj) = value else {
         return Err((String::new(), "each line must be a JSON object".into(), 1));
     };
+    let mut logged = None;
+    if let Some(request) = obj.remove("request") {
+        let response = obj.remove("response").ok_or_else(|| {
+            let why = "a line with `request` holds the `response` logged with it";
+            ("response".to_string(), why.to_string(), 1)
+        })?;
+        logged = Some(Ok(response::completion(response)
+            .map_err(|(field, why)| (format!("response.{field}"), why, 1))?));
+        let id = match obj.remove("custom_id").or_else(|| obj.remove("id")) {
+            Some(Value::String(s)) => Some(s),
+            _ => None,
+        };
+        obj = match request {
+            Value::Object(o) => o,
+            _ => {
+                return Err((
+                    "request".into(),
+                    "must be a request body (an object)".into(),
+                    1,
+                ))
+            }
+        };
+        let body = serde_path_to_error::deserialize(Value::Object(obj)).map_err(|e| {
+            (
+                format!("request.{}", e.path()),
+                e.into_inner().to_string(),
+                1,
+            )
+        })?;
+        return Ok((id, body, logged));
+    }
     let (id, body, prefix) = if obj.contains_key("custom_id") || obj.contains_key("body") {
         let id = match obj.remove("custom_id") {
             Some(Value::String(s)) => s,
@@ -121,7 +177,7 @@ fn parse_line(line: &str) -> Result<(Option<String>, Body), (String, String, usi
         };
         (field, e.into_inner().to_string(), 1)
     })?;
-    Ok((id, body))
+    Ok((id, body, logged))
 }
 
 /// An OpenAI chat-completions request body, as far as modelswap replays it.
@@ -225,7 +281,7 @@ enum Stop {
 
 impl Body {
     /// `dropped`: the output-shaping fields this request had that are not replayed.
-    fn into_logged(self, dropped: Vec<String>) -> Result<Logged, (String, String)> {
+    fn into_logged(self, dropped: Vec<String>) -> Result<Request, (String, String)> {
         let mut messages = Vec::with_capacity(self.messages.len());
         let mut media = BTreeSet::new();
         for (i, m) in self.messages.into_iter().enumerate() {
@@ -266,7 +322,7 @@ impl Body {
                 strict: json_schema.strict.unwrap_or(false),
             },
         });
-        Ok(Logged {
+        Ok(Request {
             model: self.model,
             messages,
             extras: RequestExtras {
@@ -285,6 +341,7 @@ impl Body {
                 },
                 media: media.into_iter().collect(),
                 dropped,
+                response: None,
             },
         })
     }
@@ -387,7 +444,7 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn logged(line: &str) -> Logged {
+    fn logged(line: &str) -> Request {
         parse_line(line).unwrap().1.into_logged(Vec::new()).unwrap()
     }
 
@@ -437,7 +494,7 @@ mod tests {
 
     #[test]
     fn batch_lines_take_their_custom_id_and_body() {
-        let (id, body) = parse_line(
+        let (id, body, _) = parse_line(
             r#"{"custom_id": "req-7", "method": "POST", "url": "/v1/chat/completions", "body": {"model": "m", "messages": [{"role": "user", "content": "hi"}], "max_tokens": 9}}"#,
         )
         .unwrap();

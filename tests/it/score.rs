@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use modelswap::record::{read_records, Record};
-use modelswap::score::Scorers;
+use modelswap::score::{Found, Scorers};
 use modelswap::suite::{self, Suite};
 
 use crate::common::{modelswap, stderr};
@@ -44,7 +44,7 @@ fn first(suite: &Suite) -> suite::Case {
 async fn scored(suite: &Suite, output: &str) -> Record {
     let scorers = Scorers::prepare(suite).unwrap();
     let mut r = record(Some(output), 100.0, None);
-    scorers.apply(&first(suite), &mut r).await;
+    scorers.apply(&first(suite), &mut r, &Found::new()).await;
     r
 }
 
@@ -146,7 +146,7 @@ async fn weights_make_the_mean_score_and_every_scorer_must_pass() {
 
     let scorers = Scorers::prepare(&s).unwrap();
     let mut failed = record(None, 0.0, None);
-    scorers.apply(&first(&s), &mut failed).await;
+    scorers.apply(&first(&s), &mut failed, &Found::new()).await;
     assert!(!failed.passed && failed.scores.is_empty());
     assert_eq!(failed.score, Some(0.0));
 }
@@ -161,12 +161,14 @@ async fn latency_and_cost_bounds_and_an_unknown_cost_fails() {
     );
     let scorers = Scorers::prepare(&s).unwrap();
     let mut within = record(Some("ok"), 420.0, Some(0.0015));
-    scorers.apply(&first(&s), &mut within).await;
+    scorers.apply(&first(&s), &mut within, &Found::new()).await;
     assert!(within.passed, "{:?}", within.scores);
     assert_eq!(within.scores[0].reason, "took 420.0 ms, within 500 ms");
 
     let mut slow_unpriced = record(Some("ok"), 650.0, None);
-    scorers.apply(&first(&s), &mut slow_unpriced).await;
+    scorers
+        .apply(&first(&s), &mut slow_unpriced, &Found::new())
+        .await;
     assert!(!slow_unpriced.scores[0].passed);
     let cost = &slow_unpriced.scores[1];
     assert!(!cost.passed);

@@ -183,6 +183,11 @@ fn price_and_source(pricing: &Pricing) -> (String, String) {
             ),
             "the suite's `hosting:` (an assumption about the hardware, not a quote)".into(),
         ),
+        Pricing::Logged => (
+            "each logged response's model at the table's per-token price".into(),
+            "the price table, by the model each logged response names (logged, not measured)"
+                .into(),
+        ),
         Pricing::Unknown { reason } => ("unknown".into(), reason.clone()),
     }
 }
