@@ -92,6 +92,11 @@ pub struct Score {
     /// reference provider's id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub against: Option<String>,
+    /// The reference answer as a reader sees it (its text, then its tool calls as
+    /// `name(arguments)`), kept only when the output failed the comparison: the report shows
+    /// the two side by side.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reference: Option<String>,
     /// The reference answer did not exist (its call failed, or it was not run or logged): the
     /// scorer could not score, `reason` says why, and the record counts apart from the pass
     /// rates (it neither passes nor fails on quality).

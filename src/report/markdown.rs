@@ -1,5 +1,7 @@
 //! The Markdown report: short enough for a PR comment, with every figure saying how it was measured.
 
+mod agreement;
+
 use std::collections::HashSet;
 use std::fmt::Write;
 
@@ -24,6 +26,7 @@ pub fn render(report: &Report) -> String {
     recommendations(&mut out, report);
     quality(&mut out, report);
     comparisons(&mut out, report);
+    agreement::render(&mut out, report);
     flaky(&mut out, report);
     worst_failures(&mut out, report);
     latency(&mut out, report);
@@ -87,15 +90,15 @@ fn quality(out: &mut String, report: &Report) {
         let scorers: Vec<String> = p
             .scorers
             .iter()
-            .map(|s| format!("{} {}/{}", cell(&s.scorer), s.passed, s.scored))
+            .map(|s| format!("{} {}/{}", cell(&s.scorer), s.passed, s.scored - s.unscored))
             .collect();
         let _ = writeln!(
             out,
             "| {} | {} ({}/{}) {} | {} {} | {} | {} of {} |",
-            cell(&p.id),
+            cell(&super::agreement::provider_name(&p.id, &p.kind)),
             pct1(p.pass_rate),
             p.passed,
-            p.records,
+            p.records - p.unscored,
             interval(p.pass_rate_ci, pct1),
             num(p.score_mean, 3),
             interval(p.score_ci, |x| format!("{x:.3}")),
@@ -118,6 +121,15 @@ fn quality(out: &mut String, report: &Report) {
         meth.bootstrap_resamples,
         meth.bootstrap_seed
     );
+    for p in report.summary.providers.iter().filter(|p| p.unscored > 0) {
+        let _ = writeln!(
+            out,
+            "{} of {}'s {} records are without a reference answer (its call failed, or it was not run or logged): counted apart, neither passed nor failed.",
+            p.unscored,
+            cell(&p.id),
+            p.records
+        );
+    }
     let normal: Vec<String> = report
         .summary
         .providers

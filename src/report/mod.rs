@@ -2,6 +2,7 @@
 //! comment), JSON, CSV/Parquet tables and JUnit XML, from the records and manifest alone; no
 //! model is called. The tables and JUnit list every record, read one at a time from the file.
 
+pub(crate) mod agreement;
 mod charts;
 mod comparison;
 mod html;
@@ -24,6 +25,7 @@ use crate::analysis::{self, Comparison, RecordFrame, Summary};
 use crate::record::{self, Manifest, Record};
 use crate::stats;
 
+pub use agreement::Disagreement;
 pub use html::render as html;
 pub use markdown::render as markdown;
 pub use recommend::{Decision, Executive, Recommendation};
@@ -81,6 +83,9 @@ pub struct Report {
     /// The worst failed records of each provider (at most `FAILURES_KEPT`; `summary` counts them
     /// all), provider by provider in the manifest's order, worst first.
     pub failures: Vec<Failure>,
+    /// Outputs a reference-based scorer found different from the answer it compared with
+    /// (at most `agreement::DISAGREEMENTS_KEPT` per provider, lowest score first).
+    pub disagreements: Vec<Disagreement>,
     /// The gate's verdict and the recommendation for each candidate.
     pub executive: Executive,
     /// p50/p95/p99 of call duration and time to first token, per provider.
@@ -164,6 +169,7 @@ impl Report {
         }
         lap("comparisons");
         let failures = failures(&manifest, records, path)?;
+        let disagreements = agreement::collect(&summary, path)?;
         lap("failures");
         let cost = analysis::cost::summarize(&manifest, records, &summary, &capacity)?;
         let executive = recommend::recommend(&manifest, &summary, &comparisons, &cost, records);
@@ -194,6 +200,7 @@ impl Report {
             summary,
             comparisons,
             failures,
+            disagreements,
         })
     }
 

@@ -39,6 +39,8 @@ pub struct Scorers {
     patterns: HashMap<String, Regex>,
     /// Judges' providers by id, connected by the runner.
     judges: HashMap<String, Arc<dyn Call>>,
+    /// The suite's `kind: logged` providers: their answers are the logged ones.
+    logged: Vec<String>,
 }
 
 impl Scorers {
@@ -68,6 +70,10 @@ impl Scorers {
             embedders,
             patterns: HashMap::new(),
             judges: HashMap::new(),
+            logged: (suite.spec.providers.iter())
+                .filter(|(_, p)| p.kind == crate::suite::ProviderKind::Logged)
+                .map(|(id, _)| id.clone())
+                .collect(),
         };
         scorers.check_values(suite, &mut errors);
         if errors.is_empty() {
@@ -171,13 +177,22 @@ impl Scorers {
         let mut needed: Vec<Reference> = Vec::new();
         for (scorer, check) in self.scorers.iter().zip(&case.checks) {
             match &scorer.reference {
-                Some(r) if check.is_some() && !is_self(r, provider) && !needed.contains(r) => {
+                Some(r) if check.is_some() && !self.is_own(r, provider) && !needed.contains(r) => {
                     needed.push(r.clone());
                 }
                 _ => {}
             }
         }
         needed
+    }
+
+    /// Whether `reference` is `provider`'s own answer (a logged provider's answers are the
+    /// logged ones): a reference is not scored against itself.
+    fn is_own(&self, reference: &Reference, provider: &str) -> bool {
+        match reference {
+            Reference::Provider(id) => id == provider,
+            Reference::Logged => self.logged.iter().any(|id| id == provider),
+        }
     }
 
     /// Gives the judges that name `provider` their way to call it.
@@ -201,7 +216,7 @@ impl Scorers {
             let Some(check) = check else { continue };
             let against = match &scorer.reference {
                 None => Against::Value(check.value.as_deref().unwrap_or_default()),
-                Some(r) if is_self(r, &record.provider) => continue,
+                Some(r) if self.is_own(r, &record.provider) => continue,
                 Some(r) => match found.get(r) {
                     Some(Ok(answer)) => Against::Answer(r, answer),
                     Some(Err(why)) => {
@@ -304,12 +319,16 @@ impl Scorers {
             _ => self.score_now(scorer, against, case, record, output),
         };
         Score {
-            scorer: scorer.name.to_string(),
+            scorer: scorer.name.clone(),
             score,
             passed,
             reason,
             judge: judge_calls,
             against: against.label(),
+            reference: match against {
+                Against::Answer(_, answer) if !passed => Some(answer.shown()),
+                _ => None,
+            },
             no_reference: false,
         }
     }
@@ -435,15 +454,10 @@ impl Against<'_> {
     }
 }
 
-/// Whether `reference` is `provider`'s own answer.
-fn is_self(reference: &Reference, provider: &str) -> bool {
-    matches!(reference, Reference::Provider(id) if id == provider)
-}
-
 /// The score of a scorer whose reference answer does not exist: counted apart, not failed.
 fn no_reference(scorer: &Scorer, reference: &Reference, why: &str) -> Score {
     Score {
-        scorer: scorer.name.to_string(),
+        scorer: scorer.name.clone(),
         score: 0.0,
         passed: false,
         reason: format!(
@@ -452,6 +466,7 @@ fn no_reference(scorer: &Scorer, reference: &Reference, why: &str) -> Score {
         ),
         judge: None,
         against: Some(reference.label().to_string()),
+        reference: None,
         no_reference: true,
     }
 }

@@ -25,8 +25,10 @@ const DEFAULT_COMMAND_TIMEOUT_S: f64 = 30.0;
 pub struct Scorer {
     /// Where the suite file writes it, for problems found later (a pattern that does not compile).
     pub line: Option<usize>,
-    /// The type's name as the suite writes it (`equals`, `rouge-l`, …).
-    pub name: &'static str,
+    /// As records and reports name it: its `name`, else its type as the suite writes it
+    /// (`equals`, `rouge-l`, `judge-pairwise` …), with `#2`, `#3` … on the second and later
+    /// scorers of one type, so that their figures stay apart.
+    pub name: String,
     pub normalize: Vec<Normalize>,
     /// Whether the suite gave a `value` (for a judge, a reference answer).
     pub has_value: bool,
@@ -130,7 +132,8 @@ pub(super) fn resolve_all(
     src: &SuiteText,
     out: &mut Vec<Diagnostic>,
 ) -> Vec<Scorer> {
-    let mut scorers = Vec::new();
+    let mut scorers: Vec<Scorer> = Vec::new();
+    let mut names: Vec<String> = Vec::new();
     for (i, config) in spec.scorers.iter().enumerate() {
         let at = Fields { i, src };
         let before = out.len();
@@ -147,13 +150,18 @@ pub(super) fn resolve_all(
                     ..
                 }
             );
+            let kind = if pairwise {
+                "judge-pairwise"
+            } else {
+                config.kind.as_str()
+            };
+            let Some(name) = unique_name(&at, config.name.as_deref(), kind, &names, out) else {
+                continue;
+            };
+            names.push(name.clone());
             scorers.push(Scorer {
                 line: src.diag(&format!("scorers[{i}]"), "").line,
-                name: if pairwise {
-                    "judge-pairwise"
-                } else {
-                    config.kind.as_str()
-                },
+                name,
                 normalize: config.normalize.clone(),
                 has_value: config.value.is_some(),
                 reference,
@@ -163,6 +171,31 @@ pub(super) fn resolve_all(
         }
     }
     scorers
+}
+
+/// The scorer's name: its own (which no other may take), else its type, numbered from the
+/// second of a type on.
+fn unique_name(
+    at: &Fields,
+    own: Option<&str>,
+    kind: &str,
+    taken: &[String],
+    out: &mut Vec<Diagnostic>,
+) -> Option<String> {
+    if let Some(name) = own {
+        if taken.iter().any(|t| t == name) {
+            out.push(at.at("name", format!("another scorer is named `{name}`")));
+            return None;
+        }
+        return Some(name.to_string());
+    }
+    let mut name = kind.to_string();
+    let mut n = 1;
+    while taken.contains(&name) {
+        n += 1;
+        name = format!("{kind}#{n}");
+    }
+    Some(name)
 }
 
 /// Diagnostics at the fields of `scorers[i]`.

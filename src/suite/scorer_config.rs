@@ -83,6 +83,10 @@ pub enum Normalize {
 pub struct ScorerConfig {
     #[serde(rename = "type")]
     pub kind: ScorerType,
+    /// How records and reports name it (default: its type, numbered from the second of a type
+    /// on: `tool-call`, `tool-call#2`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
     /// What to compare with: a minijinja template over the case's vars and expect. Text
     /// scorers, similarity, rouge-l and bleu: the reference; number: the expected number; judge
     /// (optional): a reference answer shown to the judge.

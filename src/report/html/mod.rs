@@ -5,6 +5,7 @@
 use minijinja::{Environment, UndefinedBehavior};
 use serde::Serialize;
 
+mod agreement;
 mod capacity;
 mod cost;
 mod failures;
@@ -48,6 +49,8 @@ struct View {
     summary: summary::SummarySection,
     methodology: methodology::MethodologySection,
     quality: quality::QualitySection,
+    agreement: Option<agreement::AgreementSection>,
+    agreement_kept: usize,
     latency: latency::LatencySection,
     cost: cost::CostSection,
     capacity: Vec<capacity::CapacityView>,
@@ -104,6 +107,8 @@ impl View {
             summary: ctx.summary(),
             methodology: ctx.methodology()?,
             quality: ctx.quality(),
+            agreement: ctx.agreement(),
+            agreement_kept: crate::report::agreement::DISAGREEMENTS_KEPT,
             latency: ctx.latency()?,
             cost: ctx.cost()?,
             capacity: ctx.capacity()?,

@@ -52,12 +52,12 @@ impl Ctx<'_> {
         ]);
         for p in &r.summary.providers {
             table.row(vec![
-                p.id.clone(),
+                crate::report::agreement::provider_name(&p.id, &p.kind),
                 format!(
                     "{} ({}/{}) {}",
                     pct1(p.pass_rate),
                     p.passed,
-                    p.records,
+                    p.records - p.unscored,
                     interval(p.pass_rate_ci, |x| format!("{:.1}", x * 100.0))
                 ),
                 format!(
@@ -68,7 +68,7 @@ impl Ctx<'_> {
                 ),
                 p.scorers
                     .iter()
-                    .map(|x| format!("{} {}/{}", x.scorer, x.passed, x.scored))
+                    .map(|x| format!("{} {}/{}", x.scorer, x.passed, x.scored - x.unscored))
                     .collect::<Vec<_>>()
                     .join("; "),
                 format!("{} of {}", p.flaky_cases, p.cases),
