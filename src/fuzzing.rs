@@ -14,12 +14,13 @@ use crate::provider::{anthropic, gemini, openai};
 pub type Target = fn(&[u8]);
 
 /// The targets, by name (the name is also the folder of its seeds in `fixtures/fuzz/`).
-pub const TARGETS: [(&str, Target); 11] = [
+pub const TARGETS: [(&str, Target); 12] = [
     ("suite", suite),
     ("jsonl", jsonl),
     ("csv", csv),
     ("parquet", parquet),
     ("traffic", traffic),
+    ("batch-output", batch_output),
     ("cassette", cassette),
     ("records", records),
     ("sse-openai", sse_openai),
@@ -54,6 +55,21 @@ pub fn parquet(data: &[u8]) {
 /// A traffic file (logged chat-completions bodies or Batch lines) of a suite.
 pub fn traffic(data: &[u8]) {
     dataset("t.jsonl", "replay", data);
+}
+
+/// A Batch API output file, the logged responses of a Batch input file of two requests.
+pub fn batch_output(data: &[u8]) {
+    let line = |id: &str| {
+        format!("{{\"custom_id\": \"{id}\", \"method\": \"POST\", \"url\": \"/v1/chat/completions\", \"body\": {{\"messages\": [{{\"role\": \"user\", \"content\": \"hi\"}}]}}}}\n")
+    };
+    let requests = scratch("in.jsonl", (line("a") + &line("b")).as_bytes());
+    let responses = scratch("out.jsonl", data);
+    let files = format!(
+        "{{requests: {}, responses: {}}}",
+        requests.display(),
+        responses.display()
+    );
+    dataset_of(&files, "replay");
 }
 
 /// A cassette, read to replay.
@@ -106,10 +122,14 @@ pub fn manifests(data: &[u8]) {
 /// A suite of one provider whose cases come from `name` (`field`: `file` or `replay`).
 fn dataset(name: &str, field: &str, data: &[u8]) {
     let file = scratch(name, data);
+    dataset_of(&file.display().to_string(), field);
+}
+
+/// A suite of one provider whose cases come from `source`, the YAML value of `field`.
+fn dataset_of(source: &str, field: &str) {
     let suite = format!(
         "version: 1\nname: fuzz\nproviders:\n  p: {{kind: openai-compatible, base_url: 'http://127.0.0.1:9/v1', model: m}}\n\
-         prompt: {{user: \"{{{{ q | default('') }}}}\"}}\ncases:\n  - {field}: {}\n",
-        file.display()
+         prompt: {{user: \"{{{{ q | default('') }}}}\"}}\ncases:\n  - {field}: {source}\n"
     );
     if let Ok(suite) = crate::suite::load(&scratch("suite.yaml", suite.as_bytes())) {
         drain(&suite);

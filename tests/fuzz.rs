@@ -53,6 +53,7 @@ targets! {
     csv => "csv",
     parquet => "parquet",
     traffic => "traffic",
+    batch_output => "batch-output",
     cassette => "cassette",
     records => "records",
     sse_openai => "sse-openai",

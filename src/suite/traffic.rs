@@ -537,4 +537,73 @@ mod tests {
             .unwrap();
         assert_eq!(err.0, "messages[0].content[0].type");
     }
+
+    #[test]
+    fn a_logged_response_comes_with_its_request_and_its_mistakes_are_named() {
+        let line = json!({"custom_id": "t1",
+            "request": {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}]},
+            "response": {"model": "gpt-4o-mini-2024-07-18", "choices": [{"index": 0, "finish_reason": "tool_calls",
+                "message": {"role": "assistant", "content": null, "tool_calls": [{"id": "c", "type": "function",
+                    "function": {"name": "f", "arguments": "{}"}}]}}],
+                "usage": {"prompt_tokens": 9, "completion_tokens": 3, "prompt_tokens_details": {"cached_tokens": 4}}}});
+        let (id, _, logged) = parse_line(&line.to_string()).unwrap();
+        let r = logged.unwrap().unwrap();
+        assert_eq!(id.as_deref(), Some("t1"));
+        assert_eq!(r.model.as_deref(), Some("gpt-4o-mini-2024-07-18"));
+        assert_eq!((r.text.as_str(), r.tool_calls[0].name.as_str()), ("", "f"));
+        assert_eq!(
+            (
+                r.usage.input_tokens,
+                r.usage.output_tokens,
+                r.usage.cached_input_tokens
+            ),
+            (9, 3, 4)
+        );
+        let no_response = json!({"request": {"messages": [{"role": "user", "content": "hi"}]}});
+        assert_eq!(
+            parse_line(&no_response.to_string()).err().unwrap().0,
+            "response"
+        );
+        let empty = json!({"request": {"messages": [{"role": "user", "content": "hi"}]}, "response": {"choices": []}});
+        let err = parse_line(&empty.to_string()).err().unwrap();
+        assert_eq!(err.0, "response.choices");
+        let bad = json!({"request": {"messages": [{"role": "user", "content": 5}]},
+            "response": {"choices": [{"message": {"content": "x"}}]}});
+        assert!(parse_line(&bad.to_string())
+            .err()
+            .unwrap()
+            .0
+            .starts_with("request.messages[0]"));
+    }
+
+    #[test]
+    fn batch_outputs_join_by_custom_id_and_bad_lines_are_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("out.jsonl");
+        let ok = json!({"custom_id": "a", "response": {"status_code": 200, "body": {"choices": [{"message": {"content": "x"}}]}}});
+        let refused = json!({"custom_id": "b", "response": {"status_code": 400, "body": {"error": {"message": "bad"}}}});
+        std::fs::write(&path, format!("{ok}\n{refused}\n")).unwrap();
+        let mut outputs = response::batch_outputs(&path).unwrap();
+        assert_eq!(
+            response::joined(&mut outputs, Some("a"), &path)
+                .unwrap()
+                .text,
+            "x"
+        );
+        assert_eq!(
+            response::joined(&mut outputs, Some("b"), &path).unwrap_err(),
+            "the logged request failed with HTTP 400: bad"
+        );
+        let missing = response::joined(&mut outputs, Some("c"), &path).unwrap_err();
+        assert!(
+            missing.ends_with("holds no response with custom_id `c`"),
+            "{missing}"
+        );
+        std::fs::write(&path, format!("{ok}\n{{\"custom_id\": 3}}\n")).unwrap();
+        let d = response::batch_outputs(&path).unwrap_err();
+        assert_eq!((d.line, d.field.as_deref()), (Some(2), Some("custom_id")));
+        std::fs::write(&path, format!("{ok}\n{ok}\n")).unwrap();
+        let d = response::batch_outputs(&path).unwrap_err();
+        assert!(d.message.contains("`a` appears twice"), "{}", d.message);
+    }
 }

@@ -370,3 +370,250 @@ fn a_baselines_answer_is_waited_for_and_its_failure_counted_apart() {
     let md = std::fs::read_to_string(tmp.path().join("run/report.md")).unwrap();
     assert!(md.contains("without a reference answer"), "{md}");
 }
+
+#[test]
+fn batch_outputs_are_the_logged_answers_and_a_failed_one_is_counted_apart() {
+    let tmp = tempfile::tempdir().unwrap();
+    let body =
+        |q: &str| json!({"model": "gpt-4o-mini", "messages": [{"role": "user", "content": q}]});
+    let input: String = [("r1", "q1"), ("r2", "q2"), ("r3", "q3")]
+        .iter()
+        .map(|(id, q)| {
+            json!({"custom_id": id, "method": "POST", "url": "/v1/chat/completions", "body": body(q)})
+                .to_string()
+                + "\n"
+        })
+        .collect();
+    std::fs::write(tmp.path().join("in.jsonl"), input).unwrap();
+    let ok = |id: &str, text: &str| {
+        json!({"id": "batch_req_1", "custom_id": id, "error": null,
+            "response": {"status_code": 200, "request_id": "x", "body": openai_json(text, (30, 8, 0))}})
+        .to_string()
+    };
+    // Out of order, as the Batch API writes them; r3 failed in production.
+    let output = [
+        ok(
+            "r2",
+            r#"{"city": "Rome", "population": 2.87, "tags": ["capital", "old"]}"#,
+        ),
+        json!({"id": "batch_req_3", "custom_id": "r3", "response": null,
+            "error": {"code": "server_error", "message": "the model is overloaded"}})
+        .to_string(),
+        ok(
+            "r1",
+            r#"{"city": "Paris", "population": 2.1, "tags": ["capital"]}"#,
+        ),
+    ]
+    .join("\n");
+    std::fs::write(tmp.path().join("out.jsonl"), output).unwrap();
+    let cand = VendorServer::start();
+    cand.respond(|r| {
+        let text = if r.body.contains("\"q1\"") {
+            "```json\n{\"tags\": [\"capital\"], \"city\": \"Paris\", \"population\": 2.1}\n```"
+        } else {
+            r#"{"city": "Roma", "population": 2.9, "tags": ["old", "capital"]}"#
+        };
+        Reply::json(openai_json(text, (10, 5, 0)))
+    });
+    let text = format!(
+        "version: 1\nname: batch\nproviders:\n  cand:\n    kind: openai-compatible\n    model: m\n    base_url: {}/v1\n    stream: false\n\
+         prompt:\n  user: unused\ncases:\n  - replay: {{requests: in.jsonl, responses: out.jsonl}}\n\
+         scorers:\n  - type: json-match\n    reference: logged\n    ordered: false\n    tolerance: 0.05\n    threshold: 0.6\n",
+        cand.base
+    );
+    let suite = tmp.path().join("suite.yaml");
+    std::fs::write(&suite, text).unwrap();
+    let (out, records) = run(tmp.path(), &suite, None);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let s = |case: &str| by(&records, "cand", case).scores[0].clone();
+    // A fenced answer with its keys reordered reproduces all four values.
+    assert_eq!((s("r1").score, s("r1").passed), (1.0, true));
+    // Rome: city differs; 2.9 is 0.03 from 2.87; the tags match as a multiset: 3 of 4.
+    assert_eq!((s("r2").score, s("r2").passed), (0.75, true));
+    assert_eq!(
+        s("r2").reason,
+        "3 of 4 reference values reproduced (0.7500 ≥ threshold 0.6); differs at /city (got \"Roma\")"
+    );
+    assert!(s("r3").no_reference);
+    assert_eq!(
+        s("r3").reason,
+        "not scored: no reference answer (logged): the logged request failed: the model is overloaded"
+    );
+}
+
+#[test]
+fn a_pairwise_judge_that_always_prefers_the_first_answer_gives_ties_not_wins() {
+    let (cand, judge) = (VendorServer::start(), VendorServer::start());
+    cand.otherwise(Reply::json(openai_json("Refunds take 5 days.", (10, 5, 0))));
+    // A judge with position bias: whatever it is shown first wins.
+    judge.otherwise(Reply::json(openai_json(
+        r#"{"winner": "A", "reason": "A is better"}"#,
+        (200, 10, 0),
+    )));
+    let tmp = tempfile::tempdir().unwrap();
+    traffic(tmp.path());
+    let text = format!(
+        "version: 1\nname: pairwise\nproviders:\n  cand:\n    kind: openai-compatible\n    model: m\n    base_url: {}/v1\n    stream: false\n\
+         \x20 grader:\n    kind: openai-compatible\n    model: judge\n    base_url: {}/v1\n    stream: false\n    price: {{input_per_mtok: 1.0, output_per_mtok: 2.0}}\n\
+         prompt:\n  user: unused\ncases:\n  - replay: traffic.jsonl\n\
+         scorers:\n  - type: judge\n    mode: pairwise\n    provider: grader\n    rubric: Resolves the customer's request.\n    reference: logged\n    threshold: 1\n",
+        cand.base, judge.base
+    );
+    let suite = tmp.path().join("suite.yaml");
+    std::fs::write(&suite, text).unwrap();
+    let (out, records) = run_only(tmp.path(), &suite, "cand");
+    assert!(out.status.success(), "{}", stderr(&out));
+    for r in &records {
+        let s = &r.scores[0];
+        assert_eq!(
+            (s.scorer.as_str(), s.score, s.passed),
+            ("judge-pairwise", 0.5, false),
+            "{s:?}"
+        );
+        assert!(s.reason.starts_with("pairwise tie against the reference (0.5 < threshold 1; reference first: loss — A is better; candidate first: win — A is better)"), "{}", s.reason);
+        let calls = s.judge.as_ref().unwrap();
+        // Both orders asked, each priced at the judge's price.
+        assert_eq!(calls.calls, 2);
+        assert!((calls.cost_usd.unwrap() - 2.0 * (200.0 * 1.0 + 10.0 * 2.0) / 1e6).abs() < 1e-12);
+    }
+    // Each request showed the two answers in the other order.
+    let asked: Vec<String> = (judge.received().iter())
+        .map(|r| {
+            r.json()["messages"][1]["content"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .filter(|q| q.contains("user: case same\n"))
+        .collect();
+    let (first, second) = (&asked[0], &asked[1]);
+    assert!(
+        first.contains("<answer_a>\n[tool calls: refund("),
+        "{first}"
+    );
+    assert!(
+        second.contains("<answer_a>\nRefunds take 5 days.\n</answer_a>"),
+        "{second}"
+    );
+    let out = modelswap(&["report", "run", "--format", "md"], tmp.path());
+    assert!(out.status.success(), "{}", stderr(&out));
+    let md = std::fs::read_to_string(tmp.path().join("run/report.md")).unwrap();
+    assert!(md.contains("| cand | judge-pairwise | the logged answers (logged, not measured) | 0.500 | 0 of 5 | 0 | 0 / 5 / 0 |"), "{md}");
+}
+
+/// `modelswap run` of `provider` alone.
+fn run_only(dir: &Path, suite: &Path, provider: &str) -> (std::process::Output, Vec<Record>) {
+    let out = modelswap(
+        &[
+            "run",
+            suite.to_str().unwrap(),
+            "--out",
+            "run",
+            "--providers",
+            provider,
+        ],
+        dir,
+    );
+    let records =
+        modelswap::record::read_records(&dir.join("run/records.jsonl")).unwrap_or_default();
+    (out, records)
+}
+
+#[test]
+fn reference_mistakes_are_refused_with_the_file_line_and_field() {
+    let tmp = tempfile::tempdir().unwrap();
+    let check = |scorer: &str, gate: &str, expected: &str| {
+        let text = format!(
+            "version: 1\nname: bad\nproviders:\n  a:\n    kind: openai-compatible\n    model: m\n    base_url: http://127.0.0.1:9/v1\n\
+             \x20 prod:\n    kind: logged\nprompt:\n  user: hi\ncases:\n  - vars: {{}}\nscorers:\n{scorer}{gate}"
+        );
+        let path = tmp.path().join("suite.yaml");
+        std::fs::write(&path, text).unwrap();
+        let out = modelswap(&["validate", path.to_str().unwrap()], tmp.path());
+        assert!(!out.status.success());
+        let err = stderr(&out);
+        assert!(err.contains(expected), "expected {expected:?} in:\n{err}");
+    };
+    check("  - type: equals\n    reference: baseline\n", "", "suite.yaml:16:5: scorers[0].reference: `reference: baseline` names the gate's baseline, and the suite has no `gate`");
+    check(
+        "  - type: equals\n    reference: b\n",
+        "",
+        "scorers[0].reference: no provider named `b`",
+    );
+    check(
+        "  - type: equals\n    reference: a\n    value: x\n",
+        "",
+        "give `value` or `reference`, not both",
+    );
+    check(
+        "  - type: regex\n    reference: a\n",
+        "",
+        "a reference answer is text, not a pattern",
+    );
+    check(
+        "  - type: json-match\n    reference: logged\n    ignore: [id]\n",
+        "",
+        "scorers[0].ignore[0]: `id` is not a JSON Pointer",
+    );
+    check(
+        "  - type: judge\n    provider: prod\n    rubric: r\n",
+        "",
+        "`prod` is a logged provider: it answers nothing, and cannot judge",
+    );
+    check(
+        "  - type: judge\n    mode: pairwise\n    provider: a\n    rubric: r\n",
+        "",
+        "a pairwise judge needs `reference` or `value`",
+    );
+    check(
+        "  - type: tool-call\n    value: '{\"name\": \"f\"}'\n",
+        "",
+        "`value` must be a JSON list of {name, arguments}",
+    );
+    check(
+        "  - type: contains\n    ordered: true\n    value: x\n",
+        "",
+        "`ordered` does not apply to type `contains`",
+    );
+    check("  - type: equals\n    name: same\n    value: x\n  - type: contains\n    name: same\n    value: x\n", "", "another scorer is named `same`");
+}
+
+#[test]
+fn local_models_taking_turns_can_reference_the_one_that_runs_second() {
+    use crate::common::model;
+    let tmp = tempfile::tempdir().unwrap();
+    // One lane, fp32 first: its records wait for int8's answers, which come only after it.
+    let text = format!(
+        "version: 1\nname: local\nproviders:\n  fp32:\n    kind: onnx\n    path: {}\n  int8:\n    kind: onnx\n    path: {}\n\
+         defaults:\n  max_tokens: 8\nprompt:\n  user: \"{{{{ q }}}}\"\n\
+         cases:\n  - {{id: a, vars: {{q: What is the capital of France?}}}}\n  - {{id: b, vars: {{q: Name a colour.}}}}\n\
+         scorers:\n  - type: equals\n    reference: int8\n",
+        model("smollm2-135m-instruct").display(),
+        model("smollm2-135m-instruct-int8").display(),
+    );
+    let suite = tmp.path().join("suite.yaml");
+    std::fs::write(&suite, text).unwrap();
+    let (out, records) = run(tmp.path(), &suite, None);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(records.len(), 4);
+    for case in ["a", "b"] {
+        let (fp32, int8) = (by(&records, "fp32", case), by(&records, "int8", case));
+        assert!(
+            int8.scores.is_empty(),
+            "the reference is not scored against itself"
+        );
+        let s = &fp32.scores[0];
+        assert_eq!(s.against.as_deref(), Some("int8"));
+        assert!(!s.no_reference, "{s:?}");
+        // Compared with int8's own answer to the case.
+        assert_eq!(s.passed, fp32.output == int8.output, "{s:?}");
+        let shown = |r: &Record| format!("{:?}", r.output.as_deref().unwrap());
+        if !s.passed {
+            assert!(
+                s.reason
+                    .ends_with(&format!("does not equal {}", shown(&int8))),
+                "{s:?}"
+            );
+        }
+    }
+}
