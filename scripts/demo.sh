@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The offline demo: gpt-4o-mini (a synthetic sample recording unless OPENAI_API_KEY is set) vs
 # SmolLM2 fp32 and int8 on suites/demo.yaml, reported (HTML, Markdown, JSON, JUnit, CSV) and gated
-# in reports/demo/.
+# in reports/demo/; then suites/support-replay.yaml, synthetic logged traffic with tool calls
+# replayed against SmolLM2 and scored against the logged answers, in reports/demo-replay/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=${1:-target/debug/modelswap}
@@ -19,3 +20,14 @@ status=0
 "$bin" gate "$out" || status=$?
 if [ "$status" -gt 1 ]; then exit "$status"; fi
 echo "(report: $out/report.html and $out/report.md, records: $out/records.jsonl, verdict: $out/verdict.json, JUnit: $out/junit.xml)"
+
+replay=reports/demo-replay
+echo
+echo "== suites/support-replay.yaml: SYNTHETIC logged traffic with tool calls, scored against the logged answers =="
+rm -rf "$replay"
+"$bin" run suites/support-replay.yaml --out "$replay"
+"$bin" report "$replay" --format html,md,json
+status=0
+"$bin" gate "$replay" || status=$?
+if [ "$status" -gt 1 ]; then exit "$status"; fi
+echo "(report: $replay/report.html and $replay/report.md)"

@@ -64,13 +64,18 @@ pub enum Command {
         /// its goodput (repeatable; DIR/capacity.json is read without it).
         #[arg(long, value_name = "FILE")]
         capacity: Vec<PathBuf>,
+        /// Take the gate baseline's records from this earlier run (and score `reference:
+        /// baseline` scorers against its answers).
+        #[arg(long, value_name = "DIR")]
+        against: Option<PathBuf>,
     },
     /// Apply the suite's gate to a run: exit 0 pass, 1 failed, 2 usage or input error.
     Gate {
         /// The run directory.
         dir: PathBuf,
-        /// Take the baseline's records from this earlier run instead.
-        #[arg(long)]
+        /// Take the baseline's records from this earlier run instead (and score `reference:
+        /// baseline` scorers against its answers).
+        #[arg(long, value_name = "DIR")]
         against: Option<PathBuf>,
     },
     /// Find where a codebase depends on a closed AI vendor: SDKs, endpoints, key variables,

@@ -71,19 +71,14 @@ pub fn judge(dir: &Path, against: Option<&Path>) -> Result<Verdict> {
             dir.display()
         ))
     })?;
-    let read =
-        |dir: &Path| RecordFrame::read(&dir.join(record::RECORDS_FILE)).map_err(Error::input);
-    let mut records = read(dir)?;
-    if let Some(base_dir) = against {
-        let base = record::read_manifest(base_dir).map_err(Error::input)?;
-        manifest.providers.retain(|p| p.id != gate.baseline);
-        manifest
-            .providers
-            .extend(base.providers.into_iter().filter(|p| p.id == gate.baseline));
-        records = records
-            .with_provider_from(&gate.baseline, read(base_dir)?)
-            .map_err(Error::input)?;
-    }
+    let records = match against {
+        Some(base_dir) => {
+            let combined = crate::against::combine(dir, base_dir)?;
+            manifest = combined.manifest;
+            combined.records
+        }
+        None => RecordFrame::read(&dir.join(record::RECORDS_FILE)).map_err(Error::input)?,
+    };
     let summary = analysis::summarize(&manifest, &records).map_err(Error::input)?;
     let capacities = crate::load::capacity::in_dir(dir).map_err(Error::input)?;
     let cost = analysis::cost::summarize(&manifest, &records, &summary, &capacities)

@@ -10,6 +10,7 @@
 // writes to the terminal.
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
+pub mod against;
 pub mod analysis;
 pub mod chat;
 pub mod cost;

@@ -13,8 +13,9 @@ pub fn run(
     formats: &[ReportFormat],
     scan: Option<&Path>,
     capacity: &[PathBuf],
+    against: Option<&Path>,
 ) -> Result<()> {
-    let mut report = Report::load(dir, capacity)?;
+    let mut report = Report::load(dir, capacity, against)?;
     if let Some(path) = scan {
         report.lockin.code = Some(lockin::scan(path, &ScanOptions::default())?);
     }

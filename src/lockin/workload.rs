@@ -76,6 +76,18 @@ impl Capabilities {
                 source: "unknown: declare the engine's `capabilities:` in the suite".into(),
                 ..Self::default()
             },
+            // The incumbent as logged: it served every logged request with what it used.
+            ProviderKind::Logged => Self {
+                tools: Some(true),
+                json_schema: Some(true),
+                vision: Some(true),
+                audio: Some(true),
+                logprobs: Some(true),
+                context_window: None,
+                source:
+                    "the logged production answers: production served each logged request as it was"
+                        .into(),
+            },
             kind => match config
                 .model
                 .as_deref()

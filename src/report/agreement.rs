@@ -9,7 +9,6 @@ use serde::Serialize;
 
 use crate::analysis::Summary;
 use crate::record;
-use crate::score::Answer;
 
 /// Disagreements kept per provider, lowest score first; records.jsonl holds every one.
 pub const DISAGREEMENTS_KEPT: usize = 100;
@@ -47,10 +46,6 @@ pub fn collect(summary: &Summary, path: &Path) -> anyhow::Result<Vec<Disagreemen
             let (Some(against), Some(reference)) = (&s.against, &s.reference) else {
                 continue;
             };
-            let output = Answer {
-                text: r.output.clone().unwrap_or_default(),
-                tool_calls: r.tool_calls.clone(),
-            };
             kept[at].push(Disagreement {
                 provider: r.provider.clone(),
                 case_id: r.case_id.clone(),
@@ -60,7 +55,7 @@ pub fn collect(summary: &Summary, path: &Path) -> anyhow::Result<Vec<Disagreemen
                 score: s.score,
                 reason: s.reason.clone(),
                 reference: reference.clone(),
-                output: output.shown(),
+                output: super::shown(&r).unwrap_or_default(),
             });
         }
         // Bounded: the worst so far, the rest dropped as the file is read.

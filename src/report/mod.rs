@@ -124,6 +124,7 @@ pub struct Failure {
     pub case_id: String,
     pub repeat: u32,
     pub score: f64,
+    /// The answer: its text, then its tool calls as `name(arguments)`; `null` for a failed call.
     pub output: Option<String>,
     /// The error, or the reasons of the scorers that failed.
     pub reasons: Vec<String>,
@@ -205,14 +206,28 @@ impl Report {
     }
 
     /// Loads a run directory, with its load sweep (`DIR/capacity.json`) and those in
-    /// `capacity` (`capacity.json` files); one that cannot be read (no run there, damaged
+    /// `capacity` (`capacity.json` files), and with `against` the gate baseline's records from
+    /// that earlier run (`crate::against`); one that cannot be read (no run there, damaged
     /// records) is an input error.
-    pub fn load(dir: &Path, capacity: &[PathBuf]) -> crate::error::Result<Self> {
+    pub fn load(
+        dir: &Path,
+        capacity: &[PathBuf],
+        against: Option<&Path>,
+    ) -> crate::error::Result<Self> {
         use crate::error::Error;
-        let manifest = record::read_manifest(dir).map_err(Error::input)?;
-        let path = dir.join(record::RECORDS_FILE);
         let clock = std::time::Instant::now();
-        let records = RecordFrame::read(&path).map_err(Error::input)?;
+        let (manifest, records, path, _scratch) = match against {
+            Some(base) => {
+                let c = crate::against::combine(dir, base)?;
+                (c.manifest, c.records, c.path, c.scratch)
+            }
+            None => {
+                let manifest = record::read_manifest(dir).map_err(Error::input)?;
+                let path = dir.join(record::RECORDS_FILE);
+                let records = RecordFrame::read(&path).map_err(Error::input)?;
+                (manifest, records, path, None)
+            }
+        };
         tracing::debug!(
             records = records.len(),
             seconds = clock.elapsed().as_secs_f64(),
@@ -283,7 +298,10 @@ fn failures(
         let base_score = df.column("base_score")?.f64()?.clone();
         let score = df.column("score")?.f64()?.clone();
         for i in 0..df.height() {
-            let Some(r) = row[i].and_then(|row| full.get(&row)) else {
+            // A baseline's record from the run `--against` names has no row here: its
+            // failures are that run's report's.
+            let Some(row) = row[i] else { continue };
+            let Some(r) = full.get(&row) else {
                 anyhow::bail!(
                     "{}: a failed record of `{provider}` is no longer in the file",
                     path.display()
@@ -295,17 +313,28 @@ fn failures(
                 case_id: r.case_id.clone(),
                 repeat: r.repeat,
                 score: score.get(i).unwrap_or_default(),
-                output: r.output.clone(),
+                output: shown(r),
                 reasons: reasons(r),
                 baseline: base_passed.get(i).map(|passed| BaselineOutcome {
                     passed,
                     score: base_score.get(i).unwrap_or_default(),
-                    output: base.and_then(|b| b.output.clone()),
+                    output: base.and_then(shown),
                 }),
             });
         }
     }
     Ok(out)
+}
+
+/// A record's answer as a reader sees it: its text, then its tool calls as `name(arguments)`;
+/// `None` for a failed call.
+pub(super) fn shown(r: &Record) -> Option<String> {
+    let text = r.output.clone()?;
+    let answer = crate::score::Answer {
+        text,
+        tool_calls: r.tool_calls.clone(),
+    };
+    Some(answer.shown())
 }
 
 /// `provider`'s worst failed records (row, case, repeat, score), beside the baseline's outcome

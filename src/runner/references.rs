@@ -9,7 +9,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
 use crate::record::Record;
-use crate::score::{Answer, Found, Reference, Scorers};
+use crate::score::{Answer, Found, Lookup, Reference, Scorers};
 use crate::suite::Case;
 
 /// A record ready to be scored, with its case and the reference answers found for it.
@@ -28,7 +28,7 @@ pub(super) struct Rendezvous {
 #[derive(Default)]
 struct State {
     /// Reference providers' answers (or why they have none), kept for the run.
-    answers: HashMap<Key, Result<Arc<Answer>, String>>,
+    answers: HashMap<Key, Lookup>,
     /// Records waiting for answers, by (case id, repeat).
     parked: HashMap<(String, u32), Vec<Parked>>,
 }
@@ -65,7 +65,7 @@ impl Rendezvous {
     pub fn remember(&self, record: &Record) {
         if self.providers.contains(&record.provider) {
             let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
-            state.answers.insert(key(record), answer_of(record));
+            state.answers.insert(key(record), Answer::of(record));
         }
     }
 
@@ -76,7 +76,7 @@ impl Rendezvous {
         let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
         let mut ready = Vec::new();
         if self.providers.contains(&record.provider) {
-            let answer = answer_of(&record);
+            let answer = Answer::of(&record);
             let waiting = (state.parked)
                 .remove(&(record.case_id.clone(), record.repeat))
                 .unwrap_or_default();
@@ -157,23 +157,8 @@ fn key(record: &Record) -> Key {
     )
 }
 
-/// A record as a reference answer, or why it is none.
-fn answer_of(record: &Record) -> Result<Arc<Answer>, String> {
-    match (&record.output, &record.error) {
-        (Some(text), _) => Ok(Arc::new(Answer {
-            text: text.clone(),
-            tool_calls: record.tool_calls.clone(),
-        })),
-        (None, Some(e)) => Err(format!(
-            "`{}`'s call failed: {}",
-            record.provider, e.message
-        )),
-        (None, None) => Err(format!("`{}` gave no answer", record.provider)),
-    }
-}
-
 /// The response logged with the case's request, or why there is none.
-fn logged(case: &Case) -> Result<Arc<Answer>, String> {
+fn logged(case: &Case) -> Lookup {
     match &case.extras().response {
         Some(Ok(r)) => Ok(Arc::new(Answer {
             text: r.text.clone(),

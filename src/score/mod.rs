@@ -24,10 +24,9 @@ use crate::record::{Record, Score};
 use crate::suite::{Case, Scorer, Suite, Test, TextTest};
 
 pub use judge::Call;
-pub use reference::{Answer, Found, Reference};
+pub use reference::{Answer, Found, Lookup, Reference};
 use similarity::Embedder;
 pub use text::normalize;
-pub use tool_call::render as render_call;
 
 /// The suite's scorers with what they load (embedding models, compiled patterns), everything
 /// that can fail checked before the run.
@@ -211,7 +210,6 @@ impl Scorers {
             return;
         };
         let mut scores = Vec::new();
-        let mut weights = Vec::new();
         for (scorer, check) in self.scorers.iter().zip(&case.checks) {
             let Some(check) = check else { continue };
             let against = match &scorer.reference {
@@ -221,36 +219,76 @@ impl Scorers {
                     Some(Ok(answer)) => Against::Answer(r, answer),
                     Some(Err(why)) => {
                         scores.push(no_reference(scorer, r, why));
-                        weights.push(scorer.weight);
                         continue;
                     }
                     None => {
                         let why = "the reference answer was not looked up";
                         scores.push(no_reference(scorer, r, why));
-                        weights.push(scorer.weight);
                         continue;
                     }
                 },
             };
             scores.push(self.score(scorer, &against, case, record, &output).await);
-            weights.push(scorer.weight);
         }
-        let passed = scores.iter().all(|s| s.passed);
-        let total: f64 = weights.iter().sum();
+        record.scores = scores;
+        self.settle(record);
+    }
+
+    /// Scores again what `record` could not score for want of a reference answer, now that
+    /// `found` has it (`gate --against`, `report --against`: the baseline's answers from another
+    /// run). Judges are left as they were: judging calls a provider, which a run does. The
+    /// record's `passed` and `score` follow.
+    pub async fn rescore(&self, case: &Case, record: &mut Record, found: &Found) {
+        let Some(output) = record.output.clone() else {
+            return;
+        };
+        for i in 0..record.scores.len() {
+            let name = &record.scores[i].scorer;
+            let Some(scorer) = self.scorers.iter().find(|s| s.name == *name) else {
+                continue;
+            };
+            let Some(r) = scorer
+                .reference
+                .as_ref()
+                .filter(|_| record.scores[i].no_reference)
+            else {
+                continue;
+            };
+            let score = match found.get(r) {
+                Some(Ok(_)) if matches!(scorer.test, Test::Judge { .. }) => continue,
+                Some(Ok(answer)) => {
+                    let against = Against::Answer(r, answer);
+                    self.score(scorer, &against, case, record, &output).await
+                }
+                Some(Err(why)) => no_reference(scorer, r, why),
+                None => continue,
+            };
+            record.scores[i] = score;
+        }
+        self.settle(record);
+    }
+
+    /// The record's `passed` (every score passed) and `score` (the scores' weighted mean; with
+    /// no score, 1 or 0 by `passed`) from its scores.
+    fn settle(&self, record: &mut Record) {
+        let weight = |name: &str| {
+            (self.scorers.iter())
+                .find(|s| s.name == name)
+                .map_or(1.0, |s| s.weight)
+        };
+        let passed = record.scores.iter().all(|s| s.passed);
+        let total: f64 = record.scores.iter().map(|s| weight(&s.scorer)).sum();
+        let weighted: f64 = (record.scores.iter())
+            .map(|s| s.score * weight(&s.scorer))
+            .sum();
         record.score = Some(if total > 0.0 {
-            scores
-                .iter()
-                .zip(&weights)
-                .map(|(s, w)| s.score * w)
-                .sum::<f64>()
-                / total
+            weighted / total
         } else if passed {
             1.0
         } else {
             0.0
         });
         record.passed = passed;
-        record.scores = scores;
     }
 
     /// The cosine of two texts' embeddings, on a blocking thread (ONNX Runtime blocks).

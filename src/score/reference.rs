@@ -21,7 +21,7 @@ impl Answer {
         let calls: Vec<String> = self
             .tool_calls
             .iter()
-            .map(|c| super::tool_call::render(&c.name, &c.arguments))
+            .map(|c| super::tool_call::written(&c.name, &c.arguments))
             .collect();
         match (self.text.trim().is_empty(), calls.is_empty()) {
             (_, true) => self.text.clone(),
@@ -31,5 +31,25 @@ impl Answer {
     }
 }
 
+/// A reference answer, or why there is none.
+pub type Lookup = Result<Arc<Answer>, String>;
+
 /// The reference answers of one record: each the answer, or why there is none.
-pub type Found = HashMap<Reference, Result<Arc<Answer>, String>>;
+pub type Found = HashMap<Reference, Lookup>;
+
+impl Answer {
+    /// A provider's record as a reference answer, or why it is none (its call failed).
+    pub fn of(record: &crate::record::Record) -> Lookup {
+        match (&record.output, &record.error) {
+            (Some(text), _) => Ok(Arc::new(Answer {
+                text: text.clone(),
+                tool_calls: record.tool_calls.clone(),
+            })),
+            (None, Some(e)) => Err(format!(
+                "`{}`'s call failed: {}",
+                record.provider, e.message
+            )),
+            (None, None) => Err(format!("`{}` gave no answer", record.provider)),
+        }
+    }
+}

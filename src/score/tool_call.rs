@@ -74,10 +74,19 @@ pub fn from_calls(calls: &[ToolCall]) -> Vec<Expected> {
         .collect()
 }
 
-/// What the output called, as `name(arguments)` (for reasons and reports).
+/// A call as `name(arguments)`, its arguments as compact JSON cut short (for reasons).
 pub fn render(name: &str, arguments: &str) -> String {
-    let args = parse_arguments(arguments).map_or_else(|_| arguments.to_string(), |v| v.to_string());
-    format!("{name}({})", brief(&args))
+    format!("{name}({})", brief(&compact(arguments)))
+}
+
+/// A call as `name(arguments)`, its arguments whole, as compact JSON (for side-by-side views).
+pub fn written(name: &str, arguments: &str) -> String {
+    format!("{name}({})", compact(arguments))
+}
+
+/// Arguments as compact JSON; as written when they are not JSON.
+fn compact(arguments: &str) -> String {
+    parse_arguments(arguments).map_or_else(|_| arguments.to_string(), |v| v.to_string())
 }
 
 /// Arguments as the wire formats carry them; an empty string is an empty object.

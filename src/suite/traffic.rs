@@ -59,7 +59,7 @@ pub(super) fn open(path: &Path, responses: Option<&Path>) -> Rows {
     let lines = dataset::lines(&path, std::io::BufReader::new(file));
     Box::new(lines.map(move |line| {
         let (n, line) = line?;
-        let (id, body, logged) = parse_line(&line).map_err(|(field, message, column)| {
+        let (id, body, logged, tags) = parse_line(&line).map_err(|(field, message, column)| {
             Diagnostic::new(&path, message)
                 .at(n, column)
                 .field(field)
@@ -86,7 +86,7 @@ pub(super) fn open(path: &Path, responses: Option<&Path>) -> Rows {
                 .iter()
                 .map(|m| ("model".to_string(), Value::String(m.clone())))
                 .collect(),
-            tags: vec!["replay".into()],
+            tags: std::iter::once("replay".to_string()).chain(tags).collect(),
             logged: Some(Box::new(logged)),
             ..Row::default()
         };
@@ -94,14 +94,15 @@ pub(super) fn open(path: &Path, responses: Option<&Path>) -> Rows {
     }))
 }
 
-/// A line's case id, its request, and the response logged with it (or why that failed).
-type Line = (Option<String>, Body, Option<Logged>);
+/// A line's case id, its request, the response logged with it (or why that failed), and its
+/// own tags.
+type Line = (Option<String>, Body, Option<Logged>, Vec<String>);
 
 /// A logged response, or why the logged request has none (it failed).
 pub type Logged = Result<LoggedResponse, String>;
 
-/// One line: a bare request body, `{"request": body, "response": completion}`, or a Batch API
-/// request `{custom_id, method, url, body}`.
+/// One line: a bare request body, `{"request": body, "response": completion}` (with optional
+/// `custom_id` and `tags`), or a Batch API request `{custom_id, method, url, body}`.
 fn parse_line(line: &str) -> Result<Line, (String, String, usize)> {
     let value: Value = serde_json::from_str(line)
         .map_err(|e| (String::new(), format!("invalid JSON: {e}"), e.column()))?;
@@ -120,6 +121,16 @@ fn parse_line(line: &str) -> Result<Line, (String, String, usize)> {
             Some(Value::String(s)) => Some(s),
             _ => None,
         };
+        let tags = match obj.remove("tags") {
+            None => Vec::new(),
+            Some(v) => serde_json::from_value::<Vec<String>>(v).map_err(|_| {
+                (
+                    "tags".to_string(),
+                    "must be a list of strings".to_string(),
+                    1,
+                )
+            })?,
+        };
         obj = match request {
             Value::Object(o) => o,
             _ => {
@@ -137,7 +148,7 @@ fn parse_line(line: &str) -> Result<Line, (String, String, usize)> {
                 1,
             )
         })?;
-        return Ok((id, body, logged));
+        return Ok((id, body, logged, tags));
     }
     let (id, body, prefix) = if obj.contains_key("custom_id") || obj.contains_key("body") {
         let id = match obj.remove("custom_id") {
@@ -177,7 +188,7 @@ fn parse_line(line: &str) -> Result<Line, (String, String, usize)> {
         };
         (field, e.into_inner().to_string(), 1)
     })?;
-    Ok((id, body, logged))
+    Ok((id, body, logged, Vec::new()))
 }
 
 /// An OpenAI chat-completions request body, as far as modelswap replays it.
@@ -494,7 +505,7 @@ mod tests {
 
     #[test]
     fn batch_lines_take_their_custom_id_and_body() {
-        let (id, body, _) = parse_line(
+        let (id, body, _, _) = parse_line(
             r#"{"custom_id": "req-7", "method": "POST", "url": "/v1/chat/completions", "body": {"model": "m", "messages": [{"role": "user", "content": "hi"}], "max_tokens": 9}}"#,
         )
         .unwrap();
@@ -540,13 +551,14 @@ mod tests {
 
     #[test]
     fn a_logged_response_comes_with_its_request_and_its_mistakes_are_named() {
-        let line = json!({"custom_id": "t1",
+        let line = json!({"custom_id": "t1", "tags": ["refunds"],
             "request": {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}]},
             "response": {"model": "gpt-4o-mini-2024-07-18", "choices": [{"index": 0, "finish_reason": "tool_calls",
                 "message": {"role": "assistant", "content": null, "tool_calls": [{"id": "c", "type": "function",
                     "function": {"name": "f", "arguments": "{}"}}]}}],
                 "usage": {"prompt_tokens": 9, "completion_tokens": 3, "prompt_tokens_details": {"cached_tokens": 4}}}});
-        let (id, _, logged) = parse_line(&line.to_string()).unwrap();
+        let (id, _, logged, tags) = parse_line(&line.to_string()).unwrap();
+        assert_eq!(tags, ["refunds"]);
         let r = logged.unwrap().unwrap();
         assert_eq!(id.as_deref(), Some("t1"));
         assert_eq!(r.model.as_deref(), Some("gpt-4o-mini-2024-07-18"));

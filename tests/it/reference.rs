@@ -617,3 +617,87 @@ fn local_models_taking_turns_can_reference_the_one_that_runs_second() {
         }
     }
 }
+
+#[test]
+fn against_an_earlier_run_the_baselines_answers_come_from_it() {
+    let (incumbent, cand) = (VendorServer::start(), VendorServer::start());
+    engine(
+        &incumbent,
+        &[("q1", Some("Paris")), ("q2", Some("Rome")), ("q3", None)],
+        0,
+    );
+    engine(
+        &cand,
+        &[
+            ("q1", Some("Paris")),
+            ("q2", Some("Madrid")),
+            ("q3", Some("Oslo")),
+        ],
+        0,
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let provider = |s: &VendorServer| {
+        format!("    kind: openai-compatible\n    model: m\n    base_url: {}/v1\n    stream: false\n    retries: 0\n", s.base)
+    };
+    let text = format!(
+        "version: 1\nname: pair\nproviders:\n  incumbent:\n{}  cand:\n{}\
+         prompt:\n  user: \"{{{{ q }}}}\"\ncases:\n  - {{id: c1, vars: {{q: q1}}}}\n  - {{id: c2, vars: {{q: q2}}}}\n  - {{id: c3, vars: {{q: q3}}}}\n\
+         scorers:\n  - type: equals\n    reference: baseline\n\
+         gate:\n  baseline: incumbent\n  candidates: [cand]\n  min_pass_rate: 0.5\n",
+        provider(&incumbent),
+        provider(&cand)
+    );
+    std::fs::write(tmp.path().join("suite.yaml"), text).unwrap();
+    let run = |out: &str, provider: &str| {
+        let o = modelswap(
+            &["run", "suite.yaml", "--out", out, "--providers", provider],
+            tmp.path(),
+        );
+        assert!(o.status.success(), "{}", stderr(&o));
+    };
+    run("base", "incumbent");
+    run("cand", "cand");
+    let records = modelswap::record::read_records(&tmp.path().join("cand/records.jsonl")).unwrap();
+    // Alone, the candidate has no reference to compare with: nothing is scored, nothing passes.
+    assert!(
+        records.iter().all(|r| r.scores[0].no_reference),
+        "{records:?}"
+    );
+    let before = std::fs::read(tmp.path().join("cand/records.jsonl")).unwrap();
+    let alone = modelswap(&["gate", "cand", "--against", "base"], tmp.path());
+    // c1 equals, c2 does not, c3's baseline failed (counted apart): 1 of 2 passes, ≥ 0.5.
+    assert_eq!(alone.status.code(), Some(0), "{}", stderr(&alone));
+    let out = modelswap(
+        &["report", "cand", "--against", "base", "--format", "json"],
+        tmp.path(),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let report: Value =
+        serde_json::from_slice(&std::fs::read(tmp.path().join("cand/report.json")).unwrap())
+            .unwrap();
+    let c = (report["summary"]["providers"].as_array().unwrap().iter())
+        .find(|p| p["id"] == "cand")
+        .unwrap();
+    assert_eq!(
+        (
+            c["passed"].as_u64(),
+            c["unscored"].as_u64(),
+            c["pass_rate"].as_f64()
+        ),
+        (Some(1), Some(1), Some(0.5))
+    );
+    let d = &report["disagreements"][0];
+    assert_eq!(
+        (
+            d["case_id"].as_str(),
+            d["reference"].as_str(),
+            d["output"].as_str()
+        ),
+        (Some("c2"), Some("Rome"), Some("Madrid"))
+    );
+    // The run's own records are left as they were.
+    assert_eq!(
+        std::fs::read(tmp.path().join("cand/records.jsonl")).unwrap(),
+        before
+    );
+}
