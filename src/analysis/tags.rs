@@ -31,9 +31,9 @@ pub struct TagSummary {
     pub usd_per_1k_requests: Option<f64>,
 }
 
-/// Per provider, its tags in tag order.
-pub fn summarize(records: &RecordFrame) -> PolarsResult<HashMap<String, Vec<TagSummary>>> {
-    let agg = records
+/// Per provider and tag, its figures: one polars query, a row per (provider, tag) in order.
+fn aggregate(records: &RecordFrame) -> PolarsResult<DataFrame> {
+    records
         .lazy()
         .select([
             col("provider"),
@@ -74,7 +74,12 @@ pub fn summarize(records: &RecordFrame) -> PolarsResult<HashMap<String, Vec<TagS
             .concat(),
         )
         .sort(["provider", "tag"], SortMultipleOptions::default())
-        .collect()?;
+        .collect()
+}
+
+/// Per provider, its tags in tag order.
+pub fn summarize(records: &RecordFrame) -> PolarsResult<HashMap<String, Vec<TagSummary>>> {
+    let agg = aggregate(records)?;
     let providers = agg.column("provider")?.str()?.clone();
     let tags = agg.column("tag")?.str()?.clone();
     let f = |name: &str| -> PolarsResult<Float64Chunked> {

@@ -420,18 +420,7 @@ impl Scorers {
                     arguments: *arguments,
                     tools: &case.extras().tools,
                 };
-                let (expected, source) = match against {
-                    Against::Value(v) => match tool_call::from_value(v) {
-                        Ok(e) => (e, "the value".to_string()),
-                        Err(e) => return (0.0, false, e),
-                    },
-                    Against::Answer(r, answer) => (
-                        tool_call::from_calls(&answer.tool_calls),
-                        format!("the reference ({})", r.label()),
-                    ),
-                };
-                let calls = &record.tool_calls;
-                tool_call::score(output, calls, &expected, &source, &options, *threshold)
+                tool_calls(against, output, record, &options, *threshold)
             }
             Test::JsonMatch {
                 ordered,
@@ -457,6 +446,34 @@ impl Scorers {
 
 /// (score, passed, reason).
 type Verdict = (f64, bool, String);
+
+/// A `tool-call` verdict: the record's calls against the value's, or the reference answer's.
+fn tool_calls(
+    against: &Against<'_>,
+    output: &str,
+    record: &Record,
+    options: &tool_call::Options,
+    threshold: f64,
+) -> Verdict {
+    let (expected, source) = match against {
+        Against::Value(v) => match tool_call::from_value(v) {
+            Ok(e) => (e, "the value".to_string()),
+            Err(e) => return (0.0, false, e),
+        },
+        Against::Answer(r, answer) => (
+            tool_call::from_calls(&answer.tool_calls),
+            format!("the reference ({})", r.label()),
+        ),
+    };
+    tool_call::score(
+        output,
+        &record.tool_calls,
+        &expected,
+        &source,
+        options,
+        threshold,
+    )
+}
 
 /// What a scorer compares the output with.
 enum Against<'a> {

@@ -17,7 +17,7 @@ pub(super) struct Row {
     pub expect: super::plan::Fields,
     pub tags: Vec<String>,
     /// A request from a traffic file, sent as it was instead of the rendered prompt.
-    pub logged: Option<Box<super::plan::Logged>>,
+    pub logged: Option<Box<super::traffic::Request>>,
 }
 
 /// A file's rows as they are read, each with the 1-based line (Parquet: row) it came from, or

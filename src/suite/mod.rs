@@ -33,9 +33,10 @@ pub fn write_starter(path: &std::path::Path) -> anyhow::Result<()> {
     Ok(())
 }
 pub use load::{json_schema, load, load_checked, Problem};
-pub use plan::{Case, Cases, Check, Logged, LoggedResponse, Origin, RequestExtras};
+pub use plan::{Case, Cases, Check, Origin};
 pub use scorer::{Program, Reference, Scorer, Test, TextTest};
 pub use scorer_config::{ArgumentsMatch, JudgeMode, Normalize, ScorerConfig, ScorerType};
+pub use traffic::{LoggedResponse, Request as LoggedRequest, RequestExtras};
 
 use crate::chat::{Role, Sampling, SamplingOverrides};
 

@@ -14,12 +14,9 @@ use serde_json::Value;
 use super::dataset::{self, Row, Rows};
 use super::error::{Diagnostic, SuiteError};
 use super::source::SuiteText;
-use super::traffic;
+use super::traffic::{self, RequestExtras};
 use super::{CaseEntry, Replay, SuiteSpec};
-use crate::chat::{
-    ChatRequest, FinishReason, Message, ResponseFormat, Role, Sampling, SamplingOverrides, Tool,
-    ToolCall, ToolChoice, Usage,
-};
+use crate::chat::{ChatRequest, Message, Role, Sampling};
 
 /// One workload item, ready to send.
 #[derive(Debug, Clone)]
@@ -67,46 +64,6 @@ impl Case {
             response_format: extras.response_format.clone(),
         }
     }
-}
-
-/// What a case sends beyond its messages: nothing for cases written in the suite; for replayed
-/// traffic, the tools, response format and sampling of the logged request.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct RequestExtras {
-    pub tools: Vec<Tool>,
-    pub tool_choice: Option<ToolChoice>,
-    pub response_format: Option<ResponseFormat>,
-    /// Win over the suite's and the provider's sampling: the request is replayed as it was.
-    pub sampling: SamplingOverrides,
-    /// Non-text inputs the logged request carried (`image_url`, `input_audio`, `file`).
-    /// modelswap cannot send them yet: the runner leaves such a case out, the lock-in audit
-    /// counts it.
-    pub media: Vec<String>,
-    /// Output-shaping fields the logged request set that are not replayed (`logprobs`, `n`, …).
-    pub dropped: Vec<String>,
-    /// The response logged with the request: the reference `logged`, and the answers of a
-    /// `kind: logged` provider.
-    pub response: Option<Result<LoggedResponse, String>>,
-}
-
-/// A chat completion as it was logged in production: what the model answered and what it used.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct LoggedResponse {
-    /// The model that answered, as the response names it (priced by the table).
-    pub model: Option<String>,
-    pub text: String,
-    pub tool_calls: Vec<ToolCall>,
-    pub finish_reason: Option<FinishReason>,
-    pub usage: Usage,
-}
-
-/// A request read from a traffic file.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Logged {
-    /// The model it was sent to (kept as a var for reference; every provider uses its own).
-    pub model: Option<String>,
-    pub messages: Vec<Message>,
-    pub extras: RequestExtras,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -14,8 +14,11 @@ use serde_json::{Map, Value};
 
 use super::dataset::{self, Row, Rows};
 use super::error::Diagnostic;
-use super::plan::{Logged as Request, LoggedResponse, RequestExtras};
-use crate::chat::{Message, ResponseFormat, Role, SamplingOverrides, Tool, ToolCall, ToolChoice};
+
+use crate::chat::{
+    FinishReason, Message, ResponseFormat, Role, SamplingOverrides, Tool, ToolCall, ToolChoice,
+    Usage,
+};
 
 /// Body fields that change what a model answers but that modelswap cannot carry to every
 /// provider; a file using them is replayed without them, and the user is told which.
@@ -32,6 +35,46 @@ const DROPPED: &[&str] = &[
     "prediction",
     "web_search_options",
 ];
+
+/// What a case sends beyond its messages: nothing for cases written in the suite; for replayed
+/// traffic, the tools, response format and sampling of the logged request.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RequestExtras {
+    pub tools: Vec<Tool>,
+    pub tool_choice: Option<ToolChoice>,
+    pub response_format: Option<ResponseFormat>,
+    /// Win over the suite's and the provider's sampling: the request is replayed as it was.
+    pub sampling: SamplingOverrides,
+    /// Non-text inputs the logged request carried (`image_url`, `input_audio`, `file`).
+    /// modelswap cannot send them yet: the runner leaves such a case out, the lock-in audit
+    /// counts it.
+    pub media: Vec<String>,
+    /// Output-shaping fields the logged request set that are not replayed (`logprobs`, `n`, …).
+    pub dropped: Vec<String>,
+    /// The response logged with the request: the reference `logged`, and the answers of a
+    /// `kind: logged` provider.
+    pub response: Option<Result<LoggedResponse, String>>,
+}
+
+/// A chat completion as it was logged in production: what the model answered and what it used.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LoggedResponse {
+    /// The model that answered, as the response names it (priced by the table).
+    pub model: Option<String>,
+    pub text: String,
+    pub tool_calls: Vec<ToolCall>,
+    pub finish_reason: Option<FinishReason>,
+    pub usage: Usage,
+}
+
+/// A request read from a traffic file (`Row::logged`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Request {
+    /// The model it was sent to (kept as a var for reference; every provider uses its own).
+    pub model: Option<String>,
+    pub messages: Vec<Message>,
+    pub extras: RequestExtras,
+}
 
 /// The cases of one traffic file as it is read, each with the 1-based line it came from;
 /// `responses`: the Batch output file holding their logged responses.
@@ -109,46 +152,8 @@ fn parse_line(line: &str) -> Result<Line, (String, String, usize)> {
     let Value::Object(mut obj) = value else {
         return Err((String::new(), "each line must be a JSON object".into(), 1));
     };
-    let mut logged = None;
     if let Some(request) = obj.remove("request") {
-        let response = obj.remove("response").ok_or_else(|| {
-            let why = "a line with `request` holds the `response` logged with it";
-            ("response".to_string(), why.to_string(), 1)
-        })?;
-        logged = Some(Ok(response::completion(response)
-            .map_err(|(field, why)| (format!("response.{field}"), why, 1))?));
-        let id = match obj.remove("custom_id").or_else(|| obj.remove("id")) {
-            Some(Value::String(s)) => Some(s),
-            _ => None,
-        };
-        let tags = match obj.remove("tags") {
-            None => Vec::new(),
-            Some(v) => serde_json::from_value::<Vec<String>>(v).map_err(|_| {
-                (
-                    "tags".to_string(),
-                    "must be a list of strings".to_string(),
-                    1,
-                )
-            })?,
-        };
-        obj = match request {
-            Value::Object(o) => o,
-            _ => {
-                return Err((
-                    "request".into(),
-                    "must be a request body (an object)".into(),
-                    1,
-                ))
-            }
-        };
-        let body = serde_path_to_error::deserialize(Value::Object(obj)).map_err(|e| {
-            (
-                format!("request.{}", e.path()),
-                e.into_inner().to_string(),
-                1,
-            )
-        })?;
-        return Ok((id, body, logged, tags));
+        return parse_logged(obj, request);
     }
     let (id, body, prefix) = if obj.contains_key("custom_id") || obj.contains_key("body") {
         let id = match obj.remove("custom_id") {
@@ -188,7 +193,43 @@ fn parse_line(line: &str) -> Result<Line, (String, String, usize)> {
         };
         (field, e.into_inner().to_string(), 1)
     })?;
-    Ok((id, body, logged, Vec::new()))
+    Ok((id, body, None, Vec::new()))
+}
+
+/// A `{"request", "response", "custom_id"?, "tags"?}` line, its request taken out of `obj`.
+fn parse_logged(
+    mut obj: Map<String, Value>,
+    request: Value,
+) -> Result<Line, (String, String, usize)> {
+    let fail = |field: &str, why: &str| (field.to_string(), why.to_string(), 1);
+    let response = obj.remove("response").ok_or_else(|| {
+        fail(
+            "response",
+            "a line with `request` holds the `response` logged with it",
+        )
+    })?;
+    let logged = response::completion(response)
+        .map_err(|(field, why)| (format!("response.{field}"), why, 1))?;
+    let id = match obj.remove("custom_id").or_else(|| obj.remove("id")) {
+        Some(Value::String(s)) => Some(s),
+        _ => None,
+    };
+    let tags = match obj.remove("tags") {
+        None => Vec::new(),
+        Some(v) => serde_json::from_value::<Vec<String>>(v)
+            .map_err(|_| fail("tags", "must be a list of strings"))?,
+    };
+    let Value::Object(_) = request else {
+        return Err(fail("request", "must be a request body (an object)"));
+    };
+    let body = serde_path_to_error::deserialize(request).map_err(|e| {
+        (
+            format!("request.{}", e.path()),
+            e.into_inner().to_string(),
+            1,
+        )
+    })?;
+    Ok((id, body, Some(Ok(logged)), tags))
 }
 
 /// An OpenAI chat-completions request body, as far as modelswap replays it.
@@ -451,171 +492,4 @@ fn tool_choice(v: &Value) -> Option<ToolChoice> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    fn logged(line: &str) -> Request {
-        parse_line(line).unwrap().1.into_logged(Vec::new()).unwrap()
-    }
-
-    #[test]
-    fn a_request_keeps_messages_tools_format_and_sampling() {
-        let l = logged(
-            &json!({
-                "model": "gpt-4o-mini", "temperature": 0.2, "max_completion_tokens": 50, "seed": 3,
-                "stop": "END", "stream": true,
-                "messages": [
-                    {"role": "developer", "content": "Be brief."},
-                    {"role": "user", "content": [{"type": "text", "text": "Weather"}, {"type": "text", "text": "in Paris?"}]},
-                    {"role": "assistant", "content": null, "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "weather", "arguments": "{\"city\":\"Paris\"}"}}]},
-                    {"role": "tool", "tool_call_id": "c1", "content": "18C"}
-                ],
-                "tools": [{"type": "function", "function": {"name": "weather", "parameters": {"type": "object"}}}],
-                "tool_choice": {"type": "function", "function": {"name": "weather"}},
-                "response_format": {"type": "json_schema", "json_schema": {"name": "w", "strict": true, "schema": {"type": "object"}}}
-            })
-            .to_string(),
-        );
-        assert_eq!(l.model.as_deref(), Some("gpt-4o-mini"));
-        assert_eq!(l.messages.len(), 4);
-        assert_eq!(l.messages[0].role, Role::System);
-        assert_eq!(l.messages[1].content, "Weather\nin Paris?");
-        assert_eq!(l.messages[2].tool_calls[0].name, "weather");
-        assert_eq!(l.messages[3].tool_call_id.as_deref(), Some("c1"));
-        assert_eq!(l.extras.tools[0].name, "weather");
-        assert_eq!(
-            l.extras.tool_choice,
-            Some(ToolChoice::Tool("weather".into()))
-        );
-        assert_eq!(
-            l.extras.response_format,
-            Some(ResponseFormat::JsonSchema {
-                name: "w".into(),
-                schema: json!({"type": "object"}),
-                strict: true
-            })
-        );
-        assert_eq!(l.extras.sampling.temperature, Some(0.2));
-        assert_eq!(l.extras.sampling.max_tokens, Some(50));
-        assert_eq!(l.extras.sampling.seed, Some(3));
-        assert_eq!(l.extras.sampling.stop, Some(vec!["END".to_string()]));
-        assert_eq!(l.extras.sampling.top_p, None);
-    }
-
-    #[test]
-    fn batch_lines_take_their_custom_id_and_body() {
-        let (id, body, _, _) = parse_line(
-            r#"{"custom_id": "req-7", "method": "POST", "url": "/v1/chat/completions", "body": {"model": "m", "messages": [{"role": "user", "content": "hi"}], "max_tokens": 9}}"#,
-        )
-        .unwrap();
-        assert_eq!(id.as_deref(), Some("req-7"));
-        assert_eq!(
-            body.into_logged(Vec::new())
-                .unwrap()
-                .extras
-                .sampling
-                .max_tokens,
-            Some(9)
-        );
-    }
-
-    #[test]
-    fn what_cannot_be_replayed_is_named() {
-        let err =
-            parse_line(r#"{"custom_id": "e", "url": "/v1/embeddings", "body": {"input": "x"}}"#)
-                .err()
-                .unwrap();
-        assert_eq!(err.0, "url");
-        let err = parse_line(r#"{"custom_id": "e", "url": "/v1/chat/completions", "body": {"messages": [{"role": "user", "content": 5}]}}"#)
-            .err()
-            .unwrap();
-        assert!(err.0.starts_with("body.messages[0]"), "{err:?}");
-        let image = r#"{"messages": [{"role": "user", "content": [{"type": "text", "text": "What is this?"}, {"type": "image_url", "image_url": {"url": "x"}}]}]}"#;
-        let l = parse_line(image)
-            .unwrap()
-            .1
-            .into_logged(Vec::new())
-            .unwrap();
-        assert_eq!(l.extras.media, ["image_url"]);
-        assert_eq!(l.messages[0].content, "What is this?");
-        let odd = r#"{"messages": [{"role": "user", "content": [{"type": "hologram"}]}]}"#;
-        let err = parse_line(odd)
-            .unwrap()
-            .1
-            .into_logged(Vec::new())
-            .err()
-            .unwrap();
-        assert_eq!(err.0, "messages[0].content[0].type");
-    }
-
-    #[test]
-    fn a_logged_response_comes_with_its_request_and_its_mistakes_are_named() {
-        let line = json!({"custom_id": "t1", "tags": ["refunds"],
-            "request": {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}]},
-            "response": {"model": "gpt-4o-mini-2024-07-18", "choices": [{"index": 0, "finish_reason": "tool_calls",
-                "message": {"role": "assistant", "content": null, "tool_calls": [{"id": "c", "type": "function",
-                    "function": {"name": "f", "arguments": "{}"}}]}}],
-                "usage": {"prompt_tokens": 9, "completion_tokens": 3, "prompt_tokens_details": {"cached_tokens": 4}}}});
-        let (id, _, logged, tags) = parse_line(&line.to_string()).unwrap();
-        assert_eq!(tags, ["refunds"]);
-        let r = logged.unwrap().unwrap();
-        assert_eq!(id.as_deref(), Some("t1"));
-        assert_eq!(r.model.as_deref(), Some("gpt-4o-mini-2024-07-18"));
-        assert_eq!((r.text.as_str(), r.tool_calls[0].name.as_str()), ("", "f"));
-        assert_eq!(
-            (
-                r.usage.input_tokens,
-                r.usage.output_tokens,
-                r.usage.cached_input_tokens
-            ),
-            (9, 3, 4)
-        );
-        let no_response = json!({"request": {"messages": [{"role": "user", "content": "hi"}]}});
-        assert_eq!(
-            parse_line(&no_response.to_string()).err().unwrap().0,
-            "response"
-        );
-        let empty = json!({"request": {"messages": [{"role": "user", "content": "hi"}]}, "response": {"choices": []}});
-        let err = parse_line(&empty.to_string()).err().unwrap();
-        assert_eq!(err.0, "response.choices");
-        let bad = json!({"request": {"messages": [{"role": "user", "content": 5}]},
-            "response": {"choices": [{"message": {"content": "x"}}]}});
-        assert!(parse_line(&bad.to_string())
-            .err()
-            .unwrap()
-            .0
-            .starts_with("request.messages[0]"));
-    }
-
-    #[test]
-    fn batch_outputs_join_by_custom_id_and_bad_lines_are_named() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("out.jsonl");
-        let ok = json!({"custom_id": "a", "response": {"status_code": 200, "body": {"choices": [{"message": {"content": "x"}}]}}});
-        let refused = json!({"custom_id": "b", "response": {"status_code": 400, "body": {"error": {"message": "bad"}}}});
-        std::fs::write(&path, format!("{ok}\n{refused}\n")).unwrap();
-        let mut outputs = response::batch_outputs(&path).unwrap();
-        assert_eq!(
-            response::joined(&mut outputs, Some("a"), &path)
-                .unwrap()
-                .text,
-            "x"
-        );
-        assert_eq!(
-            response::joined(&mut outputs, Some("b"), &path).unwrap_err(),
-            "the logged request failed with HTTP 400: bad"
-        );
-        let missing = response::joined(&mut outputs, Some("c"), &path).unwrap_err();
-        assert!(
-            missing.ends_with("holds no response with custom_id `c`"),
-            "{missing}"
-        );
-        std::fs::write(&path, format!("{ok}\n{{\"custom_id\": 3}}\n")).unwrap();
-        let d = response::batch_outputs(&path).unwrap_err();
-        assert_eq!((d.line, d.field.as_deref()), (Some(2), Some("custom_id")));
-        std::fs::write(&path, format!("{ok}\n{ok}\n")).unwrap();
-        let d = response::batch_outputs(&path).unwrap_err();
-        assert!(d.message.contains("`a` appears twice"), "{}", d.message);
-    }
-}
+mod tests;

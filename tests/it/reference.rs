@@ -283,6 +283,29 @@ fn engine(
     });
 }
 
+/// `suite.yaml` in `dir`: two engines (`incumbent`, `cand`), three cases (c1, c2, c3 asking q1,
+/// q2, q3), an `equals` scorer with `reference`, and `extra` YAML (a gate).
+fn pair_suite(
+    dir: &Path,
+    (incumbent, cand): (&VendorServer, &VendorServer),
+    reference: &str,
+    extra: &str,
+) -> PathBuf {
+    let provider = |s: &VendorServer| {
+        format!("    kind: openai-compatible\n    model: m\n    base_url: {}/v1\n    stream: false\n    retries: 0\n", s.base)
+    };
+    let text = format!(
+        "version: 1\nname: pair\nproviders:\n  incumbent:\n{}  cand:\n{}\
+         prompt:\n  user: \"{{{{ q }}}}\"\ncases:\n  - {{id: c1, vars: {{q: q1}}}}\n  - {{id: c2, vars: {{q: q2}}}}\n  - {{id: c3, vars: {{q: q3}}}}\n\
+         scorers:\n  - type: equals\n    reference: {reference}\n{extra}",
+        provider(incumbent),
+        provider(cand)
+    );
+    let path = dir.join("suite.yaml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
 #[test]
 fn a_baselines_answer_is_waited_for_and_its_failure_counted_apart() {
     let (incumbent, cand) = (VendorServer::start(), VendorServer::start());
@@ -302,19 +325,12 @@ fn a_baselines_answer_is_waited_for_and_its_failure_counted_apart() {
         0,
     );
     let tmp = tempfile::tempdir().unwrap();
-    let provider = |s: &VendorServer| {
-        format!("    kind: openai-compatible\n    model: m\n    base_url: {}/v1\n    stream: false\n    retries: 0\n", s.base)
-    };
-    let text = format!(
-        "version: 1\nname: pair\nproviders:\n  incumbent:\n{}  cand:\n{}\
-         prompt:\n  user: \"{{{{ q }}}}\"\ncases:\n  - {{id: c1, vars: {{q: q1}}}}\n  - {{id: c2, vars: {{q: q2}}}}\n  - {{id: c3, vars: {{q: q3}}}}\n\
-         scorers:\n  - type: equals\n    reference: baseline\n\
-         gate:\n  baseline: incumbent\n  candidates: [cand]\n",
-        provider(&incumbent),
-        provider(&cand)
+    let suite = pair_suite(
+        tmp.path(),
+        (&incumbent, &cand),
+        "baseline",
+        "gate:\n  baseline: incumbent\n  candidates: [cand]\n",
     );
-    let suite = tmp.path().join("suite.yaml");
-    std::fs::write(&suite, text).unwrap();
     let (out, records) = run(tmp.path(), &suite, None);
     assert!(out.status.success(), "{}", stderr(&out));
 
@@ -636,18 +652,12 @@ fn against_an_earlier_run_the_baselines_answers_come_from_it() {
         0,
     );
     let tmp = tempfile::tempdir().unwrap();
-    let provider = |s: &VendorServer| {
-        format!("    kind: openai-compatible\n    model: m\n    base_url: {}/v1\n    stream: false\n    retries: 0\n", s.base)
-    };
-    let text = format!(
-        "version: 1\nname: pair\nproviders:\n  incumbent:\n{}  cand:\n{}\
-         prompt:\n  user: \"{{{{ q }}}}\"\ncases:\n  - {{id: c1, vars: {{q: q1}}}}\n  - {{id: c2, vars: {{q: q2}}}}\n  - {{id: c3, vars: {{q: q3}}}}\n\
-         scorers:\n  - type: equals\n    reference: baseline\n\
-         gate:\n  baseline: incumbent\n  candidates: [cand]\n  min_pass_rate: 0.5\n",
-        provider(&incumbent),
-        provider(&cand)
+    pair_suite(
+        tmp.path(),
+        (&incumbent, &cand),
+        "baseline",
+        "gate:\n  baseline: incumbent\n  candidates: [cand]\n  min_pass_rate: 0.5\n",
     );
-    std::fs::write(tmp.path().join("suite.yaml"), text).unwrap();
     let run = |out: &str, provider: &str| {
         let o = modelswap(
             &["run", "suite.yaml", "--out", out, "--providers", provider],
@@ -700,4 +710,61 @@ fn against_an_earlier_run_the_baselines_answers_come_from_it() {
         std::fs::read(tmp.path().join("cand/records.jsonl")).unwrap(),
         before
     );
+}
+
+#[test]
+fn a_resumed_run_scores_against_the_reference_answers_recorded_before_it_stopped() {
+    let (incumbent, cand) = (VendorServer::start(), VendorServer::start());
+    engine(
+        &incumbent,
+        &[
+            ("q1", Some("Paris")),
+            ("q2", Some("Rome")),
+            ("q3", Some("Oslo")),
+        ],
+        0,
+    );
+    engine(
+        &cand,
+        &[
+            ("q1", Some("Paris")),
+            ("q2", Some("Madrid")),
+            ("q3", Some("Oslo")),
+        ],
+        0,
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    pair_suite(tmp.path(), (&incumbent, &cand), "incumbent", "");
+    let out = modelswap(&["run", "suite.yaml", "--out", "run"], tmp.path());
+    assert!(out.status.success(), "{}", stderr(&out));
+    // As if the run had stopped once the incumbent was done: the candidate's records are gone.
+    let path = tmp.path().join("run/records.jsonl");
+    let kept: String = std::fs::read_to_string(&path)
+        .unwrap()
+        .lines()
+        .filter(|l| l.contains("\"provider\":\"incumbent\""))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(&path, kept).unwrap();
+    let calls_before = incumbent.received().len();
+    let out = modelswap(&["run", "suite.yaml", "--resume", "run"], tmp.path());
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        incumbent.received().len(),
+        calls_before,
+        "the incumbent is not asked again"
+    );
+    let records = modelswap::record::read_records(&path).unwrap();
+    let passed: Vec<(String, bool, bool)> = (records.iter())
+        .filter(|r| r.provider == "cand")
+        .map(|r| (r.case_id.clone(), r.passed, r.scores[0].no_reference))
+        .collect();
+    assert_eq!(passed.len(), 3);
+    for (case, ok, missing) in passed {
+        assert!(
+            !missing,
+            "{case}: the recorded reference answer was not found"
+        );
+        assert_eq!(ok, case != "c2", "{case}");
+    }
 }

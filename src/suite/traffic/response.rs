@@ -11,8 +11,8 @@ use serde_json::Value;
 use super::super::dataset;
 use super::super::error::Diagnostic;
 use super::Logged;
+use super::LoggedResponse;
 use crate::chat::{FinishReason, ToolCall, Usage};
-use crate::suite::LoggedResponse;
 
 #[derive(Deserialize)]
 struct Completion {
