@@ -222,14 +222,13 @@ fn tool_calls_in_each_vendors_format_are_scored_against_the_logged_answer() {
 
     let out = modelswap(&["report", "run", "--format", "json,md,html"], tmp.path());
     assert!(out.status.success(), "{}", stderr(&out));
-    let report: Value =
-        serde_json::from_slice(&std::fs::read(tmp.path().join("run/report.json")).unwrap())
-            .unwrap();
-    let providers = report["summary"]["providers"].as_array().unwrap();
-    let openai = providers.iter().find(|p| p["id"] == "openai").unwrap();
+    let report = report_json(&tmp.path().join("run"));
+    let openai = provider(&report, "openai");
     // Agreement per scorer: F1s 1, 0, 2/3, 0, 0 → 1/3; schemas 1, 1, 2/3, 0, 0 → 8/15.
-    let f1 = openai["scorers"][0]["score_mean"].as_f64().unwrap();
-    assert!((f1 - (1.0 + 2.0 / 3.0) / 5.0).abs() < 1e-9, "{f1}");
+    let agreement = |i: usize| openai["scorers"][i]["score_mean"].as_f64().unwrap();
+    assert!((agreement(0) - 1.0 / 3.0).abs() < 1e-9, "{}", agreement(0));
+    assert!((agreement(1) - 8.0 / 15.0).abs() < 1e-9, "{}", agreement(1));
+    assert_eq!(openai["scorers"][1]["scorer"], "tool-call#2");
     assert_eq!(openai["scorers"][0]["against"], "logged");
     let d = (report["disagreements"].as_array().unwrap().iter())
         .find(|d| d["provider"] == "openai" && d["case_id"] == "different")
@@ -242,7 +241,7 @@ fn tool_calls_in_each_vendors_format_are_scored_against_the_logged_answer() {
         d["output"],
         "[tool calls: refund({\"order_id\":\"A1\",\"amount\":25})]"
     );
-    let production = providers.iter().find(|p| p["id"] == "production").unwrap();
+    let production = provider(&report, "production");
     assert_eq!(
         (
             production["kind"].as_str(),
@@ -281,6 +280,18 @@ fn engine(
         };
         Reply::Delayed(std::time::Duration::from_millis(delay_ms), Box::new(reply))
     });
+}
+
+/// The run's report.json.
+fn report_json(run: &Path) -> Value {
+    serde_json::from_slice(&std::fs::read(run.join("report.json")).unwrap()).unwrap()
+}
+
+/// A provider's figures in a report's summary.
+fn provider<'a>(report: &'a Value, id: &str) -> &'a Value {
+    (report["summary"]["providers"].as_array().unwrap().iter())
+        .find(|p| p["id"] == id)
+        .unwrap()
 }
 
 /// `suite.yaml` in `dir`: two engines (`incumbent`, `cand`), three cases (c1, c2, c3 asking q1,
@@ -362,12 +373,8 @@ fn a_baselines_answer_is_waited_for_and_its_failure_counted_apart() {
 
     let out = modelswap(&["report", "run", "--format", "json,md"], tmp.path());
     assert!(out.status.success(), "{}", stderr(&out));
-    let report: Value =
-        serde_json::from_slice(&std::fs::read(tmp.path().join("run/report.json")).unwrap())
-            .unwrap();
-    let cand = (report["summary"]["providers"].as_array().unwrap().iter())
-        .find(|p| p["id"] == "cand")
-        .unwrap();
+    let report = report_json(&tmp.path().join("run"));
+    let cand = provider(&report, "cand");
     // c3 counts apart: 1 of the 2 records that could be scored passed.
     assert_eq!(
         (
@@ -682,12 +689,8 @@ fn against_an_earlier_run_the_baselines_answers_come_from_it() {
         tmp.path(),
     );
     assert!(out.status.success(), "{}", stderr(&out));
-    let report: Value =
-        serde_json::from_slice(&std::fs::read(tmp.path().join("cand/report.json")).unwrap())
-            .unwrap();
-    let c = (report["summary"]["providers"].as_array().unwrap().iter())
-        .find(|p| p["id"] == "cand")
-        .unwrap();
+    let report = report_json(&tmp.path().join("cand"));
+    let c = provider(&report, "cand");
     assert_eq!(
         (
             c["passed"].as_u64(),
