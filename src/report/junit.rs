@@ -37,6 +37,7 @@ pub fn render(report: &Report, records: &Path) -> anyhow::Result<Vec<u8>> {
         .with_attribute(("tests", sum(&|s| s.cases.len()).as_str()))
         .with_attribute(("failures", sum(&|s| s.count(Outcome::Failure)).as_str()))
         .with_attribute(("errors", sum(&|s| s.count(Outcome::Error)).as_str()))
+        .with_attribute(("skipped", sum(&|s| s.count(Outcome::Skipped)).as_str()))
         .write_inner_content(|w| {
             for s in &suites {
                 s.write(w, &report.manifest.suite.name)?;
@@ -62,12 +63,20 @@ struct Runs {
     /// By repeat: (repeat, why, output).
     failed: Vec<(u32, Vec<String>, Option<String>)>,
     error: bool,
+    /// Runs a scorer could not score for want of a reference answer, and the first reason.
+    unscored: usize,
+    why_unscored: Option<String>,
 }
 
 impl Runs {
     fn add(&mut self, r: Record) {
         self.runs += 1;
         self.ms += r.timing.total_ms.unwrap_or(0.0);
+        if let Some(s) = r.scores.iter().find(|s| s.no_reference) {
+            self.unscored += 1;
+            self.why_unscored.get_or_insert_with(|| s.reason.clone());
+            return;
+        }
         if r.error.is_some() || !r.passed {
             self.error |= r.error.is_some();
             let why = reasons(&r);
@@ -81,6 +90,8 @@ impl Runs {
             Outcome::Error
         } else if !self.failed.is_empty() {
             Outcome::Failure
+        } else if self.unscored == self.runs {
+            Outcome::Skipped
         } else {
             Outcome::Passed
         }
@@ -94,6 +105,8 @@ enum Outcome {
     Failure,
     /// A call failed (on at least one repeat).
     Error,
+    /// No run could be scored: their reference answers do not exist.
+    Skipped,
 }
 
 impl Suite<'_> {
@@ -115,6 +128,7 @@ impl Suite<'_> {
                 self.count(Outcome::Failure).to_string().as_str(),
             ))
             .with_attribute(("errors", self.count(Outcome::Error).to_string().as_str()))
+            .with_attribute(("skipped", self.count(Outcome::Skipped).to_string().as_str()))
             .with_attribute(("time", seconds(all).as_str()))
             .write_inner_content(|w| {
                 for (case, runs) in &self.cases {
@@ -129,6 +143,16 @@ impl Suite<'_> {
                     let (tag, kind) = match runs.outcome() {
                         Outcome::Passed => {
                             element.write_empty()?;
+                            continue;
+                        }
+                        Outcome::Skipped => {
+                            let why = runs.why_unscored.as_deref().unwrap_or_default();
+                            element.write_inner_content(|w| {
+                                w.create_element("skipped")
+                                    .with_attribute(("message", xml_text(why).as_str()))
+                                    .write_empty()?;
+                                Ok(())
+                            })?;
                             continue;
                         }
                         Outcome::Failure => ("failure", "scorer"),

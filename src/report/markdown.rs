@@ -252,8 +252,8 @@ fn worst_failures(out: &mut String, report: &Report) {
             out,
             "\n### {} ({} of {} records failed, in {} of {} cases)\n",
             cell(&p.id),
-            p.records - p.passed,
-            p.records,
+            p.records - p.unscored - p.passed,
+            p.records - p.unscored,
             p.failed_cases,
             p.cases
         );

@@ -14,6 +14,7 @@ mod tables;
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::Context;
 use polars::prelude::*;
@@ -97,6 +98,17 @@ pub struct Report {
     /// The lock-in audit: the workload's needs against each provider (from the run's
     /// `lockin.json`) and, with `report --scan PATH`, the codebase's vendor dependencies.
     pub lockin: LockIn,
+    /// The records file the figures come from, which the tables and JUnit list.
+    #[serde(skip)]
+    pub records: RecordsFile,
+}
+
+/// Where a report's records are: the run's records.jsonl, or (`--against`) the re-scored copy,
+/// kept while the report lives.
+#[derive(Debug, Clone, Default)]
+pub struct RecordsFile {
+    pub path: PathBuf,
+    scratch: Option<Arc<tempfile::TempDir>>,
 }
 
 /// How the quality figures were computed, for the reader and for anyone recomputing them.
@@ -202,6 +214,10 @@ impl Report {
             comparisons,
             failures,
             disagreements,
+            records: RecordsFile {
+                path: path.to_path_buf(),
+                scratch: None,
+            },
         })
     }
 
@@ -216,7 +232,7 @@ impl Report {
     ) -> crate::error::Result<Self> {
         use crate::error::Error;
         let clock = std::time::Instant::now();
-        let (manifest, records, path, _scratch) = match against {
+        let (manifest, records, path, scratch) = match against {
             Some(base) => {
                 let c = crate::against::combine(dir, base)?;
                 (c.manifest, c.records, c.path, c.scratch)
@@ -239,6 +255,7 @@ impl Report {
             sweeps.push(crate::load::Capacity::read(file).map_err(Error::input)?);
         }
         let mut report = Self::build(manifest, &records, &path, sweeps)?;
+        report.records.scratch = scratch.map(Arc::new);
         report.lockin.workload = LockIn::read_workload(dir).map_err(Error::input)?;
         Ok(report)
     }
@@ -349,12 +366,10 @@ fn worst_failed(
             .lazy()
             .filter(col("provider").eq(lit(id.to_string())))
     };
-    let failed = of(provider).filter(col("passed").not()).select([
-        col("row"),
-        col("case_id"),
-        col("repeat"),
-        col("score"),
-    ]);
+    // A record without a reference answer did not fail: it is counted apart.
+    let failed = of(provider)
+        .filter(col("passed").not().and(col("unscored").not()))
+        .select([col("row"), col("case_id"), col("repeat"), col("score")]);
     let keys = [col("case_id"), col("repeat")];
     let failed = match baseline {
         Some(b) => failed.join(
@@ -408,7 +423,7 @@ fn reasons(r: &Record) -> Vec<String> {
 /// old version at once, so a failure leaves no half-written report. (Formats are streamed to
 /// disk rather than held: report.json of a big run holds every case's tally.)
 pub fn write(dir: &Path, report: &Report, formats: &[Format]) -> anyhow::Result<Vec<PathBuf>> {
-    let records = dir.join(record::RECORDS_FILE);
+    let records = &report.records.path;
     let mut staged: Vec<(PathBuf, PathBuf)> = Vec::new();
     let mut stage = |name: &str, body: &dyn Fn(&mut BufWriter<File>) -> anyhow::Result<()>| {
         let tmp = dir.join(format!(".{name}.tmp"));
@@ -436,12 +451,12 @@ pub fn write(dir: &Path, report: &Report, formats: &[Format]) -> anyhow::Result<
                 Format::Csv => tables::TableFormat::Csv,
                 _ => tables::TableFormat::Parquet,
             };
-            tables::render(report, &records, table)?
+            tables::render(report, records, table)?
                 .into_iter()
                 .try_for_each(|(name, body)| stage(&name, &|w| Ok(w.write_all(&body)?)))
         }
         Format::Junit => stage("junit.xml", &|w| {
-            Ok(w.write_all(&junit::render(report, &records)?)?)
+            Ok(w.write_all(&junit::render(report, records)?)?)
         }),
     });
     if let Err(e) = rendered {

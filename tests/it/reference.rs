@@ -392,6 +392,31 @@ fn a_baselines_answer_is_waited_for_and_its_failure_counted_apart() {
     );
     let md = std::fs::read_to_string(tmp.path().join("run/report.md")).unwrap();
     assert!(md.contains("without a reference answer"), "{md}");
+    // Not a failure either: the worst failures and JUnit leave it out of the failed.
+    assert!(
+        md.contains("### cand (1 of 2 records failed, in 1 of 3 cases)"),
+        "{md}"
+    );
+    let failed: Vec<&str> = (report["failures"].as_array().unwrap().iter())
+        .filter(|f| f["provider"] == "cand")
+        .map(|f| f["case_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(failed, ["c2"]);
+    let out = modelswap(&["report", "run", "--format", "junit"], tmp.path());
+    assert!(out.status.success(), "{}", stderr(&out));
+    let junit = std::fs::read_to_string(tmp.path().join("run/junit.xml")).unwrap();
+    let cand_suite = &junit[junit.find("<testsuite name=\"cand\"").unwrap()..];
+    assert!(
+        cand_suite.starts_with(
+            "<testsuite name=\"cand\" tests=\"3\" failures=\"1\" errors=\"0\" skipped=\"1\""
+        ),
+        "{cand_suite}"
+    );
+    assert!(cand_suite.contains("<testcase name=\"c3\""), "{junit}");
+    assert!(
+        cand_suite.contains("<skipped message=\"not scored: no reference answer (incumbent)"),
+        "{junit}"
+    );
 }
 
 #[test]

@@ -38,11 +38,12 @@ impl Ctx<'_> {
                     return None;
                 }
                 let beside = all.iter().any(|f| f.baseline.is_some());
-                let failed = p.records - p.passed;
+                let scored = p.records - p.unscored;
+                let failed = scored - p.passed;
                 Some(FailureGroup {
                     provider: p.id.clone(),
                     baseline: gate.filter(|_| beside).map(|g| g.baseline.clone()),
-                    summary: format!("{failed} of {} records failed", p.records),
+                    summary: format!("{failed} of {scored} records failed"),
                     more: failed.saturating_sub(FAILURES_SHOWN),
                     rows: all
                         .iter()
