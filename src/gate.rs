@@ -167,11 +167,19 @@ impl Candidate<'_> {
             .pass_rate_ci
             .map(|ci| format!(", 95% CI {}–{}", pct1(ci.low), pct1(ci.high)))
             .unwrap_or_default();
+        let graded = s.records - s.unscored;
+        let apart = match s.unscored {
+            0 => String::new(),
+            n => format!("; {n} without a reference answer, counted apart"),
+        };
+        if graded == 0 {
+            let reason = format!("no record could be scored{apart}");
+            return self.check(Criterion::MinPassRate, min, None, false, reason);
+        }
         let reason = format!(
-            "pass rate {} ({}/{}{interval}) {op} minimum {}",
+            "pass rate {} ({}/{graded}{interval}{apart}) {op} minimum {}",
             pct1(s.pass_rate),
             s.passed,
-            s.records,
             pct1(min)
         );
         self.check(Criterion::MinPassRate, min, Some(s.pass_rate), ok, reason)

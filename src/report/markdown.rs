@@ -415,7 +415,7 @@ fn tags(out: &mut String, report: &Report) {
                 t.records,
                 pct1(t.pass_rate),
                 t.passed,
-                t.records,
+                t.records - t.unscored,
                 ms(t.latency_ms.map(|l| l.p95)),
                 ms(t.ttft_ms.map(|l| l.p95)),
                 num(t.tokens_per_s_median, 1),

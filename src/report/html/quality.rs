@@ -119,7 +119,12 @@ impl Ctx<'_> {
                 t.tag.clone(),
                 id.clone(),
                 t.records.to_string(),
-                format!("{} ({}/{})", pct1(t.pass_rate), t.passed, t.records),
+                format!(
+                    "{} ({}/{})",
+                    pct1(t.pass_rate),
+                    t.passed,
+                    t.records - t.unscored
+                ),
             ];
             row.extend(latency_cells(
                 t.latency_ms,
