@@ -1,6 +1,8 @@
 //! Pure statistics behind the report, the gate and the load sweep: Wilson, bootstrap and normal
 //! intervals, the exact McNemar test, and percentiles. No I/O, no polars; every function is deterministic.
 
+pub mod paired;
+
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde::Serialize;
