@@ -11,6 +11,11 @@ pub fn pct0(x: f64) -> String {
     format!("{:.0}%", x * 100.0)
 }
 
+/// A difference of proportions in percentage points, signed: `0.0213` → `+2.1 pt`.
+pub fn pts(x: f64) -> String {
+    format!("{:+.1} pt", x * 100.0)
+}
+
 /// Milliseconds, rounded; `—` when there is none.
 pub fn ms(v: Option<f64>) -> String {
     v.map_or_else(|| "—".into(), |v| format!("{v:.0} ms"))

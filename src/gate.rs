@@ -1,5 +1,9 @@
 //! The CI gate: the suite's `gate` thresholds applied to a run, with every reason stated.
 
+mod non_inferiority;
+
+pub use non_inferiority::{method as non_inferiority_method, reason as non_inferiority_reason};
+
 use std::path::Path;
 
 use anyhow::Context;
@@ -17,6 +21,9 @@ pub struct Verdict {
     pub passed: bool,
     pub baseline: String,
     pub checks: Vec<GateCheck>,
+    /// Each candidate's non-inferiority tests, per tag too (empty without a margin).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub non_inferiority: Vec<analysis::non_inferiority::Assessment>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -32,6 +39,9 @@ pub struct GateCheck {
     /// suite sets `significance`; otherwise it is read at 0.05 for information.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub comparison: Option<Comparison>,
+    /// For the non-inferiority margins: the test, its bounds and outcome.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub non_inferiority: Option<analysis::non_inferiority::Test>,
 }
 
 /// What a check tests: the suite's gate field it comes from.
@@ -42,6 +52,8 @@ pub enum Criterion {
     MaxPassRateDrop,
     MaxP95LatencyMs,
     MaxCostPer1kRequestsUsd,
+    NonInferiorityMargin,
+    NonInferiorityScoreMargin,
 }
 
 impl Criterion {
@@ -52,12 +64,20 @@ impl Criterion {
             Self::MaxPassRateDrop => "max_pass_rate_drop",
             Self::MaxP95LatencyMs => "max_p95_latency_ms",
             Self::MaxCostPer1kRequestsUsd => "max_cost_per_1k_requests_usd",
+            Self::NonInferiorityMargin => "non_inferiority_margin",
+            Self::NonInferiorityScoreMargin => "non_inferiority_score_margin",
         }
     }
 
     /// Whether it judges quality (rather than speed or cost).
     pub fn is_quality(self) -> bool {
-        matches!(self, Self::MinPassRate | Self::MaxPassRateDrop)
+        matches!(
+            self,
+            Self::MinPassRate
+                | Self::MaxPassRateDrop
+                | Self::NonInferiorityMargin
+                | Self::NonInferiorityScoreMargin
+        )
     }
 }
 
@@ -126,10 +146,22 @@ pub fn evaluate(
             checks.push(c.max_cost(max, cost));
         }
     }
+    let tags: Vec<String> = (summary.providers.iter())
+        .filter(|p| gate.candidates.contains(&p.id))
+        .flat_map(|p| p.per_tag.iter().map(|t| t.tag.clone()))
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let assessments =
+        analysis::non_inferiority::assess(records, gate, &tags).map_err(Error::input)?;
+    for a in &assessments {
+        checks.extend(non_inferiority::checks(a));
+    }
     Ok(Verdict {
         passed: checks.iter().all(|c| c.passed),
         baseline: gate.baseline.clone(),
         checks,
+        non_inferiority: assessments,
     })
 }
 
@@ -156,6 +188,7 @@ impl Candidate<'_> {
             passed,
             reason,
             comparison: None,
+            non_inferiority: None,
         }
     }
 
@@ -290,9 +323,10 @@ impl Candidate<'_> {
 /// The paired test's figures in one clause: discordant pairs, McNemar p, the score difference.
 fn evidence(c: &Comparison) -> String {
     let mut out = format!(
-        "{} pairs only the baseline passed, {} only the candidate; exact McNemar p {}",
+        "{} pairs only the baseline passed, {} only the candidate; {} p {}",
         c.only_baseline_passed,
         c.only_candidate_passed,
+        c.mcnemar_method.label(),
         match crate::format::p_value(c.mcnemar_p) {
             p if p.starts_with('<') => p,
             p => format!("= {p}"),

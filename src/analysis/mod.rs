@@ -6,6 +6,8 @@
 pub mod cost;
 pub mod frame;
 pub mod latency;
+pub mod non_inferiority;
+pub mod pairs;
 pub mod self_hosting;
 pub mod tags;
 pub mod throughput;
@@ -136,6 +138,8 @@ pub struct Comparison {
     pub only_candidate_passed: usize,
     /// Exact two-sided McNemar test on the discordant pairs.
     pub mcnemar_p: f64,
+    /// Which test gave `mcnemar_p`.
+    pub mcnemar_method: PairedTest,
     /// Mean of candidate − baseline score over the pairs (negative: the candidate is worse).
     pub score_diff: Option<f64>,
     /// Paired interval of `score_diff` at 1 − `alpha`, resampling cases (`score_diff_ci_method`).
@@ -145,6 +149,25 @@ pub struct Comparison {
     pub alpha: f64,
     /// `mcnemar_p < alpha`: the pass rates differ beyond chance (in either direction).
     pub significant: bool,
+}
+
+/// The paired test of pass rates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PairedTest {
+    /// One pair per case: the exact two-sided McNemar test on the discordant pairs.
+    ExactMcnemar,
+    /// Repeats: Durkalski et al.'s (2003) McNemar test for clustered matched pairs.
+    ClusteredMcnemar,
+}
+
+impl PairedTest {
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::ExactMcnemar => "exact McNemar",
+            Self::ClusteredMcnemar => "clustered McNemar (Durkalski)",
+        }
+    }
 }
 
 /// A record's score in [0, 1] (`record::score_of`; the record frame's `score` column follows
@@ -378,57 +401,19 @@ fn per_scorer(records: &RecordFrame) -> PolarsResult<HashMap<String, Vec<ScorerR
 }
 
 /// `candidate` against `baseline` on the (case, repeat) pairs present for both, its test read at
-/// level `alpha` (and its interval at 1 − `alpha`).
+/// level `alpha` (and its interval at 1 − `alpha`). With one pair per case the test is the exact
+/// McNemar test; with repeats, Durkalski's clustered McNemar test (a case's repeats together).
 pub fn compare(
     records: &RecordFrame,
     baseline: &str,
     candidate: &str,
     alpha: f64,
 ) -> anyhow::Result<Comparison> {
-    let side = |provider: &str, prefix: &str| {
-        records
-            .scored()
-            .filter(col("provider").eq(lit(provider.to_string())))
-            .select([
-                col("case_id"),
-                col("repeat"),
-                col("passed").alias(format!("{prefix}_passed")),
-                col("score").alias(format!("{prefix}_score")),
-            ])
-    };
-    let keys = [col("case_id"), col("repeat")];
-    let agg = side(baseline, "base")
-        .join(
-            side(candidate, "cand"),
-            keys.clone(),
-            keys,
-            JoinArgs::new(JoinType::Inner),
-        )
-        .group_by([col("case_id")])
-        .agg([
-            len().alias("pairs"),
-            col("base_passed").sum().alias("base_passed"),
-            col("cand_passed").sum().alias("cand_passed"),
-            (col("base_passed").and(col("cand_passed").not()))
-                .sum()
-                .alias("only_base"),
-            (col("cand_passed").and(col("base_passed").not()))
-                .sum()
-                .alias("only_cand"),
-            (col("cand_score") - col("base_score")).sum().alias("diff"),
-        ])
-        .sort(["case_id"], SortMultipleOptions::default())
-        .collect()?;
-    let total = |name: &str| -> PolarsResult<usize> {
-        Ok(floats(&agg, name)?.sum().unwrap_or(0.0) as usize)
-    };
-    let pairs = total("pairs")?;
+    let cases = pairs::by_case(records, baseline, candidate, None)?;
+    let sum = |f: fn(&pairs::CaseRow) -> usize| cases.iter().map(f).sum::<usize>();
+    let pairs = sum(|c| c.pairs);
     // The pairs grouped by case: an interval resamples a case with all its repeats.
-    let diffs: Vec<(f64, usize)> = floats(&agg, "diff")?
-        .into_no_null_iter()
-        .zip(floats(&agg, "pairs")?.into_no_null_iter())
-        .map(|(d, n)| (d, n as usize))
-        .collect();
+    let diffs: Vec<(f64, usize)> = cases.iter().map(|c| (c.score_diff, c.pairs)).collect();
     let rate = |n: usize| {
         if pairs == 0 {
             0.0
@@ -437,9 +422,15 @@ pub fn compare(
         }
     };
     let (baseline_pass_rate, candidate_pass_rate) =
-        (rate(total("base_passed")?), rate(total("cand_passed")?));
-    let (b, c) = (total("only_base")?, total("only_cand")?);
-    let mcnemar_p = stats::mcnemar_exact(b, c);
+        (rate(sum(|c| c.base_passed)), rate(sum(|c| c.cand_passed)));
+    let (b, c) = (sum(|c| c.only_base), sum(|c| c.only_cand));
+    let clustered = cases.iter().any(|c| c.pairs > 1);
+    let mcnemar_p = if clustered {
+        let counts: Vec<_> = cases.iter().map(pairs::CaseRow::counts).collect();
+        stats::paired::clustered_mcnemar(&counts)
+    } else {
+        stats::mcnemar_exact(b, c)
+    };
     Ok(Comparison {
         baseline: baseline.to_string(),
         candidate: candidate.to_string(),
@@ -450,6 +441,11 @@ pub fn compare(
         only_baseline_passed: b,
         only_candidate_passed: c,
         mcnemar_p,
+        mcnemar_method: if clustered {
+            PairedTest::ClusteredMcnemar
+        } else {
+            PairedTest::ExactMcnemar
+        },
         score_diff: (pairs > 0).then(|| diffs.iter().map(|d| d.0).sum::<f64>() / pairs as f64),
         score_diff_ci: stats::mean_ci(&diffs, 1.0 - alpha),
         score_diff_ci_method: MeanInterval::for_cases(diffs.len()),
@@ -460,3 +456,29 @@ pub fn compare(
 
 #[cfg(test)]
 mod tests;
+
+/// What the tests of the modules that read a run need of one.
+#[cfg(test)]
+pub(crate) mod tests_support {
+    use serde_json::json;
+
+    use crate::record::Manifest;
+    use crate::suite::GateConfig;
+
+    /// A run of `providers` (each an OpenAI model the price table lacks) with `gate`.
+    pub fn manifest(providers: &[&str], gate: &GateConfig) -> Manifest {
+        let providers: Vec<_> = (providers.iter())
+            .map(|id| {
+                json!({"id": id, "config": {"kind": "openai", "model": "m"},
+                "sampling": {"temperature": 0.0, "max_tokens": 8}})
+            })
+            .collect();
+        serde_json::from_value(json!({
+            "run_id": "r", "status": "completed", "modelswap_version": "0", "started_at": "t",
+            "finished_at": null, "suite": {"path": "s.yaml", "sha256": "0", "name": "s", "description": null},
+            "providers": providers, "cases": 0, "repeats": 1, "records_expected": 0,
+            "host": {"os": "linux", "arch": "x86_64", "cpus": 2}, "workload": null, "gate": gate
+        }))
+        .unwrap()
+    }
+}

@@ -2,7 +2,7 @@
 //! comparison's cells. The Markdown and HTML reports render the same cells in their own syntax.
 
 use crate::analysis::Comparison;
-use crate::format::{interval, p_value, pct0, pct1};
+use crate::format::{interval, p_value, pct0, pct1, pts};
 
 /// The columns; a name starting with `#` holds numbers (right-aligned; the `#` is not shown).
 pub(super) fn columns(alpha: f64) -> Vec<String> {
@@ -31,7 +31,7 @@ pub(super) fn cells(c: &Comparison) -> Vec<String> {
         c.pairs.to_string(),
         pct1(c.baseline_pass_rate),
         pct1(c.candidate_pass_rate),
-        format!("{:+.1} pt", c.pass_rate_drop * 100.0),
+        pts(c.pass_rate_drop),
         format!("{} / {}", c.only_baseline_passed, c.only_candidate_passed),
         p_value(c.mcnemar_p),
         format!(
@@ -50,7 +50,8 @@ pub(super) fn how_compared(alpha: f64, bootstrap_max_cases: usize) -> String {
     format!(
         "On the (case, repeat) pairs both providers ran. Drop is the baseline's pass rate minus the \
          candidate's; the exact two-sided McNemar test asks whether the pairs only one of them passed \
-         could split this way by chance. Score diff is the mean of candidate − baseline score, with a \
+         could split this way by chance (with repeats, Durkalski's McNemar test for clustered pairs, a \
+         case's repeats together). Score diff is the mean of candidate − baseline score, with a \
          {level} paired percentile bootstrap interval (cases resampled with their pairs; above \
          {bootstrap_max_cases} cases, the normal interval it converges to)."
     )

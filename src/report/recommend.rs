@@ -4,6 +4,7 @@
 use serde::Serialize;
 
 use crate::analysis::cost::{CostSummary, ProviderCost};
+use crate::analysis::non_inferiority::Outcome;
 use crate::analysis::RecordFrame;
 use crate::analysis::{Comparison, Summary};
 use crate::cost::Pricing;
@@ -13,8 +14,10 @@ use crate::suite::GateConfig;
 
 /// The rule, as the report's methodology and the README state it.
 pub const RULE: &str = "Stay when the gate fails the candidate on quality (its pass rate is below \
-`min_pass_rate`, or it drops more than `max_pass_rate_drop` below the baseline, significantly when the \
-gate sets `significance`). Switch with caveats when quality holds but a latency or cost check fails, \
+`min_pass_rate`, it drops more than `max_pass_rate_drop` below the baseline, significantly when the \
+gate sets `significance`, or it is shown inferior beyond a non-inferiority margin). Switch with \
+caveats when a non-inferiority test is inconclusive (not enough cases: how many more would settle \
+it is given), a tag of its cases is shown inferior, quality holds but a latency or cost check fails, \
 the candidate costs more than the baseline per request or its cost is unknown, a self-hosted \
 candidate does not break even at the workload's volume, figures were replayed from a cassette \
 rather than measured in this run, or the interval of the score difference is wide (it reaches a \
@@ -130,14 +133,20 @@ impl Inputs<'_> {
         let (mut failed, mut caveats, mut holds) = (Vec::new(), Vec::new(), Vec::new());
         for c in &checks {
             let line = format!("{}: {}", c.criterion.as_str(), c.reason);
+            let inconclusive =
+                (c.non_inferiority.as_ref()).is_some_and(|t| t.outcome == Outcome::Inconclusive);
             match (c.passed, c.criterion.is_quality()) {
+                (false, true) if inconclusive => {
+                    caveats.push(format!("not enough cases to show it as good — {line}"));
+                }
                 (false, true) => failed.push(line),
                 (false, false) => caveats.push(line),
                 (true, _) => holds.push(line),
             }
         }
+        caveats.extend(inferior_tags(self.verdict, candidate));
         if !checks.iter().any(|c| c.criterion.is_quality()) {
-            caveats.push("the gate checks no quality criterion (`min_pass_rate`, `max_pass_rate_drop`) for it".into());
+            caveats.push("the gate checks no quality criterion (`non_inferiority_margin`, `min_pass_rate`, `max_pass_rate_drop`) for it".into());
         }
         // A wide interval qualifies quality that holds; a failed one needs no qualifying.
         let comparison = self.comparisons.iter().find(|c| &c.candidate == candidate);
@@ -171,6 +180,27 @@ impl Inputs<'_> {
             reasons: [failed, caveats, holds].concat(),
         }
     }
+}
+
+/// A caveat for each tag on whose cases the candidate is shown inferior (even when the whole
+/// holds): the per-tag tests are not adjusted for their number.
+fn inferior_tags(verdict: &Verdict, candidate: &str) -> Vec<String> {
+    let Some(a) = verdict
+        .non_inferiority
+        .iter()
+        .find(|a| a.candidate == candidate)
+    else {
+        return Vec::new();
+    };
+    (a.per_tag.iter())
+        .filter(|(_, t)| t.outcome == Outcome::Inferior)
+        .map(|(tag, t)| {
+            format!(
+                "on the cases tagged `{tag}` alone, {} (the per-tag tests are not adjusted for their number)",
+                gate::non_inferiority_reason(t, "pass rate")
+            )
+        })
+        .collect()
 }
 
 /// A caveat when the paired interval of the score difference reaches a drop beyond `tolerated`.

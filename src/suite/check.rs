@@ -290,6 +290,21 @@ fn check_gate(spec: &SuiteSpec, gate: &GateConfig, src: &SuiteText, out: &mut Ve
     if matches!(gate.significance, Some(v) if !(v > 0.0 && v < 1.0)) {
         out.push(src.diag("gate.significance", "must be in (0, 1), e.g. 0.05"));
     }
+    for (field, value) in [
+        ("non_inferiority_margin", gate.non_inferiority_margin),
+        (
+            "non_inferiority_score_margin",
+            gate.non_inferiority_score_margin,
+        ),
+    ] {
+        if matches!(value, Some(v) if !(v > 0.0 && v < 1.0)) {
+            let d = src.diag(&format!("gate.{field}"), "must be in (0, 1), e.g. 0.03");
+            out.push(d.help("the largest drop below the baseline still counted as as good"));
+        }
+    }
+    if matches!(gate.confidence, Some(v) if !(0.5..1.0).contains(&v)) {
+        out.push(src.diag("gate.confidence", "must be in [0.5, 1), e.g. 0.95"));
+    }
     if matches!(gate.max_p95_latency_ms, Some(v) if !(v > 0.0 && v.is_finite())) {
         out.push(src.diag("gate.max_p95_latency_ms", "must be positive"));
     }

@@ -481,6 +481,18 @@ pub struct GateConfig {
     /// A drop counts as a regression only when an exact McNemar test is significant at this level.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub significance: Option<f64>,
+    /// The candidate must be shown not worse than the baseline by more than this, on the pass
+    /// rate (e.g. 0.03): the one-sided upper bound of baseline − candidate below it. Inferior and
+    /// inconclusive both fail.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub non_inferiority_margin: Option<f64>,
+    /// The same on the mean score.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub non_inferiority_score_margin: Option<f64>,
+    /// The confidence of the non-inferiority bounds (default 0.95): one-sided, Holm-adjusted
+    /// across the candidates.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confidence: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_p95_latency_ms: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

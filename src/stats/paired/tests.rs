@@ -27,14 +27,62 @@ fn one_sided_bounds_and_non_inferiority_p_values_match_the_reference() {
     // (b, c, n, margin, lower 95%, upper 95%, p of non-inferiority at the margin)
     let cases = [
         // No discordant pair at all: the bound is not degenerate.
-        (0.0, 0.0, 20.0, 0.05, -0.11915784358941815, 0.119157837360974, 0.15245089408942125),
+        (
+            0.0,
+            0.0,
+            20.0,
+            0.05,
+            -0.11915784358941815,
+            0.119157837360974,
+            0.15245089408942125,
+        ),
         // The estimate on the margin: p = ½.
-        (3.0, 1.0, 40.0, 0.05, -0.04202373410498933, 0.15353185465215896, 0.5),
-        (10.0, 2.0, 50.0, 0.1, 0.051573743232384145, 0.27635114092513496, 0.8242568443382668),
-        (0.0, 5.0, 30.0, 0.05, -0.3049205041608484, -0.07015497351887501, 0.00445169275357152),
+        (
+            3.0,
+            1.0,
+            40.0,
+            0.05,
+            -0.04202373410498933,
+            0.15353185465215896,
+            0.5,
+        ),
+        (
+            10.0,
+            2.0,
+            50.0,
+            0.1,
+            0.051573743232384145,
+            0.27635114092513496,
+            0.8242568443382668,
+        ),
+        (
+            0.0,
+            5.0,
+            30.0,
+            0.05,
+            -0.3049205041608484,
+            -0.07015497351887501,
+            0.00445169275357152,
+        ),
         // One case: nothing can be shown.
-        (1.0, 0.0, 1.0, 0.05, -0.4602680812693225, 1.0, 0.8292459665966945),
-        (4.0, 4.0, 200.0, 0.03, -0.026550089582046965, 0.02655008974735385, 0.034776887885563615),
+        (
+            1.0,
+            0.0,
+            1.0,
+            0.05,
+            -0.4602680812693225,
+            1.0,
+            0.8292459665966945,
+        ),
+        (
+            4.0,
+            4.0,
+            200.0,
+            0.03,
+            -0.026550089582046965,
+            0.02655008974735385,
+            0.034776887885563615,
+        ),
     ];
     for (b, c, n, margin, low, high, p_ni) in cases {
         let p = pairs(b, c, n);
@@ -80,10 +128,19 @@ fn holm_matches_statsmodels() {
 
 /// Eight cases of three repeats: (pairs, only baseline, only candidate).
 fn clustered() -> Vec<CasePairs> {
-    [(3.0, 3.0, 0.0), (3.0, 0.0, 0.0), (3.0, 0.0, 0.0), (3.0, 1.0, 0.0), (3.0, 0.0, 1.0), (3.0, 0.0, 0.0), (3.0, 2.0, 0.0), (3.0, 0.0, 0.0)]
-        .into_iter()
-        .map(|(pairs, b, c)| CasePairs { pairs, b, c })
-        .collect()
+    [
+        (3.0, 3.0, 0.0),
+        (3.0, 0.0, 0.0),
+        (3.0, 0.0, 0.0),
+        (3.0, 1.0, 0.0),
+        (3.0, 0.0, 1.0),
+        (3.0, 0.0, 0.0),
+        (3.0, 2.0, 0.0),
+        (3.0, 0.0, 0.0),
+    ]
+    .into_iter()
+    .map(|(pairs, b, c)| CasePairs { pairs, b, c })
+    .collect()
 }
 
 #[test]
@@ -95,10 +152,21 @@ fn repeats_of_a_case_count_once_through_the_design_effect() {
     assert!(close(upper, 0.47846133212045727, 1e-7), "{upper}");
     // Repeats that agree within their case: no deflation below one; one pair a case: none.
     let single: Vec<CasePairs> = (0..10)
-        .map(|i| CasePairs { pairs: 1.0, b: f64::from(u8::from(i < 2)), c: 0.0 })
+        .map(|i| CasePairs {
+            pairs: 1.0,
+            b: f64::from(u8::from(i < 2)),
+            c: 0.0,
+        })
         .collect();
     assert_eq!(design_effect(&single), 1.0);
-    let none = vec![CasePairs { pairs: 3.0, b: 0.0, c: 0.0 }; 5];
+    let none = vec![
+        CasePairs {
+            pairs: 3.0,
+            b: 0.0,
+            c: 0.0
+        };
+        5
+    ];
     assert_eq!(design_effect(&none), 1.0);
 }
 
@@ -108,9 +176,20 @@ fn the_clustered_mcnemar_test_matches_the_reference_and_reduces_to_mcnemar() {
     assert!(close(p, 0.1967056024589432, 1e-12), "{p}");
     // One pair per case: McNemar's asymptotic test, (b − c)² / (b + c) = (8 − 2)² / 10 = 3.6.
     let single: Vec<CasePairs> = (0..40)
-        .map(|i| CasePairs { pairs: 1.0, b: f64::from(u8::from(i < 8)), c: f64::from(u8::from((8..10).contains(&i))) })
+        .map(|i| CasePairs {
+            pairs: 1.0,
+            b: f64::from(u8::from(i < 8)),
+            c: f64::from(u8::from((8..10).contains(&i))),
+        })
         .collect();
     let want = 1.0 - ChiSquared::new(1.0).unwrap().cdf(3.6);
     assert!(close(clustered_mcnemar(&single), want, 1e-12));
-    assert_eq!(clustered_mcnemar(&[CasePairs { pairs: 2.0, b: 0.0, c: 0.0 }]), 1.0);
+    assert_eq!(
+        clustered_mcnemar(&[CasePairs {
+            pairs: 2.0,
+            b: 0.0,
+            c: 0.0
+        }]),
+        1.0
+    );
 }
