@@ -55,7 +55,8 @@ pub struct ProviderSummary {
     pub passed: usize,
     /// `passed` over the records less `unscored`.
     pub pass_rate: f64,
-    /// Wilson 95% interval of `pass_rate`, each record a trial.
+    /// Wilson 95% interval of `pass_rate`; with repeats, its trials divided by the design effect
+    /// of a case's repeats (`stats::wilson_clustered`).
     pub pass_rate_ci: Option<Interval>,
     /// Mean of the records' scores (`record_score`).
     pub score_mean: Option<f64>,
@@ -280,7 +281,12 @@ fn per_provider(records: &RecordFrame) -> anyhow::Result<HashMap<String, Provide
             } else {
                 passed as f64 / n as f64
             },
-            pass_rate_ci: stats::wilson(passed, n),
+            pass_rate_ci: stats::wilson_clustered(
+                &per_case
+                    .iter()
+                    .map(|c| (c.passed, c.runs))
+                    .collect::<Vec<_>>(),
+            ),
             score_mean: value("score_mean"),
             score_ci: stats::mean_ci(&score_sums, CONFIDENCE),
             score_ci_method: MeanInterval::for_cases(score_sums.len()),

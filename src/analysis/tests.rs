@@ -75,7 +75,17 @@ fn repeats_give_pass_fractions_flaky_cases_and_intervals() {
     let s = summarize(&manifest(&["p"]), &frame).unwrap();
     let p = &s.providers[0];
     assert_eq!((p.records, p.cases, p.passed, p.errors), (9, 3, 5, 1));
-    assert_eq!(p.pass_rate_ci, stats::wilson(5, 9));
+    // With repeats the interval counts cases: the Wilson interval at 9 / deff trials.
+    assert_eq!(
+        p.pass_rate_ci,
+        stats::wilson_clustered(&[(3, 3), (2, 3), (0, 3)])
+    );
+    assert!(
+        p.pass_rate_ci.unwrap().high - p.pass_rate_ci.unwrap().low > {
+            let plain = stats::wilson(5, 9).unwrap();
+            plain.high - plain.low
+        }
+    );
     // Scores: a 1, 1, 1; b 1, 0.5, 1; c 0, 0 (failed call), 0.5.
     assert!((p.score_mean.unwrap() - 6.0 / 9.0).abs() < 1e-12);
     let cases = [(3.0, 3), (2.5, 3), (0.5, 3)];

@@ -7,6 +7,7 @@ use std::path::Path;
 
 use serde::Serialize;
 
+use super::rows::Rows;
 use crate::analysis::Summary;
 use crate::record;
 
@@ -74,13 +75,6 @@ pub fn collect(summary: &Summary, path: &Path) -> anyhow::Result<Vec<Disagreemen
 fn worst_first(list: &mut Vec<Disagreement>) {
     list.sort_by(|a, b| a.score.total_cmp(&b.score));
     list.truncate(DISAGREEMENTS_KEPT);
-}
-
-/// A table of preformatted cells, laid out by each format; a column name starting with '#'
-/// is numeric.
-pub struct Rows {
-    pub head: &'static [&'static str],
-    pub rows: Vec<Vec<String>>,
 }
 
 /// How the agreement figures are computed, in words every format prints.

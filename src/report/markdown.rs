@@ -1,6 +1,7 @@
 //! The Markdown report: short enough for a PR comment, with every figure saying how it was measured.
 
 mod agreement;
+mod non_inferiority;
 
 use std::collections::HashSet;
 use std::fmt::Write;
@@ -26,6 +27,7 @@ pub fn render(report: &Report) -> String {
     recommendations(&mut out, report);
     quality(&mut out, report);
     comparisons(&mut out, report);
+    non_inferiority::render(&mut out, report);
     agreement::render(&mut out, report);
     flaky(&mut out, report);
     worst_failures(&mut out, report);
@@ -114,8 +116,8 @@ fn quality(out: &mut String, report: &Report) {
     let _ = writeln!(
         out,
         "\n*How measured:* a record passes when its call succeeded and every scorer that applies to it passed; \
-         its score is the scorers' weighted mean in [0, 1] (a failed call scores 0). Pass rate: Wilson {level} interval, \
-         each record one trial. Mean score: {level} percentile bootstrap interval, {} resamples of the cases (a case's \
+         its score is the scorers' weighted mean in [0, 1] (a failed call scores 0). Pass rate: Wilson {level} interval \
+         (with repeats, cluster-adjusted). Mean score: {level} percentile bootstrap interval, {} resamples of the cases (a case's \
          repeats are drawn together), seed {}. Per scorer: passed / records it scored (failed calls are scored by none). \
          A case is flaky when its repeats neither all passed nor all failed.",
         meth.bootstrap_resamples,
@@ -148,8 +150,9 @@ fn quality(out: &mut String, report: &Report) {
     }
     if report.manifest.repeats > 1 {
         out.push_str(
-            "With repeats, the Wilson interval and the McNemar test count every repeat as a trial, so where a case's \
-             repeats agree they understate the uncertainty; the bootstrap intervals do not.\n",
+            "With repeats a case counts once: the Wilson interval divides its trials by the design effect of a case's \
+             repeats (Rao–Scott), the paired test is Durkalski's McNemar test for clustered pairs, and the bootstrap \
+             resamples cases.\n",
         );
     }
 }

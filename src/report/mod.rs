@@ -8,7 +8,9 @@ mod comparison;
 mod html;
 mod junit;
 mod markdown;
+mod non_inferiority;
 pub mod recommend;
+mod rows;
 mod tables;
 
 use std::fs::File;
@@ -126,6 +128,8 @@ pub struct Methodology {
     pub paired_test: &'static str,
     /// The level the paired test is read at: the gate's `significance`, else 0.05.
     pub alpha: f64,
+    /// How a non-inferiority margin is tested.
+    pub non_inferiority: &'static str,
     /// Failed records kept per provider in `failures`.
     pub failures_kept: usize,
 }
@@ -198,7 +202,7 @@ impl Report {
             manifest,
             methodology: Methodology {
                 confidence: analysis::CONFIDENCE,
-                pass_rate_interval: "Wilson score interval, each record one trial",
+                pass_rate_interval: "Wilson score interval; with repeats, its trials divided by the design effect of a case's repeats (Rao–Scott: the cluster-robust variance over the binomial one, at least 1), so a case counts once",
                 score_interval: format!(
                     "percentile bootstrap of the mean, resampling cases with all their repeats; above {} cases, the normal interval the bootstrap converges to: mean ± z × the case-clustered standard error √Σ(sumᵢ − mean × nᵢ)² / Σnᵢ over cases i",
                     stats::BOOTSTRAP_MAX_CASES
@@ -206,7 +210,8 @@ impl Report {
                 bootstrap_resamples: stats::BOOTSTRAP_RESAMPLES,
                 bootstrap_seed: stats::BOOTSTRAP_SEED,
                 bootstrap_max_cases: stats::BOOTSTRAP_MAX_CASES,
-                paired_test: "exact two-sided McNemar test on (case, repeat) pairs; paired interval of the score difference at 1 − alpha, resampling cases as the mean score's",
+                paired_test: "exact two-sided McNemar test on the (case, repeat) pairs, or with repeats Durkalski et al.'s (2003) McNemar test for clustered matched pairs (a case's repeats together); paired interval of the score difference at 1 − alpha, resampling cases as the mean score's",
+                non_inferiority: non_inferiority::HOW_TESTED,
                 alpha,
                 failures_kept: FAILURES_KEPT,
             },

@@ -68,11 +68,15 @@ impl MeanInterval {
 /// Wilson score 95% interval of a binomial proportion; `None` without trials. Unlike the normal
 /// approximation it stays inside [0, 1] and is not degenerate at 0 or n successes.
 pub fn wilson(successes: usize, trials: usize) -> Option<Interval> {
-    if trials == 0 {
+    wilson_real(successes as f64, trials as f64)
+}
+
+/// `wilson` on real counts (a design effect divides them).
+fn wilson_real(successes: f64, n: f64) -> Option<Interval> {
+    if n <= 0.0 {
         return None;
     }
-    let n = trials as f64;
-    let p = successes as f64 / n;
+    let p = successes / n;
     let z2 = Z95 * Z95;
     let denom = 1.0 + z2 / n;
     let center = (p + z2 / (2.0 * n)) / denom;
@@ -81,6 +85,35 @@ pub fn wilson(successes: usize, trials: usize) -> Option<Interval> {
         low: (center - half).max(0.0),
         high: (center + half).min(1.0),
     })
+}
+
+/// The Wilson interval of a pass rate over cases given as (passed, runs): with repeats, the
+/// trials count as N / deff, deff the design effect of a case's repeats (the cluster-robust
+/// variance of the rate, with the k / (k − 1) factor, over the binomial one; at least 1), so a
+/// case's repeats never count as independent evidence (Rao–Scott). One run a case: `wilson`.
+pub fn wilson_clustered(cases: &[(usize, usize)]) -> Option<Interval> {
+    let (passed, runs) = cases
+        .iter()
+        .fold((0, 0), |(k, n), &(ki, ni)| (k + ki, n + ni));
+    if cases.iter().all(|c| c.1 <= 1) || cases.len() < 2 {
+        return wilson(passed, runs);
+    }
+    let (k, n) = (passed as f64, runs as f64);
+    let p = k / n;
+    let naive = p * (1.0 - p) / n;
+    let m = cases.len() as f64;
+    let clustered = m / (m - 1.0)
+        * cases
+            .iter()
+            .map(|&(ki, ni)| (ki as f64 - p * ni as f64).powi(2))
+            .sum::<f64>()
+        / (n * n);
+    let deff = if naive > 0.0 {
+        (clustered / naive).max(1.0)
+    } else {
+        1.0
+    };
+    wilson_real(k / deff, n / deff)
 }
 
 /// Interval at `confidence` of the mean Σ sum / Σ count over `cases`, each case given as (the sum
@@ -180,6 +213,31 @@ mod tests {
 
     fn close(a: f64, b: f64, tol: f64) -> bool {
         (a - b).abs() <= tol
+    }
+
+    // scripts/reference_stats.py: eight cases of three repeats, passes 3 3 0 3 2 3 0 3: design
+    // effect 2.9676, statsmodels' Wilson at N / deff.
+    #[test]
+    fn a_cases_repeats_widen_the_wilson_interval_by_their_design_effect() {
+        let cases = [
+            (3, 3),
+            (3, 3),
+            (0, 3),
+            (3, 3),
+            (2, 3),
+            (3, 3),
+            (0, 3),
+            (3, 3),
+        ];
+        let ci = wilson_clustered(&cases).unwrap();
+        assert!(close(ci.low, 0.3747255353694321, 1e-12), "{ci:?}");
+        assert!(close(ci.high, 0.907761430456669, 1e-12), "{ci:?}");
+        // One run a case: the plain interval.
+        let single = [(1, 1), (0, 1), (1, 1)];
+        assert_eq!(wilson_clustered(&single), wilson(2, 3));
+        // Repeats that vary within cases as much as across: no narrower than plain.
+        let spread = [(1, 2), (1, 2), (1, 2), (1, 2)];
+        assert_eq!(wilson_clustered(&spread), wilson(4, 8));
     }
 
     // References: scipy 1.17.1, `binomtest(k, n).proportion_ci(method='wilson')`.

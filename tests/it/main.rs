@@ -10,6 +10,7 @@ mod html;
 mod load;
 mod lockin;
 mod model;
+mod non_inferiority;
 mod reference;
 mod report;
 mod run;

@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use super::{output, Ctx, Table, FAILURES_SHOWN};
-use crate::report::agreement::{self, Rows, HOW_MEASURED};
+use crate::report::agreement::{self, HOW_MEASURED};
 use crate::report::junit::xml_text;
 
 /// Tags shown per provider; report.json has them all.
@@ -34,14 +34,6 @@ pub(super) struct DisagreementRow {
     reference: String,
     output: String,
     why: String,
-}
-
-fn table(rows: Rows) -> Table {
-    let mut t = Table::new(rows.head);
-    for r in rows.rows {
-        t.row(r);
-    }
-    t
 }
 
 impl Ctx<'_> {
@@ -77,8 +69,8 @@ impl Ctx<'_> {
             })
             .collect();
         Some(AgreementSection {
-            scorers: table(scorers),
-            tags: (tags.rows.len() > 1).then(|| table(tags)),
+            scorers: Table::from(scorers),
+            tags: (tags.rows.len() > 1).then(|| Table::from(tags)),
             how: HOW_MEASURED,
             groups,
         })

@@ -81,6 +81,11 @@ impl Ctx<'_> {
             ),
             ("Recommendation".into(), RULE.into()),
         ];
+        if m.gate.as_ref().is_some_and(|g| {
+            g.non_inferiority_margin.is_some() || g.non_inferiority_score_margin.is_some()
+        }) {
+            items.push(("Non-inferiority".into(), meth.non_inferiority.into()));
+        }
         if let Some(g) = &m.gate {
             let mut limits = Vec::new();
             if let serde_json::Value::Object(fields) = serde_json::to_value(g)? {

@@ -12,6 +12,7 @@ mod failures;
 mod latency;
 mod lockin;
 mod methodology;
+mod non_inferiority;
 mod quality;
 mod summary;
 
@@ -49,6 +50,7 @@ struct View {
     summary: summary::SummarySection,
     methodology: methodology::MethodologySection,
     quality: quality::QualitySection,
+    non_inferiority: Option<non_inferiority::NonInferioritySection>,
     agreement: Option<agreement::AgreementSection>,
     agreement_kept: usize,
     latency: latency::LatencySection,
@@ -86,6 +88,16 @@ impl Table {
     }
 }
 
+impl From<crate::report::rows::Rows> for Table {
+    fn from(rows: crate::report::rows::Rows) -> Self {
+        let mut t = Table::new(rows.head);
+        for r in rows.rows {
+            t.row(r);
+        }
+        t
+    }
+}
+
 impl View {
     fn of(report: &Report) -> anyhow::Result<Self> {
         let m = &report.manifest;
@@ -107,6 +119,7 @@ impl View {
             summary: ctx.summary(),
             methodology: ctx.methodology()?,
             quality: ctx.quality(),
+            non_inferiority: ctx.non_inferiority(),
             agreement: ctx.agreement(),
             agreement_kept: crate::report::agreement::DISAGREEMENTS_KEPT,
             latency: ctx.latency()?,
