@@ -471,8 +471,8 @@ pub(crate) mod tests_support {
     use crate::record::Manifest;
     use crate::suite::GateConfig;
 
-    /// A run of `providers` (each an OpenAI model the price table lacks) with `gate`.
-    pub fn manifest(providers: &[&str], gate: &GateConfig) -> Manifest {
+    /// A run of `providers` (each an OpenAI model the price table lacks), with `gate` if any.
+    pub fn manifest(providers: &[&str], gate: Option<&GateConfig>) -> Manifest {
         let providers: Vec<_> = (providers.iter())
             .map(|id| {
                 json!({"id": id, "config": {"kind": "openai", "model": "m"},

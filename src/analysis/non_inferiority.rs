@@ -126,8 +126,9 @@ pub fn assess(
 /// Holm across the candidates: a candidate is non-inferior on its pass rate only when its
 /// adjusted p-value is below 1 − confidence.
 fn adjust(assessments: &mut [Assessment], confidence: f64) {
+    // A test without pairs has shown nothing: p = 1.
     let p: Vec<f64> = (assessments.iter())
-        .filter_map(|a| a.pass_rate.as_ref()?.p_value)
+        .filter_map(|a| Some(a.pass_rate.as_ref()?.p_value.unwrap_or(1.0)))
         .collect();
     let adjusted = paired::holm(&p);
     let tests = assessments.iter_mut().filter_map(|a| a.pass_rate.as_mut());

@@ -3,20 +3,7 @@ use serde_json::json;
 use super::*;
 
 fn manifest(providers: &[&str]) -> Manifest {
-    let providers: Vec<_> = providers
-        .iter()
-        .map(|id| {
-            json!({"id": id, "config": {"kind": "openai", "model": "m"},
-                         "sampling": {"temperature": 0.0, "max_tokens": 8}})
-        })
-        .collect();
-    serde_json::from_value(json!({
-        "run_id": "r", "status": "completed", "modelswap_version": "0", "started_at": "t",
-        "finished_at": null, "suite": {"path": "s.yaml", "sha256": "0", "name": "s", "description": null},
-        "providers": providers, "cases": 0, "repeats": 3, "records_expected": 0,
-        "host": {"os": "linux", "arch": "x86_64", "cpus": 2}, "workload": null, "gate": null
-    }))
-    .unwrap()
+    tests_support::manifest(providers, None)
 }
 
 /// A record as a run writes it; `outcome` is the score of each scorer (`None`: the call

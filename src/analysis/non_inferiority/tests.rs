@@ -188,7 +188,7 @@ fn a_tag_shown_inferior_is_named_though_the_whole_holds() {
     // The gate passes; the recommendation names the tag.
     let g = gate(&["cand"], 0.03);
     let (_dir, _, frame) = testing::write(&records);
-    let manifest = crate::analysis::tests_support::manifest(&["base", "cand"], &g);
+    let manifest = crate::analysis::tests_support::manifest(&["base", "cand"], Some(&g));
     let summary = crate::analysis::summarize(&manifest, &frame).unwrap();
     let cost = crate::analysis::cost::summarize(&manifest, &frame, &summary, &[]).unwrap();
     assert!(
@@ -241,7 +241,7 @@ fn the_gate_fails_inconclusive_and_inferior_and_the_recommendation_tells_them_ap
     let g: GateConfig = serde_json::from_value(value).unwrap();
     let records = paired("cand", 20, 3, 1);
     let (_dir, _, frame) = testing::write(&records);
-    let manifest = crate::analysis::tests_support::manifest(&["base", "cand"], &g);
+    let manifest = crate::analysis::tests_support::manifest(&["base", "cand"], Some(&g));
     let summary = crate::analysis::summarize(&manifest, &frame).unwrap();
     let cost = crate::analysis::cost::summarize(&manifest, &frame, &summary, &[]).unwrap();
     let verdict = crate::gate::evaluate(&g, &summary, &frame, &cost).unwrap();
@@ -275,7 +275,7 @@ fn the_gate_fails_inconclusive_and_inferior_and_the_recommendation_tells_them_ap
     let (_dir, _, frame) = testing::write(&records);
     let mut g = g;
     g.non_inferiority_margin = Some(0.05);
-    let manifest = crate::analysis::tests_support::manifest(&["base", "cand"], &g);
+    let manifest = crate::analysis::tests_support::manifest(&["base", "cand"], Some(&g));
     let summary = crate::analysis::summarize(&manifest, &frame).unwrap();
     let exec = crate::report::recommend::recommend(&manifest, &summary, &[], &cost, &frame);
     assert_eq!(

@@ -81,6 +81,14 @@ impl Ctx<'_> {
             ),
             ("Recommendation".into(), RULE.into()),
         ];
+        items.extend(self.gate_items()?);
+        Ok(items)
+    }
+
+    /// The gate's thresholds, and how its non-inferiority margins are tested.
+    fn gate_items(&self) -> anyhow::Result<Vec<(String, String)>> {
+        let (m, meth) = (&self.0.manifest, &self.0.methodology);
+        let mut items = Vec::new();
         if m.gate.as_ref().is_some_and(|g| {
             g.non_inferiority_margin.is_some() || g.non_inferiority_score_margin.is_some()
         }) {
