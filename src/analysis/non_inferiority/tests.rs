@@ -283,3 +283,20 @@ fn the_gate_fails_inconclusive_and_inferior_and_the_recommendation_tells_them_ap
         crate::report::Decision::Stay
     );
 }
+
+#[test]
+fn a_candidate_without_pairs_shows_nothing_and_still_counts_in_holm() {
+    // `a` never ran; `b` alone would be non-inferior (p 0.0348), but two candidates were tested.
+    let records: Vec<Record> = paired("b", 200, 4, 4);
+    let a = assessed(&records, &gate(&["a", "b"], 0.03), &[]);
+    let (ta, tb) = (
+        a[0].pass_rate.as_ref().unwrap(),
+        a[1].pass_rate.as_ref().unwrap(),
+    );
+    assert_eq!(
+        (ta.pairs, ta.outcome, ta.p_adjusted),
+        (0, Outcome::Inconclusive, Some(1.0))
+    );
+    assert!((tb.p_adjusted.unwrap() - 2.0 * 0.034776887885563615).abs() < 1e-7);
+    assert_eq!(tb.outcome, Outcome::Inconclusive);
+}
