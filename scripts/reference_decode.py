@@ -2,7 +2,7 @@
 """Reference greedy decoder: plain Python ONNX Runtime loop over an optimum-style model folder.
 
   reference_decode.py MODEL_DIR --prompt TEXT [--max-tokens N] [--threads T] [--json]
-                      [--full-recompute] [--repeat K]
+                      [--full-recompute] [--repeat K] [--model-file onnx/model_fp16.onnx]
 
 TEXT is the already-rendered prompt (chat template applied); it is encoded with MODEL_DIR/tokenizer.json
 and add_special_tokens=False. Decoding is greedy (argmax over the last position's logits) and stops
@@ -52,7 +52,7 @@ def eos_ids(model_dir: str) -> set[int]:
 
 
 class Decoder:
-    def __init__(self, model_dir: str, threads: int):
+    def __init__(self, model_dir: str, threads: int, model_file: str = "model.onnx"):
         self.model_dir = model_dir
         opts = ort.SessionOptions()
         opts.intra_op_num_threads = threads
@@ -62,7 +62,7 @@ class Decoder:
         opts.log_severity_level = 3
         t0 = time.perf_counter()
         self.session = ort.InferenceSession(
-            os.path.join(model_dir, "model.onnx"), sess_options=opts, providers=["CPUExecutionProvider"]
+            os.path.join(model_dir, model_file), sess_options=opts, providers=["CPUExecutionProvider"]
         )
         self.load_ms = (time.perf_counter() - t0) * 1000.0
         self.tokenizer = Tokenizer.from_file(os.path.join(model_dir, "tokenizer.json"))
@@ -71,6 +71,8 @@ class Decoder:
         config = load_json(os.path.join(model_dir, "config.json"))
         self.input_names = [i.name for i in self.session.get_inputs()]
         self.has_position_ids = "position_ids" in self.input_names
+        # A merged decoder (optimum's older layout) switches its cache branch on this input.
+        self.has_cache_branch = "use_cache_branch" in self.input_names
         self.past_inputs = [i for i in self.session.get_inputs() if i.name.startswith("past_key_values.")]
         self.past_shapes = {}
         for i in self.past_inputs:
@@ -82,6 +84,8 @@ class Decoder:
                 else config.get("head_dim", config["hidden_size"] // config["num_attention_heads"])
             )
             self.past_shapes[i.name] = (kv_heads, head_dim)
+        # The cache in the graph's own type (float16 exports keep it in float16).
+        self.past_dtype = np.float16 if self.past_inputs and self.past_inputs[0].type == "tensor(float16)" else np.float32
         self.output_names = [o.name for o in self.session.get_outputs()]
         self.present_for_past = {p.name: p.name.replace("past_key_values.", "present.") for p in self.past_inputs}
         missing = [v for v in self.present_for_past.values() if v not in self.output_names]
@@ -94,7 +98,7 @@ class Decoder:
         return self.tokenizer.encode(text, add_special_tokens=False).ids
 
     def empty_past(self) -> dict[str, np.ndarray]:
-        return {name: np.zeros((1, kv, 0, hd), dtype=np.float32) for name, (kv, hd) in self.past_shapes.items()}
+        return {name: np.zeros((1, kv, 0, hd), dtype=self.past_dtype) for name, (kv, hd) in self.past_shapes.items()}
 
     def _feed(self, ids: list[int], start: int, total: int, past: dict) -> dict:
         feed = {
@@ -103,6 +107,8 @@ class Decoder:
         }
         if self.has_position_ids:
             feed["position_ids"] = np.arange(start, start + len(ids), dtype=np.int64)[None, :]
+        if self.has_cache_branch:
+            feed["use_cache_branch"] = np.array([start > 0])
         feed.update(past)
         return feed
 
@@ -124,7 +130,7 @@ class Decoder:
                 outputs = self.session.run(self.output_names, feed)
                 logits = outputs[self.logits_index]
                 past = {name: outputs[index] for name, index in self.present_index.items()}
-            next_id = int(np.argmax(logits[0, -1]))
+            next_id = int(np.argmax(logits[0, -1].astype(np.float32)))
             if ttft is None:
                 ttft = time.perf_counter() - t0
             out_ids.append(next_id)
@@ -155,11 +161,12 @@ def main() -> int:
     ap.add_argument("--json", action="store_true", help="print one JSON object")
     ap.add_argument("--full-recompute", action="store_true", help="no KV cache: recompute the whole sequence")
     ap.add_argument("--repeat", type=int, default=1, help="run K times; report medians")
+    ap.add_argument("--model-file", default="model.onnx", help="the graph, relative to MODEL_DIR (e.g. onnx/model_fp16.onnx)")
     args = ap.parse_args()
     if args.max_tokens < 1 or args.repeat < 1 or args.threads < 1:
         ap.error("--max-tokens, --repeat and --threads must be >= 1")
 
-    dec = Decoder(args.model_dir, args.threads)
+    dec = Decoder(args.model_dir, args.threads, args.model_file)
     prompt_ids = dec.encode(args.prompt)
     if not prompt_ids:
         ap.error("the prompt encodes to no tokens")

@@ -12,6 +12,8 @@
 #   models/smollm2-135m-instruct/           fp32 ONNX decoder with KV cache + tokenizer/configs
 #   models/smollm2-135m-instruct-int8/      8-bit block-wise quantization of it (MatMulNBits; same answers on every CPU)
 #   models/all-minilm-l6-v2/                int8 ONNX sentence embedder + tokenizer/configs
+#   models/layouts/                         SmolLM2 in the other ONNX layouts (fp16 with external data,
+#                                           a transformers.js onnx/ folder, a merged decoder), for the tests
 #   models/MANIFEST.sha256                  sha256sum of every model file (cd models && sha256sum -c)
 #
 # Before it declares success, it checks that SmolLM2 fp32 and int8 answer correctly on this CPU
@@ -301,6 +303,24 @@ else
   step_done
 fi
 
+# --------------------------------------------------------------- e2. SmolLM2 in the other layouts
+
+LAYOUTS_DIR="$MODELS/layouts"
+LAYOUTS_KEY="fp32=$(sha256_str "$CONVERT_KEY") maker=$(sha256_file "$ROOT/scripts/make_layouts.py") requirements=$REQ_SHA"
+if stamp_ok layouts "$LAYOUTS_KEY" && [[ -f "$LAYOUTS_DIR/merged/decoder_model_merged.onnx" ]]; then
+  step_skip "models/layouts"
+else
+  step_begin "writing SmolLM2 in the other ONNX layouts (models/layouts)"
+  tmp="$MODELS/.tmp-layouts"
+  rm -rf "$tmp"
+  run_logged layouts "$VPY" "$ROOT/scripts/make_layouts.py" "$SMOLLM_DIR" "$tmp"
+  rm -rf "$LAYOUTS_DIR"
+  mv "$tmp" "$LAYOUTS_DIR"
+  stamp_write layouts "$LAYOUTS_KEY"
+  CHANGED=1
+  step_done
+fi
+
 # ----------------------------------------------------------------------------- f. all-MiniLM-L6-v2
 
 MINILM_KEY="onnx=$MINILM_ONNX_SHA tokenizer=$MINILM_TOK_SHA skip=$MINILM_TOK_SKIP"
@@ -360,12 +380,12 @@ fi
 # -------------------------------------------------------------------------------------- h. manifest
 
 MANIFEST="$MODELS/MANIFEST.sha256"
-MANIFEST_KEY="$(sha256_str "$CONVERT_KEY|$INT8_KEY|$MINILM_KEY")"
+MANIFEST_KEY="$(sha256_str "$CONVERT_KEY|$INT8_KEY|$MINILM_KEY|$LAYOUTS_KEY")"
 if [[ $CHANGED -eq 0 ]] && stamp_ok manifest "$MANIFEST_KEY" && [[ -f "$MANIFEST" ]]; then
   step_skip "models/MANIFEST.sha256"
 else
   step_begin "hashing model files (models/MANIFEST.sha256)"
-  "$PYTHON" - "$MODELS" smollm2-135m-instruct smollm2-135m-instruct-int8 all-minilm-l6-v2 <<'PY'
+  "$PYTHON" - "$MODELS" smollm2-135m-instruct smollm2-135m-instruct-int8 all-minilm-l6-v2 layouts <<'PY'
 import hashlib, os, sys
 root, dirs = sys.argv[1], sys.argv[2:]
 lines = []

@@ -160,9 +160,9 @@ pub fn build(
                 .path
                 .as_ref()
                 .ok_or_else(|| anyhow::anyhow!("provider `{id}`: kind `onnx` needs `path`"))?;
-            let provider =
-                onnx::OnnxProvider::load(&base_dir.join(path), config.threads.unwrap_or(2))
-                    .map_err(|e| anyhow::anyhow!("provider `{id}`: {e}"))?;
+            let (dir, variant) = (base_dir.join(path), config.variant.as_deref());
+            let provider = onnx::OnnxProvider::load(&dir, variant, config.threads.unwrap_or(2))
+                .map_err(|e| anyhow::anyhow!("provider `{id}`: {e}"))?;
             Arc::new(provider)
         }
         kind @ (ProviderKind::Openai

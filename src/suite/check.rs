@@ -99,6 +99,7 @@ impl ProviderFields<'_> {
         let misplaced = [
             ("path", !local && p.path.is_some()),
             ("threads", !local && p.threads.is_some()),
+            ("variant", !local && p.variant.is_some()),
             ("deployment", !azure && p.deployment.is_some()),
             ("api_version", !azure && p.api_version.is_some()),
             ("extra_body", !compatible && p.extra_body.is_some()),

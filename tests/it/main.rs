@@ -7,6 +7,7 @@ mod cost;
 mod engine;
 mod hostile;
 mod html;
+mod layouts;
 mod load;
 mod lockin;
 mod model;

@@ -1,5 +1,7 @@
 //! The decode loop over an optimum-style decoder: prefill once, then one token per step with the
-//! KV cache carried from step to step (the prompt is never recomputed).
+//! KV cache carried from step to step (the prompt is never recomputed). The cache and the logits
+//! are in the graph's own element type (float32, or float16 for fp16 exports); a merged decoder's
+//! `use_cache_branch` and a graph without `position_ids` are driven as they declare.
 
 use std::borrow::Cow;
 use std::sync::Mutex;
@@ -23,6 +25,8 @@ pub struct Decoder {
     present_outputs: Vec<String>,
     num_kv_heads: usize,
     head_dim: usize,
+    /// The KV cache's element type (float32 or float16), as the graph declares it.
+    kv_type: TensorElementType,
 }
 
 /// How to pick tokens and when to stop.
@@ -47,8 +51,8 @@ pub struct Generation {
 impl Decoder {
     pub fn load(folder: &ModelFolder, threads: usize) -> Result<Self, String> {
         let env = super::runtime::environment()?;
-        let path = folder.dir.join("model.onnx");
-        let session = open_session(env, &path, threads).map_err(|e| {
+        let path = &folder.graph;
+        let session = open_session(env, path, threads).map_err(|e| {
             format!(
                 "{}: ONNX Runtime cannot load the model: {e}",
                 path.display()
@@ -86,7 +90,7 @@ impl Decoder {
                 "the model needs an input modelswap cannot supply: `{extra}`"
             )));
         }
-        check_input_types(&session, folder).map_err(&mismatch)?;
+        let kv_type = check_input_types(&session, folder).map_err(&mismatch)?;
         let has_position_ids = inputs.contains(&"position_ids");
         let has_cache_branch = inputs.contains(&"use_cache_branch");
         Ok(Self {
@@ -97,6 +101,7 @@ impl Decoder {
             present_outputs,
             num_kv_heads: folder.num_kv_heads,
             head_dim: folder.head_dim,
+            kv_type,
         })
     }
 
@@ -230,14 +235,7 @@ impl Decoder {
             .lock()
             .map_err(|_| "the model's session was poisoned by an earlier panic".to_string())?;
         let mut outputs = session.run(inputs).map_err(ort_err)?;
-        let (shape, data) = outputs["logits"]
-            .try_extract_tensor::<f32>()
-            .map_err(ort_err)?;
-        let vocab = *shape.last().ok_or("logits have no dimensions")? as usize;
-        let last = data
-            .get((seq - 1) * vocab..seq * vocab)
-            .ok_or_else(|| format!("logits have shape {shape:?}, expected [1, {seq}, vocab]"))?
-            .to_vec();
+        let last = last_logits(&outputs["logits"], seq)?;
         let mut grown = Vec::with_capacity(self.present_outputs.len());
         for name in &self.present_outputs {
             grown.push(
@@ -250,16 +248,43 @@ impl Decoder {
         Ok(last)
     }
 
-    /// Zero-length caches for the prefill.
+    /// Zero-length caches for the prefill, in the graph's element type.
     pub fn empty_past(&self) -> Result<Vec<DynValue>, String> {
+        let shape = [1, self.num_kv_heads, 0, self.head_dim];
         (0..self.past_inputs.len())
             .map(|_| {
-                Tensor::from_array(([1, self.num_kv_heads, 0, self.head_dim], Vec::<f32>::new()))
-                    .map(|t| t.into_dyn())
-                    .map_err(|e| format!("ONNX Runtime failed: {e}"))
+                let t = match self.kv_type {
+                    TensorElementType::Float16 => {
+                        Tensor::from_array((shape, Vec::<half::f16>::new())).map(|t| t.into_dyn())
+                    }
+                    _ => Tensor::from_array((shape, Vec::<f32>::new())).map(|t| t.into_dyn()),
+                };
+                t.map_err(|e| format!("ONNX Runtime failed: {e}"))
             })
             .collect()
     }
+}
+
+/// The last position's logits as f32, whether the graph gives float32 or float16.
+fn last_logits(logits: &DynValue, seq: usize) -> Result<Vec<f32>, String> {
+    let ort_err = |e: ort::Error| format!("ONNX Runtime failed: {e}");
+    let slice = |shape: &[i64], len: usize| -> Result<std::ops::Range<usize>, String> {
+        let vocab = *shape.last().ok_or("logits have no dimensions")? as usize;
+        let range = (seq - 1) * vocab..seq * vocab;
+        if range.end > len {
+            return Err(format!(
+                "logits have shape {shape:?}, expected [1, {seq}, vocab]"
+            ));
+        }
+        Ok(range)
+    };
+    if let Ok((shape, data)) = logits.try_extract_tensor::<half::f16>() {
+        let range = slice(shape, data.len())?;
+        return Ok(data[range].iter().map(|x| x.to_f32()).collect());
+    }
+    let (shape, data) = logits.try_extract_tensor::<f32>().map_err(ort_err)?;
+    let range = slice(shape, data.len())?;
+    Ok(data[range].to_vec())
 }
 
 /// A session with the project's options: all graph optimisations, `threads` intra-op threads.
@@ -354,15 +379,24 @@ fn cache_names(
     Ok((past_inputs, present_outputs))
 }
 
-/// Each input's element type, and the KV cache's shape against config.json.
-fn check_input_types(session: &Session, folder: &ModelFolder) -> Result<(), String> {
+/// Each input's element type, and the KV cache's shape against config.json; the cache's element
+/// type (float32 or float16, the same for every layer).
+fn check_input_types(session: &Session, folder: &ModelFolder) -> Result<TensorElementType, String> {
+    let mut kv_type = None;
     for outlet in session.inputs() {
         let ValueType::Tensor { ty, shape, .. } = outlet.dtype() else {
             continue;
         };
         let past = outlet.name().starts_with("past_key_values.");
         let expected_ty = if past {
-            TensorElementType::Float32
+            let first = *kv_type.get_or_insert(*ty);
+            if !matches!(ty, TensorElementType::Float32 | TensorElementType::Float16) {
+                return Err(format!(
+                    "input `{}` is {ty:?}: modelswap drives float32 and float16 KV caches",
+                    outlet.name()
+                ));
+            }
+            first
         } else if outlet.name() == "use_cache_branch" {
             TensorElementType::Bool
         } else {
@@ -390,7 +424,7 @@ fn check_input_types(session: &Session, folder: &ModelFolder) -> Result<(), Stri
             ));
         }
     }
-    Ok(())
+    Ok(kv_type.unwrap_or(TensorElementType::Float32))
 }
 
 #[cfg(test)]

@@ -1,5 +1,9 @@
-//! A model folder in optimum-cli's layout: the configuration, tokenizer and chat template that
-//! surround `model.onnx`. Every problem names the folder and the file.
+//! A model folder as people have them: optimum-cli's (`model.onnx`, its weights perhaps in
+//! `model.onnx_data`), optimum's older merged decoder (`decoder_model_merged.onnx`), or an
+//! onnx-community / transformers.js repository (`onnx/model.onnx`, `onnx/model_fp16.onnx`, …,
+//! with the tokenizer and configs one level up; `variant` picks one). The graph is found here;
+//! the configuration, tokenizer and chat template around it are read. Every problem names the
+//! folder and the file.
 
 use std::path::{Path, PathBuf};
 
@@ -12,6 +16,8 @@ use crate::chat::Message;
 /// What the decode loop needs to know about the model, read from its folder.
 pub struct ModelFolder {
     pub dir: PathBuf,
+    /// The graph the folder's layout (and `variant`) points to.
+    pub graph: PathBuf,
     pub tokenizer: Tokenizer,
     pub num_layers: usize,
     pub num_kv_heads: usize,
@@ -24,7 +30,7 @@ pub struct ModelFolder {
     eos_token: String,
 }
 
-const REQUIRED: [&str; 3] = ["model.onnx", "tokenizer.json", "config.json"];
+const REQUIRED: [&str; 2] = ["tokenizer.json", "config.json"];
 
 /// The model's shape as config.json gives it.
 struct Shape {
@@ -59,9 +65,15 @@ impl Shape {
 
 impl ModelFolder {
     pub fn open(dir: &Path) -> Result<Self, String> {
+        Self::open_variant(dir, None)
+    }
+
+    /// The folder, its graph picked by `variant` (`fp16` → `model_fp16.onnx`).
+    pub fn open_variant(dir: &Path, variant: Option<&str>) -> Result<Self, String> {
         if !dir.is_dir() {
             return Err(format!("model folder {} does not exist", dir.display()));
         }
+        let graph = graph_of(dir, variant)?;
         let missing: Vec<&str> = REQUIRED
             .iter()
             .copied()
@@ -69,7 +81,7 @@ impl ModelFolder {
             .collect();
         if !missing.is_empty() {
             return Err(format!(
-                "model folder {} is missing {} (expected optimum-cli's layout: model.onnx, tokenizer.json, config.json, generation_config.json, tokenizer_config.json)",
+                "model folder {} is missing {} (expected beside the graph, or one level above an `onnx/` folder: tokenizer.json, config.json, generation_config.json, tokenizer_config.json)",
                 dir.display(),
                 missing.join(", ")
             ));
@@ -104,6 +116,7 @@ impl ModelFolder {
             .map_err(|e| format!("{}: the chat template does not parse: {e}", dir.display()))?;
         Ok(Self {
             dir: dir.to_path_buf(),
+            graph,
             tokenizer,
             num_layers: shape.num_layers,
             num_kv_heads: shape.num_kv_heads,
@@ -151,21 +164,76 @@ impl ModelFolder {
 
     /// The files whose content determines the outputs.
     pub fn files(&self) -> Vec<PathBuf> {
+        // The graph's external weights: optimum and onnx write `<graph>_data` or `<graph>.data`.
+        let graph = self.graph.to_string_lossy();
+        let data = [format!("{graph}_data"), format!("{graph}.data")];
+        let mut files: Vec<PathBuf> = std::iter::once(self.graph.clone())
+            .chain(data.iter().map(PathBuf::from))
+            .filter(|p| p.is_file())
+            .collect();
         let names = [
-            "model.onnx",
-            "model.onnx_data",
             "tokenizer.json",
             "tokenizer_config.json",
             "config.json",
             "generation_config.json",
             "chat_template.jinja",
         ];
-        names
-            .iter()
-            .map(|n| self.dir.join(n))
-            .filter(|p| p.is_file())
-            .collect()
+        files.extend(
+            names
+                .iter()
+                .map(|n| self.dir.join(n))
+                .filter(|p| p.is_file()),
+        );
+        files
     }
+}
+
+/// The graph a folder holds: `model[_VARIANT].onnx` or the merged decoder, beside the
+/// configuration or in its `onnx/` folder. A folder it cannot use names what it has.
+fn graph_of(dir: &Path, variant: Option<&str>) -> Result<PathBuf, String> {
+    if dir.join("genai_config.json").is_file() {
+        return Err(format!(
+            "{} is an onnxruntime-genai model-builder folder (genai_config.json): its graph shares one KV buffer between past and present (GroupQueryAttention), which modelswap does not drive yet; export the model with optimum-cli (`optimum-cli export onnx --task text-generation-with-past`)",
+            dir.display()
+        ));
+    }
+    let suffix = variant.map(|v| format!("_{v}")).unwrap_or_default();
+    let candidates = [
+        format!("model{suffix}.onnx"),
+        format!("onnx/model{suffix}.onnx"),
+        format!("decoder_model_merged{suffix}.onnx"),
+        format!("onnx/decoder_model_merged{suffix}.onnx"),
+    ];
+    if let Some(found) = candidates.iter().map(|c| dir.join(c)).find(|p| p.is_file()) {
+        return Ok(found);
+    }
+    let mut available: Vec<String> = ["", "onnx/"]
+        .iter()
+        .flat_map(|sub| {
+            let entries = std::fs::read_dir(dir.join(sub))
+                .into_iter()
+                .flatten()
+                .flatten();
+            entries.filter_map(move |e| {
+                let name = e.file_name().to_string_lossy().into_owned();
+                name.ends_with(".onnx").then(|| format!("{sub}{name}"))
+            })
+        })
+        .collect();
+    available.sort();
+    let wanted = match variant {
+        Some(v) => format!("no graph of variant `{v}` (model_{v}.onnx, onnx/model_{v}.onnx)"),
+        None => "no model.onnx (nor onnx/model.onnx, decoder_model_merged.onnx)".into(),
+    };
+    Err(if available.is_empty() {
+        format!("model folder {} has {wanted}", dir.display())
+    } else {
+        format!(
+            "model folder {} has {wanted}; it has {}: pick one with `variant:` (`model_fp16.onnx` is variant `fp16`)",
+            dir.display(),
+            available.join(", ")
+        )
+    })
 }
 
 fn read_json(path: &Path) -> Result<Json, String> {

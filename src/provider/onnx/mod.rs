@@ -24,7 +24,8 @@ pub fn folder_problems(spec: &SuiteSpec, suite_dir: &Path) -> Vec<Problem> {
         .iter()
         .filter(|(_, p)| p.kind == ProviderKind::Onnx);
     onnx.filter_map(|(id, p)| {
-        let e = ModelFolder::open(&suite_dir.join(p.path.as_ref()?)).err()?;
+        let dir = suite_dir.join(p.path.as_ref()?);
+        let e = ModelFolder::open_variant(&dir, p.variant.as_deref()).err()?;
         Some(Problem {
             field: format!("providers.{id}.path"),
             message: e,
@@ -46,7 +47,13 @@ pub struct Model {
 
 impl Model {
     pub fn load(dir: &Path, threads: usize) -> Result<Self, String> {
-        let folder = ModelFolder::open(dir)?;
+        Self::load_variant(dir, None, threads)
+    }
+
+    /// The folder's graph picked by `variant` (`ModelFolder::open_variant`), loaded.
+    pub fn load_variant(dir: &Path, variant: Option<&str>, threads: usize) -> Result<Self, String> {
+        let folder = ModelFolder::open_variant(dir, variant)?;
+        tracing::info!(graph = %folder.graph.display(), "local model");
         let decoder = Decoder::load(&folder, threads)?;
         Ok(Self { folder, decoder })
     }
@@ -90,9 +97,9 @@ impl Model {
 }
 
 impl OnnxProvider {
-    pub fn load(dir: &Path, threads: usize) -> Result<Self, String> {
+    pub fn load(dir: &Path, variant: Option<&str>, threads: usize) -> Result<Self, String> {
         Ok(Self {
-            model: Arc::new(Model::load(dir, threads)?),
+            model: Arc::new(Model::load_variant(dir, variant, threads)?),
         })
     }
 }
