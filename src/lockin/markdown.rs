@@ -158,7 +158,10 @@ fn findings(md: &mut String, findings: &[Finding]) {
         let _ = writeln!(
             md,
             "| {} | {} | {} | {} | {} |",
-            code(&format!("{}:{}", f.file, f.line)),
+            code(&match f.cell {
+                Some(cell) => format!("{} cell {cell}:{}", f.file, f.line),
+                None => format!("{}:{}", f.file, f.line),
+            }),
             f.rating.label(),
             f.vendor.label(),
             f.feature.label(),

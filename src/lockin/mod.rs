@@ -8,6 +8,7 @@
 mod manifests;
 mod markdown;
 mod matcher;
+mod notebook;
 mod rules;
 mod sarif;
 mod scan;
@@ -69,9 +70,15 @@ pub struct Scan {
 pub struct Finding {
     /// Relative to the scanned root, `/`-separated.
     pub file: String,
-    /// 1-based; the column counts characters.
+    /// 1-based; the column counts characters. In a notebook, the line within its cell.
     pub line: u32,
     pub column: u32,
+    /// In a notebook (`.ipynb`): the cell (1-based, as Jupyter shows them), and the line of the
+    /// file itself (the JSON), for tools that open it as a file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cell: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file_line: Option<u32>,
     pub vendor: Vendor,
     pub feature: Feature,
     pub rating: Rating,

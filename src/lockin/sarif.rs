@@ -112,6 +112,19 @@ fn finding(scan: &Scan, f: &Finding) -> Value {
     if let Some(hint) = &f.hint {
         message.push_str(&format!(" To move: {hint}."));
     }
+    // In a notebook the line is the JSON file's, and the cell's column means nothing there.
+    let region = match f.cell {
+        Some(cell) => {
+            message.push_str(&format!(" (notebook cell {cell}, line {})", f.line));
+            json!({"startLine": f.file_line.unwrap_or(1), "snippet": {"text": f.matched}})
+        }
+        None => json!({
+            "startLine": f.line,
+            "startColumn": f.column,
+            "endColumn": f.column + f.matched.chars().count() as u32,
+            "snippet": {"text": f.matched},
+        }),
+    };
     json!({
         "ruleId": rule_id(f.vendor, f.feature),
         "ruleIndex": rule_index(f.vendor, f.feature),
@@ -119,12 +132,7 @@ fn finding(scan: &Scan, f: &Finding) -> Value {
         "message": {"text": message},
         "locations": [{"physicalLocation": {
             "artifactLocation": {"uri": uri(scan, &f.file), "uriBaseId": "%SRCROOT%"},
-            "region": {
-                "startLine": f.line,
-                "startColumn": f.column,
-                "endColumn": f.column + f.matched.chars().count() as u32,
-                "snippet": {"text": f.matched},
-            },
+            "region": region,
         }}],
         "properties": {"vendor": f.vendor, "feature": f.feature, "rating": f.rating},
     })

@@ -12,8 +12,31 @@ use ignore::{DirEntry, ParallelVisitor, ParallelVisitorBuilder, WalkBuilder, Wal
 
 use super::manifests::{self, PackageManifest};
 use super::matcher::Matchers;
+use super::notebook;
 use super::rules::Lang;
 use super::{Dependency, FileEffort, Finding, Problem, Scan, ScanError, ScanOptions, ScanStats};
+
+/// Notebooks are read up to this size whatever `--max-file-size` says: their outputs make them
+/// large, and the code in them is what counts.
+const NOTEBOOK_MAX_BYTES: u64 = 256 << 20;
+
+/// A finding of `hit` in `file` (in a notebook, in cell `cell`).
+fn finding(file: &str, hit: super::matcher::Hit, cell: Option<u32>) -> Finding {
+    let p = hit.portability;
+    Finding {
+        file: file.to_string(),
+        line: hit.line,
+        column: hit.column,
+        cell,
+        file_line: None,
+        vendor: p.vendor,
+        feature: p.feature,
+        rating: p.rating,
+        matched: hit.text,
+        reason: p.reason.to_string(),
+        hint: p.hint.map(str::to_string),
+    }
+}
 
 /// Directories of other people's code: the SDKs themselves, not the team's use of them.
 const THIRD_PARTY_DIRS: &[&str] = &["node_modules", "site-packages"];
@@ -54,8 +77,8 @@ pub fn scan(root: &Path, options: &ScanOptions) -> Result<Scan, ScanError> {
         .unwrap_or_else(|poisoned| poisoned.into_inner());
 
     all.findings.sort_by(|a, b| {
-        (&a.file, a.line, a.column, a.vendor, a.feature)
-            .cmp(&(&b.file, b.line, b.column, b.vendor, b.feature))
+        (&a.file, a.cell, a.line, a.column, a.vendor, a.feature)
+            .cmp(&(&b.file, b.cell, b.line, b.column, b.vendor, b.feature))
     });
     all.dependencies
         .sort_by(|a, b| (&a.file, a.line, &a.name).cmp(&(&b.file, b.line, &b.name)));
@@ -234,7 +257,14 @@ impl Visitor<'_> {
             self.local.stats.files_other += 1;
             return;
         }
-        match self.read(path) {
+        let notebook = path.extension().is_some_and(|e| e == "ipynb");
+        let limit = if notebook {
+            // Outputs make notebooks large; their code is what is scanned.
+            NOTEBOOK_MAX_BYTES.max(self.max_bytes)
+        } else {
+            self.max_bytes
+        };
+        match self.read(path, limit) {
             Ok(true) => {}
             Ok(false) => return,
             Err(err) => {
@@ -249,21 +279,14 @@ impl Visitor<'_> {
         }
         self.local.stats.files_scanned += 1;
         self.local.stats.bytes_scanned += self.buf.len() as u64;
-        if let Some(lang) = lang {
-            for hit in self.matchers.find(lang, &self.buf) {
-                let p = hit.portability;
-                self.local.findings.push(Finding {
-                    file: rel.clone(),
-                    line: hit.line,
-                    column: hit.column,
-                    vendor: p.vendor,
-                    feature: p.feature,
-                    rating: p.rating,
-                    matched: hit.text,
-                    reason: p.reason.to_string(),
-                    hint: p.hint.map(str::to_string),
-                });
+        match lang {
+            Some(_) if notebook => self.notebook(&rel),
+            Some(lang) => {
+                for hit in self.matchers.find(lang, &self.buf) {
+                    self.local.findings.push(finding(&rel, hit, None));
+                }
             }
+            None => {}
         }
         if let Some(manifest) = manifest {
             manifests::parse(
@@ -276,22 +299,43 @@ impl Visitor<'_> {
         }
     }
 
-    /// Reads the file into `buf`; false when it is skipped as too large or binary.
-    fn read(&mut self, path: &Path) -> std::io::Result<bool> {
+    /// The code cells of the notebook in `buf`, scanned as Python, each finding pointing at its
+    /// cell; a file that is not a notebook is a problem named with the reason.
+    fn notebook(&mut self, rel: &str) {
+        let cells = match notebook::code_cells(&self.buf) {
+            Ok(cells) => cells,
+            Err(e) => {
+                self.local.problems.push(Problem {
+                    file: Some(rel.to_string()),
+                    line: None,
+                    message: format!("not a Jupyter notebook: {e}"),
+                });
+                return;
+            }
+        };
+        for cell in cells {
+            for hit in self.matchers.find(Lang::Python, cell.source.as_bytes()) {
+                let at = (hit.line as usize).checked_sub(1);
+                let file_line = at.and_then(|i| cell.file_lines.get(i).copied().flatten());
+                let mut f = finding(rel, hit, Some(cell.index));
+                f.file_line = file_line;
+                self.local.findings.push(f);
+            }
+        }
+    }
+
+    /// Reads the file into `buf`; false when it is skipped as larger than `limit` or binary.
+    fn read(&mut self, path: &Path, limit: u64) -> std::io::Result<bool> {
         let file = File::open(path)?;
-        if file.metadata()?.len() > self.max_bytes {
-            tracing::debug!(
-                "skipped {} (larger than {} bytes)",
-                path.display(),
-                self.max_bytes
-            );
+        if file.metadata()?.len() > limit {
+            tracing::debug!("skipped {} (larger than {limit} bytes)", path.display());
             self.local.stats.skipped_large += 1;
             return Ok(false);
         }
         self.buf.clear();
         // The file may have grown since; never read past the limit.
-        file.take(self.max_bytes + 1).read_to_end(&mut self.buf)?;
-        if self.buf.len() as u64 > self.max_bytes {
+        file.take(limit + 1).read_to_end(&mut self.buf)?;
+        if self.buf.len() as u64 > limit {
             self.local.stats.skipped_large += 1;
             return Ok(false);
         }
@@ -325,6 +369,8 @@ mod tests {
             file: file.into(),
             line: 1,
             column: 1,
+            cell: None,
+            file_line: None,
             vendor: Vendor::OpenAi,
             feature: Feature::Chat,
             rating,

@@ -491,3 +491,95 @@ fn the_command_writes_each_format_and_exits_2_on_bad_input() {
         assert!(stdout(&out).is_empty());
     }
 }
+
+#[test]
+fn a_notebook_is_scanned_by_code_cell_and_its_outputs_and_markdown_are_not() {
+    let dir = app("notebook-research");
+    let raw = std::fs::read_to_string(dir.join("compare.ipynb")).unwrap();
+    // The JSON holds vendor words only in markdown and outputs, and the cells' quotes escaped.
+    for text in [
+        "openai.ChatCompletion",
+        "api.openai.com",
+        "gpt-4o-mini",
+        "\\\"media_type\\\"",
+    ] {
+        assert!(raw.contains(text), "{text}");
+    }
+    let s = scan(&dir);
+    /// (cell, line in the cell, line in the file, feature, matched).
+    type CellRow<'a> = (Option<u32>, u32, Option<u32>, &'a str, String);
+    let got: Vec<CellRow> = (s.findings.iter())
+        .map(|f| {
+            (
+                f.cell,
+                f.line,
+                f.file_line,
+                f.feature.id(),
+                f.matched.clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (Some(2), 2, Some(18), "sdk", "import anthropic".to_string()),
+            (
+                Some(3),
+                1,
+                Some(46),
+                "vision",
+                "\"media_type\": \"image/".to_string()
+            ),
+            (Some(3), 2, Some(47), "chat", ".messages.create".to_string()),
+            (
+                Some(3),
+                3,
+                Some(48),
+                "model-id",
+                "claude-3-5-haiku-20241022".to_string()
+            ),
+        ]
+    );
+    assert!(s.findings.iter().all(|f| f.vendor.id() == "anthropic"));
+    // The file line is the JSON's: the cell's source line is there.
+    let line = |n: u32| raw.lines().nth(n as usize - 1).unwrap().to_string();
+    assert!(
+        line(47).contains("reply = client.messages.create("),
+        "{}",
+        line(47)
+    );
+    let md = lockin::render(&s, Format::Md);
+    assert!(md.contains("compare.ipynb cell 3:2"), "{md}");
+    let sarif: serde_json::Value =
+        serde_json::from_str(&lockin::render(&s, Format::Sarif)).unwrap();
+    let region = &sarif["runs"][0]["results"][2]["locations"][0]["physicalLocation"]["region"];
+    assert_eq!(region["startLine"], 47, "{region}");
+    assert!(region.get("startColumn").is_none(), "{region}");
+}
+
+#[test]
+fn a_large_notebook_is_read_and_a_broken_one_is_named() {
+    let tmp = tempfile::tempdir().unwrap();
+    // 3 MiB of outputs, over the default 2 MiB limit for other files.
+    let output = "x".repeat(3 << 20);
+    let nb = serde_json::json!({"cells": [
+        {"cell_type": "code", "outputs": [{"output_type": "stream", "text": [output]}],
+         "source": ["from openai import OpenAI\n"]}
+    ], "nbformat": 4, "nbformat_minor": 5});
+    std::fs::write(tmp.path().join("big.ipynb"), nb.to_string()).unwrap();
+    std::fs::write(tmp.path().join("broken.ipynb"), "{\"cells\": [").unwrap();
+    let s = lockin::scan(tmp.path(), &ScanOptions::default()).unwrap();
+    assert_eq!(s.findings.len(), 1, "{:?}", s.findings);
+    assert_eq!(
+        (s.findings[0].file.as_str(), s.findings[0].cell),
+        ("big.ipynb", Some(1))
+    );
+    assert_eq!(s.stats.skipped_large, 0);
+    assert_eq!(s.problems.len(), 1);
+    assert_eq!(s.problems[0].file.as_deref(), Some("broken.ipynb"));
+    assert!(
+        s.problems[0].message.starts_with("not a Jupyter notebook:"),
+        "{:?}",
+        s.problems
+    );
+}
