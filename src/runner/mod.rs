@@ -309,7 +309,8 @@ async fn prepare(suite: &Suite, options: &RunOptions) -> Result<(Plan, Manifest)
         None => resume::Done::new(),
     };
     let scorers = Arc::new(scorers);
-    let references = Arc::new(references::Rendezvous::new(scorers.clone()));
+    let run_ids = targets.iter().map(|(t, _)| t.id.clone()).collect();
+    let references = Arc::new(references::Rendezvous::new(scorers.clone(), run_ids));
     if options.resume && !done.is_empty() && references.waits() {
         // The reference answers recorded before the interruption, for the records still to come.
         let path = options.out.join(record::RECORDS_FILE);

@@ -2,8 +2,10 @@
 //! provider's answer to the same case and repeat exists, whichever call finishes first: the
 //! record waits here (parked) until the answer arrives, and the worker that brings it scores the
 //! records that waited for it. A record never blocks a worker, so providers that take turns in
-//! one lane (local models) cannot wait on each other. What never arrives (the reference's call
-//! was not made in this run) is settled at the end, counted apart as having no reference.
+//! one lane (local models) cannot wait on each other. An answer is kept only until every record
+//! of the run that needs it has had it, so memory follows the calls in flight, not the run. What
+//! never arrives (the reference's call was not made in this run) is settled at the end, counted
+//! apart as having no reference.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
@@ -22,13 +24,16 @@ pub(super) struct Rendezvous {
     scorers: Arc<Scorers>,
     /// The providers whose answers are references.
     providers: HashSet<String>,
+    /// The providers of this run: those whose records will ask for an answer.
+    run: Vec<String>,
     state: Mutex<State>,
 }
 
 #[derive(Default)]
 struct State {
-    /// Reference providers' answers (or why they have none), kept for the run.
-    answers: HashMap<Key, Lookup>,
+    /// Reference providers' answers (or why they have none), each with how many records of the
+    /// run have yet to take it.
+    answers: HashMap<Key, (Lookup, usize)>,
     /// Records waiting for answers, by (case id, repeat).
     parked: HashMap<(String, u32), Vec<Parked>>,
 }
@@ -42,7 +47,7 @@ struct Parked {
 }
 
 impl Rendezvous {
-    pub fn new(scorers: Arc<Scorers>) -> Self {
+    pub fn new(scorers: Arc<Scorers>, run: Vec<String>) -> Self {
         let providers = (scorers.references().into_iter())
             .filter_map(|r| match r {
                 Reference::Provider(id) => Some(id),
@@ -52,6 +57,7 @@ impl Rendezvous {
         Self {
             scorers,
             providers,
+            run,
             state: Mutex::default(),
         }
     }
@@ -61,11 +67,14 @@ impl Rendezvous {
         !self.providers.is_empty()
     }
 
-    /// An answer written by an earlier invocation of a resumed run.
+    /// An answer written by an earlier invocation of a resumed run (kept for the run: which of
+    /// its takers are already recorded is not known here).
     pub fn remember(&self, record: &Record) {
         if self.providers.contains(&record.provider) {
             let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
-            state.answers.insert(key(record), Answer::of(record));
+            state
+                .answers
+                .insert(key(record), (Answer::of(record), usize::MAX));
         }
     }
 
@@ -76,45 +85,24 @@ impl Rendezvous {
         let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
         let mut ready = Vec::new();
         if self.providers.contains(&record.provider) {
-            let answer = Answer::of(&record);
-            let waiting = (state.parked)
-                .remove(&(record.case_id.clone(), record.repeat))
-                .unwrap_or_default();
-            let mut still = Vec::new();
-            for mut p in waiting {
-                if let Some(i) = p.missing.iter().position(|m| *m == record.provider) {
-                    p.missing.swap_remove(i);
-                    let r = Reference::Provider(record.provider.clone());
-                    p.found.insert(r, answer.clone());
-                }
-                if p.missing.is_empty() {
-                    ready.push((p.case, p.record, p.found));
-                } else {
-                    still.push(p);
-                }
-            }
-            if !still.is_empty() {
-                let at = (record.case_id.clone(), record.repeat);
-                state.parked.insert(at, still);
-            }
-            state.answers.insert(key(&record), answer);
+            self.publish(&mut state, &case, &record, &mut ready);
         }
         let mut found = Found::new();
         let mut missing = Vec::new();
         for r in needs {
-            match &r {
-                Reference::Logged => {
-                    found.insert(r.clone(), logged(&case));
+            let answer = match &r {
+                Reference::Logged => Some(logged(&case)),
+                Reference::Provider(id) => take(
+                    &mut state,
+                    &(id.clone(), record.case_id.clone(), record.repeat),
+                ),
+            };
+            match (answer, &r) {
+                (Some(a), _) => {
+                    found.insert(r, a);
                 }
-                Reference::Provider(id) => {
-                    let k = (id.clone(), record.case_id.clone(), record.repeat);
-                    match state.answers.get(&k) {
-                        Some(a) => {
-                            found.insert(r.clone(), a.clone());
-                        }
-                        None => missing.push(id.clone()),
-                    }
-                }
+                (None, Reference::Provider(id)) => missing.push(id.clone()),
+                (None, Reference::Logged) => {}
             }
         }
         if missing.is_empty() {
@@ -132,6 +120,38 @@ impl Rendezvous {
         ready
     }
 
+    /// A reference provider's answer: handed to the records parked for it (those complete go to
+    /// `ready`), and kept for the records of the run still to come.
+    fn publish(&self, state: &mut State, case: &Case, record: &Record, ready: &mut Vec<Ready>) {
+        let answer = Answer::of(record);
+        let reference = Reference::Provider(record.provider.clone());
+        let takers = (self.run.iter())
+            .filter(|p| self.scorers.needs(case, p).contains(&reference))
+            .count();
+        let at = (record.case_id.clone(), record.repeat);
+        let waiting = state.parked.remove(&at).unwrap_or_default();
+        let mut given = 0;
+        let mut still = Vec::new();
+        for mut p in waiting {
+            if let Some(i) = p.missing.iter().position(|m| *m == record.provider) {
+                p.missing.swap_remove(i);
+                p.found.insert(reference.clone(), answer.clone());
+                given += 1;
+            }
+            if p.missing.is_empty() {
+                ready.push((p.case, p.record, p.found));
+            } else {
+                still.push(p);
+            }
+        }
+        if !still.is_empty() {
+            state.parked.insert(at, still);
+        }
+        if takers > given {
+            state.answers.insert(key(record), (answer, takers - given));
+        }
+    }
+
     /// Every record still waiting, its missing answers settled as absent: the reference's
     /// call was not made in this run.
     pub fn finish(&self) -> Vec<Ready> {
@@ -147,6 +167,23 @@ impl Rendezvous {
         }
         ready
     }
+
+    /// Answers held, for the tests.
+    #[cfg(test)]
+    fn held(&self) -> usize {
+        self.state.lock().unwrap().answers.len()
+    }
+}
+
+/// The answer at `key`, for one of the records that need it; dropped once the last has it.
+fn take(state: &mut State, key: &Key) -> Option<Lookup> {
+    let (answer, left) = state.answers.get_mut(key)?;
+    let answer = answer.clone();
+    *left = left.saturating_sub(1);
+    if *left == 0 {
+        state.answers.remove(key);
+    }
+    Some(answer)
 }
 
 fn key(record: &Record) -> Key {
@@ -170,3 +207,6 @@ fn logged(case: &Case) -> Lookup {
         ),
     }
 }
+
+#[cfg(test)]
+mod tests;
