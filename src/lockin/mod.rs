@@ -5,6 +5,7 @@
 //! Markdown, JSON or SARIF 2.1.0. `workload` audits a suite's requests against each provider's
 //! capabilities.
 
+mod comments;
 mod manifests;
 mod markdown;
 mod matcher;

@@ -12,13 +12,31 @@ use ignore::{DirEntry, ParallelVisitor, ParallelVisitorBuilder, WalkBuilder, Wal
 
 use super::manifests::{self, PackageManifest};
 use super::matcher::Matchers;
-use super::notebook;
 use super::rules::Lang;
+use super::{comments, notebook};
 use super::{Dependency, FileEffort, Finding, Problem, Scan, ScanError, ScanOptions, ScanStats};
 
 /// Notebooks are read up to this size whatever `--max-file-size` says: their outputs make them
 /// large, and the code in them is what counts.
 const NOTEBOOK_MAX_BYTES: u64 = 256 << 20;
+
+/// The rules' hits in `text`, its comments and docstrings left out where the language has a
+/// grammar (`comments`). Most files hit nothing and are never parsed: the rules are the prefilter.
+fn code_hits(
+    matchers: &Matchers,
+    lang: Lang,
+    extension: &str,
+    text: &[u8],
+) -> Vec<super::matcher::Hit> {
+    let hits = matchers.find(lang, text);
+    if hits.is_empty() {
+        return hits;
+    }
+    match comments::blank(extension, text) {
+        Some(code) => matchers.find(lang, &code),
+        None => hits,
+    }
+}
 
 /// A finding of `hit` in `file` (in a notebook, in cell `cell`).
 fn finding(file: &str, hit: super::matcher::Hit, cell: Option<u32>) -> Finding {
@@ -279,10 +297,14 @@ impl Visitor<'_> {
         }
         self.local.stats.files_scanned += 1;
         self.local.stats.bytes_scanned += self.buf.len() as u64;
+        let extension = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .unwrap_or_default();
         match lang {
             Some(_) if notebook => self.notebook(&rel),
             Some(lang) => {
-                for hit in self.matchers.find(lang, &self.buf) {
+                for hit in code_hits(self.matchers, lang, extension, &self.buf) {
                     self.local.findings.push(finding(&rel, hit, None));
                 }
             }
@@ -314,7 +336,7 @@ impl Visitor<'_> {
             }
         };
         for cell in cells {
-            for hit in self.matchers.find(Lang::Python, cell.source.as_bytes()) {
+            for hit in code_hits(self.matchers, Lang::Python, "py", cell.source.as_bytes()) {
                 let at = (hit.line as usize).checked_sub(1);
                 let file_line = at.and_then(|i| cell.file_lines.get(i).copied().flatten());
                 let mut f = finding(rel, hit, Some(cell.index));

@@ -583,3 +583,25 @@ fn a_large_notebook_is_read_and_a_broken_one_is_named() {
         s.problems
     );
 }
+
+#[test]
+fn comments_and_docstrings_never_produce_findings() {
+    let tmp = tempfile::tempdir().unwrap();
+    let files = [
+        // Vendor words only in comments and docstrings: nothing to migrate.
+        ("doc.py", "\"\"\"Wraps openai.ChatCompletion for gpt-4o.\"\"\"\n# from anthropic import Anthropic\nx = 1\n"),
+        ("note.ts", "// const client = new OpenAI(); model: 'gpt-4o'\n/* logprobs: true */\nexport const x = 1;\n"),
+        ("main.go", "// client := anthropic.NewClient()\npackage main\n"),
+        ("A.java", "/** Uses com.openai.client and gpt-4o-mini. */\nclass A {}\n"),
+        // The same words in code are found, on their own lines.
+        ("live.py", "# set up\nfrom anthropic import Anthropic  # the client\n"),
+    ];
+    for (name, text) in files {
+        std::fs::write(tmp.path().join(name), text).unwrap();
+    }
+    let s = lockin::scan(tmp.path(), &ScanOptions::default()).unwrap();
+    let got: Vec<(&str, u32, &str)> = (s.findings.iter())
+        .map(|f| (f.file.as_str(), f.line, f.matched.as_str()))
+        .collect();
+    assert_eq!(got, [("live.py", 2, "from anthropic")]);
+}
