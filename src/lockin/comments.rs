@@ -6,6 +6,33 @@
 
 use tree_sitter::{Language, Node, Parser};
 
+/// Whether a comment or docstring could hold one of the byte `spans` of `text` (a cheap test
+/// before parsing): an opener of a line comment before it on its line, or of a block comment or
+/// docstring anywhere before it. False means no span is in a comment: nothing to parse.
+pub fn may_hide(extension: &str, text: &[u8], spans: &[(usize, usize)]) -> bool {
+    let python = matches!(extension, "py" | "pyi" | "ipynb");
+    let (line, blocks): (&[u8], &[&[u8]]) = if python {
+        (b"#", &[b"\"\"\"", b"'''"])
+    } else {
+        (b"//", &[b"/*"])
+    };
+    let Some(last) = spans.iter().map(|s| s.0).max() else {
+        return false;
+    };
+    let before = &text[..last.min(text.len())];
+    if blocks
+        .iter()
+        .any(|b| memchr::memmem::find(before, b).is_some())
+    {
+        return true;
+    }
+    spans.iter().any(|&(start, _)| {
+        let start = start.min(text.len());
+        let line_start = memchr::memrchr(b'\n', &text[..start]).map_or(0, |i| i + 1);
+        memchr::memmem::find(&text[line_start..start], line).is_some()
+    })
+}
+
 /// The grammar for a file's extension, when there is one.
 fn grammar(extension: &str) -> Option<Language> {
     Some(match extension {
@@ -25,10 +52,11 @@ pub fn blank(extension: &str, text: &[u8]) -> Option<Vec<u8>> {
     let mut parser = Parser::new();
     parser.set_language(&grammar(extension)?).ok()?;
     let tree = parser.parse(text, None)?;
+    let python = matches!(extension, "py" | "pyi" | "ipynb");
     let mut out = text.to_vec();
     let mut stack = vec![tree.root_node()];
     while let Some(node) = stack.pop() {
-        if is_comment(node) || is_docstring(node) {
+        if is_comment(node) || (python && is_docstring(node)) {
             for b in &mut out[node.start_byte()..node.end_byte()] {
                 if *b != b'\n' && *b != b'\r' {
                     *b = b' ';
@@ -46,9 +74,17 @@ fn is_comment(node: Node) -> bool {
     matches!(node.kind(), "comment" | "line_comment" | "block_comment")
 }
 
-/// A Python statement that is nothing but a string: a docstring, or a string used as a comment.
+/// A Python docstring: a statement that is nothing but a string, first in a module, class or
+/// function body. (Only there: error recovery in a file that does not parse can make a string
+/// stand alone elsewhere, and an import's module name is no comment.)
 fn is_docstring(node: Node) -> bool {
-    node.kind() == "expression_statement"
+    let first_in_body = node.parent().is_some_and(|p| {
+        matches!(p.kind(), "module" | "block")
+            && p.named_child(0)
+                .is_some_and(|first| first.id() == node.id())
+    });
+    first_in_body
+        && node.kind() == "expression_statement"
         && node.named_child_count() == 1
         && node.named_child(0).is_some_and(|c| c.kind() == "string")
 }
@@ -84,5 +120,28 @@ mod tests {
         let go = "// anthropic.NewClient\npackage main\n";
         assert!(!blanked("go", go).contains("anthropic"));
         assert_eq!(blank("rb", b"# openai"), None);
+        // A file that does not parse: a module name left standing alone is not a comment.
+        let broken =
+            "return <Tenant metric={m} />;\nimport { GoogleGenAI } from \"@google/genai\";\n";
+        assert!(blanked("ts", broken).contains("\"@google/genai\""));
+        // In Python, only the string first in a body is a docstring.
+        let py = "def f():\n    \"\"\"Uses gpt-4o.\"\"\"\n    x = 1\n    \"gpt-4o-mini\"\n";
+        let out = blanked("py", py);
+        assert!(
+            !out.contains("Uses gpt-4o") && out.contains("\"gpt-4o-mini\""),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn only_a_span_a_comment_could_hold_needs_the_parser() {
+        let py = b"import openai\nx = 1  # gpt-4o\n";
+        // `import openai` (0..13): nothing before it on its line, no docstring before it.
+        assert!(!may_hide("py", py, &[(0, 13)]));
+        // `gpt-4o` after a `#` on its line.
+        assert!(may_hide("py", py, &[(0, 13), (24, 30)]));
+        let js = b"/* header */\nconst m = 'gpt-4o';\n";
+        assert!(may_hide("ts", js, &[(24, 30)]));
+        assert!(!may_hide("ts", b"const m = 'gpt-4o';\n", &[(11, 17)]));
     }
 }

@@ -28,8 +28,8 @@ pub(crate) struct Hit {
     pub line: u32,
     pub column: u32,
     /// Byte span in the file, to compare overlapping hits.
-    start: usize,
-    end: usize,
+    pub start: usize,
+    pub end: usize,
     pub text: String,
 }
 

@@ -21,7 +21,8 @@ use super::{Dependency, FileEffort, Finding, Problem, Scan, ScanError, ScanOptio
 const NOTEBOOK_MAX_BYTES: u64 = 256 << 20;
 
 /// The rules' hits in `text`, its comments and docstrings left out where the language has a
-/// grammar (`comments`). Most files hit nothing and are never parsed: the rules are the prefilter.
+/// grammar (`comments`). Most files hit nothing, and most hits sit where no comment can be: such
+/// files are never parsed.
 fn code_hits(
     matchers: &Matchers,
     lang: Lang,
@@ -29,7 +30,8 @@ fn code_hits(
     text: &[u8],
 ) -> Vec<super::matcher::Hit> {
     let hits = matchers.find(lang, text);
-    if hits.is_empty() {
+    let spans: Vec<(usize, usize)> = hits.iter().map(|h| (h.start, h.end)).collect();
+    if !comments::may_hide(extension, text, &spans) {
         return hits;
     }
     match comments::blank(extension, text) {
