@@ -78,15 +78,15 @@ fn is_comment(node: Node) -> bool {
 /// function body. (Only there: error recovery in a file that does not parse can make a string
 /// stand alone elsewhere, and an import's module name is no comment.)
 fn is_docstring(node: Node) -> bool {
-    let first_in_body = node.parent().is_some_and(|p| {
-        matches!(p.kind(), "module" | "block")
-            && p.named_child(0)
-                .is_some_and(|first| first.id() == node.id())
-    });
-    first_in_body
-        && node.kind() == "expression_statement"
+    // The cheap tests first: finding a node's parent walks down from the root.
+    node.kind() == "expression_statement"
         && node.named_child_count() == 1
         && node.named_child(0).is_some_and(|c| c.kind() == "string")
+        && node.parent().is_some_and(|p| {
+            matches!(p.kind(), "module" | "block")
+                && p.named_child(0)
+                    .is_some_and(|first| first.id() == node.id())
+        })
 }
 
 #[cfg(test)]
