@@ -528,7 +528,8 @@ pub(crate) const PATTERNS: &[Pattern] = &[
     p(Mistral, ApiKey, ANY, r"\bMISTRAL_API_KEY\b", "MISTRAL_API_KEY"),
 
     // Model ids, in strings, configuration and SDK constants.
-    p(OpenAi, ModelId, ANY, r"\b(?:gpt-(?:3\.5|4|5)|chatgpt-4o)[\w.-]*", "model=\"gpt-4o-mini-2024-07-18\""),
+    // Ends on a letter or digit: "gpt-4o-mini." at the end of a sentence names gpt-4o-mini.
+    p(OpenAi, ModelId, ANY, r"\b(?:gpt-(?:3\.5|4|5)|chatgpt-4o)(?:[\w.-]*\w)?", "model=\"gpt-4o-mini-2024-07-18\""),
     p(OpenAi, ModelId, ANY, r#"["'](o[134](?:-mini|-pro|-preview)?(?:-\d{4}-\d{2}-\d{2})?)["']"#, r#"model: "o3-mini","#),
     p(OpenAi, ModelId, ANY, r"\b(?:text-embedding-(?:3-small|3-large|ada-002)|whisper-1|tts-1(?:-hd)?|dall-e-[23]|gpt-image-1)\b", "model=\"text-embedding-3-small\""),
     p(OpenAi, ModelId, GO, r"\b(?:ChatModel(?:GPT|O\d)\w*|openai\.GPT\w+)", "Model: openai.ChatModelGPT4oMini,"),

@@ -61,3 +61,16 @@ fn labelled_enums_round_trip_through_json() {
     let err = serde_json::from_str::<Rating>("\"easy\"").unwrap_err();
     assert!(err.to_string().contains("unknown Rating: `easy`"), "{err}");
 }
+
+#[test]
+fn a_model_id_ends_on_a_letter_or_digit() {
+    let hits = crate::lockin::matcher::Matchers::get().find(
+        Lang::Python,
+        b"import openai\nx = \"gpt-4o-mini\"  # then gpt-3.5-turbo.\ny = 'gpt-4.'\n",
+    );
+    let ids: Vec<&str> = (hits.iter())
+        .filter(|h| h.pattern.feature == ModelId)
+        .map(|h| h.text.as_str())
+        .collect();
+    assert_eq!(ids, ["gpt-4o-mini", "gpt-3.5-turbo", "gpt-4"]);
+}
