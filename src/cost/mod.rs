@@ -117,6 +117,17 @@ impl Pricing {
         }
     }
 
+    /// What a logged response cost: with `Logged` pricing, its usage at the table's price for
+    /// the model it names (OpenAI's ids); otherwise as `of`. `None` when it cannot be known.
+    pub fn of_logged(&self, usage: &Usage, model: Option<&str>) -> Option<f64> {
+        match self {
+            Self::Logged => model
+                .and_then(|m| lookup(ProviderKind::Openai, m))
+                .map(|e| e.price.cost(usage)),
+            pricing => pricing.of(usage, None),
+        }
+    }
+
     /// What one call cost in USD; `None` when it cannot be known.
     ///
     /// Per token: `Price::cost` of the usage the vendor reported. A failed call reports no usage

@@ -46,33 +46,11 @@ fn build_record(
     request_hash: String,
     attempt: Attempt,
 ) -> Record {
-    let mut record = Record {
-        run_id,
-        case_id: case.id.clone(),
-        provider: target.id.clone(),
-        repeat,
-        request_hash,
-        replayed: attempt.replayed,
-        output: None,
-        tool_calls: Vec::new(),
-        finish_reason: None,
-        error: None,
-        usage: Default::default(),
-        timing: Timing {
-            started_at: attempt.started_at,
-            ttft_ms: None,
-            total_ms: None,
-            tokens_per_s: None,
-            attempts: attempt.attempts,
-            retry_wait_ms: attempt.waited.as_secs_f64() * 1e3,
-            machine_ms: None,
-        },
-        cost_usd: None,
-        scores: Vec::new(),
-        passed: false,
-        score: None,
-        tags: case.tags.clone(),
-    };
+    let ids = (run_id, request_hash);
+    let mut record = blank_record(ids, case, target, repeat, attempt.started_at);
+    record.replayed = attempt.replayed;
+    record.timing.attempts = attempt.attempts;
+    record.timing.retry_wait_ms = attempt.waited.as_secs_f64() * 1e3;
     match attempt.result {
         Ok(c) => {
             record.output = Some(c.text);
@@ -100,10 +78,47 @@ fn build_record(
     record
 }
 
+/// A record of `case` for `target` (its run id and request hash in `ids`) with no outcome yet:
+/// no output, no error, no timing but when it started.
+fn blank_record(
+    (run_id, request_hash): (String, String),
+    case: &Case,
+    target: &Target,
+    repeat: u32,
+    started_at: String,
+) -> Record {
+    Record {
+        run_id,
+        case_id: case.id.clone(),
+        provider: target.id.clone(),
+        repeat,
+        request_hash,
+        replayed: false,
+        output: None,
+        tool_calls: Vec::new(),
+        finish_reason: None,
+        error: None,
+        usage: Default::default(),
+        timing: Timing {
+            started_at,
+            ttft_ms: None,
+            total_ms: None,
+            tokens_per_s: None,
+            attempts: 0,
+            retry_wait_ms: 0.0,
+            machine_ms: None,
+        },
+        cost_usd: None,
+        scores: Vec::new(),
+        passed: false,
+        score: None,
+        tags: case.tags.clone(),
+    }
+}
+
 /// A `kind: logged` provider's record: the response logged with the case's request, as it was
-/// answered in production. It has no timing (logs carry none: "logged, not measured"); its
-/// usage is priced by the provider's `price:` or `model:`, else by the table's entry for the
-/// model the response names.
+/// answered in production. It has no timing (logs carry none: "logged, not measured") and made
+/// no attempt; its usage is priced as `Pricing::of_logged` says.
 fn logged_record(
     run_id: String,
     case: &Case,
@@ -112,44 +127,27 @@ fn logged_record(
     request_hash: String,
 ) -> Record {
     use crate::provider::ErrorKind;
-    let result = match &case.extras().response {
-        Some(Ok(r)) => Ok(r),
-        Some(Err(why)) => Err((ErrorKind::Server, why.clone())),
-        None => {
-            let why = "the case has no logged response (replay traffic with responses)";
-            Err((ErrorKind::InvalidResponse, why.to_string()))
-        }
+    let ids = (run_id, request_hash);
+    let mut record = blank_record(ids, case, target, repeat, super::manifest::now());
+    let error = |kind, message: &str| {
+        Some(RecordError {
+            kind,
+            message: message.to_string(),
+        })
     };
-    let mut record = build_record(
-        run_id,
-        case,
-        target,
-        repeat,
-        request_hash,
-        Attempt {
-            started_at: super::manifest::now(),
-            attempts: 0,
-            waited: std::time::Duration::ZERO,
-            replayed: false,
-            machine_ms: None,
-            result: Err(crate::provider::ProviderError::new(ErrorKind::Server, "")),
-        },
-    );
-    match result {
-        Ok(r) => {
-            record.error = None;
+    match &case.extras().response {
+        Some(Ok(r)) => {
             record.output = Some(r.text.clone());
             record.tool_calls = r.tool_calls.clone();
             record.finish_reason = r.finish_reason.clone();
             record.usage = r.usage;
-            record.cost_usd = match &target.pricing {
-                crate::cost::Pricing::Logged => (r.model.as_deref())
-                    .and_then(|m| crate::cost::lookup(crate::suite::ProviderKind::Openai, m))
-                    .map(|e| e.price.cost(&r.usage)),
-                pricing => pricing.of(&r.usage, None),
-            };
+            record.cost_usd = target.pricing.of_logged(&r.usage, r.model.as_deref());
         }
-        Err((kind, message)) => record.error = Some(RecordError { kind, message }),
+        Some(Err(why)) => record.error = error(ErrorKind::Server, why),
+        None => {
+            let why = "the case has no logged response (replay traffic with responses)";
+            record.error = error(ErrorKind::InvalidResponse, why);
+        }
     }
     record
 }
