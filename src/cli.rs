@@ -93,6 +93,14 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = AuditFormat::Md)]
         format: AuditFormat,
     },
+    /// Make a GGUF file (Ollama's, LM Studio's, llama.cpp's) into a model folder `kind: onnx` runs:
+    /// Llama and Mistral, Qwen2, Qwen3, Gemma 2, Gemma 3 and Phi-3, with the tokenizer and chat
+    /// template rebuilt from the GGUF's metadata.
+    ///
+    /// Runs scripts/convert_gguf.py (compiled in) in a Python environment it makes once under
+    /// ~/.cache/modelswap, unless --python names one. Exits 0 when the folder is written, 2 when
+    /// the file or an option cannot be used (nothing is written).
+    Convert(ConvertArgs),
     /// Print the JSON Schema of suite files.
     Schema,
     /// List the built-in price table, each entry with its source and the date it was read.
@@ -103,6 +111,31 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = PricesFormat::Table)]
         format: PricesFormat,
     },
+}
+
+#[derive(Debug, Args)]
+pub struct ConvertArgs {
+    /// The GGUF file.
+    pub gguf: PathBuf,
+    /// The model folder to write (must not exist, or be empty).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Re-quantize the weights block-wise (ONNX Runtime's MatMulNBits, blocks of 32): int8 is
+    /// about 2x faster than fp32 with near-identical answers; int4 is smaller and answers worse.
+    #[arg(long, value_enum)]
+    pub quantize: Option<QuantizeArg>,
+    /// The model's own chat template (a Jinja file), for GGUF files that carry none.
+    #[arg(long, value_name = "FILE")]
+    pub chat_template: Option<PathBuf>,
+    /// A Python with scripts/requirements.txt installed, instead of modelswap's own environment.
+    #[arg(long, env = "MODELSWAP_PYTHON", value_name = "PATH")]
+    pub python: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum QuantizeArg {
+    Int8,
+    Int4,
 }
 
 #[derive(Debug, Args)]

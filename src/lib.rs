@@ -13,6 +13,7 @@
 pub mod against;
 pub mod analysis;
 pub mod chat;
+pub mod convert;
 pub mod cost;
 pub mod error;
 pub mod format;

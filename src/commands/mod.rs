@@ -3,6 +3,7 @@
 //! exit code (`main`).
 
 mod audit;
+mod convert;
 mod gate;
 mod init;
 mod load;
@@ -41,6 +42,7 @@ pub fn execute(command: Command) -> Result<()> {
         Command::Audit { suite, format } => audit::run(&suite, format),
         Command::Validate { suite } => validate::run(&suite),
         Command::Scan(args) => scan::run(args),
+        Command::Convert(args) => convert::run(args),
         Command::Schema => print_json(&modelswap::suite::json_schema()),
         Command::Prices { model, format } => prices::run(model.as_deref(), format),
     }

@@ -2,13 +2,10 @@
 //! half) when the run starts and when it ends.
 
 use std::collections::BTreeMap;
-use std::fs::File;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use chrono::{SecondsFormat, Utc};
-use sha2::{Digest, Sha256};
 
 use crate::record::{self, Host, Manifest, ProviderInfo, RunStatus, Shard, SuiteInfo};
 use crate::suite::Suite;
@@ -67,22 +64,13 @@ pub(super) async fn hash_files(files: Vec<PathBuf>) -> anyhow::Result<BTreeMap<S
     tokio::task::spawn_blocking(move || {
         let mut out = BTreeMap::new();
         for path in files {
-            let cannot = || format!("cannot read {}", path.display());
-            let mut file = File::open(&path).with_context(cannot)?;
-            let mut hasher = Sha256::new();
-            let mut buf = vec![0u8; 1 << 20];
-            loop {
-                let n = file.read(&mut buf).with_context(cannot)?;
-                if n == 0 {
-                    break;
-                }
-                hasher.update(&buf[..n]);
-            }
+            let sha = crate::input::sha256_file(&path)
+                .with_context(|| format!("cannot read {}", path.display()))?;
             let name = path
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default();
-            out.insert(name, format!("{:x}", hasher.finalize()));
+            out.insert(name, sha);
         }
         Ok(out)
     })

@@ -5,6 +5,7 @@ mod cassette;
 mod common;
 mod cost;
 mod engine;
+mod gguf_parity;
 mod hostile;
 mod html;
 mod layouts;

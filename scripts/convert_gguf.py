@@ -1,0 +1,711 @@
+#!/usr/bin/env python3
+"""Convert a GGUF file (Llama and Mistral, Qwen2, Qwen3, Gemma 2, Gemma 3, Phi-3) to a folder `kind: onnx` runs.
+
+Usage: convert_gguf.py MODEL.gguf OUTDIR [--quantize int8|int4] [--chat-template FILE]
+
+`modelswap convert` runs this script (it is compiled into the binary); `make setup` runs it on the
+bundled models. Needs only numpy, onnx, gguf and tokenizers (no torch, no transformers), and
+onnxruntime for --quantize. Writes into OUTDIR:
+
+  model.onnx               decoder with KV cache in optimum-cli's layout (fp32 weights, dequantized
+                           from the GGUF's quantization; --quantize re-quantizes them block-wise)
+  tokenizer.json           rebuilt from the GGUF vocabulary: byte-level BPE (`gpt2` vocabularies,
+                           with the pre-tokenizer llama.cpp uses for the GGUF's `tokenizer.ggml.pre`)
+                           or SentencePiece-style BPE with byte fallback (`llama` vocabularies)
+  tokenizer_config.json    the GGUF's chat template (or --chat-template's), special tokens
+  special_tokens_map.json, config.json, generation_config.json
+
+Architectures are read from their GGUF metadata, not guessed from names: any head counts and
+head_dim (grouped-query attention), sliding-window layers, tied or untied output, q/k norms,
+Gemma's sandwich norms, GELU and embedding scale, soft-capping, RoPE frequency factors. What the
+graph computes follows llama.cpp's reading of the same file (its `src/models/*.cpp`), because
+llama.cpp is the reference the conversion is checked against, token for token
+(tests/it/gguf_parity.rs, docs/models.md). Anything it does not know is refused, naming it.
+
+The output is deterministic: running the script twice gives byte-identical files.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import onnx
+from gguf import GGUFReader
+from gguf.quants import dequantize
+from onnx import TensorProto, helper, numpy_helper
+from tokenizers import AddedToken, Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, processors
+
+OPSET = 17
+IR_VERSION = 8  # the IR version that goes with opset 17; readable by any recent ONNX Runtime
+NEG_INF_SUBSTITUTE = float(np.finfo(np.float32).min)
+TOKEN_NORMAL, TOKEN_CONTROL, TOKEN_USER_DEFINED = 1, 3, 4
+
+
+class ConvertError(Exception):
+    pass
+
+
+# ------------------------------------------------------------------------------------ architectures
+
+
+@dataclass(frozen=True)
+class Family:
+    """What an architecture's graph does beyond the Llama block (llama.cpp's src/models/ARCH.cpp)."""
+
+    hf_class: str
+    model_type: str
+    rope_permuted: bool = False  # llama.cpp's Llama permutes Q/K rows for its interleaved RoPE
+    gemma: bool = False  # embedding × sqrt(hidden), GELU (tanh), post-attention/post-FFN norms
+    swa_pattern: int = 0  # every n-th layer is global, the others slide (0: no sliding layers)
+    swa_default: int = 0  # window when the GGUF names none
+    swa_rope_base: float | None = None  # RoPE base of the sliding layers (None: the model's)
+    fused_qkv: bool = False  # Phi-3: one attn_qkv weight; ffn_up holds gate then up
+
+
+FAMILIES = {
+    "llama": Family("LlamaForCausalLM", "llama", rope_permuted=True),
+    "qwen2": Family("Qwen2ForCausalLM", "qwen2"),
+    "qwen3": Family("Qwen3ForCausalLM", "qwen3"),
+    "gemma2": Family("Gemma2ForCausalLM", "gemma2", gemma=True, swa_pattern=2, swa_default=4096),
+    "gemma3": Family("Gemma3ForCausalLM", "gemma3_text", gemma=True, swa_pattern=6, swa_rope_base=10000.0),
+    "phi3": Family("Phi3ForCausalLM", "phi3", fused_qkv=True),
+}
+
+
+# --------------------------------------------------------------------------------------------- GGUF
+
+
+class Gguf:
+    def __init__(self, path: str):
+        try:
+            self.reader = GGUFReader(path, "r")
+        except Exception as e:  # the gguf package raises ValueError, struct.error, …
+            raise ConvertError(f"{path}: not a readable GGUF file ({e})") from e
+        self.path = path
+        self.tensors = {t.name: t for t in self.reader.tensors}
+
+    def field(self, key, default=None):
+        f = self.reader.fields.get(key)
+        return default if f is None else f.contents()
+
+    def require(self, key):
+        v = self.field(key)
+        if v is None:
+            raise ConvertError(f"{self.path}: GGUF metadata key {key!r} missing")
+        return v
+
+    def has(self, name: str) -> bool:
+        return name in self.tensors
+
+    def tensor(self, name: str) -> np.ndarray:
+        """The tensor as float32 in torch order ([out, in] for a linear weight)."""
+        t = self.tensors.get(name)
+        if t is None:
+            raise ConvertError(f"{self.path}: GGUF tensor {name!r} missing")
+        try:
+            w = dequantize(t.data, t.tensor_type).astype(np.float32, copy=False)
+        except NotImplementedError as e:
+            raise ConvertError(f"{self.path}: tensor {name!r} is {t.tensor_type.name}, which gguf cannot dequantize") from e
+        expected = tuple(int(d) for d in reversed(t.shape))
+        if tuple(w.shape) != expected:
+            w = w.reshape(expected)
+        return np.ascontiguousarray(w)
+
+
+def unpermute_rope(w: np.ndarray, n_head: int) -> np.ndarray:
+    """Undo llama.cpp's Q/K row permutation (its interleaved RoPE) to get rotate-half RoPE."""
+    rows = w.shape[0]
+    return np.ascontiguousarray(w.reshape(n_head, rows // n_head // 2, 2, *w.shape[1:]).swapaxes(1, 2).reshape(w.shape))
+
+
+class HParams:
+    def __init__(self, g: Gguf):
+        self.arch = g.require("general.architecture")
+        if self.arch not in FAMILIES:
+            known = ", ".join(sorted(FAMILIES))
+            raise ConvertError(f"{g.path}: architecture {self.arch!r} is not one the converter knows ({known})")
+        self.family = FAMILIES[self.arch]
+        a = self.arch
+        self.n_layer = int(g.require(f"{a}.block_count"))
+        self.hidden = int(g.require(f"{a}.embedding_length"))
+        self.ffn = int(g.require(f"{a}.feed_forward_length"))
+        self.n_head = int(g.require(f"{a}.attention.head_count"))
+        self.n_kv = int(g.field(f"{a}.attention.head_count_kv", self.n_head))
+        for key in ("head_count", "head_count_kv", "feed_forward_length"):
+            if isinstance(g.field(f"{a}.attention.{key}"), list):
+                raise ConvertError(f"{g.path}: per-layer {a}.attention.{key} is not supported")
+        self.head_dim = int(g.field(f"{a}.attention.key_length", self.hidden // self.n_head))
+        if int(g.field(f"{a}.attention.value_length", self.head_dim)) != self.head_dim:
+            raise ConvertError(f"{g.path}: key and value head sizes differ; not supported")
+        if int(g.field(f"{a}.rope.dimension_count", self.head_dim)) != self.head_dim:
+            raise ConvertError(f"{g.path}: partial RoPE ({a}.rope.dimension_count) is not supported")
+        if self.n_head % self.n_kv:
+            raise ConvertError(f"{g.path}: {self.n_head} heads do not divide into {self.n_kv} KV heads")
+        self.rope_theta = float(g.field(f"{a}.rope.freq_base", 10000.0))
+        scaling = g.field(f"{a}.rope.scaling.type", "none")
+        if scaling not in ("none", "linear"):
+            raise ConvertError(f"{g.path}: RoPE scaling {scaling!r} is not supported (only linear)")
+        self.rope_scale = 1.0 / float(g.field(f"{a}.rope.scaling.factor", 1.0)) if scaling == "linear" else 1.0
+        # stored as float32 (9.99999974738e-06); configs say 1e-05, the same float32
+        self.eps = float(np.float32(g.require(f"{a}.attention.layer_norm_rms_epsilon")))
+        self.ctx = int(g.field(f"{a}.context_length", 4096))
+        self.vocab = int(g.field(f"{a}.vocab_size", len(g.require("tokenizer.ggml.tokens"))))
+        self.group = self.n_head // self.n_kv
+        self.attn_softcap = float(g.field(f"{a}.attn_logit_softcapping", 0.0) or 0.0)
+        self.final_softcap = float(g.field(f"{a}.final_logit_softcapping", 0.0) or 0.0)
+        f = self.family
+        self.swa = int(g.field(f"{a}.attention.sliding_window", f.swa_default) or 0) if f.swa_pattern else 0
+        self.swa_rope_theta = float(g.field(f"{a}.rope.freq_base_swa", f.swa_rope_base or self.rope_theta))
+        # llama.cpp (set_swa_pattern): layer il slides unless il % n == n - 1
+        self.sliding = [bool(self.swa) and il % f.swa_pattern < f.swa_pattern - 1 for il in range(self.n_layer)]
+        self.q_scale = 1.0 / np.sqrt(self.head_dim)
+        for name in ("rope_factors_long.weight", "rope_factors_short.weight"):
+            if g.has(name):
+                raise ConvertError(f"{g.path}: long-context RoPE ({name}) is not supported; use the 4k variant")
+
+
+# ------------------------------------------------------------------------------------- ONNX graph
+
+
+class GraphBuilder:
+    def __init__(self):
+        self.nodes: list[onnx.NodeProto] = []
+        self.initializers: list[onnx.TensorProto] = []
+        self._names: set[str] = set()
+        self._consts: dict[tuple, str] = {}
+
+    def _unique(self, name: str) -> str:
+        if name in self._names:
+            raise ValueError(f"duplicate name {name}")
+        self._names.add(name)
+        return name
+
+    def init(self, name: str, array: np.ndarray) -> str:
+        self.initializers.append(numpy_helper.from_array(np.ascontiguousarray(array), self._unique(name)))
+        return name
+
+    def const(self, values, dtype) -> str:
+        """A small constant initializer, shared between users."""
+        arr = np.array(values, dtype=dtype)
+        key = (arr.dtype.str, arr.shape, arr.tobytes())
+        if key not in self._consts:
+            kind = "i64" if arr.dtype == np.int64 else "f32"
+            flat = "_".join(str(v).replace("-", "m").replace(".", "p") for v in arr.reshape(-1).tolist())
+            if len(flat) > 40:
+                flat = f"n{len(self._consts)}"
+            shape = "s" if arr.ndim == 0 else "x".join(str(d) for d in arr.shape)
+            self._consts[key] = self.init(f"const_{kind}_{shape}_{flat}", arr)
+        return self._consts[key]
+
+    def op(self, op_type: str, inputs: list[str], name: str, n_out: int = 1, outputs=None, **attrs):
+        name = self._unique(name)
+        if outputs is None:
+            outputs = [f"{name}_output_{i}" for i in range(n_out)]
+        self.nodes.append(helper.make_node(op_type, inputs, outputs, name=name, **attrs))
+        return outputs[0] if len(outputs) == 1 else outputs
+
+
+def rms_norm(gb: GraphBuilder, x: str, weight: str, eps: float, prefix: str) -> str:
+    # The Pow/ReduceMean/Add/Sqrt/Div/Mul pattern that ONNX Runtime fuses into SimplifiedLayerNormalization.
+    sq = gb.op("Pow", [x, gb.const(2.0, np.float32)], f"{prefix}/Pow")
+    var = gb.op("ReduceMean", [sq], f"{prefix}/ReduceMean", axes=[-1], keepdims=1)
+    ve = gb.op("Add", [var, gb.const(eps, np.float32)], f"{prefix}/Add")
+    rms = gb.op("Sqrt", [ve], f"{prefix}/Sqrt")
+    xn = gb.op("Div", [x, rms], f"{prefix}/Div")
+    return gb.op("Mul", [weight, xn], f"{prefix}/Mul")
+
+
+def softcap(gb: GraphBuilder, x: str, cap: float, prefix: str) -> str:
+    """cap · tanh(x / cap) (Gemma 2's attention and final logit soft-capping)."""
+    t = gb.op("Tanh", [gb.op("Div", [x, gb.const(cap, np.float32)], f"{prefix}/Div")], f"{prefix}/Tanh")
+    return gb.op("Mul", [t, gb.const(cap, np.float32)], f"{prefix}/Mul")
+
+
+def rotate(gb: GraphBuilder, x: str, table: tuple[str, str], half: int, prefix: str) -> str:
+    """x*cos + rotate_half(x)*sin, with rotate_half(x)*sin == concat(x2, x1) * concat(-sin1, sin2)."""
+    cos, sin_signed = table
+    x1, x2 = gb.op("Split", [x, gb.const([half, half], np.int64)], f"{prefix}/Split", n_out=2, axis=-1)
+    swapped = gb.op("Concat", [x2, x1], f"{prefix}/Concat", axis=-1)
+    a = gb.op("Mul", [x, cos], f"{prefix}/Mul_cos")
+    b = gb.op("Mul", [swapped, sin_signed], f"{prefix}/Mul_sin")
+    return gb.op("Add", [a, b], f"{prefix}/Add")
+
+
+def io_declarations(hp: HParams):
+    inputs = [
+        helper.make_tensor_value_info("input_ids", TensorProto.INT64, ["batch_size", "sequence_length"]),
+        helper.make_tensor_value_info("attention_mask", TensorProto.INT64, ["batch_size", "total_sequence_length"]),
+        helper.make_tensor_value_info("position_ids", TensorProto.INT64, ["batch_size", "sequence_length"]),
+    ]
+    outputs = [helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["batch_size", "sequence_length", hp.vocab])]
+    for i in range(hp.n_layer):
+        for kv in ("key", "value"):
+            shape_in = ["batch_size", hp.n_kv, "past_sequence_length", hp.head_dim]
+            shape_out = ["batch_size", hp.n_kv, "total_sequence_length", hp.head_dim]
+            inputs.append(helper.make_tensor_value_info(f"past_key_values.{i}.{kv}", TensorProto.FLOAT, shape_in))
+            outputs.append(helper.make_tensor_value_info(f"present.{i}.{kv}", TensorProto.FLOAT, shape_out))
+    return inputs, outputs
+
+
+def attention_masks(gb: GraphBuilder, hp: HParams) -> dict[bool, str]:
+    """Additive masks [B, 1, G*S, T] (0 or float32-min, never -inf, so an all-padding row stays
+    finite): causal AND attention_mask, and for sliding layers also q - k < window (llama.cpp's
+    is_masked_swa). Keyed by "sliding"."""
+    p = "/model/mask"
+    i64, f32 = np.int64, np.float32
+    scalar1 = gb.const(1, i64)
+    s_len = gb.op("Gather", [gb.op("Shape", ["input_ids"], f"{p}/Shape_ids"), scalar1], f"{p}/Gather_S", axis=0)
+    t_len = gb.op("Gather", [gb.op("Shape", ["attention_mask"], f"{p}/Shape_mask"), scalar1], f"{p}/Gather_T", axis=0)
+    past_len = gb.op("Sub", [t_len, s_len], f"{p}/Sub_P")
+    q_pos = gb.op("Range", [past_len, t_len, scalar1], f"{p}/Range_q")  # [S]: P .. T-1
+    k_pos = gb.op("Range", [gb.const(0, i64), t_len, scalar1], f"{p}/Range_k")  # [T]
+    q_col = gb.op("Unsqueeze", [q_pos, gb.const([1], i64)], f"{p}/Unsqueeze_q")  # [S, 1]
+    causal = gb.op("LessOrEqual", [k_pos, q_col], f"{p}/LessOrEqual")  # [S, T]
+    am_bool = gb.op("Cast", ["attention_mask"], f"{p}/Cast_mask", to=TensorProto.BOOL)  # [B, T]
+    am3 = gb.op("Unsqueeze", [am_bool, gb.const([1], i64)], f"{p}/Unsqueeze_am")  # [B, 1, T]
+    variants = {False: causal}
+    if any(hp.sliding):
+        distance = gb.op("Sub", [q_col, k_pos], f"{p}/Sub_distance")  # [S, T]
+        near = gb.op("Less", [distance, gb.const(hp.swa, i64)], f"{p}/Less_window")
+        variants[True] = gb.op("And", [causal, near], f"{p}/And_window")
+    masks = {}
+    for sliding, allowed_st in variants.items():
+        tag = "swa" if sliding else "full"
+        allowed = gb.op("And", [allowed_st, am3], f"{p}/And_{tag}")  # [B, S, T]
+        additive = gb.op("Where", [allowed, gb.const(0.0, f32), gb.const(NEG_INF_SUBSTITUTE, f32)], f"{p}/Where_{tag}")
+        mask4 = gb.op("Unsqueeze", [additive, gb.const([1], i64)], f"{p}/Unsqueeze_{tag}")  # [B, 1, S, T]
+        # queries are laid out [B, kv_head, G*S, D] (group-major), so the mask repeats G times along rows
+        masks[sliding] = gb.op("Tile", [mask4, gb.const([1, 1, hp.group, 1], i64)], f"{p}/Tile_{tag}")
+    return masks
+
+
+def rotary_tables(gb: GraphBuilder, hp: HParams, g: Gguf) -> dict[bool, tuple[str, str]]:
+    """cos and sign-folded sin [B, 1, S, D] per layer kind (sliding layers may use another base)."""
+    D = hp.head_dim
+    i64 = np.int64
+    factors = g.tensor("rope_freqs.weight") if g.has("rope_freqs.weight") else None  # Llama 3.1+
+    pos_f = gb.op("Cast", ["position_ids"], "/model/rotary/Cast", to=TensorProto.FLOAT)  # [B, S]
+    pos3 = gb.op("Unsqueeze", [pos_f, gb.const([2], i64)], "/model/rotary/Unsqueeze_pos")  # [B, S, 1]
+    wanted = {False: (hp.rope_theta, hp.rope_scale)}
+    if any(hp.sliding):
+        wanted[True] = (hp.swa_rope_theta, 1.0)  # llama.cpp: rope_freq_scale_train_swa = 1
+    tables: dict[bool, tuple[str, str]] = {}
+    built: dict[tuple, tuple[str, str]] = {}
+    for sliding, (theta, scale) in wanted.items():
+        if (theta, scale) in built:
+            tables[sliding] = built[(theta, scale)]
+            continue
+        p = f"/model/rotary{'_swa' if sliding else ''}"
+        inv_freq = 1.0 / (np.float32(theta) ** (np.arange(0, D, 2, dtype=np.int64).astype(np.float32) / D))
+        inv_freq = inv_freq.astype(np.float32) * np.float32(scale)
+        if factors is not None and not sliding:
+            inv_freq = (inv_freq / factors.reshape(-1)).astype(np.float32)
+        name = gb.init(f"model.rotary_emb{'_swa' if sliding else ''}.inv_freq", inv_freq.astype(np.float32))
+        freqs = gb.op("Mul", [pos3, name], f"{p}/Mul_freqs")  # [B, S, D/2]
+        emb = gb.op("Concat", [freqs, freqs], f"{p}/Concat_emb", axis=-1)  # [B, S, D]
+        cos3 = gb.op("Cos", [emb], f"{p}/Cos")
+        sin_half = gb.op("Sin", [freqs], f"{p}/Sin")
+        sin3 = gb.op("Concat", [gb.op("Neg", [sin_half], f"{p}/Neg"), sin_half], f"{p}/Concat_sin", axis=-1)
+        cos = gb.op("Unsqueeze", [cos3, gb.const([1], i64)], f"{p}/Unsqueeze_cos")  # [B, 1, S, D]
+        sin_signed = gb.op("Unsqueeze", [sin3, gb.const([1], i64)], f"{p}/Unsqueeze_sin")
+        built[(theta, scale)] = tables[sliding] = (cos, sin_signed)
+    return tables
+
+
+def layer_weights(gb: GraphBuilder, g: Gguf, hp: HParams, i: int) -> dict[str, str]:
+    """The layer's weights as initializers, [in, out] for MatMul, q/k/v and gate/up fused."""
+    b, w, f = f"blk.{i}", f"model.layers.{i}", hp.family
+    NH, NKV, D = hp.n_head, hp.n_kv, hp.head_dim
+    names: dict[str, str] = {}
+    if f.fused_qkv:
+        w_qkv = g.tensor(f"{b}.attn_qkv.weight")
+    else:
+        wq, wk = g.tensor(f"{b}.attn_q.weight"), g.tensor(f"{b}.attn_k.weight")
+        if f.rope_permuted:
+            wq, wk = unpermute_rope(wq, NH), unpermute_rope(wk, NKV)
+        w_qkv = np.concatenate([wq, wk, g.tensor(f"{b}.attn_v.weight")], axis=0)
+    if w_qkv.shape != ((NH + 2 * NKV) * D, hp.hidden):
+        raise ConvertError(f"{g.path}: layer {i}: q/k/v weights are {w_qkv.shape}, expected {((NH + 2 * NKV) * D, hp.hidden)}")
+    names["qkv"] = gb.init(f"{w}.self_attn.qkv_proj.weight", w_qkv.T)
+    if g.has(f"{b}.attn_q.bias"):
+        bq, bk = g.tensor(f"{b}.attn_q.bias"), g.tensor(f"{b}.attn_k.bias")
+        if f.rope_permuted:
+            bq, bk = unpermute_rope(bq, NH), unpermute_rope(bk, NKV)
+        names["qkv_bias"] = gb.init(f"{w}.self_attn.qkv_proj.bias", np.concatenate([bq, bk, g.tensor(f"{b}.attn_v.bias")]))
+    names["o"] = gb.init(f"{w}.self_attn.o_proj.weight", g.tensor(f"{b}.attn_output.weight").T)
+    if f.fused_qkv:
+        w_gu = g.tensor(f"{b}.ffn_up.weight")  # gate rows, then up rows
+    else:
+        w_gu = np.concatenate([g.tensor(f"{b}.ffn_gate.weight"), g.tensor(f"{b}.ffn_up.weight")], axis=0)
+    names["gate_up"] = gb.init(f"{w}.mlp.gate_up_proj.weight", w_gu.T)
+    names["down"] = gb.init(f"{w}.mlp.down_proj.weight", g.tensor(f"{b}.ffn_down.weight").T)
+    norms = {
+        "attn_norm": "input_layernorm",
+        "ffn_norm": "post_attention_layernorm" if not f.gemma else "pre_feedforward_layernorm",
+        "post_attention_norm": "post_attention_layernorm",
+        "post_ffw_norm": "post_feedforward_layernorm",
+        "attn_q_norm": "self_attn.q_norm",
+        "attn_k_norm": "self_attn.k_norm",
+    }
+    for gguf_name, hf_name in norms.items():
+        if g.has(f"{b}.{gguf_name}.weight"):
+            names[gguf_name] = gb.init(f"{w}.{hf_name}.weight", g.tensor(f"{b}.{gguf_name}.weight"))
+    for required in ("attn_norm", "ffn_norm") + (("post_attention_norm", "post_ffw_norm") if f.gemma else ()):
+        if required not in names:
+            raise ConvertError(f"{g.path}: GGUF tensor '{b}.{required}.weight' missing")
+    return names
+
+
+def attention(gb: GraphBuilder, hp: HParams, x: str, ws: dict, i: int, mask: str, table) -> str:
+    p, i64 = f"/model/layers.{i}/self_attn", np.int64
+    NH, NKV, D = hp.n_head, hp.n_kv, hp.head_dim
+    qkv = gb.op("MatMul", [x, ws["qkv"]], f"{p}/qkv_proj/MatMul")
+    if "qkv_bias" in ws:
+        qkv = gb.op("Add", [qkv, ws["qkv_bias"]], f"{p}/qkv_proj/Add")
+    q, k, v = gb.op("Split", [qkv, gb.const([NH * D, NKV * D, NKV * D], i64)], f"{p}/Split_qkv", n_out=3, axis=-1)
+    q = gb.op("Reshape", [q, gb.const([0, 0, NH, D], i64)], f"{p}/Reshape_q")
+    k = gb.op("Reshape", [k, gb.const([0, 0, NKV, D], i64)], f"{p}/Reshape_k")
+    v = gb.op("Reshape", [v, gb.const([0, 0, NKV, D], i64)], f"{p}/Reshape_v")
+    if "attn_q_norm" in ws:  # per-head RMSNorm before RoPE (Qwen3, Gemma 3)
+        q = rms_norm(gb, q, ws["attn_q_norm"], hp.eps, f"{p}/q_norm")
+        k = rms_norm(gb, k, ws["attn_k_norm"], hp.eps, f"{p}/k_norm")
+    q = gb.op("Transpose", [q], f"{p}/Transpose_q", perm=[0, 2, 1, 3])  # [B, NH, S, D]
+    k = gb.op("Transpose", [k], f"{p}/Transpose_k", perm=[0, 2, 1, 3])  # [B, NKV, S, D]
+    v = gb.op("Transpose", [v], f"{p}/Transpose_v", perm=[0, 2, 1, 3])
+    q = rotate(gb, q, table, D // 2, f"{p}/rotary_q")
+    k = rotate(gb, k, table, D // 2, f"{p}/rotary_k")
+    present_k = gb.op("Concat", [f"past_key_values.{i}.key", k], f"{p}/Concat_k", outputs=[f"present.{i}.key"], axis=2)
+    present_v = gb.op("Concat", [f"past_key_values.{i}.value", v], f"{p}/Concat_v", outputs=[f"present.{i}.value"], axis=2)
+    q = gb.op("Mul", [q, gb.const(hp.q_scale, np.float32)], f"{p}/Mul_scale")
+    # grouped-query attention without copying K/V: query head h = kv_head * G + r, laid out as
+    # [B, NKV, G*S, D] (rows r*S + s), against K/V [B, NKV, T, D]
+    qg = gb.op("Reshape", [q, gb.const([0, NKV, -1, D], i64)], f"{p}/Reshape_group")
+    kt = gb.op("Transpose", [present_k], f"{p}/Transpose_kT", perm=[0, 1, 3, 2])  # [B, NKV, D, T]
+    scores = gb.op("MatMul", [qg, kt], f"{p}/MatMul_qk")  # [B, NKV, G*S, T]
+    if hp.attn_softcap:
+        scores = softcap(gb, scores, hp.attn_softcap, f"{p}/softcap")
+    scores = gb.op("Add", [scores, mask], f"{p}/Add_mask")
+    probs = gb.op("Softmax", [scores], f"{p}/Softmax", axis=-1)
+    ctx = gb.op("MatMul", [probs, present_v], f"{p}/MatMul_pv")  # [B, NKV, G*S, D]
+    ctx = gb.op("Reshape", [ctx, gb.const([0, NH, -1, D], i64)], f"{p}/Reshape_heads")  # [B, NH, S, D]
+    ctx = gb.op("Transpose", [ctx], f"{p}/Transpose_ctx", perm=[0, 2, 1, 3])  # [B, S, NH, D]
+    ctx = gb.op("Reshape", [ctx, gb.const([0, 0, NH * D], i64)], f"{p}/Reshape_merge")
+    return gb.op("MatMul", [ctx, ws["o"]], f"{p}/o_proj/MatMul")
+
+
+def mlp(gb: GraphBuilder, hp: HParams, x: str, ws: dict, i: int) -> str:
+    p = f"/model/layers.{i}/mlp"
+    gu = gb.op("MatMul", [x, ws["gate_up"]], f"{p}/gate_up_proj/MatMul")
+    gate, up = gb.op("Split", [gu, gb.const([hp.ffn, hp.ffn], np.int64)], f"{p}/Split", n_out=2, axis=-1)
+    if hp.family.gemma:  # GELU, tanh approximation (gelu_pytorch_tanh; ggml_gelu)
+        act = gelu_tanh(gb, gate, p)
+    else:
+        act = gb.op("Mul", [gate, gb.op("Sigmoid", [gate], f"{p}/act_fn/Sigmoid")], f"{p}/act_fn/Mul")
+    return gb.op("MatMul", [gb.op("Mul", [act, up], f"{p}/Mul"), ws["down"]], f"{p}/down_proj/MatMul")
+
+
+def gelu_tanh(gb: GraphBuilder, x: str, p: str) -> str:
+    """0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))), in opset-17 operators."""
+    f32 = np.float32
+    cube = gb.op("Mul", [gb.op("Mul", [x, x], f"{p}/gelu/Mul_sq"), x], f"{p}/gelu/Mul_cube")
+    inner = gb.op("Add", [x, gb.op("Mul", [cube, gb.const(0.044715, f32)], f"{p}/gelu/Mul_c")], f"{p}/gelu/Add_in")
+    t = gb.op("Tanh", [gb.op("Mul", [inner, gb.const(np.sqrt(2.0 / np.pi), f32)], f"{p}/gelu/Mul_k")], f"{p}/gelu/Tanh")
+    half_x = gb.op("Mul", [x, gb.const(0.5, f32)], f"{p}/gelu/Mul_half")
+    return gb.op("Mul", [half_x, gb.op("Add", [t, gb.const(1.0, f32)], f"{p}/gelu/Add_one")], f"{p}/gelu/Mul")
+
+
+def build_model(g: Gguf, hp: HParams) -> onnx.ModelProto:
+    gb = GraphBuilder()
+    embed = g.tensor("token_embd.weight")  # [vocab, hidden]
+    if embed.shape != (hp.vocab, hp.hidden):
+        raise ConvertError(f"{g.path}: embedding is {embed.shape}, expected {(hp.vocab, hp.hidden)}")
+    embed_name = gb.init("model.embed_tokens.weight", embed)
+    del embed
+    inputs, outputs = io_declarations(hp)
+    masks = attention_masks(gb, hp)
+    tables = rotary_tables(gb, hp, g)
+
+    x = gb.op("Gather", [embed_name, "input_ids"], "/model/embed_tokens/Gather", axis=0)  # [B, S, H]
+    if hp.family.gemma:
+        x = gb.op("Mul", [x, gb.const(np.sqrt(np.float32(hp.hidden)), np.float32)], "/model/embed_tokens/Mul_scale")
+    for i in range(hp.n_layer):
+        p = f"/model/layers.{i}"
+        ws = layer_weights(gb, g, hp, i)
+        sliding = hp.sliding[i]
+        h = rms_norm(gb, x, ws["attn_norm"], hp.eps, f"{p}/input_layernorm")
+        attn = attention(gb, hp, h, ws, i, masks[sliding], tables[sliding])
+        if hp.family.gemma:
+            attn = rms_norm(gb, attn, ws["post_attention_norm"], hp.eps, f"{p}/post_attention_layernorm")
+        x = gb.op("Add", [x, attn], f"{p}/Add_attn")
+        h = rms_norm(gb, x, ws["ffn_norm"], hp.eps, f"{p}/{'pre_feedforward' if hp.family.gemma else 'post_attention'}_layernorm")
+        down = mlp(gb, hp, h, ws, i)
+        if hp.family.gemma:
+            down = rms_norm(gb, down, ws["post_ffw_norm"], hp.eps, f"{p}/post_feedforward_layernorm")
+        x = gb.op("Add", [x, down], f"{p}/Add_mlp")
+
+    x = rms_norm(gb, x, gb.init("model.norm.weight", g.tensor("output_norm.weight")), hp.eps, "/model/norm")
+    if g.has("output.weight"):
+        head = gb.init("lm_head.weight", g.tensor("output.weight").T)
+    else:  # tied: MatMul against the transposed embedding (ONNX Runtime folds it once at load)
+        head = gb.op("Transpose", [embed_name], "/lm_head/Transpose", perm=[1, 0])  # [H, vocab]
+    if hp.final_softcap:
+        logits = gb.op("MatMul", [x, head], "/lm_head/MatMul")
+        sc = softcap(gb, logits, hp.final_softcap, "/lm_head/softcap")
+        gb.op("Identity", [sc], "/lm_head/Identity", outputs=["logits"])
+    else:
+        gb.op("MatMul", [x, head], "/lm_head/MatMul", outputs=["logits"])
+
+    graph = helper.make_graph(gb.nodes, f"{hp.arch}_decoder_with_past", inputs, outputs, gb.initializers)
+    model = helper.make_model(
+        graph,
+        opset_imports=[helper.make_opsetid("", OPSET)],
+        producer_name="modelswap convert_gguf.py",
+        producer_version="2",
+        ir_version=IR_VERSION,
+    )
+    name = g.field("general.name", hp.arch)
+    model.doc_string = f"{name} ({os.path.basename(g.path)} dequantized to fp32), decoder with KV cache"
+    return model
+
+
+# ----------------------------------------------------------------------------------------- tokenizer
+
+# Byte-level vocabularies: the pre-tokenizer regexes llama.cpp applies, in order, for each
+# `tokenizer.ggml.pre` (src/llama-vocab.cpp), and whether whole pre-tokens found in the vocabulary
+# skip the merges (`ignore_merges`, Llama 3).
+GPT2_REGEX = r"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)"
+LLAMA3_REGEX = (
+    r"(?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}"
+    r"| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"
+)
+QWEN2_REGEX = LLAMA3_REGEX.replace(r"\p{N}{1,3}", r"\p{N}")
+PRE_TOKENIZERS = {
+    "gpt-2": ([GPT2_REGEX], False),
+    "smollm": ([r"\p{N}", GPT2_REGEX], False),
+    "llama3": ([LLAMA3_REGEX], True),
+    "llama-v3": ([LLAMA3_REGEX], True),
+    "llama-bpe": ([LLAMA3_REGEX], True),
+    "qwen2": ([QWEN2_REGEX], False),
+    "deepseek-r1-qwen": ([QWEN2_REGEX], False),
+    "default": ([r"[\p{P}\$\+<=>\^~\|]+", GPT2_REGEX, r"\p{N}+", "[0-9][0-9][0-9]"], False),
+}
+
+
+def added_tokens(arch: str, tokens: list[str], token_types: list[int]) -> list[AddedToken]:
+    """Control tokens as special tokens; user-defined tokens matched whole, as llama.cpp does.
+    Phi-3's chat markers swallow the whitespace after them (llama.cpp sets RSTRIP on them, as the
+    model's own tokenizer config does), except <unk>, <s> and <|endoftext|>."""
+
+    def rstrip(t: str, kind: int) -> bool:
+        return arch == "phi3" and kind == TOKEN_CONTROL and t not in ("<unk>", "<s>", "<|endoftext|>")
+
+    return [
+        AddedToken(t, normalized=False, special=kind == TOKEN_CONTROL, rstrip=rstrip(t, kind))
+        for t, kind in zip(tokens, token_types)
+        if kind in (TOKEN_CONTROL, TOKEN_USER_DEFINED)
+    ]
+
+
+def byte_level_tokenizer(g: Gguf, tokens: list[str], vocab: dict[str, int]) -> Tokenizer:
+    pre = g.field("tokenizer.ggml.pre", "default")
+    if pre not in PRE_TOKENIZERS:
+        raise ConvertError(f"{g.path}: pre-tokenizer {pre!r} is not one the converter knows ({', '.join(sorted(PRE_TOKENIZERS))})")
+    regexes, ignore_merges = PRE_TOKENIZERS[pre]
+    merges = [tuple(m.split(" ", 1)) for m in g.require("tokenizer.ggml.merges")]
+    tok = Tokenizer(models.BPE(vocab, merges, ignore_merges=ignore_merges))
+    splits = [pre_tokenizers.Split(Regex(r), behavior="isolated") for r in regexes]
+    tok.pre_tokenizer = pre_tokenizers.Sequence(
+        splits + [pre_tokenizers.ByteLevel(add_prefix_space=False, trim_offsets=False, use_regex=False)]
+    )
+    tok.decoder = decoders.ByteLevel(add_prefix_space=False, trim_offsets=False, use_regex=False)
+    return tok
+
+
+def sentencepiece_tokenizer(g: Gguf, tokens: list[str], vocab: dict[str, int], token_types: list[int]) -> Tokenizer:
+    """SentencePiece-style BPE (llama.cpp's `llama` vocabulary): spaces become ▁, adjacent pieces
+    merge highest score first, unknown characters fall back to <0xNN> byte tokens. The merges are
+    every split of a normal piece into two normal pieces, ranked by the merged piece's score."""
+    scores = list(g.require("tokenizer.ggml.scores"))
+    normal = {t for t, kind in zip(tokens, token_types) if kind == TOKEN_NORMAL}
+    ranked = []
+    for piece in normal:
+        for cut in range(1, len(piece)):
+            left, right = piece[:cut], piece[cut:]
+            if left in normal and right in normal:
+                ranked.append((-scores[vocab[piece]], vocab[left], vocab[right], left, right))
+    ranked.sort()
+    merges = [(left, right) for _, _, _, left, right in ranked]
+    unk_id = g.field("tokenizer.ggml.unknown_token_id")
+    tok = Tokenizer(
+        models.BPE(vocab, merges, unk_token=tokens[unk_id] if unk_id is not None else None, fuse_unk=True, byte_fallback=True)
+    )
+    add_prefix = bool(g.field("tokenizer.ggml.add_space_prefix", True))
+    steps = ([normalizers.Prepend("\u2581")] if add_prefix else []) + [normalizers.Replace(" ", "\u2581")]
+    tok.normalizer = normalizers.Sequence(steps)
+    seq = [decoders.Replace("\u2581", " "), decoders.ByteFallback(), decoders.Fuse()]
+    if add_prefix:
+        seq.append(decoders.Strip(content=" ", left=1))
+    tok.decoder = decoders.Sequence(seq)
+    return tok
+
+
+def build_tokenizer(g: Gguf) -> Tokenizer:
+    tokens = list(g.require("tokenizer.ggml.tokens"))
+    token_types = list(g.field("tokenizer.ggml.token_type", [TOKEN_NORMAL] * len(tokens)))
+    vocab = {tok: i for i, tok in enumerate(tokens)}
+    if len(vocab) != len(tokens):
+        raise ConvertError(f"{g.path}: duplicate tokens in the GGUF vocabulary")
+    kind = g.require("tokenizer.ggml.model")
+    if kind == "gpt2":
+        tok = byte_level_tokenizer(g, tokens, vocab)
+    elif kind == "llama":
+        tok = sentencepiece_tokenizer(g, tokens, vocab, token_types)
+    else:
+        raise ConvertError(f"{g.path}: tokenizer model {kind!r} is not supported (gpt2, llama)")
+    tok.add_special_tokens(added_tokens(g.require("general.architecture"), tokens, token_types))
+    bos_id = g.field("tokenizer.ggml.bos_token_id")
+    if g.field("tokenizer.ggml.add_bos_token", False) and bos_id is not None:
+        bos = tokens[int(bos_id)]
+        tok.post_processor = processors.TemplateProcessing(
+            single=f"{bos} $A", pair=f"{bos} $A {bos} $B", special_tokens=[(bos, int(bos_id))]
+        )
+    return tok
+
+
+# ------------------------------------------------------------------------------------------- configs
+
+
+def write_json(path: str, obj) -> None:
+    with open(path, "w", encoding="utf-8", newline="\n") as f:
+        json.dump(obj, f, indent=2, ensure_ascii=False)
+        f.write("\n")
+
+
+def eos_ids(g: Gguf, tokens: list[str]) -> list[int]:
+    """The ids that end generation: the GGUF's eos and eot, and a chat template's end-of-turn
+    marker the vocabulary has (Gemma's <end_of_turn> is not the GGUF's eos)."""
+    ids = [g.field("tokenizer.ggml.eos_token_id"), g.field("tokenizer.ggml.eot_token_id")]
+    ids = [int(i) for i in ids if i is not None]
+    for marker in ("<end_of_turn>", "<|im_end|>", "<|eot_id|>", "<|end|>"):
+        if marker in tokens:
+            ids.append(tokens.index(marker))
+    return sorted(set(ids))
+
+
+def write_configs(g: Gguf, hp: HParams, out: str, chat_template: str | None) -> None:
+    tokens = list(g.require("tokenizer.ggml.tokens"))
+    token_types = list(g.field("tokenizer.ggml.token_type", [TOKEN_NORMAL] * len(tokens)))
+    special = {
+        name: tokens[int(g.field(f"tokenizer.ggml.{name}_token_id"))]
+        for name in ("bos", "eos", "unknown", "padding")
+        if g.field(f"tokenizer.ggml.{name}_token_id") is not None
+    }
+    eos = eos_ids(g, tokens)
+    config = {
+        "architectures": [hp.family.hf_class],
+        "model_type": hp.family.model_type,
+        "bos_token_id": g.field("tokenizer.ggml.bos_token_id"),
+        "eos_token_id": eos if len(eos) > 1 else eos[0],
+        "head_dim": hp.head_dim,
+        "hidden_act": "gelu_pytorch_tanh" if hp.family.gemma else "silu",
+        "hidden_size": hp.hidden,
+        "intermediate_size": hp.ffn,
+        "max_position_embeddings": hp.ctx,
+        "num_attention_heads": hp.n_head,
+        "num_hidden_layers": hp.n_layer,
+        "num_key_value_heads": hp.n_kv,
+        "rms_norm_eps": 1e-05 if np.float32(hp.eps) == np.float32(1e-05) else hp.eps,
+        "rope_theta": hp.rope_theta,
+        "sliding_window": hp.swa or None,
+        "layer_types": ["sliding_attention" if s else "full_attention" for s in hp.sliding],
+        "tie_word_embeddings": not g.has("output.weight"),
+        "torch_dtype": "float32",
+        "use_cache": True,
+        "vocab_size": hp.vocab,
+    }
+    write_json(os.path.join(out, "config.json"), config)
+    generation = {"bos_token_id": config["bos_token_id"], "eos_token_id": config["eos_token_id"]}
+    write_json(os.path.join(out, "generation_config.json"), generation)
+    added = {
+        str(i): {"content": t, "lstrip": False, "normalized": False, "rstrip": False, "single_word": False, "special": kind == TOKEN_CONTROL}
+        for i, (t, kind) in enumerate(zip(tokens, token_types))
+        if kind in (TOKEN_CONTROL, TOKEN_USER_DEFINED)
+    }
+    names = {"bos": "bos_token", "eos": "eos_token", "unknown": "unk_token", "padding": "pad_token"}
+    tokenizer_config = {
+        "add_bos_token": bool(g.field("tokenizer.ggml.add_bos_token", False)),
+        "add_eos_token": bool(g.field("tokenizer.ggml.add_eos_token", False)),
+        "added_tokens_decoder": added,
+        "clean_up_tokenization_spaces": False,
+        "model_max_length": hp.ctx,
+        "tokenizer_class": "PreTrainedTokenizerFast",
+        **{names[k]: v for k, v in special.items()},
+    }
+    if chat_template is not None:
+        tokenizer_config["chat_template"] = chat_template
+    write_json(os.path.join(out, "tokenizer_config.json"), tokenizer_config)
+    write_json(os.path.join(out, "special_tokens_map.json"), {names[k]: v for k, v in special.items()})
+
+
+# ---------------------------------------------------------------------------------------------- main
+
+
+def convert(src: str, out: str, chat_template_file: str | None) -> HParams:
+    g = Gguf(src)
+    hp = HParams(g)
+    chat_template = g.field("tokenizer.chat_template")
+    if chat_template_file is not None:
+        with open(chat_template_file, encoding="utf-8") as f:
+            chat_template = f.read()
+    if chat_template is None:
+        raise ConvertError(
+            f"{src}: the GGUF carries no chat template (tokenizer.chat_template); give the model's own with --chat-template FILE"
+        )
+    os.makedirs(out, exist_ok=True)
+    build_tokenizer(g).save(os.path.join(out, "tokenizer.json"), pretty=True)
+    write_configs(g, hp, out, chat_template)
+    model = build_model(g, hp)
+    onnx.checker.check_model(model)
+    tmp = os.path.join(out, "model.onnx.tmp")
+    with open(tmp, "wb") as f:
+        f.write(model.SerializeToString(deterministic=True))
+    os.replace(tmp, os.path.join(out, "model.onnx"))
+    return hp
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="convert_gguf.py", description=__doc__.strip().splitlines()[0])
+    parser.add_argument("gguf")
+    parser.add_argument("out")
+    parser.add_argument("--quantize", choices=["int8", "int4"])
+    parser.add_argument("--chat-template", metavar="FILE")
+    args = parser.parse_args(argv[1:])
+    t0 = time.monotonic()
+    try:
+        if args.quantize:
+            import tempfile
+
+            from quantize_int8 import quantize_folder
+
+            with tempfile.TemporaryDirectory(dir=os.path.dirname(os.path.abspath(args.out)) or None) as fp32:
+                hp = convert(args.gguf, fp32, args.chat_template)
+                quantize_folder(fp32, args.out, bits=8 if args.quantize == "int8" else 4)
+        else:
+            hp = convert(args.gguf, args.out, args.chat_template)
+    except ConvertError as e:
+        print(f"convert_gguf: {e}", file=sys.stderr)
+        return 1
+    what = f"{hp.arch}, {hp.n_layer} layers, {hp.n_head}/{hp.n_kv} heads of {hp.head_dim}, vocab {hp.vocab}"
+    print(f"convert_gguf: model: {what}", file=sys.stderr)
+    print(f"convert_gguf: wrote {args.out} in {time.monotonic() - t0:.1f} s", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
