@@ -3,6 +3,7 @@
 
 mod cassette;
 mod common;
+mod convert;
 mod cost;
 mod engine;
 mod gguf_parity;
