@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The offline demo: gpt-4o-mini (a synthetic sample recording unless OPENAI_API_KEY is set) vs
-# SmolLM2 fp32 and int8 on suites/demo.yaml, reported (HTML, Markdown, JSON, JUnit, CSV) and gated
+# SmolLM2 fp32 and int8 and Gemma 3 270M on suites/demo.yaml, reported (HTML, Markdown, JSON, JUnit, CSV) and gated
 # in reports/demo/; then suites/support-replay.yaml, synthetic logged traffic with tool calls
 # replayed against SmolLM2 and scored against the logged answers, in reports/demo-replay/.
 set -euo pipefail
@@ -14,7 +14,7 @@ rm -rf "$out"
 echo
 cat "$out/report.md"
 echo
-echo "== gate (suites/demo.yaml: baseline gpt-4o-mini, candidates smollm2-fp32 and smollm2-int8) =="
+echo "== gate (suites/demo.yaml: baseline gpt-4o-mini, candidates smollm2-fp32, smollm2-int8 and gemma3-270m) =="
 # The verdict is the demo's answer, pass or fail; only an error in the gate itself fails the demo.
 status=0
 "$bin" gate "$out" || status=$?
