@@ -40,6 +40,7 @@ RUNTIME_LIB="$ROOT/runtime/lib"
 MODELS="$ROOT/models"
 REQUIREMENTS="$ROOT/scripts/requirements.txt"
 CONVERTER="$ROOT/scripts/convert_gguf.py"
+CONVERTER_FILES=("$CONVERTER" "$ROOT/scripts/gguf_tokenizer.py")
 QUANTIZER="$ROOT/scripts/quantize_int8.py"
 CHECKER="$ROOT/scripts/check_model.py"
 REFERENCE_DECODER="$ROOT/scripts/reference_decode.py"
@@ -292,7 +293,8 @@ else
   step_done
 fi
 
-CONVERT_KEY="gguf=$GGUF_SHA converter=$(sha256_file "$CONVERTER") requirements=$REQ_SHA"
+CONVERTER_SHA="$(cat "${CONVERTER_FILES[@]}" | sha256sum | cut -d' ' -f1)"
+CONVERT_KEY="gguf=$GGUF_SHA converter=$CONVERTER_SHA requirements=$REQ_SHA"
 if stamp_ok convert "$CONVERT_KEY" && all_exist "$SMOLLM_DIR" "${SMOLLM_FILES[@]}"; then
   step_skip "models/smollm2-135m-instruct"
 else
@@ -371,7 +373,7 @@ PY
   step_done
 fi
 
-GEMMA_KEY="gguf=$GEMMA_GGUF_SHA converter=$(sha256_file "$CONVERTER") template=$(sha256_file "$GEMMA_TEMPLATE") requirements=$REQ_SHA"
+GEMMA_KEY="gguf=$GEMMA_GGUF_SHA converter=$CONVERTER_SHA template=$(sha256_file "$GEMMA_TEMPLATE") requirements=$REQ_SHA"
 if stamp_ok gemma "$GEMMA_KEY" && all_exist "$GEMMA_DIR" "${SMOLLM_FILES[@]}"; then
   step_skip "models/gemma3-270m"
 else
@@ -388,7 +390,7 @@ fi
 
 # ------------------------------------------------- e4. tiny random GGUFs of every converted architecture
 
-TINY_KEY="maker=$(sha256_file "$TINY_MAKER") converter=$(sha256_file "$CONVERTER") requirements=$REQ_SHA"
+TINY_KEY="maker=$(sha256_file "$TINY_MAKER") converter=$CONVERTER_SHA requirements=$REQ_SHA"
 if stamp_ok tiny "$TINY_KEY" && [[ -f "$TINY_DIR/phi3/model.onnx" ]]; then
   step_skip "models/tiny"
 else

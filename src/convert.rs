@@ -19,6 +19,7 @@ use sha2::{Digest, Sha256};
 use crate::provider::onnx::ModelFolder;
 
 const CONVERTER: &str = include_str!("../scripts/convert_gguf.py");
+const TOKENIZER: &str = include_str!("../scripts/gguf_tokenizer.py");
 const QUANTIZER: &str = include_str!("../scripts/quantize_int8.py");
 const REQUIREMENTS: &str = include_str!("../scripts/requirements.txt");
 /// The modules the converter imports; a `--python` without one of them is refused up front.
@@ -87,6 +88,7 @@ pub fn convert(request: &Request, step: &dyn Fn(&str)) -> Result<Converted, Conv
         .map_err(|e| io_error(parent, e))?;
     for (name, text) in [
         ("convert_gguf.py", CONVERTER),
+        ("gguf_tokenizer.py", TOKENIZER),
         ("quantize_int8.py", QUANTIZER),
     ] {
         let path = scratch.path().join(name);

@@ -150,6 +150,22 @@ pub fn contained(file: &str) -> bool {
     CONTAINING.load(Ordering::SeqCst) > 0 && !file.starts_with("src/")
 }
 
+/// The sha256 of a file, in lowercase hex, read in 1 MiB pieces (model files run to gigabytes).
+pub fn sha256_file(path: &Path) -> io::Result<String> {
+    use sha2::{Digest, Sha256};
+    let mut file = File::open(path)?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = file.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+    }
+    Ok(format!("{:x}", hasher.finalize()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -195,20 +211,4 @@ mod tests {
         let mut limited = LineLimit::new(&long[..]);
         assert!(io::copy(&mut limited, &mut io::sink()).is_err());
     }
-}
-
-/// The sha256 of a file, in lowercase hex, read in 1 MiB pieces (model files run to gigabytes).
-pub fn sha256_file(path: &Path) -> io::Result<String> {
-    use sha2::{Digest, Sha256};
-    let mut file = File::open(path)?;
-    let mut hasher = Sha256::new();
-    let mut buf = vec![0u8; 1 << 20];
-    loop {
-        let n = file.read(&mut buf)?;
-        if n == 0 {
-            break;
-        }
-        hasher.update(&buf[..n]);
-    }
-    Ok(format!("{:x}", hasher.finalize()))
 }
