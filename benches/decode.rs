@@ -50,7 +50,7 @@ fn main() {
     let mut ratios = Vec::new();
     for text in PROMPTS {
         let messages = [Message::new(Role::User, text)];
-        let prompt = model.folder.render(&messages).unwrap();
+        let prompt = model.folder.render(&messages, &[]).unwrap();
         let ids = model.folder.encode(&prompt).unwrap();
         let params = DecodeParams {
             max_tokens,

@@ -100,7 +100,7 @@ fn quantized_conversions_of_smollm2_still_name_paris() {
         ];
         let ids = m
             .folder
-            .encode(&m.folder.render(&question).unwrap())
+            .encode(&m.folder.render(&question, &[]).unwrap())
             .unwrap();
         let params = DecodeParams {
             max_tokens: 16,

@@ -27,7 +27,7 @@ fn layout(name: &str) -> PathBuf {
 fn both(m: &Model, dir: &Path, graph: &str, question: &str) -> (Vec<u64>, Vec<u64>) {
     let prompt = m
         .folder
-        .render(&[Message::new(Role::User, question)])
+        .render(&[Message::new(Role::User, question)], &[])
         .unwrap();
     let out = Command::new(repo().join(".venv/bin/python"))
         .arg(repo().join("scripts/reference_decode.py"))

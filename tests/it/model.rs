@@ -26,7 +26,7 @@ fn greedy(max_tokens: u32) -> Sampling {
 fn chat_template_is_the_models_own_with_its_default_system_message() {
     let folder = ModelFolder::open(&model("smollm2-135m-instruct")).unwrap();
     assert_eq!(
-        folder.render(&user("What is the capital of France?")).unwrap(),
+        folder.render(&user("What is the capital of France?"), &[]).unwrap(),
         "<|im_start|>system\nYou are a helpful AI assistant named SmolLM, trained by Hugging Face<|im_end|>\n\
          <|im_start|>user\nWhat is the capital of France?<|im_end|>\n<|im_start|>assistant\n"
     );
@@ -35,7 +35,7 @@ fn chat_template_is_the_models_own_with_its_default_system_message() {
         Message::new(Role::User, "Hi"),
     ];
     assert_eq!(
-        folder.render(&with_system).unwrap(),
+        folder.render(&with_system, &[]).unwrap(),
         "<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n"
     );
 }
@@ -47,7 +47,7 @@ fn answers_the_capital_of_france_and_counts_tokens() {
     let c = m.complete(&request, &|| false).unwrap();
     assert_eq!(c.text, "The capital of France is Paris.");
     assert_eq!(c.finish_reason, "stop");
-    let prompt = m.folder.render(&request.messages).unwrap();
+    let prompt = m.folder.render(&request.messages, &request.tools).unwrap();
     assert_eq!(
         c.usage.input_tokens,
         m.folder.encode(&prompt).unwrap().len() as u64
@@ -86,7 +86,7 @@ fn stop_strings_and_max_tokens_end_generation() {
 #[test]
 fn kv_cache_decoding_equals_full_recomputation() {
     let m = Model::load(&model("smollm2-135m-instruct"), 2).unwrap();
-    let prompt = m.folder.render(&user("Name three colours.")).unwrap();
+    let prompt = m.folder.render(&user("Name three colours."), &[]).unwrap();
     let ids: Vec<i64> = m
         .folder
         .encode(&prompt)
@@ -139,7 +139,7 @@ fn greedy_tokens_equal_the_python_onnxruntime_loop() {
     let dir = model("smollm2-135m-instruct");
     let m = Model::load(&dir, 2).unwrap();
     for question in ["What is 12 plus 30?", "Write a haiku about the sea."] {
-        let prompt = m.folder.render(&user(question)).unwrap();
+        let prompt = m.folder.render(&user(question), &[]).unwrap();
         let out = Command::new(&python)
             .arg(repo().join("scripts/reference_decode.py"))
             .arg(&dir)

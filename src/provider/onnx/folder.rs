@@ -7,11 +7,11 @@
 
 use std::path::{Path, PathBuf};
 
-use minijinja::{Environment, Value};
 use serde_json::Value as Json;
 use tokenizers::Tokenizer;
 
-use crate::chat::Message;
+use super::template::ChatTemplate;
+use crate::chat::{Message, Tool};
 
 /// What the decode loop needs to know about the model, read from its folder.
 pub struct ModelFolder {
@@ -25,9 +25,7 @@ pub struct ModelFolder {
     pub max_positions: Option<usize>,
     /// Token ids that end generation (generation_config.json and config.json together).
     pub eos_ids: Vec<u32>,
-    template: Environment<'static>,
-    bos_token: String,
-    eos_token: String,
+    template: ChatTemplate,
 }
 
 const REQUIRED: [&str; 2] = ["tokenizer.json", "config.json"];
@@ -112,7 +110,8 @@ impl ModelFolder {
             // Last resort: the tokenizer's own eos token.
             eos_ids.extend(tokenizer.token_to_id(&special("eos_token")));
         }
-        let template = template_environment(chat_template(dir, tokenizer_config.as_ref())?)
+        let source = chat_template(dir, tokenizer_config.as_ref())?;
+        let template = ChatTemplate::new(source, special("bos_token"), special("eos_token"))
             .map_err(|e| format!("{}: the chat template does not parse: {e}", dir.display()))?;
         Ok(Self {
             dir: dir.to_path_buf(),
@@ -124,28 +123,15 @@ impl ModelFolder {
             max_positions: shape.max_positions,
             eos_ids,
             template,
-            bos_token: special("bos_token"),
-            eos_token: special("eos_token"),
         })
     }
 
-    /// The conversation rendered with the model's own chat template, ready for generation.
-    pub fn render(&self, messages: &[Message]) -> Result<String, String> {
-        let messages: Vec<_> = messages
-            .iter()
-            .map(|m| minijinja::context! { role => m.role.as_str(), content => &m.content })
-            .collect();
-        let tmpl = self
-            .template
-            .get_template("chat")
-            .map_err(|e| e.to_string())?;
-        tmpl.render(minijinja::context! {
-            messages => messages,
-            add_generation_prompt => true,
-            bos_token => &self.bos_token,
-            eos_token => &self.eos_token,
-        })
-        .map_err(|e| format!("{}: chat template failed: {e}", self.dir.display()))
+    /// The conversation rendered with the model's own chat template, ready for generation; the
+    /// request's tools are given to the template as transformers gives them.
+    pub fn render(&self, messages: &[Message], tools: &[Tool]) -> Result<String, String> {
+        self.template
+            .render(messages, tools, None)
+            .map_err(|e| format!("{}: chat template failed: {e}", self.dir.display()))
     }
 
     /// Prompt token ids. Special tokens are not added: the chat template carries the markers.
@@ -287,24 +273,4 @@ fn eos_ids<'a>(sources: impl Iterator<Item = &'a Json>) -> Vec<u32> {
     ids.sort_unstable();
     ids.dedup();
     ids
-}
-
-/// The chat template compiled with the Jinja settings transformers uses for chat templates.
-fn template_environment(source: String) -> Result<Environment<'static>, minijinja::Error> {
-    let mut template = Environment::new();
-    template.set_fuel(Some(crate::input::TEMPLATE_FUEL));
-    template.set_trim_blocks(true);
-    template.set_lstrip_blocks(true);
-    template.set_unknown_method_callback(minijinja_contrib::pycompat::unknown_method_callback);
-    template.add_function(
-        "raise_exception",
-        |msg: String| -> Result<Value, minijinja::Error> {
-            Err(minijinja::Error::new(
-                minijinja::ErrorKind::InvalidOperation,
-                msg,
-            ))
-        },
-    );
-    template.add_template_owned("chat", source)?;
-    Ok(template)
 }

@@ -4,6 +4,7 @@
 pub mod decode;
 pub mod folder;
 pub mod runtime;
+pub mod template;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -64,7 +65,7 @@ impl Model {
         request: &ChatRequest,
         stop_requested: &dyn Fn() -> bool,
     ) -> Result<Completion, String> {
-        let prompt = self.folder.render(&request.messages)?;
+        let prompt = self.folder.render(&request.messages, &request.tools)?;
         let ids = self.folder.encode(&prompt)?;
         let s = &request.sampling;
         let params = DecodeParams {
