@@ -281,28 +281,33 @@ def attention_masks(gb: GraphBuilder, hp: HParams) -> dict[bool, str]:
     return masks
 
 
+def inv_freq(hp: HParams, g: Gguf, sliding: bool) -> np.ndarray:
+    """RoPE's inverse frequencies for a layer kind: sliding layers may use another base and no
+    scaling (llama.cpp's rope_freq_base_train_swa, rope_freq_scale_train_swa = 1); Llama 3.1's
+    frequency factors divide the global layers' frequencies."""
+    D = hp.head_dim
+    theta, scale = (hp.swa_rope_theta, 1.0) if sliding else (hp.rope_theta, hp.rope_scale)
+    freqs = 1.0 / (np.float32(theta) ** (np.arange(0, D, 2, dtype=np.int64).astype(np.float32) / D))
+    freqs = freqs.astype(np.float32) * np.float32(scale)
+    if g.has("rope_freqs.weight") and not sliding:
+        freqs = freqs / g.tensor("rope_freqs.weight").reshape(-1)
+    return freqs.astype(np.float32)
+
+
 def rotary_tables(gb: GraphBuilder, hp: HParams, g: Gguf) -> dict[bool, tuple[str, str]]:
     """cos and sign-folded sin [B, 1, S, D] per layer kind (sliding layers may use another base)."""
-    D = hp.head_dim
     i64 = np.int64
-    factors = g.tensor("rope_freqs.weight") if g.has("rope_freqs.weight") else None  # Llama 3.1+
     pos_f = gb.op("Cast", ["position_ids"], "/model/rotary/Cast", to=TensorProto.FLOAT)  # [B, S]
     pos3 = gb.op("Unsqueeze", [pos_f, gb.const([2], i64)], "/model/rotary/Unsqueeze_pos")  # [B, S, 1]
-    wanted = {False: (hp.rope_theta, hp.rope_scale)}
-    if any(hp.sliding):
-        wanted[True] = (hp.swa_rope_theta, 1.0)  # llama.cpp: rope_freq_scale_train_swa = 1
     tables: dict[bool, tuple[str, str]] = {}
-    built: dict[tuple, tuple[str, str]] = {}
-    for sliding, (theta, scale) in wanted.items():
-        if (theta, scale) in built:
-            tables[sliding] = built[(theta, scale)]
+    built: dict[bytes, tuple[str, str]] = {}
+    for sliding in sorted({False, *(s for s in hp.sliding)}):
+        freqs_np = inv_freq(hp, g, sliding)
+        if freqs_np.tobytes() in built:
+            tables[sliding] = built[freqs_np.tobytes()]
             continue
         p = f"/model/rotary{'_swa' if sliding else ''}"
-        inv_freq = 1.0 / (np.float32(theta) ** (np.arange(0, D, 2, dtype=np.int64).astype(np.float32) / D))
-        inv_freq = inv_freq.astype(np.float32) * np.float32(scale)
-        if factors is not None and not sliding:
-            inv_freq = (inv_freq / factors.reshape(-1)).astype(np.float32)
-        name = gb.init(f"model.rotary_emb{'_swa' if sliding else ''}.inv_freq", inv_freq.astype(np.float32))
+        name = gb.init(f"model.rotary_emb{'_swa' if sliding else ''}.inv_freq", freqs_np)
         freqs = gb.op("Mul", [pos3, name], f"{p}/Mul_freqs")  # [B, S, D/2]
         emb = gb.op("Concat", [freqs, freqs], f"{p}/Concat_emb", axis=-1)  # [B, S, D]
         cos3 = gb.op("Cos", [emb], f"{p}/Cos")
@@ -310,8 +315,21 @@ def rotary_tables(gb: GraphBuilder, hp: HParams, g: Gguf) -> dict[bool, tuple[st
         sin3 = gb.op("Concat", [gb.op("Neg", [sin_half], f"{p}/Neg"), sin_half], f"{p}/Concat_sin", axis=-1)
         cos = gb.op("Unsqueeze", [cos3, gb.const([1], i64)], f"{p}/Unsqueeze_cos")  # [B, 1, S, D]
         sin_signed = gb.op("Unsqueeze", [sin3, gb.const([1], i64)], f"{p}/Unsqueeze_sin")
-        built[(theta, scale)] = tables[sliding] = (cos, sin_signed)
+        built[freqs_np.tobytes()] = tables[sliding] = (cos, sin_signed)
     return tables
+
+
+def optimum_layout(gb: GraphBuilder, hp: HParams, g: Gguf):
+    """optimum-cli's layout: inputs/outputs with position_ids, explicit masks and RoPE, each
+    layer's cache concatenated. Returns the declarations and the per-layer attention."""
+    inputs, outputs = io_declarations(hp)
+    masks = attention_masks(gb, hp)
+    tables = rotary_tables(gb, hp, g)
+
+    def attend(h: str, ws: dict, i: int) -> str:
+        return attention(gb, hp, h, ws, i, masks[hp.sliding[i]], tables[hp.sliding[i]])
+
+    return inputs, outputs, attend
 
 
 def layer_weights(gb: GraphBuilder, g: Gguf, hp: HParams, i: int) -> dict[str, str]:
@@ -416,16 +434,14 @@ def gelu_tanh(gb: GraphBuilder, x: str, p: str) -> str:
     return gb.op("Mul", [half_x, gb.op("Add", [t, gb.const(1.0, f32)], f"{p}/gelu/Add_one")], f"{p}/gelu/Mul")
 
 
-def build_model(g: Gguf, hp: HParams) -> onnx.ModelProto:
+def build_model(g: Gguf, hp: HParams, layout=optimum_layout) -> onnx.ModelProto:
     gb = GraphBuilder()
     embed = g.tensor("token_embd.weight")  # [vocab, hidden]
     if embed.shape != (hp.vocab, hp.hidden):
         raise ConvertError(f"{g.path}: embedding is {embed.shape}, expected {(hp.vocab, hp.hidden)}")
     embed_name = gb.init("model.embed_tokens.weight", embed)
     del embed
-    inputs, outputs = io_declarations(hp)
-    masks = attention_masks(gb, hp)
-    tables = rotary_tables(gb, hp, g)
+    inputs, outputs, attend = layout(gb, hp, g)
 
     x = gb.op("Gather", [embed_name, "input_ids"], "/model/embed_tokens/Gather", axis=0)  # [B, S, H]
     if hp.family.gemma:
@@ -433,9 +449,8 @@ def build_model(g: Gguf, hp: HParams) -> onnx.ModelProto:
     for i in range(hp.n_layer):
         p = f"/model/layers.{i}"
         ws = layer_weights(gb, g, hp, i)
-        sliding = hp.sliding[i]
         h = rms_norm(gb, x, ws["attn_norm"], hp.eps, f"{p}/input_layernorm")
-        attn = attention(gb, hp, h, ws, i, masks[sliding], tables[sliding])
+        attn = attend(h, ws, i)
         if hp.family.gemma:
             attn = rms_norm(gb, attn, ws["post_attention_norm"], hp.eps, f"{p}/post_attention_layernorm")
         x = gb.op("Add", [x, attn], f"{p}/Add_attn")

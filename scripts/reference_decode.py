@@ -8,6 +8,9 @@ TEXT is the already-rendered prompt (chat template applied); it is encoded with 
 and add_special_tokens=False. Decoding is greedy (argmax over the last position's logits) and stops
 at an eos id from generation_config.json (falling back to config.json) or after N generated tokens.
 
+An onnxruntime-genai folder (genai_config.json) is read for its shape; with a shared buffer the past
+is always [1, kv_heads, search.max_length, head_dim].
+
 Default mode: KV cache (prefill the prompt with empty past tensors [1, kv_heads, 0, head_dim], then one
 token per step feeding the present.* outputs back as past_key_values.*). --full-recompute runs the
 whole sequence each step with empty past tensors instead (slow; for cross-checking the cache).
@@ -44,10 +47,13 @@ def load_json(path: str):
 
 
 def eos_ids(model_dir: str) -> set[int]:
-    for name in ("generation_config.json", "config.json"):
-        v = load_json(os.path.join(model_dir, name)).get("eos_token_id")
+    genai = load_json(os.path.join(model_dir, "genai_config.json")).get("model", {})
+    for v in (load_json(os.path.join(model_dir, n)).get("eos_token_id") for n in ("generation_config.json", "config.json")):
         if v is not None:
             return set(v) if isinstance(v, list) else {int(v)}
+    if "eos_token_id" in genai:
+        v = genai["eos_token_id"]
+        return set(v) if isinstance(v, list) else {int(v)}
     raise SystemExit(f"reference_decode: no eos_token_id in {model_dir}/generation_config.json or config.json")
 
 
@@ -69,6 +75,14 @@ class Decoder:
         self.eos = eos_ids(model_dir)
 
         config = load_json(os.path.join(model_dir, "config.json"))
+        # An onnxruntime-genai folder has genai_config.json instead; with a shared buffer the
+        # cache is always search.max_length positions long, fed whole.
+        genai = load_json(os.path.join(model_dir, "genai_config.json"))
+        if genai:
+            d = genai["model"]["decoder"]
+            config = {"num_key_value_heads": d["num_key_value_heads"], "head_dim": d["head_size"]}
+        shared = genai.get("search", {}).get("past_present_share_buffer", False)
+        self.past_capacity = genai["search"]["max_length"] if shared else 0
         self.input_names = [i.name for i in self.session.get_inputs()]
         self.has_position_ids = "position_ids" in self.input_names
         # A merged decoder (optimum's older layout) switches its cache branch on this input.
@@ -98,7 +112,8 @@ class Decoder:
         return self.tokenizer.encode(text, add_special_tokens=False).ids
 
     def empty_past(self) -> dict[str, np.ndarray]:
-        return {name: np.zeros((1, kv, 0, hd), dtype=self.past_dtype) for name, (kv, hd) in self.past_shapes.items()}
+        n = self.past_capacity
+        return {name: np.zeros((1, kv, n, hd), dtype=self.past_dtype) for name, (kv, hd) in self.past_shapes.items()}
 
     def _feed(self, ids: list[int], start: int, total: int, past: dict) -> dict:
         feed = {

@@ -16,7 +16,8 @@
 #   models/tiny/                            tiny random-weight GGUFs of each architecture the converter
 #                                           claims, and their conversions, for the parity tests
 #   models/layouts/                         SmolLM2 in the other ONNX layouts (fp16 with external data,
-#                                           a transformers.js onnx/ folder, a merged decoder), for the tests
+#                                           a transformers.js onnx/ folder, a merged decoder, onnxruntime-genai
+#                                           folders with and without a shared KV buffer), for the tests
 #   models/MANIFEST.sha256                  sha256sum of every model file (cd models && sha256sum -c)
 #
 # Before it declares success, it checks that SmolLM2 fp32 and int8 answer correctly on this CPU
@@ -330,14 +331,17 @@ fi
 # --------------------------------------------------------------- e2. SmolLM2 in the other layouts
 
 LAYOUTS_DIR="$MODELS/layouts"
-LAYOUTS_KEY="fp32=$(sha256_str "$CONVERT_KEY") maker=$(sha256_file "$ROOT/scripts/make_layouts.py") requirements=$REQ_SHA"
-if stamp_ok layouts "$LAYOUTS_KEY" && [[ -f "$LAYOUTS_DIR/merged/decoder_model_merged.onnx" ]]; then
+GENAI_MAKER="$ROOT/scripts/make_genai_layout.py"
+LAYOUTS_KEY="fp32=$(sha256_str "$CONVERT_KEY") maker=$(sha256_file "$ROOT/scripts/make_layouts.py") genai=$(sha256_file "$GENAI_MAKER") requirements=$REQ_SHA"
+if stamp_ok layouts "$LAYOUTS_KEY" && [[ -f "$LAYOUTS_DIR/genai-shared/model.onnx" ]]; then
   step_skip "models/layouts"
 else
   step_begin "writing SmolLM2 in the other ONNX layouts (models/layouts)"
   tmp="$MODELS/.tmp-layouts"
   rm -rf "$tmp"
   run_logged layouts "$VPY" "$ROOT/scripts/make_layouts.py" "$SMOLLM_DIR" "$tmp"
+  run_logged layouts-genai "$VPY" "$GENAI_MAKER" "$GGUF" "$tmp/genai"
+  run_logged layouts-genai-shared "$VPY" "$GENAI_MAKER" "$GGUF" "$tmp/genai-shared" --share-buffer
   rm -rf "$LAYOUTS_DIR"
   mv "$tmp" "$LAYOUTS_DIR"
   stamp_write layouts "$LAYOUTS_KEY"

@@ -1,6 +1,8 @@
 //! `kind: onnx` on the ONNX layouts people arrive with, each made from SmolLM2 by
-//! scripts/make_layouts.py (`make setup`): float16 with external data, a transformers.js `onnx/`
-//! folder picked by `variant`, optimum's merged decoder. Each decodes greedily to the tokens the
+//! scripts/make_layouts.py and scripts/make_genai_layout.py (`make setup`): float16 with external
+//! data, a transformers.js `onnx/` folder picked by `variant`, optimum's merged decoder, and
+//! onnxruntime-genai folders (GroupQueryAttention, no position_ids, with and without a KV buffer
+//! that past and present share). Each decodes greedily to the tokens the
 //! Python onnxruntime loop (scripts/reference_decode.py) gives on the same graph; folders that
 //! cannot be driven are refused naming what they lack.
 
@@ -80,6 +82,8 @@ fn each_layout_decodes_the_tokens_the_python_loop_gives_on_the_same_graph() {
         ("transformers-js", None, "onnx/model.onnx"),
         ("transformers-js", Some("fp16"), "onnx/model_fp16.onnx"),
         ("merged", None, "decoder_model_merged.onnx"),
+        ("genai", None, "model.onnx"),
+        ("genai-shared", None, "model.onnx"),
     ];
     for (name, variant, graph) in cases {
         let dir = layout(name);
@@ -153,19 +157,38 @@ fn folders_it_cannot_drive_are_refused_naming_what_they_hold() {
             && err.contains("onnx/model.onnx, onnx/model_fp16.onnx"),
         "{err}"
     );
-    // An onnxruntime-genai folder: named, and what to do instead.
+    // An onnxruntime-genai folder whose configuration lacks what the loop needs, or renames an
+    // input it drives, or is given a variant.
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
     for f in ["tokenizer.json", "config.json"] {
         std::fs::copy(layout("merged").join(f), dir.join(f)).unwrap();
     }
-    std::fs::write(dir.join("genai_config.json"), "{}").unwrap();
     std::fs::write(dir.join("model.onnx"), "").unwrap();
-    let err = ModelFolder::open(dir).err().unwrap();
+    let genai = |config: serde_json::Value| {
+        std::fs::write(dir.join("genai_config.json"), config.to_string()).unwrap();
+        ModelFolder::open(dir).err().unwrap()
+    };
+    let err = genai(serde_json::json!({"model": {"decoder": {"filename": "model.onnx"}}}));
     assert!(
-        err.contains("onnxruntime-genai model-builder folder") && err.contains("optimum-cli"),
+        err.contains("genai_config.json has no `model.decoder.num_hidden_layers`"),
         "{err}"
     );
+    let err = genai(serde_json::json!({"model": {"decoder": {"filename": "decoder.onnx"}}}));
+    assert!(
+        err.contains("names the graph") && err.contains("decoder.onnx, which does not exist"),
+        "{err}"
+    );
+    let renamed = serde_json::json!({"model": {"decoder": {"filename": "model.onnx", "inputs": {"input_ids": "tokens"}}}});
+    let err = genai(renamed);
+    assert!(
+        err.contains("renames the graph's `input_ids` to `tokens`"),
+        "{err}"
+    );
+    let err = ModelFolder::open_variant(&layout("genai"), Some("fp16"))
+        .err()
+        .unwrap();
+    assert!(err.contains("`variant: fp16` does not apply"), "{err}");
     // Only variants, no default graph.
     std::fs::remove_file(dir.join("genai_config.json")).unwrap();
     std::fs::remove_file(dir.join("model.onnx")).unwrap();

@@ -1,7 +1,8 @@
 //! The decode loop over an optimum-style decoder: prefill once, then one token per step with the
 //! KV cache carried from step to step (the prompt is never recomputed). The cache and the logits
 //! are in the graph's own element type (float32, or float16 for fp16 exports); a merged decoder's
-//! `use_cache_branch` and a graph without `position_ids` are driven as they declare.
+//! `use_cache_branch`, a graph without `position_ids` and a genai graph's shared cache buffer
+//! (fed whole, `kv_capacity` positions, each step) are driven as they declare.
 
 use std::borrow::Cow;
 use std::sync::Mutex;
@@ -25,6 +26,8 @@ pub struct Decoder {
     present_outputs: Vec<String>,
     num_kv_heads: usize,
     head_dim: usize,
+    /// The positions of a cache buffer past and present share (0: a cache that grows).
+    kv_capacity: usize,
     /// The KV cache's element type (float32 or float16), as the graph declares it.
     kv_type: TensorElementType,
 }
@@ -90,7 +93,7 @@ impl Decoder {
                 "the model needs an input modelswap cannot supply: `{extra}`"
             )));
         }
-        let kv_type = check_input_types(&session, folder).map_err(&mismatch)?;
+        let kv_type = check_input_types(&session, folder, &past_inputs).map_err(&mismatch)?;
         let has_position_ids = inputs.contains(&"position_ids");
         let has_cache_branch = inputs.contains(&"use_cache_branch");
         Ok(Self {
@@ -101,6 +104,7 @@ impl Decoder {
             present_outputs,
             num_kv_heads: folder.num_kv_heads,
             head_dim: folder.head_dim,
+            kv_capacity: folder.kv_capacity.unwrap_or(0),
             kv_type,
         })
     }
@@ -119,7 +123,10 @@ impl Decoder {
             Some(seed) => StdRng::seed_from_u64(seed),
             None => StdRng::from_os_rng(),
         };
-        let limit = folder.max_positions.unwrap_or(usize::MAX);
+        let limit = (folder.max_positions.into_iter())
+            .chain(folder.kv_capacity)
+            .min()
+            .unwrap_or(usize::MAX);
         if prompt.is_empty() {
             return Err("the rendered prompt has no tokens".into());
         }
@@ -248,16 +255,19 @@ impl Decoder {
         Ok(last)
     }
 
-    /// Zero-length caches for the prefill, in the graph's element type.
+    /// The caches for the prefill, in the graph's element type: empty, or a shared buffer of
+    /// zeros.
     pub fn empty_past(&self) -> Result<Vec<DynValue>, String> {
-        let shape = [1, self.num_kv_heads, 0, self.head_dim];
+        let shape = [1, self.num_kv_heads, self.kv_capacity, self.head_dim];
+        let len = self.num_kv_heads * self.kv_capacity * self.head_dim;
         (0..self.past_inputs.len())
             .map(|_| {
                 let t = match self.kv_type {
                     TensorElementType::Float16 => {
-                        Tensor::from_array((shape, Vec::<half::f16>::new())).map(|t| t.into_dyn())
+                        Tensor::from_array((shape, vec![half::f16::ZERO; len]))
+                            .map(|t| t.into_dyn())
                     }
-                    _ => Tensor::from_array((shape, Vec::<f32>::new())).map(|t| t.into_dyn()),
+                    _ => Tensor::from_array((shape, vec![0f32; len])).map(|t| t.into_dyn()),
                 };
                 t.map_err(|e| format!("ONNX Runtime failed: {e}"))
             })
@@ -362,12 +372,10 @@ fn cache_names(
 ) -> Result<(Vec<String>, Vec<String>), String> {
     let (mut past_inputs, mut present_outputs) = (Vec::new(), Vec::new());
     for layer in 0..folder.num_layers {
-        for kv in ["key", "value"] {
-            let input = format!("past_key_values.{layer}.{kv}");
-            let output = format!("present.{layer}.{kv}");
+        for (input, output) in folder.cache.of_layer(layer) {
             if !inputs.contains(&input.as_str()) || !outputs.contains(&output.as_str()) {
                 return Err(format!(
-                    "config.json says {} layers but the model has no `{input}` input / `{output}` output \
+                    "the model's configuration says {} layers but the model has no `{input}` input / `{output}` output \
                      (export it with a KV cache: optimum-cli's text-generation-with-past task)",
                     folder.num_layers
                 ));
@@ -381,13 +389,17 @@ fn cache_names(
 
 /// Each input's element type, and the KV cache's shape against config.json; the cache's element
 /// type (float32 or float16, the same for every layer).
-fn check_input_types(session: &Session, folder: &ModelFolder) -> Result<TensorElementType, String> {
+fn check_input_types(
+    session: &Session,
+    folder: &ModelFolder,
+    past_inputs: &[String],
+) -> Result<TensorElementType, String> {
     let mut kv_type = None;
     for outlet in session.inputs() {
         let ValueType::Tensor { ty, shape, .. } = outlet.dtype() else {
             continue;
         };
-        let past = outlet.name().starts_with("past_key_values.");
+        let past = past_inputs.iter().any(|p| p == outlet.name());
         let expected_ty = if past {
             let first = *kv_type.get_or_insert(*ty);
             if !matches!(ty, TensorElementType::Float32 | TensorElementType::Float16) {
@@ -417,7 +429,7 @@ fn check_input_types(session: &Session, folder: &ModelFolder) -> Result<TensorEl
                 || !fixed_ok(3, folder.head_dim))
         {
             return Err(format!(
-                "input `{}` has shape {dims:?}, but config.json implies [batch, {}, past, {}]",
+                "input `{}` has shape {dims:?}, but the model's configuration implies [batch, {}, past, {}]",
                 outlet.name(),
                 folder.num_kv_heads,
                 folder.head_dim

@@ -1,7 +1,8 @@
 //! A model folder as people have them: optimum-cli's (`model.onnx`, its weights perhaps in
 //! `model.onnx_data`), optimum's older merged decoder (`decoder_model_merged.onnx`), or an
 //! onnx-community / transformers.js repository (`onnx/model.onnx`, `onnx/model_fp16.onnx`, …,
-//! with the tokenizer and configs one level up; `variant` picks one). The graph is found here;
+//! with the tokenizer and configs one level up; `variant` picks one), or an onnxruntime-genai
+//! model-builder folder (`genai_config.json`, read by `genai`). The graph is found here;
 //! the configuration, tokenizer and chat template around it are read. Every problem names the
 //! folder and the file.
 
@@ -23,19 +24,51 @@ pub struct ModelFolder {
     pub num_kv_heads: usize,
     pub head_dim: usize,
     pub max_positions: Option<usize>,
+    /// A KV cache of this many positions that past and present share (genai's
+    /// `past_present_share_buffer`); None: the cache grows with each step.
+    pub kv_capacity: Option<usize>,
+    pub cache: CacheNames,
     /// Token ids that end generation (generation_config.json and config.json together).
     pub eos_ids: Vec<u32>,
     template: ChatTemplate,
 }
 
-const REQUIRED: [&str; 2] = ["tokenizer.json", "config.json"];
+/// The KV cache's input and output names, `%d` standing for the layer.
+pub struct CacheNames {
+    pub past_key: String,
+    pub past_value: String,
+    pub present_key: String,
+    pub present_value: String,
+}
 
-/// The model's shape as config.json gives it.
-struct Shape {
-    num_layers: usize,
-    num_kv_heads: usize,
-    head_dim: usize,
-    max_positions: Option<usize>,
+impl CacheNames {
+    fn optimum() -> Self {
+        Self {
+            past_key: "past_key_values.%d.key".into(),
+            past_value: "past_key_values.%d.value".into(),
+            present_key: "present.%d.key".into(),
+            present_value: "present.%d.value".into(),
+        }
+    }
+
+    /// Layer `layer`'s (past input, present output) pairs, key then value.
+    pub fn of_layer(&self, layer: usize) -> [(String, String); 2] {
+        let at = |pattern: &str| pattern.replace("%d", &layer.to_string());
+        [
+            (at(&self.past_key), at(&self.present_key)),
+            (at(&self.past_value), at(&self.present_value)),
+        ]
+    }
+}
+
+/// The model's shape, as config.json (or genai_config.json) gives it.
+pub(super) struct Shape {
+    pub num_layers: usize,
+    pub num_kv_heads: usize,
+    pub head_dim: usize,
+    pub max_positions: Option<usize>,
+    pub kv_capacity: Option<usize>,
+    pub cache: CacheNames,
 }
 
 impl Shape {
@@ -57,6 +90,8 @@ impl Shape {
             num_kv_heads: field("num_key_value_heads").unwrap_or(num_heads),
             head_dim,
             max_positions: field("max_position_embeddings"),
+            kv_capacity: None,
+            cache: CacheNames::optimum(),
         })
     }
 }
@@ -71,27 +106,32 @@ impl ModelFolder {
         if !dir.is_dir() {
             return Err(format!("model folder {} does not exist", dir.display()));
         }
-        let graph = graph_of(dir, variant)?;
-        let missing: Vec<&str> = REQUIRED
-            .iter()
-            .copied()
-            .filter(|f| !dir.join(f).is_file())
-            .collect();
-        if !missing.is_empty() {
-            return Err(format!(
-                "model folder {} is missing {} (expected beside the graph, or one level above an `onnx/` folder: tokenizer.json, config.json, generation_config.json, tokenizer_config.json)",
-                dir.display(),
-                missing.join(", ")
-            ));
-        }
-        let config = read_json(&dir.join("config.json"))?;
         let optional = |name: &str| match dir.join(name) {
             p if p.is_file() => read_json(&p).map(Some),
             _ => Ok(None),
         };
+        let (graph, shape, config, genai_eos) = match optional("genai_config.json")? {
+            Some(genai) => {
+                if let Some(v) = variant {
+                    return Err(format!(
+                        "{} is an onnxruntime-genai folder: its genai_config.json names the graph, so `variant: {v}` does not apply",
+                        dir.display()
+                    ));
+                }
+                let g = super::genai::read(dir, &genai)?;
+                (g.graph, g.shape, None, g.eos_ids)
+            }
+            None => {
+                let graph = graph_of(dir, variant)?;
+                require(dir, &["tokenizer.json", "config.json"])?;
+                let config = read_json(&dir.join("config.json"))?;
+                let shape = Shape::of(&config, dir)?;
+                (graph, shape, Some(config), Vec::new())
+            }
+        };
+        require(dir, &["tokenizer.json"])?;
         let generation = optional("generation_config.json")?;
         let tokenizer_config = optional("tokenizer_config.json")?;
-        let shape = Shape::of(&config, dir)?;
         let tokenizer = Tokenizer::from_file(dir.join("tokenizer.json"))
             .map_err(|e| format!("{}: cannot load tokenizer.json: {e}", dir.display()))?;
         let special = |name: &str| -> String {
@@ -105,7 +145,10 @@ impl ModelFolder {
                 _ => String::new(),
             }
         };
-        let mut eos_ids = eos_ids(generation.iter().chain(std::iter::once(&config)));
+        let mut eos_ids = eos_ids(generation.iter().chain(config.iter()));
+        eos_ids.extend(genai_eos);
+        eos_ids.sort_unstable();
+        eos_ids.dedup();
         if eos_ids.is_empty() {
             // Last resort: the tokenizer's own eos token.
             eos_ids.extend(tokenizer.token_to_id(&special("eos_token")));
@@ -121,6 +164,8 @@ impl ModelFolder {
             num_kv_heads: shape.num_kv_heads,
             head_dim: shape.head_dim,
             max_positions: shape.max_positions,
+            kv_capacity: shape.kv_capacity,
+            cache: shape.cache,
             eos_ids,
             template,
         })
@@ -163,6 +208,7 @@ impl ModelFolder {
             "config.json",
             "generation_config.json",
             "chat_template.jinja",
+            "genai_config.json",
         ];
         files.extend(
             names
@@ -174,15 +220,26 @@ impl ModelFolder {
     }
 }
 
+/// The files a folder must hold beside its graph.
+fn require(dir: &Path, files: &[&str]) -> Result<(), String> {
+    let missing: Vec<&str> = files
+        .iter()
+        .copied()
+        .filter(|f| !dir.join(f).is_file())
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    Err(format!(
+        "model folder {} is missing {} (expected beside the graph, or one level above an `onnx/` folder: tokenizer.json, config.json, generation_config.json, tokenizer_config.json)",
+        dir.display(),
+        missing.join(", ")
+    ))
+}
+
 /// The graph a folder holds: `model[_VARIANT].onnx` or the merged decoder, beside the
 /// configuration or in its `onnx/` folder. A folder it cannot use names what it has.
 fn graph_of(dir: &Path, variant: Option<&str>) -> Result<PathBuf, String> {
-    if dir.join("genai_config.json").is_file() {
-        return Err(format!(
-            "{} is an onnxruntime-genai model-builder folder (genai_config.json): its graph shares one KV buffer between past and present (GroupQueryAttention), which modelswap does not drive yet; export the model with optimum-cli (`optimum-cli export onnx --task text-generation-with-past`)",
-            dir.display()
-        ));
-    }
     let suffix = variant.map(|v| format!("_{v}")).unwrap_or_default();
     let candidates = [
         format!("model{suffix}.onnx"),

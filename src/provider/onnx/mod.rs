@@ -3,6 +3,7 @@
 
 pub mod decode;
 pub mod folder;
+mod genai;
 pub mod runtime;
 pub mod template;
 
