@@ -20,7 +20,10 @@ import sys
 import transformers
 from transformers.utils.chat_template_utils import render_jinja_template
 
-HERE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "fixtures", "templates")
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
+HERE = os.path.join(ROOT, "tests", "fixtures", "templates")
+# Templates the set-up uses live with the scripts; the others are test fixtures only.
+ELSEWHERE = {"google-gemma-3-it": "scripts/templates/google-gemma-3-it.jinja"}
 
 WEATHER = {
     "type": "function",
@@ -67,6 +70,8 @@ CONVERSATIONS = {
 SPECIAL = {
     "HuggingFaceTB-SmolLM2-135M-Instruct": ("<|im_start|>", "<|im_end|>"),
     "HuggingFaceTB-SmolLM3-3B": ("", "<|im_end|>"),
+    "google-gemma-3-it": ("<bos>", "<eos>"),
+    "microsoft-phi-4": ("<|endoftext|>", "<|im_end|>"),
     "Qwen-Qwen2.5-7B-Instruct": ("", "<|im_end|>"),
     "Qwen-Qwen3-0.6B": ("", "<|im_end|>"),
     "google-gemma-2-2b-it": ("<bos>", "<eos>"),
@@ -104,10 +109,12 @@ def main() -> int:
         "templates": {},
     }
     for name in sorted(SPECIAL):
-        with open(os.path.join(HERE, f"{name}.jinja"), encoding="utf-8") as f:
+        path = ELSEWHERE.get(name, f"tests/fixtures/templates/{name}.jinja")
+        with open(os.path.join(ROOT, path), encoding="utf-8") as f:
             template = f.read()
         bos, eos = SPECIAL[name]
         out["templates"][name] = {
+            "path": path,
             "bos_token": bos,
             "eos_token": eos,
             "renders": {c: render(template, conv, bos, eos) for c, conv in CONVERSATIONS.items()},

@@ -70,7 +70,7 @@ GEMMA_PACKAGES=(
 )
 GEMMA_GGUF_SHA="a5fd3b62230aa5ec60212297dc9d20eaa70578ac519e00d93a17e44c087a6818"
 GEMMA_GGUF="$CACHE/gemma3/gemma-3-270m-q4_k_m.gguf"
-GEMMA_TEMPLATE="$ROOT/scripts/templates/gemma-turns.jinja"
+GEMMA_TEMPLATE="$ROOT/scripts/templates/google-gemma-3-it.jinja"
 GEMMA_DIR="$MODELS/gemma3-270m"
 TINY_DIR="$MODELS/tiny"
 TINY_MAKER="$ROOT/scripts/make_tiny_ggufs.py"
