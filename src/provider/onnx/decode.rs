@@ -375,9 +375,9 @@ fn cache_names(
         for (input, output) in folder.cache.of_layer(layer) {
             if !inputs.contains(&input.as_str()) || !outputs.contains(&output.as_str()) {
                 return Err(format!(
-                    "the model's configuration says {} layers but the model has no `{input}` input / `{output}` output \
+                    "{} says {} layers but the model has no `{input}` input / `{output}` output \
                      (export it with a KV cache: optimum-cli's text-generation-with-past task)",
-                    folder.num_layers
+                    folder.config_file, folder.num_layers
                 ));
             }
             past_inputs.push(input);
@@ -429,8 +429,9 @@ fn check_input_types(
                 || !fixed_ok(3, folder.head_dim))
         {
             return Err(format!(
-                "input `{}` has shape {dims:?}, but the model's configuration implies [batch, {}, past, {}]",
+                "input `{}` has shape {dims:?}, but {} implies [batch, {}, past, {}]",
                 outlet.name(),
+                folder.config_file,
                 folder.num_kv_heads,
                 folder.head_dim
             ));

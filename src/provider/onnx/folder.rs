@@ -28,6 +28,8 @@ pub struct ModelFolder {
     /// `past_present_share_buffer`); None: the cache grows with each step.
     pub kv_capacity: Option<usize>,
     pub cache: CacheNames,
+    /// The file the shape was read from (config.json, or genai_config.json), for messages.
+    pub config_file: &'static str,
     /// Token ids that end generation (generation_config.json and config.json together).
     pub eos_ids: Vec<u32>,
     template: ChatTemplate,
@@ -69,6 +71,7 @@ pub(super) struct Shape {
     pub max_positions: Option<usize>,
     pub kv_capacity: Option<usize>,
     pub cache: CacheNames,
+    pub config_file: &'static str,
 }
 
 impl Shape {
@@ -92,6 +95,7 @@ impl Shape {
             max_positions: field("max_position_embeddings"),
             kv_capacity: None,
             cache: CacheNames::optimum(),
+            config_file: "config.json",
         })
     }
 }
@@ -166,6 +170,7 @@ impl ModelFolder {
             max_positions: shape.max_positions,
             kv_capacity: shape.kv_capacity,
             cache: shape.cache,
+            config_file: shape.config_file,
             eos_ids,
             template,
         })

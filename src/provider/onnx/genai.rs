@@ -100,6 +100,7 @@ pub(super) fn read(dir: &Path, config: &Json) -> Result<Genai, String> {
             None
         },
         cache,
+        config_file: "genai_config.json",
     };
     let eos_ids = match at("/model/eos_token_id") {
         Some(Json::Number(n)) => n.as_u64().map(|v| v as u32).into_iter().collect(),
