@@ -52,13 +52,7 @@ fn main() {
         let messages = [Message::new(Role::User, text)];
         let prompt = model.folder.render(&messages, &[]).unwrap();
         let ids = model.folder.encode(&prompt).unwrap();
-        let params = DecodeParams {
-            max_tokens,
-            temperature: 0.0,
-            top_p: None,
-            seed: None,
-            stop: &[],
-        };
+        let params = DecodeParams::greedy(max_tokens);
         // One warm-up each, so neither pays for first-run allocation.
         model
             .decoder

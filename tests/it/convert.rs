@@ -42,13 +42,7 @@ fn convert(gguf: &Path, out: &Path, extra: &[&str]) -> std::process::Output {
 fn greedy(dir: &Path) -> Vec<u32> {
     let m = Model::load(dir, 1).unwrap();
     let ids = m.folder.encode(" the cat sat on the mat").unwrap();
-    let params = DecodeParams {
-        max_tokens: 12,
-        temperature: 0.0,
-        top_p: None,
-        seed: None,
-        stop: &[],
-    };
+    let params = DecodeParams::greedy(12);
     m.decoder
         .generate(&m.folder, &ids, &params, &|| false)
         .unwrap()
@@ -102,13 +96,7 @@ fn quantized_conversions_of_smollm2_still_name_paris() {
             .folder
             .encode(&m.folder.render(&question, &[]).unwrap())
             .unwrap();
-        let params = DecodeParams {
-            max_tokens: 16,
-            temperature: 0.0,
-            top_p: None,
-            seed: None,
-            stop: &[],
-        };
+        let params = DecodeParams::greedy(16);
         let text = m
             .decoder
             .generate(&m.folder, &ids, &params, &|| false)

@@ -58,13 +58,7 @@ fn compare(m: &Model, reference: &Value, tie: f64, label: &str) -> Vec<Agreement
         let margins: Vec<f64> = (case["margins"].as_array().unwrap().iter())
             .map(|x| x.as_f64().unwrap())
             .collect();
-        let params = DecodeParams {
-            max_tokens: expected.len(),
-            temperature: 0.0,
-            top_p: None,
-            seed: None,
-            stop: &[],
-        };
+        let params = DecodeParams::greedy(expected.len());
         let ours = m
             .decoder
             .generate(&m.folder, &prompt, &params, &|| false)

@@ -52,13 +52,7 @@ fn both(m: &Model, dir: &Path, graph: &str, question: &str) -> (Vec<u64>, Vec<u6
     );
     let reference: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let mut expected: Vec<u64> = serde_json::from_value(reference["output_ids"].clone()).unwrap();
-    let params = DecodeParams {
-        max_tokens: 16,
-        temperature: 0.0,
-        top_p: None,
-        seed: None,
-        stop: &[],
-    };
+    let params = DecodeParams::greedy(16);
     let ids = m.folder.encode(&prompt).unwrap();
     let g = m
         .decoder

@@ -158,13 +158,7 @@ fn greedy_tokens_equal_the_python_onnxruntime_loop() {
         let reference_prompt: Vec<u32> =
             serde_json::from_value(reference["prompt_ids"].clone()).unwrap();
         assert_eq!(prompt_ids, reference_prompt, "tokenization of {question:?}");
-        let params = DecodeParams {
-            max_tokens: 24,
-            temperature: 0.0,
-            top_p: None,
-            seed: None,
-            stop: &[],
-        };
+        let params = DecodeParams::greedy(24);
         let generation = m
             .decoder
             .generate(&m.folder, &prompt_ids, &params, &|| false)

@@ -41,6 +41,20 @@ pub struct DecodeParams<'a> {
     pub stop: &'a [String],
 }
 
+impl DecodeParams<'_> {
+    /// Greedy decoding of up to `max_tokens` tokens, no stop strings: how the parity checks and
+    /// benchmarks decode.
+    pub fn greedy(max_tokens: usize) -> DecodeParams<'static> {
+        DecodeParams {
+            max_tokens,
+            temperature: 0.0,
+            top_p: None,
+            seed: None,
+            stop: &[],
+        }
+    }
+}
+
 pub struct Generation {
     pub tokens: Vec<u32>,
     pub text: String,
@@ -102,9 +116,9 @@ impl Decoder {
             has_cache_branch,
             past_inputs,
             present_outputs,
-            num_kv_heads: folder.num_kv_heads,
-            head_dim: folder.head_dim,
-            kv_capacity: folder.kv_capacity.unwrap_or(0),
+            num_kv_heads: folder.shape.num_kv_heads,
+            head_dim: folder.shape.head_dim,
+            kv_capacity: folder.shape.kv_capacity.unwrap_or(0),
             kv_type,
         })
     }
@@ -123,8 +137,8 @@ impl Decoder {
             Some(seed) => StdRng::seed_from_u64(seed),
             None => StdRng::from_os_rng(),
         };
-        let limit = (folder.max_positions.into_iter())
-            .chain(folder.kv_capacity)
+        let limit = (folder.shape.max_positions.into_iter())
+            .chain(folder.shape.kv_capacity)
             .min()
             .unwrap_or(usize::MAX);
         if prompt.is_empty() {
@@ -371,13 +385,13 @@ fn cache_names(
     outputs: &[&str],
 ) -> Result<(Vec<String>, Vec<String>), String> {
     let (mut past_inputs, mut present_outputs) = (Vec::new(), Vec::new());
-    for layer in 0..folder.num_layers {
-        for (input, output) in folder.cache.of_layer(layer) {
+    for layer in 0..folder.shape.num_layers {
+        for (input, output) in folder.shape.cache.of_layer(layer) {
             if !inputs.contains(&input.as_str()) || !outputs.contains(&output.as_str()) {
                 return Err(format!(
                     "{} says {} layers but the model has no `{input}` input / `{output}` output \
                      (export it with a KV cache: optimum-cli's text-generation-with-past task)",
-                    folder.config_file, folder.num_layers
+                    folder.shape.config_file, folder.shape.num_layers
                 ));
             }
             past_inputs.push(input);
@@ -425,15 +439,15 @@ fn check_input_types(
             |i: usize, want: usize| dims.get(i).is_none_or(|&d| d < 0 || d as usize == want);
         if past
             && (dims.len() != 4
-                || !fixed_ok(1, folder.num_kv_heads)
-                || !fixed_ok(3, folder.head_dim))
+                || !fixed_ok(1, folder.shape.num_kv_heads)
+                || !fixed_ok(3, folder.shape.head_dim))
         {
             return Err(format!(
                 "input `{}` has shape {dims:?}, but {} implies [batch, {}, past, {}]",
                 outlet.name(),
-                folder.config_file,
-                folder.num_kv_heads,
-                folder.head_dim
+                folder.shape.config_file,
+                folder.shape.num_kv_heads,
+                folder.shape.head_dim
             ));
         }
     }

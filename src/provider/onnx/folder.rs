@@ -20,16 +20,7 @@ pub struct ModelFolder {
     /// The graph the folder's layout (and `variant`) points to.
     pub graph: PathBuf,
     pub tokenizer: Tokenizer,
-    pub num_layers: usize,
-    pub num_kv_heads: usize,
-    pub head_dim: usize,
-    pub max_positions: Option<usize>,
-    /// A KV cache of this many positions that past and present share (genai's
-    /// `past_present_share_buffer`); None: the cache grows with each step.
-    pub kv_capacity: Option<usize>,
-    pub cache: CacheNames,
-    /// The file the shape was read from (config.json, or genai_config.json), for messages.
-    pub config_file: &'static str,
+    pub shape: Shape,
     /// Token ids that end generation (generation_config.json and config.json together).
     pub eos_ids: Vec<u32>,
     template: ChatTemplate,
@@ -64,13 +55,16 @@ impl CacheNames {
 }
 
 /// The model's shape, as config.json (or genai_config.json) gives it.
-pub(super) struct Shape {
+pub struct Shape {
     pub num_layers: usize,
     pub num_kv_heads: usize,
     pub head_dim: usize,
     pub max_positions: Option<usize>,
+    /// A KV cache of this many positions that past and present share (genai's
+    /// `past_present_share_buffer`); None: the cache grows with each step.
     pub kv_capacity: Option<usize>,
     pub cache: CacheNames,
+    /// The file the shape was read from (config.json, or genai_config.json), for messages.
     pub config_file: &'static str,
 }
 
@@ -164,13 +158,7 @@ impl ModelFolder {
             dir: dir.to_path_buf(),
             graph,
             tokenizer,
-            num_layers: shape.num_layers,
-            num_kv_heads: shape.num_kv_heads,
-            head_dim: shape.head_dim,
-            max_positions: shape.max_positions,
-            kv_capacity: shape.kv_capacity,
-            cache: shape.cache,
-            config_file: shape.config_file,
+            shape,
             eos_ids,
             template,
         })
