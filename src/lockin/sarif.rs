@@ -1,7 +1,12 @@
 //! The scan as SARIF 2.1.0: one rule per vendor feature, one result per finding and per vendor
-//! package, located from the top of the repository as GitHub code scanning expects.
+//! package, located from the top of the repository as GitHub code scanning expects, each with a
+//! fingerprint that does not move when lines are added above it (so an alert stays one alert
+//! across commits).
+
+use std::collections::HashMap;
 
 use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
 
 use super::rules::{Portability, PORTABILITY};
 use super::{Dependency, Feature, Finding, Problem, Rating, Scan, Vendor};
@@ -66,9 +71,37 @@ const PATH_SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
     .add(b'|')
     .add(b'}');
 
+/// `primaryLocationLineHash`: what was found where, without its line number — the rule, the file
+/// and the matched text — and which occurrence of that triple in the file it is (`hash:n`). A
+/// finding keeps its fingerprint when code moves above it; two identical matches in one file are
+/// told apart by their order.
+struct Fingerprints(HashMap<String, usize>);
+
+impl Fingerprints {
+    fn next(&mut self, rule: &str, file: &str, text: &str) -> Value {
+        let hash = Sha256::digest(format!("{rule}\0{file}\0{text}").as_bytes());
+        let key = format!("{:x}", hash)[..16].to_string();
+        let n = self.0.entry(key.clone()).or_insert(0);
+        *n += 1;
+        json!({"primaryLocationLineHash": format!("{key}:{n}")})
+    }
+}
+
 pub(crate) fn render(scan: &Scan) -> Value {
-    let mut results: Vec<Value> = scan.findings.iter().map(|f| finding(scan, f)).collect();
-    results.extend(scan.dependencies.iter().map(|d| dependency(scan, d)));
+    let mut prints = Fingerprints(HashMap::new());
+    let mut results: Vec<Value> = (scan.findings.iter())
+        .map(|f| {
+            let mut r = finding(scan, f);
+            r["partialFingerprints"] =
+                prints.next(&rule_id(f.vendor, f.feature), &f.file, &f.matched);
+            r
+        })
+        .collect();
+    results.extend(scan.dependencies.iter().map(|d| {
+        let mut r = dependency(scan, d);
+        r["partialFingerprints"] = prints.next(&rule_id(d.vendor, d.feature), &d.file, &d.name);
+        r
+    }));
     let notifications: Vec<Value> = scan
         .problems
         .iter()
@@ -78,11 +111,7 @@ pub(crate) fn render(scan: &Scan) -> Value {
         "$schema": SCHEMA,
         "version": "2.1.0",
         "runs": [{
-            "tool": {"driver": {
-                "name": "modelswap",
-                "semanticVersion": env!("CARGO_PKG_VERSION"),
-                "rules": PORTABILITY.iter().map(rule).collect::<Vec<_>>(),
-            }},
+            "tool": {"driver": driver()},
             "invocations": [{
                 "executionSuccessful": true,
                 "toolExecutionNotifications": notifications,
@@ -91,6 +120,22 @@ pub(crate) fn render(scan: &Scan) -> Value {
             "results": results,
         }],
     })
+}
+
+/// The tool: its name, version, rules, and where to read about it (Cargo.toml's `homepage`, when
+/// the package names one).
+fn driver() -> Value {
+    let mut driver = json!({
+        "name": "modelswap",
+        "version": env!("CARGO_PKG_VERSION"),
+        "semanticVersion": env!("CARGO_PKG_VERSION"),
+        "rules": PORTABILITY.iter().map(rule).collect::<Vec<_>>(),
+    });
+    let homepage = env!("CARGO_PKG_HOMEPAGE");
+    if !homepage.is_empty() {
+        driver["informationUri"] = json!(homepage);
+    }
+    driver
 }
 
 /// The rule of a vendor's feature: its place in `PORTABILITY`, which the driver lists in order.

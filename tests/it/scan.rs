@@ -605,3 +605,60 @@ fn comments_and_docstrings_never_produce_findings() {
         .collect();
     assert_eq!(got, [("live.py", 2, "from anthropic")]);
 }
+
+/// A SARIF alert keeps its fingerprint when code is added above it, so GitHub code scanning
+/// tracks one alert across commits instead of closing and reopening it.
+#[test]
+fn sarif_fingerprints_do_not_move_with_line_numbers() {
+    let tmp = tempfile::tempdir().unwrap();
+    let code = "from openai import OpenAI\nclient = OpenAI()\n\
+                client.chat.completions.create(model=\"gpt-4o-mini\", messages=[])\n\
+                client.chat.completions.create(model=\"gpt-4o-mini\", messages=[])\n";
+    let fingerprints = |source: &str| -> Vec<(String, u64)> {
+        let src = tmp.path().join("src");
+        std::fs::create_dir_all(&src).unwrap();
+        std::fs::write(src.join("app.py"), source).unwrap();
+        let out_file = tmp.path().join("lockin.json");
+        let args = [
+            "scan",
+            "src",
+            "--format",
+            "json,sarif",
+            "--out",
+            out_file.to_str().unwrap(),
+        ];
+        let out = modelswap(&args, tmp.path());
+        assert!(out.status.success(), "{}", stderr(&out));
+        let sarif: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(tmp.path().join("lockin.sarif")).unwrap(),
+        )
+        .unwrap();
+        let mut prints: Vec<(String, u64)> =
+            (sarif["runs"][0]["results"].as_array().unwrap().iter())
+                .map(|r| {
+                    let print = r["partialFingerprints"]["primaryLocationLineHash"]
+                        .as_str()
+                        .unwrap();
+                    let line = r["locations"][0]["physicalLocation"]["region"]["startLine"]
+                        .as_u64()
+                        .unwrap();
+                    (print.to_string(), line)
+                })
+                .collect();
+        prints.sort();
+        prints
+    };
+    let before = fingerprints(code);
+    let after = fingerprints(&format!("import os\nimport sys\n\n{code}"));
+    assert!(before.len() >= 3, "{before:?}");
+    let unique: std::collections::HashSet<_> = before.iter().map(|p| &p.0).collect();
+    assert_eq!(
+        unique.len(),
+        before.len(),
+        "two alerts share a fingerprint: {before:?}"
+    );
+    for ((print_before, line_before), (print_after, line_after)) in before.iter().zip(&after) {
+        assert_eq!(print_before, print_after);
+        assert_eq!(line_after - line_before, 3);
+    }
+}
