@@ -116,7 +116,16 @@ pub(crate) fn parse(
             return;
         }
     };
-    let ecosystem = kind.ecosystem();
+    vendor_packages(kind.ecosystem(), file, declared, dependencies);
+}
+
+/// The vendor packages among `declared`, as dependencies of `file`.
+fn vendor_packages(
+    ecosystem: Ecosystem,
+    file: &str,
+    declared: Vec<Declared>,
+    dependencies: &mut Vec<Dependency>,
+) {
     for d in declared {
         let key = normalise(ecosystem, &d.name);
         let Some(package) = PACKAGES
@@ -139,6 +148,63 @@ pub(crate) fn parse(
             reason: portability.reason.to_string(),
         });
     }
+}
+
+/// The packages a notebook cell installs (`%pip install …`, `!pip install …`, `!python -m pip
+/// install …`, `%uv pip install …`), as dependencies of the notebook at the file line of each
+/// install line (`file_lines`, the cell's lines in the file; the cell's first line where unknown).
+pub(crate) fn notebook_installs(
+    file: &str,
+    source: &str,
+    file_lines: &[Option<u32>],
+    dependencies: &mut Vec<Dependency>,
+) {
+    static INSTALL: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"^\s*[%!]\s*(?:python3?\s+-m\s+)?(?:uv\s+)?pip3?\s+install\s+(.*)$")
+            .expect("valid regex")
+    });
+    // pip options that take the next word as their value.
+    const TAKES_VALUE: [&str; 11] = [
+        "-r",
+        "--requirement",
+        "-c",
+        "--constraint",
+        "-e",
+        "--editable",
+        "-i",
+        "--index-url",
+        "--extra-index-url",
+        "-f",
+        "--find-links",
+    ];
+    let mut declared = Vec::new();
+    for (i, line) in source.lines().enumerate() {
+        let Some(caps) = INSTALL.captures(line) else {
+            continue;
+        };
+        let at = file_lines.get(i).copied().flatten();
+        let line_no = at
+            .or(file_lines.iter().flatten().next().copied())
+            .unwrap_or(1);
+        let mut words = caps[1].split_whitespace();
+        while let Some(word) = words.next() {
+            if word.starts_with('#') {
+                break;
+            }
+            if TAKES_VALUE.contains(&word) {
+                words.next();
+                continue;
+            }
+            if word.starts_with('-') {
+                continue;
+            }
+            declared.extend(pep508(
+                word.trim_matches(|c| c == '"' || c == '\''),
+                line_no,
+            ));
+        }
+    }
+    vendor_packages(Ecosystem::PyPi, file, declared, dependencies);
 }
 
 /// A package name as its registry compares names.

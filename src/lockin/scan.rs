@@ -338,6 +338,12 @@ impl Visitor<'_> {
             }
         };
         for cell in cells {
+            manifests::notebook_installs(
+                rel,
+                &cell.source,
+                &cell.file_lines,
+                &mut self.local.dependencies,
+            );
             for hit in code_hits(self.matchers, Lang::Python, "py", cell.source.as_bytes()) {
                 let at = (hit.line as usize).checked_sub(1);
                 let file_line = at.and_then(|i| cell.file_lines.get(i).copied().flatten());

@@ -662,3 +662,39 @@ fn sarif_fingerprints_do_not_move_with_line_numbers() {
         assert_eq!(line_after - line_before, 3);
     }
 }
+
+/// `%pip install` and `!pip install` lines in a notebook's code cells declare packages as a
+/// requirements file does: the vendor ones become dependencies at their line in the notebook.
+#[test]
+fn notebook_install_lines_declare_vendor_packages() {
+    let tmp = tempfile::tempdir().unwrap();
+    let notebook = serde_json::json!({
+        "nbformat": 4, "nbformat_minor": 5, "metadata": {},
+        "cells": [
+            {"cell_type": "markdown", "metadata": {}, "source": ["%pip install cohere\n"]},
+            {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": null,
+             "source": ["%pip install -q -U openai \"anthropic>=0.30\" -r extra.txt numpy\n",
+                        "!python -m pip install langchain-openai==0.1.0  # pinned\n",
+                        "import openai\n"]}
+        ]
+    });
+    let text = serde_json::to_string_pretty(&notebook).unwrap();
+    std::fs::write(tmp.path().join("demo.ipynb"), &text).unwrap();
+    let result = scan(tmp.path());
+    let mut got: Vec<(String, Option<String>, u32)> = (result.dependencies.iter())
+        .map(|d| (d.name.clone(), d.version.clone(), d.line))
+        .collect();
+    got.sort();
+    let line_of = |needle: &str| text.lines().position(|l| l.contains(needle)).unwrap() as u32 + 1;
+    let first = line_of("%pip install -q");
+    let second = line_of("!python -m pip");
+    assert_eq!(
+        got,
+        vec![
+            ("anthropic".into(), Some(">=0.30".into()), first),
+            ("langchain-openai".into(), Some("==0.1.0".into()), second),
+            ("openai".into(), None, first),
+        ],
+        "markdown cells, options, option values and non-vendor packages give nothing"
+    );
+}
