@@ -49,7 +49,30 @@ pub(crate) fn render(scan: &Scan) -> String {
             let _ = writeln!(md, "- {place}{}", cell(&p.message));
         }
     }
+    skipped(&mut md, scan);
     md
+}
+
+/// The files passed over, by name: the large ones first (they may hold vendor code the findings
+/// miss), a screenful at most (the JSON output lists them all).
+fn skipped(md: &mut String, scan: &Scan) {
+    const SHOWN: usize = 30;
+    if scan.skipped.is_empty() {
+        return;
+    }
+    let mut listed: Vec<_> = scan.skipped.iter().collect();
+    listed.sort_by_key(|s| !s.reason.starts_with("larger than"));
+    let _ = writeln!(md, "\n### Skipped files ({})\n", listed.len());
+    for s in listed.iter().take(SHOWN) {
+        let _ = writeln!(md, "- {}: {}", code(&s.file), cell(&s.reason));
+    }
+    if listed.len() > SHOWN {
+        let _ = writeln!(
+            md,
+            "- … and {} more (all of them in the JSON output's `skipped`)",
+            listed.len() - SHOWN
+        );
+    }
 }
 
 fn size(bytes: u64) -> String {

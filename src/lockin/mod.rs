@@ -63,7 +63,18 @@ pub struct Scan {
     pub files: Vec<FileEffort>,
     /// Files that could not be read or parsed; the scan went on without them.
     pub problems: Vec<Problem>,
+    /// Files passed over on purpose (too large, binary, symbolic links), by name, with why; a
+    /// vendor call in a skipped file is not in the findings, so the reader must be able to see
+    /// which files those are.
+    #[serde(default)]
+    pub skipped: Vec<Skipped>,
     pub stats: ScanStats,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Skipped {
+    pub file: String,
+    pub reason: String,
 }
 
 /// One place where the code uses a vendor.

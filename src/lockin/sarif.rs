@@ -102,11 +102,21 @@ pub(crate) fn render(scan: &Scan) -> Value {
         r["partialFingerprints"] = prints.next(&rule_id(d.vendor, d.feature), &d.file, &d.name);
         r
     }));
-    let notifications: Vec<Value> = scan
+    let mut notifications: Vec<Value> = scan
         .problems
         .iter()
         .map(|p| notification(scan, p))
         .collect();
+    notifications.extend(scan.skipped.iter().map(|s| {
+        let skipped = Problem {
+            file: Some(s.file.clone()),
+            line: None,
+            message: format!("not scanned: {}", s.reason),
+        };
+        let mut n = notification(scan, &skipped);
+        n["level"] = json!("note");
+        n
+    }));
     json!({
         "$schema": SCHEMA,
         "version": "2.1.0",

@@ -14,7 +14,9 @@ use super::manifests::{self, PackageManifest};
 use super::matcher::Matchers;
 use super::rules::Lang;
 use super::{comments, notebook};
-use super::{Dependency, FileEffort, Finding, Problem, Scan, ScanError, ScanOptions, ScanStats};
+use super::{
+    Dependency, FileEffort, Finding, Problem, Scan, ScanError, ScanOptions, ScanStats, Skipped,
+};
 
 /// Notebooks are read up to this size whatever `--max-file-size` says: their outputs make them
 /// large, and the code in them is what counts.
@@ -104,6 +106,7 @@ pub fn scan(root: &Path, options: &ScanOptions) -> Result<Scan, ScanError> {
         .sort_by(|a, b| (&a.file, a.line, &a.name).cmp(&(&b.file, b.line, &b.name)));
     all.problems
         .sort_by(|a, b| (&a.file, a.line, &a.message).cmp(&(&b.file, b.line, &b.message)));
+    all.skipped.sort_by(|a, b| a.file.cmp(&b.file));
     all.stats.duration_ms = started.elapsed().as_millis() as u64;
     tracing::debug!(stats = ?all.stats, "scan done");
     Ok(Scan {
@@ -113,6 +116,7 @@ pub fn scan(root: &Path, options: &ScanOptions) -> Result<Scan, ScanError> {
         findings: all.findings,
         dependencies: all.dependencies,
         problems: all.problems,
+        skipped: all.skipped,
         stats: all.stats,
     })
 }
@@ -179,12 +183,14 @@ struct Collected {
     findings: Vec<Finding>,
     dependencies: Vec<Dependency>,
     problems: Vec<Problem>,
+    skipped: Vec<Skipped>,
     stats: ScanStats,
 }
 
 impl Collected {
     fn absorb(&mut self, other: Collected) {
         self.findings.extend(other.findings);
+        self.skipped.extend(other.skipped);
         self.dependencies.extend(other.dependencies);
         self.problems.extend(other.problems);
         let (s, o) = (&mut self.stats, other.stats);
@@ -264,6 +270,7 @@ impl Visitor<'_> {
         };
         if kind.is_symlink() {
             self.local.stats.skipped_symlinks += 1;
+            self.skip(entry.path(), "a symbolic link (never followed)".into());
             return;
         }
         if !kind.is_file() {
@@ -357,9 +364,13 @@ impl Visitor<'_> {
     /// Reads the file into `buf`; false when it is skipped as larger than `limit` or binary.
     fn read(&mut self, path: &Path, limit: u64) -> std::io::Result<bool> {
         let file = File::open(path)?;
-        if file.metadata()?.len() > limit {
-            tracing::debug!("skipped {} (larger than {limit} bytes)", path.display());
+        let too_large = |len: u64| {
+            format!("larger than the {limit}-byte limit ({len} bytes; --max-file-size raises it)")
+        };
+        let len = file.metadata()?.len();
+        if len > limit {
             self.local.stats.skipped_large += 1;
+            self.skip(path, too_large(len));
             return Ok(false);
         }
         self.buf.clear();
@@ -367,15 +378,22 @@ impl Visitor<'_> {
         file.take(limit + 1).read_to_end(&mut self.buf)?;
         if self.buf.len() as u64 > limit {
             self.local.stats.skipped_large += 1;
+            self.skip(path, too_large(self.buf.len() as u64));
             return Ok(false);
         }
         // Git's and ripgrep's test: text files hold no NUL byte.
         if memchr::memchr(0, &self.buf).is_some() {
-            tracing::debug!("skipped {} (binary)", path.display());
             self.local.stats.skipped_binary += 1;
+            self.skip(path, "binary (it holds a NUL byte)".into());
             return Ok(false);
         }
         Ok(true)
+    }
+
+    fn skip(&mut self, path: &Path, reason: String) {
+        tracing::debug!("skipped {}: {reason}", path.display());
+        let file = self.relative(path);
+        self.local.skipped.push(Skipped { file, reason });
     }
 
     /// `path` relative to the root, `/`-separated; a root that is a file is named by itself.

@@ -370,6 +370,25 @@ fn the_walk_honours_ignore_files_and_skips_binary_large_hidden_and_third_party_f
         (1, 1, 1)
     );
     assert_eq!(s.files_scanned, 1);
+    // Named, with why: a vendor call in a skipped file is missing from the findings.
+    let skipped: Vec<(&str, &str)> = (scan.skipped.iter())
+        .map(|s| (s.file.as_str(), s.reason.as_str()))
+        .collect();
+    assert_eq!(
+        skipped,
+        [
+            (
+                "generated.py",
+                "larger than the 2097152-byte limit (2400026 bytes; --max-file-size raises it)"
+            ),
+            ("logo.py", "binary (it holds a NUL byte)"),
+        ]
+    );
+    let md = lockin::render(&scan, Format::Md);
+    assert!(
+        md.contains("### Skipped files (2)\n\n- `generated.py`: larger than"),
+        "{md}"
+    );
 
     let options = ScanOptions {
         hidden: true,
@@ -401,6 +420,8 @@ fn symlinks_out_of_the_root_are_not_followed() {
         .collect();
     assert_eq!(found, [("app.py", "anthropic")]);
     assert_eq!(scan.stats.skipped_symlinks, 2);
+    let skipped: Vec<&str> = scan.skipped.iter().map(|s| s.file.as_str()).collect();
+    assert_eq!(skipped, ["linked_dir", "linked_file.py"]);
     assert_eq!(scan.stats.files_scanned, 1);
 }
 
