@@ -719,3 +719,39 @@ fn notebook_install_lines_declare_vendor_packages() {
         "markdown cells, options, option values and non-vendor packages give nothing"
     );
 }
+
+/// Vendors called over raw REST, with no SDK to import: their version headers, paths, API-key
+/// headers and api-version queries are found in any language and attributed to the vendor.
+#[test]
+fn raw_rest_calls_are_found_and_attributed_in_any_language() {
+    let tmp = tempfile::tempdir().unwrap();
+    write(
+        &tmp.path().join("client.ts"),
+        "const res = await fetch(`${base}/v1/messages`, {\n  headers: { 'anthropic-version': '2023-06-01', 'x-api-key': key },\n});\n\
+         const url = `${endpoint}/openai/deployments/${name}/chat/completions?api-version=2024-10-21`;\n",
+    );
+    write(
+        &tmp.path().join("gemini.go"),
+        "req.Header.Set(\"x-goog-api-key\", key)\nurl := base + \"/models/\" + model + \":streamGenerateContent?alt=sse\"\n",
+    );
+    write(
+        &tmp.path().join("notes.py"),
+        "# the anthropic-version header is set by the SDK\nx = 1\n",
+    );
+    let result = scan(tmp.path());
+    let found: Vec<(&str, u32, &str, &str)> = (result.findings.iter())
+        .map(|f| (f.file.as_str(), f.line, f.vendor.id(), f.feature.id()))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            ("client.ts", 1, "anthropic", "rest-protocol"),
+            ("client.ts", 2, "anthropic", "rest-protocol"),
+            ("client.ts", 4, "azure-openai", "rest-protocol"),
+            ("client.ts", 4, "azure-openai", "rest-protocol"),
+            ("gemini.go", 1, "google", "rest-protocol"),
+            ("gemini.go", 2, "google", "rest-protocol"),
+        ],
+        "a comment naming the header gives nothing"
+    );
+}
