@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
-use super::{Feature, Finding, Rating, Scan, Vendor};
+use super::{Feature, FileClass, Finding, Rating, Scan, Vendor};
 
 /// GitHub cuts comments at 65,536 characters; past this many findings the detail table stops
 /// and points to the JSON or SARIF output, which list everything.
@@ -115,6 +115,33 @@ fn summary(md: &mut String, scan: &Scan) {
         .map(|(v, n)| format!("{} ({n})", v.label()))
         .collect();
     let _ = writeln!(md, "Vendors: {}.\n", list.join(", "));
+    classes(md, scan);
+}
+
+/// The estimate's scope: production files and their effort, and what is reported apart.
+fn classes(md: &mut String, scan: &Scan) {
+    let mut by_class: BTreeMap<FileClass, (usize, u32)> = BTreeMap::new();
+    for f in &scan.files {
+        let e = by_class.entry(f.class).or_default();
+        e.0 += 1;
+        e.1 += f.effort;
+    }
+    let (files, effort) = by_class.remove(&FileClass::Production).unwrap_or_default();
+    let _ = write!(
+        md,
+        "Production code: {files} files, {effort} effort points."
+    );
+    if !by_class.is_empty() {
+        let apart: Vec<String> = (by_class.iter())
+            .map(|(c, (n, e))| format!("{} {n} files ({e} points)", c.label()))
+            .collect();
+        let _ = write!(
+            md,
+            " Reported apart, not in the estimate: {}.",
+            apart.join(", ")
+        );
+    }
+    md.push_str("\n\n");
 }
 
 fn files(md: &mut String, scan: &Scan) {
@@ -123,13 +150,14 @@ fn files(md: &mut String, scan: &Scan) {
     }
     md.push_str("### Files by migration effort\n\n");
     md.push_str("Effort points: 3 per vendor-only finding, 1 per portable-with-work finding, 0 per portable one.\n\n");
-    md.push_str("| file | effort | vendor-only | with work | portable | vendors |\n|---|---:|---:|---:|---:|---|\n");
+    md.push_str("| file | class | effort | vendor-only | with work | portable | vendors |\n|---|---|---:|---:|---:|---:|---|\n");
     for f in scan.files.iter().take(MAX_FILE_ROWS) {
         let vendors: Vec<&str> = f.vendors.iter().map(|v| v.label()).collect();
         let _ = writeln!(
             md,
-            "| {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} | {} |",
             code(&f.file),
+            f.class.label(),
             f.effort,
             f.vendor_only,
             f.portable_with_work,

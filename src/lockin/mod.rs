@@ -5,6 +5,7 @@
 //! Markdown, JSON or SARIF 2.1.0. `workload` audits a suite's requests against each provider's
 //! capabilities.
 
+mod classify;
 mod comments;
 mod manifests;
 mod markdown;
@@ -20,7 +21,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use serde::{Deserialize, Serialize};
 
-pub use rules::{Ecosystem, Feature, Rating, Vendor};
+pub use rules::{Ecosystem, Feature, FileClass, Rating, Vendor};
 pub use scan::scan;
 
 /// How to walk. The defaults are ripgrep's, except that `.gitignore` counts outside a git
@@ -122,6 +123,9 @@ pub struct Dependency {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FileEffort {
     pub file: String,
+    /// What the file is for, from its path; only production files count toward the estimate.
+    #[serde(default)]
+    pub class: FileClass,
     /// The sum of its findings' `Rating::effort` points: a ranking device, not hours.
     pub effort: u32,
     pub vendor_only: u32,

@@ -122,6 +122,18 @@ labelled_enum! {
     }
 }
 
+labelled_enum! {
+    /// What a file is for, from its path (`lockin::classify`): the migration estimate counts
+    /// production code; the rest is reported apart.
+    FileClass {
+        Production => "production", "production";
+        Test => "test", "test";
+        Example => "example", "example";
+        Docs => "docs", "docs / data";
+        Generated => "generated", "generated / vendored";
+    }
+}
+
 /// The kind of file a pattern applies to, by extension.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Lang {

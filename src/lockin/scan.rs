@@ -13,9 +13,10 @@ use ignore::{DirEntry, ParallelVisitor, ParallelVisitorBuilder, WalkBuilder, Wal
 use super::manifests::{self, PackageManifest};
 use super::matcher::Matchers;
 use super::rules::Lang;
-use super::{comments, notebook};
+use super::{classify, comments, notebook};
 use super::{
-    Dependency, FileEffort, Finding, Problem, Scan, ScanError, ScanOptions, ScanStats, Skipped,
+    Dependency, FileClass, FileEffort, Finding, Problem, Scan, ScanError, ScanOptions, ScanStats,
+    Skipped,
 };
 
 /// Notebooks are read up to this size whatever `--max-file-size` says: their outputs make them
@@ -127,6 +128,7 @@ fn efforts(findings: &[Finding]) -> Vec<FileEffort> {
     for f in findings {
         let e = by_file.entry(&f.file).or_insert_with(|| FileEffort {
             file: f.file.clone(),
+            class: classify::classify(&f.file),
             effort: 0,
             vendor_only: 0,
             portable_with_work: 0,
@@ -153,8 +155,15 @@ fn efforts(findings: &[Finding]) -> Vec<FileEffort> {
             e
         })
         .collect();
+    // Production code first: it is what a migration moves; then by effort.
+    let apart = |e: &FileEffort| e.class != FileClass::Production;
     files.sort_by(|a, b| {
-        (b.effort, b.vendor_only, &a.file).cmp(&(a.effort, a.vendor_only, &b.file))
+        (apart(a), b.effort, b.vendor_only, &a.file).cmp(&(
+            apart(b),
+            a.effort,
+            a.vendor_only,
+            &b.file,
+        ))
     });
     files
 }

@@ -454,7 +454,7 @@ fn the_command_writes_each_format_and_exits_2_on_bad_input() {
     let md = stdout(&out);
     assert!(md.starts_with("## Vendor lock-in scan:"), "{md}");
     assert!(
-        md.contains("| `app/nightly.py` | 7 | 1 | 4 | 1 | OpenAI |"),
+        md.contains("| `app/nightly.py` | production | 7 | 1 | 4 | 1 | OpenAI |"),
         "{md}"
     );
     assert!(
@@ -753,5 +753,44 @@ fn raw_rest_calls_are_found_and_attributed_in_any_language() {
             ("gemini.go", 2, "google", "rest-protocol"),
         ],
         "a comment naming the header gives nothing"
+    );
+}
+
+/// Tests, examples and docs are reported apart from production code, which the estimate counts
+/// and which comes first in the ranking even when a test file has more findings.
+#[test]
+fn files_are_classified_and_only_production_code_is_estimated() {
+    let tmp = tempfile::tempdir().unwrap();
+    let call =
+        "client.chat.completions.create(model=\"gpt-4o-mini\", messages=[], logprobs=True)\n";
+    write(
+        &tmp.path().join("app/service.py"),
+        format!("{IMPORT}{call}"),
+    );
+    write(
+        &tmp.path().join("tests/test_service.py"),
+        format!("{IMPORT}{call}{call}{call}"),
+    );
+    write(
+        &tmp.path().join("examples/demo.py"),
+        format!("{IMPORT}{call}"),
+    );
+    let result = scan(tmp.path());
+    let files: Vec<(&str, &str)> = (result.files.iter())
+        .map(|f| (f.file.as_str(), f.class.id()))
+        .collect();
+    assert_eq!(
+        files,
+        [
+            ("app/service.py", "production"),
+            ("tests/test_service.py", "test"),
+            ("examples/demo.py", "example")
+        ]
+    );
+    let md = lockin::render(&result, Format::Md);
+    let production = result.files[0].effort;
+    assert!(
+        md.contains(&format!("Production code: 1 files, {production} effort points. Reported apart, not in the estimate: test 1 files")),
+        "{md}"
     );
 }
