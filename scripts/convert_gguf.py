@@ -239,7 +239,7 @@ def io_declarations(hp: HParams):
         helper.make_tensor_value_info("attention_mask", TensorProto.INT64, ["batch_size", "total_sequence_length"]),
         helper.make_tensor_value_info("position_ids", TensorProto.INT64, ["batch_size", "sequence_length"]),
     ]
-    outputs = [helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["batch_size", "sequence_length", hp.vocab])]
+    outputs = [helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["batch_size", 1, hp.vocab])]
     for i in range(hp.n_layer):
         for kv in ("key", "value"):
             shape_in = ["batch_size", hp.n_kv, "past_sequence_length", hp.head_dim]
@@ -461,6 +461,9 @@ def build_model(g: Gguf, hp: HParams, layout=optimum_layout) -> onnx.ModelProto:
         x = gb.op("Add", [x, down], f"{p}/Add_mlp")
 
     x = rms_norm(gb, x, gb.init("model.norm.weight", g.tensor("output_norm.weight")), hp.eps, "/model/norm")
+    # Only the last position's logits are ever read (the next token): projecting just that row
+    # spares a prefill (S - 1) x hidden x vocab multiply-adds, most of a small model's prefill.
+    x = gb.op("Gather", [x, gb.const([-1], np.int64)], "/model/last_position/Gather", axis=1)  # [B, 1, H]
     if g.has("output.weight"):
         head = gb.init("lm_head.weight", g.tensor("output.weight").T)
     else:  # tied: MatMul against the transposed embedding (ONNX Runtime folds it once at load)

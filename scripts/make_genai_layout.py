@@ -43,7 +43,7 @@ def gqa_layout(share_buffer: bool):
             helper.make_tensor_value_info("input_ids", TensorProto.INT64, ["batch_size", "sequence_length"]),
             helper.make_tensor_value_info("attention_mask", TensorProto.INT64, ["batch_size", "total_sequence_length"]),
         ]
-        outputs = [helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["batch_size", "sequence_length", hp.vocab])]
+        outputs = [helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["batch_size", 1, hp.vocab])]
         for i in range(hp.n_layer):
             for kv in ("key", "value"):
                 shape_in = ["batch_size", hp.n_kv, past_len, hp.head_dim]

@@ -289,18 +289,20 @@ impl Decoder {
     }
 }
 
-/// The last position's logits as f32, whether the graph gives float32 or float16.
+/// The last position's logits as f32, whether the graph gives float32 or float16, and whether it
+/// gives every position's (`[1, seq, vocab]`, as optimum exports do) or only the last one's
+/// (`[1, 1, vocab]`, as `modelswap convert` writes them).
 fn last_logits(logits: &DynValue, seq: usize) -> Result<Vec<f32>, String> {
     let ort_err = |e: ort::Error| format!("ONNX Runtime failed: {e}");
     let slice = |shape: &[i64], len: usize| -> Result<std::ops::Range<usize>, String> {
         let vocab = *shape.last().ok_or("logits have no dimensions")? as usize;
-        let range = (seq - 1) * vocab..seq * vocab;
-        if range.end > len {
+        let positions = if vocab == 0 { 0 } else { len / vocab };
+        if vocab == 0 || len % vocab != 0 || (positions != seq && positions != 1) {
             return Err(format!(
-                "logits have shape {shape:?}, expected [1, {seq}, vocab]"
+                "logits have shape {shape:?}, expected [1, {seq}, vocab] or [1, 1, vocab]"
             ));
         }
-        Ok(range)
+        Ok(len - vocab..len)
     };
     if let Ok((shape, data)) = logits.try_extract_tensor::<half::f16>() {
         let range = slice(shape, data.len())?;
@@ -466,6 +468,29 @@ mod tests {
             seed: Some(1),
             stop: &[],
         }
+    }
+
+    #[test]
+    fn the_last_positions_logits_are_read_from_every_position_or_only_the_last() {
+        // Needs ONNX Runtime's library, as every model test does (`make setup`).
+        crate::provider::onnx::runtime::environment().unwrap();
+        let all: Vec<f32> = (0..12).map(|x| x as f32).collect();
+        let every = Tensor::from_array(([1usize, 3, 4], all))
+            .unwrap()
+            .into_dyn();
+        assert_eq!(last_logits(&every, 3).unwrap(), [8.0, 9.0, 10.0, 11.0]);
+        let only_last = Tensor::from_array(([1usize, 1, 4], vec![1f32, 2.0, 3.0, 4.0]))
+            .unwrap()
+            .into_dyn();
+        assert_eq!(last_logits(&only_last, 3).unwrap(), [1.0, 2.0, 3.0, 4.0]);
+        let wrong = Tensor::from_array(([1usize, 2, 4], vec![0f32; 8]))
+            .unwrap()
+            .into_dyn();
+        let err = last_logits(&wrong, 3).unwrap_err();
+        assert!(
+            err.contains("expected [1, 3, vocab] or [1, 1, vocab]"),
+            "{err}"
+        );
     }
 
     #[test]
