@@ -296,7 +296,7 @@ fn last_logits(logits: &DynValue, seq: usize) -> Result<Vec<f32>, String> {
     let ort_err = |e: ort::Error| format!("ONNX Runtime failed: {e}");
     let slice = |shape: &[i64], len: usize| -> Result<std::ops::Range<usize>, String> {
         let vocab = *shape.last().ok_or("logits have no dimensions")? as usize;
-        let positions = if vocab == 0 { 0 } else { len / vocab };
+        let positions = len.checked_div(vocab).unwrap_or(0);
         if vocab == 0 || len % vocab != 0 || (positions != seq && positions != 1) {
             return Err(format!(
                 "logits have shape {shape:?}, expected [1, {seq}, vocab] or [1, 1, vocab]"
