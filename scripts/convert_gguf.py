@@ -233,17 +233,20 @@ def rotate(gb: GraphBuilder, x: str, table: tuple[str, str], half: int, prefix: 
     return gb.op("Add", [a, b], f"{prefix}/Add")
 
 
-def io_declarations(hp: HParams):
+def io_declarations(hp: HParams, position_ids: bool = True, past="past_sequence_length", present="total_sequence_length"):
+    """The graph's inputs and outputs in optimum's names; `past`/`present` are the cache's length
+    (a symbol, or a fixed size for a buffer that past and present share)."""
     inputs = [
         helper.make_tensor_value_info("input_ids", TensorProto.INT64, ["batch_size", "sequence_length"]),
         helper.make_tensor_value_info("attention_mask", TensorProto.INT64, ["batch_size", "total_sequence_length"]),
-        helper.make_tensor_value_info("position_ids", TensorProto.INT64, ["batch_size", "sequence_length"]),
     ]
+    if position_ids:
+        inputs.append(helper.make_tensor_value_info("position_ids", TensorProto.INT64, ["batch_size", "sequence_length"]))
     outputs = [helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["batch_size", 1, hp.vocab])]
     for i in range(hp.n_layer):
         for kv in ("key", "value"):
-            shape_in = ["batch_size", hp.n_kv, "past_sequence_length", hp.head_dim]
-            shape_out = ["batch_size", hp.n_kv, "total_sequence_length", hp.head_dim]
+            shape_in = ["batch_size", hp.n_kv, past, hp.head_dim]
+            shape_out = ["batch_size", hp.n_kv, present, hp.head_dim]
             inputs.append(helper.make_tensor_value_info(f"past_key_values.{i}.{kv}", TensorProto.FLOAT, shape_in))
             outputs.append(helper.make_tensor_value_info(f"present.{i}.{kv}", TensorProto.FLOAT, shape_out))
     return inputs, outputs

@@ -37,19 +37,8 @@ def gqa_layout(share_buffer: bool):
     def layout(gb: cg.GraphBuilder, hp: cg.HParams, g: cg.Gguf):
         if any(hp.sliding) or hp.attn_softcap or hp.family.gemma:
             raise ConvertError(f"{g.path}: this test layout is built for Llama-style models only")
-        past_len = SHARED_LENGTH if share_buffer else "past_sequence_length"
-        present_len = SHARED_LENGTH if share_buffer else "total_sequence_length"
-        inputs = [
-            helper.make_tensor_value_info("input_ids", TensorProto.INT64, ["batch_size", "sequence_length"]),
-            helper.make_tensor_value_info("attention_mask", TensorProto.INT64, ["batch_size", "total_sequence_length"]),
-        ]
-        outputs = [helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["batch_size", 1, hp.vocab])]
-        for i in range(hp.n_layer):
-            for kv in ("key", "value"):
-                shape_in = ["batch_size", hp.n_kv, past_len, hp.head_dim]
-                shape_out = ["batch_size", hp.n_kv, present_len, hp.head_dim]
-                inputs.append(helper.make_tensor_value_info(f"past_key_values.{i}.{kv}", TensorProto.FLOAT, shape_in))
-                outputs.append(helper.make_tensor_value_info(f"present.{i}.{kv}", TensorProto.FLOAT, shape_out))
+        shared = {"past": SHARED_LENGTH, "present": SHARED_LENGTH} if share_buffer else {}
+        inputs, outputs = cg.io_declarations(hp, position_ids=False, **shared)
         i64, p = np.int64, "/model/attn_mask_reformat"
         total = gb.op("ReduceSum", ["attention_mask", gb.const([1], i64)], f"{p}/ReduceSum", keepdims=0)  # [B]
         seqlens_k = gb.op("Cast", [gb.op("Sub", [total, gb.const(1, i64)], f"{p}/Sub")], f"{p}/Cast_seqlens", to=TensorProto.INT32)

@@ -189,12 +189,10 @@ fn run_converter(
     if !own.is_empty() {
         return Err(ConvertError::Input(own.join("\n")));
     }
-    let tail: Vec<&str> = stderr.lines().rev().take(20).collect();
-    let tail: Vec<&str> = tail.into_iter().rev().collect();
     Err(ConvertError::Input(format!(
         "the converter failed on {}:\n{}",
         request.gguf.display(),
-        tail.join("\n")
+        last_lines(&stderr, 20)
     )))
 }
 
@@ -251,11 +249,9 @@ fn managed_python(step: &dyn Fn(&str)) -> Result<PathBuf, ConvertError> {
         if out.status.success() {
             return Ok(());
         }
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        let tail: Vec<&str> = stderr.lines().rev().take(10).collect();
         Err(ConvertError::Python(format!(
             "{what} failed:\n{}",
-            tail.into_iter().rev().collect::<Vec<_>>().join("\n")
+            last_lines(&String::from_utf8_lossy(&out.stderr), 10)
         )))
     };
     run(
@@ -281,6 +277,12 @@ fn managed_python(step: &dyn Fn(&str)) -> Result<PathBuf, ConvertError> {
     // only bin/python is used, and it finds its environment by where it lies.
     std::fs::rename(&staging, &venv).map_err(|e| io_error(&venv, e))?;
     Ok(python)
+}
+
+/// The last `n` lines of a program's error output: where Python puts the exception.
+fn last_lines(text: &str, n: usize) -> String {
+    let lines: Vec<&str> = text.lines().collect();
+    lines[lines.len().saturating_sub(n)..].join("\n")
 }
 
 fn io_error(path: &Path, e: std::io::Error) -> ConvertError {
