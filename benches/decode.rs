@@ -54,10 +54,7 @@ fn main() {
         let ids = model.folder.encode(&prompt).unwrap();
         let params = DecodeParams::greedy(max_tokens);
         // One warm-up each, so neither pays for first-run allocation.
-        model
-            .decoder
-            .generate(&model.folder, &ids, &params, &|| false)
-            .unwrap();
+        model.generate(&ids, params.clone()).unwrap();
         python_run(&python, &repo, &model_dir, &prompt, max_tokens, threads);
 
         let (mut rust_ttft, mut rust_tps, mut py_ttft, mut py_tps) =
@@ -65,10 +62,7 @@ fn main() {
         let mut out_tokens = 0;
         for _ in 0..repeats {
             let start = Instant::now();
-            let g = model
-                .decoder
-                .generate(&model.folder, &ids, &params, &|| false)
-                .unwrap();
+            let g = model.generate(&ids, params.clone()).unwrap();
             let total = start.elapsed().as_secs_f64();
             let ttft = g.ttft.as_secs_f64();
             out_tokens = g.tokens.len();

@@ -204,6 +204,22 @@ pub struct ProviderInfo {
     /// measured in this run); `null` when it ran live.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub replayed_from: Option<String>,
+    /// How a local model ran, when one ran live.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub engine: Option<LocalEngine>,
+}
+
+/// How a local model ran: its settings after defaults, and what the graph allowed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LocalEngine {
+    /// ONNX Runtime intra-op threads.
+    pub threads: usize,
+    /// The most cases decoded together in one forward pass: `batch`, or 1 when the graph cannot
+    /// batch.
+    pub batch: usize,
+    /// Why the graph decodes one case at a time, when it does despite `batch`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub batch_note: Option<String>,
 }
 
 pub const RECORDS_FILE: &str = "records.jsonl";

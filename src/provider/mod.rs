@@ -129,6 +129,11 @@ pub trait Provider: Send + Sync {
     fn model_files(&self) -> Vec<PathBuf> {
         Vec::new()
     }
+
+    /// How a model run in-process runs (threads, batch), for the manifest.
+    fn local_engine(&self) -> Option<crate::record::LocalEngine> {
+        None
+    }
 }
 
 /// Builds the provider a suite entry describes; `base_dir` resolves relative paths. A missing
@@ -161,7 +166,12 @@ pub fn build(
                 .as_ref()
                 .ok_or_else(|| anyhow::anyhow!("provider `{id}`: kind `onnx` needs `path`"))?;
             let (dir, variant) = (base_dir.join(path), config.variant.as_deref());
-            let provider = onnx::OnnxProvider::load(&dir, variant, config.threads.unwrap_or(2))
+            let defaults = onnx::Settings::default();
+            let settings = onnx::Settings {
+                threads: config.threads.unwrap_or(defaults.threads),
+                batch: config.batch.unwrap_or(defaults.batch),
+            };
+            let provider = onnx::OnnxProvider::load(&dir, variant, settings)
                 .map_err(|e| anyhow::anyhow!("provider `{id}`: {e}"))?;
             Arc::new(provider)
         }

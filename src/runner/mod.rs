@@ -344,6 +344,10 @@ async fn start_providers(
     for id in selected {
         let config = &spec.providers[*id];
         let target = Target::build(id, config, spec, &suite.dir(), cassettes)?;
+        let engine = match &target.answers {
+            Answers::Live(provider) => provider.local_engine(),
+            _ => None,
+        };
         let (model_files, replayed_from) = match &target.answers {
             Answers::Live(provider) => (manifest::hash_files(provider.model_files()).await?, None),
             Answers::Logged => (BTreeMap::new(), None),
@@ -359,6 +363,7 @@ async fn start_providers(
             sampling: target.sampling.clone(),
             model_files,
             replayed_from,
+            engine,
         });
         let local = config.kind.is_local() && matches!(target.answers, Answers::Live(_));
         targets.push((Arc::new(target), local));

@@ -99,6 +99,7 @@ impl ProviderFields<'_> {
         let misplaced = [
             ("path", !local && p.path.is_some()),
             ("threads", !local && p.threads.is_some()),
+            ("batch", !local && p.batch.is_some()),
             ("variant", !local && p.variant.is_some()),
             ("deployment", !azure && p.deployment.is_some()),
             ("api_version", !azure && p.api_version.is_some()),
@@ -171,6 +172,7 @@ impl ProviderFields<'_> {
         for (field, value, max) in [
             ("concurrency", p.concurrency, 4096),
             ("threads", p.threads, 256),
+            ("batch", p.batch, 256),
         ] {
             if matches!(value, Some(v) if v == 0 || v > max) {
                 out.push(self.at(field, format!("must be between 1 and {max}")));

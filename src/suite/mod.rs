@@ -187,6 +187,9 @@ pub struct ProviderConfig {
     /// onnx: ONNX Runtime intra-op threads.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub threads: Option<usize>,
+    /// onnx: the most cases in flight decoded together in one forward pass (default 8).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub batch: Option<usize>,
     /// onnx: which graph of the folder: `fp16` picks `model_fp16.onnx` (or `onnx/model_fp16.onnx`,
     /// as transformers.js repositories hold them); default `model.onnx`.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -43,10 +43,7 @@ fn greedy(dir: &Path) -> Vec<u32> {
     let m = Model::load(dir, 1).unwrap();
     let ids = m.folder.encode(" the cat sat on the mat").unwrap();
     let params = DecodeParams::greedy(12);
-    m.decoder
-        .generate(&m.folder, &ids, &params, &|| false)
-        .unwrap()
-        .tokens
+    m.generate(&ids, params.clone()).unwrap().tokens
 }
 
 #[test]
@@ -97,11 +94,7 @@ fn quantized_conversions_of_smollm2_still_name_paris() {
             .encode(&m.folder.render(&question, &[]).unwrap())
             .unwrap();
         let params = DecodeParams::greedy(16);
-        let text = m
-            .decoder
-            .generate(&m.folder, &ids, &params, &|| false)
-            .unwrap()
-            .text;
+        let text = m.generate(&ids, params.clone()).unwrap().text;
         assert!(text.contains("Paris"), "{bits}-bit: {text:?}");
     }
 }

@@ -59,11 +59,7 @@ fn compare(m: &Model, reference: &Value, tie: f64, label: &str) -> Vec<Agreement
             .map(|x| x.as_f64().unwrap())
             .collect();
         let params = DecodeParams::greedy(expected.len());
-        let ours = m
-            .decoder
-            .generate(&m.folder, &prompt, &params, &|| false)
-            .unwrap()
-            .tokens;
+        let ours = m.generate(&prompt, params.clone()).unwrap().tokens;
         let agreed = ours
             .iter()
             .zip(&expected)

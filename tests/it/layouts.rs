@@ -54,10 +54,7 @@ fn both(m: &Model, dir: &Path, graph: &str, question: &str) -> (Vec<u64>, Vec<u6
     let mut expected: Vec<u64> = serde_json::from_value(reference["output_ids"].clone()).unwrap();
     let params = DecodeParams::greedy(16);
     let ids = m.folder.encode(&prompt).unwrap();
-    let g = m
-        .decoder
-        .generate(&m.folder, &ids, &params, &|| false)
-        .unwrap();
+    let g = m.generate(&ids, params.clone()).unwrap();
     let ours: Vec<u64> = g.tokens.iter().map(|&t| u64::from(t)).collect();
     // The reference keeps the end-of-turn token; the provider stops at it.
     if expected
@@ -81,7 +78,9 @@ fn each_layout_decodes_the_tokens_the_python_loop_gives_on_the_same_graph() {
     ];
     for (name, variant, graph) in cases {
         let dir = layout(name);
-        let m = Model::load_variant(&dir, variant, 2).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let settings = modelswap::provider::onnx::Settings::default();
+        let m =
+            Model::load_variant(&dir, variant, settings).unwrap_or_else(|e| panic!("{name}: {e}"));
         assert_eq!(m.folder.graph, dir.join(graph), "{name} {variant:?}");
         for question in ["What is the capital of France?", "Name three colours."] {
             let (ours, expected) = both(&m, &dir, graph, question);

@@ -1,6 +1,7 @@
 //! Integration tests: the binary and the library end to end, on real files and the real model.
 //! Model tests need `make setup` (the README's test command runs it first).
 
+mod batching;
 mod cassette;
 mod common;
 mod convert;

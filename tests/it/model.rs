@@ -44,7 +44,7 @@ fn chat_template_is_the_models_own_with_its_default_system_message() {
 fn answers_the_capital_of_france_and_counts_tokens() {
     let m = Model::load(&model("smollm2-135m-instruct"), 2).unwrap();
     let request = ChatRequest::new(user("What is the capital of France?"), greedy(32));
-    let c = m.complete(&request, &|| false).unwrap();
+    let c = m.complete(&request, Default::default()).unwrap();
     assert_eq!(c.text, "The capital of France is Paris.");
     assert_eq!(c.finish_reason, "stop");
     let prompt = m.folder.render(&request.messages, &request.tools).unwrap();
@@ -67,7 +67,7 @@ fn stop_strings_and_max_tokens_end_generation() {
     let c = m
         .complete(
             &ChatRequest::new(user("What is the capital of France?"), sampling),
-            &|| false,
+            Default::default(),
         )
         .unwrap();
     assert_eq!(c.text, "The capital of France is");
@@ -76,7 +76,7 @@ fn stop_strings_and_max_tokens_end_generation() {
     let c = m
         .complete(
             &ChatRequest::new(user("What is the capital of France?"), greedy(3)),
-            &|| false,
+            Default::default(),
         )
         .unwrap();
     assert_eq!(c.usage.output_tokens, 3);
@@ -159,10 +159,7 @@ fn greedy_tokens_equal_the_python_onnxruntime_loop() {
             serde_json::from_value(reference["prompt_ids"].clone()).unwrap();
         assert_eq!(prompt_ids, reference_prompt, "tokenization of {question:?}");
         let params = DecodeParams::greedy(24);
-        let generation = m
-            .decoder
-            .generate(&m.folder, &prompt_ids, &params, &|| false)
-            .unwrap();
+        let generation = m.generate(&prompt_ids, params.clone()).unwrap();
         let mut ours: Vec<u64> = generation.tokens.iter().map(|&t| u64::from(t)).collect();
         // The provider stops at the end-of-turn token without keeping it; the reference may keep it.
         if let Some(&last) = expected.last() {
@@ -240,7 +237,7 @@ fn the_int8_model_answers_right_on_this_cpu_and_keeps_most_of_fp32s_demo_answers
         Message::new(Role::User, "What is the capital of France?"),
     ];
     let request = ChatRequest::new(messages, greedy(16));
-    let answer = m.complete(&request, &|| false).unwrap().text;
+    let answer = m.complete(&request, Default::default()).unwrap().text;
     assert!(
         answer.contains("Paris"),
         "int8 on {cpu} answered {answer:?}"

@@ -1,24 +1,21 @@
-//! The decode loop over an optimum-style decoder: prefill once, then one token per step with the
-//! KV cache carried from step to step (the prompt is never recomputed). The cache and the logits
-//! are in the graph's own element type (float32, or float16 for fp16 exports); a merged decoder's
-//! `use_cache_branch`, a graph without `position_ids` and a genai graph's shared cache buffer
-//! (fed whole, `kv_capacity` positions, each step) are driven as they declare.
+//! One forward pass of an optimum-style decoder over a batch of rows: new tokens in, each row's
+//! last logits and the grown KV cache out (the prompt is never recomputed). The cache and the
+//! logits are in the graph's own element type (float32, or float16 for fp16 exports); a merged
+//! decoder's `use_cache_branch`, a graph without `position_ids` and a genai graph's shared cache
+//! buffer (fed whole, `kv_capacity` positions, each step) are driven as they declare. Which rows
+//! run together is `batch`'s business.
 
 use std::borrow::Cow;
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
 
 use ort::session::{builder::GraphOptimizationLevel, Session, SessionInputValue};
 use ort::value::{DynValue, Tensor, TensorElementType, ValueType};
-use rand::rngs::StdRng;
-use rand::{Rng, SeedableRng};
 
 use super::folder::ModelFolder;
-use crate::chat::FinishReason;
 
 /// A loaded session with the names of its inputs and outputs worked out once.
 pub struct Decoder {
-    /// `Session::run` needs `&mut`; cases running at once share the model and take turns per step.
+    /// `Session::run` needs `&mut`; the batch thread is its one user, tests call it directly.
     session: Mutex<Session>,
     has_position_ids: bool,
     has_cache_branch: bool,
@@ -32,37 +29,13 @@ pub struct Decoder {
     kv_type: TensorElementType,
 }
 
-/// How to pick tokens and when to stop.
-pub struct DecodeParams<'a> {
-    pub max_tokens: usize,
-    pub temperature: f32,
-    pub top_p: Option<f32>,
-    pub seed: Option<u64>,
-    pub stop: &'a [String],
-}
-
-impl DecodeParams<'_> {
-    /// Greedy decoding of up to `max_tokens` tokens, no stop strings: how the parity checks and
-    /// benchmarks decode.
-    pub fn greedy(max_tokens: usize) -> DecodeParams<'static> {
-        DecodeParams {
-            max_tokens,
-            temperature: 0.0,
-            top_p: None,
-            seed: None,
-            stop: &[],
-        }
-    }
-}
-
-pub struct Generation {
-    pub tokens: Vec<u32>,
-    pub text: String,
-    pub finish_reason: FinishReason,
-    pub ttft: Duration,
-    pub total: Duration,
-    /// When each token was produced, from the start.
-    pub token_at: Vec<Duration>,
+/// One forward pass's inputs: `rows` rows of `ids.len() / rows` new tokens each, after the
+/// cache's columns; `mask` is `[rows, cached + new]`, `positions` `[rows, new]`.
+pub struct StepInputs<'a> {
+    pub rows: usize,
+    pub ids: &'a [i64],
+    pub mask: &'a [i64],
+    pub positions: &'a [i64],
 }
 
 impl Decoder {
@@ -123,129 +96,51 @@ impl Decoder {
         })
     }
 
-    /// Generates from `prompt` until an eos id, a stop string, `max_tokens` or the context limit.
-    /// `stop_requested` lets the caller abandon the generation between steps.
-    pub fn generate(
-        &self,
-        folder: &ModelFolder,
-        prompt: &[u32],
-        params: &DecodeParams,
-        stop_requested: &dyn Fn() -> bool,
-    ) -> Result<Generation, String> {
-        let start = Instant::now();
-        let mut rng = match params.seed {
-            Some(seed) => StdRng::seed_from_u64(seed),
-            None => StdRng::from_os_rng(),
-        };
-        let limit = (folder.shape.max_positions.into_iter())
-            .chain(folder.shape.kv_capacity)
-            .min()
-            .unwrap_or(usize::MAX);
-        if prompt.is_empty() {
-            return Err("the rendered prompt has no tokens".into());
-        }
-        if prompt.len() >= limit {
-            return Err(format!(
-                "the prompt has {} tokens; the model's context is {limit}",
-                prompt.len()
-            ));
-        }
-        let mut past = self.empty_past()?;
-        let mut step_ids: Vec<i64> = prompt.iter().map(|&t| t as i64).collect();
-        let mut past_len = 0usize;
-        let mut tokens: Vec<u32> = Vec::new();
-        let mut ttft = None;
-        let mut token_at = Vec::new();
-        let mut finish_reason = FinishReason::Length;
-        let mut text = None;
-
-        while tokens.len() < params.max_tokens {
-            if stop_requested() {
-                return Err("cancelled".into());
-            }
-            let logits = self.step(&step_ids, past_len, &mut past)?;
-            past_len += step_ids.len();
-            let next = pick(&logits, params, &mut rng);
-            ttft.get_or_insert_with(|| start.elapsed());
-            if folder.eos_ids.contains(&next) {
-                finish_reason = FinishReason::Stop;
-                break;
-            }
-            tokens.push(next);
-            token_at.push(start.elapsed());
-            if !params.stop.is_empty() {
-                let so_far = folder.decode(&tokens)?;
-                if let Some(cut) = params
-                    .stop
-                    .iter()
-                    .filter_map(|s| so_far.find(s.as_str()))
-                    .min()
-                {
-                    text = Some(so_far[..cut].to_string());
-                    finish_reason = FinishReason::Stop;
-                    break;
-                }
-            }
-            if past_len + 1 >= limit {
-                break;
-            }
-            step_ids = vec![next as i64];
-        }
-        let text = match text {
-            Some(t) => t,
-            None => folder.decode(&tokens)?,
-        };
-        let total = start.elapsed();
-        Ok(Generation {
-            tokens,
-            text,
-            finish_reason,
-            ttft: ttft.unwrap_or(total),
-            total,
-            token_at,
-        })
-    }
-
-    /// Logits of the last position for `ids`, given `past_len` cached positions; replaces `past`
-    /// with the grown cache.
+    /// Logits of the last position for `ids` (one row), given `past_len` cached positions;
+    /// replaces `past` with the grown cache.
     pub fn step(
         &self,
         ids: &[i64],
         past_len: usize,
         past: &mut Vec<DynValue>,
     ) -> Result<Vec<f32>, String> {
-        let seq = ids.len();
+        let total = past_len + ids.len();
+        let positions: Vec<i64> = (past_len..total).map(|p| p as i64).collect();
+        let inputs = StepInputs {
+            rows: 1,
+            ids,
+            mask: &vec![1; total],
+            positions: &positions,
+        };
+        let mut rows = self.run(&inputs, past)?;
+        Ok(rows.pop().unwrap_or_default())
+    }
+
+    /// Each row's last-position logits for one forward pass; replaces `past` with the grown
+    /// cache.
+    pub fn run(
+        &self,
+        step: &StepInputs,
+        past: &mut Vec<DynValue>,
+    ) -> Result<Vec<Vec<f32>>, String> {
+        let (rows, seq) = (step.rows, step.ids.len() / step.rows.max(1));
+        let total = step.mask.len() / rows.max(1);
         let ort_err = |e: ort::Error| format!("ONNX Runtime failed: {e}");
+        let tensor = |shape: [usize; 2], data: &[i64]| -> Result<SessionInputValue<'_>, String> {
+            Ok(Tensor::from_array((shape, data.to_vec()))
+                .map_err(ort_err)?
+                .into())
+        };
         let mut inputs: Vec<(Cow<'_, str>, SessionInputValue<'_>)> =
             Vec::with_capacity(past.len() + 4);
-        inputs.push((
-            "input_ids".into(),
-            Tensor::from_array(([1, seq], ids.to_vec()))
-                .map_err(ort_err)?
-                .into(),
-        ));
-        inputs.push((
-            "attention_mask".into(),
-            Tensor::from_array(([1, past_len + seq], vec![1i64; past_len + seq]))
-                .map_err(ort_err)?
-                .into(),
-        ));
+        inputs.push(("input_ids".into(), tensor([rows, seq], step.ids)?));
+        inputs.push(("attention_mask".into(), tensor([rows, total], step.mask)?));
         if self.has_position_ids {
-            let positions: Vec<i64> = (past_len..past_len + seq).map(|p| p as i64).collect();
-            inputs.push((
-                "position_ids".into(),
-                Tensor::from_array(([1, seq], positions))
-                    .map_err(ort_err)?
-                    .into(),
-            ));
+            inputs.push(("position_ids".into(), tensor([rows, seq], step.positions)?));
         }
         if self.has_cache_branch {
-            inputs.push((
-                "use_cache_branch".into(),
-                Tensor::from_array(([1], vec![past_len > 0]))
-                    .map_err(ort_err)?
-                    .into(),
-            ));
+            let cached = Tensor::from_array(([1], vec![total > seq])).map_err(ort_err)?;
+            inputs.push(("use_cache_branch".into(), cached.into()));
         }
         for (name, value) in self.past_inputs.iter().zip(past.iter()) {
             inputs.push((name.as_str().into(), value.into()));
@@ -256,7 +151,7 @@ impl Decoder {
             .lock()
             .map_err(|_| "the model's session was poisoned by an earlier panic".to_string())?;
         let mut outputs = session.run(inputs).map_err(ort_err)?;
-        let last = last_logits(&outputs["logits"], seq)?;
+        let last = last_logits(&outputs["logits"], rows, seq)?;
         let mut grown = Vec::with_capacity(self.present_outputs.len());
         for name in &self.present_outputs {
             grown.push(
@@ -267,6 +162,24 @@ impl Decoder {
         }
         *past = grown;
         Ok(last)
+    }
+
+    /// Whether rows of different lengths can share a forward pass: each row's positions must be
+    /// given (`position_ids`), and the cache must grow per step rather than live in a shared
+    /// buffer whose fill level the graph reads from the mask. `Err` says why not.
+    pub fn batchable(&self) -> Result<(), &'static str> {
+        if !self.has_position_ids {
+            return Err("the graph has no position_ids input, so padded rows would be misplaced");
+        }
+        if self.kv_capacity > 0 {
+            return Err("the graph keeps its cache in a shared buffer (one sequence at a time)");
+        }
+        Ok(())
+    }
+
+    /// The KV cache's element type.
+    pub fn kv_type(&self) -> TensorElementType {
+        self.kv_type
     }
 
     /// The caches for the prefill, in the graph's element type: empty, or a shared buffer of
@@ -289,28 +202,34 @@ impl Decoder {
     }
 }
 
-/// The last position's logits as f32, whether the graph gives float32 or float16, and whether it
-/// gives every position's (`[1, seq, vocab]`, as optimum exports do) or only the last one's
-/// (`[1, 1, vocab]`, as `modelswap convert` writes them).
-fn last_logits(logits: &DynValue, seq: usize) -> Result<Vec<f32>, String> {
+/// Each row's last-position logits as f32, whether the graph gives float32 or float16, and
+/// whether it gives every position's (`[rows, seq, vocab]`, as optimum exports do) or only the
+/// last one's (`[rows, 1, vocab]`, as `modelswap convert` writes them).
+fn last_logits(logits: &DynValue, rows: usize, seq: usize) -> Result<Vec<Vec<f32>>, String> {
     let ort_err = |e: ort::Error| format!("ONNX Runtime failed: {e}");
-    let slice = |shape: &[i64], len: usize| -> Result<std::ops::Range<usize>, String> {
-        let vocab = *shape.last().ok_or("logits have no dimensions")? as usize;
-        let positions = len.checked_div(vocab).unwrap_or(0);
-        if vocab == 0 || len % vocab != 0 || (positions != seq && positions != 1) {
-            return Err(format!(
-                "logits have shape {shape:?}, expected [1, {seq}, vocab] or [1, 1, vocab]"
-            ));
+    let layout = |shape: &[i64]| -> Result<(usize, usize), String> {
+        let dims: Vec<usize> = shape.iter().map(|&d| d.max(0) as usize).collect();
+        match dims[..] {
+            [b, s, vocab] if b == rows && (s == seq || s == 1) && vocab > 0 => Ok((s, vocab)),
+            _ => Err(format!(
+                "logits have shape {shape:?}, expected [{rows}, {seq}, vocab] or [{rows}, 1, vocab]"
+            )),
         }
-        Ok(len - vocab..len)
+    };
+    let pick_rows = |s: usize, vocab: usize| {
+        (0..rows).map(move |r| (r * s + s - 1) * vocab..(r * s + s) * vocab)
     };
     if let Ok((shape, data)) = logits.try_extract_tensor::<half::f16>() {
-        let range = slice(shape, data.len())?;
-        return Ok(data[range].iter().map(|x| x.to_f32()).collect());
+        let (s, vocab) = layout(shape)?;
+        return Ok(pick_rows(s, vocab)
+            .map(|range| data[range].iter().map(|x| x.to_f32()).collect())
+            .collect());
     }
     let (shape, data) = logits.try_extract_tensor::<f32>().map_err(ort_err)?;
-    let range = slice(shape, data.len())?;
-    Ok(data[range].to_vec())
+    let (s, vocab) = layout(shape)?;
+    Ok(pick_rows(s, vocab)
+        .map(|range| data[range].to_vec())
+        .collect())
 }
 
 /// A session with the project's options: all graph optimisations, `threads` intra-op threads.
@@ -330,54 +249,6 @@ pub(crate) fn open_session(
         .map_err(msg)?
         .commit_from_file(path)
         .map_err(|e| e.message().to_string())
-}
-
-/// Greedy at temperature 0 (the first maximum, as numpy's argmax); otherwise temperature and
-/// nucleus (top-p) sampling.
-fn pick(logits: &[f32], params: &DecodeParams, rng: &mut StdRng) -> u32 {
-    if params.temperature <= 0.0 {
-        return argmax(logits) as u32;
-    }
-    let max = logits.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-    let mut probs: Vec<(usize, f32)> = logits
-        .iter()
-        .enumerate()
-        .map(|(i, &l)| (i, ((l - max) / params.temperature).exp()))
-        .collect();
-    let sum: f32 = probs.iter().map(|p| p.1).sum();
-    probs.iter_mut().for_each(|p| p.1 /= sum);
-    let top_p = params.top_p.unwrap_or(1.0);
-    if top_p < 1.0 {
-        probs.sort_unstable_by(|a, b| b.1.total_cmp(&a.1));
-        let mut cumulative = 0.0;
-        let keep = probs
-            .iter()
-            .position(|p| {
-                cumulative += p.1;
-                cumulative >= top_p
-            })
-            .map_or(probs.len(), |i| i + 1);
-        probs.truncate(keep);
-    }
-    let total: f32 = probs.iter().map(|p| p.1).sum();
-    let mut target = rng.random::<f32>() * total;
-    for &(i, p) in &probs {
-        if target < p {
-            return i as u32;
-        }
-        target -= p;
-    }
-    probs.last().map_or(0, |p| p.0 as u32)
-}
-
-fn argmax(values: &[f32]) -> usize {
-    let mut best = 0;
-    for (i, &v) in values.iter().enumerate() {
-        if v > values[best] {
-            best = i;
-        }
-    }
-    best
 }
 
 /// The KV cache's input and output names, layer by layer, as the graph must declare them.
@@ -460,16 +331,6 @@ fn check_input_types(
 mod tests {
     use super::*;
 
-    fn params(temperature: f32, top_p: Option<f32>) -> DecodeParams<'static> {
-        DecodeParams {
-            max_tokens: 1,
-            temperature,
-            top_p,
-            seed: Some(1),
-            stop: &[],
-        }
-    }
-
     #[test]
     fn the_last_positions_logits_are_read_from_every_position_or_only_the_last() {
         // Needs ONNX Runtime's library, as every model test does (`make setup`).
@@ -478,52 +339,27 @@ mod tests {
         let every = Tensor::from_array(([1usize, 3, 4], all))
             .unwrap()
             .into_dyn();
-        assert_eq!(last_logits(&every, 3).unwrap(), [8.0, 9.0, 10.0, 11.0]);
+        assert_eq!(last_logits(&every, 1, 3).unwrap(), [[8.0, 9.0, 10.0, 11.0]]);
         let only_last = Tensor::from_array(([1usize, 1, 4], vec![1f32, 2.0, 3.0, 4.0]))
             .unwrap()
             .into_dyn();
-        assert_eq!(last_logits(&only_last, 3).unwrap(), [1.0, 2.0, 3.0, 4.0]);
+        assert_eq!(
+            last_logits(&only_last, 1, 3).unwrap(),
+            [[1.0, 2.0, 3.0, 4.0]]
+        );
         let wrong = Tensor::from_array(([1usize, 2, 4], vec![0f32; 8]))
             .unwrap()
             .into_dyn();
-        let err = last_logits(&wrong, 3).unwrap_err();
+        let err = last_logits(&wrong, 1, 3).unwrap_err();
         assert!(
             err.contains("expected [1, 3, vocab] or [1, 1, vocab]"),
             "{err}"
         );
-    }
-
-    #[test]
-    fn greedy_takes_the_first_maximum() {
-        let mut rng = StdRng::seed_from_u64(0);
-        assert_eq!(
-            pick(&[0.1, 3.0, 3.0, -1.0], &params(0.0, None), &mut rng),
-            1
-        );
-    }
-
-    #[test]
-    fn tiny_top_p_keeps_only_the_most_likely_token() {
-        let mut rng = StdRng::seed_from_u64(0);
-        for _ in 0..50 {
-            assert_eq!(
-                pick(&[0.0, 5.0, 1.0], &params(1.0, Some(0.01)), &mut rng),
-                1
-            );
-        }
-    }
-
-    #[test]
-    fn sampling_is_reproducible_with_a_seed_and_spreads_without_top_p() {
-        let logits = [1.0, 1.0, 1.0, 1.0];
-        let draw = |seed| {
-            let mut rng = StdRng::seed_from_u64(seed);
-            (0..64)
-                .map(|_| pick(&logits, &params(1.0, None), &mut rng))
-                .collect::<Vec<_>>()
-        };
-        assert_eq!(draw(7), draw(7));
-        let seen: std::collections::HashSet<_> = draw(7).into_iter().collect();
-        assert_eq!(seen.len(), 4);
+        // Two rows: each row's last position.
+        let batch =
+            Tensor::from_array(([2usize, 2, 2], (0..8).map(|x| x as f32).collect::<Vec<_>>()))
+                .unwrap()
+                .into_dyn();
+        assert_eq!(last_logits(&batch, 2, 2).unwrap(), [[2.0, 3.0], [6.0, 7.0]]);
     }
 }
