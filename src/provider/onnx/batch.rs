@@ -1,12 +1,14 @@
 //! Continuous batching: one thread per loaded model runs every case's decode. A case joins the
-//! batch at a step boundary (its prompt prefilled on its own, its cache padded to the batch's
-//! width) and leaves it as soon as it finishes, so a long case never holds up a short one, and the
-//! cases in flight share each step's pass over the weights.
+//! batch at a step boundary (its prompt prefilled on its own, its cache copied in as a new row)
+//! and leaves it as soon as it finishes, so a long case never holds up a short one, and the cases
+//! in flight share each step's pass over the weights.
 //!
-//! Rows are right-aligned: every row's newest position is the last column of the cache, its
-//! padding on the left is masked out by `attention_mask`, and `position_ids` count the row's own
-//! tokens, so each row computes what its unbatched decode computes. A case's times run from its
-//! submission: the steps it shared and the prefills of cases that joined meanwhile are in them.
+//! Only graphs whose attention takes each row's own length batch (`Decoder::batchable`): rows are
+//! left-aligned in the cache, `attention_mask` gives each row's length, and the attention reads
+//! just that many positions, so a row computes exactly what it computes alone (padding a row for
+//! a shared mask would change its sums in the last bits and flip near-tie tokens). A case's
+//! times run from its submission: the steps it shared and the prefills of cases that joined
+//! meanwhile are in them.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{mpsc, Arc};
@@ -135,19 +137,28 @@ struct Row {
     /// A stop string's cut of the text, once one appeared.
     text: Option<String>,
     finish_reason: FinishReason,
-    /// Positions of the row in the cache, and zero columns in front of them.
+    /// Positions of the row in the cache (its first columns).
     len: usize,
-    pad: usize,
     /// The token the next step feeds.
     next: i64,
 }
 
-/// The rows decoding together and their cache, `width` columns wide.
+/// The rows decoding together and their cache.
 #[derive(Default)]
 struct Batch {
     rows: Vec<Row>,
     cache: Vec<DynValue>,
-    width: usize,
+}
+
+impl Batch {
+    /// The cache's columns: at least the longest row.
+    fn width(&self) -> usize {
+        let shape = self.cache.first().and_then(|v| match v.dtype() {
+            ort::value::ValueType::Tensor { shape, .. } => shape.get(2).copied(),
+            _ => None,
+        });
+        shape.map_or(0, |w| w.max(0) as usize)
+    }
 }
 
 impl Engine {
@@ -159,8 +170,10 @@ impl Engine {
                     Ok(request) => Some(request),
                     Err(_) => return,
                 }
-            } else {
+            } else if batch.rows.len() < self.max_batch {
                 requests.try_recv().ok()
+            } else {
+                None
             };
             while let Some(request) = waiting.take() {
                 self.admit(&mut batch, request);
@@ -227,55 +240,52 @@ impl Engine {
         }
     }
 
-    /// Puts a prefilled row in the batch: the narrower side padded on the left.
-    fn join(&self, batch: &mut Batch, mut row: Row, past: Vec<DynValue>) -> Result<(), String> {
+    /// Puts a prefilled row in the batch as its last row.
+    fn join(&self, batch: &mut Batch, row: Row, past: Vec<DynValue>) -> Result<(), String> {
         if batch.rows.is_empty() {
-            batch.width = row.len;
             batch.cache = past;
             batch.rows.push(row);
             return Ok(());
         }
-        let width = batch.width.max(row.len);
-        let grow = width - batch.width;
-        row.pad = width - row.len;
-        // The batch's rows keep the padding they have in the cache and gain `grow` columns.
-        let mut sources: Vec<RowSource> = (0..batch.rows.len())
-            .map(|i| RowSource {
+        let joining = Batch {
+            rows: Vec::new(),
+            cache: past,
+        };
+        let width = batch.width().max(joining.width());
+        let mut sources: Vec<RowSource> = (batch.rows.iter().enumerate())
+            .map(|(i, r)| RowSource {
                 from: &batch.cache,
                 row: i,
-                skip: 0,
-                pad: grow,
+                len: r.len,
             })
             .collect();
         sources.push(RowSource {
-            from: &past,
+            from: &joining.cache,
             row: 0,
-            skip: 0,
-            pad: row.pad,
+            len: row.len,
         });
-        let cache = match cache::assemble(&sources, width, self.decoder.kv_type()) {
-            Ok(cache) => cache,
+        match cache::assemble(&sources, width, self.decoder.kv_type()) {
+            Ok(cache) => {
+                batch.cache = cache;
+                batch.rows.push(row);
+                Ok(())
+            }
             Err(e) => {
                 row.fail(e.clone());
-                return Err(e);
+                Err(e)
             }
-        };
-        batch.rows.iter_mut().for_each(|r| r.pad += grow);
-        batch.rows.push(row);
-        batch.cache = cache;
-        batch.width = width;
-        Ok(())
+        }
     }
 
     /// One decode step for every row, then the rows it finished leave.
     fn advance(&self, batch: &mut Batch) -> Result<(), String> {
-        let width = batch.width + 1;
+        let width = batch.rows.iter().map(|r| r.len + 1).max().unwrap_or(1);
         let ids: Vec<i64> = batch.rows.iter().map(|r| r.next).collect();
         let positions: Vec<i64> = batch.rows.iter().map(|r| r.len as i64).collect();
         let mut mask = Vec::with_capacity(batch.rows.len() * width);
         for row in &batch.rows {
-            mask.extend(std::iter::repeat_n(0, row.pad));
-            mask.extend(std::iter::repeat_n(1, width - row.pad));
+            mask.extend(std::iter::repeat_n(1, row.len + 1));
+            mask.extend(std::iter::repeat_n(0, width - row.len - 1));
         }
         let inputs = StepInputs {
             rows: batch.rows.len(),
@@ -284,7 +294,6 @@ impl Engine {
             positions: &positions,
         };
         let logits = self.decoder.run(&inputs, &mut batch.cache)?;
-        batch.width = width;
         self.counts.steps.fetch_add(1, Ordering::Relaxed);
         (self.counts.rows).fetch_add(batch.rows.len() as u64, Ordering::Relaxed);
         let mut done = Vec::with_capacity(batch.rows.len());
@@ -295,8 +304,8 @@ impl Engine {
         self.leave(batch, &done, |row| row.generation(&self.folder))
     }
 
-    /// Removes the rows marked in `gone`, answering each with `answer`, and trims the padding
-    /// columns every remaining row has.
+    /// Removes the rows marked in `gone`, answering each with `answer`; a growing cache shrinks
+    /// to the longest row left.
     fn leave(
         &self,
         batch: &mut Batch,
@@ -316,24 +325,21 @@ impl Engine {
                 kept.push(row);
             }
         }
-        let trim = kept.iter().map(|r| r.pad).min().unwrap_or(0);
-        let sources: Vec<RowSource> = (kept_at.iter())
-            .map(|&i| RowSource {
+        if kept.is_empty() {
+            *batch = Batch::default();
+            return Ok(());
+        }
+        // A shared buffer keeps its size.
+        let width = (kept.iter().map(|r| r.len).max().unwrap_or(0)).max(self.decoder.kv_capacity());
+        let sources: Vec<RowSource> = (kept.iter().zip(&kept_at))
+            .map(|(row, &i)| RowSource {
                 from: &batch.cache,
                 row: i,
-                skip: trim,
-                pad: 0,
+                len: row.len,
             })
             .collect();
-        let width = batch.width - trim;
-        batch.cache = if kept.is_empty() {
-            Vec::new()
-        } else {
-            cache::assemble(&sources, width, self.decoder.kv_type())?
-        };
-        kept.iter_mut().for_each(|r| r.pad -= trim);
+        batch.cache = cache::assemble(&sources, width, self.decoder.kv_type())?;
         batch.rows = kept;
-        batch.width = if batch.rows.is_empty() { 0 } else { width };
         Ok(())
     }
 }
@@ -361,7 +367,6 @@ impl Row {
             text: None,
             finish_reason: FinishReason::Length,
             len: 0,
-            pad: 0,
             next: 0,
         }
     }

@@ -1,21 +1,20 @@
 //! The batch's KV cache rearranged when its rows change: a case joining (its prefilled cache
-//! padded on the left to the batch's width, or the batch padded to its), a case leaving (its
-//! row dropped, columns no remaining row uses trimmed). Rows are right-aligned: each row's
-//! newest position is the last column, padding (masked out, zeros) on the left.
+//! copied in as a new row), a case leaving (its row dropped). Rows are left-aligned: a row's
+//! positions are its first columns, whatever follows is unused (the attention reads each row's
+//! own length), so a row's numbers never depend on the others'.
 
 use ort::value::{DynValue, PrimitiveTensorElementType, Tensor, TensorElementType};
 
-/// Where one row of the new cache comes from: row `row` of the tensors `from` (one per cache
-/// input, `[rows, heads, columns, head_dim]`), its first `skip` columns dropped and `pad`
-/// zero columns put in front.
+/// Where one row of the new cache comes from: the first `len` columns of row `row` of the
+/// tensors `from` (one per cache input, `[rows, heads, columns, head_dim]`).
 pub struct RowSource<'a> {
     pub from: &'a [DynValue],
     pub row: usize,
-    pub skip: usize,
-    pub pad: usize,
+    pub len: usize,
 }
 
-/// The cache tensors for `sources`, row by row, each `width` columns wide.
+/// The cache tensors for `sources`, row by row, each `width` columns wide (zeros past a row's
+/// length).
 pub fn assemble(
     sources: &[RowSource],
     width: usize,
@@ -48,23 +47,22 @@ fn assemble_one<T: PrimitiveTensorElementType + Copy + Default + std::fmt::Debug
             ));
         };
         let [rows, heads, columns, dim] = [rows, heads, columns, dim].map(|d| d.max(0) as usize);
-        if source.row >= rows
-            || source.skip > columns
-            || source.pad + columns - source.skip != width
-        {
+        if source.row >= rows || source.len > columns.min(width) {
             return Err(format!(
                 "cannot place row {} of a cache of shape {src_shape:?} in a batch {width} wide",
                 source.row
             ));
         }
-        let (heads, dim) = *shape.get_or_insert((heads, dim));
+        if *shape.get_or_insert((heads, dim)) != (heads, dim) {
+            return Err(format!("KV caches of shapes {shape:?} and {src_shape:?} in one batch"));
+        }
         if out.is_empty() {
             out = vec![T::default(); sources.len() * heads * width * dim];
         }
         for h in 0..heads {
-            let src = ((source.row * heads + h) * columns + source.skip) * dim;
-            let len = (columns - source.skip) * dim;
-            let dst = ((r * heads + h) * width + source.pad) * dim;
+            let src = (source.row * heads + h) * columns * dim;
+            let len = source.len * dim;
+            let dst = (r * heads + h) * width * dim;
             out[dst..dst + len].copy_from_slice(&data[src..src + len]);
         }
     }
@@ -90,72 +88,37 @@ mod tests {
 
     fn rows_of(value: &DynValue) -> Vec<Vec<f32>> {
         let (shape, data) = value.try_extract_tensor::<f32>().unwrap();
-        data.chunks(shape[2] as usize)
-            .map(<[f32]>::to_vec)
-            .collect()
+        data.chunks(shape[2] as usize).map(<[f32]>::to_vec).collect()
     }
 
     #[test]
-    fn a_joining_row_is_padded_on_the_left_and_a_leaving_one_trims_shared_padding() {
+    fn rows_keep_their_first_columns_and_the_rest_is_zero() {
         crate::provider::onnx::runtime::environment().unwrap();
+        // A batch of two rows 3 wide (the second row only 2 long), and a row 4 long joining.
         let batch = [cache(2, 3, |r, c| (10 * (r + 1) + c) as f32)];
-        let joining = [cache(1, 5, |_, c| (100 + c) as f32)];
-        // The new row is wider: the batch's rows get two more columns of padding.
+        let joining = [cache(1, 4, |_, c| (100 + c) as f32)];
         let sources = [
-            RowSource {
-                from: &batch,
-                row: 0,
-                skip: 0,
-                pad: 2,
-            },
-            RowSource {
-                from: &batch,
-                row: 1,
-                skip: 0,
-                pad: 2,
-            },
-            RowSource {
-                from: &joining,
-                row: 0,
-                skip: 0,
-                pad: 0,
-            },
+            RowSource { from: &batch, row: 0, len: 3 },
+            RowSource { from: &batch, row: 1, len: 2 },
+            RowSource { from: &joining, row: 0, len: 4 },
         ];
-        let joined = assemble(&sources, 5, TensorElementType::Float32).unwrap();
+        let joined = assemble(&sources, 4, TensorElementType::Float32).unwrap();
         assert_eq!(
             rows_of(&joined[0]),
             [
-                vec![0.0, 0.0, 10.0, 11.0, 12.0],
-                vec![0.0, 0.0, 20.0, 21.0, 22.0],
-                vec![100.0, 101.0, 102.0, 103.0, 104.0],
+                vec![10.0, 11.0, 12.0, 0.0],
+                vec![20.0, 21.0, 0.0, 0.0],
+                vec![100.0, 101.0, 102.0, 103.0],
             ]
         );
-        // The wide row leaves: the others' two columns of padding go.
+        // The long row leaves; the others keep their places.
         let left = [
-            RowSource {
-                from: &joined,
-                row: 0,
-                skip: 2,
-                pad: 0,
-            },
-            RowSource {
-                from: &joined,
-                row: 1,
-                skip: 2,
-                pad: 0,
-            },
+            RowSource { from: &joined, row: 1, len: 2 },
+            RowSource { from: &joined, row: 0, len: 3 },
         ];
-        let trimmed = assemble(&left, 3, TensorElementType::Float32).unwrap();
-        assert_eq!(
-            rows_of(&trimmed[0]),
-            [vec![10.0, 11.0, 12.0], vec![20.0, 21.0, 22.0]]
-        );
-        let wrong = [RowSource {
-            from: &batch,
-            row: 0,
-            skip: 0,
-            pad: 1,
-        }];
-        assert!(assemble(&wrong, 3, TensorElementType::Float32).is_err());
+        let kept = assemble(&left, 3, TensorElementType::Float32).unwrap();
+        assert_eq!(rows_of(&kept[0]), [vec![20.0, 21.0, 0.0], vec![10.0, 11.0, 12.0]]);
+        let too_long = [RowSource { from: &batch, row: 0, len: 4 }];
+        assert!(assemble(&too_long, 4, TensorElementType::Float32).is_err());
     }
 }

@@ -27,6 +27,8 @@ pub struct Decoder {
     kv_capacity: usize,
     /// The KV cache's element type (float32 or float16), as the graph declares it.
     kv_type: TensorElementType,
+    /// The attention takes each row's length (`batchable`).
+    per_row_attention: bool,
 }
 
 /// One forward pass's inputs: `rows` rows of `ids.len() / rows` new tokens each, after the
@@ -82,6 +84,7 @@ impl Decoder {
         }
         let kv_type = check_input_types(&session, folder, &past_inputs).map_err(&mismatch)?;
         let has_position_ids = inputs.contains(&"position_ids");
+        let per_row_attention = super::graph::op_types(path)?.contains("GroupQueryAttention");
         let has_cache_branch = inputs.contains(&"use_cache_branch");
         Ok(Self {
             session: Mutex::new(session),
@@ -93,6 +96,7 @@ impl Decoder {
             head_dim: folder.shape.head_dim,
             kv_capacity: folder.shape.kv_capacity.unwrap_or(0),
             kv_type,
+            per_row_attention,
         })
     }
 
@@ -164,17 +168,23 @@ impl Decoder {
         Ok(last)
     }
 
-    /// Whether rows of different lengths can share a forward pass: each row's positions must be
-    /// given (`position_ids`), and the cache must grow per step rather than live in a shared
-    /// buffer whose fill level the graph reads from the mask. `Err` says why not.
+    /// Whether rows of different lengths can share a forward pass exactly: the attention must
+    /// read each row's own length (`GroupQueryAttention` takes it from `attention_mask`). Other
+    /// graphs would need rows padded to a common length, which changes their sums in the last
+    /// bits, and so the answers at near ties. `Err` says why not.
     pub fn batchable(&self) -> Result<(), &'static str> {
-        if !self.has_position_ids {
-            return Err("the graph has no position_ids input, so padded rows would be misplaced");
+        if self.per_row_attention {
+            Ok(())
+        } else {
+            Err("the graph's attention has no per-row lengths (no GroupQueryAttention), so rows \
+                 decoded together would need padding that changes their numbers; it decodes one \
+                 case at a time (`modelswap convert` writes graphs that batch)")
         }
-        if self.kv_capacity > 0 {
-            return Err("the graph keeps its cache in a shared buffer (one sequence at a time)");
-        }
-        Ok(())
+    }
+
+    /// The positions of a cache buffer past and present share (0: a cache that grows).
+    pub fn kv_capacity(&self) -> usize {
+        self.kv_capacity
     }
 
     /// The KV cache's element type.

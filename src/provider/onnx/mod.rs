@@ -7,6 +7,7 @@ mod cache;
 pub mod decode;
 pub mod folder;
 mod genai;
+mod graph;
 pub mod runtime;
 mod sampling;
 pub mod template;
