@@ -1,14 +1,17 @@
 #!/usr/bin/env python3
 """Convert a GGUF file (Llama and Mistral, Qwen2, Qwen3, Gemma 2, Gemma 3, Phi-3) to a folder `kind: onnx` runs.
 
-Usage: convert_gguf.py MODEL.gguf OUTDIR [--quantize int8|int4] [--chat-template FILE]
+Usage: convert_gguf.py MODEL.gguf OUTDIR [--quantize int8|int4] [--chat-template FILE] [--layout gqa|optimum]
 
 `modelswap convert` runs this script (it is compiled into the binary); `make setup` runs it on the
 bundled models. Needs only numpy, onnx, gguf and tokenizers (no torch, no transformers), and
 onnxruntime for --quantize. Writes into OUTDIR:
 
-  model.onnx               decoder with KV cache in optimum-cli's layout (fp32 weights, dequantized
-                           from the GGUF's quantization; --quantize re-quantizes them block-wise)
+  model.onnx               decoder with KV cache, inputs and outputs in optimum-cli's names, its
+                           attention ONNX Runtime's GroupQueryAttention (cases batch exactly; see
+                           gqa_layout), or with --layout optimum plain operators and position_ids
+                           as optimum-cli exports them (fp32 weights, dequantized from the GGUF's
+                           quantization; --quantize re-quantizes them block-wise)
   tokenizer.json           rebuilt from the GGUF vocabulary: byte-level BPE (`gpt2` vocabularies,
                            with the pre-tokenizer llama.cpp uses for the GGUF's `tokenizer.ggml.pre`)
                            or SentencePiece-style BPE with byte fallback (`llama` vocabularies)
@@ -335,6 +338,69 @@ def optimum_layout(gb: GraphBuilder, hp: HParams, g: Gguf):
     return inputs, outputs, attend
 
 
+def gqa_layout(gb: GraphBuilder, hp: HParams, g: Gguf, past="past_sequence_length", present="total_sequence_length"):
+    """ONNX Runtime's fused attention (the default): `GroupQueryAttention` per layer, with RoPE
+    inside the operator from cos/sin caches, the sliding window and soft-capping as its
+    attributes, and each row's length (`seqlens_k`) and the batch's (`total_sequence_length`)
+    computed from `attention_mask`, so rows of different lengths share a forward pass without
+    padding (no `position_ids` input: positions are each row's own count). `past`/`present`
+    fix the cache's length for a buffer past and present share (scripts/make_genai_layout.py)."""
+    inputs, outputs = io_declarations(hp, position_ids=False, past=past, present=present)
+    i64, p = np.int64, "/model/attn_mask_reformat"
+    total = gb.op("ReduceSum", ["attention_mask", gb.const([1], i64)], f"{p}/ReduceSum", keepdims=0)  # [B]
+    seqlens_k = gb.op("Cast", [gb.op("Sub", [total, gb.const(1, i64)], f"{p}/Sub")], f"{p}/Cast_seqlens", to=TensorProto.INT32)
+    t_len = gb.op("Gather", [gb.op("Shape", ["attention_mask"], f"{p}/Shape"), gb.const(1, i64)], f"{p}/Gather", axis=0)
+    total_len = gb.op("Cast", [t_len], f"{p}/Cast_total", to=TensorProto.INT32)
+    caches: dict[bool, tuple[str, str]] = {}
+    for sliding in sorted(set(hp.sliding)):
+        angles = np.outer(np.arange(hp.ctx, dtype=np.float32), inv_freq(hp, g, sliding))  # [ctx, D/2]
+        tag = "_swa" if sliding else ""
+        caches[sliding] = (
+            gb.init(f"cos_cache{tag}", np.cos(angles).astype(np.float32)),
+            gb.init(f"sin_cache{tag}", np.sin(angles).astype(np.float32)),
+        )
+
+    def attend(h: str, ws: dict, i: int) -> str:
+        a = f"/model/layers.{i}/attn"
+        NH, NKV, D = hp.n_head, hp.n_kv, hp.head_dim
+        qkv = gb.op("MatMul", [h, ws["qkv"]], f"{a}/qkv_proj/MatMul")
+        if "qkv_bias" in ws:
+            qkv = gb.op("Add", [qkv, ws["qkv_bias"]], f"{a}/qkv_proj/Add")
+        q, k, v = gb.op("Split", [qkv, gb.const([NH * D, NKV * D, NKV * D], i64)], f"{a}/Split", n_out=3, axis=-1)
+        if "attn_q_norm" in ws:  # per-head RMSNorm before the operator's RoPE (Qwen3, Gemma 3)
+            q4 = gb.op("Reshape", [q, gb.const([0, 0, NH, D], i64)], f"{a}/Reshape_q")
+            k4 = gb.op("Reshape", [k, gb.const([0, 0, NKV, D], i64)], f"{a}/Reshape_k")
+            q4 = rms_norm(gb, q4, ws["attn_q_norm"], hp.eps, f"{a}/q_norm")
+            k4 = rms_norm(gb, k4, ws["attn_k_norm"], hp.eps, f"{a}/k_norm")
+            q = gb.op("Reshape", [q4, gb.const([0, 0, NH * D], i64)], f"{a}/Reshape_q_back")
+            k = gb.op("Reshape", [k4, gb.const([0, 0, NKV * D], i64)], f"{a}/Reshape_k_back")
+        cos, sin = caches[hp.sliding[i]]
+        attrs = {}
+        if hp.sliding[i]:  # llama.cpp masks q - k >= window, as the operator does with local_window_size
+            attrs["local_window_size"] = hp.swa
+        if hp.attn_softcap:
+            attrs["softcap"] = float(hp.attn_softcap)
+        ctx, _, _ = gb.op(
+            "GroupQueryAttention",
+            [q, k, v, f"past_key_values.{i}.key", f"past_key_values.{i}.value", seqlens_k, total_len, cos, sin],
+            f"{a}/GroupQueryAttention",
+            outputs=[f"{a}/GroupQueryAttention_output_0", f"present.{i}.key", f"present.{i}.value"],
+            domain="com.microsoft",
+            num_heads=NH,
+            kv_num_heads=NKV,
+            scale=float(hp.q_scale),
+            do_rotary=1,
+            rotary_interleaved=0,
+            **attrs,
+        )
+        return gb.op("MatMul", [ctx, ws["o"]], f"{a}/o_proj/MatMul")
+
+    return inputs, outputs, attend
+
+
+LAYOUTS = {"gqa": gqa_layout, "optimum": optimum_layout}
+
+
 def layer_weights(gb: GraphBuilder, g: Gguf, hp: HParams, i: int) -> dict[str, str]:
     """The layer's weights as initializers, [in, out] for MatMul, q/k/v and gate/up fused."""
     b, w, f = f"blk.{i}", f"model.layers.{i}", hp.family
@@ -437,7 +503,7 @@ def gelu_tanh(gb: GraphBuilder, x: str, p: str) -> str:
     return gb.op("Mul", [half_x, gb.op("Add", [t, gb.const(1.0, f32)], f"{p}/gelu/Add_one")], f"{p}/gelu/Mul")
 
 
-def build_model(g: Gguf, hp: HParams, layout=optimum_layout) -> onnx.ModelProto:
+def build_model(g: Gguf, hp: HParams, layout=gqa_layout) -> onnx.ModelProto:
     gb = GraphBuilder()
     embed = g.tensor("token_embd.weight")  # [vocab, hidden]
     if embed.shape != (hp.vocab, hp.hidden):
@@ -481,9 +547,9 @@ def build_model(g: Gguf, hp: HParams, layout=optimum_layout) -> onnx.ModelProto:
     graph = helper.make_graph(gb.nodes, f"{hp.arch}_decoder_with_past", inputs, outputs, gb.initializers)
     model = helper.make_model(
         graph,
-        opset_imports=[helper.make_opsetid("", OPSET)],
+        opset_imports=[helper.make_opsetid("", OPSET), helper.make_opsetid("com.microsoft", 1)],
         producer_name="modelswap convert_gguf.py",
-        producer_version="2",
+        producer_version="3",
         ir_version=IR_VERSION,
     )
     name = g.field("general.name", hp.arch)
@@ -569,7 +635,7 @@ def write_configs(g: Gguf, hp: HParams, out: str, chat_template: str | None) -> 
 # ---------------------------------------------------------------------------------------------- main
 
 
-def convert(src: str, out: str, chat_template_file: str | None) -> HParams:
+def convert(src: str, out: str, chat_template_file: str | None, layout: str = "gqa") -> HParams:
     g = Gguf(src)
     hp = HParams(g)
     chat_template = g.field("tokenizer.chat_template")
@@ -583,7 +649,7 @@ def convert(src: str, out: str, chat_template_file: str | None) -> HParams:
     os.makedirs(out, exist_ok=True)
     build_tokenizer(g).save(os.path.join(out, "tokenizer.json"), pretty=True)
     write_configs(g, hp, out, chat_template)
-    model = build_model(g, hp)
+    model = build_model(g, hp, layout=LAYOUTS[layout])
     onnx.checker.check_model(model)
     tmp = os.path.join(out, "model.onnx.tmp")
     with open(tmp, "wb") as f:
@@ -598,6 +664,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("out")
     parser.add_argument("--quantize", choices=["int8", "int4"])
     parser.add_argument("--chat-template", metavar="FILE")
+    parser.add_argument("--layout", choices=sorted(LAYOUTS), default="gqa")
     args = parser.parse_args(argv[1:])
     t0 = time.monotonic()
     try:
@@ -607,10 +674,10 @@ def main(argv: list[str]) -> int:
             from quantize_int8 import quantize_folder
 
             with tempfile.TemporaryDirectory(dir=os.path.dirname(os.path.abspath(args.out)) or None) as fp32:
-                hp = convert(args.gguf, fp32, args.chat_template)
+                hp = convert(args.gguf, fp32, args.chat_template, args.layout)
                 quantize_folder(fp32, args.out, bits=8 if args.quantize == "int8" else 4)
         else:
-            hp = convert(args.gguf, args.out, args.chat_template)
+            hp = convert(args.gguf, args.out, args.chat_template, args.layout)
     except ConvertError as e:
         print(f"convert_gguf: {e}", file=sys.stderr)
         return 1

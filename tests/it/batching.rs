@@ -105,6 +105,16 @@ fn cases_decoded_together_get_the_tokens_they_get_alone() {
 }
 
 #[test]
+fn converted_architectures_batch_with_their_own_windows_caps_and_norms() {
+    // `modelswap convert`'s default graphs: Gemma 2 (sliding window of 8 on every other layer,
+    // soft-capping), Gemma 3 (5 sliding layers per global one, two RoPE bases), Qwen 3 (q/k norms),
+    // Phi-3 (fused projections); the prompts run past the window.
+    for name in ["gemma2", "gemma3", "qwen3", "phi3"] {
+        assert_batched_equals_alone(&repo().join("models/tiny").join(name), 8);
+    }
+}
+
+#[test]
 fn a_graph_whose_attention_needs_padding_decodes_one_case_at_a_time() {
     let m = load(&model("smollm2-135m-instruct"), 8);
     assert_eq!(m.engine().batch, 1);

@@ -54,7 +54,9 @@ fn assemble_one<T: PrimitiveTensorElementType + Copy + Default + std::fmt::Debug
             ));
         }
         if *shape.get_or_insert((heads, dim)) != (heads, dim) {
-            return Err(format!("KV caches of shapes {shape:?} and {src_shape:?} in one batch"));
+            return Err(format!(
+                "KV caches of shapes {shape:?} and {src_shape:?} in one batch"
+            ));
         }
         if out.is_empty() {
             out = vec![T::default(); sources.len() * heads * width * dim];
@@ -88,7 +90,9 @@ mod tests {
 
     fn rows_of(value: &DynValue) -> Vec<Vec<f32>> {
         let (shape, data) = value.try_extract_tensor::<f32>().unwrap();
-        data.chunks(shape[2] as usize).map(<[f32]>::to_vec).collect()
+        data.chunks(shape[2] as usize)
+            .map(<[f32]>::to_vec)
+            .collect()
     }
 
     #[test]
@@ -98,9 +102,21 @@ mod tests {
         let batch = [cache(2, 3, |r, c| (10 * (r + 1) + c) as f32)];
         let joining = [cache(1, 4, |_, c| (100 + c) as f32)];
         let sources = [
-            RowSource { from: &batch, row: 0, len: 3 },
-            RowSource { from: &batch, row: 1, len: 2 },
-            RowSource { from: &joining, row: 0, len: 4 },
+            RowSource {
+                from: &batch,
+                row: 0,
+                len: 3,
+            },
+            RowSource {
+                from: &batch,
+                row: 1,
+                len: 2,
+            },
+            RowSource {
+                from: &joining,
+                row: 0,
+                len: 4,
+            },
         ];
         let joined = assemble(&sources, 4, TensorElementType::Float32).unwrap();
         assert_eq!(
@@ -113,12 +129,27 @@ mod tests {
         );
         // The long row leaves; the others keep their places.
         let left = [
-            RowSource { from: &joined, row: 1, len: 2 },
-            RowSource { from: &joined, row: 0, len: 3 },
+            RowSource {
+                from: &joined,
+                row: 1,
+                len: 2,
+            },
+            RowSource {
+                from: &joined,
+                row: 0,
+                len: 3,
+            },
         ];
         let kept = assemble(&left, 3, TensorElementType::Float32).unwrap();
-        assert_eq!(rows_of(&kept[0]), [vec![20.0, 21.0, 0.0], vec![10.0, 11.0, 12.0]]);
-        let too_long = [RowSource { from: &batch, row: 0, len: 4 }];
+        assert_eq!(
+            rows_of(&kept[0]),
+            [vec![20.0, 21.0, 0.0], vec![10.0, 11.0, 12.0]]
+        );
+        let too_long = [RowSource {
+            from: &batch,
+            row: 0,
+            len: 4,
+        }];
         assert!(assemble(&too_long, 4, TensorElementType::Float32).is_err());
     }
 }

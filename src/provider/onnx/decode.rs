@@ -176,9 +176,11 @@ impl Decoder {
         if self.per_row_attention {
             Ok(())
         } else {
-            Err("the graph's attention has no per-row lengths (no GroupQueryAttention), so rows \
+            Err(
+                "the graph's attention has no per-row lengths (no GroupQueryAttention), so rows \
                  decoded together would need padding that changes their numbers; it decodes one \
-                 case at a time (`modelswap convert` writes graphs that batch)")
+                 case at a time (`modelswap convert` writes graphs that batch)",
+            )
         }
     }
 
