@@ -43,7 +43,7 @@ fn greedy(dir: &Path) -> Vec<u32> {
     let m = Model::load(dir, 1).unwrap();
     let ids = m.folder.encode(" the cat sat on the mat").unwrap();
     let params = DecodeParams::greedy(12);
-    m.generate(&ids, params.clone()).unwrap().tokens
+    m.generate(&ids, params).unwrap().tokens
 }
 
 #[test]

@@ -54,7 +54,7 @@ fn both(m: &Model, dir: &Path, graph: &str, question: &str) -> (Vec<u64>, Vec<u6
     let mut expected: Vec<u64> = serde_json::from_value(reference["output_ids"].clone()).unwrap();
     let params = DecodeParams::greedy(16);
     let ids = m.folder.encode(&prompt).unwrap();
-    let g = m.generate(&ids, params.clone()).unwrap();
+    let g = m.generate(&ids, params).unwrap();
     let ours: Vec<u64> = g.tokens.iter().map(|&t| u64::from(t)).collect();
     // The reference keeps the end-of-turn token; the provider stops at it.
     if expected
