@@ -103,7 +103,7 @@ fn kv_cache_decoding_equals_full_recomputation() {
     };
 
     // With the cache: prefill once, then one token per step.
-    let mut past = m.decoder.empty_past().unwrap();
+    let mut past = m.decoder.empty_past(0).unwrap();
     let mut cached = Vec::new();
     let mut logits = m.decoder.step(&ids, 0, &mut past).unwrap();
     for past_len in ids.len()..ids.len() + 8 {
@@ -115,7 +115,7 @@ fn kv_cache_decoding_equals_full_recomputation() {
     // Without: the whole sequence from scratch at every step.
     let mut seq = ids.clone();
     for (next, cached_logits) in &cached {
-        let mut fresh = m.decoder.empty_past().unwrap();
+        let mut fresh = m.decoder.empty_past(0).unwrap();
         let full = m.decoder.step(&seq, 0, &mut fresh).unwrap();
         assert_eq!(argmax(&full), *next);
         let max_diff = full

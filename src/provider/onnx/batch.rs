@@ -220,7 +220,9 @@ impl Engine {
             return row.finish(&self.folder);
         }
         let ids: Vec<i64> = row.request.prompt.iter().map(|&t| i64::from(t)).collect();
-        let prefilled = self.decoder.empty_past().and_then(|mut past| {
+        // Room for the whole case, so that its buffer never has to grow.
+        let room = (prompt_len + row.request.params.max_tokens + 1).min(self.limit);
+        let prefilled = self.decoder.empty_past(room).and_then(|mut past| {
             let logits = self.decoder.step(&ids, 0, &mut past)?;
             Ok((logits, past))
         });
@@ -304,8 +306,7 @@ impl Engine {
         self.leave(batch, &done, |row| row.generation(&self.folder))
     }
 
-    /// Removes the rows marked in `gone`, answering each with `answer`; a growing cache shrinks
-    /// to the longest row left.
+    /// Removes the rows marked in `gone`, answering each with `answer`.
     fn leave(
         &self,
         batch: &mut Batch,
@@ -329,8 +330,7 @@ impl Engine {
             *batch = Batch::default();
             return Ok(());
         }
-        // A shared buffer keeps its size.
-        let width = (kept.iter().map(|r| r.len).max().unwrap_or(0)).max(self.decoder.kv_capacity());
+        let width = batch.width();
         let sources: Vec<RowSource> = (kept.iter().zip(&kept_at))
             .map(|(row, &i)| RowSource {
                 from: &batch.cache,

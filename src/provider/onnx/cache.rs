@@ -1,8 +1,9 @@
-//! The batch's KV cache rearranged when its rows change: a case joining (its prefilled cache
+//! The cache tensors: zeros for a prefill, and the batch's cache rearranged when its rows change: a case joining (its prefilled cache
 //! copied in as a new row), a case leaving (its row dropped). Rows are left-aligned: a row's
 //! positions are its first columns, whatever follows is unused (the attention reads each row's
 //! own length), so a row's numbers never depend on the others'.
 
+use ort::memory::Allocator;
 use ort::value::{DynValue, PrimitiveTensorElementType, Tensor, TensorElementType};
 
 /// Where one row of the new cache comes from: the first `len` columns of row `row` of the
@@ -34,10 +35,9 @@ fn assemble_one<T: PrimitiveTensorElementType + Copy + Default + std::fmt::Debug
     input: usize,
     width: usize,
 ) -> Result<DynValue, String> {
-    let ort_err = |e: ort::Error| format!("ONNX Runtime failed: {e}");
     let mut shape = None;
-    let mut out: Vec<T> = Vec::new();
-    for (r, source) in sources.iter().enumerate() {
+    let mut parts = Vec::with_capacity(sources.len());
+    for source in sources {
         let (src_shape, data) = source.from[input]
             .try_extract_tensor::<T>()
             .map_err(ort_err)?;
@@ -54,24 +54,44 @@ fn assemble_one<T: PrimitiveTensorElementType + Copy + Default + std::fmt::Debug
             ));
         }
         if *shape.get_or_insert((heads, dim)) != (heads, dim) {
-            return Err(format!(
-                "KV caches of shapes {shape:?} and {src_shape:?} in one batch"
-            ));
+            return Err(format!("KV caches of shapes {shape:?} and {src_shape:?} in one batch"));
         }
-        if out.is_empty() {
-            out = vec![T::default(); sources.len() * heads * width * dim];
-        }
+        parts.push((data, columns));
+    }
+    let (heads, dim) = shape.unwrap_or((0, 0));
+    let mut out = allocate::<T>([sources.len(), heads, width, dim])?;
+    let (_, values) = out.extract_tensor_mut();
+    for (r, (source, (data, columns))) in sources.iter().zip(parts).enumerate() {
         for h in 0..heads {
             let src = (source.row * heads + h) * columns * dim;
             let len = source.len * dim;
             let dst = (r * heads + h) * width * dim;
-            out[dst..dst + len].copy_from_slice(&data[src..src + len]);
+            values[dst..dst + len].copy_from_slice(&data[src..src + len]);
         }
     }
-    let (heads, dim) = shape.unwrap_or((0, 0));
-    Tensor::from_array(([sources.len(), heads, width, dim], out))
-        .map(|t| t.into_dyn())
-        .map_err(ort_err)
+    Ok(out.into_dyn())
+}
+
+/// A cache tensor of zeros in the graph's element type.
+pub fn zeros(shape: [usize; 4], kv_type: TensorElementType) -> Result<DynValue, String> {
+    match kv_type {
+        TensorElementType::Float16 => allocate::<half::f16>(shape).map(|t| t.into_dyn()),
+        _ => allocate::<f32>(shape).map(|t| t.into_dyn()),
+    }
+}
+
+/// A zeroed tensor from ONNX Runtime's allocator: only such a tensor can be bound as an output
+/// (`Decoder::run` binds a shared cache to both sides).
+fn allocate<T: PrimitiveTensorElementType + Copy + Default + std::fmt::Debug + 'static>(
+    shape: [usize; 4],
+) -> Result<Tensor<T>, String> {
+    let mut tensor = Tensor::<T>::new(&Allocator::default(), shape).map_err(ort_err)?;
+    tensor.extract_tensor_mut().1.fill(T::default());
+    Ok(tensor)
+}
+
+fn ort_err(e: ort::Error) -> String {
+    format!("ONNX Runtime failed: {e}")
 }
 
 #[cfg(test)]

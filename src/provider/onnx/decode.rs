@@ -8,6 +8,7 @@
 use std::borrow::Cow;
 use std::sync::Mutex;
 
+use ort::memory::MemoryInfo;
 use ort::session::{builder::GraphOptimizationLevel, Session, SessionInputValue};
 use ort::value::{DynValue, Tensor, TensorElementType, ValueType};
 
@@ -120,8 +121,8 @@ impl Decoder {
         Ok(rows.pop().unwrap_or_default())
     }
 
-    /// Each row's last-position logits for one forward pass; replaces `past` with the grown
-    /// cache.
+    /// Each row's last-position logits for one forward pass; `past` becomes the cache after it
+    /// (grown, or the same shared buffer with the new positions written).
     pub fn run(
         &self,
         step: &StepInputs,
@@ -129,32 +130,38 @@ impl Decoder {
     ) -> Result<Vec<Vec<f32>>, String> {
         let (rows, seq) = (step.rows, step.ids.len() / step.rows.max(1));
         let total = step.mask.len() / rows.max(1);
-        let ort_err = |e: ort::Error| format!("ONNX Runtime failed: {e}");
-        let tensor = |shape: [usize; 2], data: &[i64]| -> Result<SessionInputValue<'_>, String> {
-            Ok(Tensor::from_array((shape, data.to_vec()))
-                .map_err(ort_err)?
-                .into())
+        let tensor = |shape: [usize; 2], data: &[i64]| -> Result<DynValue, String> {
+            Tensor::from_array((shape, data.to_vec()))
+                .map(|t| t.into_dyn())
+                .map_err(ort_err)
         };
-        let mut inputs: Vec<(Cow<'_, str>, SessionInputValue<'_>)> =
-            Vec::with_capacity(past.len() + 4);
-        inputs.push(("input_ids".into(), tensor([rows, seq], step.ids)?));
-        inputs.push(("attention_mask".into(), tensor([rows, total], step.mask)?));
+        let mut inputs: Vec<(&str, DynValue)> = vec![
+            ("input_ids", tensor([rows, seq], step.ids)?),
+            ("attention_mask", tensor([rows, total], step.mask)?),
+        ];
         if self.has_position_ids {
-            inputs.push(("position_ids".into(), tensor([rows, seq], step.positions)?));
+            inputs.push(("position_ids", tensor([rows, seq], step.positions)?));
         }
         if self.has_cache_branch {
             let cached = Tensor::from_array(([1], vec![total > seq])).map_err(ort_err)?;
-            inputs.push(("use_cache_branch".into(), cached.into()));
+            inputs.push(("use_cache_branch", cached.into_dyn()));
         }
-        for (name, value) in self.past_inputs.iter().zip(past.iter()) {
-            inputs.push((name.as_str().into(), value.into()));
-        }
-
         let mut session = self
             .session
             .lock()
             .map_err(|_| "the model's session was poisoned by an earlier panic".to_string())?;
-        let mut outputs = session.run(inputs).map_err(ort_err)?;
+        if self.per_row_attention {
+            return self.run_shared(&mut session, inputs, past, rows, seq);
+        }
+        let mut feed: Vec<(Cow<'_, str>, SessionInputValue<'_>)> =
+            Vec::with_capacity(past.len() + inputs.len());
+        for (name, value) in &inputs {
+            feed.push(((*name).into(), value.into()));
+        }
+        for (name, value) in self.past_inputs.iter().zip(past.iter()) {
+            feed.push((name.as_str().into(), value.into()));
+        }
+        let mut outputs = session.run(feed).map_err(ort_err)?;
         let last = last_logits(&outputs["logits"], rows, seq)?;
         let mut grown = Vec::with_capacity(self.present_outputs.len());
         for name in &self.present_outputs {
@@ -166,6 +173,34 @@ impl Decoder {
         }
         *past = grown;
         Ok(last)
+    }
+
+    /// A `GroupQueryAttention` graph's step with each layer's past and present bound to one
+    /// buffer (`empty_past`'s): the operator sees the same memory on both sides and writes the
+    /// new positions in place, where a fresh present would cost a copy of the whole cache.
+    fn run_shared(
+        &self,
+        session: &mut Session,
+        inputs: Vec<(&str, DynValue)>,
+        past: &mut [DynValue],
+        rows: usize,
+        seq: usize,
+    ) -> Result<Vec<Vec<f32>>, String> {
+        let mut binding = session.create_binding().map_err(ort_err)?;
+        for (name, value) in &inputs {
+            binding.bind_input(*name, value).map_err(ort_err)?;
+        }
+        for (name, value) in self.past_inputs.iter().zip(past.iter()) {
+            binding.bind_input(name.as_str(), value).map_err(ort_err)?;
+        }
+        for (name, value) in self.present_outputs.iter().zip(past.iter_mut()) {
+            binding.bind_output(name.as_str(), value).map_err(ort_err)?;
+        }
+        binding
+            .bind_output_to_device("logits", &MemoryInfo::default())
+            .map_err(ort_err)?;
+        let outputs = session.run_binding(&binding).map_err(ort_err)?;
+        last_logits(&outputs["logits"], rows, seq)
     }
 
     /// Whether rows of different lengths can share a forward pass exactly: the attention must
@@ -184,41 +219,35 @@ impl Decoder {
         }
     }
 
-    /// The positions of a cache buffer past and present share (0: a cache that grows).
-    pub fn kv_capacity(&self) -> usize {
-        self.kv_capacity
-    }
-
     /// The KV cache's element type.
     pub fn kv_type(&self) -> TensorElementType {
         self.kv_type
     }
 
-    /// The caches for the prefill, in the graph's element type: empty, or a shared buffer of
-    /// zeros.
-    pub fn empty_past(&self) -> Result<Vec<DynValue>, String> {
-        let shape = [1, self.num_kv_heads, self.kv_capacity, self.head_dim];
-        let len = self.num_kv_heads * self.kv_capacity * self.head_dim;
+    /// The caches for one case's prefill, in the graph's element type: empty for a cache that
+    /// grows; for a `GroupQueryAttention` graph a buffer of zeros with room for `positions`
+    /// (or the folder's fixed `kv_capacity`), which its steps then write in place.
+    pub fn empty_past(&self, positions: usize) -> Result<Vec<DynValue>, String> {
+        let columns = match (self.kv_capacity, self.per_row_attention) {
+            (0, false) => 0,
+            (0, true) => positions,
+            (capacity, _) => capacity,
+        };
+        let shape = [1, self.num_kv_heads, columns, self.head_dim];
         (0..self.past_inputs.len())
-            .map(|_| {
-                let t = match self.kv_type {
-                    TensorElementType::Float16 => {
-                        Tensor::from_array((shape, vec![half::f16::ZERO; len]))
-                            .map(|t| t.into_dyn())
-                    }
-                    _ => Tensor::from_array((shape, vec![0f32; len])).map(|t| t.into_dyn()),
-                };
-                t.map_err(|e| format!("ONNX Runtime failed: {e}"))
-            })
+            .map(|_| super::cache::zeros(shape, self.kv_type))
             .collect()
     }
+}
+
+fn ort_err(e: ort::Error) -> String {
+    format!("ONNX Runtime failed: {e}")
 }
 
 /// Each row's last-position logits as f32, whether the graph gives float32 or float16, and
 /// whether it gives every position's (`[rows, seq, vocab]`, as optimum exports do) or only the
 /// last one's (`[rows, 1, vocab]`, as `modelswap convert` writes them).
 fn last_logits(logits: &DynValue, rows: usize, seq: usize) -> Result<Vec<Vec<f32>>, String> {
-    let ort_err = |e: ort::Error| format!("ONNX Runtime failed: {e}");
     let layout = |shape: &[i64]| -> Result<(usize, usize), String> {
         let dims: Vec<usize> = shape.iter().map(|&d| d.max(0) as usize).collect();
         match dims[..] {
