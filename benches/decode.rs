@@ -1,7 +1,8 @@
 //! Greedy decode speed of the ONNX provider against the plain Python onnxruntime KV-cache loop
 //! (scripts/reference_decode.py), on the same model files, prompts and thread count, in one run.
 //!
-//! `cargo bench --bench decode -- [MODEL_DIR] [--max-tokens N] [--repeats K] [--threads T]`
+//! `cargo bench --bench decode -- [MODEL_DIR] [--max-tokens N] [--repeats K] [--threads T]
+//! [--prompt-file FILE]` (one prompt, the file's text, instead of the three: a long prefill)
 //! Prints a Markdown table for docs/BENCHMARKS.md. Runs alternate (Rust, Python, Rust, …) so that
 //! drift in the machine's speed hits both alike.
 
@@ -22,8 +23,15 @@ fn main() {
     let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let mut model_dir = repo.join("models/smollm2-135m-instruct");
     let (mut max_tokens, mut repeats, mut threads) = (64usize, 3usize, 2usize);
+    let mut prompts: Vec<String> = PROMPTS.iter().map(|p| p.to_string()).collect();
     let mut args = std::env::args().skip(1).filter(|a| a != "--bench");
     while let Some(arg) = args.next() {
+        if arg == "--prompt-file" {
+            let path = args.next().expect("a file after --prompt-file");
+            prompts =
+                vec![std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))];
+            continue;
+        }
         let mut value = || {
             args.next()
                 .and_then(|v| v.parse().ok())
@@ -48,8 +56,8 @@ fn main() {
     println!("| prompt | prompt tokens | output tokens | Rust TTFT ms | Python TTFT ms | Rust tok/s | Python tok/s | speed-up |");
     println!("|---|---:|---:|---:|---:|---:|---:|---:|");
     let mut ratios = Vec::new();
-    for text in PROMPTS {
-        let messages = [Message::new(Role::User, text)];
+    for text in &prompts {
+        let messages = [Message::new(Role::User, text.as_str())];
         let prompt = model.folder.render(&messages, &[]).unwrap();
         let ids = model.folder.encode(&prompt).unwrap();
         let params = DecodeParams::greedy(max_tokens);

@@ -2,14 +2,15 @@
 """llama.cpp's greedy decode speed on a GGUF, on the prompts benches/decode.rs uses: the peer
 `kind: onnx` is measured against (scripts/bench_vs_llamacpp.sh runs both, interleaved).
 
-Usage: bench_llamacpp.py MODEL.gguf [--max-tokens N] [--threads T] [--template FILE]
+Usage: bench_llamacpp.py MODEL.gguf [--max-tokens N] [--threads T] [--template FILE] [--prompt-file FILE]
 
 Needs llama-cpp-python built from its PyPI source (scripts/record_parity.sh says how). Each prompt
 is rendered with the same chat template the ONNX folder has (--template: a Jinja file, or the
 GGUF's own), tokenized by llama.cpp, prefilled, then decoded greedily (argmax of the logits, no
 sampler) until an end-of-generation token or N tokens. Prints one line per prompt: prompt tokens,
 output tokens, TTFT (prefill + first token) and decode tokens/s ((n - 1) / (total - TTFT)), as
-benches/decode.rs computes them.
+benches/decode.rs computes them. --prompt-file replaces the prompts with one, the file's text
+(fixtures/bench/long_prompt.txt: about 500 tokens, for the time to first token of a long prefill).
 """
 
 from __future__ import annotations
@@ -35,7 +36,9 @@ def main() -> int:
     ap.add_argument("--max-tokens", type=int, default=64)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--template")
+    ap.add_argument("--prompt-file")
     args = ap.parse_args()
+    prompts = [open(args.prompt_file, encoding="utf-8").read()] if args.prompt_file else PROMPTS
     llm = llama_cpp.Llama(args.gguf, n_ctx=1024, n_batch=1024, n_threads=args.threads, verbose=False, logits_all=False)
     meta = llm.metadata
     source = open(args.template).read() if args.template else meta["tokenizer.chat_template"]
@@ -43,7 +46,7 @@ def main() -> int:
     template = env.from_string(source)
     vocab = llm.n_vocab()
     end = {llm.token_eos()} | {i for i in range(vocab) if llm.detokenize([i]) in (b"<|im_end|>", b"<end_of_turn>")}
-    for prompt in PROMPTS:
+    for prompt in prompts:
         text = template.render(
             messages=[{"role": "user", "content": prompt}], add_generation_prompt=True, bos_token="", eos_token=""
         )

@@ -54,7 +54,9 @@ fn assemble_one<T: PrimitiveTensorElementType + Copy + Default + std::fmt::Debug
             ));
         }
         if *shape.get_or_insert((heads, dim)) != (heads, dim) {
-            return Err(format!("KV caches of shapes {shape:?} and {src_shape:?} in one batch"));
+            return Err(format!(
+                "KV caches of shapes {shape:?} and {src_shape:?} in one batch"
+            ));
         }
         parts.push((data, columns));
     }
