@@ -99,7 +99,8 @@ impl Matchers {
 
 /// Of two hits where one's text contains the other's, the longer stands (the `ft:` id over the
 /// base model inside it); of hits on the same text, the most severe rating; and a pattern that
-/// matches the same text twice on a line counts once.
+/// matches twice on a line counts once
+/// (`"input_image", image_url:` is one image part; its first match stands).
 fn resolve_overlaps(hits: Vec<Hit>) -> Vec<Hit> {
     let covers = |o: &Hit, h: &Hit| {
         o.start <= h.start
@@ -116,7 +117,7 @@ fn resolve_overlaps(hits: Vec<Hit>) -> Vec<Hit> {
             let hidden = line.iter().any(|o| !std::ptr::eq(o, h) && covers(o, h));
             let repeated = kept[first..]
                 .iter()
-                .any(|k| std::ptr::eq(k.pattern, h.pattern) && k.text == h.text);
+                .any(|k| std::ptr::eq(k.pattern, h.pattern));
             if !hidden && !repeated {
                 kept.push(h.clone());
             }

@@ -1,10 +1,12 @@
 //! Lock-in audit of a codebase (`modelswap scan`): where the code depends on a closed AI vendor,
 //! how portable each use is, and which files take the most work to move.
 //!
-//! `scan` walks the tree; `rules` holds the tables it applies; `render` writes a `Scan` as
+//! `scan` walks the tree; `rules` holds the tables it applies, `matcher` runs them and
+//! `attribute` gives shared vocabulary to the vendor a file talks to; `render` writes a `Scan` as
 //! Markdown, JSON or SARIF 2.1.0. `workload` audits a suite's requests against each provider's
 //! capabilities.
 
+mod attribute;
 mod classify;
 mod comments;
 mod manifests;

@@ -10,6 +10,7 @@ use std::time::Instant;
 
 use ignore::{DirEntry, ParallelVisitor, ParallelVisitorBuilder, WalkBuilder, WalkState};
 
+use super::attribute::attribute;
 use super::manifests::{self, PackageManifest};
 use super::matcher::Matchers;
 use super::rules::Lang;
@@ -322,7 +323,9 @@ impl Visitor<'_> {
         match lang {
             Some(_) if notebook => self.notebook(&rel),
             Some(lang) => {
-                for hit in code_hits(self.matchers, lang, extension, &self.buf) {
+                let mut hits = code_hits(self.matchers, lang, extension, &self.buf);
+                attribute(&mut hits);
+                for hit in hits {
                     self.local.findings.push(finding(&rel, hit, None));
                 }
             }
@@ -353,6 +356,9 @@ impl Visitor<'_> {
                 return;
             }
         };
+        // The notebook is one file to attribute (`attribute`): its cells share their imports.
+        let mut hits = Vec::new();
+        let mut places = Vec::new();
         for cell in cells {
             manifests::notebook_installs(
                 rel,
@@ -363,10 +369,15 @@ impl Visitor<'_> {
             for hit in code_hits(self.matchers, Lang::Python, "py", cell.source.as_bytes()) {
                 let at = (hit.line as usize).checked_sub(1);
                 let file_line = at.and_then(|i| cell.file_lines.get(i).copied().flatten());
-                let mut f = finding(rel, hit, Some(cell.index));
-                f.file_line = file_line;
-                self.local.findings.push(f);
+                places.push((cell.index, file_line));
+                hits.push(hit);
             }
+        }
+        attribute(&mut hits);
+        for (hit, (cell, file_line)) in hits.into_iter().zip(places) {
+            let mut f = finding(rel, hit, Some(cell));
+            f.file_line = file_line;
+            self.local.findings.push(f);
         }
     }
 

@@ -19,6 +19,7 @@ mod reference;
 mod report;
 mod run;
 mod scan;
+mod scan_coverage;
 mod score;
 mod secrets;
 mod shard;

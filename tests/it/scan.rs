@@ -100,6 +100,7 @@ fn the_python_fastapi_classifier_findings_are_exact() {
         ("app/nightly.py", 9, "fine-tuning", "vendor-only", "ft:gpt-4o-mini-2024-07-18:acme-support::A1b2C3d4"),
         ("app/nightly.py", 13, "moderation", "portable-with-work", ".moderations.create("),
         ("app/nightly.py", 13, "moderation", "portable-with-work", "omni-moderation-latest"),
+        ("app/nightly.py", 28, "files-api", "portable-with-work", ".files.create("),
         ("app/nightly.py", 29, "batch", "portable-with-work", ".batches.create("),
         ("app/nightly.py", 32, "batch", "portable-with-work", "completion_window"),
         ("app/settings.py", 17, "api-key", "portable", "OPENAI_API_KEY"),
@@ -133,7 +134,7 @@ fn the_python_fastapi_classifier_findings_are_exact() {
     assert_eq!(
         ranking(&scan),
         vec![
-            ("app/nightly.py", 7),
+            ("app/nightly.py", 8),
             ("app/classifier.py", 2),
             ("app/settings.py", 2),
             ("app/similar.py", 1),
@@ -158,7 +159,7 @@ fn the_typescript_next_routes_findings_are_exact() {
         ("app/api/reply/route.ts", 40, "tool-calling", "portable-with-work", "tool_use"),
         ("app/api/reply/route.ts", 46, "tool-calling", "portable-with-work", "tool_use"),
         ("lib/knowledge.ts", 1, "sdk", "portable", "\"openai\""),
-        ("lib/knowledge.ts", 11, "vision", "portable-with-work", "\"input_image\""),
+        ("lib/knowledge.ts", 11, "vision", "portable-with-work", "input_image"),
         ("lib/knowledge.ts", 13, "responses-api", "portable-with-work", ".responses.create"),
         ("lib/knowledge.ts", 14, "model-id", "portable-with-work", "gpt-4.1-mini"),
         ("lib/knowledge.ts", 16, "file-search", "vendor-only", "\"file_search\""),
@@ -454,7 +455,7 @@ fn the_command_writes_each_format_and_exits_2_on_bad_input() {
     let md = stdout(&out);
     assert!(md.starts_with("## Vendor lock-in scan:"), "{md}");
     assert!(
-        md.contains("| `app/nightly.py` | production | 7 | 1 | 4 | 1 | OpenAI |"),
+        md.contains("| `app/nightly.py` | production | 8 | 1 | 5 | 1 | OpenAI |"),
         "{md}"
     );
     assert!(
@@ -463,7 +464,7 @@ fn the_command_writes_each_format_and_exits_2_on_bad_input() {
     );
     assert!(md.len() < 65_536);
     assert!(
-        stderr(&out).contains("25 findings in 4 files"),
+        stderr(&out).contains("26 findings in 4 files"),
         "{}",
         stderr(&out)
     );

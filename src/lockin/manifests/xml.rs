@@ -32,10 +32,17 @@ struct MavenDependency {
     group: Option<String>,
     artifact: Option<String>,
     version: Option<String>,
+    /// `<scope>import</scope>` in `<dependencyManagement>`: a BOM, whose versions the
+    /// dependencies of its group take.
+    import: bool,
+    /// Inside `<dependencyManagement>`: a version declared for later, not a use.
+    managed: bool,
     line: u32,
 }
 
-/// Maven `<dependency>` elements; `${property}` versions resolved from `<properties>`.
+/// Maven `<dependency>` elements; `${property}` versions resolved from `<properties>`, and a
+/// dependency written without a version given the one `<dependencyManagement>` sets for it, or
+/// else says which imported BOM of its group manages it (`1.0.0 (langchain4j-bom)`).
 pub(super) fn pom(text: &str) -> Result<Vec<Declared>, Invalid> {
     let mut reader = reader(text);
     let mut path: Vec<String> = Vec::new();
@@ -50,25 +57,15 @@ pub(super) fn pom(text: &str) -> Result<Vec<Declared>, Invalid> {
                 if name == "dependency" {
                     current = Some(MavenDependency {
                         line: line_of(text.as_bytes(), position as usize),
+                        managed: path.iter().any(|p| p == "dependencyManagement"),
                         ..MavenDependency::default()
                     });
                 }
                 path.push(name);
             }
-            Event::End(_) => {
-                let done = match path.pop().as_deref() {
-                    Some("dependency") => current.take(),
-                    _ => None,
-                };
-                if let Some(MavenDependency {
-                    group: Some(group),
-                    artifact: Some(artifact),
-                    version,
-                    line,
-                }) = done
-                {
-                    found.push((format!("{group}:{artifact}"), version, line));
-                }
+            // The guard pops every closing element, whichever arm then runs.
+            Event::End(_) if path.pop().as_deref() == Some("dependency") => {
+                found.extend(current.take());
             }
             Event::Text(t) => {
                 let value = t
@@ -87,6 +84,7 @@ pub(super) fn pom(text: &str) -> Result<Vec<Declared>, Invalid> {
                                 "groupId" => dep.group = Some(value),
                                 "artifactId" => dep.artifact = Some(value),
                                 "version" => dep.version = Some(value),
+                                "scope" => dep.import = value == "import",
                                 _ => {}
                             }
                         }
@@ -98,20 +96,48 @@ pub(super) fn pom(text: &str) -> Result<Vec<Declared>, Invalid> {
             _ => {}
         }
     }
-    let resolve = |v: String| {
+    Ok(declared(found, &properties))
+}
+
+/// The dependencies a pom uses, with their versions resolved.
+fn declared(found: Vec<MavenDependency>, properties: &[(String, String)]) -> Vec<Declared> {
+    let resolve = |v: &str| {
         v.strip_prefix("${")
             .and_then(|rest| rest.strip_suffix('}'))
             .and_then(|key| properties.iter().find(|(k, _)| k == key))
-            .map_or(v.clone(), |(_, value)| value.clone())
+            .map_or(v.to_string(), |(_, value)| value.clone())
     };
-    Ok(found
-        .into_iter()
-        .map(|(name, version, line)| Declared {
-            name,
-            version: version.map(resolve),
-            line,
+    let (managed, used): (Vec<_>, Vec<_>) = found.into_iter().partition(|d| d.managed);
+    let managed_version = |group: &str, artifact: &str| {
+        let same = |d: &&MavenDependency| d.group.as_deref() == Some(group);
+        let exact = managed
+            .iter()
+            .filter(same)
+            .find(|d| !d.import && d.artifact.as_deref() == Some(artifact));
+        if let Some(version) = exact.and_then(|d| d.version.as_deref()) {
+            return Some(resolve(version));
+        }
+        let bom = managed.iter().filter(same).find(|d| d.import)?;
+        let version = resolve(bom.version.as_deref()?);
+        Some(format!(
+            "{version} ({})",
+            bom.artifact.as_deref().unwrap_or("BOM")
+        ))
+    };
+    used.into_iter()
+        .filter_map(|d| {
+            let (group, artifact) = (d.group?, d.artifact?);
+            let version = match d.version {
+                Some(v) => Some(resolve(&v)),
+                None => managed_version(&group, &artifact),
+            };
+            Some(Declared {
+                name: format!("{group}:{artifact}"),
+                version,
+                line: d.line,
+            })
         })
-        .collect())
+        .collect()
 }
 
 /// `<PackageReference Include="…" Version="…"/>`, the version also as a child element.

@@ -66,7 +66,7 @@ fn labelled_enums_round_trip_through_json() {
 fn a_model_id_ends_on_a_letter_or_digit() {
     let hits = crate::lockin::matcher::Matchers::get().find(
         Lang::Python,
-        b"import openai\nx = \"gpt-4o-mini\"  # then gpt-3.5-turbo.\ny = 'gpt-4.'\n",
+        b"import openai\nx = \"gpt-4o-mini\"\n# then gpt-3.5-turbo.\ny = 'gpt-4.'\n",
     );
     let ids: Vec<&str> = (hits.iter())
         .filter(|h| h.pattern.feature == ModelId)

@@ -1,0 +1,61 @@
+//! Whose API a file's shared vocabulary belongs to. `tool_calls`, `json_object` or `logprobs`
+//! are OpenAI's words, and also those of every API shaped like it (DeepSeek, Groq, xAI) and of
+//! some that are not (an Anthropic `tool_choice`): labelling them all OpenAI put the wrong
+//! vendor on most tool calls of a codebase that talks to several. A shared pattern's finding
+//! goes to the one vendor the rest of the file talks to.
+//!
+//! This reads the file as a whole, not the receiver of each call: a file that talks to two
+//! vendors keeps the pattern's default vendor.
+
+use std::collections::BTreeSet;
+
+use super::matcher::Hit;
+use super::rules::{portability, Feature, Vendor};
+
+/// APIs that take OpenAI's requests as they are: a file that calls one of them through the OpenAI
+/// SDK talks to that vendor, not to OpenAI.
+const OPENAI_SHAPED: &[Vendor] = &[Vendor::DeepSeek, Vendor::Groq, Vendor::XAi];
+
+/// Gives each shared hit the vendor the file talks to, where there is exactly one and it has the
+/// feature (else the hit keeps the pattern's vendor).
+pub(crate) fn attribute(hits: &mut [Hit]) {
+    let Some(vendor) = file_vendor(hits) else {
+        return;
+    };
+    for hit in hits {
+        if hit.pattern.shared && hit.portability.vendor != vendor {
+            if let Some(row) = portability(vendor, hit.pattern.feature) {
+                hit.portability = row;
+            }
+        }
+    }
+}
+
+/// The one vendor a file talks to: by its SDKs, endpoints, keys and vendor-only calls; by the
+/// model ids it names only when it has none of those (a list of every vendor's models says
+/// nothing about which API is called).
+fn file_vendor(hits: &[Hit]) -> Option<Vendor> {
+    let mut talks = BTreeSet::new();
+    let mut names = BTreeSet::new();
+    for hit in hits.iter().filter(|h| !h.pattern.shared) {
+        match hit.pattern.feature {
+            // A tokenizer counts tokens for whatever model; it calls no API.
+            Feature::Tokenizer => {}
+            Feature::ModelId => {
+                names.insert(hit.pattern.vendor);
+            }
+            _ => {
+                talks.insert(hit.pattern.vendor);
+            }
+        }
+    }
+    let evidence = if talks.is_empty() { names } else { talks };
+    let mut vendors = evidence.into_iter();
+    match (vendors.next(), vendors.next(), vendors.next()) {
+        (Some(one), None, _) => Some(one),
+        // The OpenAI SDK pointed at an OpenAI-shaped API: the API is the vendor.
+        (Some(a), Some(b), None) if a == Vendor::OpenAi && OPENAI_SHAPED.contains(&b) => Some(b),
+        (Some(a), Some(b), None) if b == Vendor::OpenAi && OPENAI_SHAPED.contains(&a) => Some(a),
+        _ => None,
+    }
+}

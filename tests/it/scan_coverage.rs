@@ -1,0 +1,259 @@
+//! `modelswap scan`: shared vocabulary attributed to the vendor a file talks to, the newer vendor
+//! features, wrapper libraries (LangChain4j, Spring AI, LlamaIndex), OpenAI-shaped vendors, and
+//! Maven versions managed by a BOM.
+
+use std::path::Path;
+
+use modelswap::lockin::{self, Scan, ScanOptions};
+
+fn write(path: &Path, text: &str) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+}
+
+/// Scans one file holding `text`.
+fn scan_one(name: &str, text: &str) -> Scan {
+    let tmp = tempfile::tempdir().unwrap();
+    write(&tmp.path().join(name), text);
+    let scan = lockin::scan(tmp.path(), &ScanOptions::default()).unwrap();
+    assert!(scan.problems.is_empty(), "{:?}", scan.problems);
+    scan
+}
+
+/// (line, vendor, feature, rating) of every finding.
+fn found(scan: &Scan) -> Vec<(u32, &str, &str, &str)> {
+    (scan.findings.iter())
+        .map(|f| (f.line, f.vendor.id(), f.feature.id(), f.rating.id()))
+        .collect()
+}
+
+#[test]
+fn shared_vocabulary_goes_to_the_vendor_the_file_talks_to() {
+    // Anthropic's tool_choice is Anthropic tool calling, not OpenAI's and not portable as-is.
+    let anthropic = scan_one(
+        "agent.py",
+        "import anthropic\nclient = anthropic.Anthropic()\nr = client.messages.create(tools=tools, tool_choice={\"type\": \"any\"})\n",
+    );
+    assert_eq!(
+        found(&anthropic),
+        [
+            (1, "anthropic", "sdk", "portable-with-work"),
+            (3, "anthropic", "chat", "portable-with-work"),
+            (3, "anthropic", "tool-calling", "portable-with-work"),
+        ]
+    );
+    // The OpenAI SDK pointed at DeepSeek: DeepSeek's tool calls.
+    let deepseek = scan_one(
+        "deepseek.ts",
+        "import OpenAI from \"openai\";\nconst client = new OpenAI({ baseURL: \"https://api.deepseek.com\" });\nconst calls = res.choices[0].message.tool_calls;\n",
+    );
+    assert_eq!(
+        found(&deepseek),
+        [
+            (1, "openai", "sdk", "portable"),
+            (2, "deepseek", "endpoint", "portable-with-work"),
+            (3, "deepseek", "tool-calling", "portable"),
+        ]
+    );
+    // Two vendors in one file: the words stay with the pattern's own vendor.
+    let both = scan_one(
+        "router.py",
+        "import openai\nimport anthropic\nargs = {\"tool_choice\": \"auto\"}\n",
+    );
+    assert_eq!(found(&both)[2], (3, "openai", "tool-calling", "portable"));
+}
+
+#[test]
+fn a_notebook_is_attributed_as_one_file() {
+    let cell = |source: &str| serde_json::json!({"cell_type": "code", "metadata": {}, "outputs": [], "source": source});
+    let notebook = serde_json::json!({
+        "cells": [cell("import anthropic\nclient = anthropic.Anthropic()"), cell("kwargs = {\"tool_choice\": {\"type\": \"auto\"}}")],
+        "metadata": {}, "nbformat": 4, "nbformat_minor": 5,
+    });
+    let scan = scan_one("tools.ipynb", &notebook.to_string());
+    let tools: Vec<_> = (scan.findings.iter())
+        .filter(|f| f.feature.id() == "tool-calling")
+        .map(|f| (f.cell, f.vendor.id()))
+        .collect();
+    assert_eq!(tools, [(Some(2), "anthropic")]);
+}
+
+#[test]
+fn langchain4j_code_is_attributed_by_its_modules_and_static_imports() {
+    // LangChain4j's ToolSpecification is vendor-neutral (Bedrock's SDK has a class of that name
+    // too): it goes to the vendor whose module the file imports, statically here.
+    let scan = scan_one(
+        "Assistant.java",
+        "import dev.langchain4j.agent.tool.ToolSpecification;\n\
+         import static dev.langchain4j.model.openai.OpenAiChatModelName.GPT_4_O_MINI;\n\
+         class Assistant {\n\
+           ToolSpecification spec = ToolSpecification.builder().name(\"lookup\").build();\n\
+           Object model = OpenAiChatModel.builder().modelName(GPT_4_O_MINI).build();\n\
+         }\n",
+    );
+    assert_eq!(
+        found(&scan),
+        [
+            (1, "openai", "tool-calling", "portable"),
+            (2, "openai", "sdk", "portable"),
+            (2, "openai", "model-id", "portable-with-work"),
+            (4, "openai", "tool-calling", "portable"),
+            (5, "openai", "model-id", "portable-with-work"),
+        ]
+    );
+}
+
+#[test]
+fn newer_vendor_features_are_found() {
+    let anthropic = scan_one(
+        "claude.py",
+        "import anthropic\n\
+         r = client.messages.create(thinking={\"type\": \"enabled\", \"budget_tokens\": 2048},\n\
+           messages=[{\"role\": \"user\", \"content\": [{\"type\": \"document\", \"source\": {\"type\": \"base64\", \"media_type\": \"application/pdf\", \"data\": pdf}, \"citations\": {\"enabled\": True}}]}])\n\
+         f = client.beta.files.upload(file=path)\n\
+         n = client.messages.count_tokens(model=MODEL, messages=messages)\n\
+         from claude_agent_sdk import query\n",
+    );
+    let features: Vec<(&str, &str, &str)> = (anthropic.findings.iter())
+        .map(|f| (f.vendor.id(), f.feature.id(), f.rating.id()))
+        .collect();
+    for expected in [
+        ("anthropic", "thinking", "portable-with-work"),
+        ("anthropic", "documents", "portable-with-work"),
+        ("anthropic", "citations", "vendor-only"),
+        ("anthropic", "files-api", "portable-with-work"),
+        ("anthropic", "token-counting", "portable-with-work"),
+        ("anthropic", "agent-sdk", "vendor-only"),
+    ] {
+        assert!(features.contains(&expected), "{expected:?} in {features:?}");
+    }
+    let gemini = scan_one(
+        "gemini.py",
+        "from google import genai\n\
+         cfg = types.GenerateContentConfig(thinking_config=types.ThinkingConfig(thinking_budget=0))\n\
+         img = client.models.generate_images(model=\"imagen-4.0-generate-001\", prompt=p)\n\
+         n = client.models.count_tokens(model=MODEL, contents=prompt)\n\
+         f = client.files.upload(file=\"talk.mp3\")\n",
+    );
+    assert_eq!(
+        found(&gemini)[1..],
+        [
+            (2, "google", "thinking", "portable-with-work"),
+            (3, "google", "image-generation", "portable-with-work"),
+            (4, "google", "token-counting", "portable-with-work"),
+            (5, "google", "files-api", "portable-with-work"),
+        ]
+    );
+    let openai = scan_one(
+        "images.ts",
+        "import OpenAI from \"openai\";\nconst img = await client.images.generate({ model: \"dall-e-3\", prompt });\nconst r = await client.chat.completions.create({ reasoning_effort: \"low\", messages });\n",
+    );
+    let features: Vec<&str> = openai.findings.iter().map(|f| f.feature.id()).collect();
+    assert_eq!(
+        features,
+        ["sdk", "image-generation", "model-id", "chat", "thinking"]
+    );
+}
+
+#[test]
+fn unquoted_object_keys_and_typed_go_tools_are_found() {
+    let ts = scan_one(
+        "vision.ts",
+        "import OpenAI from \"openai\";\nconst part = { type: \"image_url\", image_url: { url: dataUrl } };\nconst other = {\n  image_url: { url },\n};\n",
+    );
+    assert_eq!(
+        found(&ts)[1..],
+        [
+            (2, "openai", "vision", "portable-with-work"),
+            (4, "openai", "vision", "portable-with-work"),
+        ],
+        "one finding per line, quoted or not"
+    );
+    let go = scan_one(
+        "tools.go",
+        "import \"github.com/anthropics/anthropic-sdk-go\"\nvar tools = []anthropic.ToolUnionParam{{OfTool: &anthropic.ToolParam{Name: \"lookup\"}}}\n",
+    );
+    assert_eq!(
+        found(&go)[1..],
+        [(2, "anthropic", "tool-calling", "portable-with-work")],
+        "one finding per pattern and line"
+    );
+}
+
+#[test]
+fn wrappers_and_openai_shaped_vendors_are_recognised() {
+    let llama = scan_one(
+        "rag.py",
+        "from llama_index.llms.anthropic import Anthropic\nfrom llama_index.llms.bedrock_converse import BedrockConverse\nfrom groq import Groq\nfrom xai_sdk import Client\n",
+    );
+    let vendors: Vec<&str> = llama.findings.iter().map(|f| f.vendor.id()).collect();
+    assert_eq!(vendors, ["anthropic", "aws-bedrock", "groq", "xai"]);
+    let spring = scan_one(
+        "Config.java",
+        "import org.springframework.ai.anthropic.AnthropicChatModel;\nimport org.springframework.ai.azure.openai.AzureOpenAiChatModel;\nimport dev.langchain4j.model.mistralai.MistralAiChatModel;\nimport dev.langchain4j.model.googleai.GoogleAiGeminiChatModel;\n",
+    );
+    let vendors: Vec<&str> = spring.findings.iter().map(|f| f.vendor.id()).collect();
+    assert_eq!(vendors, ["anthropic", "azure-openai", "mistral", "google"]);
+}
+
+#[test]
+fn maven_versions_come_from_dependency_management_and_boms() {
+    let scan = scan_one(
+        "pom.xml",
+        r#"<project>
+  <properties><lc4j.version>1.0.1</lc4j.version></properties>
+  <dependencyManagement>
+    <dependencies>
+      <dependency>
+        <groupId>dev.langchain4j</groupId>
+        <artifactId>langchain4j-bom</artifactId>
+        <version>${lc4j.version}</version>
+        <type>pom</type>
+        <scope>import</scope>
+      </dependency>
+      <dependency>
+        <groupId>com.openai</groupId>
+        <artifactId>openai-java</artifactId>
+        <version>2.8.0</version>
+      </dependency>
+    </dependencies>
+  </dependencyManagement>
+  <dependencies>
+    <dependency>
+      <groupId>dev.langchain4j</groupId>
+      <artifactId>langchain4j-google-ai-gemini</artifactId>
+    </dependency>
+    <dependency>
+      <groupId>com.openai</groupId>
+      <artifactId>openai-java</artifactId>
+    </dependency>
+    <dependency>
+      <groupId>software.amazon.awssdk</groupId>
+      <artifactId>bedrockruntime</artifactId>
+    </dependency>
+  </dependencies>
+</project>
+"#,
+    );
+    let deps: Vec<(u32, &str, Option<&str>, &str)> = (scan.dependencies.iter())
+        .map(|d| (d.line, d.name.as_str(), d.version.as_deref(), d.vendor.id()))
+        .collect();
+    assert_eq!(
+        deps,
+        [
+            (
+                20,
+                "dev.langchain4j:langchain4j-google-ai-gemini",
+                Some("1.0.1 (langchain4j-bom)"),
+                "google"
+            ),
+            (24, "com.openai:openai-java", Some("2.8.0"), "openai"),
+            (
+                28,
+                "software.amazon.awssdk:bedrockruntime",
+                None,
+                "aws-bedrock"
+            ),
+        ]
+    );
+}
