@@ -7,8 +7,8 @@
 # LLAMA_PYTHON has llama-cpp-python built from its PyPI source and jinja2 (scripts/record_parity.sh
 # says how). Per round: the Rust provider and the Python onnxruntime loop on the fp32 folder
 # (benches/decode.rs), llama.cpp on a float32 copy of SmolLM2's GGUF (the same weights), the Rust
-# provider on the GroupQueryAttention layout (models/layouts/genai) and on the int8 folder, and
-# llama.cpp on the Q4_1 GGUF itself. Prints the CPU and its flags first.
+# provider on the GroupQueryAttention layout (models/layouts/genai), on the int8 folder and on the
+# int4 one, and llama.cpp on the Q4_1 GGUF itself. Prints the CPU and its flags first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 : "${LLAMA_PYTHON:?set LLAMA_PYTHON to a Python with llama-cpp-python and jinja2}"
@@ -26,5 +26,6 @@ for round in $(seq "$ROUNDS"); do
   "$LLAMA_PYTHON" scripts/bench_llamacpp.py "$F32" | sed 's/^llama.cpp/llama.cpp F32/'
   cargo bench -q --bench decode -- models/layouts/genai --repeats 1 | grep -E '^\| [^p-]|median'
   cargo bench -q --bench decode -- models/smollm2-135m-instruct-int8 --repeats 1 | grep -E '^\| [^p-]|median'
+  cargo bench -q --bench decode -- models/smollm2-135m-instruct-int4 --repeats 1 | grep -E '^\| [^p-]|median'
   "$LLAMA_PYTHON" scripts/bench_llamacpp.py "$GGUF" | sed 's/^llama.cpp/llama.cpp Q4_1/'
 done

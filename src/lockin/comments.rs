@@ -2,7 +2,8 @@
 //! and every comment (and, in Python, every bare string statement: docstrings) replaced byte for
 //! byte by spaces, line breaks kept, so the rules see only code and every finding keeps its line.
 //! A comment saying a model does *not* support logprobs, or a list of models commented out, is
-//! not a dependency. Files in a language without a grammar here are left as they are.
+//! not a dependency. Grammars: Python, JavaScript, TypeScript/TSX, Go, Java, Kotlin, C#, Ruby and
+//! Rust; files in other languages (configuration, shell) are left as they are.
 
 use tree_sitter::{Language, Node, Parser};
 
@@ -10,11 +11,10 @@ use tree_sitter::{Language, Node, Parser};
 /// before parsing): an opener of a line comment before it on its line, or of a block comment or
 /// docstring anywhere before it. False means no span is in a comment: nothing to parse.
 pub fn may_hide(extension: &str, text: &[u8], spans: &[(usize, usize)]) -> bool {
-    let python = matches!(extension, "py" | "pyi" | "ipynb");
-    let (line, blocks): (&[u8], &[&[u8]]) = if python {
-        (b"#", &[b"\"\"\"", b"'''"])
-    } else {
-        (b"//", &[b"/*"])
+    let (line, blocks): (&[u8], &[&[u8]]) = match extension {
+        "py" | "pyi" | "ipynb" => (b"#", &[b"\"\"\"", b"'''"]),
+        "rb" | "rake" => (b"#", &[b"=begin"]),
+        _ => (b"//", &[b"/*"]),
     };
     let Some(last) = spans.iter().map(|s| s.0).max() else {
         return false;
@@ -42,6 +42,10 @@ fn grammar(extension: &str) -> Option<Language> {
         "tsx" => tree_sitter_typescript::LANGUAGE_TSX.into(),
         "go" => tree_sitter_go::LANGUAGE.into(),
         "java" => tree_sitter_java::LANGUAGE.into(),
+        "kt" | "kts" => tree_sitter_kotlin_ng::LANGUAGE.into(),
+        "cs" => tree_sitter_c_sharp::LANGUAGE.into(),
+        "rb" | "rake" => tree_sitter_ruby::LANGUAGE.into(),
+        "rs" => tree_sitter_rust::LANGUAGE.into(),
         _ => return None,
     })
 }
@@ -119,7 +123,22 @@ mod tests {
         assert!(!blanked("java", java).contains("gpt-4o"));
         let go = "// anthropic.NewClient\npackage main\n";
         assert!(!blanked("go", go).contains("anthropic"));
-        assert_eq!(blank("rb", b"# openai"), None);
+        let kotlin = "// val m = \"gpt-4o\"\nval client = OpenAIOkHttpClient.fromEnv() /* o1 */\n";
+        assert!(!blanked("kt", kotlin).contains("gpt-4o") && !blanked("kt", kotlin).contains("o1"));
+        let cs = "// using Anthropic;\nvar c = new ChatClient(\"gpt-4o\"); /* logprobs */\n";
+        let out = blanked("cs", cs);
+        assert!(
+            !out.contains("Anthropic") && !out.contains("logprobs") && out.contains("\"gpt-4o\"")
+        );
+        let rb = "# require \"anthropic\"\n=begin\nclaude-3-opus\n=end\nm = \"gpt-4o\"\n";
+        let out = blanked("rb", rb);
+        assert!(
+            !out.contains("anthropic") && !out.contains("claude") && out.contains("\"gpt-4o\"")
+        );
+        let rs = "/// Calls gpt-4o.\nfn f() { let m = \"o3\"; /* claude */ }\n";
+        let out = blanked("rs", rs);
+        assert!(!out.contains("gpt-4o") && !out.contains("claude") && out.contains("\"o3\""));
+        assert_eq!(blank("sh", b"# openai"), None);
         // A file that does not parse: a module name left standing alone is not a comment.
         let broken =
             "return <Tenant metric={m} />;\nimport { GoogleGenAI } from \"@google/genai\";\n";

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
-use super::{Feature, FileClass, Finding, Rating, Scan, Vendor};
+use super::{Estimate, Feature, Finding, Rating, Scan, Vendor};
 
 /// GitHub cuts comments at 65,536 characters; past this many findings the detail table stops
 /// and points to the JSON or SARIF output, which list everything.
@@ -33,6 +33,7 @@ pub(crate) fn render(scan: &Scan) -> String {
         md.push_str("**No dependency on a closed AI vendor found.**\n");
     } else {
         summary(&mut md, scan);
+        integration_points(&mut md, scan);
         files(&mut md, scan);
         features(&mut md, &scan.findings);
         findings(&mut md, &scan.findings);
@@ -118,30 +119,46 @@ fn summary(md: &mut String, scan: &Scan) {
     classes(md, scan);
 }
 
-/// The estimate's scope: production files and their effort, and what is reported apart.
+/// The estimate: integration points of production code by rating, and what is reported apart.
 fn classes(md: &mut String, scan: &Scan) {
-    let mut by_class: BTreeMap<FileClass, (usize, u32)> = BTreeMap::new();
-    for f in &scan.files {
-        let e = by_class.entry(f.class).or_default();
-        e.0 += 1;
-        e.1 += f.effort;
+    md.push_str(&Estimate::of(&scan.integration_points).sentence());
+    md.push_str("\n\n");
+}
+
+/// Each place the code reaches a vendor, the least portable first.
+fn integration_points(md: &mut String, scan: &Scan) {
+    if scan.integration_points.is_empty() {
+        return;
     }
-    let (files, effort) = by_class.remove(&FileClass::Production).unwrap_or_default();
-    let _ = write!(
-        md,
-        "Production code: {files} files, {effort} effort points."
+    md.push_str("### Integration points\n\n");
+    md.push_str("One per file and vendor (a client and its call sites), rated by its least portable finding.\n\n");
+    md.push_str(
+        "| file | class | vendor | rating | findings | features |\n|---|---|---|---|---:|---|\n",
     );
-    if !by_class.is_empty() {
-        let apart: Vec<String> = (by_class.iter())
-            .map(|(c, (n, e))| format!("{} {n} files ({e} points)", c.label()))
-            .collect();
-        let _ = write!(
+    for p in scan.integration_points.iter().take(MAX_FILE_ROWS) {
+        let features: Vec<&str> = p.features.iter().map(|f| f.label()).collect();
+        let _ = writeln!(
             md,
-            " Reported apart, not in the estimate: {}.",
-            apart.join(", ")
+            "| {} | {} | {} | {} | {} | {} |",
+            code(&match p.cell {
+                Some(cell) => format!("{} cell {cell}:{}", p.file, p.line),
+                None => format!("{}:{}", p.file, p.line),
+            }),
+            p.class.label(),
+            p.vendor.label(),
+            p.rating.label(),
+            p.findings,
+            features.join(", ")
         );
     }
-    md.push_str("\n\n");
+    if scan.integration_points.len() > MAX_FILE_ROWS {
+        let _ = writeln!(
+            md,
+            "\n…and {} more.",
+            scan.integration_points.len() - MAX_FILE_ROWS
+        );
+    }
+    md.push('\n');
 }
 
 fn files(md: &mut String, scan: &Scan) {

@@ -9,6 +9,7 @@
 mod attribute;
 mod classify;
 mod comments;
+mod estimate;
 mod manifests;
 mod markdown;
 mod matcher;
@@ -23,6 +24,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use serde::{Deserialize, Serialize};
 
+pub use estimate::{Estimate, IntegrationPoint};
 pub use rules::{Ecosystem, Feature, FileClass, Rating, Vendor};
 pub use scan::scan;
 
@@ -64,6 +66,10 @@ pub struct Scan {
     pub dependencies: Vec<Dependency>,
     /// Files with findings, most migration effort first.
     pub files: Vec<FileEffort>,
+    /// The findings grouped by file and vendor, production code and the least portable first:
+    /// what the estimate counts (`Estimate`).
+    #[serde(default)]
+    pub integration_points: Vec<IntegrationPoint>,
     /// Files that could not be read or parsed; the scan went on without them.
     pub problems: Vec<Problem>,
     /// Files passed over on purpose (too large, binary, symbolic links), by name, with why; a
@@ -202,13 +208,13 @@ impl Format {
     }
 }
 
-/// The scan in one format.
-/// The migration effort in one sentence: files, findings by rating, effort points.
+/// The migration effort in one sentence: the estimate, the findings behind it, and the file
+/// to start with.
 pub fn effort_summary(scan: &Scan) -> String {
     let count = |r: Rating| scan.findings.iter().filter(|f| f.rating == r).count();
-    let points: u32 = scan.files.iter().map(|f| f.effort).sum();
     format!(
-        "Migration effort: {} file(s) depend on a closed vendor ({} finding(s): {} vendor-only, {} portable with work, {} portable; {} declared package(s)); {points} effort points (a ranking device, not hours), the top file {}.",
+        "Migration effort: {} {} file(s) depend on a closed vendor ({} finding(s): {} vendor-only, {} portable with work, {} portable; {} declared package(s)); the top file {}.",
+        Estimate::of(&scan.integration_points).sentence(),
         scan.files.len(),
         scan.findings.len(),
         count(Rating::VendorOnly),
@@ -217,11 +223,12 @@ pub fn effort_summary(scan: &Scan) -> String {
         scan.dependencies.len(),
         scan.files
             .first()
-            .map(|f| format!("`{}` with {} points", f.file, f.effort))
+            .map(|f| format!("`{}` ({})", f.file, f.class.label()))
             .unwrap_or_else(|| "—".into())
     )
 }
 
+/// The scan in one format.
 pub fn render(scan: &Scan, format: Format) -> String {
     match format {
         Format::Md => markdown::render(scan),

@@ -14,7 +14,7 @@ use super::attribute::attribute;
 use super::manifests::{self, PackageManifest};
 use super::matcher::Matchers;
 use super::rules::Lang;
-use super::{classify, comments, notebook};
+use super::{classify, comments, estimate, notebook};
 use super::{
     Dependency, FileClass, FileEffort, Finding, Problem, Scan, ScanError, ScanOptions, ScanStats,
     Skipped,
@@ -115,6 +115,7 @@ pub fn scan(root: &Path, options: &ScanOptions) -> Result<Scan, ScanError> {
         root: root.display().to_string(),
         repository_path: repository_path(root, meta.is_file()),
         files: efforts(&all.findings),
+        integration_points: estimate::integration_points(&all.findings),
         findings: all.findings,
         dependencies: all.dependencies,
         problems: all.problems,
@@ -123,7 +124,9 @@ pub fn scan(root: &Path, options: &ScanOptions) -> Result<Scan, ScanError> {
     })
 }
 
-/// The files with findings, most effort first (then most vendor-only findings, then by name).
+/// The files with findings: production code first, then those with a vendor-only finding, then
+/// with work to do, then by effort points, by vendor-only findings and by name. A file of many
+/// model ids does not outrank the one file that speaks a vendor-only protocol.
 fn efforts(findings: &[Finding]) -> Vec<FileEffort> {
     let mut by_file: BTreeMap<&str, FileEffort> = BTreeMap::new();
     for f in findings {
@@ -158,9 +161,11 @@ fn efforts(findings: &[Finding]) -> Vec<FileEffort> {
         .collect();
     // Production code first: it is what a migration moves; then by effort.
     let apart = |e: &FileEffort| e.class != FileClass::Production;
+    let worst = |e: &FileEffort| (e.vendor_only > 0, e.portable_with_work > 0);
     files.sort_by(|a, b| {
-        (apart(a), b.effort, b.vendor_only, &a.file).cmp(&(
+        (apart(a), worst(b), b.effort, b.vendor_only, &a.file).cmp(&(
             apart(b),
+            worst(a),
             a.effort,
             a.vendor_only,
             &b.file,
@@ -449,9 +454,12 @@ mod tests {
     }
 
     #[test]
-    fn files_rank_by_effort_then_vendor_only_findings_then_name() {
+    fn files_rank_by_their_least_portable_finding_then_effort_then_name() {
         use Rating::*;
+        // Five model ids to change do not outrank one vendor-only protocol.
         let findings = [
+            finding("a.py", PortableWithWork),
+            finding("a.py", PortableWithWork),
             finding("a.py", PortableWithWork),
             finding("a.py", PortableWithWork),
             finding("a.py", PortableWithWork),
@@ -468,7 +476,7 @@ mod tests {
             vec![
                 ("b.py".to_string(), 3, 1),
                 ("d.py".to_string(), 3, 1),
-                ("a.py".to_string(), 3, 0),
+                ("a.py".to_string(), 5, 0),
                 ("c.py".to_string(), 0, 0),
             ]
         );

@@ -789,9 +789,9 @@ fn files_are_classified_and_only_production_code_is_estimated() {
         ]
     );
     let md = lockin::render(&result, Format::Md);
-    let production = result.files[0].effort;
+    // One OpenAI client in production code, rated by its model id (with work): 1-3 days.
     assert!(
-        md.contains(&format!("Production code: 1 files, {production} effort points. Reported apart, not in the estimate: test 1 files")),
+        md.contains("Production code: 1 integration point(s) (0 vendor-only, 1 portable with work, 0 portable), roughly 1–3 engineer-days at the assumed sizes (per point: portable 0.25–0.5 days, portable with work 1–3 days, vendor-only 5–10 days). Reported apart, not in the estimate: test 1, example 1."),
         "{md}"
     );
 }

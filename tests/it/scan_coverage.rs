@@ -257,3 +257,66 @@ fn maven_versions_come_from_dependency_management_and_boms() {
         ]
     );
 }
+
+#[test]
+fn the_estimate_counts_integration_points_not_occurrences() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ids: String = (1..=20)
+        .map(|i| format!("    \"gpt-4o-mini-{i}\",\n"))
+        .collect();
+    write(
+        &tmp.path().join("app/models.py"),
+        &format!("import openai\nMODELS = [\n{ids}]\n"),
+    );
+    write(
+        &tmp.path().join("app/voice.ts"),
+        "const ws = new WebSocket(\"wss://api.openai.com/v1/realtime?model=gpt-realtime\");\n",
+    );
+    write(
+        &tmp.path().join("app/claude.py"),
+        "import anthropic\nr = client.messages.create(model=\"claude-sonnet-4-5\", messages=m)\nr2 = openai.chat.completions.create(model=\"gpt-4o\", messages=m)\n",
+    );
+    write(
+        &tmp.path().join("tests/test_voice.py"),
+        "import openai\nopenai.beta.realtime.connect(model=\"gpt-realtime\")\n",
+    );
+    let scan = lockin::scan(tmp.path(), &ScanOptions::default()).unwrap();
+    let points: Vec<(&str, &str, &str, u32)> = (scan.integration_points.iter())
+        .map(|p| (p.file.as_str(), p.vendor.id(), p.rating.id(), p.findings))
+        .collect();
+    assert_eq!(
+        points,
+        [
+            ("app/voice.ts", "openai", "vendor-only", 2),
+            ("app/claude.py", "openai", "portable-with-work", 2),
+            ("app/claude.py", "anthropic", "portable-with-work", 3),
+            ("app/models.py", "openai", "portable-with-work", 21),
+            ("tests/test_voice.py", "openai", "vendor-only", 2),
+        ]
+    );
+    // The one file that speaks the vendor-only protocol comes first, not the 20 model ids.
+    assert_eq!(scan.files[0].file, "app/voice.ts");
+    // By hand: 1 vendor-only point (5-10 days) and 3 with work (1-3 days each): 8-19 days.
+    let estimate = lockin::Estimate::of(&scan.integration_points);
+    assert_eq!(
+        (
+            estimate.vendor_only,
+            estimate.portable_with_work,
+            estimate.portable
+        ),
+        (1, 3, 0)
+    );
+    assert_eq!((estimate.days_low, estimate.days_high), (8.0, 19.0));
+    assert!(
+        estimate.sentence().contains("roughly 8–19 engineer-days"),
+        "{}",
+        estimate.sentence()
+    );
+    assert!(
+        estimate
+            .sentence()
+            .ends_with("Reported apart, not in the estimate: test 1."),
+        "{}",
+        estimate.sentence()
+    );
+}
