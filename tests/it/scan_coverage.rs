@@ -320,3 +320,24 @@ fn the_estimate_counts_integration_points_not_occurrences() {
         estimate.sentence()
     );
 }
+
+#[test]
+fn semantic_kernel_connectors_and_the_azure_key_header_are_found() {
+    let scan = scan_one(
+        "kernel.py",
+        "from semantic_kernel.connectors.ai.open_ai import AzureChatCompletion\n\
+         from semantic_kernel.connectors.ai.anthropic import AnthropicChatCompletion\n\
+         kernel.add_service(AzureChatCompletion(deployment_name=name))\n\
+         headers = {\"api-key\": key}\n",
+    );
+    assert_eq!(
+        found(&scan),
+        [
+            (1, "openai", "sdk", "portable"),
+            (1, "azure-openai", "sdk", "portable-with-work"),
+            (2, "anthropic", "sdk", "portable-with-work"),
+            (3, "azure-openai", "sdk", "portable-with-work"),
+            (4, "azure-openai", "rest-protocol", "portable-with-work"),
+        ]
+    );
+}
