@@ -74,3 +74,9 @@ pub fn smollm_suite(dir: &Path, cases: &str, gate: &str) -> PathBuf {
     std::fs::write(&path, text).unwrap();
     path
 }
+
+/// Writes `text` to `path`, making its folders.
+pub fn write(path: &Path, text: impl AsRef<[u8]>) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+}

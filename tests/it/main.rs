@@ -20,6 +20,7 @@ mod report;
 mod run;
 mod scan;
 mod scan_coverage;
+mod scan_features;
 mod score;
 mod secrets;
 mod shard;

@@ -2,14 +2,9 @@
 //! features, wrapper libraries (LangChain4j, Spring AI, LlamaIndex), OpenAI-shaped vendors, and
 //! Maven versions managed by a BOM.
 
-use std::path::Path;
-
 use modelswap::lockin::{self, Scan, ScanOptions};
 
-fn write(path: &Path, text: &str) {
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(path, text).unwrap();
-}
+use crate::common::write;
 
 /// Scans one file holding `text`.
 fn scan_one(name: &str, text: &str) -> Scan {
@@ -266,7 +261,7 @@ fn the_estimate_counts_integration_points_not_occurrences() {
         .collect();
     write(
         &tmp.path().join("app/models.py"),
-        &format!("import openai\nMODELS = [\n{ids}]\n"),
+        format!("import openai\nMODELS = [\n{ids}]\n"),
     );
     write(
         &tmp.path().join("app/voice.ts"),
