@@ -37,6 +37,10 @@ def main() -> int:
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--template")
     ap.add_argument("--prompt-file")
+    # llama-cpp-python 0.3.36 (built native or not) crashed on a multi-token batch of the Q4_1
+    # file on an Intel Xeon with AVX-512 and AMX (2026-12-05); one token at a time it runs. The
+    # decode rate is unaffected; the time to first token is then not llama.cpp's prefill.
+    ap.add_argument("--stepwise-prefill", action="store_true")
     args = ap.parse_args()
     prompts = [open(args.prompt_file, encoding="utf-8").read()] if args.prompt_file else PROMPTS
     llm = llama_cpp.Llama(args.gguf, n_ctx=1024, n_batch=1024, n_threads=args.threads, verbose=False, logits_all=False)
@@ -53,7 +57,11 @@ def main() -> int:
         ids = llm.tokenize(text.encode(), add_bos=False, special=True)
         llm.reset()
         t0 = time.perf_counter()
-        llm.eval(ids)
+        if args.stepwise_prefill:
+            for token in ids:
+                llm.eval([token])
+        else:
+            llm.eval(ids)
         out, ttft = [], None
         while len(out) < args.max_tokens:
             logits = np.ctypeslib.as_array(llama_cpp.llama_get_logits_ith(llm.ctx, -1), shape=(vocab,))

@@ -10,7 +10,7 @@
 use std::collections::BTreeSet;
 
 use super::matcher::Hit;
-use super::rules::{portability, Feature, Vendor};
+use super::rules::{portability, Feature, Portability, Sharing, Vendor};
 
 /// APIs that take OpenAI's requests as they are: a file that calls one of them through the OpenAI
 /// SDK talks to that vendor, not to OpenAI.
@@ -18,15 +18,43 @@ const OPENAI_SHAPED: &[Vendor] = &[Vendor::DeepSeek, Vendor::Groq, Vendor::XAi];
 
 /// Gives each shared hit the vendor the file talks to, where there is exactly one and it has the
 /// feature (else the hit keeps the pattern's vendor).
+/// Hits are only relabelled, never removed (a notebook's hits keep their cells by position);
+/// the caller then keeps one per line and feature (`one_per_feature`).
 pub(crate) fn attribute(hits: &mut [Hit]) {
+    azure_from_the_openai_package(hits);
     let Some(vendor) = file_vendor(hits) else {
         return;
     };
-    for hit in hits {
-        if hit.pattern.shared && hit.portability.vendor != vendor {
+    let openai_shaped = vendor == Vendor::AzureOpenAi || OPENAI_SHAPED.contains(&vendor);
+    for hit in hits.iter_mut() {
+        // Azure serves OpenAI's models: in a file that talks to Azure they name its deployments.
+        let azure_model = vendor == Vendor::AzureOpenAi
+            && hit.pattern.vendor == Vendor::OpenAi
+            && hit.pattern.feature == Feature::ModelId;
+        let moves = match hit.pattern.shared {
+            Sharing::Any => true,
+            Sharing::OpenAiShaped => openai_shaped,
+            Sharing::No => azure_model,
+        };
+        if moves && hit.portability.vendor != vendor {
             if let Some(row) = portability(vendor, hit.pattern.feature) {
                 hit.portability = row;
             }
+        }
+    }
+}
+
+/// `from openai import AzureOpenAI` imports Azure's client, not OpenAI's: the line's OpenAI
+/// SDK hit becomes Azure's (and then one with the line's Azure hit).
+fn azure_from_the_openai_package(hits: &mut [Hit]) {
+    let sdk = |h: &Hit, v: Vendor| h.pattern.feature == Feature::Sdk && h.pattern.vendor == v;
+    let azure: Vec<(u32, &'static Portability)> = (hits.iter())
+        .filter(|h| sdk(h, Vendor::AzureOpenAi))
+        .map(|h| (h.line, h.portability))
+        .collect();
+    for hit in hits.iter_mut().filter(|h| sdk(h, Vendor::OpenAi)) {
+        if let Some((_, row)) = azure.iter().find(|(line, _)| *line == hit.line) {
+            hit.portability = row;
         }
     }
 }
@@ -37,15 +65,17 @@ pub(crate) fn attribute(hits: &mut [Hit]) {
 fn file_vendor(hits: &[Hit]) -> Option<Vendor> {
     let mut talks = BTreeSet::new();
     let mut names = BTreeSet::new();
-    for hit in hits.iter().filter(|h| !h.pattern.shared) {
+    for hit in hits.iter().filter(|h| h.pattern.shared == Sharing::No) {
+        // The row's vendor: `azure_from_the_openai_package` may have moved it.
+        let vendor = hit.portability.vendor;
         match hit.pattern.feature {
             // A tokenizer counts tokens for whatever model; it calls no API.
             Feature::Tokenizer => {}
             Feature::ModelId => {
-                names.insert(hit.pattern.vendor);
+                names.insert(vendor);
             }
             _ => {
-                talks.insert(hit.pattern.vendor);
+                talks.insert(vendor);
             }
         }
     }

@@ -83,12 +83,19 @@ impl Matchers {
 
     /// Every hit in `text`, a file in `lang`, in order of position.
     pub(crate) fn find(&self, lang: Lang, text: &[u8]) -> Vec<Hit> {
+        self.find_in_part(lang, text, false)
+    }
+
+    /// Every hit in `text`, one part of a file (a notebook's cell): gated patterns also run when
+    /// `vendor_file`, another part of the file having hit (the import sits in the first cell,
+    /// the `tool_use` blocks in a later one).
+    pub(crate) fn find_in_part(&self, lang: Lang, text: &[u8], vendor_file: bool) -> Vec<Hit> {
         let index = Lang::ALL.iter().position(|&l| l == lang).unwrap_or(0);
         let matcher = &self.langs[index];
         let mut hits = Vec::new();
         matcher.ungated.run(text, &mut hits);
         // Gated patterns only mean something next to a vendor call; most files never get here.
-        if hits.is_empty() {
+        if hits.is_empty() && !vendor_file {
             return hits;
         }
         matcher.gated.run(text, &mut hits);
@@ -98,9 +105,8 @@ impl Matchers {
 }
 
 /// Of two hits where one's text contains the other's, the longer stands (the `ft:` id over the
-/// base model inside it); of hits on the same text, the most severe rating; and a pattern that
-/// matches twice on a line counts once
-/// (`"input_image", image_url:` is one image part; its first match stands).
+/// base model inside it); of hits on the same text, the most severe rating; and a line counts
+/// once per vendor feature (`one_per_feature`).
 fn resolve_overlaps(hits: Vec<Hit>) -> Vec<Hit> {
     let covers = |o: &Hit, h: &Hit| {
         o.start <= h.start
@@ -115,15 +121,35 @@ fn resolve_overlaps(hits: Vec<Hit>) -> Vec<Hit> {
         let first = kept.len();
         for h in line {
             let hidden = line.iter().any(|o| !std::ptr::eq(o, h) && covers(o, h));
-            let repeated = kept[first..]
-                .iter()
-                .any(|k| std::ptr::eq(k.pattern, h.pattern));
-            if !hidden && !repeated {
+            if !hidden && !repeats(&kept[first..], h) {
                 kept.push(h.clone());
             }
         }
     }
     kept
+}
+
+/// Whether `hit` says again what one of `earlier`, the hits before it on its line, says.
+fn repeats(earlier: &[Hit], hit: &Hit) -> bool {
+    let said = |h: &Hit| (h.portability.vendor, h.portability.feature);
+    earlier.iter().any(|k| said(k) == said(hit))
+}
+
+/// A line counts once per vendor feature, its first hit standing: `"input_image", image_url:`
+/// is one image part, `tools=tools, tool_choice="auto"` one use of tools. (Run again after
+/// `attribute` moves hits to another vendor.)
+pub(crate) fn one_per_feature(hits: &mut Vec<Hit>) {
+    let mut kept: Vec<Hit> = Vec::with_capacity(hits.len());
+    for hit in hits.drain(..) {
+        let first = kept
+            .iter()
+            .rposition(|k| k.line != hit.line)
+            .map_or(0, |i| i + 1);
+        if !repeats(&kept[first..], &hit) {
+            kept.push(hit);
+        }
+    }
+    *hits = kept;
 }
 
 impl Stage {
@@ -368,6 +394,10 @@ mod tests {
     #[test]
     fn a_longer_match_hides_the_one_inside_it_and_the_severer_wins_a_tie() {
         let text = "m = \"ft:gpt-4o-mini-2024-07-18:acme::9x\"\nr = \"gpt-4o-realtime-preview\"\nk = AZURE_OPENAI_API_KEY\n";
+        // The tie: the same text is an OpenAI SDK import and Azure's (the severer).
+        let go = Matchers::get().find(Lang::Go, b"import \"github.com/openai/openai-go/azure\"\n");
+        let go: Vec<_> = go.iter().map(|h| h.portability.vendor).collect();
+        assert_eq!(go, [crate::lockin::Vendor::AzureOpenAi]);
         let found: Vec<_> = find(Lang::Python, text)
             .into_iter()
             .map(|f| (f.0, f.2, f.3))
@@ -380,7 +410,7 @@ mod tests {
                     "fine-tuning",
                     "ft:gpt-4o-mini-2024-07-18:acme::9x".to_string()
                 ),
-                (2, "realtime", "gpt-4o-realtime-preview".to_string()),
+                (2, "model-id", "gpt-4o-realtime-preview".to_string()),
                 (3, "api-key", "AZURE_OPENAI_API_KEY".to_string()),
             ]
         );

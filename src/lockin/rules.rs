@@ -216,7 +216,7 @@ pub(crate) struct Pattern {
     /// Vocabulary that several vendors' APIs share (`tool_calls`, `json_object`, `logprobs`):
     /// `vendor` is only the default; the finding belongs to the vendor the file talks to
     /// (`lockin::attribute`).
-    pub shared: bool,
+    pub shared: Sharing,
     /// A regular expression over one line (ASCII classes). Every match must start (or end)
     /// with one of a few literals of 3 bytes or more: they are the scan's prefilter. When it
     /// has a capture group, the group is the matched text.
@@ -268,7 +268,7 @@ const fn p(
         feature,
         langs,
         gated: false,
-        shared: false,
+        shared: Sharing::No,
         regex,
         example,
     }
@@ -287,10 +287,29 @@ const fn g(
     }
 }
 
+/// Which other vendors a pattern's finding may go to (`lockin::attribute`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Sharing {
+    /// Only the pattern's own vendor says this.
+    No,
+    /// Any vendor that has the feature (`tool_choice`, `json_object`).
+    Any,
+    /// Vendors serving OpenAI's API as it is (`.chat.completions.create` on Azure or DeepSeek).
+    OpenAiShaped,
+}
+
 /// `pattern`, as vocabulary several vendors share.
 const fn shared(pattern: Pattern) -> Pattern {
     Pattern {
-        shared: true,
+        shared: Sharing::Any,
+        ..pattern
+    }
+}
+
+/// `pattern`, as a call every API shaped like OpenAI's takes.
+const fn openai_shaped(pattern: Pattern) -> Pattern {
+    Pattern {
+        shared: Sharing::OpenAiShaped,
         ..pattern
     }
 }

@@ -12,7 +12,7 @@ use ignore::{DirEntry, ParallelVisitor, ParallelVisitorBuilder, WalkBuilder, Wal
 
 use super::attribute::attribute;
 use super::manifests::{self, PackageManifest};
-use super::matcher::Matchers;
+use super::matcher::{one_per_feature, Hit, Matchers};
 use super::rules::Lang;
 use super::{classify, comments, estimate, notebook};
 use super::{
@@ -27,25 +27,27 @@ const NOTEBOOK_MAX_BYTES: u64 = 256 << 20;
 /// The rules' hits in `text`, its comments and docstrings left out where the language has a
 /// grammar (`comments`). Most files hit nothing, and most hits sit where no comment can be: such
 /// files are never parsed.
+/// `vendor_file`: another part of the file (a notebook's cell) hit.
 fn code_hits(
     matchers: &Matchers,
     lang: Lang,
     extension: &str,
     text: &[u8],
-) -> Vec<super::matcher::Hit> {
-    let hits = matchers.find(lang, text);
+    vendor_file: bool,
+) -> Vec<Hit> {
+    let hits = matchers.find_in_part(lang, text, vendor_file);
     let spans: Vec<(usize, usize)> = hits.iter().map(|h| (h.start, h.end)).collect();
     if !comments::may_hide(extension, text, &spans) {
         return hits;
     }
     match comments::blank(extension, text) {
-        Some(code) => matchers.find(lang, &code),
+        Some(code) => matchers.find_in_part(lang, &code, vendor_file),
         None => hits,
     }
 }
 
 /// A finding of `hit` in `file` (in a notebook, in cell `cell`).
-fn finding(file: &str, hit: super::matcher::Hit, cell: Option<u32>) -> Finding {
+fn finding(file: &str, hit: Hit, cell: Option<u32>) -> Finding {
     let p = hit.portability;
     Finding {
         file: file.to_string(),
@@ -328,8 +330,9 @@ impl Visitor<'_> {
         match lang {
             Some(_) if notebook => self.notebook(&rel),
             Some(lang) => {
-                let mut hits = code_hits(self.matchers, lang, extension, &self.buf);
+                let mut hits = code_hits(self.matchers, lang, extension, &self.buf, false);
                 attribute(&mut hits);
+                one_per_feature(&mut hits);
                 for hit in hits {
                     self.local.findings.push(finding(&rel, hit, None));
                 }
@@ -361,28 +364,41 @@ impl Visitor<'_> {
                 return;
             }
         };
-        // The notebook is one file to attribute (`attribute`): its cells share their imports.
+        // The notebook is one file (to gate patterns, to attribute): its cells share imports.
+        let vendor_file = (cells.iter()).any(|c| {
+            !(self.matchers)
+                .find(Lang::Python, c.source.as_bytes())
+                .is_empty()
+        });
         let mut hits = Vec::new();
-        let mut places = Vec::new();
-        for cell in cells {
+        let mut cell_of = Vec::new();
+        for (i, cell) in cells.iter().enumerate() {
             manifests::notebook_installs(
                 rel,
                 &cell.source,
                 &cell.file_lines,
                 &mut self.local.dependencies,
             );
-            for hit in code_hits(self.matchers, Lang::Python, "py", cell.source.as_bytes()) {
-                let at = (hit.line as usize).checked_sub(1);
-                let file_line = at.and_then(|i| cell.file_lines.get(i).copied().flatten());
-                places.push((cell.index, file_line));
+            let source = cell.source.as_bytes();
+            for hit in code_hits(self.matchers, Lang::Python, "py", source, vendor_file) {
+                cell_of.push(i);
                 hits.push(hit);
             }
         }
         attribute(&mut hits);
-        for (hit, (cell, file_line)) in hits.into_iter().zip(places) {
-            let mut f = finding(rel, hit, Some(cell));
-            f.file_line = file_line;
-            self.local.findings.push(f);
+        let mut by_cell: Vec<Vec<Hit>> = vec![Vec::new(); cells.len()];
+        for (hit, i) in hits.into_iter().zip(cell_of) {
+            by_cell[i].push(hit);
+        }
+        for (cell, mut hits) in cells.iter().zip(by_cell) {
+            one_per_feature(&mut hits);
+            for hit in hits {
+                let at = (hit.line as usize).checked_sub(1);
+                let file_line = at.and_then(|i| cell.file_lines.get(i).copied().flatten());
+                let mut f = finding(rel, hit, Some(cell.index));
+                f.file_line = file_line;
+                self.local.findings.push(f);
+            }
         }
     }
 

@@ -85,6 +85,7 @@ fn the_python_fastapi_classifier_findings_are_exact() {
         ("app/classifier.py", 7, "sdk", "portable", "from openai"),
         ("app/classifier.py", 32, "tool-calling", "portable", "\"type\": \"function\""),
         ("app/classifier.py", 62, "chat", "portable", ".chat.completions.create"),
+        ("app/classifier.py", 65, "tool-calling", "portable", "tools=["),
         ("app/classifier.py", 66, "tool-calling", "portable", "tool_choice"),
         ("app/classifier.py", 67, "seed", "portable", "seed=7"),
         ("app/classifier.py", 71, "tool-calling", "portable", "tool_calls"),
@@ -99,7 +100,6 @@ fn the_python_fastapi_classifier_findings_are_exact() {
         ("app/nightly.py", 7, "sdk", "portable", "from openai"),
         ("app/nightly.py", 9, "fine-tuning", "vendor-only", "ft:gpt-4o-mini-2024-07-18:acme-support::A1b2C3d4"),
         ("app/nightly.py", 13, "moderation", "portable-with-work", ".moderations.create("),
-        ("app/nightly.py", 13, "moderation", "portable-with-work", "omni-moderation-latest"),
         ("app/nightly.py", 28, "files-api", "portable-with-work", ".files.create("),
         ("app/nightly.py", 29, "batch", "portable-with-work", ".batches.create("),
         ("app/nightly.py", 32, "batch", "portable-with-work", "completion_window"),
@@ -134,7 +134,7 @@ fn the_python_fastapi_classifier_findings_are_exact() {
     assert_eq!(
         ranking(&scan),
         vec![
-            ("app/nightly.py", 8),
+            ("app/nightly.py", 7),
             ("app/classifier.py", 2),
             ("app/settings.py", 2),
             ("app/similar.py", 1),
@@ -158,6 +158,8 @@ fn the_typescript_next_routes_findings_are_exact() {
         ("app/api/reply/route.ts", 35, "prompt-caching", "portable-with-work", "cache_control"),
         ("app/api/reply/route.ts", 40, "tool-calling", "portable-with-work", "tool_use"),
         ("app/api/reply/route.ts", 46, "tool-calling", "portable-with-work", "tool_use"),
+        ("app/api/reply/route.ts", 48, "tool-calling", "portable-with-work", "tool_result"),
+        ("app/api/reply/route.ts", 49, "tool-calling", "portable-with-work", "tool_use_id"),
         ("lib/knowledge.ts", 1, "sdk", "portable", "\"openai\""),
         ("lib/knowledge.ts", 11, "vision", "portable-with-work", "input_image"),
         ("lib/knowledge.ts", 13, "responses-api", "portable-with-work", ".responses.create"),
@@ -205,7 +207,7 @@ fn the_typescript_next_routes_findings_are_exact() {
     );
     let vendors: Vec<_> = scan.findings.iter().map(|f| f.vendor.id()).collect();
     assert_eq!(&vendors[..8], ["anthropic"; 8]);
-    assert_eq!(scan.findings[14].vendor.id(), "google");
+    assert_eq!(scan.findings[16].vendor.id(), "google");
 }
 
 #[test]
@@ -215,6 +217,7 @@ fn the_go_service_findings_are_exact() {
     assert_findings(&scan, &[
         ("internal/extract/azure.go", 8, "sdk", "portable", "\"github.com/openai/openai-go\""),
         ("internal/extract/azure.go", 9, "sdk", "portable-with-work", "\"github.com/openai/openai-go/azure\""),
+        ("internal/extract/azure.go", 10, "sdk", "portable", "\"github.com/openai/openai-go/option\""),
         ("internal/extract/azure.go", 37, "chat", "portable", ".Chat.Completions.New("),
         ("internal/extract/azure.go", 44, "json-mode", "portable", "ResponseFormatJSONObjectParam"),
         ("internal/extract/azure.go", 46, "seed", "portable", "Seed: openai.Int("),
@@ -260,7 +263,7 @@ fn the_go_service_findings_are_exact() {
     );
     let vendors: Vec<_> = scan.findings.iter().map(|f| f.vendor.id()).collect();
     assert_eq!(vendors[1], "azure-openai");
-    assert_eq!(&vendors[5..10], ["aws-bedrock"; 5]);
+    assert_eq!(&vendors[6..11], ["aws-bedrock"; 5]);
     assert_eq!(
         ranking(&scan),
         vec![
@@ -450,7 +453,7 @@ fn the_command_writes_each_format_and_exits_2_on_bad_input() {
     let md = stdout(&out);
     assert!(md.starts_with("## Vendor lock-in scan:"), "{md}");
     assert!(
-        md.contains("| `app/nightly.py` | production | 8 | 1 | 5 | 1 | OpenAI |"),
+        md.contains("| `app/nightly.py` | production | 7 | 1 | 4 | 1 | OpenAI |"),
         "{md}"
     );
     assert!(

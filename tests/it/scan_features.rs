@@ -241,7 +241,6 @@ fn raw_rest_calls_are_found_and_attributed_in_any_language() {
             ("client.ts", 1, "anthropic", "rest-protocol"),
             ("client.ts", 2, "anthropic", "rest-protocol"),
             ("client.ts", 4, "azure-openai", "rest-protocol"),
-            ("client.ts", 4, "azure-openai", "rest-protocol"),
             ("gemini.go", 1, "google", "rest-protocol"),
             ("gemini.go", 2, "google", "rest-protocol"),
         ],
