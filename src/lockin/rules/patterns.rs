@@ -178,7 +178,11 @@ pub(crate) const PATTERNS: &[Pattern] = &[
     g(OpenAi, Assistants, ANY, r"\bassistant_id\b", "assistant_id=ASSISTANT_ID,"),
 
     // Tools.
-    shared(p(OpenAi, ToolCalling, ANY, r"\b(?:tool_choice|toolChoice|ToolChoice|tool_calls|toolCalls|ToolCalls)\b", "tool_choice=\"auto\",")),
+    shared(p(OpenAi, ToolCalling, ANY, r"\b(?:tool_choice|ToolChoice|tool_calls|ToolCalls)\b", "tool_choice=\"auto\",")),
+    // camelCase is the Java SDKs' builders; in JavaScript the vendor SDKs keep the wire's
+    // snake_case, and `toolCalls` / `toolChoice` are the AI SDK's and LangChain.js's own,
+    // vendor-neutral API.
+    shared(p(OpenAi, ToolCalling, &[Lang::Python, Lang::Go, Lang::Jvm, Lang::CSharp, Lang::Ruby, Lang::Rust, Lang::Config], r"\b(?:toolChoice|toolCalls)\b", ".toolChoice(ChatCompletionToolChoiceOption.Auto.AUTO)")),
     shared(g(OpenAi, ToolCalling, ANY, r#"["']?\btype["']?\s*:\s*["']function["']"#, r#"{"type": "function", "function": {"#)),
     p(OpenAi, ToolCalling, PY, r"\bpydantic_function_tool\(", "tools=[openai.pydantic_function_tool(Lookup)],"),
     p(OpenAi, ToolCalling, GO, r"\b(?:ChatCompletion(?:Function)?ToolParam|ChatCompletionFunctionTool|FunctionDefinitionParam|ToolTypeFunction)\b|\bopenai\.(?:FunctionDefinition|Tool|ChatMessageRoleTool)\b", "Tools: []openai.ChatCompletionToolParam{"),
