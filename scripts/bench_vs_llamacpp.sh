@@ -2,8 +2,10 @@
 # `kind: onnx` against llama.cpp on the same model, prompts and threads, interleaved (A B A B …)
 # so that drift in the machine's speed hits both alike (docs/BENCHMARKS.md, "Against llama.cpp").
 #
-#   LLAMA_PYTHON=/path/to/python scripts/bench_vs_llamacpp.sh [ROUNDS]
+#   LLAMA_PYTHON=/path/to/python [LLAMA_STEPWISE=1] scripts/bench_vs_llamacpp.sh [ROUNDS]
 #
+# LLAMA_STEPWISE=1 has llama.cpp evaluate the Q4_1 prompt one token at a time (scripts/
+# bench_llamacpp.py --stepwise-prefill says why).
 # LLAMA_PYTHON has llama-cpp-python built from its PyPI source and jinja2 (scripts/record_parity.sh
 # says how). Per round: the Rust provider and the Python onnxruntime loop on the fp32 folder
 # (benches/decode.rs), llama.cpp on a float32 copy of SmolLM2's GGUF (the same weights), the Rust
@@ -27,5 +29,5 @@ for round in $(seq "$ROUNDS"); do
   cargo bench -q --bench decode -- models/layouts/genai --repeats 1 | grep -E '^\| [^p-]|median'
   cargo bench -q --bench decode -- models/smollm2-135m-instruct-int8 --repeats 1 | grep -E '^\| [^p-]|median'
   cargo bench -q --bench decode -- models/smollm2-135m-instruct-int4 --repeats 1 | grep -E '^\| [^p-]|median'
-  "$LLAMA_PYTHON" scripts/bench_llamacpp.py "$GGUF" | sed 's/^llama.cpp/llama.cpp Q4_1/'
+  "$LLAMA_PYTHON" scripts/bench_llamacpp.py "$GGUF" ${LLAMA_STEPWISE:+--stepwise-prefill} | sed 's/^llama.cpp/llama.cpp Q4_1/'
 done
