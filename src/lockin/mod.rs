@@ -2,7 +2,8 @@
 //! how portable each use is, and which files take the most work to move.
 //!
 //! `scan` walks the tree; `rules` holds the tables it applies, `matcher` runs them and
-//! `attribute` gives shared vocabulary to the vendor a file talks to; `render` writes a `Scan` as
+//! `attribute` gives shared vocabulary to the vendor a file talks to (in Python, `receivers` to
+//! the vendor of the client a call goes through); `render` writes a `Scan` as
 //! Markdown, JSON or SARIF 2.1.0. `workload` audits a suite's requests against each provider's
 //! capabilities.
 
@@ -14,6 +15,7 @@ mod manifests;
 mod markdown;
 mod matcher;
 mod notebook;
+mod receivers;
 mod rules;
 mod sarif;
 mod scan;

@@ -14,7 +14,7 @@ use super::attribute::attribute;
 use super::manifests::{self, PackageManifest};
 use super::matcher::{one_per_feature, Hit, Matchers};
 use super::rules::Lang;
-use super::{classify, comments, estimate, notebook};
+use super::{classify, comments, estimate, notebook, receivers};
 use super::{
     Dependency, FileClass, FileEffort, Finding, Problem, Scan, ScanError, ScanOptions, ScanStats,
     Skipped,
@@ -332,6 +332,9 @@ impl Visitor<'_> {
             Some(lang) => {
                 let mut hits = code_hits(self.matchers, lang, extension, &self.buf, false);
                 attribute(&mut hits);
+                if lang == Lang::Python {
+                    receivers::attribute_by_receiver(&self.buf, &mut hits, self.matchers);
+                }
                 one_per_feature(&mut hits);
                 for hit in hits {
                     self.local.findings.push(finding(&rel, hit, None));

@@ -50,12 +50,37 @@ fn shared_vocabulary_goes_to_the_vendor_the_file_talks_to() {
             (3, "deepseek", "tool-calling", "portable"),
         ]
     );
-    // Two vendors in one file: the words stay with the pattern's own vendor.
+    // Two vendors in one file, and nothing says whose the words are: they stay with the
+    // pattern's own vendor.
     let both = scan_one(
         "router.py",
         "import openai\nimport anthropic\nargs = {\"tool_choice\": \"auto\"}\n",
     );
     assert_eq!(found(&both)[2], (3, "openai", "tool-calling", "portable"));
+}
+
+#[test]
+fn in_python_the_client_a_call_goes_through_names_the_vendor() {
+    let scan = scan_one(
+        "router.py",
+        "import openai\n\
+         from anthropic import Anthropic as Claude\n\
+         class Router:\n\
+         \x20   def __init__(self):\n\
+         \x20       self.oa = openai.OpenAI()\n\
+         \x20       self.claude = Claude()\n\
+         \x20   def ask(self, m):\n\
+         \x20       a = self.oa.chat.completions.create(model=m, tools=TOOLS, tool_choice=\"auto\")\n\
+         \x20       b = self.claude.messages.create(\n\
+         \x20           model=m,\n\
+         \x20           tool_choice={\"type\": \"any\"},\n\
+         \x20       )\n",
+    );
+    let tools: Vec<(u32, &str)> = (scan.findings.iter())
+        .filter(|f| f.feature.id() == "tool-calling")
+        .map(|f| (f.line, f.vendor.id()))
+        .collect();
+    assert_eq!(tools, [(8, "openai"), (11, "anthropic")]);
 }
 
 #[test]
