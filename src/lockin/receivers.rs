@@ -1,37 +1,61 @@
-//! Whose client a call goes through, read from the Python syntax tree: in a file that talks to
-//! several vendors, `attribute` cannot tell whose a `tool_choice` is; the call it sits in can.
-//! Imports bind names to a vendor (`import openai`, `from anthropic import Anthropic as Claude`),
-//! assignments of a call on a bound name bind their target (`client = Claude()`,
-//! `self.oa = openai.OpenAI()`), and a shared hit inside a call on a bound receiver
+//! Whose client a call goes through, read from the syntax tree: in a file that talks to several
+//! vendors, `attribute` cannot tell whose a `tool_choice` is; the call it sits in can. Imports
+//! bind names to a vendor (`import openai`, `from anthropic import Anthropic as Claude`,
+//! `import Anthropic from "@anthropic-ai/sdk"`), assignments of a call or `new` on a bound name
+//! bind their target (`client = Claude()`, `self.oa = openai.OpenAI()`,
+//! `const claude = new Anthropic()`), and a shared hit inside a call on a bound receiver
 //! (`client.messages.create(..., tool_choice=...)`) goes to that receiver's vendor.
 //!
-//! Only Python files, and only those `attribute` left ambiguous: most files never get here.
+//! Python, JavaScript and TypeScript files, and only those `attribute` left ambiguous: most
+//! files never get here.
 
 use std::collections::HashMap;
 
-use tree_sitter::{Node, Parser};
+use tree_sitter::{Language, Node, Parser};
 
 use super::matcher::{Hit, Matchers};
 use super::rules::{portability, Feature, Lang, Sharing, Vendor};
 
-/// Moves each shared hit of a Python file that talks to several vendors to the vendor of the
-/// client its call goes through, where the tree says which.
-pub(crate) fn attribute_by_receiver(text: &[u8], hits: &mut [Hit], matchers: &Matchers) {
+/// The grammars read here, by file extension, and which family of node kinds they use.
+fn grammar(extension: &str) -> Option<(Language, Lang)> {
+    Some(match extension {
+        "py" | "pyi" => (tree_sitter_python::LANGUAGE.into(), Lang::Python),
+        "js" | "mjs" | "cjs" | "jsx" => (tree_sitter_javascript::LANGUAGE.into(), Lang::JavaScript),
+        "ts" | "mts" | "cts" => (
+            tree_sitter_typescript::LANGUAGE_TYPESCRIPT.into(),
+            Lang::JavaScript,
+        ),
+        "tsx" => (
+            tree_sitter_typescript::LANGUAGE_TSX.into(),
+            Lang::JavaScript,
+        ),
+        _ => return None,
+    })
+}
+
+/// Moves each shared hit of a file that talks to several vendors to the vendor of the client its
+/// call goes through, where the tree says which.
+pub(crate) fn attribute_by_receiver(
+    extension: &str,
+    text: &[u8],
+    hits: &mut [Hit],
+    matchers: &Matchers,
+) {
     let shared = |h: &Hit| h.pattern.shared != Sharing::No;
     if !hits.iter().any(shared) || talks_to(hits) < 2 {
         return;
     }
+    let Some((language, lang)) = grammar(extension) else {
+        return;
+    };
     let mut parser = Parser::new();
-    if parser
-        .set_language(&tree_sitter_python::LANGUAGE.into())
-        .is_err()
-    {
+    if parser.set_language(&language).is_err() {
         return;
     }
     let Some(tree) = parser.parse(text, None) else {
         return;
     };
-    let bindings = bindings(tree.root_node(), text, matchers);
+    let bindings = bindings(tree.root_node(), text, lang, matchers);
     for hit in hits.iter_mut().filter(|h| shared(h)) {
         let Some(vendor) = receiver_vendor(tree.root_node(), hit.start, text, &bindings) else {
             continue;
@@ -62,16 +86,23 @@ fn node_text<'a>(node: Node, text: &'a [u8]) -> &'a str {
 }
 
 /// Names bound to a vendor, in the order the file binds them.
-fn bindings(root: Node, text: &[u8], matchers: &Matchers) -> HashMap<String, Vendor> {
+fn bindings(root: Node, text: &[u8], lang: Lang, matchers: &Matchers) -> HashMap<String, Vendor> {
     let mut bound = HashMap::new();
     let mut stack = vec![root];
     while let Some(node) = stack.pop() {
         match node.kind() {
             "import_statement" | "import_from_statement" => {
-                bind_import(node, text, matchers, &mut bound);
+                let imported = import_vendor(node, text, lang, matchers);
+                if let Some(vendor) = imported {
+                    for name in imported_names(node, text, lang) {
+                        bound.insert(name, vendor);
+                    }
+                }
                 continue;
             }
-            "assignment" => bind_assignment(node, text, &mut bound),
+            // Python `a = f()`; JavaScript `this.a = new F()`.
+            "assignment" | "assignment_expression" => bind(node, "left", "right", text, &mut bound),
+            "variable_declarator" => bind(node, "name", "value", text, &mut bound),
             _ => {}
         }
         let mut cursor = node.walk();
@@ -82,17 +113,22 @@ fn bindings(root: Node, text: &[u8], matchers: &Matchers) -> HashMap<String, Ven
     bound
 }
 
-/// An import of a vendor's SDK (as the rules see its line) binds each name it brings in.
-fn bind_import(node: Node, text: &[u8], matchers: &Matchers, bound: &mut HashMap<String, Vendor>) {
+/// The vendor whose SDK an import brings in, as the rules see its text.
+fn import_vendor(node: Node, text: &[u8], lang: Lang, matchers: &Matchers) -> Option<Vendor> {
     let statement = node_text(node, text);
     // The last: `from openai import AzureOpenAI` is Azure's client.
-    let hits = matchers.find(Lang::Python, statement.as_bytes());
-    let sdk = (hits.iter().rev())
+    let hits = matchers.find(lang, statement.as_bytes());
+    (hits.iter().rev())
         .find(|h| h.pattern.feature == Feature::Sdk)
-        .map(|h| h.portability.vendor);
-    let Some(vendor) = sdk else {
-        return;
-    };
+        .map(|h| h.portability.vendor)
+}
+
+/// The names an import binds.
+fn imported_names(node: Node, text: &[u8], lang: Lang) -> Vec<String> {
+    if lang == Lang::JavaScript {
+        return js_imported_names(node, text);
+    }
+    let mut names = Vec::new();
     let from = node.kind() == "import_from_statement";
     let module = node.child_by_field_name("module_name").map(|m| m.id());
     let mut cursor = node.walk();
@@ -108,27 +144,61 @@ fn bind_import(node: Node, text: &[u8], matchers: &Matchers, bound: &mut HashMap
             _ if from => Some(node_text(name, text)),
             _ => node_text(name, text).split('.').next(),
         };
-        if let Some(n) = bound_name {
-            bound.insert(n.to_string(), vendor);
-        }
+        names.extend(bound_name.map(str::to_string));
     }
+    names
 }
 
-/// `target = receiver(...)` or `target = receiver.Client(...)`, the receiver bound: the target is.
-fn bind_assignment(node: Node, text: &[u8], bound: &mut HashMap<String, Vendor>) {
-    let (Some(left), Some(right)) = (
-        node.child_by_field_name("left"),
-        node.child_by_field_name("right"),
+/// `import OpenAI from "openai"`, `import { GoogleGenAI as G } from …`, `import * as genai …`.
+fn js_imported_names(node: Node, text: &[u8]) -> Vec<String> {
+    let mut names = Vec::new();
+    let mut stack = vec![node];
+    while let Some(n) = stack.pop() {
+        match n.kind() {
+            "import_specifier" => {
+                let name = n
+                    .child_by_field_name("alias")
+                    .or(n.child_by_field_name("name"));
+                names.extend(name.map(|a| node_text(a, text).to_string()));
+                continue;
+            }
+            "identifier" => names.push(node_text(n, text).to_string()),
+            _ => {}
+        }
+        let mut cursor = n.walk();
+        stack.extend(n.children(&mut cursor));
+    }
+    names
+}
+
+/// `target = receiver(...)`, `target = receiver.Client(...)` or `target = new Receiver(...)`
+/// (awaited or not), the receiver bound: the target is.
+fn bind(node: Node, target: &str, value: &str, text: &[u8], bound: &mut HashMap<String, Vendor>) {
+    let (Some(left), Some(mut right)) = (
+        node.child_by_field_name(target),
+        node.child_by_field_name(value),
     ) else {
         return;
     };
-    if right.kind() != "call" || !matches!(left.kind(), "identifier" | "attribute") {
-        return;
+    if right.kind() == "await_expression" {
+        let Some(inner) = right.named_child(0) else {
+            return;
+        };
+        right = inner;
     }
-    let Some(function) = right.child_by_field_name("function") else {
+    let callee = match right.kind() {
+        "call" | "call_expression" => right.child_by_field_name("function"),
+        "new_expression" => right.child_by_field_name("constructor"),
+        _ => None,
+    };
+    let plain_target = matches!(
+        left.kind(),
+        "identifier" | "attribute" | "member_expression"
+    );
+    let Some(callee) = callee.filter(|_| plain_target) else {
         return;
     };
-    if let Some(vendor) = bound_prefix(node_text(function, text), bound) {
+    if let Some(vendor) = bound_prefix(node_text(callee, text), bound) {
         bound.insert(node_text(left, text).to_string(), vendor);
     }
 }
@@ -154,7 +224,7 @@ fn receiver_vendor(
 ) -> Option<Vendor> {
     let mut node = root.descendant_for_byte_range(at, at)?;
     loop {
-        if node.kind() == "call" {
+        if matches!(node.kind(), "call" | "call_expression") {
             let function = node.child_by_field_name("function")?;
             if let Some(v) = bound_prefix(node_text(function, text), bound) {
                 return Some(v);

@@ -332,9 +332,7 @@ impl Visitor<'_> {
             Some(lang) => {
                 let mut hits = code_hits(self.matchers, lang, extension, &self.buf, false);
                 attribute(&mut hits);
-                if lang == Lang::Python {
-                    receivers::attribute_by_receiver(&self.buf, &mut hits, self.matchers);
-                }
+                receivers::attribute_by_receiver(extension, &self.buf, &mut hits, self.matchers);
                 one_per_feature(&mut hits);
                 for hit in hits {
                     self.local.findings.push(finding(&rel, hit, None));

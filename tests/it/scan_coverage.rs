@@ -60,7 +60,7 @@ fn shared_vocabulary_goes_to_the_vendor_the_file_talks_to() {
 }
 
 #[test]
-fn in_python_the_client_a_call_goes_through_names_the_vendor() {
+fn the_client_a_call_goes_through_names_the_vendor_in_python_and_typescript() {
     let scan = scan_one(
         "router.py",
         "import openai\n\
@@ -81,6 +81,23 @@ fn in_python_the_client_a_call_goes_through_names_the_vendor() {
         .map(|f| (f.line, f.vendor.id()))
         .collect();
     assert_eq!(tools, [(8, "openai"), (11, "anthropic")]);
+    let ts = scan_one(
+        "router.ts",
+        "import OpenAI from \"openai\";\n\
+         import * as sdk from \"@anthropic-ai/sdk\";\n\
+         const oa = new OpenAI();\n\
+         const claude = new sdk.Anthropic();\n\
+         const a = await oa.chat.completions.create({ model, tools, tool_choice: \"auto\" });\n\
+         const b = await claude.messages.create({\n\
+         \x20 model,\n\
+         \x20 tool_choice: { type: \"any\" },\n\
+         });\n",
+    );
+    let tools: Vec<(u32, &str)> = (ts.findings.iter())
+        .filter(|f| f.feature.id() == "tool-calling")
+        .map(|f| (f.line, f.vendor.id()))
+        .collect();
+    assert_eq!(tools, [(5, "openai"), (8, "anthropic")]);
 }
 
 #[test]
