@@ -25,22 +25,29 @@ pub(crate) fn attribute(hits: &mut [Hit]) {
     let Some(vendor) = file_vendor(hits) else {
         return;
     };
-    let openai_shaped = vendor == Vendor::AzureOpenAi || OPENAI_SHAPED.contains(&vendor);
     for hit in hits.iter_mut() {
         // Azure serves OpenAI's models: in a file that talks to Azure they name its deployments.
         let azure_model = vendor == Vendor::AzureOpenAi
             && hit.pattern.vendor == Vendor::OpenAi
             && hit.pattern.feature == Feature::ModelId;
-        let moves = match hit.pattern.shared {
-            Sharing::Any => true,
-            Sharing::OpenAiShaped => openai_shaped,
-            Sharing::No => azure_model,
-        };
+        let moves = may_move(hit.pattern.shared, vendor) || azure_model;
         if moves && hit.portability.vendor != vendor {
             if let Some(row) = portability(vendor, hit.pattern.feature) {
                 hit.portability = row;
             }
         }
+    }
+}
+
+/// Whether a hit shared as `sharing` may go to `vendor` (here, and in `receivers`).
+pub(crate) fn may_move(sharing: Sharing, vendor: Vendor) -> bool {
+    match sharing {
+        Sharing::Any => true,
+        Sharing::OpenAiShaped => {
+            matches!(vendor, Vendor::OpenAi | Vendor::AzureOpenAi)
+                || OPENAI_SHAPED.contains(&vendor)
+        }
+        Sharing::No => false,
     }
 }
 

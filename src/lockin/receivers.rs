@@ -13,6 +13,7 @@ use std::collections::HashMap;
 
 use tree_sitter::{Language, Node, Parser};
 
+use super::attribute::may_move;
 use super::matcher::{Hit, Matchers};
 use super::rules::{portability, Feature, Lang, Sharing, Vendor};
 
@@ -60,10 +61,7 @@ pub(crate) fn attribute_by_receiver(
         let Some(vendor) = receiver_vendor(tree.root_node(), hit.start, text, &bindings) else {
             continue;
         };
-        let fits = match hit.pattern.shared {
-            Sharing::OpenAiShaped => vendor == Vendor::OpenAi || vendor == Vendor::AzureOpenAi,
-            _ => true,
-        };
+        let fits = may_move(hit.pattern.shared, vendor);
         if let Some(row) = portability(vendor, hit.pattern.feature).filter(|_| fits) {
             hit.portability = row;
         }

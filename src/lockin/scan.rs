@@ -365,26 +365,37 @@ impl Visitor<'_> {
                 return;
             }
         };
-        // The notebook is one file (to gate patterns, to attribute): its cells share imports.
-        let vendor_file = (cells.iter()).any(|c| {
-            !(self.matchers)
-                .find(Lang::Python, c.source.as_bytes())
-                .is_empty()
-        });
+        // The notebook is one file (to gate patterns, to attribute): its cells share imports. A
+        // cell that hit ran its gated patterns already; one that did not runs again with them
+        // open when another cell hit.
+        let code = |source: &str, vendor_file| {
+            code_hits(
+                self.matchers,
+                Lang::Python,
+                "py",
+                source.as_bytes(),
+                vendor_file,
+            )
+        };
+        let mut per_cell: Vec<Vec<Hit>> = cells.iter().map(|c| code(&c.source, false)).collect();
+        if per_cell.iter().any(|h| !h.is_empty()) {
+            for (cell, hits) in cells.iter().zip(per_cell.iter_mut()) {
+                if hits.is_empty() {
+                    *hits = code(&cell.source, true);
+                }
+            }
+        }
         let mut hits = Vec::new();
         let mut cell_of = Vec::new();
-        for (i, cell) in cells.iter().enumerate() {
+        for (i, (cell, cell_hits)) in cells.iter().zip(per_cell).enumerate() {
             manifests::notebook_installs(
                 rel,
                 &cell.source,
                 &cell.file_lines,
                 &mut self.local.dependencies,
             );
-            let source = cell.source.as_bytes();
-            for hit in code_hits(self.matchers, Lang::Python, "py", source, vendor_file) {
-                cell_of.push(i);
-                hits.push(hit);
-            }
+            cell_of.extend(std::iter::repeat_n(i, cell_hits.len()));
+            hits.extend(cell_hits);
         }
         attribute(&mut hits);
         let mut by_cell: Vec<Vec<Hit>> = vec![Vec::new(); cells.len()];

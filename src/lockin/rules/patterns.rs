@@ -22,6 +22,15 @@ const CODE: &[Lang] = &[
     Lang::Rust,
 ];
 const ANY: &[Lang] = &Lang::ALL;
+const NOT_JS: &[Lang] = &[
+    Lang::Python,
+    Lang::Go,
+    Lang::Jvm,
+    Lang::CSharp,
+    Lang::Ruby,
+    Lang::Rust,
+    Lang::Config,
+];
 
 /// The patterns. Where two matches on a line overlap, the longer one stands (an `ft:` id hides
 /// the base model id inside it); on the same text the more severe rating stands.
@@ -182,7 +191,7 @@ pub(crate) const PATTERNS: &[Pattern] = &[
     // camelCase is the Java SDKs' builders; in JavaScript the vendor SDKs keep the wire's
     // snake_case, and `toolCalls` / `toolChoice` are the AI SDK's and LangChain.js's own,
     // vendor-neutral API.
-    shared(p(OpenAi, ToolCalling, &[Lang::Python, Lang::Go, Lang::Jvm, Lang::CSharp, Lang::Ruby, Lang::Rust, Lang::Config], r"\b(?:toolChoice|toolCalls)\b", ".toolChoice(ChatCompletionToolChoiceOption.Auto.AUTO)")),
+    shared(p(OpenAi, ToolCalling, NOT_JS, r"\b(?:toolChoice|toolCalls)\b", ".toolChoice(ChatCompletionToolChoiceOption.Auto.AUTO)")),
     shared(g(OpenAi, ToolCalling, ANY, r#"["']?\btype["']?\s*:\s*["']function["']"#, r#"{"type": "function", "function": {"#)),
     p(OpenAi, ToolCalling, PY, r"\bpydantic_function_tool\(", "tools=[openai.pydantic_function_tool(Lookup)],"),
     p(OpenAi, ToolCalling, GO, r"\b(?:ChatCompletion(?:Function)?ToolParam|ChatCompletionFunctionTool|FunctionDefinitionParam|ToolTypeFunction)\b|\bopenai\.(?:FunctionDefinition|Tool|ChatMessageRoleTool)\b", "Tools: []openai.ChatCompletionToolParam{"),
