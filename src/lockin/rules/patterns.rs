@@ -297,7 +297,9 @@ pub(crate) const PATTERNS: &[Pattern] = &[
     p(OpenAi, Batch, ANY, r"\b(?:completion_window|completionWindow|CompletionWindow)\b", "completion_window=\"24h\","),
     p(Anthropic, Batch, PY_JS_RB, r"\.messages\.batches\.\w+\(", "batch = client.messages.batches.create(requests=requests)"),
     p(OpenAi, FileSearch, CODE, r"\.(?:beta\.)?(?:vector_stores|vectorStores|VectorStores)\.(?:create|retrieve|list|update|delete|search|files|file_batches|fileBatches|New|Get|List|Search|Files|FileBatches)\b", "store = client.vector_stores.create(name=\"kb\")"),
-    shared(p(OpenAi, FileSearch, ANY, r#"["']file_search["']"#, r#"tools=[{"type": "file_search", "vector_store_ids": [store.id]}],"#)),
+    // `toolName: 'file_search'` names a tool the code registered under that key (the Vercel AI
+    // SDK's tool choice); the use is where the tool is defined, so the first branch eats it.
+    shared(p(OpenAi, FileSearch, ANY, r#"\btoolName\s*:\s*["']file_search["']|(["']file_search["'])"#, r#"tools=[{"type": "file_search", "vector_store_ids": [store.id]}],"#)),
     openai_shaped(p(OpenAi, FileSearch, JS, r"\.tools\.fileSearch\(|\bvectorStoreIds\b", "file_search: openai.tools.fileSearch({")),
     p(OpenAi, FileSearch, CS, r"\bGetVectorStoreClient\(", "VectorStoreClient stores = client.GetVectorStoreClient();"),
     p(OpenAi, FineTuning, ANY, r"\bft:(?:gpt-[\w.-]+|davinci-002|babbage-002)(?::[\w.-]*)*", "FINETUNED = \"ft:gpt-4o-mini-2024-07-18:acme::9xYz12Ab\""),

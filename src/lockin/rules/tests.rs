@@ -74,3 +74,18 @@ fn a_model_id_ends_on_a_letter_or_digit() {
         .collect();
     assert_eq!(ids, ["gpt-4o-mini", "gpt-3.5-turbo", "gpt-4"]);
 }
+
+#[test]
+fn a_tool_choice_by_name_is_not_another_use_of_the_tool() {
+    let hits = crate::lockin::matcher::Matchers::get().find(
+        Lang::JavaScript,
+        b"tools: { file_search: openai.tools.fileSearch({}) },\n\
+          toolChoice: { type: 'tool', toolName: 'file_search' },\n\
+          tools: [{ type: 'file_search' }],\n",
+    );
+    let lines: Vec<u32> = (hits.iter())
+        .filter(|h| h.pattern.feature == FileSearch)
+        .map(|h| h.line)
+        .collect();
+    assert_eq!(lines, [1, 3]);
+}
