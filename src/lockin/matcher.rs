@@ -99,9 +99,38 @@ impl Matchers {
             return hits;
         }
         matcher.gated.run(text, &mut hits);
+        if lang != Lang::Config {
+            hits.retain(|h| !in_prose(text, h));
+        }
         hits.sort_by_key(|h| (h.start, std::cmp::Reverse(h.end)));
         resolve_overlaps(hits)
     }
+}
+
+/// Whether `hit` is a model id written inside a sentence: a word and a space before it, a space
+/// or a sentence's punctuation after (`println("Warning: gpt-4 may update over time.")`). Code
+/// never writes an id bare; configuration does (`model: gpt-4o`), so this is for code only.
+fn in_prose(text: &[u8], hit: &Hit) -> bool {
+    // Constants (`openai.GPT3Dot5Turbo`, `GPT_4O`) are code wherever they stand.
+    let literal = hit.text.contains('-') && !hit.text.bytes().any(|b| b.is_ascii_uppercase());
+    if hit.pattern.feature != rules::Feature::ModelId || !literal || hit.start < 2 {
+        return false;
+    }
+    let before = &text[hit.start - 2..hit.start];
+    let word_before =
+        before[1] == b' ' && (before[0].is_ascii_alphanumeric() || b":,".contains(&before[0]));
+    let after = text.get(hit.end).copied();
+    let prose_after = match after {
+        Some(b' ') => true,
+        Some(b'.' | b',' | b';' | b'!' | b'?') => {
+            matches!(
+                text.get(hit.end + 1),
+                None | Some(b' ' | b'"' | b'\'' | b'\n')
+            )
+        }
+        _ => false,
+    };
+    word_before && prose_after
 }
 
 /// Of two hits where one's text contains the other's, the longer stands (the `ft:` id over the

@@ -296,6 +296,8 @@ pub(crate) enum Sharing {
     Any,
     /// Vendors serving OpenAI's API as it is (`.chat.completions.create` on Azure or DeepSeek).
     OpenAiShaped,
+    /// Platforms serving Anthropic's Messages API through its SDK (Bedrock, Vertex AI).
+    AnthropicShaped,
 }
 
 /// `pattern`, as vocabulary several vendors share.
@@ -310,6 +312,14 @@ const fn shared(pattern: Pattern) -> Pattern {
 const fn openai_shaped(pattern: Pattern) -> Pattern {
     Pattern {
         shared: Sharing::OpenAiShaped,
+        ..pattern
+    }
+}
+
+/// `pattern`, as a call Anthropic's SDK makes on the platforms that serve its models.
+const fn anthropic_shaped(pattern: Pattern) -> Pattern {
+    Pattern {
+        shared: Sharing::AnthropicShaped,
         ..pattern
     }
 }

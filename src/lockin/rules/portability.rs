@@ -51,6 +51,8 @@ const IMAGE_GEN_HINT: Option<&str> = Some(
 const SAME_SHAPE: &str =
     "asked in OpenAI's request shape, which the OpenAI-compatible engines take \
      too (how well depends on the model)";
+const FINE_TUNE_HINT: Option<&str> =
+    Some("fine-tune an open model (LoRA) on the same training data and serve the adapter (vLLM --lora-modules)");
 const COMPATIBLE_HINT: Option<&str> = Some(
     "point the OpenAI client's base_url at the engine instead; nothing else in the calls changes",
 );
@@ -100,7 +102,7 @@ pub(crate) const PORTABILITY: &[Portability] = &[
       Some("build retrieval yourself: embeddings in a vector database (pgvector, Qdrant), results passed in the prompt")),
     f(OpenAi, FineTuning, VendorOnly,
       "fine-tuned weights stay at OpenAI and cannot be exported",
-      Some("fine-tune an open model (LoRA) on the same training data and serve the adapter (vLLM --lora-modules)")),
+      FINE_TUNE_HINT),
     f(OpenAi, Moderation, PortableWithWork,
       "no engine has a moderation endpoint",
       Some("run an open safety classifier (Llama Guard, ShieldGemma) as a chat model")),
@@ -178,6 +180,9 @@ pub(crate) const PORTABILITY: &[Portability] = &[
     f(VertexAi, Sdk, PortableWithWork,
       "the Vertex AI SDK speaks Google's generateContent through a Google Cloud project", CHAT_SHAPE_HINT),
     f(VertexAi, Endpoint, PortableWithWork, "a hard-coded Vertex AI URL pins the traffic to Google Cloud", URL_HINT),
+    f(VertexAi, ModelId, PortableWithWork, "names a model as Vertex AI serves it (`claude-…@date`, `gemini-…`)", MODEL_HINT),
+    f(VertexAi, Chat, PortableWithWork,
+      "Anthropic's Messages API or Gemini's generateContent, through a Google Cloud project", CHAT_SHAPE_HINT),
     // AWS Bedrock: InvokeModel with per-model bodies, or Converse.
     f(AwsBedrock, Sdk, PortableWithWork,
       "the Bedrock runtime takes per-model request bodies (InvokeModel) or its Converse shape, signed with AWS credentials",
@@ -204,6 +209,19 @@ pub(crate) const PORTABILITY: &[Portability] = &[
     f(Mistral, Chat, PortableWithWork,
       "chat.complete is Mistral's call; the engines take the OpenAI client's chat.completions.create",
       Some("switch to an OpenAI client; several Mistral models are open-weight and run on the engines")),
+    f(Mistral, ToolCalling, Portable,
+      "Mistral's tools and tool_calls have OpenAI's shape; the engines take them through the OpenAI client", None),
+    f(Mistral, JsonMode, Portable, "response_format json_object works on vLLM, llama.cpp and Ollama", None),
+    f(Mistral, Vision, PortableWithWork,
+      "image inputs need an open vision-language model (Pixtral and Mistral Small are open-weight)", VISION_HINT),
+    f(Mistral, FineTuning, VendorOnly, "fine-tuning jobs train a model that Mistral's platform serves", FINE_TUNE_HINT),
+    f(Mistral, FilesApi, PortableWithWork,
+      "files uploaded to Mistral are referenced by id; the engines keep no files", FILES_HINT),
+    f(Mistral, Documents, PortableWithWork,
+      "Mistral OCR reads PDFs and images on Mistral's servers", DOCUMENT_HINT),
+    f(Anthropic, StructuredOutputs, PortableWithWork,
+      "output_config formats rely on Anthropic's constrained decoding; the engines have their own, with a different subset of JSON Schema",
+      SCHEMA_HINT),
     // Reasoning, documents, files, counting, agents, images: newer vendor features.
     f(OpenAi, Thinking, PortableWithWork,
       "reasoning_effort tunes OpenAI's reasoning models; open reasoning models take it only on some engines and models",
@@ -283,6 +301,9 @@ pub(crate) const PORTABILITY: &[Portability] = &[
     f(AzureOpenAi, ResponsesApi, PortableWithWork,
       "the Responses API is OpenAI's own, served by Azure; the engines implement Chat Completions",
       Some("move the calls to chat completions and keep conversation state in your own storage")),
+    f(AzureOpenAi, Embeddings, PortableWithWork,
+      "the engines serve /v1/embeddings, but vectors from another model do not match the stored ones",
+      EMBED_HINT),
     f(AzureOpenAi, FileSearch, VendorOnly,
       "file search and vector stores are retrieval hosted by Azure OpenAI",
       Some("build retrieval yourself: embeddings in a vector database (pgvector, Qdrant), results passed in the prompt")),
@@ -293,7 +314,7 @@ pub(crate) const PORTABILITY: &[Portability] = &[
       CHAT_SHAPE_HINT),
     f(AwsBedrock, FineTuning, VendorOnly,
       "model customization jobs fine-tune weights that stay in Bedrock",
-      Some("fine-tune an open model (LoRA) on the same training data and serve the adapter (vLLM --lora-modules)")),
+      FINE_TUNE_HINT),
     f(AwsBedrock, Thinking, PortableWithWork,
       "a reasoning budget passed through Bedrock's Converse additional fields", THINKING_HINT),
     f(XAi, ResponsesApi, PortableWithWork,

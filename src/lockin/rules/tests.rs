@@ -66,7 +66,7 @@ fn labelled_enums_round_trip_through_json() {
 fn a_model_id_ends_on_a_letter_or_digit() {
     let hits = crate::lockin::matcher::Matchers::get().find(
         Lang::Python,
-        b"import openai\nx = \"gpt-4o-mini\"\n# then gpt-3.5-turbo.\ny = 'gpt-4.'\n",
+        b"import openai\nx = \"gpt-4o-mini\"\nz = [\"gpt-3.5-turbo.\"]\ny = 'gpt-4.'\n",
     );
     let ids: Vec<&str> = (hits.iter())
         .filter(|h| h.pattern.feature == ModelId)
@@ -88,4 +88,19 @@ fn a_tool_choice_by_name_is_not_another_use_of_the_tool() {
         .map(|h| h.line)
         .collect();
     assert_eq!(lines, [1, 3]);
+}
+
+#[test]
+fn a_model_id_in_a_sentence_is_prose_in_code_and_a_value_in_configuration() {
+    let ids = |lang, text: &[u8]| -> Vec<String> {
+        let hits = crate::lockin::matcher::Matchers::get().find(lang, text);
+        (hits.iter())
+            .filter(|h| h.pattern.feature == ModelId)
+            .map(|h| h.text.clone())
+            .collect()
+    };
+    let code = b"fmt.Println(\"Warning: gpt-4 may update. Assuming gpt-4-0613.\")\n\
+                 m := \"gpt-4o\"\nModel: openai.GPT3Dot5Turbo,\n";
+    assert_eq!(ids(Lang::Go, code), ["gpt-4o", "openai.GPT3Dot5Turbo"]);
+    assert_eq!(ids(Lang::Config, b"model: gpt-4o\n"), ["gpt-4o"]);
 }
