@@ -22,6 +22,17 @@ const CODE: &[Lang] = &[
     Lang::Rust,
 ];
 const ANY: &[Lang] = &Lang::ALL;
+/// Rust writes a content part as a typed enum variant (`ContentPart::ImageUrl(…)`), whose
+/// struct fields (`image_url:`) are the same part again: there only quoted JSON keys count.
+const NOT_RS: &[Lang] = &[
+    Lang::Python,
+    Lang::JavaScript,
+    Lang::Go,
+    Lang::Jvm,
+    Lang::CSharp,
+    Lang::Ruby,
+    Lang::Config,
+];
 const NOT_JS: &[Lang] = &[
     Lang::Python,
     Lang::Go,
@@ -79,6 +90,9 @@ pub(crate) const PATTERNS: &[Pattern] = &[
     p(Cohere, Sdk, GO, r#""github\.com/cohere-ai/cohere-go/v2(?:/client)?""#, r#"	cohereclient "github.com/cohere-ai/cohere-go/v2/client""#),
     // Anthropic's clients for Bedrock and Vertex (`attribute` makes the line's Anthropic hit theirs).
     p(AwsBedrock, Sdk, PY, r"^[ \t]*from anthropic import .*\b(AnthropicBedrock)\b", "from anthropic import AnthropicBedrock"),
+    // Ruby constructs them from the one `anthropic` gem: the construction names the service.
+    p(AwsBedrock, Sdk, RB, r"\bAnthropic::BedrockClient\b", "anthropic = Anthropic::BedrockClient.new(aws_region: \"us-east-1\")"),
+    p(VertexAi, Sdk, RB, r"\bAnthropic::VertexClient\b", "anthropic = Anthropic::VertexClient.new(region: \"us-east5\", project_id: id)"),
     p(AwsBedrock, Sdk, JS, r#"["']@anthropic-ai/bedrock-sdk(?:/[\w/.-]*)?["']"#, "import { AnthropicBedrock } from '@anthropic-ai/bedrock-sdk';"),
     p(VertexAi, Sdk, PY, r"^[ \t]*from anthropic import .*\b(AnthropicVertex)\b", "from anthropic import AnthropicVertex"),
     p(VertexAi, Sdk, JS, r#"["']@anthropic-ai/vertex-sdk(?:/[\w/.-]*)?["']"#, "import { AnthropicVertex } from '@anthropic-ai/vertex-sdk';"),
@@ -143,7 +157,7 @@ pub(crate) const PATTERNS: &[Pattern] = &[
     // LangChain4j's model-name enums, and their constants imported statically.
     p(OpenAi, ModelId, JVM, r"\bOpenAi(?:Chat|Embedding|Image)ModelName\.\w+|\bGPT_(?:3_5|4|5)\w*", ".modelName(GPT_4_O_MINI)"),
     p(Anthropic, ModelId, JVM, r"\bAnthropicChatModelName\.\w+|\bCLAUDE_(?:\d|OPUS|SONNET|HAIKU|INSTANT)\w*", ".modelName(AnthropicChatModelName.CLAUDE_3_5_SONNET_20240620)"),
-    p(Google, ModelId, ANY, r"\b(?:gemini-(?:\d|pro|ultra|exp)[\w.-]*|text-embedding-00\d)", "model=\"gemini-2.0-flash\""),
+    p(Google, ModelId, ANY, r"\b(?:gemini-(?:\d|pro|ultra|exp)[\w.-]*|text-embedding-00\d|imagen-\d(?:[\w.-]*\w)?)", "model=\"gemini-2.0-flash\""),
     p(AwsBedrock, ModelId, ANY, r"\b(?:(?:us|eu|apac|global)\.)?(?:anthropic\.claude|amazon\.(?:titan|nova)|meta\.llama|cohere\.(?:command|embed)|mistral\.(?:mistral|mixtral|pixtral)|ai21\.jamba)[\w.:-]*", "modelId=\"anthropic.claude-3-5-sonnet-20240620-v1:0\""),
     p(Cohere, ModelId, ANY, r"\b(?:command-(?:r(?:-plus)?|a-[\w-]+|light|nightly)(?:-\d{2}-\d{4})?|embed-(?:english|multilingual)(?:-light)?-v3\.0)\b", "model=\"command-r-plus\""),
     p(DeepSeek, ModelId, ANY, r"\bdeepseek-(?:chat|reasoner)\b", "model=\"deepseek-reasoner\""),
@@ -193,7 +207,7 @@ pub(crate) const PATTERNS: &[Pattern] = &[
     g(OpenAi, Assistants, ANY, r"\bassistant_id\b", "assistant_id=ASSISTANT_ID,"),
 
     // Tools.
-    shared(p(OpenAi, ToolCalling, ANY, r"\b(?:tool_choice|ToolChoice|tool_calls|ToolCalls)\b", "tool_choice=\"auto\",")),
+    shared(p(OpenAi, ToolCalling, ANY, r"\b(?:tool_choice|ToolChoice|tool_calls|ToolCalls|tool_call_id)\b", "tool_choice=\"auto\",")),
     // camelCase is the Java SDKs' builders; in JavaScript the vendor SDKs keep the wire's
     // snake_case, and `toolCalls` / `toolChoice` are the AI SDK's and LangChain.js's own,
     // vendor-neutral API.
@@ -203,6 +217,8 @@ pub(crate) const PATTERNS: &[Pattern] = &[
     p(OpenAi, ToolCalling, GO, r"\b(?:ChatCompletion(?:Function)?ToolParam|ChatCompletionFunctionTool|FunctionDefinitionParam|ToolTypeFunction)\b|\bopenai\.(?:FunctionDefinition|Tool|ChatMessageRoleTool)\b", "Tools: []openai.ChatCompletionToolParam{"),
     // A tools argument (no spaces around `=`: a keyword, not an assignment) or a JSON body's.
     shared(g(OpenAi, ToolCalling, ANY, r#"\btools=[\w\[]|["']tools["']\s*:\s*\["#, "tools=tools,")),
+    // An unquoted key (JavaScript objects, Ruby keywords); `tools: {` is the AI SDK's own, neutral.
+    shared(g(OpenAi, ToolCalling, &[Lang::JavaScript, Lang::Ruby], r"\btools:\s*\[", "tools: [getWeather],")),
     p(OpenAi, ToolCalling, JVM, r"\bChatCompletion(?:Function)?Tool\b", ".addTool(ChatCompletionFunctionTool.builder()"),
     p(OpenAi, ToolCalling, CS, r"\bChatTool\.CreateFunctionTool\(", "ChatTool tool = ChatTool.CreateFunctionTool("),
     p(OpenAi, ToolCalling, RS, r"\bChatCompletionTool(?:Args)?\b", "ChatCompletionToolArgs::default()"),
@@ -232,20 +248,23 @@ pub(crate) const PATTERNS: &[Pattern] = &[
     p(OpenAi, StructuredOutputs, JVM, r"\bResponseFormatJsonSchema\b", ".responseFormat(ResponseFormatJsonSchema.builder()"),
     g(OpenAi, StructuredOutputs, JVM, r"\.strict(?:Tools|JsonSchema)\(true\)", ".strictTools(true)"),
     p(OpenAi, StructuredOutputs, CS, r"\bCreateJsonSchemaFormat\(", "ChatResponseFormat.CreateJsonSchemaFormat("),
+    openai_shaped(p(OpenAi, Vision, RS, r"ContentPart::ImageUrl\b", "ChatCompletionRequestUserMessageContentPart::ImageUrl(")),
     openai_shaped(p(OpenAi, StructuredOutputs, RS, r"\bResponseFormat::JsonSchema\b", "response_format(ResponseFormat::JsonSchema {")),
     p(Google, JsonMode, ANY, r"\b(?:response_mime_type|responseMimeType|ResponseMIMEType)\b", "response_mime_type=\"application/json\","),
     g(Google, StructuredOutputs, ANY, r"\b(?:response_schema|responseSchema|ResponseSchema)\b", "responseSchema: summarySchema,"),
 
     // Inputs beyond text.
     // Quoted, or an object key unquoted (TypeScript): `image_url: { url }`.
-    shared(g(OpenAi, Vision, ANY, r#"(?:["']|\b)(image_url|input_image)(?:["']|\s*:)"#, r#"{ type: "image_url", image_url: { url: dataUrl } },"#)),
+    shared(g(OpenAi, Vision, NOT_RS, r#"(?:["']|\b)(image_url|input_image)(?:["']|\s*:)"#, r#"{ type: "image_url", image_url: { url: dataUrl } },"#)),
+    shared(g(OpenAi, Vision, RS, r#"["'](image_url|input_image)["']"#, r#"json!({"type": "image_url", "image_url": {"url": url}})"#)),
     p(OpenAi, Vision, GO, r"\b(?:ImageContentPart|ChatCompletionContentPartImageParam)\b", "openai.ImageContentPart(openai.ChatCompletionContentPartImageImageURLParam{"),
     p(OpenAi, Vision, JVM, r"\bChatCompletionContentPartImage\b", "ChatCompletionContentPartImage.builder()"),
     p(OpenAi, Vision, CS, r"\bCreateImagePart\(", "ChatMessageContentPart.CreateImagePart(imageUri)"),
     g(Anthropic, Vision, ANY, r#"["']?media_type["']?\s*:\s*["']image/"#, r#""media_type": "image/png","#),
     p(Anthropic, Vision, GO, r"\bNewImageBlock(?:Base64)?\(", "anthropic.NewImageBlockBase64(\"image/png\", data)"),
     g(Google, Vision, ANY, r#"\bmime_?[tT]ype["']?\s*[:=]\s*["']image/"#, r#"types.Part.from_bytes(data=image, mime_type="image/jpeg")"#),
-    p(OpenAi, Audio, ANY, r"\binput_audio\b", "{\"type\": \"input_audio\", \"input_audio\": {\"data\": b64}}"),
+    openai_shaped(p(OpenAi, Audio, NOT_RS, r"\binput_audio\b", "{\"type\": \"input_audio\", \"input_audio\": {\"data\": b64}}")),
+    openai_shaped(p(OpenAi, Audio, RS, r#""input_audio"|ContentPart::InputAudio\b"#, "ChatCompletionRequestUserMessageContentPart::InputAudio(")),
     p(OpenAi, Audio, PY_JS_RB, r"\.audio\.(?:transcriptions|translations|speech)\b", "transcript = client.audio.transcriptions.create("),
     p(OpenAi, Audio, GO, r"\.Audio\.(?:Transcriptions|Translations|Speech)\.New\(|\.CreateTranscription\(", "client.Audio.Transcriptions.New(ctx, params)"),
     g(Google, Audio, ANY, r#"\bmime_?[tT]ype["']?\s*[:=]\s*["']audio/"#, r#"mimeType: "audio/mp3","#),
@@ -268,7 +287,7 @@ pub(crate) const PATTERNS: &[Pattern] = &[
     shared(g(AwsBedrock, Thinking, JVM, r"\.enableReasoning\(", ".enableReasoning(1024)")),
     p(Google, Thinking, ANY, r"\b(?:thinking_config|thinkingConfig|ThinkingConfig|thinking_budget|thinkingBudget|ThinkingBudget|include_thoughts|includeThoughts)\b", "config=types.GenerateContentConfig(thinking_config=types.ThinkingConfig(thinking_budget=1024))"),
     p(Anthropic, Citations, ANY, r#"["']?\bcitations["']?\s*[:=]\s*\{"#, r#""citations": {"enabled": True},"#),
-    g(Anthropic, Documents, ANY, r#"["']?\btype["']?\s*:\s*["']document["']|["']?\bmedia_type["']?\s*:\s*["']application/pdf"#, r#"{"type": "document", "source": {"type": "base64", "media_type": "application/pdf", "data": pdf}},"#),
+    g(Anthropic, Documents, ANY, r#"["']?\btype["']?\s*:\s*["']document["']"#, r#"{"type": "document", "source": {"type": "base64", "media_type": "application/pdf", "data": pdf}},"#),
     p(Anthropic, Documents, ANY, r"\bpdfs-20\d{2}-\d{2}-\d{2}\b", r#""anthropic-beta": "pdfs-2024-09-25""#),
     g(Google, Documents, ANY, r#"\bmime_?[tT]ype["']?\s*[:=]\s*["']application/pdf"#, r#"types.Part.from_bytes(data=pdf, mime_type="application/pdf")"#),
     g(OpenAi, Documents, ANY, r#"["']input_file["']|\bfile_data["']?\s*:"#, r#"{"type": "input_file", "file_id": uploaded.id}"#),
@@ -290,7 +309,7 @@ pub(crate) const PATTERNS: &[Pattern] = &[
     g(OpenAi, AgentSdk, PY, r#"^[ \t]*(from agents(?:\.\w+)* import)\b"#, "from agents import Agent, Runner"),
     p(OpenAi, ImageGeneration, PY_JS_RB, r"\.images\.(?:generate|edit|create_variation)\(", "img = client.images.generate(model=\"gpt-image-1\", prompt=prompt)"),
     p(OpenAi, ImageGeneration, GO, r"\.Images\.(?:Generate|Edit)\(|\.CreateImage\(", "img, err := client.Images.Generate(ctx, params)"),
-    p(Google, ImageGeneration, ANY, r"\.(?:generate_images|generateImages|GenerateImages)\(|\bimagen-\d(?:[\w.-]*\w)?", "result = client.models.generate_images(model=\"imagen-4.0-generate-001\", prompt=prompt)"),
+    p(Google, ImageGeneration, ANY, r"\.(?:generate_images|generateImages|GenerateImages)\(", "result = client.models.generate_images(model=\"imagen-4.0-generate-001\", prompt=prompt)"),
     g(Google, Audio, ANY, r"\b(?:speech_config|speechConfig)\s*[=:]", "speech_config=types.SpeechConfig(voice_config=voice),"),
 
     // Caching, batches, hosted state.
