@@ -90,6 +90,7 @@ fn the_python_fastapi_classifier_findings_are_exact() {
         ("app/classifier.py", 67, "seed", "portable", "seed=7"),
         ("app/classifier.py", 71, "tool-calling", "portable", "tool_calls"),
         ("app/classifier.py", 73, "tool-calling", "portable", "tool_calls"),
+        ("app/classifier.py", 77, "tool-calling", "portable", "tool_call_id"),
         ("app/classifier.py", 80, "chat", "portable", ".chat.completions.create"),
         ("app/classifier.py", 84, "structured-outputs", "portable-with-work", "\"type\": \"json_schema\""),
         ("app/classifier.py", 85, "structured-outputs", "portable-with-work", "\"strict\": True"),
@@ -164,6 +165,7 @@ fn the_typescript_next_routes_findings_are_exact() {
         ("lib/knowledge.ts", 11, "vision", "portable-with-work", "input_image"),
         ("lib/knowledge.ts", 13, "responses-api", "portable-with-work", ".responses.create"),
         ("lib/knowledge.ts", 14, "model-id", "portable-with-work", "gpt-4.1-mini"),
+        ("lib/knowledge.ts", 16, "tool-calling", "portable", "tools: ["),
         ("lib/knowledge.ts", 16, "file-search", "vendor-only", "\"file_search\""),
         ("lib/knowledge.ts", 22, "file-search", "vendor-only", ".vectorStores.files"),
         ("lib/summarize.ts", 1, "sdk", "portable-with-work", "\"@google/genai\""),
@@ -207,7 +209,7 @@ fn the_typescript_next_routes_findings_are_exact() {
     );
     let vendors: Vec<_> = scan.findings.iter().map(|f| f.vendor.id()).collect();
     assert_eq!(&vendors[..8], ["anthropic"; 8]);
-    assert_eq!(scan.findings[16].vendor.id(), "google");
+    assert_eq!(scan.findings[17].vendor.id(), "google");
 }
 
 #[test]
@@ -462,7 +464,7 @@ fn the_command_writes_each_format_and_exits_2_on_bad_input() {
     );
     assert!(md.len() < 65_536);
     assert!(
-        stderr(&out).contains("26 findings in 4 files"),
+        stderr(&out).contains("27 findings in 4 files"),
         "{}",
         stderr(&out)
     );

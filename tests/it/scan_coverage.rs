@@ -178,6 +178,7 @@ fn newer_vendor_features_are_found() {
         [
             (2, "google", "thinking", "portable-with-work"),
             (3, "google", "image-generation", "portable-with-work"),
+            (3, "google", "model-id", "portable-with-work"),
             (4, "google", "token-counting", "portable-with-work"),
             (5, "google", "files-api", "portable-with-work"),
         ]
