@@ -1,37 +1,54 @@
-//! Whose API a file's shared vocabulary belongs to. `tool_calls`, `json_object` or `logprobs`
-//! are OpenAI's words, and also those of every API shaped like it (DeepSeek, Groq, xAI) and of
-//! some that are not (an Anthropic `tool_choice`): labelling them all OpenAI put the wrong
-//! vendor on most tool calls of a codebase that talks to several. A shared pattern's finding
-//! goes to the one vendor the rest of the file talks to.
+//! Whose API a file's findings belong to. `tool_calls`, `json_object` or `logprobs` are OpenAI's
+//! words, and also those of every API shaped like it (DeepSeek, Groq, xAI) and of some that are
+//! not (an Anthropic `tool_choice`); and a vendor's SDK often talks to another service (OpenAI's
+//! to Azure, Anthropic's to Bedrock or Vertex AI, Gemini's to Vertex AI). Labelling by the words
+//! put the wrong vendor on most tool calls of a codebase that talks to several. A shared
+//! pattern's finding goes to the one vendor the rest of the file talks to, and an SDK's findings
+//! to the service the file points it at (`SERVES`).
 //!
 //! This reads the file as a whole, not the receiver of each call: a file that talks to two
-//! vendors keeps the pattern's default vendor.
+//! vendors keeps the pattern's vendors (`receivers` refines that for some languages).
 
 use std::collections::BTreeSet;
 
 use super::matcher::Hit;
 use super::rules::{portability, Feature, Portability, Sharing, Vendor};
 
-/// (an SDK's vendor, a service that takes that SDK's requests as they are): a file that calls the
-/// service through the SDK talks to the service. Azure, DeepSeek, Groq, xAI and Gemini's
-/// OpenAI-compatible endpoint take OpenAI's; Bedrock and Vertex AI take Anthropic's through its
-/// `AnthropicBedrock` / `AnthropicVertex` clients.
-const SERVES: &[(Vendor, Vendor)] = &[
-    (Vendor::OpenAi, Vendor::AzureOpenAi),
-    (Vendor::OpenAi, Vendor::DeepSeek),
-    (Vendor::OpenAi, Vendor::Groq),
-    (Vendor::OpenAi, Vendor::XAi),
-    (Vendor::OpenAi, Vendor::Google),
-    (Vendor::Anthropic, Vendor::AwsBedrock),
-    (Vendor::Anthropic, Vendor::VertexAi),
-];
-
-fn serves(sdk: Vendor, service: Vendor) -> bool {
-    sdk == service || SERVES.contains(&(sdk, service))
+/// How a service takes another vendor's SDK.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Relation {
+    /// A cloud that hosts the vendor's models behind the vendor's SDK (Azure for OpenAI's, Bedrock
+    /// and Vertex AI for Anthropic's, Vertex AI for Gemini's): whatever the SDK says in a file that
+    /// targets the platform, the platform serves.
+    Platform,
+    /// An API with an SDK of its own that also takes the SDK's requests (DeepSeek, Groq, xAI,
+    /// Gemini and Bedrock through OpenAI's): model ids and the vocabulary the two share go to the
+    /// API. The import stays the SDK vendor's: the OpenAI SDK is as portable there as anywhere.
+    Compatible,
 }
 
-/// Gives each shared hit the vendor the file talks to, where there is exactly one and it has the
-/// feature (else the hit keeps the pattern's vendor).
+/// (the SDK's vendor, the service, how).
+const SERVES: &[(Vendor, Vendor, Relation)] = &[
+    (Vendor::OpenAi, Vendor::AzureOpenAi, Relation::Platform),
+    (Vendor::Anthropic, Vendor::AwsBedrock, Relation::Platform),
+    (Vendor::Anthropic, Vendor::VertexAi, Relation::Platform),
+    (Vendor::Google, Vendor::VertexAi, Relation::Platform),
+    (Vendor::OpenAi, Vendor::DeepSeek, Relation::Compatible),
+    (Vendor::OpenAi, Vendor::Groq, Relation::Compatible),
+    (Vendor::OpenAi, Vendor::XAi, Relation::Compatible),
+    (Vendor::OpenAi, Vendor::Google, Relation::Compatible),
+    (Vendor::OpenAi, Vendor::AwsBedrock, Relation::Compatible),
+];
+
+fn relation(sdk: Vendor, service: Vendor) -> Option<Relation> {
+    (SERVES.iter())
+        .find(|(v, s, _)| (*v, *s) == (sdk, service))
+        .map(|(_, _, r)| *r)
+}
+
+/// Gives hits the vendor the file talks to, where there is exactly one: its SDK's findings when it
+/// serves that SDK (`SERVES`), and shared vocabulary it has the feature for. Other hits keep the
+/// pattern's vendor.
 /// Hits are only relabelled, never removed (a notebook's hits keep their cells by position);
 /// the caller then keeps one per line and feature (`one_per_feature`).
 pub(crate) fn attribute(hits: &mut [Hit]) {
@@ -40,14 +57,12 @@ pub(crate) fn attribute(hits: &mut [Hit]) {
         return;
     };
     for hit in hits.iter_mut() {
-        // Azure serves OpenAI's models, Bedrock and Vertex Anthropic's: in a file that talks to
-        // the service, the ids name the service's deployments.
-        let served_model = matches!(
-            vendor,
-            Vendor::AzureOpenAi | Vendor::AwsBedrock | Vendor::VertexAi
-        ) && hit.pattern.feature == Feature::ModelId
-            && SERVES.contains(&(hit.pattern.vendor, vendor));
-        let moves = may_move(hit.pattern.shared, vendor) || served_model;
+        let served = match relation(hit.pattern.vendor, vendor) {
+            Some(Relation::Platform) => true,
+            Some(Relation::Compatible) => hit.pattern.feature == Feature::ModelId,
+            None => false,
+        };
+        let moves = may_move(hit.pattern.shared, vendor) || served;
         if moves && hit.portability.vendor != vendor {
             if let Some(row) = portability(vendor, hit.pattern.feature) {
                 hit.portability = row;
@@ -60,8 +75,12 @@ pub(crate) fn attribute(hits: &mut [Hit]) {
 pub(crate) fn may_move(sharing: Sharing, vendor: Vendor) -> bool {
     match sharing {
         Sharing::Any => true,
-        Sharing::OpenAiShaped => serves(Vendor::OpenAi, vendor),
-        Sharing::AnthropicShaped => serves(Vendor::Anthropic, vendor),
+        Sharing::OpenAiShaped => {
+            vendor == Vendor::OpenAi || relation(Vendor::OpenAi, vendor).is_some()
+        }
+        Sharing::AnthropicShaped => {
+            vendor == Vendor::Anthropic || relation(Vendor::Anthropic, vendor).is_some()
+        }
         Sharing::No => false,
     }
 }
@@ -77,7 +96,7 @@ fn platform_clients(hits: &mut [Hit]) {
         .collect();
     for hit in hits.iter_mut().filter(|h| sdk(h)) {
         let served = |&&(line, v, _): &&(u32, Vendor, _)| {
-            line == hit.line && SERVES.contains(&(hit.pattern.vendor, v))
+            line == hit.line && relation(hit.pattern.vendor, v).is_some()
         };
         if let Some((_, _, row)) = platforms.iter().find(served) {
             hit.portability = row;
@@ -92,6 +111,18 @@ fn file_vendor(hits: &[Hit]) -> Option<Vendor> {
     let mut talks = BTreeSet::new();
     let mut names = BTreeSet::new();
     let mut sdks = BTreeSet::new();
+    // Vendors the file reaches by their URL, key or wire protocol, or through a client of another
+    // vendor's SDK: how an SDK is pointed at another service.
+    let mut reached = BTreeSet::new();
+    // A service's SDK imported on a line of its own, not as a client of another vendor's SDK
+    // (`from anthropic import AnthropicBedrock`, `openai/providers/bedrock`).
+    let own_sdk = |h: &Hit| {
+        !hits.iter().any(|o| {
+            o.line == h.line
+                && o.pattern.feature == Feature::Sdk
+                && relation(o.pattern.vendor, h.pattern.vendor).is_some()
+        })
+    };
     for hit in hits.iter().filter(|h| h.pattern.shared == Sharing::No) {
         // The row's vendor: `platform_clients` may have moved it.
         let vendor = hit.portability.vendor;
@@ -103,16 +134,36 @@ fn file_vendor(hits: &[Hit]) -> Option<Vendor> {
             }
             feature => {
                 talks.insert(vendor);
-                if feature == Feature::Sdk {
-                    sdks.insert(vendor);
+                match feature {
+                    Feature::Sdk if own_sdk(hit) => {
+                        sdks.insert(vendor);
+                    }
+                    Feature::Sdk | Feature::Endpoint | Feature::ApiKey | Feature::RestProtocol => {
+                        reached.insert(vendor);
+                    }
+                    _ => {}
                 }
             }
         }
     }
-    // A vendor's SDK pointed at a service that serves its API (by its URL or key): the service is
-    // the vendor. Not where the file imports the service's own SDK too: it talks to both.
-    let pointed =
-        |sdk: Vendor, service: Vendor| SERVES.contains(&(sdk, service)) && !sdks.contains(&service);
+    // A vendor's SDK pointed at a service that serves its API: the service is the vendor. Not
+    // where the file also reaches the SDK's own vendor, nor a compatible API whose own SDK the
+    // file imports too, nor one it does not reach (a Gemini `tool_config` is no base URL): it
+    // talks to both.
+    let pointed = |sdk: Vendor, service: Vendor| {
+        let direct = [Feature::Endpoint, Feature::ApiKey, Feature::RestProtocol];
+        let reaches_sdk_vendor = hits
+            .iter()
+            .any(|h| h.portability.vendor == sdk && direct.contains(&h.pattern.feature));
+        !reaches_sdk_vendor
+            && match relation(sdk, service) {
+                Some(Relation::Platform) => true,
+                Some(Relation::Compatible) => {
+                    reached.contains(&service) && !sdks.contains(&service)
+                }
+                None => false,
+            }
+    };
     let evidence = if talks.is_empty() { names } else { talks };
     let mut vendors = evidence.into_iter();
     match (vendors.next(), vendors.next(), vendors.next()) {

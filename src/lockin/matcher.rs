@@ -7,7 +7,7 @@ use aho_corasick::{AhoCorasick, Input, MatchKind};
 use regex::bytes::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
 use regex_syntax::hir::literal::{ExtractKind, Extractor};
 
-use super::rules::{self, Lang, Pattern, Portability, PATTERNS};
+use super::rules::{self, Feature, Lang, Pattern, Portability, PATTERNS};
 
 /// A prefilter literal shorter than this would flag too many lines to be worth having.
 const MIN_LITERAL: usize = 3;
@@ -113,7 +113,7 @@ impl Matchers {
 fn in_prose(text: &[u8], hit: &Hit) -> bool {
     // Constants (`openai.GPT3Dot5Turbo`, `GPT_4O`) are code wherever they stand.
     let literal = hit.text.contains('-') && !hit.text.bytes().any(|b| b.is_ascii_uppercase());
-    if hit.pattern.feature != rules::Feature::ModelId || !literal || hit.start < 2 {
+    if hit.pattern.feature != Feature::ModelId || !literal || hit.start < 2 {
         return false;
     }
     let before = &text[hit.start - 2..hit.start];
@@ -165,9 +165,21 @@ fn repeats(earlier: &[Hit], hit: &Hit) -> bool {
 }
 
 /// A line counts once per vendor feature, its first hit standing: `"input_image", image_url:`
-/// is one image part, `tools=tools, tool_choice="auto"` one use of tools. (Run again after
+/// is one image part, `tools=tools, tool_choice="auto"` one use of tools, and a hosted tool's
+/// line is that tool's use, not also one of tool calling. (Run again after
 /// `attribute` moves hits to another vendor.)
 pub(crate) fn one_per_feature(hits: &mut Vec<Hit>) {
+    // A tools array holding a hosted tool (`tools=[{"type": "file_search"}]`) is that tool's use.
+    let hosted: Vec<u32> = (hits.iter())
+        .filter(|h| {
+            matches!(
+                h.pattern.feature,
+                Feature::HostedTools | Feature::FileSearch
+            )
+        })
+        .map(|h| h.line)
+        .collect();
+    hits.retain(|h| h.pattern.feature != Feature::ToolCalling || !hosted.contains(&h.line));
     let mut kept: Vec<Hit> = Vec::with_capacity(hits.len());
     for hit in hits.drain(..) {
         let first = kept

@@ -165,7 +165,6 @@ fn the_typescript_next_routes_findings_are_exact() {
         ("lib/knowledge.ts", 11, "vision", "portable-with-work", "input_image"),
         ("lib/knowledge.ts", 13, "responses-api", "portable-with-work", ".responses.create"),
         ("lib/knowledge.ts", 14, "model-id", "portable-with-work", "gpt-4.1-mini"),
-        ("lib/knowledge.ts", 16, "tool-calling", "portable", "tools: ["),
         ("lib/knowledge.ts", 16, "file-search", "vendor-only", "\"file_search\""),
         ("lib/knowledge.ts", 22, "file-search", "vendor-only", ".vectorStores.files"),
         ("lib/summarize.ts", 1, "sdk", "portable-with-work", "\"@google/genai\""),
@@ -217,9 +216,9 @@ fn the_go_service_findings_are_exact() {
     let scan = scan(&app("go-claims-service"));
     #[rustfmt::skip]
     assert_findings(&scan, &[
-        ("internal/extract/azure.go", 8, "sdk", "portable", "\"github.com/openai/openai-go\""),
+        ("internal/extract/azure.go", 8, "sdk", "portable-with-work", "\"github.com/openai/openai-go\""),
         ("internal/extract/azure.go", 9, "sdk", "portable-with-work", "\"github.com/openai/openai-go/azure\""),
-        ("internal/extract/azure.go", 10, "sdk", "portable", "\"github.com/openai/openai-go/option\""),
+        ("internal/extract/azure.go", 10, "sdk", "portable-with-work", "\"github.com/openai/openai-go/option\""),
         ("internal/extract/azure.go", 37, "chat", "portable", ".Chat.Completions.New("),
         ("internal/extract/azure.go", 44, "json-mode", "portable", "ResponseFormatJSONObjectParam"),
         ("internal/extract/azure.go", 46, "seed", "portable", "Seed: openai.Int("),
@@ -231,6 +230,7 @@ fn the_go_service_findings_are_exact() {
         ("internal/legacy/assistant.go", 12, "sdk", "portable", "\"github.com/sashabaranov/go-openai\""),
         ("internal/legacy/assistant.go", 39, "assistants", "vendor-only", ".CreateRun("),
         ("internal/legacy/assistant.go", 63, "assistants", "vendor-only", ".CreateThread("),
+        ("main.go", 18, "endpoint", "portable-with-work", "AZURE_OPENAI_ENDPOINT"),
         ("main.go", 19, "api-key", "portable", "AZURE_OPENAI_API_KEY"),
         ("main.go", 26, "api-key", "portable", "OPENAI_API_KEY"),
     ]);
@@ -271,8 +271,8 @@ fn the_go_service_findings_are_exact() {
         vec![
             ("internal/legacy/assistant.go", 6),
             ("internal/extract/bedrock.go", 5),
-            ("internal/extract/azure.go", 1),
-            ("main.go", 0),
+            ("internal/extract/azure.go", 3),
+            ("main.go", 1),
         ]
     );
 }

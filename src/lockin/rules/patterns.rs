@@ -54,7 +54,7 @@ pub(crate) const PATTERNS: &[Pattern] = &[
     p(OpenAi, Sdk, JVM, r"import (?:static )?(?:com\.openai|com\.theokanning\.openai|com\.aallam\.openai|dev\.langchain4j\.model\.openai(?:official)?|org\.springframework\.ai\.openai)\.", "import com.openai.client.OpenAIClient;"),
     p(OpenAi, Sdk, CS, r"using OpenAI(?:\.\w+)*;|\bAddOpenAIChatCompletion\(", "using OpenAI.Chat;"),
     p(OpenAi, Sdk, RB, r#"require ["']openai["']"#, r#"require "openai""#),
-    openai_shaped(p(OpenAi, Sdk, RS, r"\buse (?:async_openai|openai_api_rs)::", "use async_openai::{Client, config::OpenAIConfig};")),
+    p(OpenAi, Sdk, RS, r"\buse (?:async_openai|openai_api_rs)::", "use async_openai::{Client, config::OpenAIConfig};"),
     p(AzureOpenAi, Sdk, PY_JS, r"^[ \t]*(?:from\b|import\b).*?\b(Azure(?:Chat)?OpenAI(?:Embeddings|LLM)?)\b", "from openai import AzureOpenAI"),
     p(AzureOpenAi, Sdk, PY, r"\bAzure(?:Chat|Text)(?:Completion|Embedding)\b", "kernel.add_service(AzureChatCompletion(deployment_name=DEPLOYMENT))"),
     p(AzureOpenAi, Sdk, JS, r#"["']@(?:azure/openai|ai-sdk/azure)["']"#, r#"import { AzureOpenAI } from "@azure/openai";"#),
@@ -90,6 +90,10 @@ pub(crate) const PATTERNS: &[Pattern] = &[
     p(Cohere, Sdk, GO, r#""github\.com/cohere-ai/cohere-go/v2(?:/client)?""#, r#"	cohereclient "github.com/cohere-ai/cohere-go/v2/client""#),
     // Anthropic's clients for Bedrock and Vertex (`attribute` makes the line's Anthropic hit theirs).
     p(AwsBedrock, Sdk, PY, r"^[ \t]*from anthropic import .*\b(AnthropicBedrock)\b", "from anthropic import AnthropicBedrock"),
+    p(AwsBedrock, Sdk, JVM, r"import com\.anthropic\.(bedrock)\.", "import com.anthropic.bedrock.backends.BedrockBackend;"),
+    p(VertexAi, Sdk, JVM, r"import com\.anthropic\.(vertex)\.", "import com.anthropic.vertex.backends.VertexBackend;"),
+    // OpenAI's Node SDK on Bedrock's OpenAI-compatible endpoint.
+    p(AwsBedrock, Sdk, JS, r#"["']openai/providers/bedrock(?:/[\w/.-]*)?["']"#, "import { bedrock } from 'openai/providers/bedrock/aws';"),
     // Ruby constructs them from the one `anthropic` gem: the construction names the service.
     p(AwsBedrock, Sdk, RB, r"\bAnthropic::BedrockClient\b", "anthropic = Anthropic::BedrockClient.new(aws_region: \"us-east-1\")"),
     p(VertexAi, Sdk, RB, r"\bAnthropic::VertexClient\b", "anthropic = Anthropic::VertexClient.new(region: \"us-east5\", project_id: id)"),
@@ -114,6 +118,12 @@ pub(crate) const PATTERNS: &[Pattern] = &[
     p(VertexAi, Endpoint, ANY, r"[\w-]*aiplatform\.googleapis\.com", "https://us-central1-aiplatform.googleapis.com/v1/projects"),
     p(AwsBedrock, Endpoint, ANY, r"bedrock-runtime\.[\w-]+\.amazonaws\.com", "https://bedrock-runtime.us-east-1.amazonaws.com/model"),
     p(Cohere, Endpoint, ANY, r"api\.cohere\.(?:com|ai)", "https://api.cohere.com/v2/chat"),
+    p(AzureOpenAi, Endpoint, ANY, r"\b(AZURE_OPENAI_ENDPOINT)(?:$|[^ \w]| [^a-z])", "const endpoint = requireEnv('AZURE_OPENAI_ENDPOINT');"),
+    // The Gemini SDK switched to Vertex AI (`vertexai: true`, or by its environment variable).
+    p(VertexAi, Endpoint, PY_JS, r"\bvertexai\s*[:=]\s*(?:true|True)\b", "client = genai.Client(vertexai=True, project=PROJECT, location=\"us-central1\")"),
+    g(AzureOpenAi, ApiKey, PY_JS, r"\bgetBearerTokenProvider\(|\bget_bearer_token_provider\(", "const tokenProvider = getBearerTokenProvider(new DefaultAzureCredential(), scope);"),
+    p(AzureOpenAi, RestProtocol, ANY, r"/openai/v1/", "baseURL: `${endpoint}/openai/v1/`,"),
+    g(VertexAi, ApiKey, ANY, r"\b(GOOGLE_APPLICATION_CREDENTIALS)(?:$|[^ \w]| [^a-z])", "String token = System.getenv(\"GOOGLE_APPLICATION_CREDENTIALS\");"),
     p(AzureOpenAi, Endpoint, RS, r"\bAzureConfig::new\(", "let config = AzureConfig::new().with_api_base(base)"),
     p(Mistral, Endpoint, ANY, r"api\.mistral\.ai", "https://api.mistral.ai/v1/chat/completions"),
     p(DeepSeek, Endpoint, ANY, r"api\.deepseek\.com", "base_url=\"https://api.deepseek.com\""),
@@ -149,7 +159,7 @@ pub(crate) const PATTERNS: &[Pattern] = &[
     p(OpenAi, ModelId, ANY, r"\b(?:gpt-(?:3\.5|4|5)|chatgpt-4o)(?:[\w.-]*\w)?", "model=\"gpt-4o-mini-2024-07-18\""),
     p(OpenAi, ModelId, ANY, r#"["'](o[134](?:-mini|-pro|-preview)?(?:-\d{4}-\d{2}-\d{2})?)["']"#, r#"model: "o3-mini","#),
     p(OpenAi, ModelId, ANY, r"\b(?:text-embedding-(?:3-small|3-large|ada-002)|whisper-1|tts-1(?:-hd)?|dall-e-[23]|gpt-image-1)\b", "model=\"text-embedding-3-small\""),
-    p(OpenAi, ModelId, GO, r"\b(?:ChatModel(?:GPT|O\d)\w*|openai\.(?:GPT|O\d|Whisper|DallE|TTS)\w+)", "Model: openai.ChatModelGPT4oMini,"),
+    p(OpenAi, ModelId, GO, r"\b(?:ChatModel(?:GPT|O\d)\w*|openai\.(?:GPT|O\d|Whisper|DallE|TTS|(?:Chat|Audio|Image|Embedding)Model)\w+)", "Model: openai.ChatModelGPT4oMini,"),
     p(OpenAi, ModelId, JVM, r"\bChatModel\.(?:GPT|O\d)\w*", ".model(ChatModel.GPT_4O_MINI)"),
     p(Anthropic, ModelId, ANY, r"\bclaude-(?:\d|instant|opus|sonnet|haiku)[\w.@-]*", "model=\"claude-3-5-sonnet-20241022\","),
     p(Anthropic, ModelId, GO, r"\bModelClaude\w+", "Model: anthropic.ModelClaude3_7SonnetLatest,"),
@@ -158,7 +168,7 @@ pub(crate) const PATTERNS: &[Pattern] = &[
     p(OpenAi, ModelId, JVM, r"\bOpenAi(?:Chat|Embedding|Image)ModelName\.\w+|\bGPT_(?:3_5|4|5)\w*", ".modelName(GPT_4_O_MINI)"),
     p(Anthropic, ModelId, JVM, r"\bAnthropicChatModelName\.\w+|\bCLAUDE_(?:\d|OPUS|SONNET|HAIKU|INSTANT)\w*", ".modelName(AnthropicChatModelName.CLAUDE_3_5_SONNET_20240620)"),
     p(Google, ModelId, ANY, r"\b(?:gemini-(?:\d|pro|ultra|exp)[\w.-]*|text-embedding-00\d|imagen-\d(?:[\w.-]*\w)?)", "model=\"gemini-2.0-flash\""),
-    p(AwsBedrock, ModelId, ANY, r"\b(?:(?:us|eu|apac|global)\.)?(?:anthropic\.claude|amazon\.(?:titan|nova)|meta\.llama|cohere\.(?:command|embed)|mistral\.(?:mistral|mixtral|pixtral)|ai21\.jamba)[\w.:-]*", "modelId=\"anthropic.claude-3-5-sonnet-20240620-v1:0\""),
+    p(AwsBedrock, ModelId, ANY, r"\b(?:(?:us|eu|apac|global)\.)?(?:anthropic\.claude|amazon\.(?:titan|nova)|meta\.llama|cohere\.(?:command|embed)|mistral\.(?:mistral|mixtral|pixtral)|ai21\.jamba|openai\.gpt-)[\w.:-]*", "modelId=\"anthropic.claude-3-5-sonnet-20240620-v1:0\""),
     p(Cohere, ModelId, ANY, r"\b(?:command-(?:r(?:-plus)?|a-[\w-]+|light|nightly)(?:-\d{2}-\d{4})?|embed-(?:english|multilingual)(?:-light)?-v3\.0)\b", "model=\"command-r-plus\""),
     p(DeepSeek, ModelId, ANY, r"\bdeepseek-(?:chat|reasoner)\b", "model=\"deepseek-reasoner\""),
     p(XAi, ModelId, ANY, r"\bgrok-(?:\d|beta|vision)(?:[\w.-]*\w)?", "model: \"grok-4-fast\","),
@@ -214,7 +224,7 @@ pub(crate) const PATTERNS: &[Pattern] = &[
     shared(p(OpenAi, ToolCalling, NOT_JS, r"\b(?:toolChoice|toolCalls)\b", ".toolChoice(ChatCompletionToolChoiceOption.Auto.AUTO)")),
     shared(g(OpenAi, ToolCalling, ANY, r#"["']?\btype["']?\s*:\s*["']function["']"#, r#"{"type": "function", "function": {"#)),
     p(OpenAi, ToolCalling, PY, r"\bpydantic_function_tool\(", "tools=[openai.pydantic_function_tool(Lookup)],"),
-    p(OpenAi, ToolCalling, GO, r"\b(?:ChatCompletion(?:Function)?ToolParam|ChatCompletionFunctionTool|FunctionDefinitionParam|ToolTypeFunction)\b|\bopenai\.(?:FunctionDefinition|Tool|ChatMessageRoleTool)\b", "Tools: []openai.ChatCompletionToolParam{"),
+    p(OpenAi, ToolCalling, GO, r"\bChatCompletion\w*Tool\w*Param\b|\b(?:ChatCompletionFunctionTool|FunctionDefinitionParam|ToolTypeFunction)\b|\bopenai\.(?:FunctionDefinition|Tool|ChatMessageRoleTool|ToolMessage)\b", "Tools: []openai.ChatCompletionToolParam{"),
     // A tools argument (no spaces around `=`: a keyword, not an assignment) or a JSON body's.
     shared(g(OpenAi, ToolCalling, ANY, r#"\btools=[\w\[]|["']tools["']\s*:\s*\["#, "tools=tools,")),
     // An unquoted key (JavaScript objects, Ruby keywords); `tools: {` is the AI SDK's own, neutral.
@@ -227,7 +237,8 @@ pub(crate) const PATTERNS: &[Pattern] = &[
     // `tool_result` variable is not it.
     g(Anthropic, ToolCalling, ANY, r#"(?:["']|\b)(tool_(?:use|result)(?:_id)?)(?:["']|\s*:)"#, "if block.type == \"tool_use\":"),
     g(Google, ToolCalling, ANY, r"\b(?:function_declarations|functionDeclarations|FunctionDeclarations?|function_calling_config|functionCallingConfig|allowed_function_names|allowedFunctionNames|tool_config)\b", "tools=[types.Tool(function_declarations=[lookup])]"),
-    g(AwsBedrock, ToolCalling, ANY, r"\b(?:toolConfig|ToolConfiguration|toolSpec)\b", "toolConfig={\"tools\": [{\"toolSpec\": {"),
+    // Bedrock Converse's words; Gemini's REST and JavaScript SDK say `toolConfig` too.
+    shared(g(AwsBedrock, ToolCalling, ANY, r"\b(?:toolConfig|ToolConfiguration|toolSpec)\b", "toolConfig={\"tools\": [{\"toolSpec\": {")),
     // Bedrock's Go SDK (LangChain4j's Java class of that name is vendor-neutral).
     g(AwsBedrock, ToolCalling, GO, r"\bToolSpecification\b", "ToolConfig: &types.ToolConfiguration{Tools: []types.Tool{&types.ToolMemberToolSpec{Value: types.ToolSpecification{"),
     g(Anthropic, ToolCalling, RB, r"(?:^|[^:\w]):tool_use\b|\bToolUseBlock\b", "raise unless message.stop_reason == :tool_use"),
@@ -244,7 +255,7 @@ pub(crate) const PATTERNS: &[Pattern] = &[
     p(OpenAi, StructuredOutputs, PY_JS, r"\bcompletions\.parse\(|\b(?:zodResponseFormat|zodTextFormat)\(", "completion = client.beta.chat.completions.parse("),
     shared(g(OpenAi, StructuredOutputs, ANY, r#"(?:["']strict["']|\bstrict)\s*:\s*[Tt]rue\b"#, r#""strict": True,"#)),
     g(OpenAi, StructuredOutputs, PY, r"\btext_format\s*=", "text_format=Ticket,"),
-    p(OpenAi, StructuredOutputs, GO, r"\bResponseFormatJSONSchema\w*|\bStrict:\s*openai\.Bool\(true\)", "openai.ResponseFormatJSONSchemaParam{"),
+    p(OpenAi, StructuredOutputs, GO, r"\bResponseFormat\w*JSONSchema\w*|\bStrict:\s*openai\.Bool\(true\)", "openai.ResponseFormatJSONSchemaParam{"),
     p(OpenAi, StructuredOutputs, JVM, r"\bResponseFormatJsonSchema\b", ".responseFormat(ResponseFormatJsonSchema.builder()"),
     g(OpenAi, StructuredOutputs, JVM, r"\.strict(?:Tools|JsonSchema)\(true\)", ".strictTools(true)"),
     p(OpenAi, StructuredOutputs, CS, r"\bCreateJsonSchemaFormat\(", "ChatResponseFormat.CreateJsonSchemaFormat("),
@@ -307,6 +318,12 @@ pub(crate) const PATTERNS: &[Pattern] = &[
     p(OpenAi, AgentSdk, JS, r#"["']@openai/agents(?:-[\w-]+)?["']"#, r#"import { Agent, run } from "@openai/agents";"#),
     // `agents` is the Agents SDK's module name, and a common one: only beside a vendor call.
     g(OpenAi, AgentSdk, PY, r#"^[ \t]*(from agents(?:\.\w+)* import)\b"#, "from agents import Agent, Runner"),
+    // Names only the OpenAI Agents SDK exports: enough on their own (an `agents` package of one's own is common).
+    p(OpenAi, AgentSdk, PY, r#"^[ \t]*(from agents(?:\.\w+)* import) .*\b(?:Runner|function_tool|WebSearchTool|FileSearchTool|CodeInterpreterTool|ModelSettings)\b"#, "from agents import Agent, Runner, WebSearchTool"),
+    g(OpenAi, AgentSdk, PY, r"\bRunner\.run(?:_sync|_streamed)?\(", "result = await Runner.run(agent, \"Hello\")"),
+    g(OpenAi, HostedTools, PY, r"\b(?:WebSearchTool|CodeInterpreterTool|ImageGenerationTool|ComputerTool)\(", "tools=[WebSearchTool()],"),
+    g(OpenAi, FileSearch, PY, r"\bFileSearchTool\(", "FileSearchTool(vector_store_ids=[store_id]),"),
+    g(OpenAi, Thinking, PY, r"\bReasoning\(effort=", "model_settings=ModelSettings(reasoning=Reasoning(effort=\"low\")),"),
     p(OpenAi, ImageGeneration, PY_JS_RB, r"\.images\.(?:generate|edit|create_variation)\(", "img = client.images.generate(model=\"gpt-image-1\", prompt=prompt)"),
     p(OpenAi, ImageGeneration, GO, r"\.Images\.(?:Generate|Edit)\(|\.CreateImage\(", "img, err := client.Images.Generate(ctx, params)"),
     p(Google, ImageGeneration, ANY, r"\.(?:generate_images|generateImages|GenerateImages)\(", "result = client.models.generate_images(model=\"imagen-4.0-generate-001\", prompt=prompt)"),
@@ -356,6 +373,11 @@ pub(crate) const PATTERNS: &[Pattern] = &[
     p(OpenAi, Tokenizer, JVM, r"import com\.aallam\.ktoken\.", "import com.aallam.ktoken.Tokenizer"),
     // Anthropic's structured outputs and its beta tool helpers.
     g(Anthropic, StructuredOutputs, PY_JS_RB, r#"\bmessages\.parse\(|\boutput_config(?:\s*=|: |["']\s*:)|\b(?:zod|beta)OutputFormat\("#, "output_config: { format: zodOutputFormat(Schema) },"),
+    // Anthropic's Java SDK: tool blocks, batches, token counting, a beta header's feature.
+    g(Anthropic, ToolCalling, JVM, r"\b(?:Beta)?Tool(?:Use|Result)Block(?:Param)?\b|\.toolUseId\(|\.toolUse\(\)", "BetaToolUseBlock toolUse = block.toolUse().get();"),
+    shared(g(Anthropic, Batch, JVM, r"\.batches\(\)", "client.messages().batches().create(params)")),
+    shared(g(Anthropic, TokenCounting, JVM, r"\.countTokens\(", "client.messages().countTokens(params).inputTokens()")),
+    p(Anthropic, StructuredOutputs, ANY, r"\bstructured-outputs-20\d\d-\d\d-\d\d\b", ".putAdditionalHeader(\"anthropic-beta\", \"structured-outputs-2025-11-13\")"),
     g(Anthropic, ToolCalling, JS, r"\.toolRunner\(|\bbeta(?:Zod)?Tool\(", "betaZodTool({ name: 'getWeather', inputSchema: z.object({}) }),"),
     p(OpenAi, FineTuning, CS, r"\bGetFineTuningClient\(", "FineTuningClient tuning = client.GetFineTuningClient();"),
     p(OpenAi, Moderation, PY_JS_RB, r"\.moderations\.create\(", "result = client.moderations.create(model=\"omni-moderation-latest\", input=text)"),
@@ -366,6 +388,7 @@ pub(crate) const PATTERNS: &[Pattern] = &[
     g(OpenAi, Realtime, ANY, r#"\.conversation\.item\.create\(|\.input_audio_buffer\.\w+\(|["']type["']\s*:\s*["']realtime["']"#, "await connection.conversation.item.create("),
     p(OpenAi, Realtime, CS, r"\bGetRealtime(?:Conversation)?Client\(", "RealtimeClient realtime = client.GetRealtimeClient();"),
     p(OpenAi, HostedTools, ANY, r#"["'](?:web_search_preview|code_interpreter|computer_use_preview|image_generation)["']"#, r#"tools=[{"type": "web_search_preview"}],"#),
+    g(Google, HostedTools, ANY, r"\b(?:googleSearch|google_search|GoogleSearch|googleSearchRetrieval|google_search_retrieval|codeExecution|code_execution|urlContext|url_context)\b\s*[:=(]", "tools: [{googleSearch: {}}],"),
     p(Anthropic, HostedTools, ANY, r#"["'](?:web_search|web_fetch|code_execution)_\d{8}["']"#, r#"{"type": "web_search_20250305", "name": "web_search"}"#),
     p(OpenAi, Tokenizer, PY, r#"^[ \t]*"?((?:from|import) tiktoken)\b"#, "import tiktoken"),
     p(OpenAi, Tokenizer, JS, r#"["'](?:js-)?tiktoken(?:/[\w/]*)?["']"#, r#"import { encoding_for_model } from "tiktoken";"#),
