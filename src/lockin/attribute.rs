@@ -40,6 +40,11 @@ const SERVES: &[(Vendor, Vendor, Relation)] = &[
     (Vendor::OpenAi, Vendor::AwsBedrock, Relation::Compatible),
 ];
 
+/// Whether `platform` hosts `sdk`'s models behind `sdk`'s SDK (here, and in `receivers`).
+pub(crate) fn hosts(platform: Vendor, sdk: Vendor) -> bool {
+    relation(sdk, platform) == Some(Relation::Platform)
+}
+
 fn relation(sdk: Vendor, service: Vendor) -> Option<Relation> {
     (SERVES.iter())
         .find(|(v, s, _)| (*v, *s) == (sdk, service))

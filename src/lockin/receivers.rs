@@ -4,7 +4,10 @@
 //! `import Anthropic from "@anthropic-ai/sdk"`), assignments of a call or `new` on a bound name
 //! bind their target (`client = Claude()`, `self.oa = openai.OpenAI()`,
 //! `const claude = new Anthropic()`), and a shared hit inside a call on a bound receiver
-//! (`client.messages.create(..., tool_choice=...)`) goes to that receiver's vendor.
+//! (`client.messages.create(..., tool_choice=...)`) goes to that receiver's vendor. A client
+//! constructed for a platform (`new GoogleGenAI({vertexai: true})`) is the platform's, and so is
+//! everything said through it. Names are bound per function, so two functions may each have
+//! their own `client`.
 //!
 //! Python, JavaScript and TypeScript files, and only those `attribute` left ambiguous: most
 //! files never get here.
@@ -13,7 +16,7 @@ use std::collections::HashMap;
 
 use tree_sitter::{Language, Node, Parser};
 
-use super::attribute::may_move;
+use super::attribute::{hosts, may_move};
 use super::matcher::{Hit, Matchers};
 use super::rules::{portability, Feature, Lang, Sharing, Vendor};
 
@@ -34,16 +37,16 @@ fn grammar(extension: &str) -> Option<(Language, Lang)> {
     })
 }
 
-/// Moves each shared hit of a file that talks to several vendors to the vendor of the client its
-/// call goes through, where the tree says which.
+/// Moves each hit of a file that talks to several vendors to the vendor of the client its call
+/// goes through, where the tree says which and the hit may go there: shared vocabulary, or an
+/// SDK's call through a client built for a platform that hosts it.
 pub(crate) fn attribute_by_receiver(
     extension: &str,
     text: &[u8],
     hits: &mut [Hit],
     matchers: &Matchers,
 ) {
-    let shared = |h: &Hit| h.pattern.shared != Sharing::No;
-    if !hits.iter().any(shared) || talks_to(hits) < 2 {
+    if talks_to(hits) < 2 {
         return;
     }
     let Some((language, lang)) = grammar(extension) else {
@@ -57,11 +60,11 @@ pub(crate) fn attribute_by_receiver(
         return;
     };
     let bindings = bindings(tree.root_node(), text, lang, matchers);
-    for hit in hits.iter_mut().filter(|h| shared(h)) {
+    for hit in hits.iter_mut() {
         let Some(vendor) = receiver_vendor(tree.root_node(), hit.start, text, &bindings) else {
             continue;
         };
-        let fits = may_move(hit.pattern.shared, vendor);
+        let fits = may_move(hit.pattern.shared, vendor) || hosts(vendor, hit.pattern.vendor);
         if let Some(row) = portability(vendor, hit.pattern.feature).filter(|_| fits) {
             hit.portability = row;
         }
@@ -83,24 +86,56 @@ fn node_text<'a>(node: Node, text: &'a [u8]) -> &'a str {
     std::str::from_utf8(&text[node.byte_range()]).unwrap_or_default()
 }
 
+/// Names bound to a vendor, with the function they are bound in: (scope, name).
+type Bindings = HashMap<(usize, String), Vendor>;
+
+/// The node kinds that open a scope of their own.
+const SCOPES: &[&str] = &[
+    "function_definition",
+    "function_declaration",
+    "function_expression",
+    "arrow_function",
+    "method_definition",
+    "generator_function_declaration",
+];
+
+/// The scopes around `node`, innermost first, the module (0) last.
+fn scopes(node: Node) -> Vec<usize> {
+    let mut chain = Vec::new();
+    let mut at = node.parent();
+    while let Some(n) = at {
+        if SCOPES.contains(&n.kind()) {
+            chain.push(n.id());
+        }
+        at = n.parent();
+    }
+    chain.push(0);
+    chain
+}
+
 /// Names bound to a vendor, in the order the file binds them.
-fn bindings(root: Node, text: &[u8], lang: Lang, matchers: &Matchers) -> HashMap<String, Vendor> {
+fn bindings(root: Node, text: &[u8], lang: Lang, matchers: &Matchers) -> Bindings {
     let mut bound = HashMap::new();
     let mut stack = vec![root];
     while let Some(node) = stack.pop() {
         match node.kind() {
             "import_statement" | "import_from_statement" => {
-                let imported = import_vendor(node, text, lang, matchers);
-                if let Some(vendor) = imported {
-                    for name in imported_names(node, text, lang) {
-                        bound.insert(name, vendor);
+                let sdks = import_vendors(node, text, lang, matchers);
+                let scope = scopes(node)[0];
+                for (name, imported) in imported_names(node, text, lang) {
+                    if let Some(vendor) = name_vendor(&sdks, &imported) {
+                        bound.insert((scope, name), vendor);
                     }
                 }
                 continue;
             }
             // Python `a = f()`; JavaScript `this.a = new F()`.
-            "assignment" | "assignment_expression" => bind(node, "left", "right", text, &mut bound),
-            "variable_declarator" => bind(node, "name", "value", text, &mut bound),
+            "assignment" | "assignment_expression" => {
+                bind(node, ("left", "right"), text, (lang, matchers), &mut bound)
+            }
+            "variable_declarator" => {
+                bind(node, ("name", "value"), text, (lang, matchers), &mut bound)
+            }
             _ => {}
         }
         let mut cursor = node.walk();
@@ -111,18 +146,31 @@ fn bindings(root: Node, text: &[u8], lang: Lang, matchers: &Matchers) -> HashMap
     bound
 }
 
-/// The vendor whose SDK an import brings in, as the rules see its text.
-fn import_vendor(node: Node, text: &[u8], lang: Lang, matchers: &Matchers) -> Option<Vendor> {
+/// The SDK hits of an import, as the rules see its text: (matched text, vendor).
+fn import_vendors(
+    node: Node,
+    text: &[u8],
+    lang: Lang,
+    matchers: &Matchers,
+) -> Vec<(String, Vendor)> {
     let statement = node_text(node, text);
-    // The last: `from openai import AzureOpenAI` is Azure's client.
-    let hits = matchers.find(lang, statement.as_bytes());
-    (hits.iter().rev())
-        .find(|h| h.pattern.feature == Feature::Sdk)
-        .map(|h| h.portability.vendor)
+    (matchers.find(lang, statement.as_bytes()).into_iter())
+        .filter(|h| h.pattern.feature == Feature::Sdk)
+        .map(|h| (h.text, h.portability.vendor))
+        .collect()
 }
 
-/// The names an import binds.
-fn imported_names(node: Node, text: &[u8], lang: Lang) -> Vec<String> {
+/// The vendor of an imported name: the client a rule names (`AzureOpenAI`, `AnthropicBedrock`
+/// in `from anthropic import Anthropic, AnthropicBedrock`), else the package's.
+fn name_vendor(sdks: &[(String, Vendor)], name: &str) -> Option<Vendor> {
+    (sdks.iter())
+        .find(|(matched, _)| matched == name)
+        .or(sdks.first())
+        .map(|(_, vendor)| *vendor)
+}
+
+/// The names an import binds, each with the name it imports (`as` renames).
+fn imported_names(node: Node, text: &[u8], lang: Lang) -> Vec<(String, String)> {
     if lang == Lang::JavaScript {
         return js_imported_names(node, text);
     }
@@ -142,25 +190,39 @@ fn imported_names(node: Node, text: &[u8], lang: Lang) -> Vec<String> {
             _ if from => Some(node_text(name, text)),
             _ => node_text(name, text).split('.').next(),
         };
-        names.extend(bound_name.map(str::to_string));
+        let imported = match name.kind() {
+            "aliased_import" => name.child_by_field_name("name"),
+            _ => Some(name),
+        };
+        if let (Some(bound_name), Some(imported)) = (bound_name, imported) {
+            names.push((
+                bound_name.to_string(),
+                node_text(imported, text).to_string(),
+            ));
+        }
     }
     names
 }
 
 /// `import OpenAI from "openai"`, `import { GoogleGenAI as G } from …`, `import * as genai …`.
-fn js_imported_names(node: Node, text: &[u8]) -> Vec<String> {
+fn js_imported_names(node: Node, text: &[u8]) -> Vec<(String, String)> {
     let mut names = Vec::new();
     let mut stack = vec![node];
     while let Some(n) = stack.pop() {
         match n.kind() {
             "import_specifier" => {
-                let name = n
-                    .child_by_field_name("alias")
-                    .or(n.child_by_field_name("name"));
-                names.extend(name.map(|a| node_text(a, text).to_string()));
+                let imported = n.child_by_field_name("name");
+                let name = n.child_by_field_name("alias").or(imported);
+                if let (Some(name), Some(imported)) = (name, imported) {
+                    let imported = node_text(imported, text).to_string();
+                    names.push((node_text(name, text).to_string(), imported));
+                }
                 continue;
             }
-            "identifier" => names.push(node_text(n, text).to_string()),
+            "identifier" => {
+                let name = node_text(n, text).to_string();
+                names.push((name.clone(), name));
+            }
             _ => {}
         }
         let mut cursor = n.walk();
@@ -170,8 +232,15 @@ fn js_imported_names(node: Node, text: &[u8]) -> Vec<String> {
 }
 
 /// `target = receiver(...)`, `target = receiver.Client(...)` or `target = new Receiver(...)`
-/// (awaited or not), the receiver bound: the target is.
-fn bind(node: Node, target: &str, value: &str, text: &[u8], bound: &mut HashMap<String, Vendor>) {
+/// (awaited or not), the receiver bound: the target is, in the function it is bound in; to the
+/// platform the arguments name, where the receiver's vendor is hosted there.
+fn bind(
+    node: Node,
+    (target, value): (&str, &str),
+    text: &[u8],
+    (lang, matchers): (Lang, &Matchers),
+    bound: &mut Bindings,
+) {
     let (Some(left), Some(mut right)) = (
         node.child_by_field_name(target),
         node.child_by_field_name(value),
@@ -196,35 +265,46 @@ fn bind(node: Node, target: &str, value: &str, text: &[u8], bound: &mut HashMap<
     let Some(callee) = callee.filter(|_| plain_target) else {
         return;
     };
-    if let Some(vendor) = bound_prefix(node_text(callee, text), bound) {
-        bound.insert(node_text(left, text).to_string(), vendor);
-    }
+    let chain = scopes(node);
+    let Some(vendor) = bound_prefix(node_text(callee, text), &chain, bound) else {
+        return;
+    };
+    let arguments = matchers.find(lang, node_text(right, text).as_bytes());
+    let platform = (arguments.iter())
+        .map(|h| h.portability.vendor)
+        .find(|&p| hosts(p, vendor));
+    // `self.client` / `this.client` outlive the method that sets them.
+    let scope = if left.kind() == "identifier" {
+        chain[0]
+    } else {
+        0
+    };
+    let name = node_text(left, text).to_string();
+    bound.insert((scope, name), platform.unwrap_or(vendor));
 }
 
 /// The vendor of the longest bound prefix of a dotted name (`self.oa.chat.completions.create`
-/// has `self.oa`).
-fn bound_prefix(dotted: &str, bound: &HashMap<String, Vendor>) -> Option<Vendor> {
-    let mut end = dotted.len();
-    loop {
-        if let Some(&v) = bound.get(&dotted[..end]) {
-            return Some(v);
+/// has `self.oa`), looked up from the innermost scope of `chain` out.
+fn bound_prefix(dotted: &str, chain: &[usize], bound: &Bindings) -> Option<Vendor> {
+    chain.iter().find_map(|&scope| {
+        let mut end = dotted.len();
+        loop {
+            if let Some(&v) = bound.get(&(scope, dotted[..end].to_string())) {
+                return Some(v);
+            }
+            end = dotted[..end].rfind('.')?;
         }
-        end = dotted[..end].rfind('.')?;
-    }
+    })
 }
 
 /// The vendor of the innermost call around `at` whose function starts with a bound name.
-fn receiver_vendor(
-    root: Node,
-    at: usize,
-    text: &[u8],
-    bound: &HashMap<String, Vendor>,
-) -> Option<Vendor> {
+fn receiver_vendor(root: Node, at: usize, text: &[u8], bound: &Bindings) -> Option<Vendor> {
     let mut node = root.descendant_for_byte_range(at, at)?;
+    let chain = scopes(node);
     loop {
         if matches!(node.kind(), "call" | "call_expression") {
             let function = node.child_by_field_name("function")?;
-            if let Some(v) = bound_prefix(node_text(function, text), bound) {
+            if let Some(v) = bound_prefix(node_text(function, text), &chain, bound) {
                 return Some(v);
             }
         }

@@ -1,4 +1,5 @@
-//! `modelswap scan`: shared vocabulary attributed to the vendor a file talks to, the newer vendor
+//! `modelswap scan`: shared vocabulary attributed to the vendor a file talks to, SDKs on the
+//! platforms that host their models, the newer vendor
 //! features, wrapper libraries (LangChain4j, Spring AI, LlamaIndex), OpenAI-shaped vendors, and
 //! Maven versions managed by a BOM.
 
@@ -98,6 +99,58 @@ fn the_client_a_call_goes_through_names_the_vendor_in_python_and_typescript() {
         .map(|f| (f.line, f.vendor.id()))
         .collect();
     assert_eq!(tools, [(5, "openai"), (8, "anthropic")]);
+}
+
+#[test]
+fn a_client_built_for_a_platform_is_the_platforms_in_its_own_function() {
+    // Two functions, each with its own `ai`: the Gemini API's, and one built for Vertex AI.
+    let scan = scan_one(
+        "count.ts",
+        "import {GoogleGenAI} from '@google/genai';\n\
+         async function fromGeminiApi() {\n\
+         \x20 const ai = new GoogleGenAI({apiKey: process.env.GEMINI_API_KEY});\n\
+         \x20 return ai.models.countTokens({model, contents});\n\
+         }\n\
+         async function fromVertexAi() {\n\
+         \x20 const ai = new GoogleGenAI({vertexai: true, project, location});\n\
+         \x20 return ai.models.countTokens({model, contents});\n\
+         }\n",
+    );
+    let counts: Vec<(u32, &str)> = (scan.findings.iter())
+        .filter(|f| f.feature.id() == "token-counting")
+        .map(|f| (f.line, f.vendor.id()))
+        .collect();
+    assert_eq!(counts, [(4, "google"), (8, "vertex-ai")]);
+}
+
+#[test]
+fn an_sdk_on_a_platform_that_hosts_its_models_is_the_platforms() {
+    // Anthropic's SDK on Bedrock: its import, calls and model ids are Bedrock's.
+    let bedrock = scan_one(
+        "claude.py",
+        "from anthropic import AnthropicBedrock\n\
+         client = AnthropicBedrock(aws_region=\"us-east-1\")\n\
+         m = client.messages.create(model=\"claude-3-5-sonnet-20241022\", max_tokens=64, messages=msgs)\n",
+    );
+    assert_eq!(
+        found(&bedrock),
+        [
+            (1, "aws-bedrock", "sdk", "portable-with-work"),
+            (3, "aws-bedrock", "chat", "portable-with-work"),
+            (3, "aws-bedrock", "model-id", "portable-with-work"),
+        ]
+    );
+    // A file that also reaches Anthropic directly talks to both: nothing moves.
+    let both = scan_one(
+        "both.py",
+        "from anthropic import Anthropic, AnthropicBedrock\n\
+         direct = Anthropic(api_key=os.environ[\"ANTHROPIC_API_KEY\"])\n\
+         m = direct.messages.create(model=M, max_tokens=64, messages=msgs)\n",
+    );
+    assert_eq!(
+        found(&both)[2],
+        (3, "anthropic", "chat", "portable-with-work")
+    );
 }
 
 #[test]
