@@ -131,10 +131,10 @@ fn bindings(root: Node, text: &[u8], lang: Lang, matchers: &Matchers) -> Binding
             }
             // Python `a = f()`; JavaScript `this.a = new F()`.
             "assignment" | "assignment_expression" => {
-                bind(node, ("left", "right"), text, (lang, matchers), &mut bound)
+                bind(node, ("left", "right"), text, (lang, matchers), &mut bound);
             }
             "variable_declarator" => {
-                bind(node, ("name", "value"), text, (lang, matchers), &mut bound)
+                bind(node, ("name", "value"), text, (lang, matchers), &mut bound);
             }
             _ => {}
         }
