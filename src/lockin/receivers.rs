@@ -46,7 +46,15 @@ pub(crate) fn attribute_by_receiver(
     hits: &mut [Hit],
     matchers: &Matchers,
 ) {
-    if talks_to(hits) < 2 {
+    // Only shared words, and an SDK's calls where a platform hosting it is named, can move.
+    let shared = hits.iter().any(|h| h.pattern.shared != Sharing::No);
+    let hosted = || {
+        (hits.iter()).any(|p| {
+            hits.iter()
+                .any(|h| hosts(p.portability.vendor, h.pattern.vendor))
+        })
+    };
+    if talks_to(hits) < 2 || !(shared || hosted()) {
         return;
     }
     let Some((language, lang)) = grammar(extension) else {
