@@ -34,8 +34,8 @@ const HELD_OUT_FLOORS: Floors = &[
 ];
 const SECOND_HELD_OUT_FLOORS: Floors = &[
     ("Go", 95.0, 95.0),
-    ("Java", 98.0, 95.0),
-    ("Python", 87.0, 87.0),
+    ("Java", 98.0, 98.0),
+    ("Python", 87.0, 90.0),
     ("Ruby", 98.0, 7.0),
     ("TypeScript/JS", 80.0, 81.0),
     ("notebooks", 55.0, 98.0),

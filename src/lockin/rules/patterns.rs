@@ -128,6 +128,8 @@ pub(crate) const PATTERNS: &[Pattern] = &[
     p(Mistral, Endpoint, ANY, r"api\.mistral\.ai", "https://api.mistral.ai/v1/chat/completions"),
     p(DeepSeek, Endpoint, ANY, r"api\.deepseek\.com", "base_url=\"https://api.deepseek.com\""),
     p(Groq, Endpoint, ANY, r"api\.groq\.com", "baseURL: \"https://api.groq.com/openai/v1\","),
+    // Groq's names for the open models it serves carry its context length or tier.
+    p(Groq, ModelId, ANY, r"\b(?:mixtral-8x7b-32768|llama3-(?:8b|70b)-8192|llama-3\.\d+-\w+-(?:versatile|instant|specdec))\b", "model=\"llama-3.3-70b-versatile\","),
     p(XAi, Endpoint, ANY, r"api\.x\.ai\b", "base_url=\"https://api.x.ai/v1\""),
 
     // Raw REST: a vendor's wire protocol written by hand (headers, paths, versions), in any language.
@@ -227,6 +229,8 @@ pub(crate) const PATTERNS: &[Pattern] = &[
     p(OpenAi, ToolCalling, GO, r"\bChatCompletion\w*Tool\w*Param\b|\b(?:ChatCompletionFunctionTool|FunctionDefinitionParam|ToolTypeFunction)\b|\bopenai\.(?:FunctionDefinition|Tool|ChatMessageRoleTool|ToolMessage)\b", "Tools: []openai.ChatCompletionToolParam{"),
     // A tools argument (no spaces around `=`: a keyword, not an assignment) or a JSON body's.
     shared(g(OpenAi, ToolCalling, ANY, r#"\btools=[\w\[]|["']tools["']\s*:\s*\["#, "tools=tools,")),
+    // A builder's `.addTool(` (OpenAI's and Anthropic's Java SDKs).
+    shared(g(OpenAi, ToolCalling, JVM, r"\.addTool\(", ".addTool(GetWeather.class)")),
     // An unquoted key (JavaScript objects, Ruby keywords); `tools: {` is the AI SDK's own, neutral.
     shared(g(OpenAi, ToolCalling, &[Lang::JavaScript, Lang::Ruby], r"\btools:\s*\[", "tools: [getWeather],")),
     p(OpenAi, ToolCalling, JVM, r"\bChatCompletion(?:Function)?Tool\b", ".addTool(ChatCompletionFunctionTool.builder()"),
@@ -322,7 +326,7 @@ pub(crate) const PATTERNS: &[Pattern] = &[
     p(OpenAi, AgentSdk, PY, r#"^[ \t]*(from agents(?:\.\w+)* import) .*\b(?:Runner|function_tool|WebSearchTool|FileSearchTool|CodeInterpreterTool|ModelSettings)\b"#, "from agents import Agent, Runner, WebSearchTool"),
     g(OpenAi, AgentSdk, PY, r"\bRunner\.run(?:_sync|_streamed)?\(", "result = await Runner.run(agent, \"Hello\")"),
     g(OpenAi, HostedTools, PY, r"\b(?:WebSearchTool|CodeInterpreterTool|ImageGenerationTool|ComputerTool)\(", "tools=[WebSearchTool()],"),
-    g(OpenAi, FileSearch, PY, r"\bFileSearchTool\(", "FileSearchTool(vector_store_ids=[store_id]),"),
+    g(OpenAi, FileSearch, PY, r"\bFileSearchTool\(|\bvector_store_ids=", "FileSearchTool(vector_store_ids=[store_id]),"),
     g(OpenAi, Thinking, PY, r"\bReasoning\(effort=", "model_settings=ModelSettings(reasoning=Reasoning(effort=\"low\")),"),
     p(OpenAi, ImageGeneration, PY_JS_RB, r"\.images\.(?:generate|edit|create_variation)\(", "img = client.images.generate(model=\"gpt-image-1\", prompt=prompt)"),
     p(OpenAi, ImageGeneration, GO, r"\.Images\.(?:Generate|Edit)\(|\.CreateImage\(", "img, err := client.Images.Generate(ctx, params)"),
