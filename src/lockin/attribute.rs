@@ -7,7 +7,8 @@
 //! to the service the file points it at (`SERVES`).
 //!
 //! This reads the file as a whole, not the receiver of each call: a file that talks to two
-//! vendors keeps the pattern's vendors (`receivers` refines that for some languages).
+//! vendors, and names no service one SDK is pointed at, keeps the patterns' vendors
+//! (`receivers` refines that for some languages).
 
 use std::collections::BTreeSet;
 
@@ -19,30 +20,54 @@ use super::rules::{portability, Feature, Portability, Sharing, Vendor};
 enum Relation {
     /// A cloud that hosts the vendor's models behind the vendor's SDK (Azure for OpenAI's, Bedrock
     /// and Vertex AI for Anthropic's, Vertex AI for Gemini's): whatever the SDK says in a file that
-    /// targets the platform, the platform serves.
-    Platform,
-    /// An API with an SDK of its own that also takes the SDK's requests (DeepSeek, Groq, xAI,
-    /// Gemini and Bedrock through OpenAI's): model ids and the vocabulary the two share go to the
-    /// API. The import stays the SDK vendor's: the OpenAI SDK is as portable there as anywhere.
+    /// targets the platform, the platform serves. `same_api`: the platform's own SDK speaks the
+    /// vendor's API too (Azure's OpenAI clients, Vertex AI's Gemini SDK), so importing it targets
+    /// the platform; Bedrock's and Vertex AI's own SDKs beside Anthropic's are another API, and
+    /// only a client of Anthropic's SDK made for them, or their URL or key, does.
+    Platform { same_api: bool },
+    /// An API shaped like the SDK vendor's, with an SDK of its own (DeepSeek, Groq, xAI through
+    /// OpenAI's): the vocabulary the two share goes to the API, whose rows are written for that
+    /// shape. The import and the calls stay the SDK vendor's: the OpenAI SDK is as portable there
+    /// as anywhere. (Gemini's and Bedrock's OpenAI-compatible endpoints are not here: their rows
+    /// describe their own APIs, which such a file does not use.)
     Compatible,
 }
 
 /// (the SDK's vendor, the service, how).
 const SERVES: &[(Vendor, Vendor, Relation)] = &[
-    (Vendor::OpenAi, Vendor::AzureOpenAi, Relation::Platform),
-    (Vendor::Anthropic, Vendor::AwsBedrock, Relation::Platform),
-    (Vendor::Anthropic, Vendor::VertexAi, Relation::Platform),
-    (Vendor::Google, Vendor::VertexAi, Relation::Platform),
+    (
+        Vendor::OpenAi,
+        Vendor::AzureOpenAi,
+        Relation::Platform { same_api: true },
+    ),
+    (
+        Vendor::Anthropic,
+        Vendor::AwsBedrock,
+        Relation::Platform { same_api: false },
+    ),
+    (
+        Vendor::Anthropic,
+        Vendor::VertexAi,
+        Relation::Platform { same_api: false },
+    ),
+    (
+        Vendor::Google,
+        Vendor::VertexAi,
+        Relation::Platform { same_api: true },
+    ),
     (Vendor::OpenAi, Vendor::DeepSeek, Relation::Compatible),
     (Vendor::OpenAi, Vendor::Groq, Relation::Compatible),
     (Vendor::OpenAi, Vendor::XAi, Relation::Compatible),
-    (Vendor::OpenAi, Vendor::Google, Relation::Compatible),
-    (Vendor::OpenAi, Vendor::AwsBedrock, Relation::Compatible),
 ];
 
-/// Whether `platform` hosts `sdk`'s models behind `sdk`'s SDK (here, and in `receivers`).
+/// Whether `platform` hosts `sdk`'s models behind `sdk`'s SDK.
 pub(crate) fn hosts(platform: Vendor, sdk: Vendor) -> bool {
-    relation(sdk, platform) == Some(Relation::Platform)
+    matches!(relation(sdk, platform), Some(Relation::Platform { .. }))
+}
+
+/// Whether `service` takes `sdk`'s SDK's requests, as a platform or a compatible API.
+pub(crate) fn serves(sdk: Vendor, service: Vendor) -> bool {
+    relation(sdk, service).is_some()
 }
 
 fn relation(sdk: Vendor, service: Vendor) -> Option<Relation> {
@@ -62,12 +87,7 @@ pub(crate) fn attribute(hits: &mut [Hit]) {
         return;
     };
     for hit in hits.iter_mut() {
-        let served = match relation(hit.pattern.vendor, vendor) {
-            Some(Relation::Platform) => true,
-            Some(Relation::Compatible) => hit.pattern.feature == Feature::ModelId,
-            None => false,
-        };
-        let moves = may_move(hit.pattern.shared, vendor) || served;
+        let moves = may_move(hit.pattern.shared, vendor) || hosts(vendor, hit.pattern.vendor);
         if moves && hit.portability.vendor != vendor {
             if let Some(row) = portability(vendor, hit.pattern.feature) {
                 hit.portability = row;
@@ -80,30 +100,28 @@ pub(crate) fn attribute(hits: &mut [Hit]) {
 pub(crate) fn may_move(sharing: Sharing, vendor: Vendor) -> bool {
     match sharing {
         Sharing::Any => true,
-        Sharing::OpenAiShaped => {
-            vendor == Vendor::OpenAi || relation(Vendor::OpenAi, vendor).is_some()
-        }
+        Sharing::OpenAiShaped => vendor == Vendor::OpenAi || serves(Vendor::OpenAi, vendor),
         Sharing::AnthropicShaped => {
-            vendor == Vendor::Anthropic || relation(Vendor::Anthropic, vendor).is_some()
+            vendor == Vendor::Anthropic || serves(Vendor::Anthropic, vendor)
         }
         Sharing::No => false,
     }
 }
 
 /// `from openai import AzureOpenAI` imports Azure's client, not OpenAI's, and
-/// `@anthropic-ai/bedrock-sdk` Bedrock's: a line's SDK hit of the vendor becomes the service's
-/// (and then one with the line's service hit).
+/// `@anthropic-ai/bedrock-sdk` Bedrock's: a line's SDK hit of the vendor becomes the client's
+/// service's (and then one with the line's client hit).
 fn platform_clients(hits: &mut [Hit]) {
-    let sdk = |h: &Hit| h.pattern.feature == Feature::Sdk;
-    let platforms: Vec<(u32, Vendor, &'static Portability)> = (hits.iter())
-        .filter(|h| sdk(h))
-        .map(|h| (h.line, h.pattern.vendor, h.portability))
+    let clients: Vec<(u32, Vendor, &'static Portability)> = (hits.iter())
+        .filter_map(|h| h.pattern.client_of.map(|sdk| (h.line, sdk, h.portability)))
         .collect();
-    for hit in hits.iter_mut().filter(|h| sdk(h)) {
-        let served = |&&(line, v, _): &&(u32, Vendor, _)| {
-            line == hit.line && relation(hit.pattern.vendor, v).is_some()
-        };
-        if let Some((_, _, row)) = platforms.iter().find(served) {
+    for hit in hits
+        .iter_mut()
+        .filter(|h| h.pattern.feature == Feature::Sdk)
+    {
+        let of =
+            |&&(line, sdk, _): &&(u32, Vendor, _)| line == hit.line && sdk == hit.pattern.vendor;
+        if let Some((_, _, row)) = clients.iter().find(of) {
             hit.portability = row;
         }
     }
@@ -119,15 +137,6 @@ fn file_vendor(hits: &[Hit]) -> Option<Vendor> {
     // Vendors the file reaches by their URL, key or wire protocol, or through a client of another
     // vendor's SDK: how an SDK is pointed at another service.
     let mut reached = BTreeSet::new();
-    // A service's SDK imported on a line of its own, not as a client of another vendor's SDK
-    // (`from anthropic import AnthropicBedrock`, `openai/providers/bedrock`).
-    let own_sdk = |h: &Hit| {
-        !hits.iter().any(|o| {
-            o.line == h.line
-                && o.pattern.feature == Feature::Sdk
-                && relation(o.pattern.vendor, h.pattern.vendor).is_some()
-        })
-    };
     for hit in hits.iter().filter(|h| h.pattern.shared == Sharing::No) {
         // The row's vendor: `platform_clients` may have moved it.
         let vendor = hit.portability.vendor;
@@ -140,7 +149,8 @@ fn file_vendor(hits: &[Hit]) -> Option<Vendor> {
             feature => {
                 talks.insert(vendor);
                 match feature {
-                    Feature::Sdk if own_sdk(hit) => {
+                    // A service's own SDK, not a client of another vendor's.
+                    Feature::Sdk if hit.pattern.client_of.is_none() => {
                         sdks.insert(vendor);
                     }
                     Feature::Sdk | Feature::Endpoint | Feature::ApiKey | Feature::RestProtocol => {
@@ -151,10 +161,10 @@ fn file_vendor(hits: &[Hit]) -> Option<Vendor> {
             }
         }
     }
-    // A vendor's SDK pointed at a service that serves its API: the service is the vendor. Not
-    // where the file also reaches the SDK's own vendor, nor a compatible API whose own SDK the
-    // file imports too, nor one it does not reach (a Gemini `tool_config` is no base URL): it
-    // talks to both.
+    // A vendor's SDK pointed at a service that serves its API (by the service's URL, key or
+    // protocol, or a client of the SDK made for it): the service is the vendor. Not where the
+    // file also reaches the SDK's own vendor, nor a compatible API whose own SDK the file imports
+    // too: it talks to both.
     let pointed = |sdk: Vendor, service: Vendor| {
         let direct = [Feature::Endpoint, Feature::ApiKey, Feature::RestProtocol];
         let reaches_sdk_vendor = hits
@@ -162,7 +172,9 @@ fn file_vendor(hits: &[Hit]) -> Option<Vendor> {
             .any(|h| h.portability.vendor == sdk && direct.contains(&h.pattern.feature));
         !reaches_sdk_vendor
             && match relation(sdk, service) {
-                Some(Relation::Platform) => true,
+                Some(Relation::Platform { same_api }) => {
+                    reached.contains(&service) || (same_api && sdks.contains(&service))
+                }
                 Some(Relation::Compatible) => {
                     reached.contains(&service) && !sdks.contains(&service)
                 }

@@ -93,22 +93,26 @@ impl Matchers {
         let index = Lang::ALL.iter().position(|&l| l == lang).unwrap_or(0);
         let matcher = &self.langs[index];
         let mut hits = Vec::new();
+        let prose = |hits: &mut Vec<Hit>| {
+            if lang != Lang::Config {
+                hits.retain(|h| !in_prose(text, h));
+            }
+        };
         matcher.ungated.run(text, &mut hits);
+        prose(&mut hits);
         // Gated patterns only mean something next to a vendor call; most files never get here.
         if hits.is_empty() && !vendor_file {
             return hits;
         }
         matcher.gated.run(text, &mut hits);
-        if lang != Lang::Config {
-            hits.retain(|h| !in_prose(text, h));
-        }
+        prose(&mut hits);
         hits.sort_by_key(|h| (h.start, std::cmp::Reverse(h.end)));
         resolve_overlaps(hits)
     }
 }
 
-/// Whether `hit` is a model id written inside a sentence: a word and a space before it, a space
-/// or a sentence's punctuation after (`println("Warning: gpt-4 may update over time.")`). Code
+/// Whether `hit` is a model id written inside a sentence: a word (or `:`, `,`) and a space
+/// before it, a space or a sentence's punctuation after (`println("Warning: gpt-4 may update over time.")`). Code
 /// never writes an id bare; configuration does (`model: gpt-4o`), so this is for code only.
 fn in_prose(text: &[u8], hit: &Hit) -> bool {
     // Constants (`openai.GPT3Dot5Turbo`, `GPT_4O`) are code wherever they stand.

@@ -16,7 +16,7 @@ use std::collections::HashMap;
 
 use tree_sitter::{Language, Node, Parser};
 
-use super::attribute::{hosts, may_move};
+use super::attribute::{hosts, may_move, serves};
 use super::matcher::{Hit, Matchers};
 use super::rules::{portability, Feature, Lang, Sharing, Vendor};
 
@@ -49,10 +49,10 @@ pub(crate) fn attribute_by_receiver(
     // Only shared words, and an SDK's calls where a platform hosting it is named, can move.
     let shared = hits.iter().any(|h| h.pattern.shared != Sharing::No);
     let hosted = || {
-        (hits.iter()).any(|p| {
-            hits.iter()
-                .any(|h| hosts(p.portability.vendor, h.pattern.vendor))
-        })
+        let mut vendors: Vec<Vendor> = hits.iter().map(|h| h.portability.vendor).collect();
+        vendors.sort();
+        vendors.dedup();
+        (vendors.iter()).any(|&p| vendors.iter().any(|&v| hosts(p, v)))
     };
     if talks_to(hits) < 2 || !(shared || hosted()) {
         return;
@@ -107,18 +107,34 @@ const SCOPES: &[&str] = &[
     "generator_function_declaration",
 ];
 
-/// The scopes around `node`, innermost first, the module (0) last.
+/// The node kinds whose methods share `self.x` / `this.x`.
+const CLASSES: &[&str] = &["class_definition", "class_declaration", "class"];
+
+/// The scopes around `node`, innermost first, the module (0) last: functions, and classes for
+/// the attributes their methods set.
 fn scopes(node: Node) -> Vec<usize> {
     let mut chain = Vec::new();
     let mut at = node.parent();
     while let Some(n) = at {
-        if SCOPES.contains(&n.kind()) {
+        if SCOPES.contains(&n.kind()) || CLASSES.contains(&n.kind()) {
             chain.push(n.id());
         }
         at = n.parent();
     }
     chain.push(0);
     chain
+}
+
+/// The class around `node` (0 outside one): where `self.client` is bound.
+fn class_of(node: Node) -> usize {
+    let mut at = node.parent();
+    while let Some(n) = at {
+        if CLASSES.contains(&n.kind()) {
+            return n.id();
+        }
+        at = n.parent();
+    }
+    0
 }
 
 /// Names bound to a vendor, in the order the file binds them.
@@ -154,27 +170,21 @@ fn bindings(root: Node, text: &[u8], lang: Lang, matchers: &Matchers) -> Binding
     bound
 }
 
-/// The SDK hits of an import, as the rules see its text: (matched text, vendor).
-fn import_vendors(
-    node: Node,
-    text: &[u8],
-    lang: Lang,
-    matchers: &Matchers,
-) -> Vec<(String, Vendor)> {
+/// The SDK hits of an import, as the rules see its text.
+fn import_vendors(node: Node, text: &[u8], lang: Lang, matchers: &Matchers) -> Vec<Hit> {
     let statement = node_text(node, text);
     (matchers.find(lang, statement.as_bytes()).into_iter())
         .filter(|h| h.pattern.feature == Feature::Sdk)
-        .map(|h| (h.text, h.portability.vendor))
         .collect()
 }
 
 /// The vendor of an imported name: the client a rule names (`AzureOpenAI`, `AnthropicBedrock`
-/// in `from anthropic import Anthropic, AnthropicBedrock`), else the package's.
-fn name_vendor(sdks: &[(String, Vendor)], name: &str) -> Option<Vendor> {
+/// in `from anthropic import Anthropic, AnthropicBedrock`), else the package's own.
+fn name_vendor(sdks: &[Hit], name: &str) -> Option<Vendor> {
     (sdks.iter())
-        .find(|(matched, _)| matched == name)
-        .or(sdks.first())
-        .map(|(_, vendor)| *vendor)
+        .find(|h| h.text == name)
+        .or(sdks.iter().find(|h| h.pattern.client_of.is_none()))
+        .map(|h| h.pattern.vendor)
 }
 
 /// The names an import binds, each with the name it imports (`as` renames).
@@ -278,14 +288,15 @@ fn bind(
         return;
     };
     let arguments = matchers.find(lang, node_text(right, text).as_bytes());
+    // `OpenAI(base_url="https://api.groq.com/openai/v1")`, `GoogleGenAI({vertexai: true})`.
     let platform = (arguments.iter())
         .map(|h| h.portability.vendor)
-        .find(|&p| hosts(p, vendor));
-    // `self.client` / `this.client` outlive the method that sets them.
+        .find(|&p| p != vendor && serves(vendor, p));
+    // `self.client` / `this.client` outlive the method that sets them: they are the class's.
     let scope = if left.kind() == "identifier" {
         chain[0]
     } else {
-        0
+        class_of(node)
     };
     let name = node_text(left, text).to_string();
     bound.insert((scope, name), platform.unwrap_or(vendor));

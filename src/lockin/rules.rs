@@ -217,6 +217,9 @@ pub(crate) struct Pattern {
     /// `vendor` is only the default; the finding belongs to the vendor the file talks to
     /// (`lockin::attribute`).
     pub shared: Sharing,
+    /// The vendor whose SDK this is a client of (`AzureOpenAI` from the `openai` package,
+    /// `AnthropicBedrock`): the file points that SDK at this pattern's vendor (`attribute`).
+    pub client_of: Option<Vendor>,
     /// A regular expression over one line (ASCII classes). Every match must start (or end)
     /// with one of a few literals of 3 bytes or more: they are the scan's prefilter. When it
     /// has a capture group, the group is the matched text.
@@ -269,6 +272,7 @@ const fn p(
         langs,
         gated: false,
         shared: Sharing::No,
+        client_of: None,
         regex,
         example,
     }
@@ -312,6 +316,14 @@ const fn shared(pattern: Pattern) -> Pattern {
 const fn openai_shaped(pattern: Pattern) -> Pattern {
     Pattern {
         shared: Sharing::OpenAiShaped,
+        ..pattern
+    }
+}
+
+/// `pattern`, a client of `sdk`'s SDK for the pattern's vendor.
+const fn client_of(sdk: Vendor, pattern: Pattern) -> Pattern {
+    Pattern {
+        client_of: Some(sdk),
         ..pattern
     }
 }

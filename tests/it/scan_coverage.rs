@@ -140,6 +140,19 @@ fn an_sdk_on_a_platform_that_hosts_its_models_is_the_platforms() {
             (3, "aws-bedrock", "model-id", "portable-with-work"),
         ]
     );
+    // Anthropic's SDK beside Bedrock's own (another API): nothing says Anthropic's client is
+    // pointed at Bedrock, so its calls stay Anthropic's.
+    let beside = scan_one(
+        "router.py",
+        "import anthropic\nimport boto3\n\
+         claude = anthropic.Anthropic()\n\
+         runtime = boto3.client(\"bedrock-runtime\")\n\
+         m = claude.messages.create(model=\"claude-3-5-sonnet-20241022\", max_tokens=64, messages=msgs)\n",
+    );
+    let chat: Vec<_> = (found(&beside).into_iter())
+        .filter(|f| f.2 == "chat")
+        .collect();
+    assert_eq!(chat, [(5, "anthropic", "chat", "portable-with-work")]);
     // A file that also reaches Anthropic directly talks to both: nothing moves.
     let both = scan_one(
         "both.py",
@@ -151,6 +164,32 @@ fn an_sdk_on_a_platform_that_hosts_its_models_is_the_platforms() {
         found(&both)[2],
         (3, "anthropic", "chat", "portable-with-work")
     );
+}
+
+#[test]
+fn each_class_has_its_own_self_client_and_a_compatible_base_url_names_the_api() {
+    let scan = scan_one(
+        "providers.py",
+        "from openai import OpenAI\n\
+         from anthropic import Anthropic\n\
+         class OpenAIProvider:\n\
+         \x20   def __init__(self):\n\
+         \x20       self.client = OpenAI()\n\
+         \x20   def ask(self, m):\n\
+         \x20       return self.client.chat.completions.create(model=m, tools=T, tool_choice=\"auto\")\n\
+         class AnthropicProvider:\n\
+         \x20   def __init__(self):\n\
+         \x20       self.client = Anthropic()\n\
+         \x20   def ask(self, m):\n\
+         \x20       return self.client.messages.create(model=m, tools=T, tool_choice={\"type\": \"any\"})\n\
+         groq = OpenAI(base_url=\"https://api.groq.com/openai/v1\")\n\
+         r = groq.chat.completions.create(model=m, tools=T, tool_choice=\"auto\")\n",
+    );
+    let tools: Vec<(u32, &str)> = (scan.findings.iter())
+        .filter(|f| f.feature.id() == "tool-calling")
+        .map(|f| (f.line, f.vendor.id()))
+        .collect();
+    assert_eq!(tools, [(7, "openai"), (12, "anthropic"), (14, "groq")]);
 }
 
 #[test]

@@ -55,8 +55,8 @@ pub(crate) const PATTERNS: &[Pattern] = &[
     p(OpenAi, Sdk, CS, r"using OpenAI(?:\.\w+)*;|\bAddOpenAIChatCompletion\(", "using OpenAI.Chat;"),
     p(OpenAi, Sdk, RB, r#"require ["']openai["']"#, r#"require "openai""#),
     p(OpenAi, Sdk, RS, r"\buse (?:async_openai|openai_api_rs)::", "use async_openai::{Client, config::OpenAIConfig};"),
-    p(AzureOpenAi, Sdk, PY_JS, r"^[ \t]*(?:from\b|import\b).*?\b(Azure(?:Chat)?OpenAI(?:Embeddings|LLM)?)\b", "from openai import AzureOpenAI"),
-    p(AzureOpenAi, Sdk, PY, r"\bAzure(?:Chat|Text)(?:Completion|Embedding)\b", "kernel.add_service(AzureChatCompletion(deployment_name=DEPLOYMENT))"),
+    client_of(OpenAi, p(AzureOpenAi, Sdk, PY_JS, r"^[ \t]*(?:from\b|import\b).*?\b(Azure(?:Chat)?OpenAI(?:Embeddings|LLM)?)\b", "from openai import AzureOpenAI")),
+    client_of(OpenAi, p(AzureOpenAi, Sdk, PY, r"\bAzure(?:Chat|Text)(?:Completion|Embedding)\b", "kernel.add_service(AzureChatCompletion(deployment_name=DEPLOYMENT))")),
     p(AzureOpenAi, Sdk, JS, r#"["']@(?:azure/openai|ai-sdk/azure)["']"#, r#"import { AzureOpenAI } from "@azure/openai";"#),
     p(AzureOpenAi, Sdk, GO, r#""github\.com/(?:openai/openai-go(?:/v\d+)?/azure|Azure/azure-sdk-for-go/sdk/ai/azopenai)""#, r#"	"github.com/openai/openai-go/azure""#),
     p(AzureOpenAi, Sdk, JVM, r"import (?:static )?(?:com\.azure\.ai\.openai|dev\.langchain4j\.model\.azure|org\.springframework\.ai\.azure\.openai)\.", "import com.azure.ai.openai.OpenAIClientBuilder;"),
@@ -89,17 +89,17 @@ pub(crate) const PATTERNS: &[Pattern] = &[
     p(Cohere, Sdk, JS, r#"["']cohere-ai["']"#, r#"import { CohereClientV2 } from "cohere-ai";"#),
     p(Cohere, Sdk, GO, r#""github\.com/cohere-ai/cohere-go/v2(?:/client)?""#, r#"	cohereclient "github.com/cohere-ai/cohere-go/v2/client""#),
     // Anthropic's clients for Bedrock and Vertex (`attribute` makes the line's Anthropic hit theirs).
-    p(AwsBedrock, Sdk, PY, r"^[ \t]*from anthropic import .*\b(AnthropicBedrock)\b", "from anthropic import AnthropicBedrock"),
-    p(AwsBedrock, Sdk, JVM, r"import com\.anthropic\.(bedrock)\.", "import com.anthropic.bedrock.backends.BedrockBackend;"),
-    p(VertexAi, Sdk, JVM, r"import com\.anthropic\.(vertex)\.", "import com.anthropic.vertex.backends.VertexBackend;"),
+    client_of(Anthropic, p(AwsBedrock, Sdk, PY, r"^[ \t]*from anthropic import .*\b(AnthropicBedrock)\b", "from anthropic import AnthropicBedrock")),
+    client_of(Anthropic, p(AwsBedrock, Sdk, JVM, r"import com\.anthropic\.(bedrock)\.", "import com.anthropic.bedrock.backends.BedrockBackend;")),
+    client_of(Anthropic, p(VertexAi, Sdk, JVM, r"import com\.anthropic\.(vertex)\.", "import com.anthropic.vertex.backends.VertexBackend;")),
     // OpenAI's Node SDK on Bedrock's OpenAI-compatible endpoint.
-    p(AwsBedrock, Sdk, JS, r#"["']openai/providers/bedrock(?:/[\w/.-]*)?["']"#, "import { bedrock } from 'openai/providers/bedrock/aws';"),
+    client_of(OpenAi, p(AwsBedrock, Sdk, JS, r#"["']openai/providers/bedrock(?:/[\w/.-]*)?["']"#, "import { bedrock } from 'openai/providers/bedrock/aws';")),
     // Ruby constructs them from the one `anthropic` gem: the construction names the service.
-    p(AwsBedrock, Sdk, RB, r"\bAnthropic::BedrockClient\b", "anthropic = Anthropic::BedrockClient.new(aws_region: \"us-east-1\")"),
-    p(VertexAi, Sdk, RB, r"\bAnthropic::VertexClient\b", "anthropic = Anthropic::VertexClient.new(region: \"us-east5\", project_id: id)"),
-    p(AwsBedrock, Sdk, JS, r#"["']@anthropic-ai/bedrock-sdk(?:/[\w/.-]*)?["']"#, "import { AnthropicBedrock } from '@anthropic-ai/bedrock-sdk';"),
-    p(VertexAi, Sdk, PY, r"^[ \t]*from anthropic import .*\b(AnthropicVertex)\b", "from anthropic import AnthropicVertex"),
-    p(VertexAi, Sdk, JS, r#"["']@anthropic-ai/vertex-sdk(?:/[\w/.-]*)?["']"#, "import { AnthropicVertex } from '@anthropic-ai/vertex-sdk';"),
+    client_of(Anthropic, p(AwsBedrock, Sdk, RB, r"\bAnthropic::BedrockClient\b", "anthropic = Anthropic::BedrockClient.new(aws_region: \"us-east-1\")")),
+    client_of(Anthropic, p(VertexAi, Sdk, RB, r"\bAnthropic::VertexClient\b", "anthropic = Anthropic::VertexClient.new(region: \"us-east5\", project_id: id)")),
+    client_of(Anthropic, p(AwsBedrock, Sdk, JS, r#"["']@anthropic-ai/bedrock-sdk(?:/[\w/.-]*)?["']"#, "import { AnthropicBedrock } from '@anthropic-ai/bedrock-sdk';")),
+    client_of(Anthropic, p(VertexAi, Sdk, PY, r"^[ \t]*from anthropic import .*\b(AnthropicVertex)\b", "from anthropic import AnthropicVertex")),
+    client_of(Anthropic, p(VertexAi, Sdk, JS, r#"["']@anthropic-ai/vertex-sdk(?:/[\w/.-]*)?["']"#, "import { AnthropicVertex } from '@anthropic-ai/vertex-sdk';")),
     p(Mistral, Sdk, PY, r#"^[ \t]*"?((?:from|import) (?:mistralai|langchain_mistralai|llama_index\.(?:llms|embeddings)\.mistralai|semantic_kernel\.connectors\.ai\.mistral_ai))\b"#, "from mistralai import Mistral"),
     p(Mistral, Sdk, JS, r#"["']@(?:mistralai/mistralai|ai-sdk/mistral|langchain/mistralai)["']"#, r#"import { Mistral } from "@mistralai/mistralai";"#),
     p(Mistral, Sdk, JVM, r"import (?:static )?(?:dev\.langchain4j\.model\.mistralai|org\.springframework\.ai\.mistralai)\.", "import dev.langchain4j.model.mistralai.MistralAiChatModel;"),
@@ -119,11 +119,10 @@ pub(crate) const PATTERNS: &[Pattern] = &[
     p(AwsBedrock, Endpoint, ANY, r"bedrock-runtime\.[\w-]+\.amazonaws\.com", "https://bedrock-runtime.us-east-1.amazonaws.com/model"),
     p(Cohere, Endpoint, ANY, r"api\.cohere\.(?:com|ai)", "https://api.cohere.com/v2/chat"),
     p(AzureOpenAi, Endpoint, ANY, r"\b(AZURE_OPENAI_ENDPOINT)(?:$|[^ \w]| [^a-z])", "const endpoint = requireEnv('AZURE_OPENAI_ENDPOINT');"),
-    // The Gemini SDK switched to Vertex AI (`vertexai: true`, or by its environment variable).
+    // The Gemini SDK switched to Vertex AI (`vertexai: true`).
     p(VertexAi, Endpoint, PY_JS, r"\bvertexai\s*[:=]\s*(?:true|True)\b", "client = genai.Client(vertexai=True, project=PROJECT, location=\"us-central1\")"),
     g(AzureOpenAi, ApiKey, PY_JS, r"\bgetBearerTokenProvider\(|\bget_bearer_token_provider\(", "const tokenProvider = getBearerTokenProvider(new DefaultAzureCredential(), scope);"),
-    p(AzureOpenAi, RestProtocol, ANY, r"/openai/v1/", "baseURL: `${endpoint}/openai/v1/`,"),
-    g(VertexAi, ApiKey, ANY, r"\b(GOOGLE_APPLICATION_CREDENTIALS)(?:$|[^ \w]| [^a-z])", "String token = System.getenv(\"GOOGLE_APPLICATION_CREDENTIALS\");"),
+    p(AzureOpenAi, RestProtocol, ANY, r"(?:openai\.azure\.com|\})/openai/v1/", "baseURL: `${endpoint}/openai/v1/`,"),
     p(AzureOpenAi, Endpoint, RS, r"\bAzureConfig::new\(", "let config = AzureConfig::new().with_api_base(base)"),
     p(Mistral, Endpoint, ANY, r"api\.mistral\.ai", "https://api.mistral.ai/v1/chat/completions"),
     p(DeepSeek, Endpoint, ANY, r"api\.deepseek\.com", "base_url=\"https://api.deepseek.com\""),
@@ -183,8 +182,9 @@ pub(crate) const PATTERNS: &[Pattern] = &[
     p(OpenAi, Chat, JVM, r"\.chat\(\)\.completions\(\)\.create\(", "client.chat().completions().create(params)"),
     p(OpenAi, Chat, CS, r"\bCompleteChat(?:Streaming)?(?:Async)?\(", "ChatCompletion completion = await chat.CompleteChatAsync(messages);"),
     p(OpenAi, Chat, RB, r"\.chat\(\s*parameters:", "response = client.chat(parameters: {"),
-    openai_shaped(p(OpenAi, Chat, RS, r"\.chat\(\)", "let response = client.chat().create(request).await?;")),
-    anthropic_shaped(g(Anthropic, Chat, PY_JS_RB, r"\.messages\.(?:create|stream|parse|toolRunner|tool_runner)\b", "message = client.messages.create(")),
+    openai_shaped(g(OpenAi, Chat, RS, r"\.chat\(\)", "let response = client.chat().create(request).await?;")),
+    // Not `threads.messages.create`: OpenAI's Assistants.
+    anthropic_shaped(g(Anthropic, Chat, PY_JS_RB, r"(?:^|[^s])(\.messages\.(?:create|stream|parse|toolRunner|tool_runner))\b", "message = client.messages.create(")),
     p(Anthropic, Chat, GO, r"\.Messages\.New(?:Streaming)?\(", "message, err := client.Messages.New(ctx, anthropic.MessageNewParams{"),
     p(Anthropic, Chat, JVM, r"\.messages\(\)\.create\(", "Message message = client.messages().create(params);"),
     p(Google, Chat, PY, r"\.generate_content(?:_stream)?\(", "response = client.models.generate_content("),
@@ -230,9 +230,9 @@ pub(crate) const PATTERNS: &[Pattern] = &[
     // A tools argument (no spaces around `=`: a keyword, not an assignment) or a JSON body's.
     shared(g(OpenAi, ToolCalling, ANY, r#"\btools=[\w\[]|["']tools["']\s*:\s*\["#, "tools=tools,")),
     // A builder's `.addTool(` (OpenAI's and Anthropic's Java SDKs).
-    shared(g(OpenAi, ToolCalling, JVM, r"\.addTool\(", ".addTool(GetWeather.class)")),
-    // An unquoted key (JavaScript objects, Ruby keywords); `tools: {` is the AI SDK's own, neutral.
-    shared(g(OpenAi, ToolCalling, &[Lang::JavaScript, Lang::Ruby], r"\btools:\s*\[", "tools: [getWeather],")),
+    shared(g(OpenAi, ToolCalling, JVM, r"\.addTool\(\w+\.class\)", ".addTool(GetWeather.class)")),
+    // A Ruby keyword argument (in JavaScript, `tools: [` is as often a framework's own, neutral).
+    shared(g(OpenAi, ToolCalling, RB, r"\btools:\s*\[", "tools: [GetWeatherInput],")),
     p(OpenAi, ToolCalling, JVM, r"\bChatCompletion(?:Function)?Tool\b", ".addTool(ChatCompletionFunctionTool.builder()"),
     p(OpenAi, ToolCalling, CS, r"\bChatTool\.CreateFunctionTool\(", "ChatTool tool = ChatTool.CreateFunctionTool("),
     p(OpenAi, ToolCalling, RS, r"\bChatCompletionTool(?:Args)?\b", "ChatCompletionToolArgs::default()"),
@@ -246,7 +246,6 @@ pub(crate) const PATTERNS: &[Pattern] = &[
     // Bedrock's Go SDK (LangChain4j's Java class of that name is vendor-neutral).
     g(AwsBedrock, ToolCalling, GO, r"\bToolSpecification\b", "ToolConfig: &types.ToolConfiguration{Tools: []types.Tool{&types.ToolMemberToolSpec{Value: types.ToolSpecification{"),
     g(Anthropic, ToolCalling, RB, r"(?:^|[^:\w]):tool_use\b|\bToolUseBlock\b", "raise unless message.stop_reason == :tool_use"),
-    g(Anthropic, RestProtocol, ANY, r#"["'][xX]-[aA]pi-[kK]ey["']"#, r#"headers: { "X-Api-Key": process.env.ANTHROPIC_API_KEY },"#),
     p(Anthropic, ToolCalling, GO, r"\banthropic\.(?:ToolParam|ToolUnionParam|ToolInputSchemaParam|ToolUseBlock|NewToolResultBlock)\b", "Tools: []anthropic.ToolUnionParam{{OfTool: &anthropic.ToolParam{"),
 
     // Output formats.
@@ -290,7 +289,7 @@ pub(crate) const PATTERNS: &[Pattern] = &[
     p(OpenAi, Embeddings, JVM, r"\.embeddings\(\)\.create\(", "client.embeddings().create(params)"),
     p(OpenAi, Embeddings, CS, r"\bGetEmbeddingClient\(", "EmbeddingClient embeddings = client.GetEmbeddingClient(\"text-embedding-3-small\");"),
     p(OpenAi, Embeddings, RB, r"\.embeddings\(\s*parameters:", "client.embeddings(parameters: { model: model, input: text })"),
-    openai_shaped(p(OpenAi, Embeddings, RS, r"\.embeddings\(\)", "let response = client.embeddings().create(request).await?;")),
+    openai_shaped(g(OpenAi, Embeddings, RS, r"\.embeddings\(\)", "let response = client.embeddings().create(request).await?;")),
     p(Google, Embeddings, ANY, r"\.(?:embed_content|embedContent|EmbedContent)\(", "result = client.models.embed_content("),
     shared(p(OpenAi, Logprobs, ANY, r"\b(?:top_logprobs|logprobs|topLogprobs|TopLogprobs|Logprobs)\b", "logprobs=True, top_logprobs=3,")),
     shared(g(OpenAi, Seed, ANY, r#"\b[sS]eed["']?\s*[:=]\s*(?:\d|openai\.Int\()|\.seed\(\d"#, "seed=7,")),
@@ -357,13 +356,13 @@ pub(crate) const PATTERNS: &[Pattern] = &[
     p(OpenAi, FineTuning, GO, r"\.FineTuning\.Jobs\.|\.CreateFineTuningJob\(", "job, err := client.FineTuning.Jobs.New(ctx, params)"),
     p(AwsBedrock, FineTuning, PY, r"\.(?:create|get|list|stop)_model_customization_jobs?\(", "bedrock.create_model_customization_job("),
     // Mistral OCR reads documents (PDFs, images) into text.
-    p(Mistral, Documents, PY_JS, r"\.ocr\.process(?:_async|Async)?\(", "ocr = client.ocr.process(model=\"mistral-ocr-latest\", document=doc)"),
+    g(Mistral, Documents, PY_JS, r"\.ocr\.process(?:_async|Async)?\(", "ocr = client.ocr.process(model=\"mistral-ocr-latest\", document=doc)"),
     g(Mistral, Documents, ANY, r#"["']type["']\s*:\s*["']document_url["']"#, r#"document={"type": "document_url", "document_url": url},"#),
     // The .NET SDK's calls, the Kotlin client's and async-openai's that name no client type.
     g(OpenAi, Embeddings, CS, r"\bGenerateEmbeddings?(?:Async)?\(", "OpenAIEmbedding embedding = client.GenerateEmbedding(text);"),
     g(OpenAi, ImageGeneration, CS, r"\bGenerateImages?(?:Async)?\(", "GeneratedImage image = client.GenerateImage(prompt, options);"),
     openai_shaped(g(OpenAi, ImageGeneration, RS, r"\.images\(\)", "let response = client.images().generate(request).await?;")),
-    g(OpenAi, ResponsesApi, CS, r"\bCreateResponse(?:Streaming)?(?:Async)?\(", "ResponseResult response = client.CreateResponse(options);"),
+    g(OpenAi, ResponsesApi, CS, r"\bCreateResponse(?:Streaming)?(?:Async)?\([a-z\[]", "ResponseResult response = client.CreateResponse(options);"),
     g(OpenAi, ResponsesApi, RS, r"\.responses\(\)", "let response = client.responses().create(request).await?;"),
     g(OpenAi, ToolCalling, CS, r"\bnew ToolChatMessage\(|\bChatFinishReason\.(?:ToolCalls|FunctionCall)\b", "messages.Add(new ToolChatMessage(toolCall.Id, result));"),
     g(OpenAi, StructuredOutputs, CS, r"\bjsonSchemaIsStrict:", "jsonSchemaIsStrict: true)"),
@@ -380,7 +379,7 @@ pub(crate) const PATTERNS: &[Pattern] = &[
     // Anthropic's Java SDK: tool blocks, batches, token counting, a beta header's feature.
     g(Anthropic, ToolCalling, JVM, r"\b(?:Beta)?Tool(?:Use|Result)Block(?:Param)?\b|\.toolUseId\(|\.toolUse\(\)", "BetaToolUseBlock toolUse = block.toolUse().get();"),
     shared(g(Anthropic, Batch, JVM, r"\.batches\(\)", "client.messages().batches().create(params)")),
-    shared(g(Anthropic, TokenCounting, JVM, r"\.countTokens\(", "client.messages().countTokens(params).inputTokens()")),
+    g(Anthropic, TokenCounting, JVM, r"\.messages\(\)\.countTokens\(", "client.messages().countTokens(params).inputTokens()"),
     p(Anthropic, StructuredOutputs, ANY, r"\bstructured-outputs-20\d\d-\d\d-\d\d\b", ".putAdditionalHeader(\"anthropic-beta\", \"structured-outputs-2025-11-13\")"),
     g(Anthropic, ToolCalling, JS, r"\.toolRunner\(|\bbeta(?:Zod)?Tool\(", "betaZodTool({ name: 'getWeather', inputSchema: z.object({}) }),"),
     p(OpenAi, FineTuning, CS, r"\bGetFineTuningClient\(", "FineTuningClient tuning = client.GetFineTuningClient();"),
@@ -392,7 +391,7 @@ pub(crate) const PATTERNS: &[Pattern] = &[
     g(OpenAi, Realtime, ANY, r#"\.conversation\.item\.create\(|\.input_audio_buffer\.\w+\(|["']type["']\s*:\s*["']realtime["']"#, "await connection.conversation.item.create("),
     p(OpenAi, Realtime, CS, r"\bGetRealtime(?:Conversation)?Client\(", "RealtimeClient realtime = client.GetRealtimeClient();"),
     p(OpenAi, HostedTools, ANY, r#"["'](?:web_search_preview|code_interpreter|computer_use_preview|image_generation)["']"#, r#"tools=[{"type": "web_search_preview"}],"#),
-    g(Google, HostedTools, ANY, r"\b(?:googleSearch|google_search|GoogleSearch|googleSearchRetrieval|google_search_retrieval|codeExecution|code_execution|urlContext|url_context)\b\s*[:=(]", "tools: [{googleSearch: {}}],"),
+    g(Google, HostedTools, ANY, r"\b(?:google_search|google_search_retrieval|code_execution|url_context)\s*=|\b(?:GoogleSearch|GoogleSearchRetrieval|ToolCodeExecution|UrlContext)\(|\b(?:googleSearch|googleSearchRetrieval|codeExecution|urlContext):\s*\{|\.tools\.googleSearch\(", "tools: [{googleSearch: {}}],"),
     p(Anthropic, HostedTools, ANY, r#"["'](?:web_search|web_fetch|code_execution)_\d{8}["']"#, r#"{"type": "web_search_20250305", "name": "web_search"}"#),
     p(OpenAi, Tokenizer, PY, r#"^[ \t]*"?((?:from|import) tiktoken)\b"#, "import tiktoken"),
     p(OpenAi, Tokenizer, JS, r#"["'](?:js-)?tiktoken(?:/[\w/]*)?["']"#, r#"import { encoding_for_model } from "tiktoken";"#),
