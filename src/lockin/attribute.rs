@@ -77,14 +77,15 @@ fn relation(sdk: Vendor, service: Vendor) -> Option<Relation> {
 }
 
 /// Gives hits the vendor the file talks to, where there is exactly one: its SDK's findings when it
-/// serves that SDK (`SERVES`), and shared vocabulary it has the feature for. Other hits keep the
-/// pattern's vendor.
+/// hosts that SDK's models (a platform of `SERVES`), and shared vocabulary it has the feature
+/// for. Other hits keep the pattern's vendor. Returns whether the file had one vendor (if not,
+/// `receivers` may tell calls apart).
 /// Hits are only relabelled, never removed (a notebook's hits keep their cells by position);
 /// the caller then keeps one per line and feature (`one_per_feature`).
-pub(crate) fn attribute(hits: &mut [Hit]) {
+pub(crate) fn attribute(hits: &mut [Hit]) -> bool {
     platform_clients(hits);
     let Some(vendor) = file_vendor(hits) else {
-        return;
+        return false;
     };
     for hit in hits.iter_mut() {
         let moves = may_move(hit.pattern.shared, vendor) || hosts(vendor, hit.pattern.vendor);
@@ -94,6 +95,7 @@ pub(crate) fn attribute(hits: &mut [Hit]) {
             }
         }
     }
+    true
 }
 
 /// Whether a hit shared as `sharing` may go to `vendor` (here, and in `receivers`).

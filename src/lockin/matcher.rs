@@ -129,7 +129,7 @@ fn in_prose(text: &[u8], hit: &Hit) -> bool {
         Some(b'.' | b',' | b';' | b'!' | b'?') => {
             matches!(
                 text.get(hit.end + 1),
-                None | Some(b' ' | b'"' | b'\'' | b'\n')
+                None | Some(b' ' | b'"' | b'\'' | b'\n' | b'\r')
             )
         }
         _ => false,

@@ -9,8 +9,8 @@
 //! everything said through it. Names are bound per function, so two functions may each have
 //! their own `client`.
 //!
-//! Python, JavaScript and TypeScript files, and only those `attribute` left ambiguous: most
-//! files never get here.
+//! Python, JavaScript and TypeScript files, and only those `attribute` left ambiguous (no one
+//! vendor): most files never get here.
 
 use std::collections::HashMap;
 

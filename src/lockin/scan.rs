@@ -331,8 +331,14 @@ impl Visitor<'_> {
             Some(_) if notebook => self.notebook(&rel),
             Some(lang) => {
                 let mut hits = code_hits(self.matchers, lang, extension, &self.buf, false);
-                attribute(&mut hits);
-                receivers::attribute_by_receiver(extension, &self.buf, &mut hits, self.matchers);
+                if !attribute(&mut hits) {
+                    receivers::attribute_by_receiver(
+                        extension,
+                        &self.buf,
+                        &mut hits,
+                        self.matchers,
+                    );
+                }
                 one_per_feature(&mut hits);
                 for hit in hits {
                     self.local.findings.push(finding(&rel, hit, None));

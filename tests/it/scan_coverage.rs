@@ -193,6 +193,28 @@ fn each_class_has_its_own_self_client_and_a_compatible_base_url_names_the_api() 
 }
 
 #[test]
+fn a_file_with_one_vendor_is_not_reread_by_receiver() {
+    // The client's arguments do not name Groq, the file does: its tool choice is Groq's.
+    let groq = scan_one(
+        "groq.py",
+        "from openai import OpenAI\n\
+         GROQ_URL = \"https://api.groq.com/openai/v1\"\n\
+         client = OpenAI(base_url=GROQ_URL)\n\
+         r = client.chat.completions.create(model=m, tool_choice=\"auto\")\n",
+    );
+    let tools: Vec<_> = (found(&groq).into_iter())
+        .filter(|f| f.2 == "tool-calling")
+        .collect();
+    assert_eq!(tools, [(4, "groq", "tool-calling", "portable")]);
+    // The async Azure client is Azure's too.
+    let azure = scan_one("az.py", "from openai import AsyncAzureOpenAI\n");
+    assert_eq!(
+        found(&azure),
+        [(1, "azure-openai", "sdk", "portable-with-work")]
+    );
+}
+
+#[test]
 fn a_notebook_is_gated_and_attributed_as_one_file() {
     let cell = |source: &str| serde_json::json!({"cell_type": "code", "metadata": {}, "outputs": [], "source": source});
     let notebook = serde_json::json!({

@@ -55,7 +55,7 @@ pub(crate) const PATTERNS: &[Pattern] = &[
     p(OpenAi, Sdk, CS, r"using OpenAI(?:\.\w+)*;|\bAddOpenAIChatCompletion\(", "using OpenAI.Chat;"),
     p(OpenAi, Sdk, RB, r#"require ["']openai["']"#, r#"require "openai""#),
     p(OpenAi, Sdk, RS, r"\buse (?:async_openai|openai_api_rs)::", "use async_openai::{Client, config::OpenAIConfig};"),
-    client_of(OpenAi, p(AzureOpenAi, Sdk, PY_JS, r"^[ \t]*(?:from\b|import\b).*?\b(Azure(?:Chat)?OpenAI(?:Embeddings|LLM)?)\b", "from openai import AzureOpenAI")),
+    client_of(OpenAi, p(AzureOpenAi, Sdk, PY_JS, r"^[ \t]*(?:from\b|import\b).*?\b((?:Async)?Azure(?:Chat)?OpenAI(?:Embeddings|LLM)?)\b", "from openai import AzureOpenAI")),
     client_of(OpenAi, p(AzureOpenAi, Sdk, PY, r"\bAzure(?:Chat|Text)(?:Completion|Embedding)\b", "kernel.add_service(AzureChatCompletion(deployment_name=DEPLOYMENT))")),
     p(AzureOpenAi, Sdk, JS, r#"["']@(?:azure/openai|ai-sdk/azure)["']"#, r#"import { AzureOpenAI } from "@azure/openai";"#),
     p(AzureOpenAi, Sdk, GO, r#""github\.com/(?:openai/openai-go(?:/v\d+)?/azure|Azure/azure-sdk-for-go/sdk/ai/azopenai)""#, r#"	"github.com/openai/openai-go/azure""#),
@@ -89,7 +89,7 @@ pub(crate) const PATTERNS: &[Pattern] = &[
     p(Cohere, Sdk, JS, r#"["']cohere-ai["']"#, r#"import { CohereClientV2 } from "cohere-ai";"#),
     p(Cohere, Sdk, GO, r#""github\.com/cohere-ai/cohere-go/v2(?:/client)?""#, r#"	cohereclient "github.com/cohere-ai/cohere-go/v2/client""#),
     // Anthropic's clients for Bedrock and Vertex (`attribute` makes the line's Anthropic hit theirs).
-    client_of(Anthropic, p(AwsBedrock, Sdk, PY, r"^[ \t]*from anthropic import .*\b(AnthropicBedrock)\b", "from anthropic import AnthropicBedrock")),
+    client_of(Anthropic, p(AwsBedrock, Sdk, PY, r"^[ \t]*from anthropic import .*\b((?:Async)?AnthropicBedrock)\b", "from anthropic import AnthropicBedrock")),
     client_of(Anthropic, p(AwsBedrock, Sdk, JVM, r"import com\.anthropic\.(bedrock)\.", "import com.anthropic.bedrock.backends.BedrockBackend;")),
     client_of(Anthropic, p(VertexAi, Sdk, JVM, r"import com\.anthropic\.(vertex)\.", "import com.anthropic.vertex.backends.VertexBackend;")),
     // OpenAI's Node SDK on Bedrock's OpenAI-compatible endpoint.
@@ -98,7 +98,7 @@ pub(crate) const PATTERNS: &[Pattern] = &[
     client_of(Anthropic, p(AwsBedrock, Sdk, RB, r"\bAnthropic::BedrockClient\b", "anthropic = Anthropic::BedrockClient.new(aws_region: \"us-east-1\")")),
     client_of(Anthropic, p(VertexAi, Sdk, RB, r"\bAnthropic::VertexClient\b", "anthropic = Anthropic::VertexClient.new(region: \"us-east5\", project_id: id)")),
     client_of(Anthropic, p(AwsBedrock, Sdk, JS, r#"["']@anthropic-ai/bedrock-sdk(?:/[\w/.-]*)?["']"#, "import { AnthropicBedrock } from '@anthropic-ai/bedrock-sdk';")),
-    client_of(Anthropic, p(VertexAi, Sdk, PY, r"^[ \t]*from anthropic import .*\b(AnthropicVertex)\b", "from anthropic import AnthropicVertex")),
+    client_of(Anthropic, p(VertexAi, Sdk, PY, r"^[ \t]*from anthropic import .*\b((?:Async)?AnthropicVertex)\b", "from anthropic import AnthropicVertex")),
     client_of(Anthropic, p(VertexAi, Sdk, JS, r#"["']@anthropic-ai/vertex-sdk(?:/[\w/.-]*)?["']"#, "import { AnthropicVertex } from '@anthropic-ai/vertex-sdk';")),
     p(Mistral, Sdk, PY, r#"^[ \t]*"?((?:from|import) (?:mistralai|langchain_mistralai|llama_index\.(?:llms|embeddings)\.mistralai|semantic_kernel\.connectors\.ai\.mistral_ai))\b"#, "from mistralai import Mistral"),
     p(Mistral, Sdk, JS, r#"["']@(?:mistralai/mistralai|ai-sdk/mistral|langchain/mistralai)["']"#, r#"import { Mistral } from "@mistralai/mistralai";"#),
