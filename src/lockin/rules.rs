@@ -300,7 +300,10 @@ pub(crate) enum Sharing {
     Any,
     /// Vendors serving OpenAI's API as it is (`.chat.completions.create` on Azure or DeepSeek).
     OpenAiShaped,
-    /// Platforms serving Anthropic's Messages API through its SDK (Bedrock, Vertex AI).
+    /// Anthropic's Messages API calls (`.messages.create`), which Bedrock and Vertex AI also serve.
+    /// Those platforms take them anyway (`attribute`'s `SERVES`); being shared keeps a call
+    /// that other SDKs write too (Twilio's `client.messages.create`) out of the evidence of
+    /// whom the file talks to.
     AnthropicShaped,
 }
 

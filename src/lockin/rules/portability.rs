@@ -51,6 +51,12 @@ const IMAGE_GEN_HINT: Option<&str> = Some(
 const SAME_SHAPE: &str =
     "asked in OpenAI's request shape, which the OpenAI-compatible engines take \
      too (how well depends on the model)";
+const JSON_MODE_WORKS: &str = "response_format json_object works on vLLM, llama.cpp and Ollama";
+const EMBED_VECTORS_DIFFER: &str =
+    "the engines serve /v1/embeddings, but vectors from another model do not match the stored ones";
+const RETRIEVAL_HINT: Option<&str> = Some(
+    "build retrieval yourself: embeddings in a vector database (pgvector, Qdrant), results passed in the prompt",
+);
 const FINE_TUNE_HINT: Option<&str> =
     Some("fine-tune an open model (LoRA) on the same training data and serve the adapter (vLLM --lora-modules)");
 const COMPATIBLE_HINT: Option<&str> = Some(
@@ -76,7 +82,7 @@ pub(crate) const PORTABILITY: &[Portability] = &[
     f(OpenAi, ToolCalling, Portable,
       "vLLM (--enable-auto-tool-choice), llama.cpp (--jinja) and Ollama take `tools` and return `tool_calls` in the same shape; how well depends on the model",
       Some("measure tool-call accuracy of the open model on your cases")),
-    f(OpenAi, JsonMode, Portable, "response_format json_object works on vLLM, llama.cpp and Ollama", None),
+    f(OpenAi, JsonMode, Portable, JSON_MODE_WORKS, None),
     f(OpenAi, StructuredOutputs, PortableWithWork,
       "strict JSON schema relies on OpenAI's constrained decoding; the engines have their own, with a different subset of JSON Schema",
       SCHEMA_HINT),
@@ -87,7 +93,7 @@ pub(crate) const PORTABILITY: &[Portability] = &[
       "audio needs an open speech model: vLLM serves Whisper on /v1/audio/transcriptions; audio chat input only with audio-capable models",
       Some("serve Whisper (vLLM, whisper.cpp) for transcription; use a TTS model for speech")),
     f(OpenAi, Embeddings, PortableWithWork,
-      "the engines serve /v1/embeddings, but vectors from another model do not match the stored ones",
+      EMBED_VECTORS_DIFFER,
       EMBED_HINT),
     f(OpenAi, Logprobs, Portable,
       "vLLM and llama.cpp return logprobs and top_logprobs in OpenAI's shape; the values are model-specific", None),
@@ -99,7 +105,7 @@ pub(crate) const PORTABILITY: &[Portability] = &[
       Some("run the same batch JSONL through vLLM's offline `run_batch` entry point, or a concurrent client")),
     f(OpenAi, FileSearch, VendorOnly,
       "file search and vector stores are retrieval hosted by OpenAI",
-      Some("build retrieval yourself: embeddings in a vector database (pgvector, Qdrant), results passed in the prompt")),
+      RETRIEVAL_HINT),
     f(OpenAi, FineTuning, VendorOnly,
       "fine-tuned weights stay at OpenAI and cannot be exported",
       FINE_TUNE_HINT),
@@ -229,7 +235,7 @@ pub(crate) const PORTABILITY: &[Portability] = &[
       Some("switch to an OpenAI client; several Mistral models are open-weight and run on the engines")),
     f(Mistral, ToolCalling, Portable,
       "Mistral's tools and tool_calls have OpenAI's shape; the engines take them through the OpenAI client", None),
-    f(Mistral, JsonMode, Portable, "response_format json_object works on vLLM, llama.cpp and Ollama", None),
+    f(Mistral, JsonMode, Portable, JSON_MODE_WORKS, None),
     f(Mistral, Vision, PortableWithWork,
       "image inputs need an open vision-language model (Pixtral and Mistral Small are open-weight)", VISION_HINT),
     f(Mistral, FineTuning, VendorOnly, "fine-tuning jobs train a model that Mistral's platform serves", FINE_TUNE_HINT),
@@ -323,11 +329,11 @@ pub(crate) const PORTABILITY: &[Portability] = &[
       "the Responses API is OpenAI's own, served by Azure; the engines implement Chat Completions",
       Some("move the calls to chat completions and keep conversation state in your own storage")),
     f(AzureOpenAi, Embeddings, PortableWithWork,
-      "the engines serve /v1/embeddings, but vectors from another model do not match the stored ones",
+      EMBED_VECTORS_DIFFER,
       EMBED_HINT),
     f(AzureOpenAi, FileSearch, VendorOnly,
       "file search and vector stores are retrieval hosted by Azure OpenAI",
-      Some("build retrieval yourself: embeddings in a vector database (pgvector, Qdrant), results passed in the prompt")),
+      RETRIEVAL_HINT),
     f(OpenAi, TokenCounting, PortableWithWork,
       "counts input tokens with OpenAI's endpoint; an open model's counts differ", COUNT_HINT),
     f(AwsBedrock, RestProtocol, PortableWithWork,
