@@ -11,7 +11,9 @@ onnxruntime for --quantize. Writes into OUTDIR:
                            attention ONNX Runtime's GroupQueryAttention (cases batch exactly; see
                            gqa_layout), or with --layout optimum plain operators and position_ids
                            as optimum-cli exports them (fp32 weights, dequantized from the GGUF's
-                           quantization; --quantize re-quantizes them block-wise)
+                           quantization; --quantize int8 re-quantizes them block-wise, --quantize
+                           int4 keeps the GGUF's own Q4_0/Q4_1/Q8_0 blocks as they are
+                           (gguf_blocks.py) and re-quantizes only weights of other types)
   tokenizer.json           rebuilt from the GGUF vocabulary: byte-level BPE (`gpt2` vocabularies,
                            with the pre-tokenizer llama.cpp uses for the GGUF's `tokenizer.ggml.pre`)
                            or SentencePiece-style BPE with byte fallback (`llama` vocabularies)
@@ -43,6 +45,7 @@ from gguf import GGUFReader
 from gguf.quants import dequantize
 from onnx import TensorProto, helper, numpy_helper
 
+import gguf_blocks
 from gguf_tokenizer import TOKEN_CONTROL, TOKEN_NORMAL, TOKEN_USER_DEFINED, ConvertError, build_tokenizer
 
 OPSET = 17
@@ -81,13 +84,25 @@ FAMILIES = {
 
 
 class Gguf:
-    def __init__(self, path: str):
+    def __init__(self, path: str, keep_blocks: bool = False):
         try:
             self.reader = GGUFReader(path, "r")
         except Exception as e:  # the gguf package raises ValueError, struct.error, …
             raise ConvertError(f"{path}: not a readable GGUF file ({e})") from e
         self.path = path
         self.tensors = {t.name: t for t in self.reader.tensors}
+        self.keep_blocks = keep_blocks  # linear weights as the file's blocks where MatMulNBits can hold them
+
+    def linear(self, name: str) -> "np.ndarray | gguf_blocks.Blocks":
+        """A linear weight [out, in]: its blocks (keep_blocks and a type gguf_blocks maps), else fp32."""
+        t = self.tensors.get(name)
+        blocks = gguf_blocks.read(t) if self.keep_blocks and t is not None else None
+        if blocks is None:
+            return self.tensor(name)
+        exact = self.tensor(name)  # what the gguf package reads: the blocks must say the same
+        if np.abs(blocks.dequantize() - exact).max() > 1e-5 * max(float(np.abs(exact).max()), 1e-30):
+            raise ConvertError(f"{self.path}: tensor {name!r}: its {blocks.kind} blocks do not read back as the file's values")
+        return blocks
 
     def field(self, key, default=None):
         f = self.reader.fields.get(key)
@@ -117,8 +132,10 @@ class Gguf:
         return np.ascontiguousarray(w)
 
 
-def unpermute_rope(w: np.ndarray, n_head: int) -> np.ndarray:
+def unpermute_rope(w, n_head: int):
     """Undo llama.cpp's Q/K row permutation (its interleaved RoPE) to get rotate-half RoPE."""
+    if isinstance(w, gguf_blocks.Blocks):
+        return w.rows(lambda a: unpermute_rope(a, n_head))
     rows = w.shape[0]
     return np.ascontiguousarray(w.reshape(n_head, rows // n_head // 2, 2, *w.shape[1:]).swapaxes(1, 2).reshape(w.shape))
 
@@ -178,6 +195,7 @@ class GraphBuilder:
         self.initializers: list[onnx.TensorProto] = []
         self._names: set[str] = set()
         self._consts: dict[tuple, str] = {}
+        self.kept: dict[str, int] = {}  # linear weights kept as the GGUF's blocks, by type
 
     def _unique(self, name: str) -> str:
         if name in self._names:
@@ -363,7 +381,7 @@ def gqa_layout(gb: GraphBuilder, hp: HParams, g: Gguf, past="past_sequence_lengt
     def attend(h: str, ws: dict, i: int) -> str:
         a = f"/model/layers.{i}/attn"
         NH, NKV, D = hp.n_head, hp.n_kv, hp.head_dim
-        qkv = gb.op("MatMul", [h, ws["qkv"]], f"{a}/qkv_proj/MatMul")
+        qkv = linear(gb, h, ws["qkv"], f"{a}/qkv_proj/MatMul")
         if "qkv_bias" in ws:
             qkv = gb.op("Add", [qkv, ws["qkv_bias"]], f"{a}/qkv_proj/Add")
         q, k, v = gb.op("Split", [qkv, gb.const([NH * D, NKV * D, NKV * D], i64)], f"{a}/Split", n_out=3, axis=-1)
@@ -393,7 +411,7 @@ def gqa_layout(gb: GraphBuilder, hp: HParams, g: Gguf, past="past_sequence_lengt
             rotary_interleaved=0,
             **attrs,
         )
-        return gb.op("MatMul", [ctx, ws["o"]], f"{a}/o_proj/MatMul")
+        return linear(gb, ctx, ws["o"], f"{a}/o_proj/MatMul")
 
     return inputs, outputs, attend
 
@@ -401,33 +419,59 @@ def gqa_layout(gb: GraphBuilder, hp: HParams, g: Gguf, past="past_sequence_lengt
 LAYOUTS = {"gqa": gqa_layout, "optimum": optimum_layout}
 
 
+def rows(parts: list) -> "np.ndarray | gguf_blocks.Blocks":
+    """Linear weights stacked row-wise (fused q/k/v, gate/up): blocks when all parts' kinds agree."""
+    if all(isinstance(p, gguf_blocks.Blocks) for p in parts):
+        stacked = gguf_blocks.concat(parts)
+        if stacked is not None:
+            return stacked
+    return np.concatenate([p.dequantize() if isinstance(p, gguf_blocks.Blocks) else p for p in parts], axis=0)
+
+
+def linear_weight(gb: GraphBuilder, name: str, w) -> "str | tuple":
+    """A weight given [out, in]: an fp32 initializer [in, out] for MatMul, or its blocks for linear()."""
+    if isinstance(w, gguf_blocks.Blocks):
+        gb.kept[w.kind] = gb.kept.get(w.kind, 0) + 1
+        return (w, name)
+    return gb.init(name, w.T)
+
+
+def linear(gb: GraphBuilder, x: str, w, name: str, out: str | None = None) -> str:
+    """x times a weight from linear_weight (a MatMul, or MatMulNBits on the GGUF's own blocks)."""
+    if isinstance(w, str):
+        return gb.op("MatMul", [x, w], name, outputs=None if out is None else [out])
+    blocks, weight = w
+    return gguf_blocks.matmul(gb, x, blocks, name, weight, out)
+
+
 def layer_weights(gb: GraphBuilder, g: Gguf, hp: HParams, i: int) -> dict[str, str]:
-    """The layer's weights as initializers, [in, out] for MatMul, q/k/v and gate/up fused."""
+    """The layer's weights: norms as initializers, linear ones through linear_weight, q/k/v and gate/up fused."""
     b, w, f = f"blk.{i}", f"model.layers.{i}", hp.family
     NH, NKV, D = hp.n_head, hp.n_kv, hp.head_dim
     names: dict[str, str] = {}
     if f.fused_qkv:
-        w_qkv = g.tensor(f"{b}.attn_qkv.weight")
+        w_qkv = g.linear(f"{b}.attn_qkv.weight")
     else:
-        wq, wk = g.tensor(f"{b}.attn_q.weight"), g.tensor(f"{b}.attn_k.weight")
+        wq, wk = g.linear(f"{b}.attn_q.weight"), g.linear(f"{b}.attn_k.weight")
         if f.rope_permuted:
             wq, wk = unpermute_rope(wq, NH), unpermute_rope(wk, NKV)
-        w_qkv = np.concatenate([wq, wk, g.tensor(f"{b}.attn_v.weight")], axis=0)
-    if w_qkv.shape != ((NH + 2 * NKV) * D, hp.hidden):
-        raise ConvertError(f"{g.path}: layer {i}: q/k/v weights are {w_qkv.shape}, expected {((NH + 2 * NKV) * D, hp.hidden)}")
-    names["qkv"] = gb.init(f"{w}.self_attn.qkv_proj.weight", w_qkv.T)
+        w_qkv = rows([wq, wk, g.linear(f"{b}.attn_v.weight")])
+    expected = ((NH + 2 * NKV) * D, hp.hidden)
+    if tuple(w_qkv.shape) != expected:
+        raise ConvertError(f"{g.path}: layer {i}: q/k/v weights are {tuple(w_qkv.shape)}, expected {expected}")
+    names["qkv"] = linear_weight(gb, f"{w}.self_attn.qkv_proj.weight", w_qkv)
     if g.has(f"{b}.attn_q.bias"):
         bq, bk = g.tensor(f"{b}.attn_q.bias"), g.tensor(f"{b}.attn_k.bias")
         if f.rope_permuted:
             bq, bk = unpermute_rope(bq, NH), unpermute_rope(bk, NKV)
         names["qkv_bias"] = gb.init(f"{w}.self_attn.qkv_proj.bias", np.concatenate([bq, bk, g.tensor(f"{b}.attn_v.bias")]))
-    names["o"] = gb.init(f"{w}.self_attn.o_proj.weight", g.tensor(f"{b}.attn_output.weight").T)
+    names["o"] = linear_weight(gb, f"{w}.self_attn.o_proj.weight", g.linear(f"{b}.attn_output.weight"))
     if f.fused_qkv:
-        w_gu = g.tensor(f"{b}.ffn_up.weight")  # gate rows, then up rows
+        w_gu = g.linear(f"{b}.ffn_up.weight")  # gate rows, then up rows
     else:
-        w_gu = np.concatenate([g.tensor(f"{b}.ffn_gate.weight"), g.tensor(f"{b}.ffn_up.weight")], axis=0)
-    names["gate_up"] = gb.init(f"{w}.mlp.gate_up_proj.weight", w_gu.T)
-    names["down"] = gb.init(f"{w}.mlp.down_proj.weight", g.tensor(f"{b}.ffn_down.weight").T)
+        w_gu = rows([g.linear(f"{b}.ffn_gate.weight"), g.linear(f"{b}.ffn_up.weight")])
+    names["gate_up"] = linear_weight(gb, f"{w}.mlp.gate_up_proj.weight", w_gu)
+    names["down"] = linear_weight(gb, f"{w}.mlp.down_proj.weight", g.linear(f"{b}.ffn_down.weight"))
     norms = {
         "attn_norm": "input_layernorm",
         "ffn_norm": "post_attention_layernorm" if not f.gemma else "pre_feedforward_layernorm",
@@ -448,7 +492,7 @@ def layer_weights(gb: GraphBuilder, g: Gguf, hp: HParams, i: int) -> dict[str, s
 def attention(gb: GraphBuilder, hp: HParams, x: str, ws: dict, i: int, mask: str, table) -> str:
     p, i64 = f"/model/layers.{i}/self_attn", np.int64
     NH, NKV, D = hp.n_head, hp.n_kv, hp.head_dim
-    qkv = gb.op("MatMul", [x, ws["qkv"]], f"{p}/qkv_proj/MatMul")
+    qkv = linear(gb, x, ws["qkv"], f"{p}/qkv_proj/MatMul")
     if "qkv_bias" in ws:
         qkv = gb.op("Add", [qkv, ws["qkv_bias"]], f"{p}/qkv_proj/Add")
     q, k, v = gb.op("Split", [qkv, gb.const([NH * D, NKV * D, NKV * D], i64)], f"{p}/Split_qkv", n_out=3, axis=-1)
@@ -479,18 +523,18 @@ def attention(gb: GraphBuilder, hp: HParams, x: str, ws: dict, i: int, mask: str
     ctx = gb.op("Reshape", [ctx, gb.const([0, NH, -1, D], i64)], f"{p}/Reshape_heads")  # [B, NH, S, D]
     ctx = gb.op("Transpose", [ctx], f"{p}/Transpose_ctx", perm=[0, 2, 1, 3])  # [B, S, NH, D]
     ctx = gb.op("Reshape", [ctx, gb.const([0, 0, NH * D], i64)], f"{p}/Reshape_merge")
-    return gb.op("MatMul", [ctx, ws["o"]], f"{p}/o_proj/MatMul")
+    return linear(gb, ctx, ws["o"], f"{p}/o_proj/MatMul")
 
 
 def mlp(gb: GraphBuilder, hp: HParams, x: str, ws: dict, i: int) -> str:
     p = f"/model/layers.{i}/mlp"
-    gu = gb.op("MatMul", [x, ws["gate_up"]], f"{p}/gate_up_proj/MatMul")
+    gu = linear(gb, x, ws["gate_up"], f"{p}/gate_up_proj/MatMul")
     gate, up = gb.op("Split", [gu, gb.const([hp.ffn, hp.ffn], np.int64)], f"{p}/Split", n_out=2, axis=-1)
     if hp.family.gemma:  # GELU, tanh approximation (gelu_pytorch_tanh; ggml_gelu)
         act = gelu_tanh(gb, gate, p)
     else:
         act = gb.op("Mul", [gate, gb.op("Sigmoid", [gate], f"{p}/act_fn/Sigmoid")], f"{p}/act_fn/Mul")
-    return gb.op("MatMul", [gb.op("Mul", [act, up], f"{p}/Mul"), ws["down"]], f"{p}/down_proj/MatMul")
+    return linear(gb, gb.op("Mul", [act, up], f"{p}/Mul"), ws["down"], f"{p}/down_proj/MatMul")
 
 
 def gelu_tanh(gb: GraphBuilder, x: str, p: str) -> str:
@@ -534,15 +578,17 @@ def build_model(g: Gguf, hp: HParams, layout=gqa_layout) -> onnx.ModelProto:
     # spares a prefill (S - 1) x hidden x vocab multiply-adds, most of a small model's prefill.
     x = gb.op("Gather", [x, gb.const([-1], np.int64)], "/model/last_position/Gather", axis=1)  # [B, 1, H]
     if g.has("output.weight"):
-        head = gb.init("lm_head.weight", g.tensor("output.weight").T)
+        head = linear_weight(gb, "lm_head.weight", g.linear("output.weight"))
+    elif isinstance(tied := g.linear("token_embd.weight") if g.keep_blocks else None, gguf_blocks.Blocks):
+        head = linear_weight(gb, "lm_head.weight", tied)  # the embedding's own blocks, as llama.cpp multiplies them
     else:  # tied: MatMul against the transposed embedding (ONNX Runtime folds it once at load)
         head = gb.op("Transpose", [embed_name], "/lm_head/Transpose", perm=[1, 0])  # [H, vocab]
     if hp.final_softcap:
-        logits = gb.op("MatMul", [x, head], "/lm_head/MatMul")
+        logits = linear(gb, x, head, "/lm_head/MatMul")
         sc = softcap(gb, logits, hp.final_softcap, "/lm_head/softcap")
         gb.op("Identity", [sc], "/lm_head/Identity", outputs=["logits"])
     else:
-        gb.op("MatMul", [x, head], "/lm_head/MatMul", outputs=["logits"])
+        linear(gb, x, head, "/lm_head/MatMul", out="logits")
 
     graph = helper.make_graph(gb.nodes, f"{hp.arch}_decoder_with_past", inputs, outputs, gb.initializers)
     model = helper.make_model(
@@ -553,7 +599,14 @@ def build_model(g: Gguf, hp: HParams, layout=gqa_layout) -> onnx.ModelProto:
         ir_version=IR_VERSION,
     )
     name = g.field("general.name", hp.arch)
-    model.doc_string = f"{name} ({os.path.basename(g.path)} dequantized to fp32), decoder with KV cache"
+    weights = ", its own blocks kept where MatMulNBits holds them" if g.keep_blocks else " dequantized to fp32"
+    model.doc_string = f"{name} ({os.path.basename(g.path)}{weights}), decoder with KV cache"
+    if g.keep_blocks:
+        kept = ", ".join(f"{kind} {n}" for kind, n in sorted(gb.kept.items())) or "none"
+        products = 4 * hp.n_layer + 1  # q/k/v, output, gate/up and down per layer, and the head
+        fresh = products - sum(gb.kept.values())
+        rest = f"; the other {fresh} are quantized to 4 bits afresh" if fresh else ""
+        print(f"convert_gguf: weights: {products - fresh} of {products} weight products keep the GGUF's own blocks ({kept}){rest}", file=sys.stderr)
     return model
 
 
@@ -635,8 +688,8 @@ def write_configs(g: Gguf, hp: HParams, out: str, chat_template: str | None) -> 
 # ---------------------------------------------------------------------------------------------- main
 
 
-def convert(src: str, out: str, chat_template_file: str | None, layout: str = "gqa") -> HParams:
-    g = Gguf(src)
+def convert(src: str, out: str, chat_template_file: str | None, layout: str = "gqa", keep_blocks: bool = False) -> HParams:
+    g = Gguf(src, keep_blocks)
     hp = HParams(g)
     chat_template = g.field("tokenizer.chat_template")
     if chat_template_file is not None:
@@ -674,7 +727,7 @@ def main(argv: list[str]) -> int:
             from quantize_int8 import quantize_folder
 
             with tempfile.TemporaryDirectory(dir=os.path.dirname(os.path.abspath(args.out)) or None) as fp32:
-                hp = convert(args.gguf, fp32, args.chat_template, args.layout)
+                hp = convert(args.gguf, fp32, args.chat_template, args.layout, keep_blocks=args.quantize == "int4")
                 quantize_folder(fp32, args.out, bits=8 if args.quantize == "int8" else 4)
         else:
             hp = convert(args.gguf, args.out, args.chat_template, args.layout)

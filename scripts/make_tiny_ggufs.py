@@ -3,6 +3,10 @@
 
 Usage: make_tiny_ggufs.py OUTDIR
 
+OUTDIR/quantized/llama-spm.gguf is the llama-spm file with its weights in the block types
+`convert --quantize int4` keeps (scripts/gguf_blocks.py): Q4_0 q/k/v and output, Q4_1 gate/up,
+Q8_0 down and embedding (the tied output projection).
+
 Each file is a few hundred kilobytes, written with the `gguf` package from a fixed seed (the same
 bytes every run; tests/fixtures/parity/tiny.json pins their sha256). They exist so that every
 architecture `modelswap convert` accepts is checked for greedy parity against llama.cpp on the
@@ -24,7 +28,7 @@ import os
 import sys
 
 import numpy as np
-from gguf import GGUFWriter, TokenType
+from gguf import GGMLQuantizationType, GGUFWriter, TokenType, quants
 
 WORDS = ["the", "cat", "sat", "on", "mat", "a", "dog", "ran", "to", "is", "of", "and", "in", "it", "red", "blue"]
 
@@ -91,12 +95,32 @@ HIDDEN, HEADS, FFN = 64, 4, 128
 EMBED_STD, GAIN, OUTPUT_GAIN = 0.2, 2.0, 4.0
 
 
-def write(path: str, name: str, v: dict) -> None:
+QUANTIZED = {  # tensor name's last part but one → type, for OUTDIR/quantized/
+    "attn_q": GGMLQuantizationType.Q4_0,
+    "attn_k": GGMLQuantizationType.Q4_0,
+    "attn_v": GGMLQuantizationType.Q4_0,
+    "attn_output": GGMLQuantizationType.Q4_0,
+    "ffn_gate": GGMLQuantizationType.Q4_1,
+    "ffn_up": GGMLQuantizationType.Q4_1,
+    "ffn_down": GGMLQuantizationType.Q8_0,
+    "token_embd": GGMLQuantizationType.Q8_0,
+}
+
+
+def write(path: str, name: str, v: dict, quantized: dict | None = None) -> None:
     rng = np.random.default_rng(sum(map(ord, name)))
     arch = v["arch"]
     layers, n_kv, hd = v.get("layers", 4), v.get("n_kv", 2), v.get("head_dim", HIDDEN // HEADS)
     tokens, types, scores, merges = spm_vocab(v.get("controls", [])) if v["vocab"] == "spm" else bpe_vocab()
     w = GGUFWriter(path, arch)
+    if quantized:  # the same tensors, each stored in its type where QUANTIZED names one
+        add = w.add_tensor
+
+        def add_tensor(tensor_name: str, array: np.ndarray) -> None:
+            kind = quantized.get(tensor_name.split(".")[-2])
+            add(tensor_name, array if kind is None else quants.quantize(array, kind), raw_dtype=kind)
+
+        w.add_tensor = add_tensor
     w.add_name(f"tiny-{name}")
     w.add_block_count(layers)
     w.add_context_length(256)
@@ -185,6 +209,8 @@ def main(argv: list[str]) -> int:
     os.makedirs(argv[1], exist_ok=True)
     for name, variant in VARIANTS.items():
         write(os.path.join(argv[1], f"{name}.gguf"), name, variant)
+    os.makedirs(os.path.join(argv[1], "quantized"), exist_ok=True)
+    write(os.path.join(argv[1], "quantized", "llama-spm.gguf"), "llama-spm", VARIANTS["llama-spm"], QUANTIZED)
     return 0
 
 

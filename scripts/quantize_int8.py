@@ -26,7 +26,9 @@ Block-wise scales keep a rounding difference inside its block of 32: this model 
 at 97-99% on the x86 and emulated ARM64 CPUs checked, and names Paris on all of them; it decodes
 about 2x as fast as fp32. Weight-only 8-bit with fp32 activations (accuracy level 1) gives the
 same answers but runs at an eighth of fp32's speed (ONNX Runtime 1.31 has no fp32 kernel for
-8-bit blocks), and 4-bit weights agree with fp32 at only 69% on this 135M model.
+8-bit blocks), and 4-bit weights quantized afresh agree with fp32 at only 69% on this 135M model;
+convert_gguf.py --quantize int4 therefore keeps a GGUF's own 4-bit blocks (gguf_blocks.py) and
+uses this module's 4 bits only for weights of other types.
 
 The output projection is tied to the embedding (a MatMul on a Transpose of it), which the
 quantizer does not see as a constant weight; it is untied first (the transposed table as an

@@ -11,8 +11,8 @@
 #   runtime/lib/libonnxruntime.so.1.31.1    ONNX Runtime shared library (+ libonnxruntime.so symlink)
 #   models/smollm2-135m-instruct/           fp32 ONNX decoder with KV cache + tokenizer/configs
 #   models/smollm2-135m-instruct-int8/      8-bit block-wise quantization of it (MatMulNBits; same answers on every CPU)
-#   models/smollm2-135m-instruct-int4/      4-bit block-wise, from the GGUF (GroupQueryAttention graph;
-#                                           faster, visibly worse: its agreement with fp32 is printed)
+#   models/smollm2-135m-instruct-int4/      the GGUF's own 4-bit blocks (GroupQueryAttention graph; its
+#                                           agreement with fp32 is printed)
 #   models/all-minilm-l6-v2/                int8 ONNX sentence embedder + tokenizer/configs
 #   models/gemma3-270m/                     Gemma 3 270M (base model) from its Q4_K_M GGUF, fp32 ONNX
 #   models/tiny/                            tiny random-weight GGUFs of each architecture the converter
@@ -43,7 +43,7 @@ RUNTIME_LIB="$ROOT/runtime/lib"
 MODELS="$ROOT/models"
 REQUIREMENTS="$ROOT/scripts/requirements.txt"
 CONVERTER="$ROOT/scripts/convert_gguf.py"
-CONVERTER_FILES=("$CONVERTER" "$ROOT/scripts/gguf_tokenizer.py")
+CONVERTER_FILES=("$CONVERTER" "$ROOT/scripts/gguf_tokenizer.py" "$ROOT/scripts/gguf_blocks.py")
 QUANTIZER="$ROOT/scripts/quantize_int8.py"
 CHECKER="$ROOT/scripts/check_model.py"
 REFERENCE_DECODER="$ROOT/scripts/reference_decode.py"
@@ -337,7 +337,8 @@ fi
 # ------------------------------------------------------------------------------- e1. SmolLM2 int4
 
 # From the GGUF in one step, as `modelswap convert --quantize int4` does it: the converter's
-# default GroupQueryAttention graph, MatMulNBits 4-bit weights in blocks of 32.
+# default GroupQueryAttention graph, the GGUF's own Q4_1 blocks (and its Q8_0 embedding as the
+# output projection) as MatMulNBits (scripts/gguf_blocks.py).
 INT4_KEY="gguf=$GGUF_SHA converter=$CONVERTER_SHA quantizer=$(sha256_file "$QUANTIZER") requirements=$REQ_SHA"
 if stamp_ok int4 "$INT4_KEY" && all_exist "$SMOLLM_INT4_DIR" "${SMOLLM_FILES[@]}"; then
   step_skip "models/smollm2-135m-instruct-int4"
@@ -487,10 +488,10 @@ if stamp_ok check "$CHECK_KEY"; then
   step_skip "model check (the models answer right on this CPU)"
 else
   step_begin "checking that the models answer right on this CPU"
-  # int4 is held to a lower agreement (68-71% measured; docs/BENCHMARKS.md) than int8 (97-99%): the
-  # check is there to catch a model that is garbage on this CPU (6% seen), not to grade it.
-  if ! { "$VPY" "$CHECKER" --reference "$SMOLLM_DIR" "$SMOLLM_INT8_DIR" --embedder "$MINILM_DIR" &&
-    "$VPY" "$CHECKER" --reference "$SMOLLM_DIR" "$SMOLLM_INT4_DIR" --min-agreement 0.6; } >"$LOGS/check.log" 2>&1; then
+  # The check is there to catch a model that is garbage on this CPU (6% seen), not to grade it:
+  # int8 agrees with fp32 at 97-99%, int4 (the GGUF's own blocks) at 95-97% (docs/BENCHMARKS.md).
+  if ! "$VPY" "$CHECKER" --reference "$SMOLLM_DIR" "$SMOLLM_INT8_DIR" "$SMOLLM_INT4_DIR" --embedder "$MINILM_DIR" \
+    >"$LOGS/check.log" 2>&1; then
     echo "failed" >&2
     cat "$LOGS/check.log" >&2
     die "a model answers wrongly on this CPU (above; full log: ${LOGS#"$ROOT"/}/check.log); the set-up stops rather than hand it to a run"

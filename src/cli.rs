@@ -120,8 +120,9 @@ pub struct ConvertArgs {
     /// The model folder to write (must not exist, or be empty).
     #[arg(long)]
     pub out: PathBuf,
-    /// Re-quantize the weights block-wise (ONNX Runtime's MatMulNBits, blocks of 32): int8 is
-    /// about 2x faster than fp32 with near-identical answers; int4 is smaller and answers worse.
+    /// Quantized weights as ONNX Runtime's MatMulNBits (blocks of 32): int8 re-quantizes them and is
+    /// about 2x faster than fp32 with near-identical answers; int4 keeps the GGUF's own Q4_0, Q4_1
+    /// and Q8_0 blocks (weights of other types are quantized to 4 bits afresh).
     #[arg(long, value_enum)]
     pub quantize: Option<QuantizeArg>,
     /// The model's own chat template (a Jinja file), for GGUF files that carry none.

@@ -20,6 +20,7 @@ use crate::provider::onnx::ModelFolder;
 
 const CONVERTER: &str = include_str!("../scripts/convert_gguf.py");
 const TOKENIZER: &str = include_str!("../scripts/gguf_tokenizer.py");
+const BLOCKS: &str = include_str!("../scripts/gguf_blocks.py");
 const QUANTIZER: &str = include_str!("../scripts/quantize_int8.py");
 const REQUIREMENTS: &str = include_str!("../scripts/requirements.txt");
 /// The modules the converter imports; a `--python` without one of them is refused up front.
@@ -64,6 +65,8 @@ pub enum ConvertError {
 pub struct Converted {
     /// The converter's own summary (architecture, layers, heads, vocabulary).
     pub summary: String,
+    /// With `--quantize int4`: how many weight products kept the GGUF's own blocks, by type.
+    pub weights: Option<String>,
     pub graph_sha256: String,
     pub seconds: f64,
 }
@@ -89,6 +92,7 @@ pub fn convert(request: &Request, step: &dyn Fn(&str)) -> Result<Converted, Conv
     for (name, text) in [
         ("convert_gguf.py", CONVERTER),
         ("gguf_tokenizer.py", TOKENIZER),
+        ("gguf_blocks.py", BLOCKS),
         ("quantize_int8.py", QUANTIZER),
     ] {
         let path = scratch.path().join(name);
@@ -96,7 +100,7 @@ pub fn convert(request: &Request, step: &dyn Fn(&str)) -> Result<Converted, Conv
     }
     let folder = scratch.path().join("model");
     step(&format!("converting {}", request.gguf.display()));
-    let summary = run_converter(&python, scratch.path(), &folder, request)?;
+    let (summary, weights) = run_converter(&python, scratch.path(), &folder, request)?;
     ModelFolder::open(&folder).map_err(|e| {
         ConvertError::Input(format!(
             "the converted folder does not open as a model: {e}"
@@ -111,6 +115,7 @@ pub fn convert(request: &Request, step: &dyn Fn(&str)) -> Result<Converted, Conv
     std::fs::rename(&folder, &request.out).map_err(|e| io_error(&request.out, e))?;
     Ok(Converted {
         summary,
+        weights,
         graph_sha256,
         seconds: started.elapsed().as_secs_f64(),
     })
@@ -156,14 +161,15 @@ fn check_inputs(request: &Request) -> Result<(), ConvertError> {
     Ok(())
 }
 
-/// Runs the converter; its one-line summary, or its error (the converter prefixes what it
-/// refuses with `convert_gguf:`; anything else is a crash, shown with its last lines).
+/// Runs the converter; its one-line summary and what it kept of the weights, or its error (the
+/// converter prefixes what it refuses with `convert_gguf:`; anything else is a crash, shown with
+/// its last lines).
 fn run_converter(
     python: &Path,
     scripts: &Path,
     folder: &Path,
     request: &Request,
-) -> Result<String, ConvertError> {
+) -> Result<(String, Option<String>), ConvertError> {
     let mut cmd = Command::new(python);
     cmd.arg(scripts.join("convert_gguf.py"))
         .arg(&request.gguf)
@@ -183,8 +189,9 @@ fn run_converter(
         .filter_map(|l| l.strip_prefix("convert_gguf: "))
         .collect();
     if output.status.success() {
-        let model = own.iter().find_map(|l| l.strip_prefix("model: "));
-        return Ok(model.unwrap_or_default().to_string());
+        let line = |prefix: &str| own.iter().find_map(|l| l.strip_prefix(prefix));
+        let model = line("model: ").unwrap_or_default().to_string();
+        return Ok((model, line("weights: ").map(str::to_string)));
     }
     if !own.is_empty() {
         return Err(ConvertError::Input(own.join("\n")));

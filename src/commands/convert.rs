@@ -29,6 +29,9 @@ pub fn run(args: ConvertArgs) -> Result<()> {
         done.seconds,
         done.summary
     );
+    if let Some(weights) = &done.weights {
+        eprintln!("modelswap convert: weights: {weights}");
+    }
     println!("{}", request.out.join("model.onnx").display());
     println!("sha256 {}", done.graph_sha256);
     Ok(())

@@ -178,3 +178,21 @@ fn smollm2_decodes_llama_cpps_tokens_on_the_same_weights() {
         "smollm2",
     );
 }
+
+/// The int4 folder keeps the GGUF's own Q4_1 blocks (scripts/gguf_blocks.py) and, as llama.cpp's
+/// Q4_1 kernels do, quantizes the activations to 8 bits per block of 32, so it must decode
+/// llama.cpp's Q4_1 tokens, parting from them only where llama.cpp's two best tokens are within
+/// half a logit. The previous converter's int4, which quantized the weights afresh, parted from
+/// them at a gap of 0.85 on the second prompt's first token.
+#[test]
+fn smollm2_int4_decodes_llama_cpps_q4_1_tokens() {
+    let fixtures = fixture("smollm2.json");
+    let m = Model::load(&model("smollm2-135m-instruct-int4"), 2).unwrap();
+    let cases = compare(
+        &m,
+        &fixtures["q4_1"],
+        QUANTIZED_ARITHMETIC_TIE,
+        "smollm2 int4",
+    );
+    assert_eq!(cases.len(), 5);
+}
