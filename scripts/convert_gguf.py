@@ -33,7 +33,6 @@ The output is deterministic: running the script twice gives byte-identical files
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import time
@@ -43,10 +42,13 @@ import numpy as np
 import onnx
 from gguf import GGUFReader
 from gguf.quants import dequantize
-from onnx import TensorProto, helper, numpy_helper
+from onnx import TensorProto, helper
 
 import gguf_blocks
-from gguf_tokenizer import TOKEN_CONTROL, TOKEN_NORMAL, TOKEN_USER_DEFINED, ConvertError, build_tokenizer
+from gguf_blocks import linear, linear_weight, rows
+from gguf_configs import write_configs
+from gguf_tokenizer import ConvertError, build_tokenizer
+from onnx_graph import GraphBuilder, gelu_tanh, rms_norm, rotate, softcap
 
 OPSET = 17
 IR_VERSION = 8  # the IR version that goes with opset 17; readable by any recent ONNX Runtime
@@ -184,74 +186,6 @@ class HParams:
         for name in ("rope_factors_long.weight", "rope_factors_short.weight"):
             if g.has(name):
                 raise ConvertError(f"{g.path}: long-context RoPE ({name}) is not supported; use the 4k variant")
-
-
-# ------------------------------------------------------------------------------------- ONNX graph
-
-
-class GraphBuilder:
-    def __init__(self):
-        self.nodes: list[onnx.NodeProto] = []
-        self.initializers: list[onnx.TensorProto] = []
-        self._names: set[str] = set()
-        self._consts: dict[tuple, str] = {}
-        self.kept: dict[str, int] = {}  # linear weights kept as the GGUF's blocks, by type
-
-    def _unique(self, name: str) -> str:
-        if name in self._names:
-            raise ValueError(f"duplicate name {name}")
-        self._names.add(name)
-        return name
-
-    def init(self, name: str, array: np.ndarray) -> str:
-        self.initializers.append(numpy_helper.from_array(np.ascontiguousarray(array), self._unique(name)))
-        return name
-
-    def const(self, values, dtype) -> str:
-        """A small constant initializer, shared between users."""
-        arr = np.array(values, dtype=dtype)
-        key = (arr.dtype.str, arr.shape, arr.tobytes())
-        if key not in self._consts:
-            kind = "i64" if arr.dtype == np.int64 else "f32"
-            flat = "_".join(str(v).replace("-", "m").replace(".", "p") for v in arr.reshape(-1).tolist())
-            if len(flat) > 40:
-                flat = f"n{len(self._consts)}"
-            shape = "s" if arr.ndim == 0 else "x".join(str(d) for d in arr.shape)
-            self._consts[key] = self.init(f"const_{kind}_{shape}_{flat}", arr)
-        return self._consts[key]
-
-    def op(self, op_type: str, inputs: list[str], name: str, n_out: int = 1, outputs=None, **attrs):
-        name = self._unique(name)
-        if outputs is None:
-            outputs = [f"{name}_output_{i}" for i in range(n_out)]
-        self.nodes.append(helper.make_node(op_type, inputs, outputs, name=name, **attrs))
-        return outputs[0] if len(outputs) == 1 else outputs
-
-
-def rms_norm(gb: GraphBuilder, x: str, weight: str, eps: float, prefix: str) -> str:
-    # The Pow/ReduceMean/Add/Sqrt/Div/Mul pattern that ONNX Runtime fuses into SimplifiedLayerNormalization.
-    sq = gb.op("Pow", [x, gb.const(2.0, np.float32)], f"{prefix}/Pow")
-    var = gb.op("ReduceMean", [sq], f"{prefix}/ReduceMean", axes=[-1], keepdims=1)
-    ve = gb.op("Add", [var, gb.const(eps, np.float32)], f"{prefix}/Add")
-    rms = gb.op("Sqrt", [ve], f"{prefix}/Sqrt")
-    xn = gb.op("Div", [x, rms], f"{prefix}/Div")
-    return gb.op("Mul", [weight, xn], f"{prefix}/Mul")
-
-
-def softcap(gb: GraphBuilder, x: str, cap: float, prefix: str) -> str:
-    """cap · tanh(x / cap) (Gemma 2's attention and final logit soft-capping)."""
-    t = gb.op("Tanh", [gb.op("Div", [x, gb.const(cap, np.float32)], f"{prefix}/Div")], f"{prefix}/Tanh")
-    return gb.op("Mul", [t, gb.const(cap, np.float32)], f"{prefix}/Mul")
-
-
-def rotate(gb: GraphBuilder, x: str, table: tuple[str, str], half: int, prefix: str) -> str:
-    """x*cos + rotate_half(x)*sin, with rotate_half(x)*sin == concat(x2, x1) * concat(-sin1, sin2)."""
-    cos, sin_signed = table
-    x1, x2 = gb.op("Split", [x, gb.const([half, half], np.int64)], f"{prefix}/Split", n_out=2, axis=-1)
-    swapped = gb.op("Concat", [x2, x1], f"{prefix}/Concat", axis=-1)
-    a = gb.op("Mul", [x, cos], f"{prefix}/Mul_cos")
-    b = gb.op("Mul", [swapped, sin_signed], f"{prefix}/Mul_sin")
-    return gb.op("Add", [a, b], f"{prefix}/Add")
 
 
 def io_declarations(hp: HParams, position_ids: bool = True, past="past_sequence_length", present="total_sequence_length"):
@@ -419,31 +353,6 @@ def gqa_layout(gb: GraphBuilder, hp: HParams, g: Gguf, past="past_sequence_lengt
 LAYOUTS = {"gqa": gqa_layout, "optimum": optimum_layout}
 
 
-def rows(parts: list) -> "np.ndarray | gguf_blocks.Blocks":
-    """Linear weights stacked row-wise (fused q/k/v, gate/up): blocks when all parts' kinds agree."""
-    if all(isinstance(p, gguf_blocks.Blocks) for p in parts):
-        stacked = gguf_blocks.concat(parts)
-        if stacked is not None:
-            return stacked
-    return np.concatenate([p.dequantize() if isinstance(p, gguf_blocks.Blocks) else p for p in parts], axis=0)
-
-
-def linear_weight(gb: GraphBuilder, name: str, w) -> "str | tuple":
-    """A weight given [out, in]: an fp32 initializer [in, out] for MatMul, or its blocks for linear()."""
-    if isinstance(w, gguf_blocks.Blocks):
-        gb.kept[w.kind] = gb.kept.get(w.kind, 0) + 1
-        return (w, name)
-    return gb.init(name, w.T)
-
-
-def linear(gb: GraphBuilder, x: str, w, name: str, out: str | None = None) -> str:
-    """x times a weight from linear_weight (a MatMul, or MatMulNBits on the GGUF's own blocks)."""
-    if isinstance(w, str):
-        return gb.op("MatMul", [x, w], name, outputs=None if out is None else [out])
-    blocks, weight = w
-    return gguf_blocks.matmul(gb, x, blocks, name, weight, out)
-
-
 def layer_weights(gb: GraphBuilder, g: Gguf, hp: HParams, i: int) -> dict[str, str]:
     """The layer's weights: norms as initializers, linear ones through linear_weight, q/k/v and gate/up fused."""
     b, w, f = f"blk.{i}", f"model.layers.{i}", hp.family
@@ -537,16 +446,6 @@ def mlp(gb: GraphBuilder, hp: HParams, x: str, ws: dict, i: int) -> str:
     return linear(gb, gb.op("Mul", [act, up], f"{p}/Mul"), ws["down"], f"{p}/down_proj/MatMul")
 
 
-def gelu_tanh(gb: GraphBuilder, x: str, p: str) -> str:
-    """0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))), in opset-17 operators."""
-    f32 = np.float32
-    cube = gb.op("Mul", [gb.op("Mul", [x, x], f"{p}/gelu/Mul_sq"), x], f"{p}/gelu/Mul_cube")
-    inner = gb.op("Add", [x, gb.op("Mul", [cube, gb.const(0.044715, f32)], f"{p}/gelu/Mul_c")], f"{p}/gelu/Add_in")
-    t = gb.op("Tanh", [gb.op("Mul", [inner, gb.const(np.sqrt(2.0 / np.pi), f32)], f"{p}/gelu/Mul_k")], f"{p}/gelu/Tanh")
-    half_x = gb.op("Mul", [x, gb.const(0.5, f32)], f"{p}/gelu/Mul_half")
-    return gb.op("Mul", [half_x, gb.op("Add", [t, gb.const(1.0, f32)], f"{p}/gelu/Add_one")], f"{p}/gelu/Mul")
-
-
 def build_model(g: Gguf, hp: HParams, layout=gqa_layout) -> onnx.ModelProto:
     gb = GraphBuilder()
     embed = g.tensor("token_embd.weight")  # [vocab, hidden]
@@ -608,81 +507,6 @@ def build_model(g: Gguf, hp: HParams, layout=gqa_layout) -> onnx.ModelProto:
         rest = f"; the other {fresh} are quantized to 4 bits afresh" if fresh else ""
         print(f"convert_gguf: weights: {products - fresh} of {products} weight products keep the GGUF's own blocks ({kept}){rest}", file=sys.stderr)
     return model
-
-
-# ------------------------------------------------------------------------------------------- configs
-
-
-def write_json(path: str, obj) -> None:
-    with open(path, "w", encoding="utf-8", newline="\n") as f:
-        json.dump(obj, f, indent=2, ensure_ascii=False)
-        f.write("\n")
-
-
-def eos_ids(g: Gguf, tokens: list[str]) -> list[int]:
-    """The ids that end generation: the GGUF's eos and eot, and a chat template's end-of-turn
-    marker the vocabulary has (Gemma's <end_of_turn> is not the GGUF's eos)."""
-    ids = [g.field("tokenizer.ggml.eos_token_id"), g.field("tokenizer.ggml.eot_token_id")]
-    ids = [int(i) for i in ids if i is not None]
-    for marker in ("<end_of_turn>", "<|im_end|>", "<|eot_id|>", "<|end|>"):
-        if marker in tokens:
-            ids.append(tokens.index(marker))
-    return sorted(set(ids))
-
-
-def write_configs(g: Gguf, hp: HParams, out: str, chat_template: str | None) -> None:
-    tokens = list(g.require("tokenizer.ggml.tokens"))
-    token_types = list(g.field("tokenizer.ggml.token_type", [TOKEN_NORMAL] * len(tokens)))
-    special = {
-        name: tokens[int(g.field(f"tokenizer.ggml.{name}_token_id"))]
-        for name in ("bos", "eos", "unknown", "padding")
-        if g.field(f"tokenizer.ggml.{name}_token_id") is not None
-    }
-    eos = eos_ids(g, tokens)
-    config = {
-        "architectures": [hp.family.hf_class],
-        "model_type": hp.family.model_type,
-        "bos_token_id": g.field("tokenizer.ggml.bos_token_id"),
-        "eos_token_id": eos if len(eos) > 1 else eos[0],
-        "head_dim": hp.head_dim,
-        "hidden_act": "gelu_pytorch_tanh" if hp.family.gemma else "silu",
-        "hidden_size": hp.hidden,
-        "intermediate_size": hp.ffn,
-        "max_position_embeddings": hp.ctx,
-        "num_attention_heads": hp.n_head,
-        "num_hidden_layers": hp.n_layer,
-        "num_key_value_heads": hp.n_kv,
-        "rms_norm_eps": 1e-05 if np.float32(hp.eps) == np.float32(1e-05) else hp.eps,
-        "rope_theta": hp.rope_theta,
-        "sliding_window": hp.swa or None,
-        "layer_types": ["sliding_attention" if s else "full_attention" for s in hp.sliding],
-        "tie_word_embeddings": not g.has("output.weight"),
-        "torch_dtype": "float32",
-        "use_cache": True,
-        "vocab_size": hp.vocab,
-    }
-    write_json(os.path.join(out, "config.json"), config)
-    generation = {"bos_token_id": config["bos_token_id"], "eos_token_id": config["eos_token_id"]}
-    write_json(os.path.join(out, "generation_config.json"), generation)
-    added = {
-        str(i): {"content": t, "lstrip": False, "normalized": False, "rstrip": False, "single_word": False, "special": kind == TOKEN_CONTROL}
-        for i, (t, kind) in enumerate(zip(tokens, token_types))
-        if kind in (TOKEN_CONTROL, TOKEN_USER_DEFINED)
-    }
-    names = {"bos": "bos_token", "eos": "eos_token", "unknown": "unk_token", "padding": "pad_token"}
-    tokenizer_config = {
-        "add_bos_token": bool(g.field("tokenizer.ggml.add_bos_token", False)),
-        "add_eos_token": bool(g.field("tokenizer.ggml.add_eos_token", False)),
-        "added_tokens_decoder": added,
-        "clean_up_tokenization_spaces": False,
-        "model_max_length": hp.ctx,
-        "tokenizer_class": "PreTrainedTokenizerFast",
-        **{names[k]: v for k, v in special.items()},
-    }
-    if chat_template is not None:
-        tokenizer_config["chat_template"] = chat_template
-    write_json(os.path.join(out, "tokenizer_config.json"), tokenizer_config)
-    write_json(os.path.join(out, "special_tokens_map.json"), {names[k]: v for k, v in special.items()})
 
 
 # ---------------------------------------------------------------------------------------------- main

@@ -154,3 +154,31 @@ def matmul(gb, x: str, w: Blocks, name: str, weight: str, out: str | None = None
         accuracy_level=ACCURACY_LEVEL,
         outputs=None if out is None else [out],
     )
+
+
+# ------------------------------------------------------------------- weights as blocks or fp32
+
+
+def rows(parts: list) -> "np.ndarray | Blocks":
+    """Linear weights stacked row-wise (fused q/k/v, gate/up): blocks when all parts' kinds agree."""
+    if all(isinstance(p, Blocks) for p in parts):
+        stacked = concat(parts)
+        if stacked is not None:
+            return stacked
+    return np.concatenate([p.dequantize() if isinstance(p, Blocks) else p for p in parts], axis=0)
+
+
+def linear_weight(gb, name: str, w) -> "str | tuple":
+    """A weight given [out, in]: an fp32 initializer [in, out] for MatMul, or its blocks for linear()."""
+    if isinstance(w, Blocks):
+        gb.kept[w.kind] = gb.kept.get(w.kind, 0) + 1
+        return (w, name)
+    return gb.init(name, w.T)
+
+
+def linear(gb, x: str, w, name: str, out: str | None = None) -> str:
+    """x times a weight from linear_weight (a MatMul, or MatMulNBits on the GGUF's own blocks)."""
+    if isinstance(w, str):
+        return gb.op("MatMul", [x, w], name, outputs=None if out is None else [out])
+    blocks, weight = w
+    return matmul(gb, x, blocks, name, weight, out)

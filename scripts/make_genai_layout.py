@@ -23,6 +23,7 @@ import sys
 import onnx
 
 import convert_gguf as cg
+from gguf_configs import eos_ids
 from gguf_tokenizer import build_tokenizer
 
 # The cache the tests' shared buffer holds; SmolLM2's 8192 would cost 30 x 2 x 3 x 8192 x 64
@@ -39,7 +40,7 @@ def gqa_layout(share_buffer: bool):
 
 
 def genai_config(hp: cg.HParams, g: cg.Gguf, share_buffer: bool) -> dict:
-    eos = cg.eos_ids(g, list(g.require("tokenizer.ggml.tokens")))
+    eos = eos_ids(g, list(g.require("tokenizer.ggml.tokens")))
     return {
         "model": {
             "bos_token_id": g.field("tokenizer.ggml.bos_token_id"),

@@ -43,7 +43,8 @@ RUNTIME_LIB="$ROOT/runtime/lib"
 MODELS="$ROOT/models"
 REQUIREMENTS="$ROOT/scripts/requirements.txt"
 CONVERTER="$ROOT/scripts/convert_gguf.py"
-CONVERTER_FILES=("$CONVERTER" "$ROOT/scripts/gguf_tokenizer.py" "$ROOT/scripts/gguf_blocks.py")
+CONVERTER_FILES=("$CONVERTER" "$ROOT/scripts/gguf_tokenizer.py" "$ROOT/scripts/gguf_blocks.py"
+  "$ROOT/scripts/gguf_configs.py" "$ROOT/scripts/onnx_graph.py")
 QUANTIZER="$ROOT/scripts/quantize_int8.py"
 CHECKER="$ROOT/scripts/check_model.py"
 REFERENCE_DECODER="$ROOT/scripts/reference_decode.py"

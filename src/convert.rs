@@ -21,6 +21,8 @@ use crate::provider::onnx::ModelFolder;
 const CONVERTER: &str = include_str!("../scripts/convert_gguf.py");
 const TOKENIZER: &str = include_str!("../scripts/gguf_tokenizer.py");
 const BLOCKS: &str = include_str!("../scripts/gguf_blocks.py");
+const CONFIGS: &str = include_str!("../scripts/gguf_configs.py");
+const GRAPH: &str = include_str!("../scripts/onnx_graph.py");
 const QUANTIZER: &str = include_str!("../scripts/quantize_int8.py");
 const REQUIREMENTS: &str = include_str!("../scripts/requirements.txt");
 /// The modules the converter imports; a `--python` without one of them is refused up front.
@@ -93,6 +95,8 @@ pub fn convert(request: &Request, step: &dyn Fn(&str)) -> Result<Converted, Conv
         ("convert_gguf.py", CONVERTER),
         ("gguf_tokenizer.py", TOKENIZER),
         ("gguf_blocks.py", BLOCKS),
+        ("gguf_configs.py", CONFIGS),
+        ("onnx_graph.py", GRAPH),
         ("quantize_int8.py", QUANTIZER),
     ] {
         let path = scratch.path().join(name);
