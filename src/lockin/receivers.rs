@@ -94,8 +94,23 @@ fn node_text<'a>(node: Node, text: &'a [u8]) -> &'a str {
     std::str::from_utf8(&text[node.byte_range()]).unwrap_or_default()
 }
 
-/// Names bound to a vendor, with the function they are bound in: (scope, name).
-type Bindings = HashMap<(usize, String), Vendor>;
+/// Names bound to a vendor, with the function they are bound in: (scope, name) → each binding's
+/// byte offset and vendor, in the file's order (a name may be bound again: `client = OpenAI()`,
+/// later `client = Anthropic()`).
+type Bindings = HashMap<(usize, String), Vec<(usize, Vendor)>>;
+
+fn bind_name(bound: &mut Bindings, scope: usize, name: String, at: usize, vendor: Vendor) {
+    bound.entry((scope, name)).or_default().push((at, vendor));
+}
+
+/// The binding in force at byte `at`: the last one before it, or else the first (a method may
+/// use `self.client` above the method that sets it).
+fn binding_at(bindings: &[(usize, Vendor)], at: usize) -> Option<Vendor> {
+    (bindings.iter().rev())
+        .find(|(from, _)| *from <= at)
+        .or(bindings.first())
+        .map(|&(_, v)| v)
+}
 
 /// The node kinds that open a scope of their own.
 const SCOPES: &[&str] = &[
@@ -147,8 +162,8 @@ fn bindings(root: Node, text: &[u8], lang: Lang, matchers: &Matchers) -> Binding
                 let sdks = import_vendors(node, text, lang, matchers);
                 let scope = scopes(node)[0];
                 for (name, imported) in imported_names(node, text, lang) {
-                    if let Some(vendor) = name_vendor(&sdks, &imported) {
-                        bound.insert((scope, name), vendor);
+                    if let Some(vendor) = name_vendor(&sdks, imported.as_deref()) {
+                        bind_name(&mut bound, scope, name, node.start_byte(), vendor);
                     }
                 }
                 continue;
@@ -157,8 +172,24 @@ fn bindings(root: Node, text: &[u8], lang: Lang, matchers: &Matchers) -> Binding
             "assignment" | "assignment_expression" => {
                 bind(node, ("left", "right"), text, (lang, matchers), &mut bound);
             }
+            "variable_declarator" if required(node, text).is_some() => {
+                bind_required(node, text, (lang, matchers), &mut bound);
+            }
             "variable_declarator" => {
                 bind(node, ("name", "value"), text, (lang, matchers), &mut bound);
+            }
+            // TypeScript `private client = new OpenAI();` in a class body: `this.client`.
+            "public_field_definition" => {
+                bind(node, ("name", "value"), text, (lang, matchers), &mut bound);
+            }
+            "field_definition" => {
+                bind(
+                    node,
+                    ("property", "value"),
+                    text,
+                    (lang, matchers),
+                    &mut bound,
+                );
             }
             _ => {}
         }
@@ -170,7 +201,7 @@ fn bindings(root: Node, text: &[u8], lang: Lang, matchers: &Matchers) -> Binding
     bound
 }
 
-/// The SDK hits of an import, as the rules see its text.
+/// The SDK hits of an import (or a `require(...)`), as the rules see its text.
 fn import_vendors(node: Node, text: &[u8], lang: Lang, matchers: &Matchers) -> Vec<Hit> {
     let statement = node_text(node, text);
     (matchers.find(lang, statement.as_bytes()).into_iter())
@@ -179,16 +210,25 @@ fn import_vendors(node: Node, text: &[u8], lang: Lang, matchers: &Matchers) -> V
 }
 
 /// The vendor of an imported name: the client a rule names (`AzureOpenAI`, `AnthropicBedrock`
-/// in `from anthropic import Anthropic, AnthropicBedrock`), else the package's own.
-fn name_vendor(sdks: &[Hit], name: &str) -> Option<Vendor> {
+/// in `from anthropic import Anthropic, AnthropicBedrock`), else the package's own. A default or
+/// namespace import (`imported` None: `import AnthropicBedrock from "@anthropic-ai/bedrock-sdk"`)
+/// is the module's: its most specific hit, the platform client's package over the vendor's
+/// scope.
+fn name_vendor(sdks: &[Hit], imported: Option<&str>) -> Option<Vendor> {
+    let Some(name) = imported else {
+        return (sdks.iter())
+            .max_by_key(|h| (h.end - h.start, h.pattern.client_of.is_some()))
+            .map(|h| h.pattern.vendor);
+    };
     (sdks.iter())
         .find(|h| h.text == name)
         .or(sdks.iter().find(|h| h.pattern.client_of.is_none()))
         .map(|h| h.pattern.vendor)
 }
 
-/// The names an import binds, each with the name it imports (`as` renames).
-fn imported_names(node: Node, text: &[u8], lang: Lang) -> Vec<(String, String)> {
+/// The names an import binds, each with the name it imports (`as` renames); None for a
+/// JavaScript default or namespace import, which binds the module itself.
+fn imported_names(node: Node, text: &[u8], lang: Lang) -> Vec<(String, Option<String>)> {
     if lang == Lang::JavaScript {
         return js_imported_names(node, text);
     }
@@ -213,17 +253,15 @@ fn imported_names(node: Node, text: &[u8], lang: Lang) -> Vec<(String, String)> 
             _ => Some(name),
         };
         if let (Some(bound_name), Some(imported)) = (bound_name, imported) {
-            names.push((
-                bound_name.to_string(),
-                node_text(imported, text).to_string(),
-            ));
+            let imported = node_text(imported, text).to_string();
+            names.push((bound_name.to_string(), Some(imported)));
         }
     }
     names
 }
 
 /// `import OpenAI from "openai"`, `import { GoogleGenAI as G } from …`, `import * as genai …`.
-fn js_imported_names(node: Node, text: &[u8]) -> Vec<(String, String)> {
+fn js_imported_names(node: Node, text: &[u8]) -> Vec<(String, Option<String>)> {
     let mut names = Vec::new();
     let mut stack = vec![node];
     while let Some(n) = stack.pop() {
@@ -233,14 +271,11 @@ fn js_imported_names(node: Node, text: &[u8]) -> Vec<(String, String)> {
                 let name = n.child_by_field_name("alias").or(imported);
                 if let (Some(name), Some(imported)) = (name, imported) {
                     let imported = node_text(imported, text).to_string();
-                    names.push((node_text(name, text).to_string(), imported));
+                    names.push((node_text(name, text).to_string(), Some(imported)));
                 }
                 continue;
             }
-            "identifier" => {
-                let name = node_text(n, text).to_string();
-                names.push((name.clone(), name));
-            }
+            "identifier" => names.push((node_text(n, text).to_string(), None)),
             _ => {}
         }
         let mut cursor = n.walk();
@@ -278,13 +313,14 @@ fn bind(
     };
     let plain_target = matches!(
         left.kind(),
-        "identifier" | "attribute" | "member_expression"
+        "identifier" | "attribute" | "member_expression" | "property_identifier"
     );
     let Some(callee) = callee.filter(|_| plain_target) else {
         return;
     };
     let chain = scopes(node);
-    let Some(vendor) = bound_prefix(node_text(callee, text), &chain, bound) else {
+    let at = node.start_byte();
+    let Some(vendor) = bound_prefix(node_text(callee, text), &chain, bound, at) else {
         return;
     };
     let arguments = matchers.find(lang, node_text(right, text).as_bytes());
@@ -292,24 +328,79 @@ fn bind(
     let platform = (arguments.iter())
         .map(|h| h.portability.vendor)
         .find(|&p| p != vendor && serves(vendor, p));
-    // `self.client` / `this.client` outlive the method that sets them: they are the class's.
+    // `self.client` / `this.client` outlive the method that sets them: they are the class's,
+    // as a class field (`private client = …`) is.
     let scope = if left.kind() == "identifier" {
         chain[0]
     } else {
         class_of(node)
     };
-    let name = node_text(left, text).to_string();
-    bound.insert((scope, name), platform.unwrap_or(vendor));
+    let name = match left.kind() {
+        "property_identifier" => format!("this.{}", node_text(left, text)),
+        _ => node_text(left, text).to_string(),
+    };
+    bind_name(bound, scope, name, at, platform.unwrap_or(vendor));
+}
+
+/// The `require("…")` call a declarator's value is, if it is one (CommonJS).
+fn required<'t>(declarator: Node<'t>, text: &[u8]) -> Option<Node<'t>> {
+    let value = declarator.child_by_field_name("value")?;
+    let function = value.child_by_field_name("function")?;
+    (value.kind() == "call_expression" && node_text(function, text) == "require").then_some(value)
+}
+
+/// `const OpenAI = require("openai")` binds the module, as a default import does;
+/// `const { AzureOpenAI: Az } = require("openai")` binds each name it takes out.
+fn bind_required(
+    declarator: Node,
+    text: &[u8],
+    (lang, matchers): (Lang, &Matchers),
+    bound: &mut Bindings,
+) {
+    let (Some(call), Some(target)) = (
+        required(declarator, text),
+        declarator.child_by_field_name("name"),
+    ) else {
+        return;
+    };
+    let sdks = import_vendors(call, text, lang, matchers);
+    let mut names = Vec::new();
+    if target.kind() == "identifier" {
+        names.push((target, None));
+    }
+    let mut cursor = target.walk();
+    for part in target.named_children(&mut cursor) {
+        match part.kind() {
+            "shorthand_property_identifier_pattern" => names.push((part, Some(part))),
+            "pair_pattern" => {
+                if let (Some(key), Some(value)) = (
+                    part.child_by_field_name("key"),
+                    part.child_by_field_name("value"),
+                ) {
+                    names.push((value, Some(key)));
+                }
+            }
+            _ => {}
+        }
+    }
+    let scope = scopes(declarator)[0];
+    for (name, imported) in names {
+        let imported = imported.map(|n| node_text(n, text));
+        if let Some(vendor) = name_vendor(&sdks, imported) {
+            let name = node_text(name, text).to_string();
+            bind_name(bound, scope, name, declarator.start_byte(), vendor);
+        }
+    }
 }
 
 /// The vendor of the longest bound prefix of a dotted name (`self.oa.chat.completions.create`
-/// has `self.oa`), looked up from the innermost scope of `chain` out.
-fn bound_prefix(dotted: &str, chain: &[usize], bound: &Bindings) -> Option<Vendor> {
+/// has `self.oa`) at byte `at`, looked up from the innermost scope of `chain` out.
+fn bound_prefix(dotted: &str, chain: &[usize], bound: &Bindings, at: usize) -> Option<Vendor> {
     chain.iter().find_map(|&scope| {
         let mut end = dotted.len();
         loop {
-            if let Some(&v) = bound.get(&(scope, dotted[..end].to_string())) {
-                return Some(v);
+            if let Some(bindings) = bound.get(&(scope, dotted[..end].to_string())) {
+                return binding_at(bindings, at);
             }
             end = dotted[..end].rfind('.')?;
         }
@@ -323,7 +414,7 @@ fn receiver_vendor(root: Node, at: usize, text: &[u8], bound: &Bindings) -> Opti
     loop {
         if matches!(node.kind(), "call" | "call_expression") {
             let function = node.child_by_field_name("function")?;
-            if let Some(v) = bound_prefix(node_text(function, text), &chain, bound) {
+            if let Some(v) = bound_prefix(node_text(function, text), &chain, bound, at) {
                 return Some(v);
             }
         }

@@ -46,6 +46,16 @@ fn code_hits(
     }
 }
 
+/// `hit` moved `lines` and `bytes` further into its text (`forward`), or back.
+fn shifted(mut hit: Hit, lines: u32, bytes: usize, forward: bool) -> Hit {
+    if forward {
+        (hit.line, hit.start, hit.end) = (hit.line + lines, hit.start + bytes, hit.end + bytes);
+    } else {
+        (hit.line, hit.start, hit.end) = (hit.line - lines, hit.start - bytes, hit.end - bytes);
+    }
+    hit
+}
+
 /// A finding of `hit` in `file` (in a notebook, in cell `cell`).
 fn finding(file: &str, hit: Hit, cell: Option<u32>) -> Finding {
     let p = hit.portability;
@@ -391,8 +401,12 @@ impl Visitor<'_> {
                 }
             }
         }
+        // Attributed as one text, the cells one after another: a line or byte of one cell must
+        // not meet another cell's (`attribute` pairs a client with the import on its line).
         let mut hits = Vec::new();
         let mut cell_of = Vec::new();
+        let mut offsets = Vec::with_capacity(cells.len());
+        let (mut lines, mut bytes) = (0u32, 0usize);
         for (i, (cell, cell_hits)) in cells.iter().zip(per_cell).enumerate() {
             manifests::notebook_installs(
                 rel,
@@ -401,12 +415,20 @@ impl Visitor<'_> {
                 &mut self.local.dependencies,
             );
             cell_of.extend(std::iter::repeat_n(i, cell_hits.len()));
-            hits.extend(cell_hits);
+            hits.extend(
+                cell_hits
+                    .into_iter()
+                    .map(|h| shifted(h, lines, bytes, true)),
+            );
+            offsets.push((lines, bytes));
+            lines += cell.source.lines().count() as u32 + 1;
+            bytes += cell.source.len() + 1;
         }
         attribute(&mut hits);
         let mut by_cell: Vec<Vec<Hit>> = vec![Vec::new(); cells.len()];
         for (hit, i) in hits.into_iter().zip(cell_of) {
-            by_cell[i].push(hit);
+            let (lines, bytes) = offsets[i];
+            by_cell[i].push(shifted(hit, lines, bytes, false));
         }
         for (cell, mut hits) in cells.iter().zip(by_cell) {
             one_per_feature(&mut hits);

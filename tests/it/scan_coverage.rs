@@ -232,6 +232,90 @@ fn a_notebook_is_gated_and_attributed_as_one_file() {
 }
 
 #[test]
+fn a_notebook_s_cells_do_not_share_line_numbers() {
+    // Cell 2's first line imports Azure's client; cell 1's first line imports OpenAI's SDK. The
+    // Azure client pairs with the import on its own line, not with line 1 of another cell.
+    let cell = |source: &str| serde_json::json!({"cell_type": "code", "metadata": {}, "outputs": [], "source": source});
+    let notebook = serde_json::json!({
+        "cells": [cell("import openai\nimport anthropic"), cell("from openai import AzureOpenAI")],
+        "metadata": {}, "nbformat": 4, "nbformat_minor": 5,
+    });
+    let scan = scan_one("clients.ipynb", &notebook.to_string());
+    let sdks: Vec<_> = (scan.findings.iter())
+        .filter(|f| f.feature.id() == "sdk")
+        .map(|f| (f.cell, f.line, f.vendor.id()))
+        .collect();
+    assert_eq!(
+        sdks,
+        [
+            (Some(1), 1, "openai"),
+            (Some(1), 2, "anthropic"),
+            (Some(2), 1, "azure-openai")
+        ]
+    );
+}
+
+/// (line, vendor) of the tool-calling findings of one file.
+fn tool_vendors(name: &str, text: &str) -> Vec<(u32, &'static str)> {
+    (scan_one(name, text).findings.iter())
+        .filter(|f| f.feature.id() == "tool-calling")
+        .map(|f| (f.line, f.vendor.id()))
+        .collect()
+}
+
+#[test]
+fn receivers_follow_require_class_fields_default_imports_and_rebinding() {
+    // CommonJS: `require` binds as an import does.
+    let cjs = "const OpenAI = require(\"openai\");\n\
+               const { Anthropic: Claude } = require(\"@anthropic-ai/sdk\");\n\
+               const oa = new OpenAI();\n\
+               const claude = new Claude();\n\
+               await oa.chat.completions.create({ model, tools, tool_choice: \"auto\" });\n\
+               await claude.messages.create({ model, tools, tool_choice: { type: \"auto\" } });\n";
+    assert_eq!(
+        tool_vendors("cjs.js", cjs),
+        [(5, "openai"), (6, "anthropic")]
+    );
+    // TypeScript class fields are `this.client` in their class.
+    let fields = "import OpenAI from \"openai\";\n\
+                  import Anthropic from \"@anthropic-ai/sdk\";\n\
+                  class A {\n\
+                  \x20 private client = new OpenAI();\n\
+                  \x20 run() { return this.client.chat.completions.create({ model, tools, tool_choice: \"auto\" }); }\n\
+                  }\n\
+                  class B {\n\
+                  \x20 private client = new Anthropic();\n\
+                  \x20 run() { return this.client.messages.create({ model, tools, tool_choice: { type: \"auto\" } }); }\n\
+                  }\n";
+    assert_eq!(
+        tool_vendors("fields.ts", fields),
+        [(5, "openai"), (9, "anthropic")]
+    );
+    // A default import of Bedrock's package is Bedrock's client, not Anthropic's.
+    let bedrock = "import AnthropicBedrock from \"@anthropic-ai/bedrock-sdk\";\n\
+                   import OpenAI from \"openai\";\n\
+                   const claude = new AnthropicBedrock({ awsRegion: \"us-east-1\" });\n\
+                   const oa = new OpenAI();\n\
+                   await claude.messages.create({ model, tools, tool_choice: { type: \"auto\" } });\n\
+                   await oa.chat.completions.create({ model, tools, tool_choice: \"auto\" });\n";
+    assert_eq!(
+        tool_vendors("bedrock.js", bedrock),
+        [(5, "aws-bedrock"), (6, "openai")]
+    );
+    // A name bound again later in the same function: each call goes to the binding before it.
+    let rebind = "import openai\nimport anthropic\n\
+                  def run():\n\
+                  \x20   client = openai.OpenAI()\n\
+                  \x20   client.chat.completions.create(model=m, tools=T, tool_choice=\"auto\")\n\
+                  \x20   client = anthropic.Anthropic()\n\
+                  \x20   client.messages.create(model=m, tools=T, tool_choice={\"type\": \"auto\"})\n";
+    assert_eq!(
+        tool_vendors("rebind.py", rebind),
+        [(5, "openai"), (7, "anthropic")]
+    );
+}
+
+#[test]
 fn langchain4j_code_is_found_by_its_modules_and_static_imports() {
     // LangChain4j's ToolSpecification is vendor-neutral (no finding); the static import of an
     // OpenAI model-name constant names the SDK module and the model, and so does the constant.
