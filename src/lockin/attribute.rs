@@ -58,6 +58,7 @@ const SERVES: &[(Vendor, Vendor, Relation)] = &[
     (Vendor::OpenAi, Vendor::DeepSeek, Relation::Compatible),
     (Vendor::OpenAi, Vendor::Groq, Relation::Compatible),
     (Vendor::OpenAi, Vendor::XAi, Relation::Compatible),
+    (Vendor::OpenAi, Vendor::SelfHosted, Relation::Compatible),
 ];
 
 /// Whether `platform` hosts `sdk`'s models behind `sdk`'s SDK.
@@ -78,15 +79,13 @@ fn relation(sdk: Vendor, service: Vendor) -> Option<Relation> {
 
 /// Gives hits the vendor the file talks to, where there is exactly one: its SDK's findings when it
 /// hosts that SDK's models (a platform of `SERVES`), and shared vocabulary it has the feature
-/// for. Other hits keep the pattern's vendor. Returns whether the file had one vendor (if not,
-/// `receivers` may tell calls apart).
+/// for. Other hits keep the pattern's vendor. Returns the file's one vendor, if it has one (if
+/// not, `receivers` may tell calls apart).
 /// Hits are only relabelled, never removed (a notebook's hits keep their cells by position);
 /// the caller then keeps one per line and feature (`one_per_feature`).
-pub(crate) fn attribute(hits: &mut [Hit]) -> bool {
+pub(crate) fn attribute(hits: &mut [Hit]) -> Option<Vendor> {
     platform_clients(hits);
-    let Some(vendor) = file_vendor(hits) else {
-        return false;
-    };
+    let vendor = file_vendor(hits)?;
     for hit in hits.iter_mut() {
         let moves = may_move(hit.pattern.shared, vendor) || hosts(vendor, hit.pattern.vendor);
         if moves && hit.portability.vendor != vendor {
@@ -95,7 +94,7 @@ pub(crate) fn attribute(hits: &mut [Hit]) -> bool {
             }
         }
     }
-    true
+    Some(vendor)
 }
 
 /// Whether a hit shared as `sharing` may go to `vendor` (here, and in `receivers`).

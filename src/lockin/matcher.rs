@@ -7,7 +7,7 @@ use aho_corasick::{AhoCorasick, Input, MatchKind};
 use regex::bytes::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
 use regex_syntax::hir::literal::{ExtractKind, Extractor};
 
-use super::rules::{self, Feature, Lang, Pattern, Portability, PATTERNS};
+use super::rules::{self, Feature, Lang, Pattern, Portability, Vendor, PATTERNS};
 
 /// A prefilter literal shorter than this would flag too many lines to be worth having.
 const MIN_LITERAL: usize = 3;
@@ -171,8 +171,9 @@ fn repeats(earlier: &[Hit], hit: &Hit) -> bool {
 /// A line counts once per vendor feature, its first hit standing: `"input_image", image_url:`
 /// is one image part, `tools=tools, tool_choice="auto"` one use of tools, and a hosted tool's
 /// line is that tool's use, not also one of tool calling. (Run again after
-/// `attribute` moves hits to another vendor.)
+/// `attribute` moves hits to another vendor.) A self-hosted server is no vendor: its hits go.
 pub(crate) fn one_per_feature(hits: &mut Vec<Hit>) {
+    hits.retain(|h| h.portability.vendor != Vendor::SelfHosted);
     // A tools array holding a hosted tool (`tools=[{"type": "file_search"}]`) is that tool's use.
     let hosted: Vec<u32> = (hits.iter())
         .filter(|h| {

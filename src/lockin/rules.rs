@@ -55,6 +55,11 @@ labelled_enum! {
         DeepSeek => "deepseek", "DeepSeek";
         Groq => "groq", "Groq";
         XAi => "xai", "xAI";
+        /// A server on the team's own machines (an engine such as Ollama, vLLM or llama.cpp, or
+        /// a proxy) reached through an OpenAI-compatible client: no vendor. Its hits never
+        /// become findings (`matcher::one_per_feature`); a file that talks to nothing else is
+        /// listed as skipped, with why.
+        SelfHosted => "self-hosted", "a self-hosted server";
     }
 }
 

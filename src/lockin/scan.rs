@@ -13,7 +13,7 @@ use ignore::{DirEntry, ParallelVisitor, ParallelVisitorBuilder, WalkBuilder, Wal
 use super::attribute::attribute;
 use super::manifests::{self, PackageManifest};
 use super::matcher::{one_per_feature, Hit, Matchers};
-use super::rules::Lang;
+use super::rules::{Lang, Vendor};
 use super::{classify, comments, estimate, notebook, receivers};
 use super::{
     Dependency, FileClass, FileEffort, Finding, Problem, Scan, ScanError, ScanOptions, ScanStats,
@@ -341,7 +341,8 @@ impl Visitor<'_> {
             Some(_) if notebook => self.notebook(&rel),
             Some(lang) => {
                 let mut hits = code_hits(self.matchers, lang, extension, &self.buf, false);
-                if !attribute(&mut hits) {
+                let vendor = attribute(&mut hits);
+                if vendor.is_none() {
                     receivers::attribute_by_receiver(
                         extension,
                         &self.buf,
@@ -349,6 +350,7 @@ impl Visitor<'_> {
                         self.matchers,
                     );
                 }
+                self.self_hosted(&rel, vendor, &mut hits);
                 one_per_feature(&mut hits);
                 for hit in hits {
                     self.local.findings.push(finding(&rel, hit, None));
@@ -424,7 +426,8 @@ impl Visitor<'_> {
             lines += cell.source.lines().count() as u32 + 1;
             bytes += cell.source.len() + 1;
         }
-        attribute(&mut hits);
+        let vendor = attribute(&mut hits);
+        self.self_hosted(rel, vendor, &mut hits);
         let mut by_cell: Vec<Vec<Hit>> = vec![Vec::new(); cells.len()];
         for (hit, i) in hits.into_iter().zip(cell_of) {
             let (lines, bytes) = offsets[i];
@@ -469,6 +472,30 @@ impl Visitor<'_> {
             return Ok(false);
         }
         Ok(true)
+    }
+
+    /// A file whose one service is a self-hosted server has no vendor lock-in: its hits are
+    /// dropped, and where it used a vendor's SDK or vocabulary to get there, it is listed as
+    /// skipped, naming the server.
+    fn self_hosted(&mut self, rel: &str, vendor: Option<Vendor>, hits: &mut Vec<Hit>) {
+        if vendor != Some(Vendor::SelfHosted) {
+            return;
+        }
+        let server = hits
+            .iter()
+            .find(|h| h.portability.vendor == Vendor::SelfHosted);
+        let vendor_hits = hits
+            .iter()
+            .any(|h| h.portability.vendor != Vendor::SelfHosted);
+        if let Some(server) = server.filter(|_| vendor_hits) {
+            let reason = format!(
+                "talks only to a self-hosted server (`{}`) through an OpenAI-compatible client: no vendor lock-in",
+                server.text
+            );
+            let file = rel.to_string();
+            self.local.skipped.push(Skipped { file, reason });
+        }
+        hits.clear();
     }
 
     fn skip(&mut self, path: &Path, reason: String) {

@@ -316,6 +316,44 @@ fn receivers_follow_require_class_fields_default_imports_and_rebinding() {
 }
 
 #[test]
+fn an_openai_client_on_a_self_hosted_server_is_no_lock_in() {
+    // Ollama through OpenAI's SDK: nothing to move; the file is named as skipped, with why.
+    let ollama = scan_one(
+        "local.py",
+        "from openai import OpenAI\n\
+         client = OpenAI(base_url=\"http://localhost:11434/v1\", api_key=\"ollama\")\n\
+         r = client.chat.completions.create(model=\"llama3.1\", tools=T, tool_choice=\"auto\")\n",
+    );
+    assert!(ollama.findings.is_empty(), "{:?}", found(&ollama));
+    assert_eq!(ollama.skipped.len(), 1);
+    assert!(
+        (ollama.skipped[0].reason)
+            .contains("talks only to a self-hosted server (`localhost:11434/v1`)"),
+        "{:?}",
+        ollama.skipped
+    );
+    // A local server beside OpenAI's own API key: the file reaches OpenAI too, and keeps its
+    // findings (the local URL is no finding).
+    let both = scan_one(
+        "both.py",
+        "import os\nfrom openai import OpenAI\n\
+         local = OpenAI(base_url=\"http://127.0.0.1:8000/v1\")\n\
+         cloud = OpenAI(api_key=os.environ[\"OPENAI_API_KEY\"])\n",
+    );
+    assert_eq!(
+        found(&both),
+        [
+            (2, "openai", "sdk", "portable"),
+            (4, "openai", "api-key", "portable")
+        ]
+    );
+    assert!(both.skipped.is_empty());
+    // A local URL alone (a compose file's) says nothing of a vendor: no finding, nothing skipped.
+    let compose = scan_one("settings.py", "OLLAMA = \"http://ollama:11434\"\n");
+    assert!(compose.findings.is_empty() && compose.skipped.is_empty());
+}
+
+#[test]
 fn langchain4j_code_is_found_by_its_modules_and_static_imports() {
     // LangChain4j's ToolSpecification is vendor-neutral (no finding); the static import of an
     // OpenAI model-name constant names the SDK module and the model, and so does the constant.

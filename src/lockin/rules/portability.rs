@@ -313,6 +313,10 @@ pub(crate) const PORTABILITY: &[Portability] = &[
       "xAI's API is OpenAI-compatible; a hard-coded URL pins the traffic to xAI", COMPATIBLE_HINT),
     f(XAi, ApiKey, Portable, KEY_IS_CONFIG, None),
     f(XAi, ModelId, PortableWithWork, "names a model only xAI serves", MODEL_HINT),
+    f(SelfHosted, Endpoint, Portable,
+      "a server on the team's own machines (an engine such as Ollama, vLLM or llama.cpp, or a proxy): \
+       no vendor's API; if it is a proxy to a vendor, the lock-in is in the proxy's configuration",
+      None),
     // Azure OpenAI serves OpenAI's API and models: what it shares is rated as OpenAI's is.
     f(AzureOpenAi, Chat, Portable, SAME_SHAPE, None),
     f(AzureOpenAi, ToolCalling, Portable, SAME_SHAPE, None),
