@@ -443,7 +443,7 @@ mod tests {
         // The tie: the same text is an OpenAI SDK import and Azure's (the severer).
         let go = Matchers::get().find(Lang::Go, b"import \"github.com/openai/openai-go/azure\"\n");
         let go: Vec<_> = go.iter().map(|h| h.portability.vendor).collect();
-        assert_eq!(go, [crate::lockin::Vendor::AzureOpenAi]);
+        assert_eq!(go, [Vendor::AzureOpenAi]);
         let found: Vec<_> = find(Lang::Python, text)
             .into_iter()
             .map(|f| (f.0, f.2, f.3))
