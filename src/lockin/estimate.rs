@@ -8,16 +8,24 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::classify;
-use super::{Feature, FileClass, Finding, Rating, Vendor};
+use super::{Client, Feature, FileClass, FileEffort, Finding, Rating, Vendor};
 
-/// One place the code reaches a vendor: a file's findings that go to that vendor. A client is
-/// almost always constructed and called within one module, so a file and a vendor stand for a
-/// client and its call sites (two clients of one vendor in one file count once).
+/// One place the code reaches a vendor: a client object and every call made through it, in
+/// whatever file (where the syntax tree tells which client a call goes through: Python,
+/// JavaScript, TypeScript; `clients`), with the rest of its file's findings for that vendor
+/// (its import, its model ids); elsewhere, a file's findings that go to that vendor.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct IntegrationPoint {
+    /// Where the client is made; else the file.
     pub file: String,
     pub class: FileClass,
     pub vendor: Vendor,
+    /// The client's name where it is made (`client`, `self.client`), when the point is one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client: Option<String>,
+    /// The other files whose calls go through it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub call_sites: Vec<String>,
     /// The least portable of its findings: what moving it takes.
     pub rating: Rating,
     /// Its features, each once.
@@ -37,35 +45,128 @@ const DAYS: [(Rating, f64, f64); 3] = [
     (Rating::VendorOnly, 5.0, 10.0),
 ];
 
-/// The findings grouped by file and vendor: production code first, then the least portable,
-/// then by file and vendor.
+/// What a finding's point is: a client, or a file and a vendor.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum Key<'a> {
+    Client(&'a Client),
+    File(&'a str, Vendor),
+}
+
+/// The findings grouped by client (or file and vendor): production code first, then the least
+/// portable, then by file and vendor.
 pub(crate) fn integration_points(findings: &[Finding]) -> Vec<IntegrationPoint> {
-    let mut points: BTreeMap<(&str, Vendor), IntegrationPoint> = BTreeMap::new();
+    // The clients each file makes, per vendor: a finding with none of its own (the import line,
+    // a model id) joins the first of them.
+    let mut made: BTreeMap<(&str, Vendor), &Client> = BTreeMap::new();
+    for c in findings.iter().filter_map(|f| f.client.as_ref()) {
+        let first = made.entry((&c.file, c.vendor)).or_insert(c);
+        if (c.line, &c.name) < (first.line, &first.name) {
+            *first = c;
+        }
+    }
+    let mut points: BTreeMap<Key, IntegrationPoint> = BTreeMap::new();
     for f in findings {
-        let p = points
-            .entry((&f.file, f.vendor))
-            .or_insert_with(|| IntegrationPoint {
-                file: f.file.clone(),
-                class: classify::classify(&f.file),
-                vendor: f.vendor,
-                rating: f.rating,
-                features: Vec::new(),
-                findings: 0,
-                line: f.line,
-                cell: f.cell,
-            });
+        let key = match f
+            .client
+            .as_ref()
+            .or(made.get(&(&*f.file, f.vendor)).copied())
+        {
+            Some(c) => Key::Client(c),
+            None => Key::File(&f.file, f.vendor),
+        };
+        let p = points.entry(key.clone()).or_insert_with(|| point(&key, f));
         p.rating = p.rating.max(f.rating);
         p.findings += 1;
         if !p.features.contains(&f.feature) {
             p.features.push(f.feature);
         }
+        if f.file != p.file && !p.call_sites.contains(&f.file) {
+            p.call_sites.push(f.file.clone());
+        }
     }
     let mut points: Vec<IntegrationPoint> = points.into_values().collect();
     points.sort_by(|a, b| {
         let apart = |p: &IntegrationPoint| p.class != FileClass::Production;
-        (apart(a), b.rating, &a.file, a.vendor).cmp(&(apart(b), a.rating, &b.file, b.vendor))
+        (apart(a), b.rating, &a.file, a.vendor, a.line, &a.client).cmp(&(
+            apart(b),
+            a.rating,
+            &b.file,
+            b.vendor,
+            b.line,
+            &b.client,
+        ))
     });
     points
+}
+
+/// An empty point for `key`, whose first finding is `f`.
+fn point(key: &Key, f: &Finding) -> IntegrationPoint {
+    let (file, vendor, line, cell, client) = match key {
+        Key::Client(c) => (c.file.clone(), c.vendor, c.line, None, Some(c.name.clone())),
+        Key::File(..) => (f.file.clone(), f.vendor, f.line, f.cell, None),
+    };
+    IntegrationPoint {
+        class: classify::classify(&file),
+        file,
+        vendor,
+        client,
+        call_sites: Vec::new(),
+        rating: f.rating,
+        features: Vec::new(),
+        findings: 0,
+        line,
+        cell,
+    }
+}
+
+/// The files with findings: production code first, then those with a vendor-only finding, then
+/// with work to do, then by effort points, by vendor-only findings and by name. A file of many
+/// model ids does not outrank the one file that speaks a vendor-only protocol.
+pub(crate) fn efforts(findings: &[Finding]) -> Vec<FileEffort> {
+    let mut by_file: BTreeMap<&str, FileEffort> = BTreeMap::new();
+    for f in findings {
+        let e = by_file.entry(&f.file).or_insert_with(|| FileEffort {
+            file: f.file.clone(),
+            class: classify::classify(&f.file),
+            effort: 0,
+            vendor_only: 0,
+            portable_with_work: 0,
+            portable: 0,
+            vendors: Vec::new(),
+            features: Vec::new(),
+        });
+        e.effort += f.rating.effort();
+        *match f.rating {
+            Rating::VendorOnly => &mut e.vendor_only,
+            Rating::PortableWithWork => &mut e.portable_with_work,
+            Rating::Portable => &mut e.portable,
+        } += 1;
+        e.vendors.push(f.vendor);
+        e.features.push(f.feature);
+    }
+    let mut files: Vec<FileEffort> = by_file
+        .into_values()
+        .map(|mut e| {
+            e.vendors.sort();
+            e.vendors.dedup();
+            e.features.sort();
+            e.features.dedup();
+            e
+        })
+        .collect();
+    // Production code first: it is what a migration moves; then by effort.
+    let apart = |e: &FileEffort| e.class != FileClass::Production;
+    let worst = |e: &FileEffort| (e.vendor_only > 0, e.portable_with_work > 0);
+    files.sort_by(|a, b| {
+        (apart(a), worst(b), b.effort, b.vendor_only, &a.file).cmp(&(
+            apart(b),
+            worst(a),
+            a.effort,
+            a.vendor_only,
+            &b.file,
+        ))
+    });
+    files
 }
 
 /// What moving the production code takes: its integration points by rating, and the days that
@@ -147,4 +248,55 @@ fn sizes() -> String {
 fn days(d: f64) -> String {
     let s = format!("{d:.2}");
     s.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn finding(file: &str, rating: Rating) -> Finding {
+        Finding {
+            file: file.into(),
+            line: 1,
+            column: 1,
+            cell: None,
+            file_line: None,
+            vendor: Vendor::OpenAi,
+            feature: Feature::Chat,
+            rating,
+            matched: String::new(),
+            reason: String::new(),
+            hint: None,
+            client: None,
+        }
+    }
+
+    #[test]
+    fn files_rank_by_their_least_portable_finding_then_effort_then_name() {
+        use Rating::*;
+        // Five model ids to change do not outrank one vendor-only protocol.
+        let findings = [
+            finding("a.py", PortableWithWork),
+            finding("a.py", PortableWithWork),
+            finding("a.py", PortableWithWork),
+            finding("a.py", PortableWithWork),
+            finding("a.py", PortableWithWork),
+            finding("b.py", VendorOnly),
+            finding("c.py", Portable),
+            finding("d.py", VendorOnly),
+        ];
+        let ranked: Vec<_> = efforts(&findings)
+            .into_iter()
+            .map(|e| (e.file, e.effort, e.vendor_only))
+            .collect();
+        assert_eq!(
+            ranked,
+            vec![
+                ("b.py".to_string(), 3, 1),
+                ("d.py".to_string(), 3, 1),
+                ("a.py".to_string(), 5, 0),
+                ("c.py".to_string(), 0, 0),
+            ]
+        );
+    }
 }

@@ -131,15 +131,20 @@ fn integration_points(md: &mut String, scan: &Scan) {
         return;
     }
     md.push_str("### Integration points\n\n");
-    md.push_str("One per file and vendor (a client and its call sites), rated by its least portable finding.\n\n");
+    md.push_str("One per client object, with every call made through it in whatever file (where the syntax tree says: Python, JavaScript, TypeScript), else one per file and vendor; rated by its least portable finding.\n\n");
     md.push_str(
-        "| file | class | vendor | rating | findings | features |\n|---|---|---|---|---:|---|\n",
+        "| where | class | vendor | client | rating | findings | features |\n|---|---|---|---|---|---:|---|\n",
     );
     for p in scan.integration_points.iter().take(MAX_FILE_ROWS) {
         let features: Vec<&str> = p.features.iter().map(|f| f.label()).collect();
+        let client = match (&p.client, p.call_sites.len()) {
+            (None, _) => String::new(),
+            (Some(name), 0) => code(name),
+            (Some(name), n) => format!("{}, called from {n} other file(s)", code(name)),
+        };
         let _ = writeln!(
             md,
-            "| {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {client} | {} | {} | {} |",
             code(&match p.cell {
                 Some(cell) => format!("{} cell {cell}:{}", p.file, p.line),
                 None => format!("{}:{}", p.file, p.line),

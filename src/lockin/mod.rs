@@ -3,12 +3,14 @@
 //!
 //! `scan` walks the tree; `rules` holds the tables it applies, `matcher` runs them and
 //! `attribute` gives shared vocabulary to the vendor a file talks to (in Python, `receivers` to
-//! the vendor of the client a call goes through); `render` writes a `Scan` as
+//! the vendor of the client a call goes through; `clients` to the client itself, across files);
+//! `estimate` groups findings into integration points; `render` writes a `Scan` as
 //! Markdown, JSON or SARIF 2.1.0. `workload` audits a suite's requests against each provider's
 //! capabilities.
 
 mod attribute;
 mod classify;
+mod clients;
 mod comments;
 mod estimate;
 mod manifests;
@@ -110,6 +112,21 @@ pub struct Finding {
     pub reason: String,
     /// How to move it, where there is something to do.
     pub hint: Option<String>,
+    /// The client object the call goes through, where the syntax tree says (Python, JavaScript,
+    /// TypeScript): its construction, in this file or in the module it is imported from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client: Option<Client>,
+}
+
+/// A client object: where it is constructed (`client = OpenAI()`, `export const claude = new
+/// Anthropic()`), and the vendor it was made for.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Client {
+    pub file: String,
+    /// The name it is bound to there (`client`, `self.client`, `this.openai`).
+    pub name: String,
+    pub line: u32,
+    pub vendor: Vendor,
 }
 
 /// A vendor package declared in a manifest.

@@ -21,7 +21,7 @@ use super::matcher::{Hit, Matchers};
 use super::rules::{portability, Feature, Lang, Sharing, Vendor};
 
 /// The grammars read here, by file extension, and which family of node kinds they use.
-fn grammar(extension: &str) -> Option<(Language, Lang)> {
+pub(super) fn grammar(extension: &str) -> Option<(Language, Lang)> {
     Some(match extension {
         "py" | "pyi" => (tree_sitter_python::LANGUAGE.into(), Lang::Python),
         "js" | "mjs" | "cjs" | "jsx" => (tree_sitter_javascript::LANGUAGE.into(), Lang::JavaScript),
@@ -90,26 +90,36 @@ fn talks_to(hits: &[Hit]) -> usize {
     vendors.len()
 }
 
-fn node_text<'a>(node: Node, text: &'a [u8]) -> &'a str {
+pub(super) fn node_text<'a>(node: Node, text: &'a [u8]) -> &'a str {
     std::str::from_utf8(&text[node.byte_range()]).unwrap_or_default()
 }
 
-/// Names bound to a vendor, with the function they are bound in: (scope, name) → each binding's
-/// byte offset and vendor, in the file's order (a name may be bound again: `client = OpenAI()`,
-/// later `client = Anthropic()`).
-type Bindings = HashMap<(usize, String), Vec<(usize, Vendor)>>;
+/// What binds a name to a vendor: an import of its SDK, or a client constructed from one.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Binding {
+    /// Where the binding statement starts (a name may be bound again: `client = OpenAI()`,
+    /// later `client = Anthropic()`).
+    pub at: usize,
+    pub vendor: Vendor,
+    /// A client construction's 1-based line; None for an import.
+    pub made: Option<u32>,
+}
 
-fn bind_name(bound: &mut Bindings, scope: usize, name: String, at: usize, vendor: Vendor) {
-    bound.entry((scope, name)).or_default().push((at, vendor));
+/// Names bound to a vendor, with the function they are bound in: (scope, name) → its bindings in
+/// the file's order.
+pub(super) type Bindings = HashMap<(usize, String), Vec<Binding>>;
+
+fn bind_name(bound: &mut Bindings, (scope, name): (usize, String), binding: Binding) {
+    bound.entry((scope, name)).or_default().push(binding);
 }
 
 /// The binding in force at byte `at`: the last one before it, or else the first (a method may
 /// use `self.client` above the method that sets it).
-fn binding_at(bindings: &[(usize, Vendor)], at: usize) -> Option<Vendor> {
+fn binding_at(bindings: &[Binding], at: usize) -> Option<Binding> {
     (bindings.iter().rev())
-        .find(|(from, _)| *from <= at)
+        .find(|b| b.at <= at)
         .or(bindings.first())
-        .map(|&(_, v)| v)
+        .copied()
 }
 
 /// The node kinds that open a scope of their own.
@@ -127,7 +137,7 @@ const CLASSES: &[&str] = &["class_definition", "class_declaration", "class"];
 
 /// The scopes around `node`, innermost first, the module (0) last: functions, and classes for
 /// the attributes their methods set.
-fn scopes(node: Node) -> Vec<usize> {
+pub(super) fn scopes(node: Node) -> Vec<usize> {
     let mut chain = Vec::new();
     let mut at = node.parent();
     while let Some(n) = at {
@@ -141,7 +151,7 @@ fn scopes(node: Node) -> Vec<usize> {
 }
 
 /// The class around `node` (0 outside one): where `self.client` is bound.
-fn class_of(node: Node) -> usize {
+pub(super) fn class_of(node: Node) -> usize {
     let mut at = node.parent();
     while let Some(n) = at {
         if CLASSES.contains(&n.kind()) {
@@ -153,7 +163,7 @@ fn class_of(node: Node) -> usize {
 }
 
 /// Names bound to a vendor, in the order the file binds them.
-fn bindings(root: Node, text: &[u8], lang: Lang, matchers: &Matchers) -> Bindings {
+pub(super) fn bindings(root: Node, text: &[u8], lang: Lang, matchers: &Matchers) -> Bindings {
     let mut bound = HashMap::new();
     let mut stack = vec![root];
     while let Some(node) = stack.pop() {
@@ -163,7 +173,13 @@ fn bindings(root: Node, text: &[u8], lang: Lang, matchers: &Matchers) -> Binding
                 let scope = scopes(node)[0];
                 for (name, imported) in imported_names(node, text, lang) {
                     if let Some(vendor) = name_vendor(&sdks, imported.as_deref()) {
-                        bind_name(&mut bound, scope, name, node.start_byte(), vendor);
+                        let at = node.start_byte();
+                        let b = Binding {
+                            at,
+                            vendor,
+                            made: None,
+                        };
+                        bind_name(&mut bound, (scope, name), b);
                     }
                 }
                 continue;
@@ -202,7 +218,7 @@ fn bindings(root: Node, text: &[u8], lang: Lang, matchers: &Matchers) -> Binding
 }
 
 /// The SDK hits of an import (or a `require(...)`), as the rules see its text.
-fn import_vendors(node: Node, text: &[u8], lang: Lang, matchers: &Matchers) -> Vec<Hit> {
+pub(super) fn import_vendors(node: Node, text: &[u8], lang: Lang, matchers: &Matchers) -> Vec<Hit> {
     let statement = node_text(node, text);
     (matchers.find(lang, statement.as_bytes()).into_iter())
         .filter(|h| h.pattern.feature == Feature::Sdk)
@@ -228,7 +244,7 @@ fn name_vendor(sdks: &[Hit], imported: Option<&str>) -> Option<Vendor> {
 
 /// The names an import binds, each with the name it imports (`as` renames); None for a
 /// JavaScript default or namespace import, which binds the module itself.
-fn imported_names(node: Node, text: &[u8], lang: Lang) -> Vec<(String, Option<String>)> {
+pub(super) fn imported_names(node: Node, text: &[u8], lang: Lang) -> Vec<(String, Option<String>)> {
     if lang == Lang::JavaScript {
         return js_imported_names(node, text);
     }
@@ -320,7 +336,9 @@ fn bind(
     };
     let chain = scopes(node);
     let at = node.start_byte();
-    let Some(vendor) = bound_prefix(node_text(callee, text), &chain, bound, at) else {
+    let Some(vendor) =
+        bound_prefix(node_text(callee, text), &chain, bound, at).map(|(_, b)| b.vendor)
+    else {
         return;
     };
     let arguments = matchers.find(lang, node_text(right, text).as_bytes());
@@ -339,7 +357,13 @@ fn bind(
         "property_identifier" => format!("this.{}", node_text(left, text)),
         _ => node_text(left, text).to_string(),
     };
-    bind_name(bound, scope, name, at, platform.unwrap_or(vendor));
+    let made = Some(node.start_position().row as u32 + 1);
+    let b = Binding {
+        at,
+        vendor: platform.unwrap_or(vendor),
+        made,
+    };
+    bind_name(bound, (scope, name), b);
 }
 
 /// The `require("…")` call a declarator's value is, if it is one (CommonJS).
@@ -388,19 +412,30 @@ fn bind_required(
         let imported = imported.map(|n| node_text(n, text));
         if let Some(vendor) = name_vendor(&sdks, imported) {
             let name = node_text(name, text).to_string();
-            bind_name(bound, scope, name, declarator.start_byte(), vendor);
+            let b = Binding {
+                at: declarator.start_byte(),
+                vendor,
+                made: None,
+            };
+            bind_name(bound, (scope, name), b);
         }
     }
 }
 
-/// The vendor of the longest bound prefix of a dotted name (`self.oa.chat.completions.create`
+/// The binding of the longest bound prefix of a dotted name (`self.oa.chat.completions.create`
 /// has `self.oa`) at byte `at`, looked up from the innermost scope of `chain` out.
-fn bound_prefix(dotted: &str, chain: &[usize], bound: &Bindings, at: usize) -> Option<Vendor> {
+/// Returns the prefix's length with its binding.
+pub(super) fn bound_prefix(
+    dotted: &str,
+    chain: &[usize],
+    bound: &Bindings,
+    at: usize,
+) -> Option<(usize, Binding)> {
     chain.iter().find_map(|&scope| {
         let mut end = dotted.len();
         loop {
             if let Some(bindings) = bound.get(&(scope, dotted[..end].to_string())) {
-                return binding_at(bindings, at);
+                return binding_at(bindings, at).map(|b| (end, b));
             }
             end = dotted[..end].rfind('.')?;
         }
@@ -414,8 +449,8 @@ fn receiver_vendor(root: Node, at: usize, text: &[u8], bound: &Bindings) -> Opti
     loop {
         if matches!(node.kind(), "call" | "call_expression") {
             let function = node.child_by_field_name("function")?;
-            if let Some(v) = bound_prefix(node_text(function, text), &chain, bound, at) {
-                return Some(v);
+            if let Some((_, b)) = bound_prefix(node_text(function, text), &chain, bound, at) {
+                return Some(b.vendor);
             }
         }
         node = node.parent()?;

@@ -1,7 +1,6 @@
 //! The walk: every file under the root that git would not ignore, read once, in parallel;
 //! symlinks are never followed, so nothing outside the root is read and no loop is entered.
 
-use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::Read;
 use std::path::Path;
@@ -11,14 +10,12 @@ use std::time::Instant;
 use ignore::{DirEntry, ParallelVisitor, ParallelVisitorBuilder, WalkBuilder, WalkState};
 
 use super::attribute::attribute;
+use super::clients::{self, Via};
 use super::manifests::{self, PackageManifest};
 use super::matcher::{one_per_feature, Hit, Matchers};
 use super::rules::{Lang, Vendor};
-use super::{classify, comments, estimate, notebook, receivers};
-use super::{
-    Dependency, FileClass, FileEffort, Finding, Problem, Scan, ScanError, ScanOptions, ScanStats,
-    Skipped,
-};
+use super::{comments, estimate, notebook, receivers, Client};
+use super::{Dependency, Finding, Problem, Scan, ScanError, ScanOptions, ScanStats, Skipped};
 
 /// Notebooks are read up to this size whatever `--max-file-size` says: their outputs make them
 /// large, and the code in them is what counts.
@@ -71,7 +68,22 @@ fn finding(file: &str, hit: Hit, cell: Option<u32>) -> Finding {
         matched: hit.text,
         reason: p.reason.to_string(),
         hint: p.hint.map(str::to_string),
+        client: None,
     }
+}
+
+/// The client a finding goes through; an imported one by its local name and an empty file, for
+/// `clients::resolve`.
+fn client_of(via: Option<Via>, vendor: Vendor) -> Option<Client> {
+    Some(match via? {
+        Via::Made(client) => client,
+        Via::Imported(name) => Client {
+            file: String::new(),
+            name,
+            line: 0,
+            vendor,
+        },
+    })
 }
 
 /// Directories of other people's code: the SDKs themselves, not the team's use of them.
@@ -112,6 +124,7 @@ pub fn scan(root: &Path, options: &ScanOptions) -> Result<Scan, ScanError> {
         .into_inner()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
 
+    clients::resolve(&mut all.findings, &all.exports, &all.imports);
     all.findings.sort_by(|a, b| {
         (&a.file, a.cell, a.line, a.column, a.vendor, a.feature)
             .cmp(&(&b.file, b.cell, b.line, b.column, b.vendor, b.feature))
@@ -126,7 +139,7 @@ pub fn scan(root: &Path, options: &ScanOptions) -> Result<Scan, ScanError> {
     Ok(Scan {
         root: root.display().to_string(),
         repository_path: repository_path(root, meta.is_file()),
-        files: efforts(&all.findings),
+        files: estimate::efforts(&all.findings),
         integration_points: estimate::integration_points(&all.findings),
         findings: all.findings,
         dependencies: all.dependencies,
@@ -134,56 +147,6 @@ pub fn scan(root: &Path, options: &ScanOptions) -> Result<Scan, ScanError> {
         skipped: all.skipped,
         stats: all.stats,
     })
-}
-
-/// The files with findings: production code first, then those with a vendor-only finding, then
-/// with work to do, then by effort points, by vendor-only findings and by name. A file of many
-/// model ids does not outrank the one file that speaks a vendor-only protocol.
-fn efforts(findings: &[Finding]) -> Vec<FileEffort> {
-    let mut by_file: BTreeMap<&str, FileEffort> = BTreeMap::new();
-    for f in findings {
-        let e = by_file.entry(&f.file).or_insert_with(|| FileEffort {
-            file: f.file.clone(),
-            class: classify::classify(&f.file),
-            effort: 0,
-            vendor_only: 0,
-            portable_with_work: 0,
-            portable: 0,
-            vendors: Vec::new(),
-            features: Vec::new(),
-        });
-        e.effort += f.rating.effort();
-        *match f.rating {
-            super::Rating::VendorOnly => &mut e.vendor_only,
-            super::Rating::PortableWithWork => &mut e.portable_with_work,
-            super::Rating::Portable => &mut e.portable,
-        } += 1;
-        e.vendors.push(f.vendor);
-        e.features.push(f.feature);
-    }
-    let mut files: Vec<FileEffort> = by_file
-        .into_values()
-        .map(|mut e| {
-            e.vendors.sort();
-            e.vendors.dedup();
-            e.features.sort();
-            e.features.dedup();
-            e
-        })
-        .collect();
-    // Production code first: it is what a migration moves; then by effort.
-    let apart = |e: &FileEffort| e.class != FileClass::Production;
-    let worst = |e: &FileEffort| (e.vendor_only > 0, e.portable_with_work > 0);
-    files.sort_by(|a, b| {
-        (apart(a), worst(b), b.effort, b.vendor_only, &a.file).cmp(&(
-            apart(b),
-            worst(a),
-            a.effort,
-            a.vendor_only,
-            &b.file,
-        ))
-    });
-    files
 }
 
 /// The root's directory relative to the top of its git repository, if it is in one.
@@ -208,6 +171,10 @@ fn slashed(path: &Path) -> String {
 #[derive(Default)]
 struct Collected {
     findings: Vec<Finding>,
+    /// Clients made at a module's top level, and names imported from the project's modules:
+    /// what `clients::resolve` pairs once every file is read.
+    exports: Vec<Client>,
+    imports: Vec<clients::LocalImport>,
     dependencies: Vec<Dependency>,
     problems: Vec<Problem>,
     skipped: Vec<Skipped>,
@@ -217,6 +184,8 @@ struct Collected {
 impl Collected {
     fn absorb(&mut self, other: Collected) {
         self.findings.extend(other.findings);
+        self.exports.extend(other.exports);
+        self.imports.extend(other.imports);
         self.skipped.extend(other.skipped);
         self.dependencies.extend(other.dependencies);
         self.problems.extend(other.problems);
@@ -352,9 +321,18 @@ impl Visitor<'_> {
                 }
                 self.self_hosted(&rel, vendor, &mut hits);
                 one_per_feature(&mut hits);
+                let facts = match hits.is_empty() {
+                    true => clients::FileClients::default(),
+                    false => clients::read(&rel, extension, &self.buf, &hits, self.matchers),
+                };
+                let mut via = facts.via.into_iter();
                 for hit in hits {
-                    self.local.findings.push(finding(&rel, hit, None));
+                    let mut f = finding(&rel, hit, None);
+                    f.client = client_of(via.next().flatten(), f.vendor);
+                    self.local.findings.push(f);
                 }
+                self.local.exports.extend(facts.exports);
+                self.local.imports.extend(facts.imports);
             }
             None => {}
         }
@@ -518,52 +496,6 @@ impl Visitor<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::lockin::{Feature, Rating, Vendor};
-
-    fn finding(file: &str, rating: Rating) -> Finding {
-        Finding {
-            file: file.into(),
-            line: 1,
-            column: 1,
-            cell: None,
-            file_line: None,
-            vendor: Vendor::OpenAi,
-            feature: Feature::Chat,
-            rating,
-            matched: String::new(),
-            reason: String::new(),
-            hint: None,
-        }
-    }
-
-    #[test]
-    fn files_rank_by_their_least_portable_finding_then_effort_then_name() {
-        use Rating::*;
-        // Five model ids to change do not outrank one vendor-only protocol.
-        let findings = [
-            finding("a.py", PortableWithWork),
-            finding("a.py", PortableWithWork),
-            finding("a.py", PortableWithWork),
-            finding("a.py", PortableWithWork),
-            finding("a.py", PortableWithWork),
-            finding("b.py", VendorOnly),
-            finding("c.py", Portable),
-            finding("d.py", VendorOnly),
-        ];
-        let ranked: Vec<_> = efforts(&findings)
-            .into_iter()
-            .map(|e| (e.file, e.effort, e.vendor_only))
-            .collect();
-        assert_eq!(
-            ranked,
-            vec![
-                ("b.py".to_string(), 3, 1),
-                ("d.py".to_string(), 3, 1),
-                ("a.py".to_string(), 5, 0),
-                ("c.py".to_string(), 0, 0),
-            ]
-        );
-    }
 
     #[test]
     fn a_missing_root_is_an_error_naming_it() {

@@ -19,6 +19,7 @@ mod reference;
 mod report;
 mod run;
 mod scan;
+mod scan_clients;
 mod scan_corpus;
 mod scan_coverage;
 mod scan_features;

@@ -8,7 +8,7 @@ use modelswap::lockin::{self, Scan, ScanOptions};
 use crate::common::write;
 
 /// Scans one file holding `text`.
-fn scan_one(name: &str, text: &str) -> Scan {
+pub(crate) fn scan_one(name: &str, text: &str) -> Scan {
     let tmp = tempfile::tempdir().unwrap();
     write(&tmp.path().join(name), text);
     let scan = lockin::scan(tmp.path(), &ScanOptions::default()).unwrap();
@@ -17,7 +17,7 @@ fn scan_one(name: &str, text: &str) -> Scan {
 }
 
 /// (line, vendor, feature, rating) of every finding.
-fn found(scan: &Scan) -> Vec<(u32, &str, &str, &str)> {
+pub(crate) fn found(scan: &Scan) -> Vec<(u32, &str, &str, &str)> {
     (scan.findings.iter())
         .map(|f| (f.line, f.vendor.id(), f.feature.id(), f.rating.id()))
         .collect()
@@ -229,128 +229,6 @@ fn a_notebook_is_gated_and_attributed_as_one_file() {
     // The second line's pattern is gated (only beside vendor code): the import in the first cell
     // opens it for the whole notebook.
     assert_eq!(tools, [(Some(2), "anthropic"), (Some(2), "anthropic")]);
-}
-
-#[test]
-fn a_notebook_s_cells_do_not_share_line_numbers() {
-    // Cell 2's first line imports Azure's client; cell 1's first line imports OpenAI's SDK. The
-    // Azure client pairs with the import on its own line, not with line 1 of another cell.
-    let cell = |source: &str| serde_json::json!({"cell_type": "code", "metadata": {}, "outputs": [], "source": source});
-    let notebook = serde_json::json!({
-        "cells": [cell("import openai\nimport anthropic"), cell("from openai import AzureOpenAI")],
-        "metadata": {}, "nbformat": 4, "nbformat_minor": 5,
-    });
-    let scan = scan_one("clients.ipynb", &notebook.to_string());
-    let sdks: Vec<_> = (scan.findings.iter())
-        .filter(|f| f.feature.id() == "sdk")
-        .map(|f| (f.cell, f.line, f.vendor.id()))
-        .collect();
-    assert_eq!(
-        sdks,
-        [
-            (Some(1), 1, "openai"),
-            (Some(1), 2, "anthropic"),
-            (Some(2), 1, "azure-openai")
-        ]
-    );
-}
-
-/// (line, vendor) of the tool-calling findings of one file.
-fn tool_vendors(name: &str, text: &str) -> Vec<(u32, &'static str)> {
-    (scan_one(name, text).findings.iter())
-        .filter(|f| f.feature.id() == "tool-calling")
-        .map(|f| (f.line, f.vendor.id()))
-        .collect()
-}
-
-#[test]
-fn receivers_follow_require_class_fields_default_imports_and_rebinding() {
-    // CommonJS: `require` binds as an import does.
-    let cjs = "const OpenAI = require(\"openai\");\n\
-               const { Anthropic: Claude } = require(\"@anthropic-ai/sdk\");\n\
-               const oa = new OpenAI();\n\
-               const claude = new Claude();\n\
-               await oa.chat.completions.create({ model, tools, tool_choice: \"auto\" });\n\
-               await claude.messages.create({ model, tools, tool_choice: { type: \"auto\" } });\n";
-    assert_eq!(
-        tool_vendors("cjs.js", cjs),
-        [(5, "openai"), (6, "anthropic")]
-    );
-    // TypeScript class fields are `this.client` in their class.
-    let fields = "import OpenAI from \"openai\";\n\
-                  import Anthropic from \"@anthropic-ai/sdk\";\n\
-                  class A {\n\
-                  \x20 private client = new OpenAI();\n\
-                  \x20 run() { return this.client.chat.completions.create({ model, tools, tool_choice: \"auto\" }); }\n\
-                  }\n\
-                  class B {\n\
-                  \x20 private client = new Anthropic();\n\
-                  \x20 run() { return this.client.messages.create({ model, tools, tool_choice: { type: \"auto\" } }); }\n\
-                  }\n";
-    assert_eq!(
-        tool_vendors("fields.ts", fields),
-        [(5, "openai"), (9, "anthropic")]
-    );
-    // A default import of Bedrock's package is Bedrock's client, not Anthropic's.
-    let bedrock = "import AnthropicBedrock from \"@anthropic-ai/bedrock-sdk\";\n\
-                   import OpenAI from \"openai\";\n\
-                   const claude = new AnthropicBedrock({ awsRegion: \"us-east-1\" });\n\
-                   const oa = new OpenAI();\n\
-                   await claude.messages.create({ model, tools, tool_choice: { type: \"auto\" } });\n\
-                   await oa.chat.completions.create({ model, tools, tool_choice: \"auto\" });\n";
-    assert_eq!(
-        tool_vendors("bedrock.js", bedrock),
-        [(5, "aws-bedrock"), (6, "openai")]
-    );
-    // A name bound again later in the same function: each call goes to the binding before it.
-    let rebind = "import openai\nimport anthropic\n\
-                  def run():\n\
-                  \x20   client = openai.OpenAI()\n\
-                  \x20   client.chat.completions.create(model=m, tools=T, tool_choice=\"auto\")\n\
-                  \x20   client = anthropic.Anthropic()\n\
-                  \x20   client.messages.create(model=m, tools=T, tool_choice={\"type\": \"auto\"})\n";
-    assert_eq!(
-        tool_vendors("rebind.py", rebind),
-        [(5, "openai"), (7, "anthropic")]
-    );
-}
-
-#[test]
-fn an_openai_client_on_a_self_hosted_server_is_no_lock_in() {
-    // Ollama through OpenAI's SDK: nothing to move; the file is named as skipped, with why.
-    let ollama = scan_one(
-        "local.py",
-        "from openai import OpenAI\n\
-         client = OpenAI(base_url=\"http://localhost:11434/v1\", api_key=\"ollama\")\n\
-         r = client.chat.completions.create(model=\"llama3.1\", tools=T, tool_choice=\"auto\")\n",
-    );
-    assert!(ollama.findings.is_empty(), "{:?}", found(&ollama));
-    assert_eq!(ollama.skipped.len(), 1);
-    assert!(
-        (ollama.skipped[0].reason)
-            .contains("talks only to a self-hosted server (`localhost:11434/v1`)"),
-        "{:?}",
-        ollama.skipped
-    );
-    // A local server beside OpenAI's own API key: the file reaches OpenAI too, and keeps its
-    // findings (the local URL is no finding).
-    let both = scan_one(
-        "both.py",
-        "import os\nfrom openai import OpenAI\n\
-         local = OpenAI(base_url=\"http://127.0.0.1:8000/v1\")\n\
-         cloud = OpenAI(api_key=os.environ[\"OPENAI_API_KEY\"])\n",
-    );
-    assert_eq!(
-        found(&both),
-        [
-            (2, "openai", "sdk", "portable"),
-            (4, "openai", "api-key", "portable")
-        ]
-    );
-    assert!(both.skipped.is_empty());
-    // A local URL alone (a compose file's) says nothing of a vendor: no finding, nothing skipped.
-    let compose = scan_one("settings.py", "OLLAMA = \"http://ollama:11434\"\n");
-    assert!(compose.findings.is_empty() && compose.skipped.is_empty());
 }
 
 #[test]

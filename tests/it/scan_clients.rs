@@ -1,0 +1,211 @@
+//! `modelswap scan`: whose client a call goes through. The syntax tree binds names to vendors
+//! (imports, CommonJS `require`, constructions, class fields, a name bound again), notebooks are
+//! attributed cell by cell in one text, a client pointed at a self-hosted server is no vendor,
+//! and a client made in one module and called from others is one integration point.
+
+use modelswap::lockin::{self, ScanOptions};
+
+use crate::common::write;
+use crate::scan_coverage::{found, scan_one};
+
+#[test]
+fn a_notebook_s_cells_do_not_share_line_numbers() {
+    // Cell 2's first line imports Azure's client; cell 1's first line imports OpenAI's SDK. The
+    // Azure client pairs with the import on its own line, not with line 1 of another cell.
+    let cell = |source: &str| serde_json::json!({"cell_type": "code", "metadata": {}, "outputs": [], "source": source});
+    let notebook = serde_json::json!({
+        "cells": [cell("import openai\nimport anthropic"), cell("from openai import AzureOpenAI")],
+        "metadata": {}, "nbformat": 4, "nbformat_minor": 5,
+    });
+    let scan = scan_one("clients.ipynb", &notebook.to_string());
+    let sdks: Vec<_> = (scan.findings.iter())
+        .filter(|f| f.feature.id() == "sdk")
+        .map(|f| (f.cell, f.line, f.vendor.id()))
+        .collect();
+    assert_eq!(
+        sdks,
+        [
+            (Some(1), 1, "openai"),
+            (Some(1), 2, "anthropic"),
+            (Some(2), 1, "azure-openai")
+        ]
+    );
+}
+
+/// (line, vendor) of the tool-calling findings of one file.
+fn tool_vendors(name: &str, text: &str) -> Vec<(u32, &'static str)> {
+    (scan_one(name, text).findings.iter())
+        .filter(|f| f.feature.id() == "tool-calling")
+        .map(|f| (f.line, f.vendor.id()))
+        .collect()
+}
+
+#[test]
+fn receivers_follow_require_class_fields_default_imports_and_rebinding() {
+    // CommonJS: `require` binds as an import does.
+    let cjs = "const OpenAI = require(\"openai\");\n\
+               const { Anthropic: Claude } = require(\"@anthropic-ai/sdk\");\n\
+               const oa = new OpenAI();\n\
+               const claude = new Claude();\n\
+               await oa.chat.completions.create({ model, tools, tool_choice: \"auto\" });\n\
+               await claude.messages.create({ model, tools, tool_choice: { type: \"auto\" } });\n";
+    assert_eq!(
+        tool_vendors("cjs.js", cjs),
+        [(5, "openai"), (6, "anthropic")]
+    );
+    // TypeScript class fields are `this.client` in their class.
+    let fields = "import OpenAI from \"openai\";\n\
+                  import Anthropic from \"@anthropic-ai/sdk\";\n\
+                  class A {\n\
+                  \x20 private client = new OpenAI();\n\
+                  \x20 run() { return this.client.chat.completions.create({ model, tools, tool_choice: \"auto\" }); }\n\
+                  }\n\
+                  class B {\n\
+                  \x20 private client = new Anthropic();\n\
+                  \x20 run() { return this.client.messages.create({ model, tools, tool_choice: { type: \"auto\" } }); }\n\
+                  }\n";
+    assert_eq!(
+        tool_vendors("fields.ts", fields),
+        [(5, "openai"), (9, "anthropic")]
+    );
+    // A default import of Bedrock's package is Bedrock's client, not Anthropic's.
+    let bedrock = "import AnthropicBedrock from \"@anthropic-ai/bedrock-sdk\";\n\
+                   import OpenAI from \"openai\";\n\
+                   const claude = new AnthropicBedrock({ awsRegion: \"us-east-1\" });\n\
+                   const oa = new OpenAI();\n\
+                   await claude.messages.create({ model, tools, tool_choice: { type: \"auto\" } });\n\
+                   await oa.chat.completions.create({ model, tools, tool_choice: \"auto\" });\n";
+    assert_eq!(
+        tool_vendors("bedrock.js", bedrock),
+        [(5, "aws-bedrock"), (6, "openai")]
+    );
+    // A name bound again later in the same function: each call goes to the binding before it.
+    let rebind = "import openai\nimport anthropic\n\
+                  def run():\n\
+                  \x20   client = openai.OpenAI()\n\
+                  \x20   client.chat.completions.create(model=m, tools=T, tool_choice=\"auto\")\n\
+                  \x20   client = anthropic.Anthropic()\n\
+                  \x20   client.messages.create(model=m, tools=T, tool_choice={\"type\": \"auto\"})\n";
+    assert_eq!(
+        tool_vendors("rebind.py", rebind),
+        [(5, "openai"), (7, "anthropic")]
+    );
+}
+
+#[test]
+fn an_openai_client_on_a_self_hosted_server_is_no_lock_in() {
+    // Ollama through OpenAI's SDK: nothing to move; the file is named as skipped, with why.
+    let ollama = scan_one(
+        "local.py",
+        "from openai import OpenAI\n\
+         client = OpenAI(base_url=\"http://localhost:11434/v1\", api_key=\"ollama\")\n\
+         r = client.chat.completions.create(model=\"llama3.1\", tools=T, tool_choice=\"auto\")\n",
+    );
+    assert!(ollama.findings.is_empty(), "{:?}", found(&ollama));
+    assert_eq!(ollama.skipped.len(), 1);
+    assert!(
+        (ollama.skipped[0].reason)
+            .contains("talks only to a self-hosted server (`localhost:11434/v1`)"),
+        "{:?}",
+        ollama.skipped
+    );
+    // A local server beside OpenAI's own API key: the file reaches OpenAI too, and keeps its
+    // findings (the local URL is no finding).
+    let both = scan_one(
+        "both.py",
+        "import os\nfrom openai import OpenAI\n\
+         local = OpenAI(base_url=\"http://127.0.0.1:8000/v1\")\n\
+         cloud = OpenAI(api_key=os.environ[\"OPENAI_API_KEY\"])\n",
+    );
+    assert_eq!(
+        found(&both),
+        [
+            (2, "openai", "sdk", "portable"),
+            (4, "openai", "api-key", "portable")
+        ]
+    );
+    assert!(both.skipped.is_empty());
+    // A local URL alone (a compose file's) says nothing of a vendor: no finding, nothing skipped.
+    let compose = scan_one("settings.py", "OLLAMA = \"http://ollama:11434\"\n");
+    assert!(compose.findings.is_empty() && compose.skipped.is_empty());
+}
+
+#[test]
+fn a_client_made_in_one_module_and_called_from_others_is_one_integration_point() {
+    let tmp = tempfile::tempdir().unwrap();
+    let files = [
+        (
+            "app/llm.py",
+            "import os\nfrom openai import OpenAI\n\nclient = OpenAI(api_key=os.environ[\"OPENAI_API_KEY\"])\n",
+        ),
+        (
+            "app/api/routes.py",
+            "from ..llm import client\n\ndef answer(q):\n    return client.chat.completions.create(model=\"gpt-4o\", messages=q, tools=T, tool_choice=\"auto\")\n",
+        ),
+        (
+            "app/worker.py",
+            "from app.llm import client\n\ndef run(q):\n    return client.chat.completions.create(model=M, messages=q, response_format={\"type\": \"json_object\"})\n",
+        ),
+        (
+            "web/src/lib/ai.ts",
+            "import Anthropic from \"@anthropic-ai/sdk\";\nexport const claude = new Anthropic({ apiKey: process.env.ANTHROPIC_API_KEY });\n",
+        ),
+        (
+            "web/src/pages/chat.ts",
+            "import { claude } from \"../lib/ai.js\";\nexport const chat = (q: string) =>\n  claude.messages.create({ model: \"claude-sonnet-4-5\", max_tokens: 100, messages: q });\n",
+        ),
+        // Two clients of one vendor in one file: two points.
+        (
+            "jobs/batch.py",
+            "from openai import OpenAI, AsyncOpenAI\nsync = OpenAI()\nasync_client = AsyncOpenAI()\nsync.chat.completions.create(model=M, messages=m)\nasync_client.embeddings.create(model=E, input=t)\n",
+        ),
+    ];
+    for (name, text) in files {
+        write(&tmp.path().join(name), text);
+    }
+    let scan = lockin::scan(tmp.path(), &ScanOptions::default()).unwrap();
+    let mut points: Vec<_> = (scan.integration_points.iter())
+        .map(|p| {
+            let client = p.client.as_deref().unwrap_or("-");
+            (
+                p.file.as_str(),
+                p.line,
+                client,
+                p.call_sites.clone(),
+                p.findings,
+            )
+        })
+        .collect();
+    points.sort();
+    let sites = |s: &[&str]| s.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    assert_eq!(
+        points,
+        [
+            (
+                "app/llm.py",
+                4,
+                "client",
+                sites(&["app/api/routes.py", "app/worker.py"]),
+                7
+            ),
+            ("jobs/batch.py", 2, "sync", sites(&[]), 2),
+            ("jobs/batch.py", 3, "async_client", sites(&[]), 1),
+            (
+                "web/src/lib/ai.ts",
+                2,
+                "claude",
+                sites(&["web/src/pages/chat.ts"]),
+                4
+            ),
+        ]
+    );
+    // Each call names the client it goes through, where it is made.
+    let chat = (scan.findings.iter())
+        .find(|f| f.file == "web/src/pages/chat.ts" && f.feature.id() == "chat")
+        .unwrap();
+    let client = chat.client.as_ref().unwrap();
+    assert_eq!(
+        (client.file.as_str(), client.name.as_str(), client.line),
+        ("web/src/lib/ai.ts", "claude", 2)
+    );
+}
