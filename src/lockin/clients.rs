@@ -32,8 +32,9 @@ pub(super) struct LocalImport {
 /// What one file says about clients.
 #[derive(Default)]
 pub(super) struct FileClients {
-    /// Clients made at the top level of the module: other files may import them.
-    pub exports: Vec<Client>,
+    /// Clients made at the top level of the module, by the name other files import them under
+    /// (their own, or `default` for JavaScript's `export default client`).
+    pub exports: Vec<(String, Client)>,
     pub imports: Vec<LocalImport>,
     /// For each hit, in order: the client it goes through, where the tree says.
     pub via: Vec<Option<Via>>,
@@ -72,16 +73,24 @@ pub(super) fn read(
     for ((scope, name), list) in &bound {
         for b in list.iter().filter(|_| *scope == 0) {
             if let Some(line) = b.made {
-                let (file, name) = (file.to_string(), name.clone());
-                let vendor = b.vendor;
-                out.exports.push(Client {
+                let (file, vendor) = (file.to_string(), b.vendor);
+                let client = Client {
                     file,
-                    name,
+                    name: name.clone(),
                     line,
                     vendor,
-                });
+                };
+                out.exports.push((name.clone(), client));
             }
         }
+    }
+    if let Some(name) = default_export(root, text) {
+        let own = out
+            .exports
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, c)| c.clone());
+        out.exports.extend(own.map(|c| ("default".to_string(), c)));
     }
     out.exports.sort();
     let imported: Vec<&str> = out.imports.iter().map(|i| i.name.as_str()).collect();
@@ -89,6 +98,18 @@ pub(super) fn read(
         .map(|h| via(root, h.start, text, (&bound, &imported), file))
         .collect();
     out
+}
+
+/// The name a JavaScript module exports as its default (`export default openai;`).
+fn default_export(root: Node, text: &[u8]) -> Option<String> {
+    let mut cursor = root.walk();
+    let found = root.named_children(&mut cursor).find_map(|n| {
+        let value = n
+            .child_by_field_name("value")
+            .filter(|_| n.kind() == "export_statement")?;
+        (value.kind() == "identifier").then(|| node_text(value, text).to_string())
+    });
+    found
 }
 
 /// Names imported from modules no SDK rule hits: the project's own.
@@ -117,10 +138,14 @@ fn local_imports(
         };
         let module = node_text(module, text).trim_matches(['"', '\'', '`']);
         for (name, imported) in imported_names(node, text, lang) {
-            // Python's `import app.llm` binds a module, not a client.
-            if let Some(imported) =
-                imported.filter(|_| node.kind() != "import_statement" || lang != Lang::Python)
-            {
+            // Python's `import app.llm` binds a module, not a client; JavaScript's default
+            // import binds what the module exports as `default`.
+            let imported = match lang {
+                Lang::Python if node.kind() == "import_statement" => None,
+                Lang::Python => imported,
+                _ => Some(imported.unwrap_or_else(|| "default".to_string())),
+            };
+            if let Some(imported) = imported {
                 out.push(LocalImport {
                     file: file.to_string(),
                     name,
@@ -180,7 +205,11 @@ fn via(
 /// Gives each finding that goes through an imported client the client its module made, where
 /// the module is in the scan; the others keep none. Until then, such a finding's client is the
 /// local name with an empty `file` (`scan` writes it so).
-pub(super) fn resolve(findings: &mut [Finding], exports: &[Client], imports: &[LocalImport]) {
+pub(super) fn resolve(
+    findings: &mut [Finding],
+    exports: &[(String, Client)],
+    imports: &[LocalImport],
+) {
     let by_name: HashMap<(&str, &str), &LocalImport> = (imports.iter())
         .map(|i| ((i.file.as_str(), i.name.as_str()), i))
         .collect();
@@ -192,9 +221,9 @@ pub(super) fn resolve(findings: &mut [Finding], exports: &[Client], imports: &[L
         f.client = import.and_then(|i| {
             let candidates = module_files(&i.file, &i.module);
             (exports.iter())
-                .filter(|c| c.name == i.imported)
-                .find(|c| candidates.iter().any(|m| is_module(&c.file, m)))
-                .cloned()
+                .filter(|(name, _)| *name == i.imported)
+                .find(|(_, c)| candidates.iter().any(|m| is_module(&c.file, m)))
+                .map(|(_, c)| c.clone())
         });
     }
 }

@@ -173,7 +173,7 @@ struct Collected {
     findings: Vec<Finding>,
     /// Clients made at a module's top level, and names imported from the project's modules:
     /// what `clients::resolve` pairs once every file is read.
-    exports: Vec<Client>,
+    exports: Vec<(String, Client)>,
     imports: Vec<clients::LocalImport>,
     dependencies: Vec<Dependency>,
     problems: Vec<Problem>,

@@ -154,6 +154,15 @@ fn a_client_made_in_one_module_and_called_from_others_is_one_integration_point()
             "web/src/pages/chat.ts",
             "import { claude } from \"../lib/ai.js\";\nexport const chat = (q: string) =>\n  claude.messages.create({ model: \"claude-sonnet-4-5\", max_tokens: 100, messages: q });\n",
         ),
+        // A default export, imported through the `@/` path alias.
+        (
+            "web/src/lib/openaiClient.ts",
+            "import OpenAI from 'openai';\nconst openai = new OpenAI();\nexport default openai;\n",
+        ),
+        (
+            "web/src/pages/sum.ts",
+            "import openai from '@/lib/openaiClient';\nconst r = await openai.chat.completions.create({ model: 'gpt-4o', messages });\n",
+        ),
         // Two clients of one vendor in one file: two points.
         (
             "jobs/batch.py",
@@ -196,6 +205,13 @@ fn a_client_made_in_one_module_and_called_from_others_is_one_integration_point()
                 "claude",
                 sites(&["web/src/pages/chat.ts"]),
                 4
+            ),
+            (
+                "web/src/lib/openaiClient.ts",
+                2,
+                "openai",
+                sites(&["web/src/pages/sum.ts"]),
+                3
             ),
         ]
     );
