@@ -6,14 +6,13 @@
 //! in other languages, and where the tree does not say, a file and a vendor stand for a client.
 
 use std::collections::HashMap;
+use std::path::Path;
 
 use tree_sitter::{Node, Parser};
 
 use super::matcher::{Hit, Matchers};
-use super::receivers::{
-    bindings, bound_prefix, grammar, import_vendors, imported_names, node_text, scopes, Bindings,
-};
-use super::rules::Lang;
+use super::receivers::{bindings, grammar, import_vendors, imported_names, node_text};
+use super::rules::{Feature, Lang};
 use super::{Client, Finding};
 
 /// A name a file imports from a module of its own project (no vendor's SDK).
@@ -29,25 +28,32 @@ pub(super) struct LocalImport {
     pub imported: String,
 }
 
-/// What one file says about clients.
+/// What a file that calls through imported clients says about them.
 #[derive(Default)]
 pub(super) struct FileClients {
-    /// Clients made at the top level of the module, by the name other files import them under
-    /// (their own, or `default` for JavaScript's `export default client`).
-    pub exports: Vec<(String, Client)>,
     pub imports: Vec<LocalImport>,
-    /// For each hit, in order: the client it goes through, where the tree says.
-    pub via: Vec<Option<Via>>,
+    /// For each hit, in order: the local name of the imported client it goes through, if any
+    /// (`resolve` looks it up).
+    pub via: Vec<Option<String>>,
 }
 
-pub(super) enum Via {
-    /// A client made in this file.
-    Made(Client),
-    /// A name imported from another module of the project (`resolve` looks it up).
-    Imported(String),
+/// Whether a file's hits may go through a client another module makes: it has hits, but imports
+/// no vendor's SDK itself (`import { openai } from "@/lib/openai"`). Only such files are parsed
+/// while the tree is walked, and then only the modules they import from: parsing every file with
+/// a hit cost a third of the scan's throughput.
+pub(super) fn calls_imported(hits: &[Hit]) -> bool {
+    !hits.is_empty() && !hits.iter().any(|h| h.pattern.feature == Feature::Sdk)
 }
 
-/// Reads `text` (a file at `file` whose rules hit `hits`) for its clients.
+fn parse(extension: &str, text: &[u8]) -> Option<(tree_sitter::Tree, Lang)> {
+    let (language, lang) = grammar(extension)?;
+    let mut parser = Parser::new();
+    parser.set_language(&language).ok()?;
+    Some((parser.parse(text, None)?, lang))
+}
+
+/// Reads `text` (a file at `file` whose rules hit `hits`) for the imported clients its hits go
+/// through.
 pub(super) fn read(
     file: &str,
     extension: &str,
@@ -55,23 +61,32 @@ pub(super) fn read(
     hits: &[Hit],
     matchers: &Matchers,
 ) -> FileClients {
-    let mut out = FileClients::default();
-    let Some((language, lang)) = grammar(extension) else {
-        return out;
-    };
-    let mut parser = Parser::new();
-    let tree = parser
-        .set_language(&language)
-        .ok()
-        .and_then(|_| parser.parse(text, None));
-    let Some(tree) = tree else {
-        return out;
+    let Some((tree, lang)) = parse(extension, text) else {
+        return FileClients::default();
     };
     let root = tree.root_node();
-    let bound = bindings(root, text, lang, matchers);
-    out.imports = local_imports(root, text, lang, matchers, file);
-    for ((scope, name), list) in &bound {
-        for b in list.iter().filter(|_| *scope == 0) {
+    let imports = local_imports(root, text, lang, matchers, file);
+    let names: Vec<&str> = imports.iter().map(|i| i.name.as_str()).collect();
+    let via = (hits.iter())
+        .map(|h| via(root, h.start, text, &names))
+        .collect();
+    FileClients { imports, via }
+}
+
+/// The clients the module at `file` (under `root`) makes at its top level, by the name other
+/// files import them under (their own, or `default` for `export default client`).
+fn exports(root: &Path, file: &str, matchers: &Matchers) -> Vec<(String, Client)> {
+    let extension = file.rsplit_once('.').map_or("", |(_, e)| e);
+    let Ok(text) = std::fs::read(root.join(file)) else {
+        return Vec::new();
+    };
+    let Some((tree, lang)) = parse(extension, &text) else {
+        return Vec::new();
+    };
+    let bound = bindings(tree.root_node(), &text, lang, matchers);
+    let mut out = Vec::new();
+    for ((_, name), list) in bound.iter().filter(|((scope, _), _)| *scope == 0) {
+        for b in list {
             if let Some(line) = b.made {
                 let (file, vendor) = (file.to_string(), b.vendor);
                 let client = Client {
@@ -80,23 +95,15 @@ pub(super) fn read(
                     line,
                     vendor,
                 };
-                out.exports.push((name.clone(), client));
+                out.push((name.clone(), client));
             }
         }
     }
-    if let Some(name) = default_export(root, text) {
-        let own = out
-            .exports
-            .iter()
-            .find(|(n, _)| *n == name)
-            .map(|(_, c)| c.clone());
-        out.exports.extend(own.map(|c| ("default".to_string(), c)));
+    if let Some(name) = default_export(tree.root_node(), &text) {
+        let own = out.iter().find(|(n, _)| *n == name).map(|(_, c)| c.clone());
+        out.extend(own.map(|c| ("default".to_string(), c)));
     }
-    out.exports.sort();
-    let imported: Vec<&str> = out.imports.iter().map(|i| i.name.as_str()).collect();
-    out.via = (hits.iter())
-        .map(|h| via(root, h.start, text, (&bound, &imported), file))
-        .collect();
+    out.sort();
     out
 }
 
@@ -158,44 +165,19 @@ fn local_imports(
     out
 }
 
-/// The client the hit at byte `at` goes through: the innermost call on a client made in this
-/// file or imported by name, or the construction it sits in (`OpenAI(base_url=...)`).
-fn via(
-    root: Node,
-    at: usize,
-    text: &[u8],
-    (bound, imported): (&Bindings, &[&str]),
-    file: &str,
-) -> Option<Via> {
+/// The imported name of the innermost call around byte `at` made through one
+/// (`client.chat.completions.create(...)` after `from .llm import client`).
+fn via(root: Node, at: usize, text: &[u8], imported: &[&str]) -> Option<String> {
     let mut node = root.descendant_for_byte_range(at, at)?;
-    let chain = scopes(node);
     loop {
-        let dotted = match node.kind() {
-            "call" | "call_expression" => node.child_by_field_name("function"),
-            "assignment" | "assignment_expression" => node.child_by_field_name("left"),
-            "variable_declarator" | "public_field_definition" => node.child_by_field_name("name"),
-            "field_definition" => node.child_by_field_name("property"),
-            _ => None,
-        };
-        if let Some(dotted) = dotted.map(|d| node_text(d, text)) {
-            let dotted = match node.kind() {
-                "public_field_definition" | "field_definition" => format!("this.{dotted}"),
-                _ => dotted.to_string(),
-            };
-            if let Some((len, b)) = bound_prefix(&dotted, &chain, bound, node.start_byte()) {
-                if let Some(line) = b.made {
-                    let (file, name) = (file.to_string(), dotted[..len].to_string());
-                    return Some(Via::Made(Client {
-                        file,
-                        name,
-                        line,
-                        vendor: b.vendor,
-                    }));
-                }
-            }
-            let first = dotted.split('.').next().unwrap_or_default();
-            if imported.contains(&first) && node.kind().contains("call") {
-                return Some(Via::Imported(first.to_string()));
+        if matches!(node.kind(), "call" | "call_expression") {
+            let function = node.child_by_field_name("function")?;
+            let first = node_text(function, text)
+                .split('.')
+                .next()
+                .unwrap_or_default();
+            if imported.contains(&first) {
+                return Some(first.to_string());
             }
         }
         node = node.parent()?;
@@ -203,26 +185,38 @@ fn via(
 }
 
 /// Gives each finding that goes through an imported client the client its module made, where
-/// the module is in the scan; the others keep none. Until then, such a finding's client is the
-/// local name with an empty `file` (`scan` writes it so).
+/// that module is among the files with findings (an SDK's client is made beside its import);
+/// the others keep none. Until then, such a finding's client is the local name with an empty
+/// `file` (`scan` writes it so). Each such module is parsed once, here.
 pub(super) fn resolve(
     findings: &mut [Finding],
-    exports: &[(String, Client)],
     imports: &[LocalImport],
+    root: &Path,
+    matchers: &Matchers,
 ) {
     let by_name: HashMap<(&str, &str), &LocalImport> = (imports.iter())
         .map(|i| ((i.file.as_str(), i.name.as_str()), i))
         .collect();
+    let mut files: Vec<String> = findings.iter().map(|f| f.file.clone()).collect();
+    files.sort();
+    files.dedup();
+    let mut made: HashMap<String, Vec<(String, Client)>> = HashMap::new();
     for f in findings.iter_mut() {
         let Some(client) = f.client.as_ref().filter(|c| c.file.is_empty()) else {
             continue;
         };
-        let import = by_name.get(&(f.file.as_str(), client.name.as_str()));
-        f.client = import.and_then(|i| {
-            let candidates = module_files(&i.file, &i.module);
-            (exports.iter())
-                .filter(|(name, _)| *name == i.imported)
-                .find(|(_, c)| candidates.iter().any(|m| is_module(&c.file, m)))
+        let Some(import) = by_name.get(&(f.file.as_str(), client.name.as_str())) else {
+            f.client = None;
+            continue;
+        };
+        let candidates = module_files(&import.file, &import.module);
+        let module = (files.iter()).find(|file| candidates.iter().any(|m| is_module(file, m)));
+        f.client = module.and_then(|module| {
+            let exported = made
+                .entry(module.clone())
+                .or_insert_with(|| exports(root, module, matchers));
+            (exported.iter())
+                .find(|(name, _)| *name == import.imported)
                 .map(|(_, c)| c.clone())
         });
     }

@@ -10,17 +10,16 @@ use serde::{Deserialize, Serialize};
 use super::classify;
 use super::{Client, Feature, FileClass, FileEffort, Finding, Rating, Vendor};
 
-/// One place the code reaches a vendor: a client object and every call made through it, in
-/// whatever file (where the syntax tree tells which client a call goes through: Python,
-/// JavaScript, TypeScript; `clients`), with the rest of its file's findings for that vendor
-/// (its import, its model ids); elsewhere, a file's findings that go to that vendor.
+/// One place the code reaches a vendor: a file's findings that go to that vendor, which stand for
+/// a client and its call sites; and where a module makes a client other files import (Python,
+/// JavaScript, TypeScript; `clients`), the calls made through it in those files too.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct IntegrationPoint {
     /// Where the client is made; else the file.
     pub file: String,
     pub class: FileClass,
     pub vendor: Vendor,
-    /// The client's name where it is made (`client`, `self.client`), when the point is one.
+    /// The client's name where it is made (`client`, `openai`), when other files call through it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client: Option<String>,
     /// The other files whose calls go through it.
@@ -55,8 +54,8 @@ enum Key<'a> {
 /// The findings grouped by client (or file and vendor): production code first, then the least
 /// portable, then by file and vendor.
 pub(crate) fn integration_points(findings: &[Finding]) -> Vec<IntegrationPoint> {
-    // The clients each file makes, per vendor: a finding with none of its own (the import line,
-    // a model id) joins the first of them.
+    // The clients each file makes that others call through, per vendor: that file's own findings
+    // (its import, the construction's arguments, its calls) join the first of them.
     let mut made: BTreeMap<(&str, Vendor), &Client> = BTreeMap::new();
     for c in findings.iter().filter_map(|f| f.client.as_ref()) {
         let first = made.entry((&c.file, c.vendor)).or_insert(c);

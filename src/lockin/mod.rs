@@ -112,8 +112,8 @@ pub struct Finding {
     pub reason: String,
     /// How to move it, where there is something to do.
     pub hint: Option<String>,
-    /// The client object the call goes through, where the syntax tree says (Python, JavaScript,
-    /// TypeScript): its construction, in this file or in the module it is imported from.
+    /// The client object the call goes through when another module of the project makes it and
+    /// this file imports it (Python, JavaScript, TypeScript): where it is made.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client: Option<Client>,
 }

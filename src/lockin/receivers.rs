@@ -137,7 +137,7 @@ const CLASSES: &[&str] = &["class_definition", "class_declaration", "class"];
 
 /// The scopes around `node`, innermost first, the module (0) last: functions, and classes for
 /// the attributes their methods set.
-pub(super) fn scopes(node: Node) -> Vec<usize> {
+fn scopes(node: Node) -> Vec<usize> {
     let mut chain = Vec::new();
     let mut at = node.parent();
     while let Some(n) = at {
@@ -151,7 +151,7 @@ pub(super) fn scopes(node: Node) -> Vec<usize> {
 }
 
 /// The class around `node` (0 outside one): where `self.client` is bound.
-pub(super) fn class_of(node: Node) -> usize {
+fn class_of(node: Node) -> usize {
     let mut at = node.parent();
     while let Some(n) = at {
         if CLASSES.contains(&n.kind()) {
@@ -336,8 +336,7 @@ fn bind(
     };
     let chain = scopes(node);
     let at = node.start_byte();
-    let Some(vendor) =
-        bound_prefix(node_text(callee, text), &chain, bound, at).map(|(_, b)| b.vendor)
+    let Some(vendor) = bound_prefix(node_text(callee, text), &chain, bound, at).map(|b| b.vendor)
     else {
         return;
     };
@@ -424,18 +423,12 @@ fn bind_required(
 
 /// The binding of the longest bound prefix of a dotted name (`self.oa.chat.completions.create`
 /// has `self.oa`) at byte `at`, looked up from the innermost scope of `chain` out.
-/// Returns the prefix's length with its binding.
-pub(super) fn bound_prefix(
-    dotted: &str,
-    chain: &[usize],
-    bound: &Bindings,
-    at: usize,
-) -> Option<(usize, Binding)> {
+fn bound_prefix(dotted: &str, chain: &[usize], bound: &Bindings, at: usize) -> Option<Binding> {
     chain.iter().find_map(|&scope| {
         let mut end = dotted.len();
         loop {
             if let Some(bindings) = bound.get(&(scope, dotted[..end].to_string())) {
-                return binding_at(bindings, at).map(|b| (end, b));
+                return binding_at(bindings, at);
             }
             end = dotted[..end].rfind('.')?;
         }
@@ -449,7 +442,7 @@ fn receiver_vendor(root: Node, at: usize, text: &[u8], bound: &Bindings) -> Opti
     loop {
         if matches!(node.kind(), "call" | "call_expression") {
             let function = node.child_by_field_name("function")?;
-            if let Some((_, b)) = bound_prefix(node_text(function, text), &chain, bound, at) {
+            if let Some(b) = bound_prefix(node_text(function, text), &chain, bound, at) {
                 return Some(b.vendor);
             }
         }

@@ -10,7 +10,7 @@ use std::time::Instant;
 use ignore::{DirEntry, ParallelVisitor, ParallelVisitorBuilder, WalkBuilder, WalkState};
 
 use super::attribute::attribute;
-use super::clients::{self, Via};
+use super::clients;
 use super::manifests::{self, PackageManifest};
 use super::matcher::{one_per_feature, Hit, Matchers};
 use super::rules::{Lang, Vendor};
@@ -72,17 +72,15 @@ fn finding(file: &str, hit: Hit, cell: Option<u32>) -> Finding {
     }
 }
 
-/// The client a finding goes through; an imported one by its local name and an empty file, for
+/// The imported client a finding goes through, by its local name and an empty file, for
 /// `clients::resolve`.
-fn client_of(via: Option<Via>, vendor: Vendor) -> Option<Client> {
-    Some(match via? {
-        Via::Made(client) => client,
-        Via::Imported(name) => Client {
-            file: String::new(),
-            name,
-            line: 0,
-            vendor,
-        },
+fn client_of(via: Option<String>, vendor: Vendor) -> Option<Client> {
+    let (file, line) = (String::new(), 0);
+    via.map(|name| Client {
+        file,
+        name,
+        line,
+        vendor,
     })
 }
 
@@ -124,7 +122,7 @@ pub fn scan(root: &Path, options: &ScanOptions) -> Result<Scan, ScanError> {
         .into_inner()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
 
-    clients::resolve(&mut all.findings, &all.exports, &all.imports);
+    clients::resolve(&mut all.findings, &all.imports, root, Matchers::get());
     all.findings.sort_by(|a, b| {
         (&a.file, a.cell, a.line, a.column, a.vendor, a.feature)
             .cmp(&(&b.file, b.cell, b.line, b.column, b.vendor, b.feature))
@@ -171,9 +169,8 @@ fn slashed(path: &Path) -> String {
 #[derive(Default)]
 struct Collected {
     findings: Vec<Finding>,
-    /// Clients made at a module's top level, and names imported from the project's modules:
-    /// what `clients::resolve` pairs once every file is read.
-    exports: Vec<(String, Client)>,
+    /// Names imported from the project's modules by files that call through them: what
+    /// `clients::resolve` looks up once every file is read.
     imports: Vec<clients::LocalImport>,
     dependencies: Vec<Dependency>,
     problems: Vec<Problem>,
@@ -184,7 +181,6 @@ struct Collected {
 impl Collected {
     fn absorb(&mut self, other: Collected) {
         self.findings.extend(other.findings);
-        self.exports.extend(other.exports);
         self.imports.extend(other.imports);
         self.skipped.extend(other.skipped);
         self.dependencies.extend(other.dependencies);
@@ -321,9 +317,9 @@ impl Visitor<'_> {
                 }
                 self.self_hosted(&rel, vendor, &mut hits);
                 one_per_feature(&mut hits);
-                let facts = match hits.is_empty() {
-                    true => clients::FileClients::default(),
-                    false => clients::read(&rel, extension, &self.buf, &hits, self.matchers),
+                let facts = match clients::calls_imported(&hits) {
+                    true => clients::read(&rel, extension, &self.buf, &hits, self.matchers),
+                    false => clients::FileClients::default(),
                 };
                 let mut via = facts.via.into_iter();
                 for hit in hits {
@@ -331,7 +327,6 @@ impl Visitor<'_> {
                     f.client = client_of(via.next().flatten(), f.vendor);
                     self.local.findings.push(f);
                 }
-                self.local.exports.extend(facts.exports);
                 self.local.imports.extend(facts.imports);
             }
             None => {}
