@@ -12,7 +12,7 @@ use tree_sitter::{Node, Parser};
 
 use super::matcher::{Hit, Matchers};
 use super::receivers::{bindings, grammar, import_vendors, imported_names, node_text};
-use super::rules::{Feature, Lang};
+use super::rules::{Feature, Lang, Vendor};
 use super::{Client, Finding};
 
 /// A name a file imports from a module of its own project (no vendor's SDK).
@@ -185,21 +185,23 @@ fn via(root: Node, at: usize, text: &[u8], imported: &[&str]) -> Option<String> 
 }
 
 /// Gives each finding that goes through an imported client the client its module made, where
-/// that module is among the files with findings (an SDK's client is made beside its import);
-/// the others keep none. Until then, such a finding's client is the local name with an empty
-/// `file` (`scan` writes it so). Each such module is parsed once, here.
+/// that module is among `modules` (the files with findings, and those that talk only to a
+/// self-hosted server: an SDK's client is made beside its import); the others keep none. Until
+/// then, such a finding's client is the local name with an empty `file` (`scan` writes it so).
+/// Each such module is parsed once, here. A call through a client made for a self-hosted server
+/// is no lock-in: it goes, and each file left with no finding is returned, with that client.
 pub(super) fn resolve(
-    findings: &mut [Finding],
+    findings: &mut Vec<Finding>,
     imports: &[LocalImport],
-    root: &Path,
+    (root, mut modules): (&Path, Vec<String>),
     matchers: &Matchers,
-) {
+) -> Vec<(String, Client)> {
     let by_name: HashMap<(&str, &str), &LocalImport> = (imports.iter())
         .map(|i| ((i.file.as_str(), i.name.as_str()), i))
         .collect();
-    let mut files: Vec<String> = findings.iter().map(|f| f.file.clone()).collect();
-    files.sort();
-    files.dedup();
+    modules.extend(findings.iter().map(|f| f.file.clone()));
+    modules.sort();
+    modules.dedup();
     let mut made: HashMap<String, Vec<(String, Client)>> = HashMap::new();
     for f in findings.iter_mut() {
         let Some(client) = f.client.as_ref().filter(|c| c.file.is_empty()) else {
@@ -210,7 +212,7 @@ pub(super) fn resolve(
             continue;
         };
         let candidates = module_files(&import.file, &import.module);
-        let module = (files.iter()).find(|file| candidates.iter().any(|m| is_module(file, m)));
+        let module = (modules.iter()).find(|file| candidates.iter().any(|m| is_module(file, m)));
         f.client = module.and_then(|module| {
             let exported = made
                 .entry(module.clone())
@@ -220,6 +222,20 @@ pub(super) fn resolve(
                 .map(|(_, c)| c.clone())
         });
     }
+    let local = |f: &Finding| {
+        (f.client.as_ref())
+            .filter(|c| c.vendor == Vendor::SelfHosted)
+            .cloned()
+    };
+    let dropped: Vec<(String, Client)> = (findings.iter())
+        .filter_map(|f| local(f).map(|c| (f.file.clone(), c)))
+        .collect();
+    findings.retain(|f| local(f).is_none());
+    let mut emptied: Vec<(String, Client)> = (dropped.into_iter())
+        .filter(|(file, _)| !findings.iter().any(|f| f.file == *file))
+        .collect();
+    emptied.dedup_by(|a, b| a.0 == b.0);
+    emptied
 }
 
 /// Whether `file` is the module `candidate` names: the same path, or (for a module named from

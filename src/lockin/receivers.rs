@@ -340,7 +340,9 @@ fn bind(
     else {
         return;
     };
-    let arguments = matchers.find(lang, node_text(right, text).as_bytes());
+    // A construction of a vendor's client: its arguments are a vendor file's text, gated
+    // patterns included (a self-hosted server's URL is one).
+    let arguments = matchers.find_in_part(lang, node_text(right, text).as_bytes(), true);
     // `OpenAI(base_url="https://api.groq.com/openai/v1")`, `GoogleGenAI({vertexai: true})`.
     let platform = (arguments.iter())
         .map(|h| h.portability.vendor)

@@ -122,7 +122,19 @@ pub fn scan(root: &Path, options: &ScanOptions) -> Result<Scan, ScanError> {
         .into_inner()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
 
-    clients::resolve(&mut all.findings, &all.imports, root, Matchers::get());
+    let local_modules = (root, std::mem::take(&mut all.self_hosted));
+    for (file, client) in clients::resolve(
+        &mut all.findings,
+        &all.imports,
+        local_modules,
+        Matchers::get(),
+    ) {
+        let reason = format!(
+            "calls only `{}`, the client {}:{} makes for a self-hosted server: no vendor lock-in",
+            client.name, client.file, client.line
+        );
+        all.skipped.push(Skipped { file, reason });
+    }
     all.findings.sort_by(|a, b| {
         (&a.file, a.cell, a.line, a.column, a.vendor, a.feature)
             .cmp(&(&b.file, b.cell, b.line, b.column, b.vendor, b.feature))
@@ -172,6 +184,9 @@ struct Collected {
     /// Names imported from the project's modules by files that call through them: what
     /// `clients::resolve` looks up once every file is read.
     imports: Vec<clients::LocalImport>,
+    /// Files that talk only to a self-hosted server (`self_hosted`): a client one of them makes
+    /// takes its callers' findings with it.
+    self_hosted: Vec<String>,
     dependencies: Vec<Dependency>,
     problems: Vec<Problem>,
     skipped: Vec<Skipped>,
@@ -182,6 +197,7 @@ impl Collected {
     fn absorb(&mut self, other: Collected) {
         self.findings.extend(other.findings);
         self.imports.extend(other.imports);
+        self.self_hosted.extend(other.self_hosted);
         self.skipped.extend(other.skipped);
         self.dependencies.extend(other.dependencies);
         self.problems.extend(other.problems);
@@ -467,6 +483,7 @@ impl Visitor<'_> {
             );
             let file = rel.to_string();
             self.local.skipped.push(Skipped { file, reason });
+            self.local.self_hosted.push(rel.to_string());
         }
         hits.clear();
     }

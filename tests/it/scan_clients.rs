@@ -224,3 +224,30 @@ fn a_client_made_in_one_module_and_called_from_others_is_one_integration_point()
         ("web/src/lib/ai.ts", "claude", 2)
     );
 }
+
+#[test]
+fn calls_through_a_client_made_for_a_self_hosted_server_are_no_lock_in() {
+    let tmp = tempfile::tempdir().unwrap();
+    write(
+        &tmp.path().join("local/engine.py"),
+        "from openai import OpenAI\nclient = OpenAI(base_url=\"http://localhost:11434/v1\", api_key=\"ollama\")\n",
+    );
+    write(
+        &tmp.path().join("local/agent.py"),
+        "from local.engine import client\n\ndef ask(m):\n    return client.chat.completions.create(model=\"llama3.1\", messages=m, response_format={\"type\": \"json_object\"})\n",
+    );
+    let scan = lockin::scan(tmp.path(), &ScanOptions::default()).unwrap();
+    assert!(scan.findings.is_empty(), "{:?}", scan.findings);
+    let skipped: Vec<(&str, &str)> = (scan.skipped.iter())
+        .map(|s| (s.file.as_str(), s.reason.as_str()))
+        .collect();
+    assert_eq!(skipped.len(), 2, "{skipped:?}");
+    assert_eq!(skipped[0].0, "local/agent.py");
+    assert!(
+        skipped[0]
+            .1
+            .starts_with("calls only `client`, the client local/engine.py:2 makes"),
+        "{skipped:?}"
+    );
+    assert_eq!(skipped[1].0, "local/engine.py");
+}
