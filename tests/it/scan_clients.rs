@@ -251,3 +251,20 @@ fn calls_through_a_client_made_for_a_self_hosted_server_are_no_lock_in() {
     );
     assert_eq!(skipped[1].0, "local/engine.py");
 }
+
+#[test]
+fn a_platform_client_in_a_parenthesised_import_is_the_platforms() {
+    // Beside Anthropic, nothing else says the file is Azure's: the import names it.
+    let scan = scan_one(
+        "clients.py",
+        "from openai import (\n    AzureOpenAI,\n    OpenAI,\n)\nimport anthropic\n",
+    );
+    assert_eq!(
+        found(&scan),
+        [
+            (1, "openai", "sdk", "portable"),
+            (2, "azure-openai", "sdk", "portable-with-work"),
+            (5, "anthropic", "sdk", "portable-with-work"),
+        ]
+    );
+}

@@ -99,6 +99,11 @@ pub(crate) const PATTERNS: &[Pattern] = &[
     client_of(Anthropic, p(VertexAi, Sdk, RB, r"\bAnthropic::VertexClient\b", "anthropic = Anthropic::VertexClient.new(region: \"us-east5\", project_id: id)")),
     client_of(Anthropic, p(AwsBedrock, Sdk, JS, r#"["']@anthropic-ai/bedrock-sdk(?:/[\w/.-]*)?["']"#, "import { AnthropicBedrock } from '@anthropic-ai/bedrock-sdk';")),
     client_of(Anthropic, p(VertexAi, Sdk, PY, r"^[ \t]*from anthropic import .*\b((?:Async)?AnthropicVertex)\b", "from anthropic import AnthropicVertex")),
+    // A platform client ending its line: one name of a parenthesised `from openai import (` or
+    // `from anthropic import (` that spans lines (gated: only beside the SDK's import).
+    client_of(OpenAi, g(AzureOpenAi, Sdk, PY, r"\b((?:Async)?AzureOpenAI)[ \t]*,?[ \t]*$", "    AzureOpenAI,")),
+    client_of(Anthropic, g(AwsBedrock, Sdk, PY, r"\b((?:Async)?AnthropicBedrock)[ \t]*,?[ \t]*$", "    AnthropicBedrock,")),
+    client_of(Anthropic, g(VertexAi, Sdk, PY, r"\b((?:Async)?AnthropicVertex)[ \t]*,?[ \t]*$", "    AnthropicVertex,")),
     client_of(Anthropic, p(VertexAi, Sdk, JS, r#"["']@anthropic-ai/vertex-sdk(?:/[\w/.-]*)?["']"#, "import { AnthropicVertex } from '@anthropic-ai/vertex-sdk';")),
     p(Mistral, Sdk, PY, r#"^[ \t]*"?((?:from|import) (?:mistralai|langchain_mistralai|llama_index\.(?:llms|embeddings)\.mistralai|semantic_kernel\.connectors\.ai\.mistral_ai))\b"#, "from mistralai import Mistral"),
     p(Mistral, Sdk, JS, r#"["']@(?:mistralai/mistralai|ai-sdk/mistral|langchain/mistralai)["']"#, r#"import { Mistral } from "@mistralai/mistralai";"#),
