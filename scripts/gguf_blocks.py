@@ -5,7 +5,7 @@ installs come as quantized GGUFs (SmolLM2 as Q4_1), and the fp32 reference they 
 against is that file dequantized. Quantizing those fp32 weights a second time, symmetric 4-bit,
 moves every weight by up to half a new step: the model then agreed with the reference at 68.5%,
 where llama.cpp running the same file agrees at 98.2% (docs/BENCHMARKS.md, "The GGUF's own
-blocks"). Kept, the int4 model agrees at 95-97% and decodes llama.cpp's Q4_1 tokens.
+blocks"). Kept, the int4 model agrees at 95-99% and decodes llama.cpp's Q4_1 tokens.
 
 How each GGUF type maps onto `MatMulNBits` (w = scale · (q − zero_point), per block of 32 along K):
 - Q4_0: w = d · (q − 8): 4 bits, zero point 8. Exact.
@@ -14,10 +14,10 @@ How each GGUF type maps onto `MatMulNBits` (w = scale · (q − zero_point), per
   points only; a float zero point is legal but about 50× slower (1,610 vs 34 µs for one
   576 × 3072 product). So the nearest integer z = −m/d becomes the zero point, keeping q and d
   exactly, and the rest of the minimum, r = m + d·z (at most d/2), rides in the same operator:
-  x gets its block sums appended (a Reshape, a ReduceSum and a Concat) and each row of the weight
-  gets its r's as extra 4-bit blocks against them. Those r's are the only values not kept
-  exactly: on SmolLM2 they are off by 0.02 of a block's step (RMS; 0.32 at worst), where
-  quantizing afresh moves every weight by 0.29 (RMS). Folding r into the operator costs three
+  x gets the means of its blocks appended (an AveragePool and a Concat) and each row of the
+  weight gets its 32·r's as extra 4-bit blocks against them. Those r's are the only values not
+  kept exactly: on SmolLM2 they are off by 0.02 of a block's step (RMS; 0.32 at worst), where
+  quantizing afresh moves every weight by 0.29 (RMS). Folding r into the operator costs two
   small nodes per product; a separate fp32 MatMul and Add for it cost four, and decoded slower.
 Other types (F16, F32, the K-quants) return None: the caller dequantizes them and they are
 quantized afresh afterwards (quantize_int8.py).
@@ -126,18 +126,16 @@ def _residual_blocks(residual: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.n
 
 
 def matmul(gb, x: str, w: Blocks, name: str, weight: str, out: str | None = None) -> str:
-    """x [.., K] times wᵀ as one `MatMulNBits`; a Q4_1 weight's residuals ride in extra blocks of
-    K, against the block sums of x appended to it (one small MatMul and a Concat)."""
+    """x [.., K] times wᵀ as one `MatMulNBits`; a Q4_1 weight's residuals, times 32, ride in extra
+    blocks of K against the means of x's blocks appended to it (an AveragePool and a Concat)."""
     n, k = w.q.shape
     q, scale, zero = w.q, w.scale, w.zero
     if w.residual is not None:
         nb = k // BLOCK
-        rq, rs, rz = _residual_blocks(w.residual)
+        rq, rs, rz = _residual_blocks(w.residual * BLOCK)
         q, scale, zero = np.concatenate([q, rq], 1), np.concatenate([scale, rs], 1), np.concatenate([zero, rz], 1)
-        i64 = np.int64
-        grouped = gb.op("Reshape", [x, gb.const([0, 0, nb, BLOCK], i64)], f"{name}/block_sums/Reshape")
-        sums = gb.op("ReduceSum", [grouped, gb.const([-1], i64)], f"{name}/block_sums/ReduceSum", keepdims=0)
-        x = gb.op("Concat", [x, sums], f"{name}/block_sums/Concat", axis=-1)
+        means = gb.op("AveragePool", [x], f"{name}/block_means/AveragePool", kernel_shape=[BLOCK], strides=[BLOCK])
+        x = gb.op("Concat", [x, means], f"{name}/block_means/Concat", axis=-1)
         k += nb
     b = gb.init(f"{weight}_Q{w.bits}", _pack(q.reshape(n, -1, BLOCK), w.bits))
     scales = gb.init(f"{weight}_scales", scale.reshape(-1))

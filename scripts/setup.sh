@@ -490,7 +490,7 @@ if stamp_ok check "$CHECK_KEY"; then
 else
   step_begin "checking that the models answer right on this CPU"
   # The check is there to catch a model that is garbage on this CPU (6% seen), not to grade it:
-  # int8 agrees with fp32 at 97-99%, int4 (the GGUF's own blocks) at 95-97% (docs/BENCHMARKS.md).
+  # int8 agrees with fp32 at 97-99%, int4 (the GGUF's own blocks) at 95-99% (docs/BENCHMARKS.md).
   if ! "$VPY" "$CHECKER" --reference "$SMOLLM_DIR" "$SMOLLM_INT8_DIR" "$SMOLLM_INT4_DIR" --embedder "$MINILM_DIR" \
     >"$LOGS/check.log" 2>&1; then
     echo "failed" >&2
