@@ -6,18 +6,17 @@
 use modelswap::lockin::{self, ScanOptions};
 
 use crate::common::write;
-use crate::scan_coverage::{found, scan_one};
+use crate::scan_coverage::{found, notebook, scan_one};
 
 #[test]
 fn a_notebook_s_cells_do_not_share_line_numbers() {
     // Cell 2's first line imports Azure's client; cell 1's first line imports OpenAI's SDK. The
     // Azure client pairs with the import on its own line, not with line 1 of another cell.
-    let cell = |source: &str| serde_json::json!({"cell_type": "code", "metadata": {}, "outputs": [], "source": source});
-    let notebook = serde_json::json!({
-        "cells": [cell("import openai\nimport anthropic"), cell("from openai import AzureOpenAI")],
-        "metadata": {}, "nbformat": 4, "nbformat_minor": 5,
-    });
-    let scan = scan_one("clients.ipynb", &notebook.to_string());
+    let cells = [
+        "import openai\nimport anthropic",
+        "from openai import AzureOpenAI",
+    ];
+    let scan = scan_one("clients.ipynb", &notebook(&cells));
     let sdks: Vec<_> = (scan.findings.iter())
         .filter(|f| f.feature.id() == "sdk")
         .map(|f| (f.cell, f.line, f.vendor.id()))

@@ -16,6 +16,15 @@ pub(crate) fn scan_one(name: &str, text: &str) -> Scan {
     scan
 }
 
+/// An nbformat 4 notebook whose code cells hold `sources`, as JSON text.
+pub(crate) fn notebook(sources: &[&str]) -> String {
+    let cells: Vec<_> = (sources.iter())
+        .map(|s| serde_json::json!({"cell_type": "code", "metadata": {}, "outputs": [], "source": s}))
+        .collect();
+    serde_json::json!({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
+        .to_string()
+}
+
 /// (line, vendor, feature, rating) of every finding.
 pub(crate) fn found(scan: &Scan) -> Vec<(u32, &str, &str, &str)> {
     (scan.findings.iter())
@@ -216,12 +225,11 @@ fn a_file_with_one_vendor_is_not_reread_by_receiver() {
 
 #[test]
 fn a_notebook_is_gated_and_attributed_as_one_file() {
-    let cell = |source: &str| serde_json::json!({"cell_type": "code", "metadata": {}, "outputs": [], "source": source});
-    let notebook = serde_json::json!({
-        "cells": [cell("import anthropic\nclient = anthropic.Anthropic()"), cell("kwargs = {\"tool_choice\": {\"type\": \"auto\"}}\nif block.type == \"tool_use\": pass")],
-        "metadata": {}, "nbformat": 4, "nbformat_minor": 5,
-    });
-    let scan = scan_one("tools.ipynb", &notebook.to_string());
+    let cells = [
+        "import anthropic\nclient = anthropic.Anthropic()",
+        "kwargs = {\"tool_choice\": {\"type\": \"auto\"}}\nif block.type == \"tool_use\": pass",
+    ];
+    let scan = scan_one("tools.ipynb", &notebook(&cells));
     let tools: Vec<_> = (scan.findings.iter())
         .filter(|f| f.feature.id() == "tool-calling")
         .map(|f| (f.cell, f.vendor.id()))
