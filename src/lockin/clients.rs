@@ -5,14 +5,15 @@
 //! many files call it. Python, JavaScript and TypeScript, whose syntax trees `receivers` reads;
 //! in other languages, and where the tree does not say, a file and a vendor stand for a client.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use tree_sitter::{Node, Parser};
 
+use super::attribute::hosts;
 use super::matcher::{Hit, Matchers};
 use super::receivers::{bindings, grammar, import_vendors, imported_names, node_text};
-use super::rules::{Feature, Lang, Vendor};
+use super::rules::{portability, Feature, Lang, Vendor};
 use super::{Client, Finding};
 
 /// A name a file imports from a module of its own project (no vendor's SDK).
@@ -188,11 +189,14 @@ fn via(root: Node, at: usize, text: &[u8], imported: &[&str]) -> Option<String> 
 /// that module is among `modules` (the files with findings, and those that talk only to a
 /// self-hosted server: an SDK's client is made beside its import); the others keep none. Until
 /// then, such a finding's client is the local name with an empty `file` (`scan` writes it so).
-/// Each such module is parsed once, here. A call through a client made for a self-hosted server
-/// is no lock-in: it goes, and each file left with no finding is returned, with that client.
+/// Each such module is parsed once, here. A call through a client made for a platform that
+/// hosts the SDK vendor's models is the platform's. The findings of `by_call` (files whose only
+/// vendor text is such a call, `matcher::Gate::File`) stand only where the client is found. A
+/// call through a client made for a self-hosted server is no lock-in: it goes, and each file
+/// left with no finding is returned, with that client.
 pub(super) fn resolve(
     findings: &mut Vec<Finding>,
-    imports: &[LocalImport],
+    (imports, by_call): (&[LocalImport], &[String]),
     (root, mut modules): (&Path, Vec<String>),
     matchers: &Matchers,
 ) -> Vec<(String, Client)> {
@@ -221,7 +225,10 @@ pub(super) fn resolve(
                 .find(|(name, _)| *name == import.imported)
                 .map(|(_, c)| c.clone())
         });
+        to_platform(f);
     }
+    let by_call: HashSet<&str> = by_call.iter().map(String::as_str).collect();
+    findings.retain(|f| f.client.is_some() || !by_call.contains(f.file.as_str()));
     let local = |f: &Finding| {
         (f.client.as_ref())
             .filter(|c| c.vendor == Vendor::SelfHosted)
@@ -236,6 +243,19 @@ pub(super) fn resolve(
         .collect();
     emptied.dedup_by(|a, b| a.0 == b.0);
     emptied
+}
+
+/// A finding through a client made for a platform that hosts the finding's vendor's models
+/// (`AnthropicBedrock()`, `AzureOpenAI()` in another module) becomes the platform's.
+fn to_platform(f: &mut Finding) {
+    let Some(platform) = f.client.as_ref().map(|c| c.vendor) else {
+        return;
+    };
+    if platform != f.vendor && hosts(platform, f.vendor) {
+        if let Some(row) = portability(platform, f.feature) {
+            f.take_row(row);
+        }
+    }
 }
 
 /// Whether `file` is the module `candidate` names: the same path, or (for a module named from

@@ -40,6 +40,25 @@ pub(crate) struct Matchers {
 struct LangMatcher {
     ungated: Stage,
     gated: Stage,
+    /// The gated calls a client made in another module may take (`claude.messages.create(`):
+    /// in a file, they open the gated patterns too (`Gate::File`).
+    calls: Stage,
+}
+
+/// The languages whose imports `lockin::clients` follows to the module that makes a client.
+const CLIENT_LANGS: [Lang; 2] = [Lang::Python, Lang::JavaScript];
+
+/// What opens a text's gated patterns besides an ungated hit of its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Gate {
+    /// A whole file: so does a gated call that may go through a client another module makes
+    /// (`claude.messages.create(` after `from .llm import claude`, with no vendor word in the
+    /// file; `messages.create` is also Twilio's). Such a file's hits are all gated ones, and
+    /// stand only where `clients` finds the call goes through a vendor's client.
+    File,
+    /// Part of a file (a notebook's cell, a construction's arguments): so does another part
+    /// of it having hit (`true`).
+    Part(bool),
 }
 
 /// A group of patterns searched together.
@@ -72,24 +91,27 @@ impl Matchers {
                             .filter(|p| p.gated == gated && p.langs.contains(&lang))
                             .collect::<Vec<_>>()
                     };
+                    let mut calls = of(true);
+                    calls.retain(|p| p.feature == Feature::Chat && CLIENT_LANGS.contains(&lang));
                     LangMatcher {
                         ungated: Stage::new(of(false)),
                         gated: Stage::new(of(true)),
+                        calls: Stage::new(calls),
                     }
                 })
                 .collect(),
         })
     }
 
-    /// Every hit in `text`, a file in `lang`, in order of position.
+    /// Every hit in `text`, in `lang`, read on its own (a statement), in order of position.
     pub(crate) fn find(&self, lang: Lang, text: &[u8]) -> Vec<Hit> {
-        self.find_in_part(lang, text, false)
+        self.find_gated(lang, text, Gate::Part(false))
     }
 
-    /// Every hit in `text`, one part of a file (a notebook's cell): gated patterns also run when
-    /// `vendor_file`, another part of the file having hit (the import sits in the first cell,
-    /// the `tool_use` blocks in a later one).
-    pub(crate) fn find_in_part(&self, lang: Lang, text: &[u8], vendor_file: bool) -> Vec<Hit> {
+    /// Every hit in `text`, a file or part of one, in order of position; gated patterns run where
+    /// `gate` says (a notebook's import sits in its first cell, the `tool_use` blocks in a later
+    /// one).
+    pub(crate) fn find_gated(&self, lang: Lang, text: &[u8], gate: Gate) -> Vec<Hit> {
         let index = Lang::ALL.iter().position(|&l| l == lang).unwrap_or(0);
         let matcher = &self.langs[index];
         let mut hits = Vec::new();
@@ -101,7 +123,15 @@ impl Matchers {
         matcher.ungated.run(text, &mut hits);
         prose(&mut hits);
         // Gated patterns only mean something next to a vendor call; most files never get here.
-        if hits.is_empty() && !vendor_file {
+        let opened = || match gate {
+            Gate::File => {
+                let mut calls = Vec::new();
+                matcher.calls.run(text, &mut calls);
+                !calls.is_empty()
+            }
+            Gate::Part(vendor_file) => vendor_file,
+        };
+        if hits.is_empty() && !opened() {
             return hits;
         }
         matcher.gated.run(text, &mut hits);

@@ -118,6 +118,18 @@ pub struct Finding {
     pub client: Option<Client>,
 }
 
+impl Finding {
+    /// Gives the finding `row`'s vendor, feature, rating and advice: the row of the vendor the
+    /// finding belongs to.
+    fn take_row(&mut self, row: &rules::Portability) {
+        self.vendor = row.vendor;
+        self.feature = row.feature;
+        self.rating = row.rating;
+        self.reason = row.reason.to_string();
+        self.hint = row.hint.map(str::to_string);
+    }
+}
+
 /// A client object: where it is constructed (`client = OpenAI()`, `export const claude = new
 /// Anthropic()`), and the vendor it was made for.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

@@ -17,7 +17,7 @@ use std::collections::HashMap;
 use tree_sitter::{Language, Node, Parser};
 
 use super::attribute::{hosts, may_move, serves};
-use super::matcher::{Hit, Matchers};
+use super::matcher::{Gate, Hit, Matchers};
 use super::rules::{portability, Feature, Lang, Sharing, Vendor};
 
 /// The grammars read here, by file extension, and which family of node kinds they use.
@@ -226,19 +226,24 @@ pub(super) fn import_vendors(node: Node, text: &[u8], lang: Lang, matchers: &Mat
 }
 
 /// The vendor of an imported name: the client a rule names (`AzureOpenAI`, `AnthropicBedrock`
-/// in `from anthropic import Anthropic, AnthropicBedrock`), else the package's own. A default or
-/// namespace import (`imported` None: `import AnthropicBedrock from "@anthropic-ai/bedrock-sdk"`)
-/// is the module's: its most specific hit, the platform client's package over the vendor's
-/// scope.
+/// in `from anthropic import Anthropic, AnthropicBedrock`), else the module's: its most specific
+/// hit, the platform client's package over the vendor's scope (`import { AnthropicBedrock } from
+/// "@anthropic-ai/bedrock-sdk"`), leaving out the clients that name other imported names. A
+/// default or namespace import (`imported` None) is the module's too.
 fn name_vendor(sdks: &[Hit], imported: Option<&str>) -> Option<Vendor> {
-    let Some(name) = imported else {
-        return (sdks.iter())
-            .max_by_key(|h| (h.end - h.start, h.pattern.client_of.is_some()))
-            .map(|h| h.pattern.vendor);
+    if let Some(named) = sdks.iter().find(|h| Some(h.text.as_str()) == imported) {
+        return Some(named.pattern.vendor);
+    }
+    let names_another = |h: &&Hit| {
+        imported.is_some()
+            && h.pattern.client_of.is_some()
+            && h.text
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_')
     };
     (sdks.iter())
-        .find(|h| h.text == name)
-        .or(sdks.iter().find(|h| h.pattern.client_of.is_none()))
+        .filter(|h| !names_another(h))
+        .max_by_key(|h| (h.end - h.start, h.pattern.client_of.is_some()))
         .map(|h| h.pattern.vendor)
 }
 
@@ -342,7 +347,7 @@ fn bind(
     };
     // A construction of a vendor's client: its arguments are a vendor file's text, gated
     // patterns included (a self-hosted server's URL is one).
-    let arguments = matchers.find_in_part(lang, node_text(right, text).as_bytes(), true);
+    let arguments = matchers.find_gated(lang, node_text(right, text).as_bytes(), Gate::Part(true));
     // `OpenAI(base_url="https://api.groq.com/openai/v1")`, `GoogleGenAI({vertexai: true})`.
     let platform = (arguments.iter())
         .map(|h| h.portability.vendor)

@@ -12,7 +12,7 @@ use ignore::{DirEntry, ParallelVisitor, ParallelVisitorBuilder, WalkBuilder, Wal
 use super::attribute::attribute;
 use super::clients;
 use super::manifests::{self, PackageManifest};
-use super::matcher::{one_per_feature, Hit, Matchers};
+use super::matcher::{one_per_feature, Gate, Hit, Matchers};
 use super::rules::{Lang, Vendor};
 use super::{comments, estimate, notebook, receivers, Client};
 use super::{Dependency, Finding, Problem, Scan, ScanError, ScanOptions, ScanStats, Skipped};
@@ -30,15 +30,15 @@ fn code_hits(
     lang: Lang,
     extension: &str,
     text: &[u8],
-    vendor_file: bool,
+    gate: Gate,
 ) -> Vec<Hit> {
-    let hits = matchers.find_in_part(lang, text, vendor_file);
+    let hits = matchers.find_gated(lang, text, gate);
     let spans: Vec<(usize, usize)> = hits.iter().map(|h| (h.start, h.end)).collect();
     if !comments::may_hide(extension, text, &spans) {
         return hits;
     }
     match comments::blank(extension, text) {
-        Some(code) => matchers.find_in_part(lang, &code, vendor_file),
+        Some(code) => matchers.find_gated(lang, &code, gate),
         None => hits,
     }
 }
@@ -56,7 +56,7 @@ fn shifted(mut hit: Hit, lines: u32, bytes: usize, forward: bool) -> Hit {
 /// A finding of `hit` in `file` (in a notebook, in cell `cell`).
 fn finding(file: &str, hit: Hit, cell: Option<u32>) -> Finding {
     let p = hit.portability;
-    Finding {
+    let mut f = Finding {
         file: file.to_string(),
         line: hit.line,
         column: hit.column,
@@ -66,10 +66,12 @@ fn finding(file: &str, hit: Hit, cell: Option<u32>) -> Finding {
         feature: p.feature,
         rating: p.rating,
         matched: hit.text,
-        reason: p.reason.to_string(),
-        hint: p.hint.map(str::to_string),
+        reason: String::new(),
+        hint: None,
         client: None,
-    }
+    };
+    f.take_row(p);
+    f
 }
 
 /// The imported client a finding goes through, by its local name and an empty file, for
@@ -125,7 +127,7 @@ pub fn scan(root: &Path, options: &ScanOptions) -> Result<Scan, ScanError> {
     let local_modules = (root, std::mem::take(&mut all.self_hosted));
     for (file, client) in clients::resolve(
         &mut all.findings,
-        &all.imports,
+        (&all.imports, &all.by_call),
         local_modules,
         Matchers::get(),
     ) {
@@ -187,6 +189,9 @@ struct Collected {
     /// Files that talk only to a self-hosted server (`self_hosted`): a client one of them makes
     /// takes its callers' findings with it.
     self_hosted: Vec<String>,
+    /// Files whose findings all come from a call through an imported client (`Gate::File`):
+    /// they stand only where `clients::resolve` finds that client is a vendor's.
+    by_call: Vec<String>,
     dependencies: Vec<Dependency>,
     problems: Vec<Problem>,
     skipped: Vec<Skipped>,
@@ -198,6 +203,7 @@ impl Collected {
         self.findings.extend(other.findings);
         self.imports.extend(other.imports);
         self.self_hosted.extend(other.self_hosted);
+        self.by_call.extend(other.by_call);
         self.skipped.extend(other.skipped);
         self.dependencies.extend(other.dependencies);
         self.problems.extend(other.problems);
@@ -320,31 +326,7 @@ impl Visitor<'_> {
             .unwrap_or_default();
         match lang {
             Some(_) if notebook => self.notebook(&rel),
-            Some(lang) => {
-                let mut hits = code_hits(self.matchers, lang, extension, &self.buf, false);
-                let vendor = attribute(&mut hits);
-                if vendor.is_none() {
-                    receivers::attribute_by_receiver(
-                        extension,
-                        &self.buf,
-                        &mut hits,
-                        self.matchers,
-                    );
-                }
-                self.self_hosted(&rel, vendor, &mut hits);
-                one_per_feature(&mut hits);
-                let facts = match clients::calls_imported(&hits) {
-                    true => clients::read(&rel, extension, &self.buf, &hits, self.matchers),
-                    false => clients::FileClients::default(),
-                };
-                let mut via = facts.via.into_iter();
-                for hit in hits {
-                    let mut f = finding(&rel, hit, None);
-                    f.client = client_of(via.next().flatten(), f.vendor);
-                    self.local.findings.push(f);
-                }
-                self.local.imports.extend(facts.imports);
-            }
+            Some(lang) => self.code(&rel, lang, extension),
             None => {}
         }
         if let Some(manifest) = manifest {
@@ -356,6 +338,39 @@ impl Visitor<'_> {
                 &mut self.local.problems,
             );
         }
+    }
+
+    /// The findings of the code file in `buf`.
+    fn code(&mut self, rel: &str, lang: Lang, extension: &str) {
+        let mut hits = code_hits(self.matchers, lang, extension, &self.buf, Gate::File);
+        // Only gated hits: a call opened them (`Gate::File`), which stands only through a client
+        // another module makes for a vendor.
+        let by_call = hits.iter().all(|h| h.pattern.gated);
+        let vendor = attribute(&mut hits);
+        if vendor.is_none() {
+            receivers::attribute_by_receiver(extension, &self.buf, &mut hits, self.matchers);
+        }
+        self.self_hosted(rel, vendor, &mut hits);
+        one_per_feature(&mut hits);
+        let facts = match clients::calls_imported(&hits) {
+            true => clients::read(rel, extension, &self.buf, &hits, self.matchers),
+            false => clients::FileClients::default(),
+        };
+        let mut via = facts.via.into_iter();
+        let before = self.local.findings.len();
+        for hit in hits {
+            let via = via.next().flatten();
+            if by_call && via.is_none() {
+                continue;
+            }
+            let mut f = finding(rel, hit, None);
+            f.client = client_of(via, f.vendor);
+            self.local.findings.push(f);
+        }
+        if by_call && self.local.findings.len() > before {
+            self.local.by_call.push(rel.to_string());
+        }
+        self.local.imports.extend(facts.imports);
     }
 
     /// The code cells of the notebook in `buf`, scanned as Python, each finding pointing at its
@@ -381,7 +396,7 @@ impl Visitor<'_> {
                 Lang::Python,
                 "py",
                 source.as_bytes(),
-                vendor_file,
+                Gate::Part(vendor_file),
             )
         };
         let mut per_cell: Vec<Vec<Hit>> = cells.iter().map(|c| code(&c.source, false)).collect();

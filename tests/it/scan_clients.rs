@@ -267,3 +267,65 @@ fn a_platform_client_in_a_parenthesised_import_is_the_platforms() {
         ]
     );
 }
+
+#[test]
+fn a_call_with_no_vendor_word_goes_through_the_client_another_module_makes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let files = [
+        (
+            "app/llm.py",
+            "from anthropic import Anthropic\nclaude = Anthropic()\n",
+        ),
+        // No model id, key or import of a vendor: only the call says what it is.
+        (
+            "app/routes.py",
+            "from app.llm import claude\nfrom app.config import MODEL\n\ndef ask(q):\n    return claude.messages.create(model=MODEL, max_tokens=512, messages=q)\n",
+        ),
+        // Bedrock's client: its callers' calls are Bedrock's.
+        (
+            "web/lib/claude.ts",
+            "import { AnthropicBedrock } from \"@anthropic-ai/bedrock-sdk\";\nexport const claude = new AnthropicBedrock();\n",
+        ),
+        (
+            "web/pages/chat.ts",
+            "import { claude } from \"../lib/claude\";\nexport const chat = (q) => claude.messages.create({ model: MODEL, max_tokens: 100, messages: q });\n",
+        ),
+        // Twilio's `messages.create`, through a client made here or in another module: no vendor.
+        (
+            "notify/sms.py",
+            "from twilio.rest import Client\ntwilio = Client(SID, TOKEN)\ntwilio.messages.create(to=n, from_=f, body=b)\n",
+        ),
+        (
+            "notify/alerts.py",
+            "from notify.sms import twilio\n\ndef alert(n):\n    twilio.messages.create(to=n, body=\"down\")\n",
+        ),
+    ];
+    for (name, text) in files {
+        write(&tmp.path().join(name), text);
+    }
+    let scan = lockin::scan(tmp.path(), &ScanOptions::default()).unwrap();
+    let calls: Vec<_> = (scan.findings.iter())
+        .filter(|f| f.feature.id() == "chat")
+        .map(|f| {
+            let client = f.client.as_ref().map(|c| (c.file.as_str(), c.line));
+            (f.file.as_str(), f.line, f.vendor.id(), client)
+        })
+        .collect();
+    assert_eq!(
+        calls,
+        [
+            ("app/routes.py", 5, "anthropic", Some(("app/llm.py", 2))),
+            (
+                "web/pages/chat.ts",
+                2,
+                "aws-bedrock",
+                Some(("web/lib/claude.ts", 2))
+            ),
+        ]
+    );
+    assert!(
+        !scan.findings.iter().any(|f| f.file.starts_with("notify/")),
+        "{:?}",
+        scan.findings
+    );
+}
