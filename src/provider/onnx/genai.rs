@@ -26,32 +26,9 @@ const KNOWN_NAMES: [(&str, &str); 4] = [
 ];
 
 pub(super) fn read(dir: &Path, config: &Json) -> Result<Genai, String> {
-    let at = |pointer: &str| config.pointer(pointer);
-    let missing = |pointer: &str| {
-        format!(
-            "{}: genai_config.json has no `{}`",
-            dir.display(),
-            pointer.trim_start_matches('/').replace('/', ".")
-        )
-    };
-    let number = |pointer: &str| -> Result<usize, String> {
-        at(pointer)
-            .and_then(Json::as_u64)
-            .map(|v| v as usize)
-            .ok_or_else(|| missing(pointer))
-    };
-    let name = |pointer: &str, default: &str| -> Result<String, String> {
-        match at(pointer) {
-            None => Ok(default.to_string()),
-            Some(Json::String(s)) => Ok(s.clone()),
-            Some(_) => Err(format!(
-                "{}: genai_config.json `{pointer}` is not a string",
-                dir.display()
-            )),
-        }
-    };
+    let config = Config { dir, json: config };
     for (side, usual) in KNOWN_NAMES {
-        let declared = name(&format!("/model/decoder/{side}/{usual}"), usual)?;
+        let declared = config.name(&format!("/model/decoder/{side}/{usual}"), usual)?;
         if declared != usual {
             return Err(format!(
                 "{}: genai_config.json renames the graph's `{usual}` to `{declared}`, which modelswap does not drive",
@@ -60,9 +37,10 @@ pub(super) fn read(dir: &Path, config: &Json) -> Result<Genai, String> {
         }
     }
     let graph = dir.join(
-        at("/model/decoder/filename")
+        config
+            .at("/model/decoder/filename")
             .and_then(Json::as_str)
-            .ok_or_else(|| missing("/model/decoder/filename"))?,
+            .ok_or_else(|| config.missing("/model/decoder/filename"))?,
     );
     if !graph.is_file() {
         return Err(format!(
@@ -71,49 +49,100 @@ pub(super) fn read(dir: &Path, config: &Json) -> Result<Genai, String> {
             graph.display()
         ));
     }
-    let shared = at("/search/past_present_share_buffer").and_then(Json::as_bool) == Some(true);
-    let cache = CacheNames {
-        past_key: name(
-            "/model/decoder/inputs/past_key_names",
-            "past_key_values.%d.key",
-        )?,
-        past_value: name(
-            "/model/decoder/inputs/past_value_names",
-            "past_key_values.%d.value",
-        )?,
-        present_key: name("/model/decoder/outputs/present_key_names", "present.%d.key")?,
-        present_value: name(
-            "/model/decoder/outputs/present_value_names",
-            "present.%d.value",
-        )?,
-    };
+    let shared = config
+        .at("/search/past_present_share_buffer")
+        .and_then(Json::as_bool)
+        == Some(true);
     let shape = Shape {
-        num_layers: number("/model/decoder/num_hidden_layers")?,
-        num_kv_heads: number("/model/decoder/num_key_value_heads")?,
-        head_dim: number("/model/decoder/head_size")?,
-        max_positions: at("/model/context_length")
+        num_layers: config.number("/model/decoder/num_hidden_layers")?,
+        num_kv_heads: config.number("/model/decoder/num_key_value_heads")?,
+        head_dim: config.number("/model/decoder/head_size")?,
+        max_positions: config
+            .at("/model/context_length")
             .and_then(Json::as_u64)
             .map(|v| v as usize),
         kv_capacity: if shared {
-            Some(number("/search/max_length")?)
+            Some(config.number("/search/max_length")?)
         } else {
             None
         },
-        cache,
+        cache: config.cache_names()?,
         config_file: "genai_config.json",
-    };
-    let eos_ids = match at("/model/eos_token_id") {
-        Some(Json::Number(n)) => n.as_u64().map(|v| v as u32).into_iter().collect(),
-        Some(Json::Array(items)) => items
-            .iter()
-            .filter_map(Json::as_u64)
-            .map(|v| v as u32)
-            .collect(),
-        _ => Vec::new(),
     };
     Ok(Genai {
         graph,
         shape,
-        eos_ids,
+        eos_ids: config.eos_ids(),
     })
+}
+
+/// `genai_config.json`, read field by field, each error naming the folder and the field.
+struct Config<'a> {
+    dir: &'a Path,
+    json: &'a Json,
+}
+
+impl Config<'_> {
+    fn at(&self, pointer: &str) -> Option<&Json> {
+        self.json.pointer(pointer)
+    }
+
+    fn missing(&self, pointer: &str) -> String {
+        format!(
+            "{}: genai_config.json has no `{}`",
+            self.dir.display(),
+            pointer.trim_start_matches('/').replace('/', ".")
+        )
+    }
+
+    fn number(&self, pointer: &str) -> Result<usize, String> {
+        self.at(pointer)
+            .and_then(Json::as_u64)
+            .map(|v| v as usize)
+            .ok_or_else(|| self.missing(pointer))
+    }
+
+    /// A name the config may declare, `default` where it does not.
+    fn name(&self, pointer: &str, default: &str) -> Result<String, String> {
+        match self.at(pointer) {
+            None => Ok(default.to_string()),
+            Some(Json::String(s)) => Ok(s.clone()),
+            Some(_) => Err(format!(
+                "{}: genai_config.json `{pointer}` is not a string",
+                self.dir.display()
+            )),
+        }
+    }
+
+    fn cache_names(&self) -> Result<CacheNames, String> {
+        let (inputs, outputs) = ("/model/decoder/inputs", "/model/decoder/outputs");
+        Ok(CacheNames {
+            past_key: self.name(
+                &format!("{inputs}/past_key_names"),
+                "past_key_values.%d.key",
+            )?,
+            past_value: self.name(
+                &format!("{inputs}/past_value_names"),
+                "past_key_values.%d.value",
+            )?,
+            present_key: self.name(&format!("{outputs}/present_key_names"), "present.%d.key")?,
+            present_value: self.name(
+                &format!("{outputs}/present_value_names"),
+                "present.%d.value",
+            )?,
+        })
+    }
+
+    /// One id or a list of them; none where the config says nothing.
+    fn eos_ids(&self) -> Vec<u32> {
+        match self.at("/model/eos_token_id") {
+            Some(Json::Number(n)) => n.as_u64().map(|v| v as u32).into_iter().collect(),
+            Some(Json::Array(items)) => items
+                .iter()
+                .filter_map(Json::as_u64)
+                .map(|v| v as u32)
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
 }
