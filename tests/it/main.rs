@@ -16,6 +16,7 @@ mod lockin;
 mod model;
 mod non_inferiority;
 mod reference;
+mod reference_baseline;
 mod report;
 mod run;
 mod scan;
