@@ -1,8 +1,9 @@
 //! Which client object each finding goes through, and where that client is made: the unit of an
 //! integration point. `client = OpenAI()` at a module's top level is a client other files import
-//! (`from .llm import client`, `import { openai } from "./lib/ai"`), and a call through it, in
-//! any file, belongs to the place it is made: moving that client is one piece of work, however
-//! many files call it. Python, JavaScript and TypeScript, whose syntax trees `receivers` reads;
+//! (`from .llm import client`, `import { openai } from "./lib/ai"`), and so is a function there
+//! that returns one (`def anthropic_client(): return Anthropic()`); a call through it, in any
+//! file, belongs to the place it is made: moving that client is one piece of work, however many
+//! files call it. Python, JavaScript and TypeScript, whose syntax trees `receivers` reads;
 //! in other languages, and where the tree does not say, a file and a vendor stand for a client.
 
 use std::collections::{HashMap, HashSet};
@@ -12,7 +13,9 @@ use tree_sitter::{Node, Parser};
 
 use super::attribute::hosts;
 use super::matcher::{Hit, Matchers};
-use super::receivers::{bindings, grammar, import_vendors, imported_names, node_text};
+use super::receivers::{
+    bindings, grammar, import_vendors, imported_names, node_text, returned_client, unawaited,
+};
 use super::rules::{portability, Feature, Lang, Vendor};
 use super::{Client, Finding};
 
@@ -68,8 +71,9 @@ pub(super) fn read(
     let root = tree.root_node();
     let imports = local_imports(root, text, lang, matchers, file);
     let names: Vec<&str> = imports.iter().map(|i| i.name.as_str()).collect();
+    let made = made_by_imports(root, text, &names);
     let via = (hits.iter())
-        .map(|h| via(root, h.start, text, &names))
+        .map(|h| via(root, h.start, text, (&names, &made)))
         .collect();
     FileClients { imports, via }
 }
@@ -100,11 +104,66 @@ fn exports(root: &Path, file: &str, matchers: &Matchers) -> Vec<(String, Client)
             }
         }
     }
+    for (name, function) in functions(tree.root_node(), &text) {
+        let returned = returned_client(function, &text, (lang, matchers), &bound);
+        if let Some((vendor, line)) = returned {
+            let client = Client {
+                file: file.to_string(),
+                name: format!("{name}()"),
+                line,
+                vendor,
+            };
+            out.push((name, client));
+        }
+    }
     if let Some(name) = default_export(tree.root_node(), &text) {
         let own = out.iter().find(|(n, _)| *n == name).map(|(_, c)| c.clone());
         out.extend(own.map(|c| ("default".to_string(), c)));
     }
     out.sort();
+    out
+}
+
+/// A module's top-level functions, by name: `def client():` (decorated or not), `function
+/// client()`, `const client = () => …` (exported or not).
+fn functions<'t>(root: Node<'t>, text: &[u8]) -> Vec<(String, Node<'t>)> {
+    let mut out = Vec::new();
+    let mut cursor = root.walk();
+    let mut stack: Vec<Node> = root.named_children(&mut cursor).collect();
+    while let Some(node) = stack.pop() {
+        let inner = match node.kind() {
+            "decorated_definition" => node.child_by_field_name("definition"),
+            "export_statement" => node.child_by_field_name("declaration"),
+            _ => None,
+        };
+        if let Some(inner) = inner {
+            stack.push(inner);
+            continue;
+        }
+        let (name, function) = match node.kind() {
+            "function_definition" | "function_declaration" => {
+                (node.child_by_field_name("name"), Some(node))
+            }
+            "lexical_declaration" | "variable_declaration" => {
+                let mut cursor = node.walk();
+                stack.extend(node.named_children(&mut cursor));
+                continue;
+            }
+            "variable_declarator" => (
+                node.child_by_field_name("name"),
+                node.child_by_field_name("value").filter(|v| {
+                    matches!(
+                        v.kind(),
+                        "arrow_function" | "function_expression" | "function"
+                    )
+                }),
+            ),
+            _ => continue,
+        };
+        if let (Some(name), Some(function)) = (name, function) {
+            out.push((node_text(name, text).to_string(), function));
+        }
+    }
     out
 }
 
@@ -166,19 +225,61 @@ fn local_imports(
     out
 }
 
+/// Names bound to what an imported function returns (`client = anthropic_client()`, `const ai =
+/// await getClient()`): (the name, where it is bound, the imported function's name).
+fn made_by_imports(root: Node, text: &[u8], imported: &[&str]) -> Vec<(String, usize, String)> {
+    let mut out = Vec::new();
+    let mut stack = vec![root];
+    while let Some(node) = stack.pop() {
+        let fields = match node.kind() {
+            "assignment" | "assignment_expression" => Some(("left", "right")),
+            "variable_declarator" => Some(("name", "value")),
+            _ => None,
+        };
+        let sides = fields
+            .and_then(|(l, r)| Some((node.child_by_field_name(l)?, node.child_by_field_name(r)?)));
+        if let Some((left, right)) = sides.filter(|(l, _)| l.kind() == "identifier") {
+            let right = unawaited(right);
+            let function = (matches!(right.kind(), "call" | "call_expression"))
+                .then(|| right.child_by_field_name("function"))
+                .flatten()
+                .map(|f| node_text(f, text));
+            if let Some(function) = function.filter(|f| imported.contains(f)) {
+                let name = node_text(left, text).to_string();
+                out.push((name, node.start_byte(), function.to_string()));
+            }
+        }
+        let mut cursor = node.walk();
+        stack.extend(node.named_children(&mut cursor));
+    }
+    out.sort_by_key(|(_, at, _)| *at);
+    out
+}
+
 /// The imported name of the innermost call around byte `at` made through one
-/// (`client.chat.completions.create(...)` after `from .llm import client`).
-fn via(root: Node, at: usize, text: &[u8], imported: &[&str]) -> Option<String> {
+/// (`client.chat.completions.create(...)` after `from .llm import client`), directly or through
+/// what it returns (`anthropic_client().messages.create(...)`, or a name `made` binds to that).
+fn via(
+    root: Node,
+    at: usize,
+    text: &[u8],
+    (imported, made): (&[&str], &[(String, usize, String)]),
+) -> Option<String> {
     let mut node = root.descendant_for_byte_range(at, at)?;
     loop {
         if matches!(node.kind(), "call" | "call_expression") {
-            let function = node.child_by_field_name("function")?;
-            let first = node_text(function, text)
-                .split('.')
-                .next()
-                .unwrap_or_default();
+            let function = node_text(node.child_by_field_name("function")?, text);
+            let end = function
+                .find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '$'))
+                .unwrap_or(function.len());
+            let first = &function[..end];
             if imported.contains(&first) {
                 return Some(first.to_string());
+            }
+            let bound =
+                (made.iter().rev()).find(|(name, bound_at, _)| name == first && *bound_at <= at);
+            if let Some((_, _, function)) = bound {
+                return Some(function.clone());
             }
         }
         node = node.parent()?;

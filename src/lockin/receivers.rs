@@ -315,43 +315,24 @@ fn bind(
     (lang, matchers): (Lang, &Matchers),
     bound: &mut Bindings,
 ) {
-    let (Some(left), Some(mut right)) = (
+    let (Some(left), Some(right)) = (
         node.child_by_field_name(target),
         node.child_by_field_name(value),
     ) else {
         return;
     };
-    if right.kind() == "await_expression" {
-        let Some(inner) = right.named_child(0) else {
-            return;
-        };
-        right = inner;
-    }
-    let callee = match right.kind() {
-        "call" | "call_expression" => right.child_by_field_name("function"),
-        "new_expression" => right.child_by_field_name("constructor"),
-        _ => None,
-    };
     let plain_target = matches!(
         left.kind(),
         "identifier" | "attribute" | "member_expression" | "property_identifier"
     );
-    let Some(callee) = callee.filter(|_| plain_target) else {
-        return;
-    };
     let chain = scopes(node);
     let at = node.start_byte();
-    let Some(vendor) = bound_prefix(node_text(callee, text), &chain, bound, at).map(|b| b.vendor)
-    else {
+    let vendor = plain_target
+        .then(|| made_client(right, &chain, at, text, (lang, matchers), bound))
+        .flatten();
+    let Some(vendor) = vendor else {
         return;
     };
-    // A construction of a vendor's client: its arguments are a vendor file's text, gated
-    // patterns included (a self-hosted server's URL is one).
-    let arguments = matchers.find_gated(lang, node_text(right, text).as_bytes(), Gate::Part(true));
-    // `OpenAI(base_url="https://api.groq.com/openai/v1")`, `GoogleGenAI({vertexai: true})`.
-    let platform = (arguments.iter())
-        .map(|h| h.portability.vendor)
-        .find(|&p| p != vendor && serves(vendor, p));
     // `self.client` / `this.client` outlive the method that sets them: they are the class's,
     // as a class field (`private client = …`) is.
     let scope = if left.kind() == "identifier" {
@@ -364,12 +345,77 @@ fn bind(
         _ => node_text(left, text).to_string(),
     };
     let made = Some(node.start_position().row as u32 + 1);
-    let b = Binding {
-        at,
-        vendor: platform.unwrap_or(vendor),
-        made,
-    };
-    bind_name(bound, (scope, name), b);
+    bind_name(bound, (scope, name), Binding { at, vendor, made });
+}
+
+/// The vendor of the client `value` constructs (a call or `new`, awaited or not, on a name bound
+/// to a vendor in the scopes of `chain` at byte `at`): a platform's where its arguments point
+/// the SDK at one.
+fn made_client(
+    value: Node,
+    chain: &[usize],
+    at: usize,
+    text: &[u8],
+    (lang, matchers): (Lang, &Matchers),
+    bound: &Bindings,
+) -> Option<Vendor> {
+    let value = unawaited(value);
+    let callee = match value.kind() {
+        "call" | "call_expression" => value.child_by_field_name("function"),
+        "new_expression" => value.child_by_field_name("constructor"),
+        _ => None,
+    }?;
+    let vendor = bound_prefix(node_text(callee, text), chain, bound, at)?.vendor;
+    // A construction of a vendor's client: its arguments are a vendor file's text, gated
+    // patterns included (a self-hosted server's URL is one).
+    let arguments = matchers.find_gated(lang, node_text(value, text).as_bytes(), Gate::Part(true));
+    // `OpenAI(base_url="https://api.groq.com/openai/v1")`, `GoogleGenAI({vertexai: true})`.
+    let platform = (arguments.iter())
+        .map(|h| h.portability.vendor)
+        .find(|&p| p != vendor && serves(vendor, p));
+    Some(platform.unwrap_or(vendor))
+}
+
+/// `await x` is `x`.
+pub(super) fn unawaited(node: Node) -> Node {
+    match node.kind() {
+        "await_expression" | "await" => node.named_child(0).unwrap_or(node),
+        _ => node,
+    }
+}
+
+/// The client the function `function` returns, if it makes one (`def claude(): return
+/// Anthropic()`, `() => new OpenAI()`, or a client it binds and then returns): its vendor and
+/// the line it is made on. `bound` holds the file's bindings.
+pub(super) fn returned_client(
+    function: Node,
+    text: &[u8],
+    (lang, matchers): (Lang, &Matchers),
+    bound: &Bindings,
+) -> Option<(Vendor, u32)> {
+    let body = function.child_by_field_name("body")?;
+    let mut values = Vec::new();
+    if !matches!(body.kind(), "block" | "statement_block") {
+        values.push(body); // an arrow function's expression
+    }
+    let mut stack = vec![body];
+    while let Some(node) = stack.pop() {
+        if node.kind() == "return_statement" {
+            values.extend(node.named_child(0));
+        }
+        let mut cursor = node.walk();
+        stack.extend(node.named_children(&mut cursor));
+    }
+    values.into_iter().find_map(|value| {
+        let value = unawaited(value);
+        let (chain, at) = (scopes(value), value.start_byte());
+        let line = value.start_position().row as u32 + 1;
+        if let Some(vendor) = made_client(value, &chain, at, text, (lang, matchers), bound) {
+            return Some((vendor, line));
+        }
+        let named = bound_prefix(node_text(value, text), &chain, bound, at)?;
+        named.made.map(|made| (named.vendor, made))
+    })
 }
 
 /// The `require("…")` call a declarator's value is, if it is one (CommonJS).

@@ -329,3 +329,93 @@ fn a_call_with_no_vendor_word_goes_through_the_client_another_module_makes() {
         scan.findings
     );
 }
+
+#[test]
+fn a_client_a_function_makes_is_one_point_with_the_calls_through_what_it_returns() {
+    let tmp = tempfile::tempdir().unwrap();
+    let files = [
+        (
+            "app/core/llm.py",
+            "import anthropic\nfrom functools import lru_cache\n\n@lru_cache\ndef anthropic_client(**options):\n    return anthropic.Anthropic(**options)\n",
+        ),
+        // The import inside the function, the client bound to what it returns, no vendor word.
+        (
+            "app/meetings.py",
+            "from app.core.config import settings\n\ndef summarise(t):\n    from app.core.llm import anthropic_client\n    client = anthropic_client(timeout=60.0)\n    return client.messages.create(model=settings.ai_model, max_tokens=1536, messages=t)\n",
+        ),
+        (
+            "web/lib/openai.ts",
+            "import OpenAI from \"openai\";\nexport const getOpenAI = () => new OpenAI({ apiKey: process.env.OPENAI_API_KEY });\n",
+        ),
+        (
+            "web/pages/sum.ts",
+            "import { getOpenAI } from \"../lib/openai\";\nconst r = await getOpenAI().chat.completions.create({ model, messages });\n",
+        ),
+        // A client the function binds once and returns.
+        (
+            "web/lib/claude.js",
+            "import Anthropic from \"@anthropic-ai/sdk\";\nlet client;\nexport function claude() {\n  if (!client) client = new Anthropic();\n  return client;\n}\n",
+        ),
+        (
+            "web/pages/ask.js",
+            "import { claude } from \"../lib/claude.js\";\nconst c = claude();\nexport const ask = (q) => c.messages.create({ model: MODEL, max_tokens: 64, messages: q });\n",
+        ),
+        // A response is no client: a call through it is not one through the function.
+        (
+            "web/pages/text.ts",
+            "import { getOpenAI } from \"../lib/openai\";\nconst done = await getOpenAI().chat.completions.create({ model, messages });\nconst more = done.choices.map((c) => c.message);\n",
+        ),
+    ];
+    for (name, text) in files {
+        write(&tmp.path().join(name), text);
+    }
+    let scan = lockin::scan(tmp.path(), &ScanOptions::default()).unwrap();
+    let calls: Vec<_> = (scan.findings.iter())
+        .filter(|f| f.feature.id() == "chat")
+        .map(|f| {
+            let c = f.client.as_ref();
+            let client = c.map(|c| (c.file.as_str(), c.name.as_str(), c.line));
+            (f.file.as_str(), f.line, f.vendor.id(), client)
+        })
+        .collect();
+    assert_eq!(
+        calls,
+        [
+            (
+                "app/meetings.py",
+                6,
+                "anthropic",
+                Some(("app/core/llm.py", "anthropic_client()", 6))
+            ),
+            (
+                "web/pages/ask.js",
+                3,
+                "anthropic",
+                Some(("web/lib/claude.js", "claude()", 4))
+            ),
+            (
+                "web/pages/sum.ts",
+                2,
+                "openai",
+                Some(("web/lib/openai.ts", "getOpenAI()", 2))
+            ),
+            (
+                "web/pages/text.ts",
+                2,
+                "openai",
+                Some(("web/lib/openai.ts", "getOpenAI()", 2))
+            ),
+        ]
+    );
+    let points: Vec<_> = (scan.integration_points.iter())
+        .map(|p| (p.file.as_str(), p.call_sites.len()))
+        .collect();
+    assert_eq!(
+        points,
+        [
+            ("app/core/llm.py", 1),
+            ("web/lib/claude.js", 1),
+            ("web/lib/openai.ts", 2)
+        ]
+    );
+}
