@@ -97,6 +97,29 @@ pub(crate) fn attribute(hits: &mut [Hit]) -> Option<Vendor> {
     Some(vendor)
 }
 
+/// For each hit, whether it is a call shaped like one vendor's API (`.messages.create`,
+/// `.chat.completions.create`) in a file whose one vendor (`attribute`'s answer) does not serve
+/// that API, and that names the API's vendor nowhere else (no import, model id or key): then it
+/// is a call of another SDK (Twilio's `client.messages.create` beside OpenAI) or of a wrapper
+/// (instructor's over Cohere's client), not one to that vendor, and gives no finding.
+pub(crate) fn foreign(hits: &[Hit], vendor: Option<Vendor>) -> Vec<bool> {
+    let named = |v: Vendor| {
+        (hits.iter()).any(|h| h.pattern.shared == Sharing::No && h.portability.vendor == v)
+    };
+    let shaped = |h: &Hit| {
+        matches!(
+            h.pattern.shared,
+            Sharing::OpenAiShaped | Sharing::AnthropicShaped
+        )
+    };
+    (hits.iter())
+        .map(|h| {
+            let elsewhere = vendor.is_some_and(|v| !may_move(h.pattern.shared, v));
+            shaped(h) && elsewhere && !named(h.portability.vendor)
+        })
+        .collect()
+}
+
 /// Whether a hit shared as `sharing` may go to `vendor` (here, and in `receivers`).
 pub(crate) fn may_move(sharing: Sharing, vendor: Vendor) -> bool {
     match sharing {

@@ -9,7 +9,7 @@ use std::time::Instant;
 
 use ignore::{DirEntry, ParallelVisitor, ParallelVisitorBuilder, WalkBuilder, WalkState};
 
-use super::attribute::attribute;
+use super::attribute::{attribute, foreign};
 use super::clients;
 use super::manifests::{self, PackageManifest};
 use super::matcher::{one_per_feature, Gate, Hit, Matchers};
@@ -347,6 +347,10 @@ impl Visitor<'_> {
         // another module makes for a vendor.
         let by_call = hits.iter().all(|h| h.pattern.gated);
         let vendor = attribute(&mut hits);
+        let foreign = foreign(&hits, vendor);
+        hits = (hits.into_iter().zip(foreign))
+            .filter_map(|(h, foreign)| (!foreign).then_some(h))
+            .collect();
         if vendor.is_none() {
             receivers::attribute_by_receiver(extension, &self.buf, &mut hits, self.matchers);
         }
@@ -431,6 +435,11 @@ impl Visitor<'_> {
             bytes += cell.source.len() + 1;
         }
         let vendor = attribute(&mut hits);
+        let foreign = foreign(&hits, vendor);
+        let (mut hits, cell_of): (Vec<Hit>, Vec<usize>) = (hits.into_iter().zip(cell_of))
+            .zip(foreign)
+            .filter_map(|(kept, foreign)| (!foreign).then_some(kept))
+            .unzip();
         self.self_hosted(rel, vendor, &mut hits);
         let mut by_cell: Vec<Vec<Hit>> = vec![Vec::new(); cells.len()];
         for (hit, i) in hits.into_iter().zip(cell_of) {

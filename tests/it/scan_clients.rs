@@ -419,3 +419,27 @@ fn a_client_a_function_makes_is_one_point_with_the_calls_through_what_it_returns
         ]
     );
 }
+
+#[test]
+fn a_call_shaped_like_a_vendor_api_another_sdk_makes_is_not_that_vendors() {
+    // Twilio's `messages.create` beside OpenAI: no Anthropic finding.
+    let sms = "from openai import OpenAI\nfrom twilio.rest import Client\noa = OpenAI()\nsms = Client(SID, TOKEN)\n\
+               reply = oa.chat.completions.create(model=\"gpt-4o-mini\", messages=m)\n\
+               sms.messages.create(to=n, body=reply)\n";
+    assert_eq!(
+        found(&scan_one("notify.py", sms)),
+        [
+            (1, "openai", "sdk", "portable"),
+            (5, "openai", "chat", "portable"),
+            (5, "openai", "model-id", "portable-with-work"),
+        ]
+    );
+    // instructor's `messages.create` over Cohere's client is not Anthropic's.
+    let wrapped =
+        "import cohere\nimport instructor\nclient = instructor.from_cohere(cohere.Client())\n\
+                   group = client.messages.create(response_model=Group, messages=m)\n";
+    let vendors: Vec<_> = (scan_one("wrapped.py", wrapped).findings.iter())
+        .map(|f| f.vendor.id())
+        .collect();
+    assert!(!vendors.contains(&"anthropic"), "{vendors:?}");
+}
