@@ -200,7 +200,8 @@ fn repeats(earlier: &[Hit], hit: &Hit) -> bool {
 
 /// A line counts once per vendor feature, its first hit standing: `"input_image", image_url:`
 /// is one image part, `tools=tools, tool_choice="auto"` one use of tools, and a hosted tool's
-/// line is that tool's use, not also one of tool calling. (Run again after
+/// line (or the one after a `tools=[` opening the array) is that tool's use, not also one of tool
+/// calling. (Run again after
 /// `attribute` moves hits to another vendor.) A self-hosted server is no vendor: its hits go.
 pub(crate) fn one_per_feature(hits: &mut Vec<Hit>) {
     hits.retain(|h| h.portability.vendor != Vendor::SelfHosted);
@@ -214,7 +215,11 @@ pub(crate) fn one_per_feature(hits: &mut Vec<Hit>) {
         })
         .map(|h| h.line)
         .collect();
-    hits.retain(|h| h.pattern.feature != Feature::ToolCalling || !hosted.contains(&h.line));
+    // So is one opened on the line above it (`tools=[` then `FileSearchTool(...)`).
+    let holds_hosted = |h: &Hit| {
+        hosted.contains(&h.line) || (h.text.ends_with('[') && hosted.contains(&(h.line + 1)))
+    };
+    hits.retain(|h| h.pattern.feature != Feature::ToolCalling || !holds_hosted(h));
     let mut kept: Vec<Hit> = Vec::with_capacity(hits.len());
     for hit in hits.drain(..) {
         let first = kept

@@ -1,5 +1,5 @@
 //! `modelswap scan`: notebooks by cell, comments and docstrings, SARIF fingerprints, notebook
-//! install lines, raw REST protocols and file classes.
+//! install lines, raw REST protocols, file classes, calls chained over lines and hosted tools.
 
 use modelswap::lockin::{self, Format, ScanOptions};
 
@@ -285,4 +285,23 @@ fn files_are_classified_and_only_production_code_is_estimated() {
         md.contains("Production code: 1 integration point(s) (0 vendor-only, 1 portable with work, 0 portable), roughly 1–3 engineer-days at the assumed sizes (per point: portable 0.25–0.5 days, portable with work 1–3 days, vendor-only 5–10 days). Reported apart, not in the estimate: test 1, example 1."),
         "{md}"
     );
+}
+
+/// A call chained over two lines is found on its first, and a tools array opened on the line above
+/// a hosted tool is that tool's use, not also one of tool calling.
+#[test]
+fn a_chained_call_and_a_tools_array_above_a_hosted_tool() {
+    let chained = "import OpenAI from 'openai';\nconst openai = new OpenAI();\nconst stream = await openai.chat.completions\n  .stream({ model, messages })\n";
+    let chained = crate::scan_coverage::scan_one("stream.ts", chained);
+    let chat: Vec<u32> = (chained.findings.iter())
+        .filter(|f| f.feature.id() == "chat")
+        .map(|f| f.line)
+        .collect();
+    assert_eq!(chat, [3]);
+    let agent = "from agents import Agent, FileSearchTool\nagent = Agent(\n    tools=[\n        FileSearchTool(vector_store_ids=[store]),\n    ],\n)\n";
+    let agent = crate::scan_coverage::scan_one("agent.py", agent);
+    let features: Vec<(u32, &str)> = (agent.findings.iter())
+        .map(|f| (f.line, f.feature.id()))
+        .collect();
+    assert_eq!(features, [(1, "agent-sdk"), (4, "file-search")]);
 }

@@ -187,6 +187,8 @@ pub(crate) const PATTERNS: &[Pattern] = &[
 
     // Chat.
     openai_shaped(p(OpenAi, Chat, PY_JS_RB, r"\.chat\.completions\.(?:with_raw_response\.|with_streaming_response\.)?(?:create|stream|parse)\b", "response = client.chat.completions.with_raw_response.create(")),
+    // A call chained over lines: `openai.chat.completions` then `.stream({` on the next.
+    openai_shaped(p(OpenAi, Chat, JS, r"\.chat\.completions[ \t]*$", "const stream = await openai.chat.completions")),
     p(OpenAi, Chat, PY, r"\.ChatCompletion\.a?create\(", "openai.ChatCompletion.create("),
     p(OpenAi, Chat, GO, r"\.(?:Chat\.Completions\.New(?:Streaming)?|CreateChatCompletion(?:Stream)?)\(", "completion, err := client.Chat.Completions.New(ctx, params)"),
     p(OpenAi, Chat, JVM, r"\.chat\(\)\.completions\(\)\.create\(", "client.chat().completions().create(params)"),
