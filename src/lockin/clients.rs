@@ -41,12 +41,76 @@ pub(super) struct FileClients {
     pub via: Vec<Option<String>>,
 }
 
-/// Whether a file's hits may go through a client another module makes: it has hits, but imports
-/// no vendor's SDK itself (`import { openai } from "@/lib/openai"`). Only such files are parsed
-/// while the tree is walked, and then only the modules they import from: parsing every file with
-/// a hit cost a third of the scan's throughput.
-pub(super) fn calls_imported(hits: &[Hit]) -> bool {
-    !hits.is_empty() && !hits.iter().any(|h| h.pattern.feature == Feature::Sdk)
+/// Whether a file's hits may go through a client another module makes: it has hits, and imports
+/// no vendor's SDK itself (`import { openai } from "@/lib/openai"`), or its text says a call's
+/// receiver comes from another import (`receiver_imported`). Only such files are parsed while
+/// the tree is walked, and then only the modules they import from: parsing every file with a hit
+/// cost a third of the scan's throughput.
+pub(super) fn calls_imported(text: &[u8], hits: &[Hit]) -> bool {
+    let sdk_lines: Vec<u32> = (hits.iter())
+        .filter(|h| h.pattern.feature == Feature::Sdk)
+        .map(|h| h.line)
+        .collect();
+    !hits.is_empty() && (sdk_lines.is_empty() || receiver_imported(text, hits, &sdk_lines))
+}
+
+/// Whether, in a file that imports an SDK (on `sdk_lines`), a call's receiver (`client` in
+/// `client.messages.create(`, `get_client` in `get_client().messages…`) is a word of its other
+/// import statements, or is assigned a call of one (`client = get_anthropic_client()`): the SDK
+/// imported for its types or errors, the client from the project. A test on the text, so that
+/// only the files it passes are parsed.
+fn receiver_imported(text: &[u8], hits: &[Hit], sdk_lines: &[u32]) -> bool {
+    let Ok(text) = std::str::from_utf8(text) else {
+        return false;
+    };
+    let words = import_words(text, sdk_lines);
+    let ident = |c: char| c.is_alphanumeric() || c == '_' || c == '$';
+    let mut receivers = (hits.iter())
+        .filter(|h| text[h.start..].starts_with('.'))
+        .filter_map(|h| {
+            let chain = text[..h.start].trim_end_matches(|c: char| ident(c) || "().".contains(c));
+            let first = &text[chain.len()..h.start];
+            let end = first.find(|c: char| !ident(c)).unwrap_or(first.len());
+            Some(&first[..end]).filter(|f| !f.is_empty())
+        });
+    let assigned_from_import = |receiver: &str| {
+        text.match_indices(receiver).any(|(at, _)| {
+            let rest = text[at + receiver.len()..].trim_start();
+            let Some(value) = rest.strip_prefix('=').filter(|r| !r.starts_with('=')) else {
+                return false;
+            };
+            let value = value.trim_start();
+            let value = value.strip_prefix("await ").unwrap_or(value).trim_start();
+            let callee = &value[..value.find(|c: char| !ident(c)).unwrap_or(value.len())];
+            value[callee.len()..].starts_with('(') && words.contains(callee)
+        })
+    };
+    receivers.any(|r| words.contains(r) || assigned_from_import(r))
+}
+
+/// The words of a file's import statements (`from … import …`, `import … from "…"`, over several
+/// lines where brackets stay open), but those that start on `skip` lines (its SDK imports).
+fn import_words<'t>(text: &'t str, skip: &[u32]) -> HashSet<&'t str> {
+    let mut words = HashSet::new();
+    let mut open = 0i32;
+    let mut keep = false;
+    for (i, line) in text.lines().enumerate() {
+        let trimmed = line.trim_start();
+        if open <= 0 {
+            let starts = trimmed.starts_with("from ") || trimmed.starts_with("import ");
+            if !starts {
+                continue;
+            }
+            keep = !skip.contains(&(i as u32 + 1));
+            open = 0;
+        }
+        open += line.matches(['(', '{']).count() as i32 - line.matches([')', '}']).count() as i32;
+        if keep {
+            words.extend(line.split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '$')));
+        }
+    }
+    words.remove("");
+    words
 }
 
 fn parse(extension: &str, text: &[u8]) -> Option<(tree_sitter::Tree, Lang)> {

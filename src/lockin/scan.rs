@@ -356,7 +356,7 @@ impl Visitor<'_> {
         }
         self.self_hosted(rel, vendor, &mut hits);
         one_per_feature(&mut hits);
-        let facts = match clients::calls_imported(&hits) {
+        let facts = match clients::calls_imported(&self.buf, &hits) {
             true => clients::read(rel, extension, &self.buf, &hits, self.matchers),
             false => clients::FileClients::default(),
         };

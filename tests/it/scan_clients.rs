@@ -443,3 +443,52 @@ fn a_call_shaped_like_a_vendor_api_another_sdk_makes_is_not_that_vendors() {
         .collect();
     assert!(!vendors.contains(&"anthropic"), "{vendors:?}");
 }
+
+#[test]
+fn a_file_that_imports_an_sdk_for_its_types_calls_through_the_projects_client() {
+    let tmp = tempfile::tempdir().unwrap();
+    let files = [
+        (
+            "app/llm.py",
+            "import anthropic\n\ndef get_client():\n    return anthropic.AsyncAnthropic()\n",
+        ),
+        // `anthropic` for its errors; the client from the project.
+        (
+            "app/agent.py",
+            "import anthropic\nfrom app.llm import get_client\n\nasync def run(m):\n    client = get_client()\n    try:\n        return await client.messages.create(model=\"claude-sonnet-4-5\", max_tokens=64, messages=m)\n    except anthropic.APIError:\n        return None\n",
+        ),
+        (
+            "web/lib/anthropic.ts",
+            "import Anthropic from \"@anthropic-ai/sdk\";\nexport const anthropic = new Anthropic();\n",
+        ),
+        // A type-only import of the SDK, the client from the project.
+        (
+            "web/app/route.ts",
+            "import type Anthropic from \"@anthropic-ai/sdk\";\nimport { anthropic } from \"@/lib/anthropic\";\nconst blocks: Anthropic.ContentBlockParam[] = [];\nconst r = await anthropic.messages.create({ model: \"claude-sonnet-4-5\", max_tokens: 64, messages });\n",
+        ),
+        // A file that makes its own client keeps it.
+        (
+            "jobs/own.py",
+            "import anthropic\nfrom app.llm import get_client\nclient = anthropic.Anthropic()\nclient.messages.create(model=\"claude-sonnet-4-5\", max_tokens=64, messages=m)\n",
+        ),
+    ];
+    for (name, text) in files {
+        write(&tmp.path().join(name), text);
+    }
+    let scan = lockin::scan(tmp.path(), &ScanOptions::default()).unwrap();
+    let calls: Vec<_> = (scan.findings.iter())
+        .filter(|f| f.feature.id() == "chat")
+        .map(|f| {
+            let client = f.client.as_ref().map(|c| (c.file.as_str(), c.line));
+            (f.file.as_str(), f.line, client)
+        })
+        .collect();
+    assert_eq!(
+        calls,
+        [
+            ("app/agent.py", 7, Some(("app/llm.py", 4))),
+            ("jobs/own.py", 4, None),
+            ("web/app/route.ts", 4, Some(("web/lib/anthropic.ts", 2))),
+        ]
+    );
+}
