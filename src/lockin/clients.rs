@@ -8,13 +8,17 @@
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
+use std::sync::OnceLock;
+
+use regex::bytes::Regex;
 
 use tree_sitter::{Node, Parser};
 
 use super::attribute::hosts;
 use super::matcher::{Hit, Matchers};
 use super::receivers::{
-    bindings, grammar, import_vendors, imported_names, node_text, returned_client, unawaited,
+    bindings, grammar, import_vendors, imported_names, node_text, own_client, returned_client,
+    unawaited,
 };
 use super::rules::{portability, Feature, Lang, Vendor};
 use super::{Client, Finding};
@@ -39,19 +43,52 @@ pub(super) struct FileClients {
     /// For each hit, in order: the local name of the imported client it goes through, if any
     /// (`resolve` looks it up).
     pub via: Vec<Option<String>>,
+    /// For each hit, in order: the client the file makes that its call goes through, where the
+    /// file makes several of one vendor's (`sync = OpenAI()`, `async_client = AsyncOpenAI()`):
+    /// each is an integration point. None everywhere in a file that makes one per vendor.
+    pub own: Vec<Option<Client>>,
 }
 
-/// Whether a file's hits may go through a client another module makes: it has hits, and imports
-/// no vendor's SDK itself (`import { openai } from "@/lib/openai"`), or its text says a call's
-/// receiver comes from another import (`receiver_imported`). Only such files are parsed while
-/// the tree is walked, and then only the modules they import from: parsing every file with a hit
-/// cost a third of the scan's throughput.
-pub(super) fn calls_imported(text: &[u8], hits: &[Hit]) -> bool {
+/// What a file's text says it is worth parsing for. Only such files are parsed while the tree is
+/// walked, and then only the modules they import from: parsing every file with a hit cost a
+/// third of the scan's throughput.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct Worth {
+    /// Its hits may go through a client another module makes: it imports no vendor's SDK itself
+    /// (`import { openai } from "@/lib/openai"`), or a call's receiver comes from another import
+    /// (`receiver_imported`).
+    pub imported: bool,
+    /// It may make several clients of one vendor (`several_clients`).
+    pub several: bool,
+}
+
+impl Worth {
+    pub(super) fn any(self) -> bool {
+        self.imported || self.several
+    }
+}
+
+/// What the file `text`, whose rules hit `hits`, is worth parsing for.
+pub(super) fn worth_reading(text: &[u8], hits: &[Hit]) -> Worth {
     let sdk_lines: Vec<u32> = (hits.iter())
         .filter(|h| h.pattern.feature == Feature::Sdk)
         .map(|h| h.line)
         .collect();
-    !hits.is_empty() && (sdk_lines.is_empty() || receiver_imported(text, hits, &sdk_lines))
+    let text = std::str::from_utf8(text).ok();
+    match (hits.is_empty(), sdk_lines.is_empty(), text) {
+        (true, _, _) | (false, false, None) => Worth::default(),
+        (false, true, _) => Worth {
+            imported: true,
+            several: false,
+        },
+        (false, false, Some(text)) => {
+            let statements = import_statements(text);
+            Worth {
+                imported: receiver_imported(text, hits, (&statements, &sdk_lines)),
+                several: several_clients(text, hits, &statements),
+            }
+        }
+    }
 }
 
 /// Whether, in a file that imports an SDK (on `sdk_lines`), a call's receiver (`client` in
@@ -59,20 +96,25 @@ pub(super) fn calls_imported(text: &[u8], hits: &[Hit]) -> bool {
 /// import statements, or is assigned a call of one (`client = get_anthropic_client()`): the SDK
 /// imported for its types or errors, the client from the project. A test on the text, so that
 /// only the files it passes are parsed.
-fn receiver_imported(text: &[u8], hits: &[Hit], sdk_lines: &[u32]) -> bool {
-    let Ok(text) = std::str::from_utf8(text) else {
-        return false;
-    };
-    let words = import_words(text, sdk_lines);
+fn receiver_imported(
+    text: &str,
+    hits: &[Hit],
+    (statements, sdk_lines): (&[(u32, Vec<&str>)], &[u32]),
+) -> bool {
+    let words: HashSet<&str> = (statements.iter())
+        .filter(|(line, _)| !sdk_lines.contains(line))
+        .flat_map(|(_, words)| words.iter().copied())
+        .collect();
     let ident = |c: char| c.is_alphanumeric() || c == '_' || c == '$';
-    let mut receivers = (hits.iter())
+    let receivers: HashSet<&str> = (hits.iter())
         .filter(|h| text[h.start..].starts_with('.'))
         .filter_map(|h| {
             let chain = text[..h.start].trim_end_matches(|c: char| ident(c) || "().".contains(c));
             let first = &text[chain.len()..h.start];
             let end = first.find(|c: char| !ident(c)).unwrap_or(first.len());
             Some(&first[..end]).filter(|f| !f.is_empty())
-        });
+        })
+        .collect();
     let assigned_from_import = |receiver: &str| {
         text.match_indices(receiver).any(|(at, _)| {
             let rest = text[at + receiver.len()..].trim_start();
@@ -85,32 +127,64 @@ fn receiver_imported(text: &[u8], hits: &[Hit], sdk_lines: &[u32]) -> bool {
             value[callee.len()..].starts_with('(') && words.contains(callee)
         })
     };
-    receivers.any(|r| words.contains(r) || assigned_from_import(r))
+    (receivers.into_iter()).any(|r| words.contains(r) || assigned_from_import(r))
 }
 
-/// The words of a file's import statements (`from … import …`, `import … from "…"`, over several
-/// lines where brackets stay open), but those that start on `skip` lines (its SDK imports).
-fn import_words<'t>(text: &'t str, skip: &[u32]) -> HashSet<&'t str> {
-    let mut words = HashSet::new();
+/// A file's import statements (`from … import …`, `import … from "…"`, over several lines where
+/// brackets stay open): each one's first line (1-based) and its words.
+fn import_statements(text: &str) -> Vec<(u32, Vec<&str>)> {
+    let mut out: Vec<(u32, Vec<&str>)> = Vec::new();
     let mut open = 0i32;
-    let mut keep = false;
     for (i, line) in text.lines().enumerate() {
-        let trimmed = line.trim_start();
         if open <= 0 {
-            let starts = trimmed.starts_with("from ") || trimmed.starts_with("import ");
-            if !starts {
+            let trimmed = line.trim_start();
+            if !(trimmed.starts_with("from ") || trimmed.starts_with("import ")) {
                 continue;
             }
-            keep = !skip.contains(&(i as u32 + 1));
+            out.push((i as u32 + 1, Vec::new()));
             open = 0;
         }
         open += line.matches(['(', '{']).count() as i32 - line.matches([')', '}']).count() as i32;
-        if keep {
-            words.extend(line.split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '$')));
+        if let Some((_, words)) = out.last_mut() {
+            let ident = |c: char| c.is_alphanumeric() || c == '_' || c == '$';
+            words.extend(line.split(|c: char| !ident(c)).filter(|w| !w.is_empty()));
         }
     }
-    words.remove("");
-    words
+    out
+}
+
+/// Whether a file that imports an SDK may make two clients of one vendor (`sync = OpenAI()`,
+/// `async_client = AsyncOpenAI()`): its text assigns a call of a name its SDK imports bring in
+/// twice for one vendor. Then it is parsed, and each client is a point of its own.
+fn several_clients(text: &str, hits: &[Hit], statements: &[(u32, Vec<&str>)]) -> bool {
+    static ASSIGNED_CALL: OnceLock<Regex> = OnceLock::new();
+    let assigned_call = ASSIGNED_CALL.get_or_init(|| {
+        Regex::new(r"(?:^|[^=!<>])=\s*(?:await\s+)?(?:new\s+)?([A-Za-z_$][\w$]*)((?:\.[A-Za-z_$][\w$]*)*)\s*\(")
+            .expect("a valid regex")
+    });
+    let sdk_lines: HashMap<u32, Vendor> = (hits.iter())
+        .filter(|h| h.pattern.feature == Feature::Sdk)
+        .map(|h| (h.line, h.portability.vendor))
+        .collect();
+    let mut vendor_of: HashMap<&str, Vendor> = HashMap::new();
+    for (line, words) in statements {
+        if let Some(&vendor) = sdk_lines.get(line) {
+            vendor_of.extend(words.iter().map(|&w| (w, vendor)));
+        }
+    }
+    let mut made: HashMap<Vendor, usize> = HashMap::new();
+    for caps in assigned_call.captures_iter(text.as_bytes()) {
+        let (Some(first), Some(rest)) = (caps.get(1), caps.get(2)) else {
+            continue;
+        };
+        let rest = &text[rest.range()];
+        let class = (rest.rsplit('.').next()).is_some_and(|l| l.starts_with(char::is_uppercase));
+        let vendor = vendor_of.get(&text[first.range()]);
+        if let Some(&vendor) = vendor.filter(|_| class || rest.matches('.').count() <= 1) {
+            *made.entry(vendor).or_default() += 1;
+        }
+    }
+    made.values().any(|&n| n >= 2)
 }
 
 fn parse(extension: &str, text: &[u8]) -> Option<(tree_sitter::Tree, Lang)> {
@@ -126,7 +200,7 @@ pub(super) fn read(
     file: &str,
     extension: &str,
     text: &[u8],
-    hits: &[Hit],
+    (hits, several): (&[Hit], bool),
     matchers: &Matchers,
 ) -> FileClients {
     let Some((tree, lang)) = parse(extension, text) else {
@@ -139,7 +213,40 @@ pub(super) fn read(
     let via = (hits.iter())
         .map(|h| via(root, h.start, text, (&names, &made)))
         .collect();
-    FileClients { imports, via }
+    let own = match several {
+        true => own_clients(root, (file, text, lang), hits, matchers),
+        false => vec![None; hits.len()],
+    };
+    FileClients { imports, via, own }
+}
+
+/// For each hit, the client the file makes that its call goes through (`FileClients::own`).
+fn own_clients(
+    root: Node,
+    (file, text, lang): (&str, &[u8], Lang),
+    hits: &[Hit],
+    matchers: &Matchers,
+) -> Vec<Option<Client>> {
+    let bound = bindings(root, text, lang, matchers);
+    let mut own: Vec<Option<Client>> = (hits.iter())
+        .map(|h| {
+            let (name, line, vendor) = own_client(root, h.start, text, &bound)?;
+            let file = file.to_string();
+            Some(Client {
+                file,
+                name,
+                line,
+                vendor,
+            })
+        })
+        .collect();
+    let mut made: Vec<(Vendor, u32)> = own.iter().flatten().map(|c| (c.vendor, c.line)).collect();
+    made.sort();
+    made.dedup();
+    if !made.windows(2).any(|pair| pair[0].0 == pair[1].0) {
+        own.fill(None);
+    }
+    own
 }
 
 /// The clients the module at `file` (under `root`) makes at its top level, by the name other

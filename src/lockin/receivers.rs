@@ -101,7 +101,8 @@ pub(super) struct Binding {
     /// later `client = Anthropic()`).
     pub at: usize,
     pub vendor: Vendor,
-    /// A client construction's 1-based line; None for an import.
+    /// The 1-based line of the construction of the client bound; None for an import. A client
+    /// derived from another (`fast = client.with_options(timeout=5)`) has the other's.
     pub made: Option<u32>,
 }
 
@@ -327,10 +328,10 @@ fn bind(
     );
     let chain = scopes(node);
     let at = node.start_byte();
-    let vendor = plain_target
+    let client = plain_target
         .then(|| made_client(right, &chain, at, text, (lang, matchers), bound))
         .flatten();
-    let Some(vendor) = vendor else {
+    let Some((vendor, derived_from)) = client else {
         return;
     };
     // `self.client` / `this.client` outlive the method that sets them: they are the class's,
@@ -344,13 +345,14 @@ fn bind(
         "property_identifier" => format!("this.{}", node_text(left, text)),
         _ => node_text(left, text).to_string(),
     };
-    let made = Some(node.start_position().row as u32 + 1);
+    let made = Some(derived_from.unwrap_or(node.start_position().row as u32 + 1));
     bind_name(bound, (scope, name), Binding { at, vendor, made });
 }
 
-/// The vendor of the client `value` constructs (a call or `new`, awaited or not, on a name bound
-/// to a vendor in the scopes of `chain` at byte `at`): a platform's where its arguments point
-/// the SDK at one.
+/// The vendor of the client `value` makes (a call or `new`, awaited or not, on a name bound to a
+/// vendor in the scopes of `chain` at byte `at`): a platform's where its arguments point the SDK
+/// at one. With it, where the value is derived from a client (`client.with_options(...)`, and a
+/// response, whose calls are that client's too), the line that client was made on.
 fn made_client(
     value: Node,
     chain: &[usize],
@@ -358,22 +360,34 @@ fn made_client(
     text: &[u8],
     (lang, matchers): (Lang, &Matchers),
     bound: &Bindings,
-) -> Option<Vendor> {
+) -> Option<(Vendor, Option<u32>)> {
     let value = unawaited(value);
     let callee = match value.kind() {
         "call" | "call_expression" => value.child_by_field_name("function"),
         "new_expression" => value.child_by_field_name("constructor"),
         _ => None,
     }?;
-    let vendor = bound_prefix(node_text(callee, text), chain, bound, at)?.vendor;
+    let callee = node_text(callee, text);
+    let (binding, prefix) = bound_prefix_len(callee, chain, bound, at)?;
+    if binding.made.is_some() {
+        return Some((binding.vendor, binding.made));
+    }
+    // An API call on an SDK's module (`openai.chat.completions.create(...)`) returns a response:
+    // a construction names a class (`anthropic.Anthropic`, `google.genai.Client`) or a factory
+    // (`createOpenAI`) at most one name past the import.
+    let rest = &callee[prefix..];
+    let class = (rest.rsplit('.').next()).is_some_and(|last| last.starts_with(char::is_uppercase));
+    if !class && rest.matches('.').count() > 1 {
+        return None;
+    }
     // A construction of a vendor's client: its arguments are a vendor file's text, gated
     // patterns included (a self-hosted server's URL is one).
     let arguments = matchers.find_gated(lang, node_text(value, text).as_bytes(), Gate::Part(true));
     // `OpenAI(base_url="https://api.groq.com/openai/v1")`, `GoogleGenAI({vertexai: true})`.
     let platform = (arguments.iter())
         .map(|h| h.portability.vendor)
-        .find(|&p| p != vendor && serves(vendor, p));
-    Some(platform.unwrap_or(vendor))
+        .find(|&p| p != binding.vendor && serves(binding.vendor, p));
+    Some((platform.unwrap_or(binding.vendor), None))
 }
 
 /// `await x` is `x`.
@@ -410,8 +424,9 @@ pub(super) fn returned_client(
         let value = unawaited(value);
         let (chain, at) = (scopes(value), value.start_byte());
         let line = value.start_position().row as u32 + 1;
-        if let Some(vendor) = made_client(value, &chain, at, text, (lang, matchers), bound) {
-            return Some((vendor, line));
+        let made = made_client(value, &chain, at, text, (lang, matchers), bound);
+        if let Some((vendor, derived_from)) = made {
+            return Some((vendor, derived_from.unwrap_or(line)));
         }
         let named = bound_prefix(node_text(value, text), &chain, bound, at)?;
         named.made.map(|made| (named.vendor, made))
@@ -477,15 +492,56 @@ fn bind_required(
 /// The binding of the longest bound prefix of a dotted name (`self.oa.chat.completions.create`
 /// has `self.oa`) at byte `at`, looked up from the innermost scope of `chain` out.
 fn bound_prefix(dotted: &str, chain: &[usize], bound: &Bindings, at: usize) -> Option<Binding> {
+    bound_prefix_len(dotted, chain, bound, at).map(|(b, _)| b)
+}
+
+/// `bound_prefix`, with the length of the prefix.
+fn bound_prefix_len(
+    dotted: &str,
+    chain: &[usize],
+    bound: &Bindings,
+    at: usize,
+) -> Option<(Binding, usize)> {
     chain.iter().find_map(|&scope| {
         let mut end = dotted.len();
         loop {
             if let Some(bindings) = bound.get(&(scope, dotted[..end].to_string())) {
-                return binding_at(bindings, at);
+                return binding_at(bindings, at).map(|b| (b, end));
             }
             end = dotted[..end].rfind('.')?;
         }
     })
+}
+
+/// The client the innermost call around `at` goes through, where the file makes it, or that the
+/// call makes (a construction's arguments are its client's): the name it is first bound to, the
+/// line it is made on, its vendor.
+pub(super) fn own_client(
+    root: Node,
+    at: usize,
+    text: &[u8],
+    bound: &Bindings,
+) -> Option<(String, u32, Vendor)> {
+    let mut node = root.descendant_for_byte_range(at, at)?;
+    let chain = scopes(node);
+    let made = loop {
+        if matches!(node.kind(), "call" | "call_expression" | "new_expression") {
+            let function = (node.child_by_field_name("function"))
+                .or(node.child_by_field_name("constructor"))?;
+            if let Some(b) = bound_prefix(node_text(function, text), &chain, bound, at) {
+                break b.made.unwrap_or(node.start_position().row as u32 + 1);
+            }
+        }
+        node = node.parent()?;
+    };
+    let first = |(_, name): &(usize, String), list: &Vec<Binding>| {
+        let b = list.iter().find(|b| b.made == Some(made))?;
+        Some((b.at, name.clone(), b.vendor))
+    };
+    let (_, name, vendor) = (bound.iter())
+        .filter_map(|(k, list)| first(k, list))
+        .min()?;
+    Some((name, made, vendor))
 }
 
 /// The vendor of the innermost call around `at` whose function starts with a bound name.

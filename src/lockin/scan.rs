@@ -356,19 +356,26 @@ impl Visitor<'_> {
         }
         self.self_hosted(rel, vendor, &mut hits);
         one_per_feature(&mut hits);
-        let facts = match clients::calls_imported(&self.buf, &hits) {
-            true => clients::read(rel, extension, &self.buf, &hits, self.matchers),
+        let worth = clients::worth_reading(&self.buf, &hits);
+        let facts = match worth.any() {
+            true => clients::read(
+                rel,
+                extension,
+                &self.buf,
+                (&hits, worth.several),
+                self.matchers,
+            ),
             false => clients::FileClients::default(),
         };
-        let mut via = facts.via.into_iter();
+        let (mut via, mut own) = (facts.via.into_iter(), facts.own.into_iter());
         let before = self.local.findings.len();
         for hit in hits {
-            let via = via.next().flatten();
+            let (via, own) = (via.next().flatten(), own.next().flatten());
             if by_call && via.is_none() {
                 continue;
             }
             let mut f = finding(rel, hit, None);
-            f.client = client_of(via, f.vendor);
+            f.client = client_of(via, f.vendor).or(own);
             self.local.findings.push(f);
         }
         if by_call && self.local.findings.len() > before {

@@ -162,10 +162,11 @@ fn a_client_made_in_one_module_and_called_from_others_is_one_integration_point()
             "web/src/pages/sum.ts",
             "import openai from '@/lib/openaiClient';\nconst r = await openai.chat.completions.create({ model: 'gpt-4o', messages });\n",
         ),
-        // A file that makes its own clients is one point per vendor, however many it makes.
+        // Two clients of one vendor made in one file are a point each; the file's other findings
+        // (the import) join the first, and a client derived from one (`with_options`) is it.
         (
             "jobs/batch.py",
-            "from openai import OpenAI, AsyncOpenAI\nsync = OpenAI()\nasync_client = AsyncOpenAI()\nsync.chat.completions.create(model=M, messages=m)\nasync_client.embeddings.create(model=E, input=t)\n",
+            "from openai import OpenAI, AsyncOpenAI\nsync = OpenAI()\nasync_client = AsyncOpenAI()\nsync.chat.completions.create(model=M, messages=m)\nasync_client.embeddings.create(model=E, input=t)\nfast = sync.with_options(timeout=5)\nfast.chat.completions.create(model=M, messages=m)\n",
         ),
     ];
     for (name, text) in files {
@@ -196,7 +197,8 @@ fn a_client_made_in_one_module_and_called_from_others_is_one_integration_point()
                 sites(&["app/api/routes.py", "app/worker.py"]),
                 7
             ),
-            ("jobs/batch.py", 1, "-", sites(&[]), 3),
+            ("jobs/batch.py", 2, "sync", sites(&[]), 3),
+            ("jobs/batch.py", 3, "async_client", sites(&[]), 1),
             (
                 "web/src/lib/ai.ts",
                 2,
