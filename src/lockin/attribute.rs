@@ -98,24 +98,32 @@ pub(crate) fn attribute(hits: &mut [Hit]) -> Option<Vendor> {
 }
 
 /// For each hit, whether it is a call shaped like one vendor's API (`.messages.create`,
-/// `.chat.completions.create`) in a file whose one vendor (`attribute`'s answer) does not serve
-/// that API, and that names the API's vendor nowhere else (no import, model id or key): then it
-/// is a call of another SDK (Twilio's `client.messages.create` beside OpenAI) or of a wrapper
-/// (instructor's over Cohere's client), not one to that vendor, and gives no finding.
+/// `.chat.completions.create`) in a file that talks to one vendor (by its SDK, endpoint, key or
+/// calls, not model ids alone) which does not serve that API, and that names the API's vendor
+/// nowhere else: then it is a call of another SDK (Twilio's `client.messages.create` beside
+/// OpenAI) or of a wrapper (instructor's over Cohere's client), not one to that vendor, and gives
+/// no finding.
 pub(crate) fn foreign(hits: &[Hit], vendor: Option<Vendor>) -> Vec<bool> {
-    let named = |v: Vendor| {
-        (hits.iter()).any(|h| h.pattern.shared == Sharing::No && h.portability.vendor == v)
+    let own = |h: &&Hit| h.pattern.shared == Sharing::No;
+    let named: BTreeSet<Vendor> = hits
+        .iter()
+        .filter(own)
+        .map(|h| h.portability.vendor)
+        .collect();
+    let talks = |v: Vendor| {
+        (hits.iter().filter(own))
+            .any(|h| h.portability.vendor == v && h.pattern.feature != Feature::ModelId)
     };
-    let shaped = |h: &Hit| {
-        matches!(
-            h.pattern.shared,
-            Sharing::OpenAiShaped | Sharing::AnthropicShaped
-        )
+    let Some(vendor) = vendor.filter(|&v| talks(v)) else {
+        return vec![false; hits.len()];
     };
     (hits.iter())
         .map(|h| {
-            let elsewhere = vendor.is_some_and(|v| !may_move(h.pattern.shared, v));
-            shaped(h) && elsewhere && !named(h.portability.vendor)
+            let shaped = matches!(
+                h.pattern.shared,
+                Sharing::OpenAiShaped | Sharing::AnthropicShaped
+            );
+            shaped && !may_move(h.pattern.shared, vendor) && !named.contains(&h.portability.vendor)
         })
         .collect()
 }

@@ -17,8 +17,8 @@ use tree_sitter::{Node, Parser};
 use super::attribute::hosts;
 use super::matcher::{Hit, Matchers};
 use super::receivers::{
-    bindings, grammar, import_vendors, imported_names, node_text, own_client, returned_client,
-    unawaited,
+    bindings, constructions, grammar, import_vendors, imported_names, node_text, own_client,
+    returned_client, unawaited,
 };
 use super::rules::{portability, Feature, Lang, Vendor};
 use super::{Client, Finding};
@@ -69,13 +69,14 @@ impl Worth {
 }
 
 /// What the file `text`, whose rules hit `hits`, is worth parsing for.
-pub(super) fn worth_reading(text: &[u8], hits: &[Hit]) -> Worth {
+pub(super) fn worth_reading(extension: &str, text: &[u8], hits: &[Hit]) -> Worth {
     let sdk_lines: Vec<u32> = (hits.iter())
         .filter(|h| h.pattern.feature == Feature::Sdk)
         .map(|h| h.line)
         .collect();
     let text = std::str::from_utf8(text).ok();
-    match (hits.is_empty(), sdk_lines.is_empty(), text) {
+    let parsed = grammar(extension).is_some();
+    match (hits.is_empty() || !parsed, sdk_lines.is_empty(), text) {
         (true, _, _) | (false, false, None) => Worth::default(),
         (false, true, _) => Worth {
             imported: true,
@@ -99,18 +100,19 @@ pub(super) fn worth_reading(text: &[u8], hits: &[Hit]) -> Worth {
 fn receiver_imported(
     text: &str,
     hits: &[Hit],
-    (statements, sdk_lines): (&[(u32, Vec<&str>)], &[u32]),
+    (statements, sdk_lines): (&[Statement], &[u32]),
 ) -> bool {
     let words: HashSet<&str> = (statements.iter())
-        .filter(|(line, _)| !sdk_lines.contains(line))
-        .flat_map(|(_, words)| words.iter().copied())
+        .filter(|s| !sdk_lines.iter().any(|line| s.lines.contains(line)))
+        .flat_map(|s| s.words.iter().copied())
         .collect();
     let ident = |c: char| c.is_alphanumeric() || c == '_' || c == '$';
     let receivers: HashSet<&str> = (hits.iter())
-        .filter(|h| text[h.start..].starts_with('.'))
+        .filter(|h| text.get(h.start..).is_some_and(|t| t.starts_with('.')))
         .filter_map(|h| {
-            let chain = text[..h.start].trim_end_matches(|c: char| ident(c) || "().".contains(c));
-            let first = &text[chain.len()..h.start];
+            let before = text.get(..h.start)?;
+            let chain = before.trim_end_matches(|c: char| ident(c) || "().".contains(c));
+            let first = &before[chain.len()..];
             let end = first.find(|c: char| !ident(c)).unwrap_or(first.len());
             Some(&first[..end]).filter(|f| !f.is_empty())
         })
@@ -130,24 +132,38 @@ fn receiver_imported(
     (receivers.into_iter()).any(|r| words.contains(r) || assigned_from_import(r))
 }
 
-/// A file's import statements (`from … import …`, `import … from "…"`, over several lines where
-/// brackets stay open): each one's first line (1-based) and its words.
-fn import_statements(text: &str) -> Vec<(u32, Vec<&str>)> {
-    let mut out: Vec<(u32, Vec<&str>)> = Vec::new();
+/// One import statement (`from … import …`, `import … from "…"`, over several lines where
+/// brackets stay open).
+struct Statement<'t> {
+    /// Its lines, 1-based.
+    lines: std::ops::RangeInclusive<u32>,
+    words: Vec<&'t str>,
+}
+
+/// A file's import statements.
+fn import_statements(text: &str) -> Vec<Statement<'_>> {
+    let mut out: Vec<Statement> = Vec::new();
     let mut open = 0i32;
     for (i, line) in text.lines().enumerate() {
+        let number = i as u32 + 1;
         if open <= 0 {
             let trimmed = line.trim_start();
             if !(trimmed.starts_with("from ") || trimmed.starts_with("import ")) {
                 continue;
             }
-            out.push((i as u32 + 1, Vec::new()));
+            let lines = number..=number;
+            out.push(Statement {
+                lines,
+                words: Vec::new(),
+            });
             open = 0;
         }
         open += line.matches(['(', '{']).count() as i32 - line.matches([')', '}']).count() as i32;
-        if let Some((_, words)) = out.last_mut() {
+        if let Some(statement) = out.last_mut() {
             let ident = |c: char| c.is_alphanumeric() || c == '_' || c == '$';
-            words.extend(line.split(|c: char| !ident(c)).filter(|w| !w.is_empty()));
+            let words = line.split(|c: char| !ident(c)).filter(|w| !w.is_empty());
+            statement.words.extend(words);
+            statement.lines = *statement.lines.start()..=number;
         }
     }
     out
@@ -156,7 +172,7 @@ fn import_statements(text: &str) -> Vec<(u32, Vec<&str>)> {
 /// Whether a file that imports an SDK may make two clients of one vendor (`sync = OpenAI()`,
 /// `async_client = AsyncOpenAI()`): its text assigns a call of a name its SDK imports bring in
 /// twice for one vendor. Then it is parsed, and each client is a point of its own.
-fn several_clients(text: &str, hits: &[Hit], statements: &[(u32, Vec<&str>)]) -> bool {
+fn several_clients(text: &str, hits: &[Hit], statements: &[Statement]) -> bool {
     static ASSIGNED_CALL: OnceLock<Regex> = OnceLock::new();
     let assigned_call = ASSIGNED_CALL.get_or_init(|| {
         Regex::new(r"(?:^|[^=!<>])=\s*(?:await\s+)?(?:new\s+)?([A-Za-z_$][\w$]*)((?:\.[A-Za-z_$][\w$]*)*)\s*\(")
@@ -167,19 +183,28 @@ fn several_clients(text: &str, hits: &[Hit], statements: &[(u32, Vec<&str>)]) ->
         .map(|h| (h.line, h.portability.vendor))
         .collect();
     let mut vendor_of: HashMap<&str, Vendor> = HashMap::new();
-    for (line, words) in statements {
-        if let Some(&vendor) = sdk_lines.get(line) {
-            vendor_of.extend(words.iter().map(|&w| (w, vendor)));
+    for statement in statements {
+        let sdk = statement
+            .lines
+            .clone()
+            .find_map(|line| sdk_lines.get(&line));
+        if let Some(&vendor) = sdk {
+            vendor_of.extend(statement.words.iter().map(|&w| (w, vendor)));
         }
+    }
+    if vendor_of.is_empty() {
+        return false;
     }
     let mut made: HashMap<Vendor, usize> = HashMap::new();
     for caps in assigned_call.captures_iter(text.as_bytes()) {
         let (Some(first), Some(rest)) = (caps.get(1), caps.get(2)) else {
             continue;
         };
-        let rest = &text[rest.range()];
+        let (Some(first), Some(rest)) = (text.get(first.range()), text.get(rest.range())) else {
+            continue;
+        };
         let class = (rest.rsplit('.').next()).is_some_and(|l| l.starts_with(char::is_uppercase));
-        let vendor = vendor_of.get(&text[first.range()]);
+        let vendor = vendor_of.get(first);
         if let Some(&vendor) = vendor.filter(|_| class || rest.matches('.').count() <= 1) {
             *made.entry(vendor).or_default() += 1;
         }
@@ -209,9 +234,9 @@ pub(super) fn read(
     let root = tree.root_node();
     let imports = local_imports(root, text, lang, matchers, file);
     let names: Vec<&str> = imports.iter().map(|i| i.name.as_str()).collect();
-    let made = made_by_imports(root, text, &names);
+    let assigned = made_by_imports(root, text, &names);
     let via = (hits.iter())
-        .map(|h| via(root, h.start, text, (&names, &made)))
+        .map(|h| via(root, h.start, text, (&names, &assigned)))
         .collect();
     let own = match several {
         true => own_clients(root, (file, text, lang), hits, matchers),
@@ -228,9 +253,10 @@ fn own_clients(
     matchers: &Matchers,
 ) -> Vec<Option<Client>> {
     let bound = bindings(root, text, lang, matchers);
+    let made = constructions(&bound);
     let mut own: Vec<Option<Client>> = (hits.iter())
         .map(|h| {
-            let (name, line, vendor) = own_client(root, h.start, text, &bound)?;
+            let (name, line, vendor) = own_client(root, h.start, text, (&bound, &made))?;
             let file = file.to_string();
             Some(Client {
                 file,
@@ -260,16 +286,19 @@ fn exports(root: &Path, file: &str, matchers: &Matchers) -> Vec<(String, Client)
         return Vec::new();
     };
     let bound = bindings(tree.root_node(), &text, lang, matchers);
+    // A client is named as first bound, whatever else is bound to it (`fast =
+    // client.with_options(...)`): one construction, one point.
+    let made = constructions(&bound);
     let mut out = Vec::new();
     for ((_, name), list) in bound.iter().filter(|((scope, _), _)| *scope == 0) {
-        for b in list {
-            if let Some(line) = b.made {
-                let (file, vendor) = (file.to_string(), b.vendor);
+        for line in list.iter().filter_map(|b| b.made) {
+            if let Some((first, vendor)) = made.get(&line) {
+                let (file, name_made) = (file.to_string(), first.clone());
                 let client = Client {
                     file,
-                    name: name.clone(),
+                    name: name_made,
                     line,
-                    vendor,
+                    vendor: *vendor,
                 };
                 out.push((name.clone(), client));
             }
@@ -396,9 +425,13 @@ fn local_imports(
     out
 }
 
-/// Names bound to what an imported function returns (`client = anthropic_client()`, `const ai =
-/// await getClient()`): (the name, where it is bound, the imported function's name).
-fn made_by_imports(root: Node, text: &[u8], imported: &[&str]) -> Vec<(String, usize, String)> {
+/// A name a file assigns, where, and the imported function whose call it is assigned, if any.
+type Assigned = (String, usize, Option<String>);
+
+/// Every name a file assigns (`client`, `self.client`, `this.ai`), in the file's order, with the
+/// imported function whose call it is assigned, if any (`client = anthropic_client()`, `const ai
+/// = await getClient()`): (the name, where it is bound, that function's name).
+fn made_by_imports(root: Node, text: &[u8], imported: &[&str]) -> Vec<Assigned> {
     let mut out = Vec::new();
     let mut stack = vec![root];
     while let Some(node) = stack.pop() {
@@ -409,16 +442,16 @@ fn made_by_imports(root: Node, text: &[u8], imported: &[&str]) -> Vec<(String, u
         };
         let sides = fields
             .and_then(|(l, r)| Some((node.child_by_field_name(l)?, node.child_by_field_name(r)?)));
-        if let Some((left, right)) = sides.filter(|(l, _)| l.kind() == "identifier") {
+        let named = |l: &Node| matches!(l.kind(), "identifier" | "attribute" | "member_expression");
+        if let Some((left, right)) = sides.filter(|(l, _)| named(l)) {
             let right = unawaited(right);
             let function = (matches!(right.kind(), "call" | "call_expression"))
                 .then(|| right.child_by_field_name("function"))
                 .flatten()
-                .map(|f| node_text(f, text));
-            if let Some(function) = function.filter(|f| imported.contains(f)) {
-                let name = node_text(left, text).to_string();
-                out.push((name, node.start_byte(), function.to_string()));
-            }
+                .map(|f| node_text(f, text))
+                .filter(|f| imported.contains(f));
+            let name = node_text(left, text).to_string();
+            out.push((name, node.start_byte(), function.map(str::to_string)));
         }
         let mut cursor = node.walk();
         stack.extend(node.named_children(&mut cursor));
@@ -429,12 +462,13 @@ fn made_by_imports(root: Node, text: &[u8], imported: &[&str]) -> Vec<(String, u
 
 /// The imported name of the innermost call around byte `at` made through one
 /// (`client.chat.completions.create(...)` after `from .llm import client`), directly or through
-/// what it returns (`anthropic_client().messages.create(...)`, or a name `made` binds to that).
+/// what it returns (`anthropic_client().messages.create(...)`, or a name last assigned that before
+/// the call: `assigned`, from `made_by_imports`).
 fn via(
     root: Node,
     at: usize,
     text: &[u8],
-    (imported, made): (&[&str], &[(String, usize, String)]),
+    (imported, assigned): (&[&str], &[Assigned]),
 ) -> Option<String> {
     let mut node = root.descendant_for_byte_range(at, at)?;
     loop {
@@ -447,10 +481,17 @@ fn via(
             if imported.contains(&first) {
                 return Some(first.to_string());
             }
-            let bound =
-                (made.iter().rev()).find(|(name, bound_at, _)| name == first && *bound_at <= at);
-            if let Some((_, _, function)) = bound {
-                return Some(function.clone());
+            // The longest assigned name the call goes through, as last assigned before it.
+            let through = |name: &str| {
+                function.len() > name.len()
+                    && function.starts_with(name)
+                    && function[name.len()..].starts_with('.')
+            };
+            let last = (assigned.iter())
+                .filter(|(name, bound_at, _)| *bound_at <= at && through(name))
+                .max_by_key(|(name, _, _)| name.len());
+            if let Some((_, _, made_by)) = last {
+                return made_by.clone();
             }
         }
         node = node.parent()?;

@@ -201,8 +201,8 @@ fn repeats(earlier: &[Hit], hit: &Hit) -> bool {
 /// A line counts once per vendor feature, its first hit standing: `"input_image", image_url:`
 /// is one image part, `tools=tools, tool_choice="auto"` one use of tools, and a hosted tool's
 /// line (or the one after a `tools=[` opening the array) is that tool's use, not also one of tool
-/// calling. (Run again after
-/// `attribute` moves hits to another vendor.) A self-hosted server is no vendor: its hits go.
+/// calling. (Run again after `attribute` moves hits to another vendor.) A self-hosted server is no
+/// vendor: its hits go.
 pub(crate) fn one_per_feature(hits: &mut Vec<Hit>) {
     hits.retain(|h| h.portability.vendor != Vendor::SelfHosted);
     // A tools array holding a hosted tool (`tools=[{"type": "file_search"}]`) is that tool's use.

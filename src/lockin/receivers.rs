@@ -9,8 +9,9 @@
 //! everything said through it. Names are bound per function, so two functions may each have
 //! their own `client`.
 //!
-//! Python, JavaScript and TypeScript files, and only those `attribute` left ambiguous (no one
-//! vendor): most files never get here.
+//! Python, JavaScript and TypeScript files: those `attribute` left ambiguous (no one vendor), and
+//! for `clients` the few whose text says a call may go through a client made elsewhere or one of
+//! several: most files never get here.
 
 use std::collections::HashMap;
 
@@ -345,7 +346,9 @@ fn bind(
         "property_identifier" => format!("this.{}", node_text(left, text)),
         _ => node_text(left, text).to_string(),
     };
-    let made = Some(derived_from.unwrap_or(node.start_position().row as u32 + 1));
+    // The construction's line is its call's (`const c =` may stand on the line above).
+    let line = unawaited(right).start_position().row as u32 + 1;
+    let made = Some(derived_from.unwrap_or(line));
     bind_name(bound, (scope, name), Binding { at, vendor, made });
 }
 
@@ -412,13 +415,14 @@ pub(super) fn returned_client(
     if !matches!(body.kind(), "block" | "statement_block") {
         values.push(body); // an arrow function's expression
     }
+    // Its own returns, not those of the functions it defines.
     let mut stack = vec![body];
     while let Some(node) = stack.pop() {
         if node.kind() == "return_statement" {
             values.extend(node.named_child(0));
         }
         let mut cursor = node.walk();
-        stack.extend(node.named_children(&mut cursor));
+        stack.extend((node.named_children(&mut cursor)).filter(|n| !SCOPES.contains(&n.kind())));
     }
     values.into_iter().find_map(|value| {
         let value = unawaited(value);
@@ -428,8 +432,14 @@ pub(super) fn returned_client(
         if let Some((vendor, derived_from)) = made {
             return Some((vendor, derived_from.unwrap_or(line)));
         }
-        let named = bound_prefix(node_text(value, text), &chain, bound, at)?;
-        named.made.map(|made| (named.vendor, made))
+        // A client bound before (`return client`, `return self._client`), not something read
+        // from one (`return response.content[0].text`).
+        let name = node_text(value, text);
+        let (named, prefix) = bound_prefix_len(name, &chain, bound, at)?;
+        named
+            .made
+            .filter(|_| prefix == name.len())
+            .map(|made| (named.vendor, made))
     })
 }
 
@@ -513,18 +523,36 @@ fn bound_prefix_len(
     })
 }
 
+/// Each construction's line, with the name it is first bound to and its vendor: a client's name,
+/// whatever else is later bound to it (`fast = client.with_options(...)`).
+pub(super) fn constructions(bound: &Bindings) -> HashMap<u32, (String, Vendor)> {
+    let mut first: HashMap<u32, (usize, String, Vendor)> = HashMap::new();
+    for ((_, name), list) in bound {
+        for b in list {
+            let Some(line) = b.made else { continue };
+            let earlier = first.get(&line).is_some_and(|(at, _, _)| *at <= b.at);
+            if !earlier {
+                first.insert(line, (b.at, name.clone(), b.vendor));
+            }
+        }
+    }
+    (first.into_iter())
+        .map(|(line, (_, name, vendor))| (line, (name, vendor)))
+        .collect()
+}
+
 /// The client the innermost call around `at` goes through, where the file makes it, or that the
-/// call makes (a construction's arguments are its client's): the name it is first bound to, the
-/// line it is made on, its vendor.
+/// call makes (a construction's arguments are its client's): its line and, from `made`
+/// (`constructions`), its name and vendor.
 pub(super) fn own_client(
     root: Node,
     at: usize,
     text: &[u8],
-    bound: &Bindings,
+    (bound, made): (&Bindings, &HashMap<u32, (String, Vendor)>),
 ) -> Option<(String, u32, Vendor)> {
     let mut node = root.descendant_for_byte_range(at, at)?;
     let chain = scopes(node);
-    let made = loop {
+    let line = loop {
         if matches!(node.kind(), "call" | "call_expression" | "new_expression") {
             let function = (node.child_by_field_name("function"))
                 .or(node.child_by_field_name("constructor"))?;
@@ -534,14 +562,8 @@ pub(super) fn own_client(
         }
         node = node.parent()?;
     };
-    let first = |(_, name): &(usize, String), list: &Vec<Binding>| {
-        let b = list.iter().find(|b| b.made == Some(made))?;
-        Some((b.at, name.clone(), b.vendor))
-    };
-    let (_, name, vendor) = (bound.iter())
-        .filter_map(|(k, list)| first(k, list))
-        .min()?;
-    Some((name, made, vendor))
+    let (name, vendor) = made.get(&line)?;
+    Some((name.clone(), line, *vendor))
 }
 
 /// The vendor of the innermost call around `at` whose function starts with a bound name.

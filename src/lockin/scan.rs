@@ -23,8 +23,7 @@ const NOTEBOOK_MAX_BYTES: u64 = 256 << 20;
 
 /// The rules' hits in `text`, its comments and docstrings left out where the language has a
 /// grammar (`comments`). Most files hit nothing, and most hits sit where no comment can be: such
-/// files are never parsed.
-/// `vendor_file`: another part of the file (a notebook's cell) hit.
+/// files are never parsed. `gate` says what else opens the gated patterns (`Gate`).
 fn code_hits(
     matchers: &Matchers,
     lang: Lang,
@@ -356,7 +355,7 @@ impl Visitor<'_> {
         }
         self.self_hosted(rel, vendor, &mut hits);
         one_per_feature(&mut hits);
-        let worth = clients::worth_reading(&self.buf, &hits);
+        let worth = clients::worth_reading(extension, &self.buf, &hits);
         let facts = match worth.any() {
             true => clients::read(
                 rel,

@@ -494,3 +494,72 @@ fn a_file_that_imports_an_sdk_for_its_types_calls_through_the_projects_client() 
         ]
     );
 }
+
+#[test]
+fn calls_through_assigned_clients_follow_the_last_assignment_in_their_function() {
+    let tmp = tempfile::tempdir().unwrap();
+    let files = [
+        (
+            "app/llm.py",
+            "from openai import OpenAI\nimport anthropic\n\ndef claude_client():\n    return anthropic.Anthropic()\n\nclient = OpenAI(base_url=\"https://openrouter.ai/api/v1\")\nfast = client.with_options(timeout=5)\n",
+        ),
+        // The function's own `client` is Twilio's; `self.client` is the factory's.
+        (
+            "app/notify.py",
+            "from app.llm import claude_client\n\nclass Bot:\n    def __init__(self):\n        self.client = claude_client()\n\n    def ask(self, m):\n        return self.client.messages.create(model=M, max_tokens=9, messages=m)\n\ndef sms(n):\n    client = make_twilio()\n    client.messages.create(to=n, body=\"x\")\n",
+        ),
+        // A model id of another vendor through the project's OpenAI client: still the call.
+        (
+            "app/route.py",
+            "from app.llm import client\n\ndef r(m):\n    return client.chat.completions.create(model=\"claude-3-5-sonnet-latest\", messages=m)\n",
+        ),
+        // A client derived from another is that client.
+        (
+            "app/batch.py",
+            "from app.llm import fast\n\ndef b(m):\n    return fast.chat.completions.create(model=M, messages=m)\n",
+        ),
+    ];
+    for (name, text) in files {
+        write(&tmp.path().join(name), text);
+    }
+    let scan = lockin::scan(tmp.path(), &ScanOptions::default()).unwrap();
+    let calls: Vec<_> = (scan.findings.iter())
+        .filter(|f| f.feature.id() == "chat")
+        .map(|f| {
+            let client = f.client.as_ref().map(|c| (c.name.as_str(), c.line));
+            (f.file.as_str(), f.line, client)
+        })
+        .collect();
+    assert_eq!(
+        calls,
+        [
+            ("app/batch.py", 4, Some(("client", 7))),
+            ("app/notify.py", 8, Some(("claude_client()", 5))),
+            ("app/route.py", 4, Some(("client", 7))),
+        ]
+    );
+}
+
+#[test]
+fn crlf_lines_multi_line_imports_and_bytes_that_are_not_characters() {
+    let chained = "import OpenAI from 'openai';\r\nconst openai = new OpenAI();\r\nconst s = await openai.chat.completions\r\n  .stream({ model, messages });\r\n";
+    let chained = scan_one("stream.ts", chained);
+    assert!(
+        (chained.findings.iter()).any(|f| f.line == 3 && f.feature.id() == "chat"),
+        "{:?}",
+        chained.findings
+    );
+    // Two clients of one vendor whose names an import spanning lines brings in.
+    let two = "import {\n  OpenAI,\n} from \"openai\";\nconst a = new OpenAI();\nconst b = new OpenAI({ baseURL: url });\n\
+               await a.chat.completions.create({ model, messages });\nawait b.chat.completions.create({ model, messages });\n";
+    let points: Vec<_> = (scan_one("two.ts", two).integration_points.iter())
+        .map(|p| (p.line, p.client.clone()))
+        .collect();
+    assert_eq!(
+        points,
+        [(4, Some("a".to_string())), (5, Some("b".to_string()))]
+    );
+    // A Ruby rule may match from inside a multi-byte character: no panic, the finding stands.
+    let ruby = scan_one("x.rb", "require \"anthropic\"\nputs \"\u{e9}:tool_use\"\n");
+    assert!(!ruby.findings.is_empty());
+}

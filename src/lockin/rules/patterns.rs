@@ -101,9 +101,9 @@ pub(crate) const PATTERNS: &[Pattern] = &[
     client_of(Anthropic, p(VertexAi, Sdk, PY, r"^[ \t]*from anthropic import .*\b((?:Async)?AnthropicVertex)\b", "from anthropic import AnthropicVertex")),
     // A platform client ending its line: one name of a parenthesised `from openai import (` or
     // `from anthropic import (` that spans lines (gated: only beside the SDK's import).
-    client_of(OpenAi, g(AzureOpenAi, Sdk, PY, r"\b((?:Async)?AzureOpenAI)[ \t]*,?[ \t]*$", "    AzureOpenAI,")),
-    client_of(Anthropic, g(AwsBedrock, Sdk, PY, r"\b((?:Async)?AnthropicBedrock)[ \t]*,?[ \t]*$", "    AnthropicBedrock,")),
-    client_of(Anthropic, g(VertexAi, Sdk, PY, r"\b((?:Async)?AnthropicVertex)[ \t]*,?[ \t]*$", "    AnthropicVertex,")),
+    client_of(OpenAi, g(AzureOpenAi, Sdk, PY, r"\b((?:Async)?AzureOpenAI)[ \t]*,?[ \t\r]*$", "    AzureOpenAI,")),
+    client_of(Anthropic, g(AwsBedrock, Sdk, PY, r"\b((?:Async)?AnthropicBedrock)[ \t]*,?[ \t\r]*$", "    AnthropicBedrock,")),
+    client_of(Anthropic, g(VertexAi, Sdk, PY, r"\b((?:Async)?AnthropicVertex)[ \t]*,?[ \t\r]*$", "    AnthropicVertex,")),
     client_of(Anthropic, p(VertexAi, Sdk, JS, r#"["']@anthropic-ai/vertex-sdk(?:/[\w/.-]*)?["']"#, "import { AnthropicVertex } from '@anthropic-ai/vertex-sdk';")),
     p(Mistral, Sdk, PY, r#"^[ \t]*"?((?:from|import) (?:mistralai|langchain_mistralai|llama_index\.(?:llms|embeddings)\.mistralai|semantic_kernel\.connectors\.ai\.mistral_ai))\b"#, "from mistralai import Mistral"),
     p(Mistral, Sdk, JS, r#"["']@(?:mistralai/mistralai|ai-sdk/mistral|langchain/mistralai)["']"#, r#"import { Mistral } from "@mistralai/mistralai";"#),
@@ -188,7 +188,7 @@ pub(crate) const PATTERNS: &[Pattern] = &[
     // Chat.
     openai_shaped(p(OpenAi, Chat, PY_JS_RB, r"\.chat\.completions\.(?:with_raw_response\.|with_streaming_response\.)?(?:create|stream|parse)\b", "response = client.chat.completions.with_raw_response.create(")),
     // A call chained over lines: `openai.chat.completions` then `.stream({` on the next.
-    openai_shaped(p(OpenAi, Chat, JS, r"\.chat\.completions[ \t]*$", "const stream = await openai.chat.completions")),
+    openai_shaped(p(OpenAi, Chat, JS, r"\.chat\.completions[ \t\r]*$", "const stream = await openai.chat.completions")),
     p(OpenAi, Chat, PY, r"\.ChatCompletion\.a?create\(", "openai.ChatCompletion.create("),
     p(OpenAi, Chat, GO, r"\.(?:Chat\.Completions\.New(?:Streaming)?|CreateChatCompletion(?:Stream)?)\(", "completion, err := client.Chat.Completions.New(ctx, params)"),
     p(OpenAi, Chat, JVM, r"\.chat\(\)\.completions\(\)\.create\(", "client.chat().completions().create(params)"),
