@@ -24,6 +24,7 @@ mod scan_clients;
 mod scan_corpus;
 mod scan_coverage;
 mod scan_features;
+mod scan_imported;
 mod score;
 mod secrets;
 mod shard;

@@ -9,9 +9,7 @@ use crate::common::write;
 
 /// Scans one file holding `text`.
 pub(crate) fn scan_one(name: &str, text: &str) -> Scan {
-    let tmp = tempfile::tempdir().unwrap();
-    write(&tmp.path().join(name), text);
-    let scan = lockin::scan(tmp.path(), &ScanOptions::default()).unwrap();
+    let scan = crate::scan_imported::scan_files(&[(name, text)]);
     assert!(scan.problems.is_empty(), "{:?}", scan.problems);
     scan
 }
