@@ -8,9 +8,6 @@
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
-use std::sync::OnceLock;
-
-use regex::bytes::Regex;
 
 use tree_sitter::{Node, Parser};
 
@@ -20,7 +17,7 @@ use super::receivers::{
     bindings, constructions, grammar, import_vendors, imported_names, node_text, own_client,
     returned_client, unawaited,
 };
-use super::rules::{portability, Feature, Lang, Vendor};
+use super::rules::{portability, Lang, Vendor};
 use super::{Client, Finding};
 
 /// A name a file imports from a module of its own project (no vendor's SDK).
@@ -47,169 +44,6 @@ pub(super) struct FileClients {
     /// file makes several of one vendor's (`sync = OpenAI()`, `async_client = AsyncOpenAI()`):
     /// each is an integration point. None everywhere in a file that makes one per vendor.
     pub own: Vec<Option<Client>>,
-}
-
-/// What a file's text says it is worth parsing for. Only such files are parsed while the tree is
-/// walked, and then only the modules they import from: parsing every file with a hit cost a
-/// third of the scan's throughput.
-#[derive(Debug, Clone, Copy, Default)]
-pub(super) struct Worth {
-    /// Its hits may go through a client another module makes: it imports no vendor's SDK itself
-    /// (`import { openai } from "@/lib/openai"`), or a call's receiver comes from another import
-    /// (`receiver_imported`).
-    pub imported: bool,
-    /// It may make several clients of one vendor (`several_clients`).
-    pub several: bool,
-}
-
-impl Worth {
-    pub(super) fn any(self) -> bool {
-        self.imported || self.several
-    }
-}
-
-/// What the file `text`, whose rules hit `hits`, is worth parsing for.
-pub(super) fn worth_reading(extension: &str, text: &[u8], hits: &[Hit]) -> Worth {
-    let sdk_lines: Vec<u32> = (hits.iter())
-        .filter(|h| h.pattern.feature == Feature::Sdk)
-        .map(|h| h.line)
-        .collect();
-    let text = std::str::from_utf8(text).ok();
-    let parsed = grammar(extension).is_some();
-    match (hits.is_empty() || !parsed, sdk_lines.is_empty(), text) {
-        (true, _, _) | (false, false, None) => Worth::default(),
-        (false, true, _) => Worth {
-            imported: true,
-            several: false,
-        },
-        (false, false, Some(text)) => {
-            let statements = import_statements(text);
-            Worth {
-                imported: receiver_imported(text, hits, (&statements, &sdk_lines)),
-                several: several_clients(text, hits, &statements),
-            }
-        }
-    }
-}
-
-/// Whether, in a file that imports an SDK (on `sdk_lines`), a call's receiver (`client` in
-/// `client.messages.create(`, `get_client` in `get_client().messages…`) is a word of its other
-/// import statements, or is assigned a call of one (`client = get_anthropic_client()`): the SDK
-/// imported for its types or errors, the client from the project. A test on the text, so that
-/// only the files it passes are parsed.
-fn receiver_imported(
-    text: &str,
-    hits: &[Hit],
-    (statements, sdk_lines): (&[Statement], &[u32]),
-) -> bool {
-    let words: HashSet<&str> = (statements.iter())
-        .filter(|s| !sdk_lines.iter().any(|line| s.lines.contains(line)))
-        .flat_map(|s| s.words.iter().copied())
-        .collect();
-    let ident = |c: char| c.is_alphanumeric() || c == '_' || c == '$';
-    let receivers: HashSet<&str> = (hits.iter())
-        .filter(|h| text.get(h.start..).is_some_and(|t| t.starts_with('.')))
-        .filter_map(|h| {
-            let before = text.get(..h.start)?;
-            let chain = before.trim_end_matches(|c: char| ident(c) || "().".contains(c));
-            let first = &before[chain.len()..];
-            let end = first.find(|c: char| !ident(c)).unwrap_or(first.len());
-            Some(&first[..end]).filter(|f| !f.is_empty())
-        })
-        .collect();
-    let assigned_from_import = |receiver: &str| {
-        text.match_indices(receiver).any(|(at, _)| {
-            let rest = text[at + receiver.len()..].trim_start();
-            let Some(value) = rest.strip_prefix('=').filter(|r| !r.starts_with('=')) else {
-                return false;
-            };
-            let value = value.trim_start();
-            let value = value.strip_prefix("await ").unwrap_or(value).trim_start();
-            let callee = &value[..value.find(|c: char| !ident(c)).unwrap_or(value.len())];
-            value[callee.len()..].starts_with('(') && words.contains(callee)
-        })
-    };
-    (receivers.into_iter()).any(|r| words.contains(r) || assigned_from_import(r))
-}
-
-/// One import statement (`from … import …`, `import … from "…"`, over several lines where
-/// brackets stay open).
-struct Statement<'t> {
-    /// Its lines, 1-based.
-    lines: std::ops::RangeInclusive<u32>,
-    words: Vec<&'t str>,
-}
-
-/// A file's import statements.
-fn import_statements(text: &str) -> Vec<Statement<'_>> {
-    let mut out: Vec<Statement> = Vec::new();
-    let mut open = 0i32;
-    for (i, line) in text.lines().enumerate() {
-        let number = i as u32 + 1;
-        if open <= 0 {
-            let trimmed = line.trim_start();
-            if !(trimmed.starts_with("from ") || trimmed.starts_with("import ")) {
-                continue;
-            }
-            let lines = number..=number;
-            out.push(Statement {
-                lines,
-                words: Vec::new(),
-            });
-            open = 0;
-        }
-        open += line.matches(['(', '{']).count() as i32 - line.matches([')', '}']).count() as i32;
-        if let Some(statement) = out.last_mut() {
-            let ident = |c: char| c.is_alphanumeric() || c == '_' || c == '$';
-            let words = line.split(|c: char| !ident(c)).filter(|w| !w.is_empty());
-            statement.words.extend(words);
-            statement.lines = *statement.lines.start()..=number;
-        }
-    }
-    out
-}
-
-/// Whether a file that imports an SDK may make two clients of one vendor (`sync = OpenAI()`,
-/// `async_client = AsyncOpenAI()`): its text assigns a call of a name its SDK imports bring in
-/// twice for one vendor. Then it is parsed, and each client is a point of its own.
-fn several_clients(text: &str, hits: &[Hit], statements: &[Statement]) -> bool {
-    static ASSIGNED_CALL: OnceLock<Regex> = OnceLock::new();
-    let assigned_call = ASSIGNED_CALL.get_or_init(|| {
-        Regex::new(r"(?:^|[^=!<>])=\s*(?:await\s+)?(?:new\s+)?([A-Za-z_$][\w$]*)((?:\.[A-Za-z_$][\w$]*)*)\s*\(")
-            .expect("a valid regex")
-    });
-    let sdk_lines: HashMap<u32, Vendor> = (hits.iter())
-        .filter(|h| h.pattern.feature == Feature::Sdk)
-        .map(|h| (h.line, h.portability.vendor))
-        .collect();
-    let mut vendor_of: HashMap<&str, Vendor> = HashMap::new();
-    for statement in statements {
-        let sdk = statement
-            .lines
-            .clone()
-            .find_map(|line| sdk_lines.get(&line));
-        if let Some(&vendor) = sdk {
-            vendor_of.extend(statement.words.iter().map(|&w| (w, vendor)));
-        }
-    }
-    if vendor_of.is_empty() {
-        return false;
-    }
-    let mut made: HashMap<Vendor, usize> = HashMap::new();
-    for caps in assigned_call.captures_iter(text.as_bytes()) {
-        let (Some(first), Some(rest)) = (caps.get(1), caps.get(2)) else {
-            continue;
-        };
-        let (Some(first), Some(rest)) = (text.get(first.range()), text.get(rest.range())) else {
-            continue;
-        };
-        let class = (rest.rsplit('.').next()).is_some_and(|l| l.starts_with(char::is_uppercase));
-        let vendor = vendor_of.get(first);
-        if let Some(&vendor) = vendor.filter(|_| class || rest.matches('.').count() <= 1) {
-            *made.entry(vendor).or_default() += 1;
-        }
-    }
-    made.values().any(|&n| n >= 2)
 }
 
 fn parse(extension: &str, text: &[u8]) -> Option<(tree_sitter::Tree, Lang)> {

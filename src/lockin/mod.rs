@@ -3,7 +3,8 @@
 //!
 //! `scan` walks the tree; `rules` holds the tables it applies, `matcher` runs them and
 //! `attribute` gives shared vocabulary to the vendor a file talks to (in Python, `receivers` to
-//! the vendor of the client a call goes through; `clients` to the client itself, across files);
+//! the vendor of the client a call goes through; `clients` to the client itself, across files,
+//! parsing only the files `worth` picks from their text);
 //! `estimate` groups findings into integration points; `render` writes a `Scan` as
 //! Markdown, JSON or SARIF 2.1.0. `workload` audits a suite's requests against each provider's
 //! capabilities.
@@ -22,6 +23,7 @@ mod rules;
 mod sarif;
 mod scan;
 pub mod workload;
+mod worth;
 
 use std::path::{Path, PathBuf};
 

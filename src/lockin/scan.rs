@@ -14,7 +14,7 @@ use super::clients;
 use super::manifests::{self, PackageManifest};
 use super::matcher::{one_per_feature, Gate, Hit, Matchers};
 use super::rules::{Lang, Vendor};
-use super::{comments, estimate, notebook, receivers, Client};
+use super::{comments, estimate, notebook, receivers, worth, Client};
 use super::{Dependency, Finding, Problem, Scan, ScanError, ScanOptions, ScanStats, Skipped};
 
 /// Notebooks are read up to this size whatever `--max-file-size` says: their outputs make them
@@ -355,7 +355,7 @@ impl Visitor<'_> {
         }
         self.self_hosted(rel, vendor, &mut hits);
         one_per_feature(&mut hits);
-        let worth = clients::worth_reading(extension, &self.buf, &hits);
+        let worth = worth::worth_reading(extension, &self.buf, &hits);
         let facts = match worth.any() {
             true => clients::read(
                 rel,
