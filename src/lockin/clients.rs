@@ -9,13 +9,13 @@
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
-use tree_sitter::{Node, Parser};
+use tree_sitter::Node;
 
 use super::attribute::hosts;
 use super::matcher::{Hit, Matchers};
 use super::receivers::{
-    bindings, constructions, grammar, import_vendors, imported_names, node_text, own_client,
-    returned_client, unawaited,
+    bindings, constructions, ident_char, import_vendors, imported_names, node_text, own_client,
+    parse, returned_client, unawaited,
 };
 use super::rules::{portability, Lang, Vendor};
 use super::{Client, Finding};
@@ -44,13 +44,6 @@ pub(super) struct FileClients {
     /// file makes several of one vendor's (`sync = OpenAI()`, `async_client = AsyncOpenAI()`):
     /// each is an integration point. None everywhere in a file that makes one per vendor.
     pub own: Vec<Option<Client>>,
-}
-
-fn parse(extension: &str, text: &[u8]) -> Option<(tree_sitter::Tree, Lang)> {
-    let (language, lang) = grammar(extension)?;
-    let mut parser = Parser::new();
-    parser.set_language(&language).ok()?;
-    Some((parser.parse(text, None)?, lang))
 }
 
 /// Reads `text` (a file at `file` whose rules hit `hits`) for the imported clients its hits go
@@ -309,7 +302,7 @@ fn via(
         if matches!(node.kind(), "call" | "call_expression") {
             let function = node_text(node.child_by_field_name("function")?, text);
             let end = function
-                .find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '$'))
+                .find(|c: char| !ident_char(c))
                 .unwrap_or(function.len());
             let first = &function[..end];
             if imported.contains(&first) {

@@ -38,6 +38,14 @@ pub(super) fn grammar(extension: &str) -> Option<(Language, Lang)> {
     })
 }
 
+/// `text`'s syntax tree, where `extension` has a grammar here.
+pub(super) fn parse(extension: &str, text: &[u8]) -> Option<(tree_sitter::Tree, Lang)> {
+    let (language, lang) = grammar(extension)?;
+    let mut parser = Parser::new();
+    parser.set_language(&language).ok()?;
+    Some((parser.parse(text, None)?, lang))
+}
+
 /// Moves each hit of a file that talks to several vendors to the vendor of the client its call
 /// goes through, where the tree says which and the hit may go there: shared vocabulary, or an
 /// SDK's call through a client built for a platform that hosts it.
@@ -58,14 +66,7 @@ pub(crate) fn attribute_by_receiver(
     if talks_to(hits) < 2 || !(shared || hosted()) {
         return;
     }
-    let Some((language, lang)) = grammar(extension) else {
-        return;
-    };
-    let mut parser = Parser::new();
-    if parser.set_language(&language).is_err() {
-        return;
-    }
-    let Some(tree) = parser.parse(text, None) else {
+    let Some((tree, lang)) = parse(extension, text) else {
         return;
     };
     let bindings = bindings(tree.root_node(), text, lang, matchers);
@@ -375,12 +376,7 @@ fn made_client(
     if binding.made.is_some() {
         return Some((binding.vendor, binding.made));
     }
-    // An API call on an SDK's module (`openai.chat.completions.create(...)`) returns a response:
-    // a construction names a class (`anthropic.Anthropic`, `google.genai.Client`) or a factory
-    // (`createOpenAI`) at most one name past the import.
-    let rest = &callee[prefix..];
-    let class = (rest.rsplit('.').next()).is_some_and(|last| last.starts_with(char::is_uppercase));
-    if !class && rest.matches('.').count() > 1 {
+    if !constructs(&callee[prefix..]) {
         return None;
     }
     // A construction of a vendor's client: its arguments are a vendor file's text, gated
@@ -391,6 +387,20 @@ fn made_client(
         .map(|h| h.portability.vendor)
         .find(|&p| p != binding.vendor && serves(binding.vendor, p));
     Some((platform.unwrap_or(binding.vendor), None))
+}
+
+/// Whether a call of an SDK's import followed by `rest` (`.Anthropic` in `anthropic.Anthropic(`)
+/// constructs a client. An API call on the module (`openai.chat.completions.create(...)`)
+/// returns a response: a construction names a class (`anthropic.Anthropic`,
+/// `google.genai.Client`) or a factory (`createOpenAI`) at most one name past the import.
+pub(super) fn constructs(rest: &str) -> bool {
+    let class = (rest.rsplit('.').next()).is_some_and(|last| last.starts_with(char::is_uppercase));
+    class || rest.matches('.').count() <= 1
+}
+
+/// A character of an identifier in the languages read here (`$` is JavaScript's).
+pub(super) fn ident_char(c: char) -> bool {
+    c.is_alphanumeric() || c == '_' || c == '$'
 }
 
 /// `await x` is `x`.

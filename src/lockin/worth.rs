@@ -10,7 +10,7 @@ use std::sync::OnceLock;
 use regex::bytes::Regex;
 
 use super::matcher::Hit;
-use super::receivers::grammar;
+use super::receivers::{constructs, grammar, ident_char};
 use super::rules::{Feature, Vendor};
 
 /// What a file's text says it is worth parsing for (`clients::read`).
@@ -68,14 +68,13 @@ fn receiver_imported(
         .filter(|s| !sdk_lines.iter().any(|line| s.lines.contains(line)))
         .flat_map(|s| s.words.iter().copied())
         .collect();
-    let ident = |c: char| c.is_alphanumeric() || c == '_' || c == '$';
     let receivers: HashSet<&str> = (hits.iter())
         .filter(|h| text.get(h.start..).is_some_and(|t| t.starts_with('.')))
         .filter_map(|h| {
             let before = text.get(..h.start)?;
-            let chain = before.trim_end_matches(|c: char| ident(c) || "().".contains(c));
+            let chain = before.trim_end_matches(|c: char| ident_char(c) || "().".contains(c));
             let first = &before[chain.len()..];
-            let end = first.find(|c: char| !ident(c)).unwrap_or(first.len());
+            let end = first.find(|c: char| !ident_char(c)).unwrap_or(first.len());
             Some(&first[..end]).filter(|f| !f.is_empty())
         })
         .collect();
@@ -87,7 +86,7 @@ fn receiver_imported(
             };
             let value = value.trim_start();
             let value = value.strip_prefix("await ").unwrap_or(value).trim_start();
-            let callee = &value[..value.find(|c: char| !ident(c)).unwrap_or(value.len())];
+            let callee = &value[..value.find(|c: char| !ident_char(c)).unwrap_or(value.len())];
             value[callee.len()..].starts_with('(') && words.contains(callee)
         })
     };
@@ -122,8 +121,9 @@ fn import_statements(text: &str) -> Vec<Statement<'_>> {
         }
         open += line.matches(['(', '{']).count() as i32 - line.matches([')', '}']).count() as i32;
         if let Some(statement) = out.last_mut() {
-            let ident = |c: char| c.is_alphanumeric() || c == '_' || c == '$';
-            let words = line.split(|c: char| !ident(c)).filter(|w| !w.is_empty());
+            let words = line
+                .split(|c: char| !ident_char(c))
+                .filter(|w| !w.is_empty());
             statement.words.extend(words);
             statement.lines = *statement.lines.start()..=number;
         }
@@ -165,9 +165,7 @@ fn several_clients(text: &str, hits: &[Hit], statements: &[Statement]) -> bool {
         let (Some(first), Some(rest)) = (text.get(first.range()), text.get(rest.range())) else {
             continue;
         };
-        let class = (rest.rsplit('.').next()).is_some_and(|l| l.starts_with(char::is_uppercase));
-        let vendor = vendor_of.get(first);
-        if let Some(&vendor) = vendor.filter(|_| class || rest.matches('.').count() <= 1) {
+        if let Some(&vendor) = vendor_of.get(first).filter(|_| constructs(rest)) {
             *made.entry(vendor).or_default() += 1;
         }
     }

@@ -219,9 +219,7 @@ fn tool_calls_in_each_vendors_format_are_scored_against_the_logged_answer() {
         assert_eq!((r.timing.ttft_ms, r.timing.total_ms), (None, None));
     }
 
-    let out = modelswap(&["report", "run", "--format", "json,md,html"], tmp.path());
-    assert!(out.status.success(), "{}", stderr(&out));
-    let report = report_json(&tmp.path().join("run"));
+    let report = report_json(tmp.path(), "run", &["--format", "json,md,html"]);
     let openai = provider(&report, "openai");
     // Agreement per scorer: F1s 1, 0, 2/3, 0, 0 → 1/3; schemas 1, 1, 2/3, 0, 0 → 8/15.
     let agreement = |i: usize| openai["scorers"][i]["score_mean"].as_f64().unwrap();
@@ -257,9 +255,12 @@ fn tool_calls_in_each_vendors_format_are_scored_against_the_logged_answer() {
     assert!(md.contains("| openai | tool-call | the logged answers (logged, not measured) | 0.333 | 1 of 5 | 0 | — |"), "{md}");
 }
 
-/// The run's report.json.
-pub(crate) fn report_json(run: &Path) -> Value {
-    serde_json::from_slice(&std::fs::read(run.join("report.json")).unwrap()).unwrap()
+/// `modelswap report RUN ARGS…` in `dir` (its formats including json), and the report.json it
+/// writes in RUN.
+pub(crate) fn report_json(dir: &Path, run: &str, args: &[&str]) -> Value {
+    let out = modelswap(&[&["report", run][..], args].concat(), dir);
+    assert!(out.status.success(), "{}", stderr(&out));
+    serde_json::from_slice(&std::fs::read(dir.join(run).join("report.json")).unwrap()).unwrap()
 }
 
 /// A provider's figures in a report's summary.

@@ -113,9 +113,7 @@ fn a_baselines_answer_is_waited_for_and_its_failure_counted_apart() {
         .filter(|r| r.provider == "incumbent")
         .all(|r| r.scores.is_empty()));
 
-    let out = modelswap(&["report", "run", "--format", "json,md"], tmp.path());
-    assert!(out.status.success(), "{}", stderr(&out));
-    let report = report_json(&tmp.path().join("run"));
+    let report = report_json(tmp.path(), "run", &["--format", "json,md"]);
     let cand = provider(&report, "cand");
     // c3 counts apart: 1 of the 2 records that could be scored passed.
     assert_eq!(
@@ -451,12 +449,11 @@ fn against_an_earlier_run_the_baselines_answers_come_from_it() {
     let alone = modelswap(&["gate", "cand", "--against", "base"], tmp.path());
     // c1 equals, c2 does not, c3's baseline failed (counted apart): 1 of 2 passes, ≥ 0.5.
     assert_eq!(alone.status.code(), Some(0), "{}", stderr(&alone));
-    let out = modelswap(
-        &["report", "cand", "--against", "base", "--format", "json"],
+    let report = report_json(
         tmp.path(),
+        "cand",
+        &["--against", "base", "--format", "json"],
     );
-    assert!(out.status.success(), "{}", stderr(&out));
-    let report = report_json(&tmp.path().join("cand"));
     let c = provider(&report, "cand");
     assert_eq!(
         (
