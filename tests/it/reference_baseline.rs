@@ -12,6 +12,17 @@ use crate::common::{modelswap, run_suite as run, stderr};
 use crate::reference::{by, provider, report_json, traffic};
 use crate::vendor_server::{openai_json, Reply, VendorServer};
 
+/// The candidate's answers in the pair suites: right on q1, wrong on q2 and q3.
+const CANDIDATE: [(&str, Option<&str>); 3] = [
+    ("q1", Some("Paris")),
+    ("q2", Some("Madrid")),
+    ("q3", Some("Oslo")),
+];
+
+/// A baseline that answers q1 and q2 and fails on q3.
+const BASELINE_FAILING_Q3: [(&str, Option<&str>); 3] =
+    [("q1", Some("Paris")), ("q2", Some("Rome")), ("q3", None)];
+
 /// An OpenAI-compatible engine at `server` answering each case's user message from `answers`
 /// (message → reply), with `delay`, or failing with 400 where the answer is `None`.
 fn engine(
@@ -63,20 +74,8 @@ fn pair_suite(
 fn a_baselines_answer_is_waited_for_and_its_failure_counted_apart() {
     let (incumbent, cand) = (VendorServer::start(), VendorServer::start());
     // The baseline answers late (the candidate's records wait for it) and fails on one case.
-    engine(
-        &incumbent,
-        &[("q1", Some("Paris")), ("q2", Some("Rome")), ("q3", None)],
-        300,
-    );
-    engine(
-        &cand,
-        &[
-            ("q1", Some("Paris")),
-            ("q2", Some("Madrid")),
-            ("q3", Some("Oslo")),
-        ],
-        0,
-    );
+    engine(&incumbent, &BASELINE_FAILING_Q3, 300);
+    engine(&cand, &CANDIDATE, 0);
     let tmp = tempfile::tempdir().unwrap();
     let suite = pair_suite(
         tmp.path(),
@@ -409,20 +408,8 @@ fn local_models_taking_turns_can_reference_the_one_that_runs_second() {
 #[test]
 fn against_an_earlier_run_the_baselines_answers_come_from_it() {
     let (incumbent, cand) = (VendorServer::start(), VendorServer::start());
-    engine(
-        &incumbent,
-        &[("q1", Some("Paris")), ("q2", Some("Rome")), ("q3", None)],
-        0,
-    );
-    engine(
-        &cand,
-        &[
-            ("q1", Some("Paris")),
-            ("q2", Some("Madrid")),
-            ("q3", Some("Oslo")),
-        ],
-        0,
-    );
+    engine(&incumbent, &BASELINE_FAILING_Q3, 0);
+    engine(&cand, &CANDIDATE, 0);
     let tmp = tempfile::tempdir().unwrap();
     pair_suite(
         tmp.path(),
@@ -491,15 +478,7 @@ fn a_resumed_run_scores_against_the_reference_answers_recorded_before_it_stopped
         ],
         0,
     );
-    engine(
-        &cand,
-        &[
-            ("q1", Some("Paris")),
-            ("q2", Some("Madrid")),
-            ("q3", Some("Oslo")),
-        ],
-        0,
-    );
+    engine(&cand, &CANDIDATE, 0);
     let tmp = tempfile::tempdir().unwrap();
     pair_suite(tmp.path(), (&incumbent, &cand), "incumbent", "");
     let out = modelswap(&["run", "suite.yaml", "--out", "run"], tmp.path());
