@@ -12,12 +12,13 @@ use std::path::Path;
 use tree_sitter::Node;
 
 use super::attribute::hosts;
+use super::imports::{import_vendors, imported_names};
 use super::matcher::{Hit, Matchers};
 use super::receivers::{
-    bindings, constructions, ident_char, import_vendors, imported_names, node_text, own_client,
-    parse, returned_client, unawaited,
+    bindings, constructions, ident_char, own_client, returned_client, unawaited,
 };
-use super::rules::{portability, Lang, Vendor};
+use super::rules::{portability, Vendor};
+use super::syntax::{node_text, parse, Syntax};
 use super::{Client, Finding};
 
 /// A name a file imports from a module of its own project (no vendor's SDK).
@@ -55,18 +56,18 @@ pub(super) fn read(
     (hits, several): (&[Hit], bool),
     matchers: &Matchers,
 ) -> FileClients {
-    let Some((tree, lang)) = parse(extension, text) else {
+    let Some((tree, syntax)) = parse(extension, text).filter(|(_, s)| s.imports_clients()) else {
         return FileClients::default();
     };
     let root = tree.root_node();
-    let imports = local_imports(root, text, lang, matchers, file);
+    let imports = local_imports(root, text, syntax, matchers, file);
     let names: Vec<&str> = imports.iter().map(|i| i.name.as_str()).collect();
     let assigned = made_by_imports(root, text, &names);
     let via = (hits.iter())
         .map(|h| via(root, h.start, text, (&names, &assigned)))
         .collect();
     let own = match several {
-        true => own_clients(root, (file, text, lang), hits, matchers),
+        true => own_clients(root, (file, text, syntax), hits, matchers),
         false => vec![None; hits.len()],
     };
     FileClients { imports, via, own }
@@ -75,15 +76,15 @@ pub(super) fn read(
 /// For each hit, the client the file makes that its call goes through (`FileClients::own`).
 fn own_clients(
     root: Node,
-    (file, text, lang): (&str, &[u8], Lang),
+    (file, text, syntax): (&str, &[u8], Syntax),
     hits: &[Hit],
     matchers: &Matchers,
 ) -> Vec<Option<Client>> {
-    let bound = bindings(root, text, lang, matchers);
+    let bound = bindings(root, text, syntax, matchers);
     let made = constructions(&bound);
     let mut own: Vec<Option<Client>> = (hits.iter())
         .map(|h| {
-            let (name, line, vendor) = own_client(root, h.start, text, (&bound, &made))?;
+            let (name, line, vendor) = own_client(root, h.start, (text, syntax), (&bound, &made))?;
             let file = file.to_string();
             Some(Client {
                 file,
@@ -109,10 +110,10 @@ fn exports(root: &Path, file: &str, matchers: &Matchers) -> Vec<(String, Client)
     let Ok(text) = std::fs::read(root.join(file)) else {
         return Vec::new();
     };
-    let Some((tree, lang)) = parse(extension, &text) else {
+    let Some((tree, syntax)) = parse(extension, &text).filter(|(_, s)| s.imports_clients()) else {
         return Vec::new();
     };
-    let bound = bindings(tree.root_node(), &text, lang, matchers);
+    let bound = bindings(tree.root_node(), &text, syntax, matchers);
     // A client is named as first bound, whatever else is bound to it (`fast =
     // client.with_options(...)`): one construction, one point.
     let made = constructions(&bound);
@@ -132,7 +133,7 @@ fn exports(root: &Path, file: &str, matchers: &Matchers) -> Vec<(String, Client)
         }
     }
     for (name, function) in functions(tree.root_node(), &text) {
-        let returned = returned_client(function, &text, (lang, matchers), &bound);
+        let returned = returned_client(function, &text, (syntax, matchers), &bound);
         if let Some((vendor, line)) = returned {
             let client = Client {
                 file: file.to_string(),
@@ -210,7 +211,7 @@ fn default_export(root: Node, text: &[u8]) -> Option<String> {
 fn local_imports(
     root: Node,
     text: &[u8],
-    lang: Lang,
+    syntax: Syntax,
     matchers: &Matchers,
     file: &str,
 ) -> Vec<LocalImport> {
@@ -222,21 +223,22 @@ fn local_imports(
             stack.extend(node.named_children(&mut cursor));
             continue;
         }
-        let module = match lang {
-            Lang::Python => node.child_by_field_name("module_name"),
+        let module = match syntax {
+            Syntax::Python => node.child_by_field_name("module_name"),
             _ => node.child_by_field_name("source"),
         };
-        let Some(module) = module.filter(|_| import_vendors(node, text, lang, matchers).is_empty())
+        let Some(module) =
+            module.filter(|_| import_vendors(node, text, syntax, matchers).is_empty())
         else {
             continue;
         };
         let module = node_text(module, text).trim_matches(['"', '\'', '`']);
-        for (name, imported) in imported_names(node, text, lang) {
+        for (name, imported) in imported_names(node, text, syntax) {
             // Python's `import app.llm` binds a module, not a client; JavaScript's default
             // import binds what the module exports as `default`.
-            let imported = match lang {
-                Lang::Python if node.kind() == "import_statement" => None,
-                Lang::Python => imported,
+            let imported = match syntax {
+                Syntax::Python if node.kind() == "import_statement" => None,
+                Syntax::Python => imported,
                 _ => Some(imported.unwrap_or_else(|| "default".to_string())),
             };
             if let Some(imported) = imported {

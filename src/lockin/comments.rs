@@ -5,7 +5,9 @@
 //! not a dependency. Grammars: Python, JavaScript, TypeScript/TSX, Go, Java, Kotlin, C#, Ruby and
 //! Rust; files in other languages (configuration, shell) are left as they are.
 
-use tree_sitter::{Language, Node, Parser};
+use tree_sitter::Node;
+
+use super::syntax::{parse, Syntax};
 
 /// Whether a comment or docstring could hold one of the byte `spans` of `text` (a cheap test
 /// before parsing): an opener of a line comment before it on its line, or of a block comment or
@@ -33,30 +35,17 @@ pub fn may_hide(extension: &str, text: &[u8], spans: &[(usize, usize)]) -> bool 
     })
 }
 
-/// The grammar for a file's extension, when there is one.
-fn grammar(extension: &str) -> Option<Language> {
-    Some(match extension {
-        "py" | "pyi" | "ipynb" => tree_sitter_python::LANGUAGE.into(),
-        "js" | "mjs" | "cjs" | "jsx" => tree_sitter_javascript::LANGUAGE.into(),
-        "ts" | "mts" | "cts" => tree_sitter_typescript::LANGUAGE_TYPESCRIPT.into(),
-        "tsx" => tree_sitter_typescript::LANGUAGE_TSX.into(),
-        "go" => tree_sitter_go::LANGUAGE.into(),
-        "java" => tree_sitter_java::LANGUAGE.into(),
-        "kt" | "kts" => tree_sitter_kotlin_ng::LANGUAGE.into(),
-        "cs" => tree_sitter_c_sharp::LANGUAGE.into(),
-        "rb" | "rake" => tree_sitter_ruby::LANGUAGE.into(),
-        "rs" => tree_sitter_rust::LANGUAGE.into(),
-        _ => return None,
-    })
-}
-
 /// `text` with its comments and docstrings blanked; `None` when the extension has no grammar
 /// (or the parser gives up).
 pub fn blank(extension: &str, text: &[u8]) -> Option<Vec<u8>> {
-    let mut parser = Parser::new();
-    parser.set_language(&grammar(extension)?).ok()?;
-    let tree = parser.parse(text, None)?;
-    let python = matches!(extension, "py" | "pyi" | "ipynb");
+    // A notebook's text here is its cells', one after another: Python.
+    let extension = if extension == "ipynb" {
+        "py"
+    } else {
+        extension
+    };
+    let (tree, syntax) = parse(extension, text)?;
+    let python = syntax == Syntax::Python;
     let mut out = text.to_vec();
     let mut stack = vec![tree.root_node()];
     while let Some(node) = stack.pop() {

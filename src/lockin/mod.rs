@@ -14,6 +14,7 @@ mod classify;
 mod clients;
 mod comments;
 mod estimate;
+mod imports;
 mod manifests;
 mod markdown;
 mod matcher;
@@ -22,6 +23,7 @@ mod receivers;
 mod rules;
 mod sarif;
 mod scan;
+mod syntax;
 pub mod workload;
 mod worth;
 

@@ -10,8 +10,9 @@ use std::sync::OnceLock;
 use regex::bytes::Regex;
 
 use super::matcher::Hit;
-use super::receivers::{constructs, grammar, ident_char};
+use super::receivers::{constructs, ident_char};
 use super::rules::{Feature, Vendor};
+use super::syntax::{grammar, Syntax};
 
 /// What a file's text says it is worth parsing for (`clients::read`).
 #[derive(Debug, Clone, Copy, Default)]
@@ -37,7 +38,7 @@ pub(super) fn worth_reading(extension: &str, text: &[u8], hits: &[Hit]) -> Worth
         .map(|h| h.line)
         .collect();
     let text = std::str::from_utf8(text).ok();
-    let parsed = grammar(extension).is_some();
+    let parsed = grammar(extension).is_some_and(|(_, syntax)| syntax.imports_clients());
     match (hits.is_empty() || !parsed, sdk_lines.is_empty(), text) {
         (true, _, _) | (false, false, None) => Worth::default(),
         (false, true, _) => Worth {
@@ -165,7 +166,10 @@ fn several_clients(text: &str, hits: &[Hit], statements: &[Statement]) -> bool {
         let (Some(first), Some(rest)) = (text.get(first.range()), text.get(rest.range())) else {
             continue;
         };
-        if let Some(&vendor) = vendor_of.get(first).filter(|_| constructs(rest)) {
+        if let Some(&vendor) = vendor_of
+            .get(first)
+            .filter(|_| constructs(Syntax::Python, rest, 0))
+        {
             *made.entry(vendor).or_default() += 1;
         }
     }

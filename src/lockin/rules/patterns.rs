@@ -84,7 +84,7 @@ pub(crate) const PATTERNS: &[Pattern] = &[
     p(AwsBedrock, Sdk, JVM, r"import (?:static )?(?:software\.amazon\.awssdk\.services\.bedrockruntime|dev\.langchain4j\.model\.bedrock|org\.springframework\.ai\.bedrock)\.", "import software.amazon.awssdk.services.bedrockruntime.BedrockRuntimeClient;"),
     p(AwsBedrock, Sdk, CS, r"using Amazon\.BedrockRuntime\b", "using Amazon.BedrockRuntime;"),
     p(AwsBedrock, Sdk, RB, r"Aws::BedrockRuntime::", "client = Aws::BedrockRuntime::Client.new(region: \"us-east-1\")"),
-    p(AwsBedrock, Sdk, RS, r"\buse aws_sdk_bedrockruntime::", "use aws_sdk_bedrockruntime::Client;"),
+    p(AwsBedrock, Sdk, RS, r"\buse aws_sdk_bedrockruntime(?:::| as )", "use aws_sdk_bedrockruntime::Client;"),
     p(Cohere, Sdk, PY, r#"^[ \t]*"?((?:from|import) (?:cohere|langchain_cohere|llama_index\.(?:llms|embeddings)\.cohere))\b"#, "import cohere"),
     p(Cohere, Sdk, JS, r#"["']cohere-ai["']"#, r#"import { CohereClientV2 } from "cohere-ai";"#),
     p(Cohere, Sdk, GO, r#""github\.com/cohere-ai/cohere-go/v2(?:/client)?""#, r#"	cohereclient "github.com/cohere-ai/cohere-go/v2/client""#),
