@@ -440,21 +440,63 @@ pub(super) fn own_client(
     Some((name.clone(), line, *vendor))
 }
 
-/// The vendor of the innermost call around `at` whose function starts with a bound name.
+/// The vendor of the call that hit at `at` is said in: the innermost call around it whose
+/// callee starts with a bound name, or else, where the hit builds a request apart (`params =
+/// {…}`, `var p = new MessageParameters {…}`), the first such call that request is then passed
+/// to in its function (`client.messages.create(**params)`, `GetClaudeMessageAsync(p)`).
 fn receiver_vendor(
     root: Node,
     at: usize,
     (text, syntax): (&[u8], Syntax),
     bound: &Bindings,
 ) -> Option<Vendor> {
-    let mut node = root.descendant_for_byte_range(at, at)?;
-    let chain = scopes(node);
-    loop {
-        if let Some(callee) = syntax.callee(node, text) {
-            if let Some(b) = bound_prefix(&callee, &chain, bound, at) {
-                return Some(b.vendor);
+    let node = root.descendant_for_byte_range(at, at)?;
+    if let Some(vendor) = call_vendor(node, (text, syntax), bound) {
+        return Some(vendor);
+    }
+    let (name, statement) = request_built(node, (text, syntax))?;
+    let function = (statement.parent().into_iter())
+        .flat_map(|p| std::iter::successors(Some(p), |n| n.parent()))
+        .find(|n| is_scope(n.kind()))
+        .unwrap_or(root);
+    let mut stack = vec![function];
+    while let Some(n) = stack.pop() {
+        if n.end_byte() <= statement.end_byte() {
+            continue;
+        }
+        let used = n.start_byte() >= statement.end_byte() && n.kind() == "identifier";
+        if used && node_text(n, text) == name {
+            if let Some(vendor) = call_vendor(n, (text, syntax), bound) {
+                return Some(vendor);
             }
         }
-        node = node.parent()?;
+        let mut cursor = n.walk();
+        let children: Vec<Node> = n.named_children(&mut cursor).collect();
+        stack.extend(children.into_iter().rev());
     }
+    None
+}
+
+/// The vendor of the innermost call around `node` whose callee starts with a bound name.
+fn call_vendor(node: Node, (text, syntax): (&[u8], Syntax), bound: &Bindings) -> Option<Vendor> {
+    let (chain, at) = (scopes(node), node.start_byte());
+    std::iter::successors(Some(node), |n| n.parent()).find_map(|n| {
+        let callee = syntax.callee(n, text)?;
+        bound_prefix(&callee, &chain, bound, at).map(|b| b.vendor)
+    })
+}
+
+/// The local name the value around `node` is bound to, and the binding statement: a request
+/// built apart from the call it is for.
+fn request_built<'t>(node: Node<'t>, (text, syntax): (&[u8], Syntax)) -> Option<(String, Node<'t>)> {
+    std::iter::successors(node.parent(), |n| n.parent())
+        .take_while(|n| !is_scope(n.kind()))
+        .find_map(|n| {
+            let (target, value) = syntax.assignment(n)?;
+            let inside = value.byte_range().contains(&node.start_byte());
+            match syntax.target(target, text)? {
+                (name, Place::Local) if inside => Some((name, n)),
+                _ => None,
+            }
+        })
 }
