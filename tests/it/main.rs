@@ -25,6 +25,7 @@ mod scan_corpus;
 mod scan_coverage;
 mod scan_features;
 mod scan_imported;
+mod scan_languages;
 mod score;
 mod secrets;
 mod shard;

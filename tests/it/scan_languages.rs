@@ -1,0 +1,202 @@
+//! `modelswap scan`: whose client a call goes through, in Go, Java, Kotlin, C#, Ruby and Rust.
+//! Each file below talks to two vendors, so the file as a whole cannot say whose a `ToolChoice`
+//! is; the syntax tree can: imports bind names (a Go package, a Java class, a Rust `use`, a C#
+//! namespace's types, the constants a Ruby `require` brings), constructions and declared types
+//! bind clients (fields and struct members included), and a call on a bound receiver, or a
+//! request built apart and then passed to one, is that receiver's vendor's.
+
+use crate::scan_coverage::scan_one;
+
+/// (line, vendor) of the tool-calling findings of one file.
+fn tool_vendors(name: &str, text: &str) -> Vec<(u32, &'static str)> {
+    (scan_one(name, text).findings.iter())
+        .filter(|f| f.feature.id() == "tool-calling")
+        .map(|f| (f.line, f.vendor.id()))
+        .collect()
+}
+
+#[test]
+fn go_struct_fields_and_request_literals_name_their_vendor() {
+    // `r.claude` is an `anthropic.Client` field and `r.gpt` an `*openai.Client`; the receiver's
+    // type (`*Router`) is not followed: a field is bound for any value.
+    let go = r#"package llm
+
+import (
+	"context"
+
+	"github.com/anthropics/anthropic-sdk-go"
+	oa "github.com/openai/openai-go/v2"
+)
+
+type Router struct {
+	claude anthropic.Client
+	gpt    *oa.Client
+}
+
+func (r *Router) Claude(ctx context.Context) {
+	r.claude.Messages.New(ctx, anthropic.MessageNewParams{
+		ToolChoice: choice,
+	})
+}
+
+func (r *Router) GPT(ctx context.Context) {
+	resp, _ := r.gpt.Chat.Completions.New(ctx, oa.ChatCompletionNewParams{
+		ToolChoice: choice,
+	})
+	_ = resp
+}
+
+func Local(ctx context.Context) {
+	client := anthropic.NewClient()
+	client.Messages.New(ctx, params(), option.WithJSONSet("tool_choice", choice))
+}
+"#;
+    assert_eq!(
+        tool_vendors("router.go", go),
+        [(17, "anthropic"), (23, "openai"), (30, "anthropic")]
+    );
+}
+
+#[test]
+fn java_and_kotlin_clients_are_their_imported_classes() {
+    let java = r#"import com.anthropic.client.AnthropicClient;
+import com.anthropic.client.okhttp.AnthropicOkHttpClient;
+import com.openai.client.OpenAIClient;
+import com.openai.client.okhttp.OpenAIOkHttpClient;
+
+public class Router {
+    private final AnthropicClient claude = AnthropicOkHttpClient.fromEnv();
+    private final OpenAIClient gpt;
+
+    public Router() {
+        this.gpt = OpenAIOkHttpClient.fromEnv();
+    }
+
+    void claude(MessageCreateParams.Builder params) {
+        claude.messages().create(params.toolChoice(auto).build());
+    }
+
+    void gpt(ChatCompletionCreateParams.Builder params) {
+        gpt.chat().completions().create(params.toolChoice(auto).build());
+    }
+}
+"#;
+    assert_eq!(
+        tool_vendors("Router.java", java),
+        [(15, "anthropic"), (19, "openai")]
+    );
+    // A constructor's parameter of a vendor's type, and a property made from an imported class.
+    let kotlin = r#"import com.aallam.openai.client.OpenAI
+import com.anthropic.client.AnthropicClient
+
+class Router(private val claude: AnthropicClient) {
+    private val openai = OpenAI(token = key)
+
+    suspend fun gpt() = openai.chatCompletion(request(toolChoice = auto))
+
+    fun claude() = claude.messages().create(params.toolChoice(auto).build())
+}
+"#;
+    assert_eq!(
+        tool_vendors("Router.kt", kotlin),
+        [(7, "openai"), (9, "anthropic")]
+    );
+}
+
+#[test]
+fn csharp_types_are_their_namespace_s_and_requests_go_where_they_are_passed() {
+    // `using Anthropic.SDK;` brings `AnthropicClient` unqualified. The request is built apart
+    // and passed to Claude's call; the OpenAI chat client derives from its `OpenAIClient`.
+    let cs = r#"using Anthropic.SDK;
+using OpenAI;
+using OpenAI.Chat;
+
+public class Router
+{
+    private readonly AnthropicClient _claude = new AnthropicClient();
+    private readonly OpenAIClient _openai = new OpenAIClient(key);
+
+    public async Task Claude()
+    {
+        var parameters = new MessageParameters { Model = m, ToolChoice = choice };
+        await _claude.Messages.GetClaudeMessageAsync(parameters);
+    }
+
+    public void Gpt()
+    {
+        ChatClient chat = _openai.GetChatClient(model);
+        chat.CompleteChat(messages, new ChatCompletionOptions { ToolChoice = choice });
+    }
+}
+"#;
+    assert_eq!(
+        tool_vendors("Router.cs", cs),
+        [(12, "anthropic"), (19, "openai")]
+    );
+}
+
+#[test]
+fn ruby_requires_bind_their_constants_and_rust_uses_bind_their_names() {
+    let ruby = r#"require "openai"
+require "anthropic"
+
+class Router
+  def initialize
+    @gpt = OpenAI::Client.new(access_token: ENV.fetch("KEY"))
+    @claude = Anthropic::Client.new
+  end
+
+  def claude
+    @claude.messages.create(model: m, messages: msgs, tools: tools, tool_choice: { type: "auto" })
+  end
+
+  def gpt
+    @gpt.chat(parameters: { model: m, messages: msgs, tools: tools, tool_choice: "auto" })
+  end
+end
+"#;
+    assert_eq!(
+        tool_vendors("router.rb", ruby),
+        [(11, "anthropic"), (15, "openai")]
+    );
+    // A struct's fields of each vendor's client; the crate renamed on import.
+    let rust = r#"use async_openai::{config::OpenAIConfig, Client};
+use aws_sdk_bedrockruntime as bedrock;
+
+pub struct Router {
+    gpt: Client<OpenAIConfig>,
+    claude: bedrock::Client,
+}
+
+impl Router {
+    pub async fn claude(&self, tools: Tools) -> Result<()> {
+        let choice = bedrock::types::ToolChoice::Auto(bedrock::types::AutoToolChoice::builder().build());
+        self.claude.converse().model_id(MODEL).send().await?;
+        Ok(())
+    }
+
+    pub async fn gpt(&self, request: Request) -> Result<()> {
+        self.gpt.chat().create(request.tool_choice(auto)).await?;
+        Ok(())
+    }
+}
+"#;
+    assert_eq!(
+        tool_vendors("router.rs", rust),
+        [(11, "aws-bedrock"), (17, "openai")]
+    );
+}
+
+#[test]
+fn python_requests_built_apart_go_to_the_client_they_are_passed_to() {
+    let py = "import anthropic\nimport openai\n\
+              claude = anthropic.Anthropic()\ngpt = openai.OpenAI()\n\
+              def ask(q):\n    params = {\"tool_choice\": {\"type\": \"auto\"}, \"tools\": T}\n\
+              \x20   return claude.messages.create(model=M, messages=q, **params)\n\
+              def other(q):\n    params = {\"tool_choice\": \"auto\", \"tools\": T}\n\
+              \x20   return gpt.chat.completions.create(model=M, messages=q, **params)\n";
+    assert_eq!(
+        tool_vendors("ask.py", py),
+        [(6, "anthropic"), (9, "openai")]
+    );
+}
