@@ -56,11 +56,14 @@ pub(super) fn read(
     (hits, several): (&[Hit], bool),
     matchers: &Matchers,
 ) -> FileClients {
-    let Some((tree, syntax)) = parse(extension, text).filter(|(_, s)| s.imports_clients()) else {
+    let Some((tree, syntax)) = parse(extension, text) else {
         return FileClients::default();
     };
     let root = tree.root_node();
-    let imports = local_imports(root, text, syntax, matchers, file);
+    let imports = match syntax.imports_clients() {
+        true => local_imports(root, text, syntax, matchers, file),
+        false => Vec::new(),
+    };
     let names: Vec<&str> = imports.iter().map(|i| i.name.as_str()).collect();
     let assigned = made_by_imports(root, text, &names);
     let via = (hits.iter())

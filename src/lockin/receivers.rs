@@ -84,6 +84,9 @@ pub(super) struct Binding {
     /// declared type. A client derived from another (`fast = client.with_options(timeout=5)`)
     /// has the other's.
     pub made: Option<u32>,
+    /// Bound by a declaration of the vendor's type (`client *openai.Client`): a client made
+    /// elsewhere, whose construction is not seen, and whose calls' results are not followed.
+    pub declared: bool,
 }
 
 /// Names bound to a vendor, with the function they are bound in: (scope, name) → its bindings in
@@ -173,6 +176,7 @@ fn bind_imported(node: Node, names: Vec<(String, Vendor)>, bound: &mut Bindings)
             at,
             vendor,
             made: None,
+            declared: false,
         };
         bind_name(bound, (scope, name), b);
     }
@@ -216,7 +220,17 @@ fn bind(
     let line = unawaited(value).start_position().row as u32 + 1;
     let made = Some(derived_from.unwrap_or(line));
     let scope = scope_of(node, place);
-    bind_name(bound, (scope, name), Binding { at, vendor, made });
+    let declared = false;
+    bind_name(
+        bound,
+        (scope, name),
+        Binding {
+            at,
+            vendor,
+            made,
+            declared,
+        },
+    );
 }
 
 /// `private final AnthropicClient claude;`, `client *openai.Client`, `oa: OpenAI`: names declared
@@ -246,6 +260,7 @@ fn bind_typed(
             at,
             vendor: typed.vendor,
             made: None,
+            declared: true,
         };
         bind_name(bound, (scope, name), binding);
     }
@@ -269,7 +284,7 @@ fn made_client(
     if binding.made.is_some() {
         return Some((binding.vendor, binding.made));
     }
-    if !constructs(syntax, &callee, prefix) {
+    if binding.declared || !constructs(syntax, &callee, prefix) {
         return None;
     }
     // A construction of a vendor's client: its arguments are a vendor file's text, gated
@@ -291,7 +306,8 @@ fn made_client(
 /// - Go: a constructor function (`openai.NewClient`, `bedrockruntime.NewFromConfig`).
 /// - Elsewhere: a client's type, by its name (`AnthropicOkHttpClient.fromEnv()`,
 ///   `OpenAiChatModel.builder()…build()`, `new VertexAI(…)`, `OpenAI::Client.new`,
-///   `Client::new()`), not a request's (`MessageCreateParams.builder()`).
+///   `bedrock::Client::new()`), not a request's (`MessageCreateParams.builder()`) nor a
+///   variable's (`openAI.file(…)`): types' names start with a capital.
 pub(super) fn constructs(syntax: Syntax, callee: &str, prefix: usize) -> bool {
     let rest = &callee[prefix..];
     match syntax {
@@ -303,10 +319,10 @@ pub(super) fn constructs(syntax: Syntax, callee: &str, prefix: usize) -> bool {
         Syntax::Go => (rest.rsplit('.').next()).is_some_and(|f| f.starts_with("New")),
         _ => callee.split('.').any(|part| {
             let part = part.split(['(', '<']).next().unwrap_or(part);
-            part.contains("Client")
-                || ["Model", "AI", "Api", "OpenAI"]
-                    .iter()
-                    .any(|end| part.ends_with(end))
+            let capital = part.starts_with(char::is_uppercase);
+            let client = part.contains("Client")
+                || ["Model", "AI", "Api"].iter().any(|end| part.ends_with(end));
+            capital && client
         }),
     }
 }
@@ -488,7 +504,10 @@ fn call_vendor(node: Node, (text, syntax): (&[u8], Syntax), bound: &Bindings) ->
 
 /// The local name the value around `node` is bound to, and the binding statement: a request
 /// built apart from the call it is for.
-fn request_built<'t>(node: Node<'t>, (text, syntax): (&[u8], Syntax)) -> Option<(String, Node<'t>)> {
+fn request_built<'t>(
+    node: Node<'t>,
+    (text, syntax): (&[u8], Syntax),
+) -> Option<(String, Node<'t>)> {
     std::iter::successors(node.parent(), |n| n.parent())
         .take_while(|n| !is_scope(n.kind()))
         .find_map(|n| {

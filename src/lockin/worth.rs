@@ -38,17 +38,21 @@ pub(super) fn worth_reading(extension: &str, text: &[u8], hits: &[Hit]) -> Worth
         .map(|h| h.line)
         .collect();
     let text = std::str::from_utf8(text).ok();
-    let parsed = grammar(extension).is_some_and(|(_, syntax)| syntax.imports_clients());
-    match (hits.is_empty() || !parsed, sdk_lines.is_empty(), text) {
+    let Some((_, syntax)) = grammar(extension) else {
+        return Worth::default();
+    };
+    // Clients made in other modules are followed where modules import them by name.
+    let imports = syntax.imports_clients();
+    match (hits.is_empty(), sdk_lines.is_empty(), text) {
         (true, _, _) | (false, false, None) => Worth::default(),
         (false, true, _) => Worth {
-            imported: true,
+            imported: imports,
             several: false,
         },
         (false, false, Some(text)) => {
             let statements = import_statements(text);
             Worth {
-                imported: receiver_imported(text, hits, (&statements, &sdk_lines)),
+                imported: imports && receiver_imported(text, hits, (&statements, &sdk_lines)),
                 several: several_clients(text, hits, &statements),
             }
         }
@@ -94,8 +98,8 @@ fn receiver_imported(
     (receivers.into_iter()).any(|r| words.contains(r) || assigned_from_import(r))
 }
 
-/// One import statement (`from … import …`, `import … from "…"`, over several lines where
-/// brackets stay open).
+/// One import statement (`from … import …`, `import … from "…"`, `import (…)`, `use …;`,
+/// `using …;`, `require "…"`, over several lines where brackets stay open).
 struct Statement<'t> {
     /// Its lines, 1-based.
     lines: std::ops::RangeInclusive<u32>,
@@ -110,7 +114,8 @@ fn import_statements(text: &str) -> Vec<Statement<'_>> {
         let number = i as u32 + 1;
         if open <= 0 {
             let trimmed = line.trim_start();
-            if !(trimmed.starts_with("from ") || trimmed.starts_with("import ")) {
+            let starts = ["from ", "import ", "use ", "using ", "require "];
+            if !starts.iter().any(|s| trimmed.starts_with(s)) {
                 continue;
             }
             let lines = number..=number;
@@ -138,21 +143,22 @@ fn import_statements(text: &str) -> Vec<Statement<'_>> {
 fn several_clients(text: &str, hits: &[Hit], statements: &[Statement]) -> bool {
     static ASSIGNED_CALL: OnceLock<Regex> = OnceLock::new();
     let assigned_call = ASSIGNED_CALL.get_or_init(|| {
-        Regex::new(r"(?:^|[^=!<>])=\s*(?:await\s+)?(?:new\s+)?([A-Za-z_$][\w$]*)((?:\.[A-Za-z_$][\w$]*)*)\s*\(")
+        Regex::new(r"(?m)(?:^|[^=!<>])=\s*(?:await\s+)?(?:new\s+)?([A-Za-z_$][\w$]*)((?:(?:\.|::)[A-Za-z_$][\w$]*)*)[ \t]*(?:\(|\r?$)")
             .expect("a valid regex")
     });
     let sdk_lines: HashMap<u32, Vendor> = (hits.iter())
         .filter(|h| h.pattern.feature == Feature::Sdk)
         .map(|h| (h.line, h.portability.vendor))
         .collect();
-    let mut vendor_of: HashMap<&str, Vendor> = HashMap::new();
+    // Lower case: Ruby's `require "openai"` brings `OpenAI`.
+    let mut vendor_of: HashMap<String, Vendor> = HashMap::new();
     for statement in statements {
         let sdk = statement
             .lines
             .clone()
             .find_map(|line| sdk_lines.get(&line));
         if let Some(&vendor) = sdk {
-            vendor_of.extend(statement.words.iter().map(|&w| (w, vendor)));
+            vendor_of.extend(statement.words.iter().map(|w| (w.to_lowercase(), vendor)));
         }
     }
     if vendor_of.is_empty() {
@@ -167,7 +173,7 @@ fn several_clients(text: &str, hits: &[Hit], statements: &[Statement]) -> bool {
             continue;
         };
         if let Some(&vendor) = vendor_of
-            .get(first)
+            .get(&first.to_lowercase())
             .filter(|_| constructs(Syntax::Python, rest, 0))
         {
             *made.entry(vendor).or_default() += 1;

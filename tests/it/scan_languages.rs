@@ -6,6 +6,7 @@
 //! request built apart and then passed to one, is that receiver's vendor's.
 
 use crate::scan_coverage::scan_one;
+use crate::scan_imported::scan_files;
 
 /// (line, vendor) of the tool-calling findings of one file.
 fn tool_vendors(name: &str, text: &str) -> Vec<(u32, &'static str)> {
@@ -198,5 +199,66 @@ fn python_requests_built_apart_go_to_the_client_they_are_passed_to() {
     assert_eq!(
         tool_vendors("ask.py", py),
         [(6, "anthropic"), (9, "openai")]
+    );
+}
+
+#[test]
+fn several_clients_of_one_vendor_in_a_go_java_or_ruby_file_are_a_point_each() {
+    let files = [
+        (
+            "two.go",
+            "package two\n\nimport (\n\t\"github.com/openai/openai-go\"\n\t\"github.com/openai/openai-go/option\"\n)\n\n\
+             var fast = openai.NewClient(option.WithMaxRetries(0))\n\
+             var slow = openai.NewClient(option.WithMaxRetries(5))\n\n\
+             func Ask(ctx context.Context) {\n\tfast.Chat.Completions.New(ctx, params)\n\
+             \tslow.Chat.Completions.New(ctx, params)\n\tslow.Embeddings.New(ctx, eparams)\n}\n",
+        ),
+        // The Groq client is Groq's point; the other two are OpenAI's, one each.
+        (
+            "Two.java",
+            "import com.openai.client.OpenAIClient;\nimport com.openai.client.okhttp.OpenAIOkHttpClient;\n\n\
+             public class Two {\n\
+             \x20   private final OpenAIClient openai = OpenAIOkHttpClient.fromEnv();\n\
+             \x20   private final OpenAIClient groq = OpenAIOkHttpClient.builder()\n\
+             \x20       .baseUrl(\"https://api.groq.com/openai/v1\").apiKey(key).build();\n\
+             \x20   private final OpenAIClient local = OpenAIOkHttpClient.builder().baseUrl(url).build();\n\n\
+             \x20   void ask() {\n\
+             \x20       openai.chat().completions().create(params);\n\
+             \x20       local.chat().completions().create(params);\n\
+             \x20   }\n}\n",
+        ),
+        // A client declared by its type is made elsewhere: what its calls return are no clients.
+        (
+            "Sample.kt",
+            "import com.aallam.openai.client.OpenAI\n\nsuspend fun run(openAI: OpenAI) {\n\
+             \x20   val assistant = openAI.assistant(request)\n    val thread = openAI.thread()\n\
+             \x20   val other = OpenAI(token = key)\n    other.chatCompletion(request)\n}\n",
+        ),
+        (
+            "two.rb",
+            "require \"openai\"\n\nFAST = OpenAI::Client.new(request_timeout: 5)\nSLOW = OpenAI::Client.new\n\n\
+             def ask\n  FAST.chat(parameters: { model: M, messages: m })\n  SLOW.chat(parameters: { model: M, messages: m })\nend\n",
+        ),
+    ];
+    let scan = scan_files(&files);
+    let mut points: Vec<_> = (scan.integration_points.iter())
+        .map(|p| {
+            let client = p.client.as_deref().unwrap_or("-");
+            (p.file.as_str(), p.line, p.vendor.id(), client, p.findings)
+        })
+        .collect();
+    points.sort();
+    assert_eq!(
+        points,
+        [
+            ("Sample.kt", 1, "openai", "-", 4),
+            ("Two.java", 5, "openai", "openai", 3),
+            ("Two.java", 6, "groq", "groq", 1),
+            ("Two.java", 8, "openai", "local", 1),
+            ("two.go", 8, "openai", "fast", 3),
+            ("two.go", 9, "openai", "slow", 2),
+            ("two.rb", 3, "openai", "FAST", 2),
+            ("two.rb", 4, "openai", "SLOW", 1),
+        ]
     );
 }
