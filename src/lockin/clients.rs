@@ -3,8 +3,9 @@
 //! (`from .llm import client`, `import { openai } from "./lib/ai"`), and so is a function there
 //! that returns one (`def anthropic_client(): return Anthropic()`); a call through it, in any
 //! file, belongs to the place it is made: moving that client is one piece of work, however many
-//! files call it. Python, JavaScript and TypeScript, whose syntax trees `receivers` reads;
-//! in other languages, and where the tree does not say, a file and a vendor stand for a client.
+//! files call it (Python, JavaScript and TypeScript, whose modules import clients by name). A
+//! file that makes several clients of one vendor, in any language with a grammar, has a point
+//! per client. Where the tree does not say, a file and a vendor stand for a client.
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
