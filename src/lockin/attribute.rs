@@ -87,7 +87,7 @@ pub(crate) fn attribute(hits: &mut [Hit]) -> Option<Vendor> {
     platform_clients(hits);
     let vendor = file_vendor(hits)?;
     for hit in hits.iter_mut() {
-        let moves = may_move(hit.pattern.shared, vendor) || hosts(vendor, hit.pattern.vendor);
+        let moves = belongs_to(hit.pattern.shared, hit.pattern.vendor, vendor);
         if moves && hit.portability.vendor != vendor {
             if let Some(row) = portability(vendor, hit.pattern.feature) {
                 hit.portability = row;
@@ -128,8 +128,15 @@ pub(crate) fn foreign(hits: &[Hit], vendor: Option<Vendor>) -> Vec<bool> {
         .collect()
 }
 
-/// Whether a hit shared as `sharing` may go to `vendor` (here, and in `receivers`).
-pub(crate) fn may_move(sharing: Sharing, vendor: Vendor) -> bool {
+/// Whether a finding of a pattern of `from` shared as `sharing` belongs to `to` where the code
+/// talks to `to` (the file's one vendor here, its receiver's in `receivers`, an imported
+/// client's in `clients`): shared vocabulary `to` has, or an SDK's use on a platform hosting it.
+pub(crate) fn belongs_to(sharing: Sharing, from: Vendor, to: Vendor) -> bool {
+    may_move(sharing, to) || hosts(to, from)
+}
+
+/// Whether a hit shared as `sharing` may go to `vendor`.
+fn may_move(sharing: Sharing, vendor: Vendor) -> bool {
     match sharing {
         Sharing::Any => true,
         Sharing::OpenAiShaped => vendor == Vendor::OpenAi || serves(Vendor::OpenAi, vendor),

@@ -12,13 +12,13 @@ use std::path::Path;
 
 use tree_sitter::Node;
 
-use super::attribute::hosts;
+use super::attribute::belongs_to;
 use super::imports::{import_vendors, imported_names};
 use super::matcher::{Hit, Matchers};
 use super::receivers::{
     bindings, constructions, ident_char, own_client, returned_client, unawaited,
 };
-use super::rules::{portability, Vendor};
+use super::rules::{portability, Sharing, Vendor};
 use super::syntax::{node_text, parse, Syntax};
 use super::{Client, Finding};
 
@@ -34,6 +34,11 @@ pub(super) struct LocalImport {
     /// The name the module exports it under.
     pub imported: String,
 }
+
+/// The sharing (`rules::Sharing`) of the findings through imported clients whose vocabulary other
+/// vendors' APIs share, by (file, line, column): the scan keeps it beside the findings, which
+/// do not carry it.
+pub(super) type Shared = HashMap<(String, u32, u32), Sharing>;
 
 /// What a file that calls through imported clients says about them.
 #[derive(Default)]
@@ -335,14 +340,14 @@ fn via(
 /// that module is among `modules` (the files with findings, and those that talk only to a
 /// self-hosted server: an SDK's client is made beside its import); the others keep none. Until
 /// then, such a finding's client is the local name with an empty `file` (`scan` writes it so).
-/// Each such module is parsed once, here. A call through a client made for a platform that
-/// hosts the SDK vendor's models is the platform's. The findings of `by_call` (files whose only
+/// Each such module is parsed once, here. A call through a client made for another service is
+/// that service's where it would be in one file (`to_client_vendor`). The findings of `by_call` (files whose only
 /// vendor text is such a call, `matcher::Gate::File`) stand only where the client is found. A
 /// call through a client made for a self-hosted server is no lock-in: it goes, and each file
 /// left with no finding is returned, with that client.
 pub(super) fn resolve(
     findings: &mut Vec<Finding>,
-    (imports, by_call): (&[LocalImport], &[String]),
+    (imports, by_call, shared): (&[LocalImport], &[String], &Shared),
     (root, mut modules): (&Path, Vec<String>),
     matchers: &Matchers,
 ) -> Vec<(String, Client)> {
@@ -371,7 +376,8 @@ pub(super) fn resolve(
                 .find(|(name, _)| *name == import.imported)
                 .map(|(_, c)| c.clone())
         });
-        to_platform(f);
+        let sharing = shared.get(&(f.file.clone(), f.line, f.column));
+        to_client_vendor(f, sharing.copied().unwrap_or(Sharing::No));
     }
     let by_call: HashSet<&str> = by_call.iter().map(String::as_str).collect();
     findings.retain(|f| f.client.is_some() || !by_call.contains(f.file.as_str()));
@@ -391,14 +397,16 @@ pub(super) fn resolve(
     emptied
 }
 
-/// A finding through a client made for a platform that hosts the finding's vendor's models
-/// (`AnthropicBedrock()`, `AzureOpenAI()` in another module) becomes the platform's.
-fn to_platform(f: &mut Finding) {
-    let Some(platform) = f.client.as_ref().map(|c| c.vendor) else {
+/// A finding through a client made for another service than its vendor's goes to that service
+/// as it would in the file that makes the client (`attribute::belongs_to`): everything said
+/// through `AnthropicBedrock()` or `AzureOpenAI()` is the platform's, and the vocabulary an
+/// OpenAI client pointed at Groq shares with Groq's API is Groq's.
+fn to_client_vendor(f: &mut Finding, sharing: Sharing) {
+    let Some(service) = f.client.as_ref().map(|c| c.vendor) else {
         return;
     };
-    if platform != f.vendor && hosts(platform, f.vendor) {
-        if let Some(row) = portability(platform, f.feature) {
+    if service != f.vendor && belongs_to(sharing, f.vendor, service) {
+        if let Some(row) = portability(service, f.feature) {
             f.take_row(row);
         }
     }

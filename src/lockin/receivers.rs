@@ -19,7 +19,7 @@ use std::collections::HashMap;
 
 use tree_sitter::Node;
 
-use super::attribute::{hosts, may_move, serves};
+use super::attribute::{belongs_to, hosts, serves};
 use super::imports::{csharp_types, import_bindings};
 use super::matcher::{Gate, Hit, Matchers};
 use super::rules::{portability, Feature, Sharing, Vendor};
@@ -54,7 +54,7 @@ pub(crate) fn attribute_by_receiver(
         let Some(vendor) = receiver_vendor(root, hit.start, (text, syntax), &bindings) else {
             continue;
         };
-        let fits = may_move(hit.pattern.shared, vendor) || hosts(vendor, hit.pattern.vendor);
+        let fits = belongs_to(hit.pattern.shared, hit.pattern.vendor, vendor);
         if let Some(row) = portability(vendor, hit.pattern.feature).filter(|_| fits) {
             hit.portability = row;
         }

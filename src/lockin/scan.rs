@@ -13,7 +13,7 @@ use super::attribute::{attribute, foreign};
 use super::clients;
 use super::manifests::{self, PackageManifest};
 use super::matcher::{one_per_feature, Gate, Hit, Matchers};
-use super::rules::{Lang, Vendor};
+use super::rules::{Lang, Sharing, Vendor};
 use super::{comments, estimate, notebook, receivers, worth, Client};
 use super::{Dependency, Finding, Problem, Scan, ScanError, ScanOptions, ScanStats, Skipped};
 
@@ -126,7 +126,7 @@ pub fn scan(root: &Path, options: &ScanOptions) -> Result<Scan, ScanError> {
     let local_modules = (root, std::mem::take(&mut all.self_hosted));
     for (file, client) in clients::resolve(
         &mut all.findings,
-        (&all.imports, &all.by_call),
+        (&all.imports, &all.by_call, &all.shared),
         local_modules,
         Matchers::get(),
     ) {
@@ -191,6 +191,9 @@ struct Collected {
     /// Files whose findings all come from a call through an imported client (`Gate::File`):
     /// they stand only where `clients::resolve` finds that client is a vendor's.
     by_call: Vec<String>,
+    /// The vocabulary findings through an imported client share with other vendors' APIs, by
+    /// (file, line, column): `clients::resolve` gives it to the service the client was made for.
+    shared: clients::Shared,
     dependencies: Vec<Dependency>,
     problems: Vec<Problem>,
     skipped: Vec<Skipped>,
@@ -203,6 +206,7 @@ impl Collected {
         self.imports.extend(other.imports);
         self.self_hosted.extend(other.self_hosted);
         self.by_call.extend(other.by_call);
+        self.shared.extend(other.shared);
         self.skipped.extend(other.skipped);
         self.dependencies.extend(other.dependencies);
         self.problems.extend(other.problems);
@@ -373,7 +377,12 @@ impl Visitor<'_> {
             if by_call && via.is_none() {
                 continue;
             }
+            let shared = hit.pattern.shared;
             let mut f = finding(rel, hit, None);
+            if via.is_some() && shared != Sharing::No {
+                let at = (f.file.clone(), f.line, f.column);
+                self.local.shared.insert(at, shared);
+            }
             f.client = client_of(via, f.vendor).or(own);
             self.local.findings.push(f);
         }

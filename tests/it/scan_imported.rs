@@ -1,7 +1,8 @@
 //! `modelswap scan`: calls through clients the project makes, followed from the call to the
 //! construction: a call with no vendor word of its own, a client a function returns, a file that
 //! imports an SDK only for its types, a name assigned a client in one function and not another,
-//! and calls shaped like a vendor's API that another SDK makes.
+//! calls shaped like a vendor's API that another SDK makes, and calls through a client made for
+//! an API compatible with its SDK's.
 
 use modelswap::lockin::{self, Scan, ScanOptions};
 
@@ -311,4 +312,40 @@ fn crlf_lines_multi_line_imports_and_bytes_that_are_not_characters() {
     // A Ruby rule may match from inside a multi-byte character: no panic, the finding stands.
     let ruby = scan_one("x.rb", "require \"anthropic\"\nputs \"\u{e9}:tool_use\"\n");
     assert!(!ruby.findings.is_empty());
+}
+
+#[test]
+fn what_an_imported_client_of_a_compatible_api_shares_with_it_is_that_api_s() {
+    // An OpenAI client pointed at Groq, made in one module and called from another: the call
+    // and its tool choice are Groq's, as they are in the module that makes the client.
+    let files = [
+        (
+            "app/llm.py",
+            "from openai import OpenAI\nclient = OpenAI(base_url=\"https://api.groq.com/openai/v1\", api_key=k)\n",
+        ),
+        (
+            "app/routes.py",
+            "from app.llm import client\n\ndef ask(q):\n    return client.chat.completions.create(model=M, messages=q, tools=T, tool_choice=\"auto\")\n",
+        ),
+        (
+            "app/same_file.py",
+            "from openai import OpenAI\nclient = OpenAI(base_url=\"https://api.groq.com/openai/v1\", api_key=k)\n\
+             client.chat.completions.create(model=M, messages=q, tools=T, tool_choice=\"auto\")\n",
+        ),
+    ];
+    let scan = scan_files(&files);
+    let mut calls: Vec<_> = (scan.findings.iter())
+        .filter(|f| ["chat", "tool-calling"].contains(&f.feature.id()))
+        .map(|f| (f.file.as_str(), f.line, f.feature.id(), f.vendor.id()))
+        .collect();
+    calls.sort();
+    assert_eq!(
+        calls,
+        [
+            ("app/routes.py", 4, "chat", "groq"),
+            ("app/routes.py", 4, "tool-calling", "groq"),
+            ("app/same_file.py", 3, "chat", "groq"),
+            ("app/same_file.py", 3, "tool-calling", "groq"),
+        ]
+    );
 }
