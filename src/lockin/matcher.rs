@@ -184,7 +184,10 @@ fn resolve_overlaps(hits: Vec<Hit>) -> Vec<Hit> {
         let first = kept.len();
         for h in line {
             let hidden = line.iter().any(|o| !std::ptr::eq(o, h) && covers(o, h));
-            if !hidden && !repeats(&kept[first..], h) {
+            // An array's opening (`tools=[`) does not say what the array holds: `one_per_feature`
+            // may find it a hosted tool's, and then a function tool beside is tool calling.
+            let said = kept[first..].iter().filter(|k| !k.text.ends_with('['));
+            if !hidden && !repeats(said, h) {
                 kept.push(h.clone());
             }
         }
@@ -193,17 +196,17 @@ fn resolve_overlaps(hits: Vec<Hit>) -> Vec<Hit> {
 }
 
 /// Whether `hit` says again what one of `earlier`, the hits before it on its line, says.
-fn repeats(earlier: &[Hit], hit: &Hit) -> bool {
+fn repeats<'h>(earlier: impl IntoIterator<Item = &'h Hit>, hit: &Hit) -> bool {
     let said = |h: &Hit| (h.portability.vendor, h.portability.feature);
-    earlier.iter().any(|k| said(k) == said(hit))
+    earlier.into_iter().any(|k| said(k) == said(hit))
 }
 
 /// A line counts once per vendor feature, its first hit standing: `"input_image", image_url:`
 /// is one image part, `tools=tools, tool_choice="auto"` one use of tools, and a hosted tool's
 /// line (or the one after a `tools=[` opening the array) is that tool's use, not also one of tool
-/// calling. (Run again after `attribute` moves hits to another vendor.) A self-hosted server is no
-/// vendor: its hits go.
-pub(crate) fn one_per_feature(hits: &mut Vec<Hit>) {
+/// calling, unless a function tool stands beside it there. (Run again after `attribute` moves hits to another vendor.) A self-hosted server is no
+/// vendor: its hits go. `text` is the one the hits' offsets index.
+pub(crate) fn one_per_feature(hits: &mut Vec<Hit>, text: &[u8]) {
     hits.retain(|h| h.portability.vendor != Vendor::SelfHosted);
     // A tools array holding a hosted tool (`tools=[{"type": "file_search"}]`) is that tool's use.
     let hosted: Vec<u32> = (hits.iter())
@@ -215,9 +218,16 @@ pub(crate) fn one_per_feature(hits: &mut Vec<Hit>) {
         })
         .map(|h| h.line)
         .collect();
-    // So is one opened on the line above it (`tools=[` then `FileSearchTool(...)`).
+    // So is one opened on the line above it (`tools=[` then `FileSearchTool(...)`). A function
+    // tool beside the hosted one (`{"type": "function", …}`, `function_declarations=`) is
+    // tool calling still.
     let holds_hosted = |h: &Hit| {
-        hosted.contains(&h.line) || (h.text.ends_with('[') && hosted.contains(&(h.line + 1)))
+        let function = h.text.to_ascii_lowercase().contains("function");
+        let here = hosted.contains(&h.line) && !function;
+        let rest = text.get(h.end..).unwrap_or_default();
+        let line_end = rest.iter().position(|&b| b == b'\n').unwrap_or(rest.len());
+        let opens = h.text.ends_with('[') && rest[..line_end].trim_ascii().is_empty();
+        here || (opens && hosted.contains(&(h.line + 1)))
     };
     hits.retain(|h| h.pattern.feature != Feature::ToolCalling || !holds_hosted(h));
     let mut kept: Vec<Hit> = Vec::with_capacity(hits.len());

@@ -358,7 +358,7 @@ impl Visitor<'_> {
             receivers::attribute_by_receiver(extension, &self.buf, &mut hits, self.matchers);
         }
         self.self_hosted(rel, vendor, &mut hits);
-        one_per_feature(&mut hits);
+        one_per_feature(&mut hits, &self.buf);
         let worth = worth::worth_reading(extension, &self.buf, &hits);
         let facts = match worth.any() {
             true => clients::read(
@@ -462,7 +462,7 @@ impl Visitor<'_> {
             by_cell[i].push(shifted(hit, lines, bytes, false));
         }
         for (cell, mut hits) in cells.iter().zip(by_cell) {
-            one_per_feature(&mut hits);
+            one_per_feature(&mut hits, cell.source.as_bytes());
             for hit in hits {
                 let at = (hit.line as usize).checked_sub(1);
                 let file_line = at.and_then(|i| cell.file_lines.get(i).copied().flatten());

@@ -305,3 +305,27 @@ fn a_chained_call_and_a_tools_array_above_a_hosted_tool() {
         .collect();
     assert_eq!(features, [(1, "agent-sdk"), (4, "file-search")]);
 }
+
+#[test]
+fn a_tools_array_of_a_hosted_tool_and_a_function_is_both() {
+    // The array's opening is the hosted tool's use; the function tool beside it is tool calling.
+    let py = "from openai import OpenAI\nclient = OpenAI()\n\
+              client.responses.create(model=M, input=q, tools=[{\"type\": \"web_search_preview\"}])\n\
+              client.responses.create(model=M, input=q, tools=[{\"type\": \"web_search_preview\"}, {\"type\": \"function\", \"name\": \"lookup\", \"parameters\": P}])\n";
+    let scan = crate::scan_coverage::scan_one("mixed.py", py);
+    let mut features: Vec<(u32, &str)> = (scan.findings.iter())
+        .filter(|f| f.line >= 3)
+        .map(|f| (f.line, f.feature.id()))
+        .collect();
+    features.sort();
+    assert_eq!(
+        features,
+        [
+            (3, "hosted-tools"),
+            (3, "responses-api"),
+            (4, "hosted-tools"),
+            (4, "responses-api"),
+            (4, "tool-calling")
+        ]
+    );
+}
