@@ -6,7 +6,7 @@
 
 use tree_sitter::Node;
 
-use super::matcher::{Hit, Matchers};
+use super::matcher::{Gate, Hit, Matchers};
 use super::rules::{Feature, Vendor};
 use super::syntax::{node_text, Syntax};
 
@@ -60,12 +60,12 @@ pub(super) fn import_vendors(
     syntax: Syntax,
     matchers: &Matchers,
 ) -> Vec<Hit> {
-    let statement = node_text(node, text);
-    (matchers
-        .find(syntax.lang(), statement.as_bytes())
-        .into_iter())
-    .filter(|h| h.pattern.feature == Feature::Sdk)
-    .collect()
+    let statement = node_text(node, text).as_bytes();
+    // Gated SDK patterns too (Ollama's client): an import is read for what it imports.
+    let hits = matchers.find_gated(syntax.lang(), statement, Gate::Part(true));
+    (hits.into_iter())
+        .filter(|h| h.pattern.feature == Feature::Sdk)
+        .collect()
 }
 
 /// The vendor of an imported name: the client a rule names (`AzureOpenAI`, `AnthropicBedrock`

@@ -27,11 +27,12 @@ use super::syntax::{is_class, is_scope, node_text, parse, Place, Syntax};
 
 /// Moves each hit of a file that talks to several vendors to the vendor of the client its call
 /// goes through, where the tree says which and the hit may go there: shared vocabulary, or an
-/// SDK's call through a client built for a platform that hosts it.
+/// SDK's call through a client built for a platform that hosts it. What goes through a client of
+/// a self-hosted server (Ollama's, an OpenAI client pointed at one) goes: no vendor's.
 pub(crate) fn attribute_by_receiver(
     extension: &str,
     text: &[u8],
-    hits: &mut [Hit],
+    hits: &mut Vec<Hit>,
     matchers: &Matchers,
 ) {
     // Only shared words, and an SDK's calls where a platform hosting it is named, can move.
@@ -50,15 +51,25 @@ pub(crate) fn attribute_by_receiver(
     };
     let root = tree.root_node();
     let bindings = bindings(root, text, syntax, matchers);
-    for hit in hits.iter_mut() {
+    let mut local = Vec::new();
+    for (i, hit) in hits.iter_mut().enumerate() {
         let Some(vendor) = receiver_vendor(root, hit.start, (text, syntax), &bindings) else {
             continue;
         };
-        let fits = belongs_to(hit.pattern.shared, hit.pattern.vendor, vendor);
-        if let Some(row) = portability(vendor, hit.pattern.feature).filter(|_| fits) {
+        if !belongs_to(hit.pattern.shared, hit.pattern.vendor, vendor) {
+            continue;
+        }
+        if vendor == Vendor::SelfHosted {
+            local.push(i);
+        } else if let Some(row) = portability(vendor, hit.pattern.feature) {
             hit.portability = row;
         }
     }
+    let mut i = 0;
+    hits.retain(|_| {
+        i += 1;
+        !local.contains(&(i - 1))
+    });
 }
 
 /// How many vendors the file's own (unshared) hits name, model ids aside.

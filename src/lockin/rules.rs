@@ -56,7 +56,7 @@ labelled_enum! {
         Groq => "groq", "Groq";
         XAi => "xai", "xAI";
         /// A server on the team's own machines (an engine such as Ollama, vLLM or llama.cpp, or
-        /// a proxy) reached through an OpenAI-compatible client: no vendor. Its hits never
+        /// a proxy) reached through an OpenAI-compatible client or Ollama's own: no vendor. Its hits never
         /// become findings (`matcher::one_per_feature`); a file that talks to nothing else is
         /// listed as skipped, with why.
         SelfHosted => "self-hosted", "a self-hosted server";

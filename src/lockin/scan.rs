@@ -517,7 +517,7 @@ impl Visitor<'_> {
             .any(|h| h.portability.vendor != Vendor::SelfHosted);
         if let Some(server) = server.filter(|_| vendor_hits) {
             let reason = format!(
-                "talks only to a self-hosted server (`{}`) through an OpenAI-compatible client: no vendor lock-in",
+                "talks only to a self-hosted server (`{}`): no vendor lock-in",
                 server.text
             );
             let file = rel.to_string();

@@ -263,3 +263,30 @@ fn a_platform_client_in_a_parenthesised_import_is_the_platforms() {
         ]
     );
 }
+
+#[test]
+fn ollama_s_own_client_is_a_self_hosted_server_not_a_vendor() {
+    // A Go file that speaks Ollama's API with its own types: `ToolCalls` is no OpenAI lock-in.
+    let go = "package ollama\n\nimport \"github.com/ollama/ollama/api\"\n\n\
+              func from(m Message) api.Message {\n\treturn api.Message{Role: m.Role, ToolCalls: calls(m)}\n}\n";
+    let scan = scan_one("format.go", go);
+    assert!(scan.findings.is_empty(), "{:?}", scan.findings);
+    assert!(
+        scan.skipped[0].reason.contains("self-hosted server")
+            && scan.skipped[0]
+                .reason
+                .contains("github.com/ollama/ollama/api"),
+        "{:?}",
+        scan.skipped
+    );
+    // Beside a vendor, the calls through Ollama's client go, and the vendor's stay its own.
+    let py = "import anthropic\nimport ollama\n\nclaude = anthropic.Anthropic()\n\
+              local = ollama.Client(host=\"http://gpu-box:11434\")\n\n\
+              def ask_claude(q):\n    return claude.messages.create(model=M, messages=q, tools=T)\n\n\
+              def ask_local(q):\n    return local.chat(model=\"llama3.1\", messages=q, tools=T)\n";
+    assert_eq!(tool_vendors("mixed.py", py), [(8, "anthropic")]);
+    // A provider named "ollama" in an options object is no import of its client.
+    let ts = "import Anthropic from \"@anthropic-ai/sdk\";\nconst providers = { local: \"ollama\" };\n\
+              await new Anthropic().messages.create({ model, tools, tool_choice: { type: \"auto\" } });\n";
+    assert_eq!(tool_vendors("providers.ts", ts), [(3, "anthropic")]);
+}

@@ -140,6 +140,14 @@ pub(crate) const PATTERNS: &[Pattern] = &[
     // server and no vendor has no finding either way), and ungated its literals cost every file
     // of the 1 GB benchmark tree a prefilter pass (9% of the scan's time).
     g(SelfHosted, Endpoint, CODE, r"\b(?:localhost|127\.0\.0\.1|host\.docker\.internal)(?::\d{2,5})?/v1\b|:11434\b", "client = OpenAI(base_url=\"http://localhost:11434/v1\", api_key=\"ollama\")"),
+    // Ollama's own client libraries: the same, and gated for the same reason (a file that
+    // imports one and uses `tool_calls` talks to no vendor).
+    g(SelfHosted, Sdk, PY, r"\b(?:import|from) ollama\b", "from ollama import chat"),
+    g(SelfHosted, Sdk, JS, r#"\bfrom ["']ollama(?:/browser)?["']|\brequire\(["']ollama["']\)"#, "import ollama from 'ollama'"),
+    g(SelfHosted, Sdk, GO, r#""github\.com/ollama/ollama/api""#, "\t\"github.com/ollama/ollama/api\""),
+    g(SelfHosted, Sdk, JVM, r"\bimport io\.github\.ollama4j\.", "import io.github.ollama4j.OllamaAPI;"),
+    g(SelfHosted, Sdk, RB, r#"require ["']ollama-ai["']"#, "require \"ollama-ai\""),
+    g(SelfHosted, Sdk, RS, r"\buse ollama_rs::", "use ollama_rs::Ollama;"),
 
     // Raw REST: a vendor's wire protocol written by hand (headers, paths, versions), in any language.
     p(Anthropic, RestProtocol, ANY, r"\banthropic-(?:version|beta)\b", r#"headers: { "anthropic-version": "2023-06-01" },"#),

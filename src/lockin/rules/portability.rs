@@ -317,6 +317,9 @@ pub(crate) const PORTABILITY: &[Portability] = &[
       "a server on the team's own machines (an engine such as Ollama, vLLM or llama.cpp, or a proxy): \
        no vendor's API; if it is a proxy to a vendor, the lock-in is in the proxy's configuration",
       None),
+    f(SelfHosted, Sdk, Portable,
+      "Ollama's own client talks to an Ollama server on the team's own machines: no vendor's API",
+      None),
     // Azure OpenAI serves OpenAI's API and models: what it shares is rated as OpenAI's is.
     f(AzureOpenAi, Chat, Portable, SAME_SHAPE, None),
     f(AzureOpenAi, ToolCalling, Portable, SAME_SHAPE, None),
