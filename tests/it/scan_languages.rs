@@ -160,7 +160,8 @@ end
         tool_vendors("router.rb", ruby),
         [(11, "anthropic"), (15, "openai")]
     );
-    // A struct's fields of each vendor's client; the crate renamed on import.
+    // A struct's fields of each vendor's client; the crate renamed on import. Bedrock's
+    // `.tool_config(…)` is no Gemini `tool_config`.
     let rust = r#"use async_openai::{config::OpenAIConfig, Client};
 use aws_sdk_bedrockruntime as bedrock;
 
@@ -172,7 +173,7 @@ pub struct Router {
 impl Router {
     pub async fn claude(&self, tools: Tools) -> Result<()> {
         let choice = bedrock::types::ToolChoice::Auto(bedrock::types::AutoToolChoice::builder().build());
-        self.claude.converse().model_id(MODEL).send().await?;
+        self.claude.converse().model_id(MODEL).tool_config(config).send().await?;
         Ok(())
     }
 
@@ -184,7 +185,7 @@ impl Router {
 "#;
     assert_eq!(
         tool_vendors("router.rs", rust),
-        [(11, "aws-bedrock"), (17, "openai")]
+        [(11, "aws-bedrock"), (12, "aws-bedrock"), (17, "openai")]
     );
 }
 

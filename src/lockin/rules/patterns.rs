@@ -260,7 +260,10 @@ pub(crate) const PATTERNS: &[Pattern] = &[
     // The content-block vocabulary as written on the wire (quoted, or an object key): a
     // `tool_result` variable is not it.
     g(Anthropic, ToolCalling, ANY, r#"(?:["']|\b)(tool_(?:use|result)(?:_id)?)(?:["']|\s*:)"#, "if block.type == \"tool_use\":"),
-    g(Google, ToolCalling, ANY, r"\b(?:function_declarations|functionDeclarations|FunctionDeclarations?|function_calling_config|functionCallingConfig|allowed_function_names|allowedFunctionNames|tool_config)\b", "tools=[types.Tool(function_declarations=[lookup])]"),
+    // (Not `tool_config` in Rust: Bedrock's SDK method, below.)
+    g(Google, ToolCalling, NOT_RS, r"\b(?:function_declarations|functionDeclarations|FunctionDeclarations?|function_calling_config|functionCallingConfig|allowed_function_names|allowedFunctionNames|tool_config)\b", "tools=[types.Tool(function_declarations=[lookup])]"),
+    g(Google, ToolCalling, RS, r"\b(?:function_declarations|FunctionDeclarations?|function_calling_config|allowed_function_names)\b", "function_declarations: vec![lookup],"),
+    g(AwsBedrock, ToolCalling, RS, r"\.tool_config\(", ".converse().model_id(MODEL).tool_config(config)"),
     // Bedrock Converse's words; Gemini's REST and JavaScript SDK say `toolConfig` too.
     shared(g(AwsBedrock, ToolCalling, ANY, r"\b(?:toolConfig|ToolConfiguration|toolSpec)\b", "toolConfig={\"tools\": [{\"toolSpec\": {")),
     // Bedrock's Go SDK (LangChain4j's Java class of that name is vendor-neutral).
