@@ -128,6 +128,13 @@ pub(crate) fn foreign(hits: &[Hit], vendor: Option<Vendor>) -> Vec<bool> {
         .collect()
 }
 
+/// Whether the hits name a vendor (a pattern of one vendor's own): shared words alone
+/// (`ToolCalls []ToolCall` in a project's own types, a `tool_choice` in a request dict) are no
+/// vendor's, unless they go through a client another module makes (`clients`).
+pub(crate) fn names_a_vendor(hits: &[Hit]) -> bool {
+    hits.iter().any(|h| h.pattern.shared == Sharing::No)
+}
+
 /// Whether a finding of a pattern of `from` shared as `sharing` belongs to `to` where the code
 /// talks to `to` (the file's one vendor here, its receiver's in `receivers`, an imported
 /// client's in `clients`): shared vocabulary `to` has, or an SDK's use on a platform hosting it.

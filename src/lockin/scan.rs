@@ -9,7 +9,7 @@ use std::time::Instant;
 
 use ignore::{DirEntry, ParallelVisitor, ParallelVisitorBuilder, WalkBuilder, WalkState};
 
-use super::attribute::{attribute, foreign};
+use super::attribute::{attribute, foreign, names_a_vendor};
 use super::clients;
 use super::manifests::{self, PackageManifest};
 use super::matcher::{one_per_feature, Gate, Hit, Matchers};
@@ -372,9 +372,11 @@ impl Visitor<'_> {
         };
         let (mut via, mut own) = (facts.via.into_iter(), facts.own.into_iter());
         let before = self.local.findings.len();
+        let named = names_a_vendor(&hits);
         for hit in hits {
             let (via, own) = (via.next().flatten(), own.next().flatten());
-            if by_call && via.is_none() {
+            let unnamed = !named && hit.pattern.shared != Sharing::No;
+            if (by_call || unnamed) && via.is_none() {
                 continue;
             }
             let shared = hit.pattern.shared;
@@ -456,6 +458,9 @@ impl Visitor<'_> {
             .filter_map(|(kept, foreign)| (!foreign).then_some(kept))
             .unzip();
         self.self_hosted(rel, vendor, &mut hits);
+        if !names_a_vendor(&hits) {
+            hits.clear();
+        }
         let mut by_cell: Vec<Vec<Hit>> = vec![Vec::new(); cells.len()];
         for (hit, i) in hits.into_iter().zip(cell_of) {
             let (lines, bytes) = offsets[i];

@@ -329,3 +329,29 @@ fn a_tools_array_of_a_hosted_tool_and_a_function_is_both() {
         ]
     );
 }
+
+#[test]
+fn shared_words_in_a_file_that_names_no_vendor_are_no_vendor_s() {
+    // A project's own protocol types (charmbracelet/mods' `internal/proto`), a request built for
+    // whichever provider, and a notebook that only reads tool calls: no vendor named, no finding.
+    let go =
+        "package proto\n\ntype Message struct {\n\tRole      string\n\tToolCalls []ToolCall\n}\n";
+    let py = "def request(messages, tools):\n    return {\"messages\": messages, \"tools\": tools, \"tool_choice\": \"auto\"}\n";
+    let nb = crate::scan_coverage::notebook(&["calls = response.choices[0].message.tool_calls"]);
+    for (name, text) in [
+        ("proto.go", go),
+        ("request.py", py),
+        ("read.ipynb", nb.as_str()),
+    ] {
+        let scan = crate::scan_coverage::scan_one(name, text);
+        assert!(scan.findings.is_empty(), "{name}: {:?}", scan.findings);
+    }
+    // The same words beside a vendor's import are its.
+    let named = "import anthropic\n\ndef request(messages, tools):\n    return {\"messages\": messages, \"tools\": tools, \"tool_choice\": {\"type\": \"auto\"}}\n";
+    let scan = crate::scan_coverage::scan_one("named.py", named);
+    let tools: Vec<_> = (scan.findings.iter())
+        .filter(|f| f.feature.id() == "tool-calling")
+        .map(|f| (f.line, f.vendor.id()))
+        .collect();
+    assert_eq!(tools, [(4, "anthropic")]);
+}
