@@ -128,11 +128,13 @@ pub(crate) fn foreign(hits: &[Hit], vendor: Option<Vendor>) -> Vec<bool> {
         .collect()
 }
 
-/// Whether the hits name a vendor (a pattern of one vendor's own): shared words alone
-/// (`ToolCalls []ToolCall` in a project's own types, a `tool_choice` in a request dict) are no
-/// vendor's, unless they go through a client another module makes (`clients`).
+/// Whether the hits name a vendor, or at least the shape of one's API: a pattern of one vendor's
+/// own, or a call shaped like its API (`client.chat.completions.create(...)` on a client passed
+/// in). Vocabulary many APIs share, alone (`ToolCalls []ToolCall` in a project's own types, a
+/// `tool_choice` in a request dict), is no vendor's, unless it goes through a client another
+/// module makes (`clients`).
 pub(crate) fn names_a_vendor(hits: &[Hit]) -> bool {
-    hits.iter().any(|h| h.pattern.shared == Sharing::No)
+    hits.iter().any(|h| h.pattern.shared != Sharing::Any)
 }
 
 /// Whether a finding of a pattern of `from` shared as `sharing` belongs to `to` where the code

@@ -346,6 +346,17 @@ fn shared_words_in_a_file_that_names_no_vendor_are_no_vendor_s() {
         let scan = crate::scan_coverage::scan_one(name, text);
         assert!(scan.findings.is_empty(), "{name}: {:?}", scan.findings);
     }
+    // A call shaped like a vendor's API on a client passed in names that API's shape: it and its
+    // words stay.
+    let injected = "def ask(client, q):\n    return client.chat.completions.create(model=M, messages=q, tools=T, tool_choice=\"auto\")\n";
+    let scan = crate::scan_coverage::scan_one("ask.py", injected);
+    let features: Vec<_> = (scan.findings.iter())
+        .map(|f| (f.line, f.vendor.id(), f.feature.id()))
+        .collect();
+    assert_eq!(
+        features,
+        [(2, "openai", "chat"), (2, "openai", "tool-calling")]
+    );
     // The same words beside a vendor's import are its.
     let named = "import anthropic\n\ndef request(messages, tools):\n    return {\"messages\": messages, \"tools\": tools, \"tool_choice\": {\"type\": \"auto\"}}\n";
     let scan = crate::scan_coverage::scan_one("named.py", named);
