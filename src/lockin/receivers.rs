@@ -52,8 +52,10 @@ pub(crate) fn attribute_by_receiver(
     let root = tree.root_node();
     let bindings = bindings(root, text, syntax, matchers);
     let mut local = Vec::new();
+    let mut uses = Uses::new();
     for (i, hit) in hits.iter_mut().enumerate() {
-        let Some(vendor) = receiver_vendor(root, hit.start, (text, syntax), &bindings) else {
+        let found = receiver_vendor(root, hit.start, (text, syntax), (&bindings, &mut uses));
+        let Some(vendor) = found else {
             continue;
         };
         if !belongs_to(hit.pattern.shared, hit.pattern.vendor, vendor) {
@@ -471,11 +473,12 @@ pub(super) fn own_client(
 /// callee starts with a bound name, or else, where the hit builds a request apart (`params =
 /// {…}`, `var p = new MessageParameters {…}`), the first such call that request is then passed
 /// to in its function (`client.messages.create(**params)`, `GetClaudeMessageAsync(p)`).
+/// `uses` keeps each function's identifiers: a function is read once.
 fn receiver_vendor(
     root: Node,
     at: usize,
     (text, syntax): (&[u8], Syntax),
-    bound: &Bindings,
+    (bound, uses): (&Bindings, &mut Uses),
 ) -> Option<Vendor> {
     let node = root.descendant_for_byte_range(at, at)?;
     if let Some(vendor) = call_vendor(node, (text, syntax), bound) {
@@ -486,22 +489,31 @@ fn receiver_vendor(
         .flat_map(|p| std::iter::successors(Some(p), |n| n.parent()))
         .find(|n| is_scope(n.kind()))
         .unwrap_or(root);
+    let named = (uses.entry(function.id()))
+        .or_insert_with(|| identifiers(function, text))
+        .get(&name)?;
+    // Its uses after the statement, in order: the first call on a bound receiver it goes to.
+    (named.iter())
+        .filter(|&&p| p >= statement.end_byte())
+        .find_map(|&p| call_vendor(root.descendant_for_byte_range(p, p)?, (text, syntax), bound))
+}
+
+/// A function's identifiers by name, with where each use starts: function id → name → offsets.
+type Uses = HashMap<usize, HashMap<String, Vec<usize>>>;
+
+fn identifiers(function: Node, text: &[u8]) -> HashMap<String, Vec<usize>> {
+    let mut out: HashMap<String, Vec<usize>> = HashMap::new();
     let mut stack = vec![function];
     while let Some(n) = stack.pop() {
-        if n.end_byte() <= statement.end_byte() {
-            continue;
-        }
-        let used = n.start_byte() >= statement.end_byte() && n.kind() == "identifier";
-        if used && node_text(n, text) == name {
-            if let Some(vendor) = call_vendor(n, (text, syntax), bound) {
-                return Some(vendor);
-            }
+        if n.kind() == "identifier" {
+            let name = node_text(n, text).to_string();
+            out.entry(name).or_default().push(n.start_byte());
         }
         let mut cursor = n.walk();
         let children: Vec<Node> = n.named_children(&mut cursor).collect();
         stack.extend(children.into_iter().rev());
     }
-    None
+    out
 }
 
 /// The vendor of the innermost call around `node` whose callee starts with a bound name.

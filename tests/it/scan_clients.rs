@@ -30,7 +30,7 @@ fn a_notebook_s_cells_do_not_share_line_numbers() {
 }
 
 /// (line, vendor) of the tool-calling findings of one file.
-fn tool_vendors(name: &str, text: &str) -> Vec<(u32, &'static str)> {
+pub(crate) fn tool_vendors(name: &str, text: &str) -> Vec<(u32, &'static str)> {
     (scan_one(name, text).findings.iter())
         .filter(|f| f.feature.id() == "tool-calling")
         .map(|f| (f.line, f.vendor.id()))

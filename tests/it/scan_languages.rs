@@ -5,16 +5,8 @@
 //! bind clients (fields and struct members included), and a call on a bound receiver, or a
 //! request built apart and then passed to one, is that receiver's vendor's.
 
-use crate::scan_coverage::scan_one;
+use crate::scan_clients::tool_vendors;
 use crate::scan_imported::scan_files;
-
-/// (line, vendor) of the tool-calling findings of one file.
-fn tool_vendors(name: &str, text: &str) -> Vec<(u32, &'static str)> {
-    (scan_one(name, text).findings.iter())
-        .filter(|f| f.feature.id() == "tool-calling")
-        .map(|f| (f.line, f.vendor.id()))
-        .collect()
-}
 
 #[test]
 fn go_struct_fields_and_request_literals_name_their_vendor() {
