@@ -106,14 +106,34 @@ struct Statement<'t> {
     words: Vec<&'t str>,
 }
 
+/// The words of a line.
+fn words(line: &str) -> Vec<&str> {
+    (line.split(|c: char| !ident_char(c)))
+        .filter(|w| !w.is_empty())
+        .collect()
+}
+
 /// A file's import statements.
 fn import_statements(text: &str) -> Vec<Statement<'_>> {
     let mut out: Vec<Statement> = Vec::new();
     let mut open = 0i32;
+    // In a Go `import (` block each line is an import of its own (`errors` is no SDK's word).
+    let mut go_block = false;
     for (i, line) in text.lines().enumerate() {
         let number = i as u32 + 1;
+        if go_block {
+            go_block = !line.trim_start().starts_with(')');
+            let words = words(line);
+            let lines = number..=number;
+            out.extend(go_block.then_some(Statement { lines, words }));
+            continue;
+        }
         if open <= 0 {
             let trimmed = line.trim_start();
+            if trimmed.trim_end() == "import (" {
+                go_block = true;
+                continue;
+            }
             let starts = ["from ", "import ", "use ", "using ", "require "];
             if !starts.iter().any(|s| trimmed.starts_with(s)) {
                 continue;
@@ -127,10 +147,7 @@ fn import_statements(text: &str) -> Vec<Statement<'_>> {
         }
         open += line.matches(['(', '{']).count() as i32 - line.matches([')', '}']).count() as i32;
         if let Some(statement) = out.last_mut() {
-            let words = line
-                .split(|c: char| !ident_char(c))
-                .filter(|w| !w.is_empty());
-            statement.words.extend(words);
+            statement.words.extend(words(line));
             statement.lines = *statement.lines.start()..=number;
         }
     }
