@@ -13,6 +13,7 @@ use std::path::Path;
 use tree_sitter::Node;
 
 use super::attribute::belongs_to;
+use super::go_package::package_names;
 use super::imports::{import_vendors, imported_names};
 use super::matcher::{Hit, Matchers};
 use super::receivers::{
@@ -66,12 +67,13 @@ pub(super) fn read(
         return FileClients::default();
     };
     let root = tree.root_node();
-    let imports = match syntax.imports_clients() {
-        true => local_imports(root, text, syntax, matchers, file),
-        false => Vec::new(),
+    let imports = match syntax {
+        Syntax::Go => package_imports(root, (file, text), hits, matchers),
+        _ if syntax.imports_clients() => local_imports(root, text, syntax, matchers, file),
+        _ => Vec::new(),
     };
     let names: Vec<&str> = imports.iter().map(|i| i.name.as_str()).collect();
-    let assigned = made_by_imports(root, text, &names);
+    let assigned = made_by_imports(root, (text, syntax), &names);
     let via = (hits.iter())
         .map(|h| via(root, h.start, text, (&names, &assigned)))
         .collect();
@@ -80,6 +82,25 @@ pub(super) fn read(
         false => vec![None; hits.len()],
     };
     FileClients { imports, via, own }
+}
+
+/// A Go file's calls through names its package declares in another file (`go_package`): each
+/// as if imported from the file's own directory (`.`).
+fn package_imports(
+    root: Node,
+    (file, text): (&str, &[u8]),
+    hits: &[Hit],
+    matchers: &Matchers,
+) -> Vec<LocalImport> {
+    let bound = bindings(root, text, Syntax::Go, matchers);
+    (package_names(root, text, hits, &bound).into_iter())
+        .map(|name| LocalImport {
+            file: file.to_string(),
+            name: name.clone(),
+            module: ".".to_string(),
+            imported: name,
+        })
+        .collect()
 }
 
 /// For each hit, the client the file makes that its call goes through (`FileClients::own`).
@@ -119,7 +140,8 @@ fn exports(root: &Path, file: &str, matchers: &Matchers) -> Vec<(String, Client)
     let Ok(text) = std::fs::read(root.join(file)) else {
         return Vec::new();
     };
-    let Some((tree, syntax)) = parse(extension, &text).filter(|(_, s)| s.imports_clients()) else {
+    let shared = |s: &Syntax| s.imports_clients() || *s == Syntax::Go;
+    let Some((tree, syntax)) = parse(extension, &text).filter(|(_, s)| shared(s)) else {
         return Vec::new();
     };
     let bound = bindings(tree.root_node(), &text, syntax, matchers);
@@ -269,17 +291,15 @@ type Assigned = (String, usize, Option<String>);
 /// Every name a file assigns (`client`, `self.client`, `this.ai`), in the file's order, with the
 /// imported function whose call it is assigned, if any (`client = anthropic_client()`, `const ai
 /// = await getClient()`): (the name, where it is bound, that function's name).
-fn made_by_imports(root: Node, text: &[u8], imported: &[&str]) -> Vec<Assigned> {
+fn made_by_imports(
+    root: Node,
+    (text, syntax): (&[u8], Syntax),
+    imported: &[&str],
+) -> Vec<Assigned> {
     let mut out = Vec::new();
     let mut stack = vec![root];
     while let Some(node) = stack.pop() {
-        let fields = match node.kind() {
-            "assignment" | "assignment_expression" => Some(("left", "right")),
-            "variable_declarator" => Some(("name", "value")),
-            _ => None,
-        };
-        let sides = fields
-            .and_then(|(l, r)| Some((node.child_by_field_name(l)?, node.child_by_field_name(r)?)));
+        let sides = syntax.assignment(node);
         let named = |l: &Node| matches!(l.kind(), "identifier" | "attribute" | "member_expression");
         if let Some((left, right)) = sides.filter(|(l, _)| named(l)) {
             let right = unawaited(right);
@@ -366,9 +386,9 @@ pub(super) fn resolve(
             f.client = None;
             continue;
         };
-        let candidates = module_files(&import.file, &import.module);
-        let module = (modules.iter()).find(|file| candidates.iter().any(|m| is_module(file, m)));
-        f.client = module.and_then(|module| {
+        let in_module = module_test(import);
+        let mut candidates = modules.iter().filter(|file| in_module(file));
+        f.client = candidates.find_map(|module| {
             let exported = made
                 .entry(module.clone())
                 .or_insert_with(|| exports(root, module, matchers));
@@ -409,6 +429,18 @@ fn to_client_vendor(f: &mut Finding, sharing: Sharing) {
         if let Some(row) = portability(service, f.feature) {
             f.take_row(row);
         }
+    }
+}
+
+/// Whether a file may be the module `import` names: one of the files its module name may be, or,
+/// for a Go file's name of its own package (`.`), another Go file of its directory.
+fn module_test(import: &LocalImport) -> impl Fn(&str) -> bool + '_ {
+    let dir = |f: &str| f.rsplit_once('/').map_or("", |(d, _)| d).to_string();
+    let package = (import.module == "." && import.file.ends_with(".go")).then(|| dir(&import.file));
+    let candidates = module_files(&import.file, &import.module);
+    move |file| match &package {
+        Some(own) => file.ends_with(".go") && file != import.file && dir(file) == *own,
+        None => candidates.iter().any(|m| is_module(file, m)),
     }
 }
 

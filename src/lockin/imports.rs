@@ -197,30 +197,33 @@ fn required_names(declarator: Node, text: &[u8]) -> Option<Vec<(String, Option<S
 }
 
 /// `openai "github.com/openai/openai-go"` binds `openai`; without a name, the package's own
-/// (the path's last element, past a `/v2`, without the `go-`, `-go` and `-sdk` of repository
-/// names: `anthropic-sdk-go` is `anthropic`).
+/// (`go_package`: `anthropic-sdk-go` is `anthropic`).
 fn go_imported_names(node: Node, text: &[u8]) -> Vec<(String, Option<String>)> {
     let path = (node.child_by_field_name("path")).map_or("", |p| node_text(p, text));
     let path = path.trim_matches(['"', '`']);
     let name = match node.child_by_field_name("name") {
         Some(name) if name.kind() == "package_identifier" => node_text(name, text).to_string(),
         Some(_) => return Vec::new(), // `_` and `.`
-        None => {
-            let mut parts = path.rsplit('/');
-            let mut last = parts.next().unwrap_or_default();
-            let versioned = last
-                .strip_prefix('v')
-                .is_some_and(|n| n.parse::<u32>().is_ok());
-            if versioned {
-                last = parts.next().unwrap_or_default();
-            }
-            let last = last.strip_prefix("go-").unwrap_or(last);
-            let last = last.strip_suffix("-go").unwrap_or(last);
-            let last = last.strip_suffix("-sdk").unwrap_or(last);
-            last.replace(['-', '.'], "")
-        }
+        None => go_package(path),
     };
     vec![(name, Some(path.to_string()))]
+}
+
+/// The name a Go import path binds when the import names none: the path's last element, past a
+/// `/v2`, without the `go-`, `-go` and `-sdk` of repository names.
+pub(super) fn go_package(path: &str) -> String {
+    let mut parts = path.trim_matches(['"', '`']).rsplit('/');
+    let mut last = parts.next().unwrap_or_default();
+    let versioned = last
+        .strip_prefix('v')
+        .is_some_and(|n| n.parse::<u32>().is_ok());
+    if versioned {
+        last = parts.next().unwrap_or_default();
+    }
+    let last = last.strip_prefix("go-").unwrap_or(last);
+    let last = last.strip_suffix("-go").unwrap_or(last);
+    let last = last.strip_suffix("-sdk").unwrap_or(last);
+    last.replace(['-', '.'], "")
 }
 
 /// `import com.openai.client.OpenAIClient;` binds `OpenAIClient`, `import static …Names.GPT_4_O`

@@ -14,6 +14,7 @@ mod classify;
 mod clients;
 mod comments;
 mod estimate;
+mod go_package;
 mod imports;
 mod manifests;
 mod markdown;

@@ -345,10 +345,13 @@ pub(super) fn ident_char(c: char) -> bool {
     c.is_alphanumeric() || c == '_' || c == '$'
 }
 
-/// `await x`, `x.await` and `x?` are `x`.
+/// `await x`, `x.await` and `x?` are `x`, and so is Go's `return x` list of one.
 pub(super) fn unawaited(node: Node) -> Node {
     match node.kind() {
         "await_expression" | "await" | "try_expression" => {
+            node.named_child(0).map_or(node, unawaited)
+        }
+        "expression_list" if node.named_child_count() == 1 => {
             node.named_child(0).map_or(node, unawaited)
         }
         _ => node,

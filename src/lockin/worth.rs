@@ -21,7 +21,7 @@ pub(super) struct Worth {
     /// (`import { openai } from "@/lib/openai"`), or a call's receiver comes from another import
     /// (`receiver_imported`).
     pub imported: bool,
-    /// It may make several clients of one vendor (`several_clients`).
+    /// It may make several clients of one vendor (`constructions`).
     pub several: bool,
 }
 
@@ -41,19 +41,23 @@ pub(super) fn worth_reading(extension: &str, text: &[u8], hits: &[Hit]) -> Worth
     let Some((_, syntax)) = grammar(extension) else {
         return Worth::default();
     };
-    // Clients made in other modules are followed where modules import them by name.
+    // Clients made in other modules are followed where modules import them by name, and in Go
+    // through its package's names, where a call goes through a receiver the file does not make.
     let imports = syntax.imports_clients();
+    let package = syntax == Syntax::Go && hits.iter().any(|h| h.text.starts_with('.'));
     match (hits.is_empty(), sdk_lines.is_empty(), text) {
         (true, _, _) | (false, false, None) => Worth::default(),
         (false, true, _) => Worth {
-            imported: imports,
+            imported: imports || package,
             several: false,
         },
         (false, false, Some(text)) => {
             let statements = import_statements(text);
+            let made = constructions(text, hits, &statements);
             Worth {
-                imported: imports && receiver_imported(text, hits, (&statements, &sdk_lines)),
-                several: several_clients(text, hits, &statements),
+                imported: (imports && receiver_imported(text, hits, (&statements, &sdk_lines)))
+                    || (package && made.is_empty()),
+                several: made.values().any(|&n| n >= 2),
             }
         }
     }
@@ -154,10 +158,10 @@ fn import_statements(text: &str) -> Vec<Statement<'_>> {
     out
 }
 
-/// Whether a file that imports an SDK may make two clients of one vendor (`sync = OpenAI()`,
-/// `async_client = AsyncOpenAI()`): its text assigns a call of a name its SDK imports bring in
-/// twice for one vendor. Then it is parsed, and each client is a point of its own.
-fn several_clients(text: &str, hits: &[Hit], statements: &[Statement]) -> bool {
+/// How many clients of each vendor a file that imports an SDK may make (`sync = OpenAI()`,
+/// `async_client = AsyncOpenAI()`): the assignments of a call of a name its SDK imports bring
+/// in. Where one vendor has two, the file is parsed, and each client is a point of its own.
+fn constructions(text: &str, hits: &[Hit], statements: &[Statement]) -> HashMap<Vendor, usize> {
     static ASSIGNED_CALL: OnceLock<Regex> = OnceLock::new();
     let assigned_call = ASSIGNED_CALL.get_or_init(|| {
         Regex::new(r"(?m)(?:^|[^=!<>])=\s*(?:await\s+)?(?:new\s+)?([A-Za-z_$][\w$]*)((?:(?:\.|::)[A-Za-z_$][\w$]*)*)[ \t]*(?:\(|\r?$)")
@@ -179,7 +183,7 @@ fn several_clients(text: &str, hits: &[Hit], statements: &[Statement]) -> bool {
         }
     }
     if vendor_of.is_empty() {
-        return false;
+        return HashMap::new();
     }
     let mut made: HashMap<Vendor, usize> = HashMap::new();
     for caps in assigned_call.captures_iter(text.as_bytes()) {
@@ -196,5 +200,5 @@ fn several_clients(text: &str, hits: &[Hit], statements: &[Statement]) -> bool {
             *made.entry(vendor).or_default() += 1;
         }
     }
-    made.values().any(|&n| n >= 2)
+    made
 }

@@ -255,3 +255,68 @@ fn several_clients_of_one_vendor_in_a_go_java_or_ruby_file_are_a_point_each() {
         ]
     );
 }
+
+#[test]
+fn a_go_package_level_client_is_one_point_with_its_package_s_calls() {
+    // `client` is made in one file of package `llm` and called by its bare name in another;
+    // `newClaude()` returns a client, called directly and through a local. A local assigned
+    // something else keeps its own file's point.
+    let files = [
+        (
+            "llm/client.go",
+            "package llm\n\nimport \"github.com/openai/openai-go\"\n\nvar client = openai.NewClient()\n",
+        ),
+        (
+            "llm/ask.go",
+            "package llm\n\nimport (\n\t\"context\"\n\n\t\"github.com/openai/openai-go\"\n)\n\n\
+             func Ask(ctx context.Context) {\n\tclient.Chat.Completions.New(ctx, openai.ChatCompletionNewParams{Seed: openai.Int(1)})\n}\n\n\
+             func Embed(ctx context.Context) {\n\tlocal := other()\n\tlocal.Embeddings.New(ctx, params)\n}\n",
+        ),
+        (
+            "llm/factory.go",
+            "package llm\n\nimport \"github.com/anthropics/anthropic-sdk-go\"\n\n\
+             func newClaude() anthropic.Client {\n\treturn anthropic.NewClient()\n}\n",
+        ),
+        (
+            "llm/claude.go",
+            "package llm\n\nfunc Claude(ctx context.Context) {\n\tc := newClaude()\n\
+             \tc.Messages.New(ctx, params)\n\tnewClaude().Messages.New(ctx, params)\n}\n",
+        ),
+        // Another package's file: the name is not its package's.
+        (
+            "cmd/main.go",
+            "package main\n\nimport \"github.com/openai/openai-go\"\n\n\
+             func main() {\n\tclient.Chat.Completions.New(ctx, params)\n}\n",
+        ),
+    ];
+    let scan = scan_files(&files);
+    let mut points: Vec<_> = (scan.integration_points.iter())
+        .map(|p| {
+            let client = p.client.as_deref().unwrap_or("-");
+            (
+                p.file.as_str(),
+                p.line,
+                client,
+                p.call_sites.clone(),
+                p.findings,
+            )
+        })
+        .collect();
+    points.sort();
+    let sites = |s: &[&str]| s.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    assert_eq!(
+        points,
+        [
+            ("cmd/main.go", 3, "-", sites(&[]), 2),
+            ("llm/ask.go", 6, "-", sites(&[]), 2),
+            ("llm/client.go", 5, "client", sites(&["llm/ask.go"]), 3),
+            (
+                "llm/factory.go",
+                6,
+                "newClaude()",
+                sites(&["llm/claude.go"]),
+                3
+            ),
+        ]
+    );
+}
