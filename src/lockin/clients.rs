@@ -21,6 +21,7 @@ use super::receivers::{
 };
 use super::rules::{portability, Sharing, Vendor};
 use super::syntax::{node_text, parse, Syntax};
+use super::worth::Worth;
 use super::{Client, Finding};
 
 /// A name a file imports from a module of its own project (no vendor's SDK).
@@ -60,7 +61,7 @@ pub(super) fn read(
     file: &str,
     extension: &str,
     text: &[u8],
-    (hits, several): (&[Hit], bool),
+    (hits, worth): (&[Hit], Worth),
     matchers: &Matchers,
 ) -> FileClients {
     let Some((tree, syntax)) = parse(extension, text) else {
@@ -68,7 +69,7 @@ pub(super) fn read(
     };
     let root = tree.root_node();
     let imports = match syntax {
-        Syntax::Go => package_imports(root, (file, text), hits, matchers),
+        Syntax::Go if worth.imported => package_imports(root, (file, text), hits, matchers),
         _ if syntax.imports_clients() => local_imports(root, text, syntax, matchers, file),
         _ => Vec::new(),
     };
@@ -77,7 +78,7 @@ pub(super) fn read(
     let via = (hits.iter())
         .map(|h| via(root, h.start, text, (&names, &assigned)))
         .collect();
-    let own = match several {
+    let own = match worth.several {
         true => own_clients(root, (file, text, syntax), hits, matchers),
         false => vec![None; hits.len()],
     };

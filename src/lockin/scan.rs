@@ -361,13 +361,7 @@ impl Visitor<'_> {
         one_per_feature(&mut hits, &self.buf);
         let worth = worth::worth_reading(extension, &self.buf, &hits);
         let facts = match worth.any() {
-            true => clients::read(
-                rel,
-                extension,
-                &self.buf,
-                (&hits, worth.several),
-                self.matchers,
-            ),
+            true => clients::read(rel, extension, &self.buf, (&hits, worth), self.matchers),
             false => clients::FileClients::default(),
         };
         let (mut via, mut own) = (facts.via.into_iter(), facts.own.into_iter());

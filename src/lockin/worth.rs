@@ -44,11 +44,11 @@ pub(super) fn worth_reading(extension: &str, text: &[u8], hits: &[Hit]) -> Worth
     // Clients made in other modules are followed where modules import them by name, and in Go
     // through its package's names, where a call goes through a receiver the file does not make.
     let imports = syntax.imports_clients();
-    let package = syntax == Syntax::Go && hits.iter().any(|h| h.text.starts_with('.'));
+    let package = syntax == Syntax::Go;
     match (hits.is_empty(), sdk_lines.is_empty(), text) {
         (true, _, _) | (false, false, None) => Worth::default(),
-        (false, true, _) => Worth {
-            imported: imports || package,
+        (false, true, text) => Worth {
+            imported: imports || (package && text.is_some_and(|t| package_receiver(t, hits))),
             several: false,
         },
         (false, false, Some(text)) => {
@@ -56,7 +56,7 @@ pub(super) fn worth_reading(extension: &str, text: &[u8], hits: &[Hit]) -> Worth
             let made = constructions(text, hits, &statements);
             Worth {
                 imported: (imports && receiver_imported(text, hits, (&statements, &sdk_lines)))
-                    || (package && made.is_empty()),
+                    || (package && made.is_empty() && package_receiver(text, hits)),
                 several: made.values().any(|&n| n >= 2),
             }
         }
@@ -77,16 +77,7 @@ fn receiver_imported(
         .filter(|s| !sdk_lines.iter().any(|line| s.lines.contains(line)))
         .flat_map(|s| s.words.iter().copied())
         .collect();
-    let receivers: HashSet<&str> = (hits.iter())
-        .filter(|h| text.get(h.start..).is_some_and(|t| t.starts_with('.')))
-        .filter_map(|h| {
-            let before = text.get(..h.start)?;
-            let chain = before.trim_end_matches(|c: char| ident_char(c) || "().".contains(c));
-            let first = &before[chain.len()..];
-            let end = first.find(|c: char| !ident_char(c)).unwrap_or(first.len());
-            Some(&first[..end]).filter(|f| !f.is_empty())
-        })
-        .collect();
+    let receivers = receivers(text, hits);
     let assigned_from_import = |receiver: &str| {
         text.match_indices(receiver).any(|(at, _)| {
             let rest = text[at + receiver.len()..].trim_start();
@@ -100,6 +91,49 @@ fn receiver_imported(
         })
     };
     (receivers.into_iter()).any(|r| words.contains(r) || assigned_from_import(r))
+}
+
+/// The first names of the calls the hits are (`client` in `client.messages.create(`,
+/// `get_client` in `get_client().messages…`).
+fn receivers<'t>(text: &'t str, hits: &[Hit]) -> HashSet<&'t str> {
+    (hits.iter())
+        .filter(|h| text.get(h.start..).is_some_and(|t| t.starts_with('.')))
+        .filter_map(|h| {
+            let before = text.get(..h.start)?;
+            let chain = before.trim_end_matches(|c: char| ident_char(c) || "().".contains(c));
+            let first = &before[chain.len()..];
+            let end = first.find(|c: char| !ident_char(c)).unwrap_or(first.len());
+            Some(&first[..end]).filter(|f| !f.is_empty())
+        })
+        .collect()
+}
+
+/// Whether a Go file's call goes through a name its text never declares: one its package may
+/// declare in another file (`go_package`).
+fn package_receiver(text: &str, hits: &[Hit]) -> bool {
+    receivers(text, hits)
+        .into_iter()
+        .any(|name| !declares(text, name))
+}
+
+/// Whether Go text declares `name` somewhere: `name :=`, `name =`, `name, err :=`, or `name`
+/// before a type (a parameter, receiver, field or `var name T`). A use is followed by `.`, `(`
+/// or an operator; a name passed as an argument (`f(name, x)`) reads as declared, which only
+/// spares a parse.
+fn declares(text: &str, name: &str) -> bool {
+    text.match_indices(name).any(|(at, _)| {
+        let before = text[..at].chars().next_back();
+        let after = &text[at + name.len()..];
+        let bounded =
+            !before.is_some_and(|c| ident_char(c) || c == '.') && !after.starts_with(ident_char);
+        let rest = after.trim_start_matches([' ', '\t']);
+        let spaced = rest.len() < after.len();
+        let assigns = rest.starts_with(":=")
+            || (rest.starts_with('=') && !rest.starts_with("=="))
+            || rest.starts_with(',');
+        let typed = spaced && rest.starts_with(|c: char| ident_char(c) || "*[".contains(c));
+        bounded && (assigns || typed)
+    })
 }
 
 /// One import statement (`from … import …`, `import … from "…"`, `import (…)`, `use …;`,
@@ -201,4 +235,35 @@ fn constructions(text: &str, hits: &[Hit], statements: &[Statement]) -> HashMap<
         }
     }
     made
+}
+
+#[cfg(test)]
+mod tests {
+    use super::declares;
+
+    #[test]
+    fn go_text_declares_a_name_where_it_is_bound_or_typed_not_where_it_is_used() {
+        let declared = [
+            "client := x",
+            "var client = x",
+            "client, err := x",
+            "func f(ctx context.Context, client *openai.Client)",
+            "\tclient openai.Client\n",
+            "func (client *T) M()",
+        ];
+        for text in declared {
+            assert!(declares(text, "client"), "{text}");
+        }
+        let used = [
+            "client.Chat.Completions.New(ctx)",
+            "return client\n",
+            "if client == nil {",
+            "x := client\n",
+            "myclient := x",
+            "s.client = x",
+        ];
+        for text in used {
+            assert!(!declares(text, "client"), "{text}");
+        }
+    }
 }
