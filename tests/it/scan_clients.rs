@@ -5,6 +5,7 @@
 
 use crate::scan_coverage::{found, notebook, scan_one};
 use crate::scan_imported::scan_files;
+use modelswap::lockin::Scan;
 
 #[test]
 fn a_notebook_s_cells_do_not_share_line_numbers() {
@@ -35,6 +36,27 @@ pub(crate) fn tool_vendors(name: &str, text: &str) -> Vec<(u32, &'static str)> {
         .filter(|f| f.feature.id() == "tool-calling")
         .map(|f| (f.line, f.vendor.id()))
         .collect()
+}
+
+/// A point: its file, line, client (`-` for none), call sites and number of findings.
+pub(crate) type Point<'s> = (&'s str, u32, &'s str, Vec<String>, u32);
+
+/// The scan's integration points, sorted.
+pub(crate) fn points(scan: &Scan) -> Vec<Point<'_>> {
+    let mut points: Vec<Point> = (scan.integration_points.iter())
+        .map(|p| {
+            let client = p.client.as_deref().unwrap_or("-");
+            (
+                p.file.as_str(),
+                p.line,
+                client,
+                p.call_sites.clone(),
+                p.findings,
+            )
+        })
+        .collect();
+    points.sort();
+    points
 }
 
 #[test]
@@ -167,19 +189,7 @@ fn a_client_made_in_one_module_and_called_from_others_is_one_integration_point()
         ),
     ];
     let scan = scan_files(&files);
-    let mut points: Vec<_> = (scan.integration_points.iter())
-        .map(|p| {
-            let client = p.client.as_deref().unwrap_or("-");
-            (
-                p.file.as_str(),
-                p.line,
-                client,
-                p.call_sites.clone(),
-                p.findings,
-            )
-        })
-        .collect();
-    points.sort();
+    let points = points(&scan);
     let sites = |s: &[&str]| s.iter().map(|s| s.to_string()).collect::<Vec<_>>();
     assert_eq!(
         points,

@@ -5,7 +5,7 @@
 //! bind clients (fields and struct members included), and a call on a bound receiver, or a
 //! request built apart and then passed to one, is that receiver's vendor's.
 
-use crate::scan_clients::tool_vendors;
+use crate::scan_clients::{points, tool_vendors};
 use crate::scan_imported::scan_files;
 
 #[test]
@@ -290,19 +290,7 @@ fn a_go_package_level_client_is_one_point_with_its_package_s_calls() {
         ),
     ];
     let scan = scan_files(&files);
-    let mut points: Vec<_> = (scan.integration_points.iter())
-        .map(|p| {
-            let client = p.client.as_deref().unwrap_or("-");
-            (
-                p.file.as_str(),
-                p.line,
-                client,
-                p.call_sites.clone(),
-                p.findings,
-            )
-        })
-        .collect();
-    points.sort();
+    let points = points(&scan);
     let sites = |s: &[&str]| s.iter().map(|s| s.to_string()).collect::<Vec<_>>();
     assert_eq!(
         points,
