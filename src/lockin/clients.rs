@@ -16,6 +16,7 @@ use super::attribute::belongs_to;
 use super::go_package::package_names;
 use super::imports::{import_vendors, imported_names};
 use super::matcher::{Hit, Matchers};
+use super::modules::{module_files, module_test};
 use super::receivers::{
     bindings, constructions, ident_char, own_client, returned_client, unawaited,
 };
@@ -134,16 +135,67 @@ fn own_clients(
     own
 }
 
+/// The project's modules that imported clients come from, each read once.
+struct Modules<'a> {
+    root: &'a Path,
+    matchers: &'a Matchers,
+    /// Module → the clients it makes (`exports`) and the names it imports from the project's
+    /// other modules.
+    read: HashMap<String, (Vec<(String, Client)>, Vec<LocalImport>)>,
+}
+
+impl Modules<'_> {
+    /// The client `module` exports as `name`: one it makes, or one it imports from another of
+    /// the project's modules, which it re-exports (`from .client import client` in a package's
+    /// `__init__.py`), followed up to three modules on.
+    fn exported(&mut self, module: &str, name: &str, depth: u8) -> Option<Client> {
+        let (root, matchers) = (self.root, self.matchers);
+        let (made, imports) = (self.read.entry(module.to_string()))
+            .or_insert_with(|| exports(root, module, matchers));
+        if let Some((_, client)) = made.iter().find(|(n, _)| n == name) {
+            return Some(client.clone());
+        }
+        let from: Vec<LocalImport> = (imports.iter())
+            .filter(|i| (i.name == name || i.name == "*") && depth < 3)
+            .cloned()
+            .collect();
+        from.iter().find_map(|import| {
+            let module = on_disk(root, import)?;
+            let imported = if import.name == "*" {
+                name
+            } else {
+                &import.imported
+            };
+            self.exported(&module, imported, depth + 1)
+        })
+    }
+}
+
+/// The file under `root` the module `import` names, read from the disk (a package's
+/// `__init__.py` or a barrel `index.ts` has no finding of its own).
+fn on_disk(root: &Path, import: &LocalImport) -> Option<String> {
+    let files = module_files(&import.file, &import.module);
+    (files.iter())
+        .map(|f| f.trim_start_matches('/'))
+        .find(|f| root.join(f).is_file())
+        .map(str::to_string)
+}
+
 /// The clients the module at `file` (under `root`) makes at its top level, by the name other
-/// files import them under (their own, or `default` for `export default client`).
-fn exports(root: &Path, file: &str, matchers: &Matchers) -> Vec<(String, Client)> {
+/// files import them under (their own, or `default` for `export default client`), and the names
+/// it imports from the project's other modules.
+fn exports(
+    root: &Path,
+    file: &str,
+    matchers: &Matchers,
+) -> (Vec<(String, Client)>, Vec<LocalImport>) {
     let extension = file.rsplit_once('.').map_or("", |(_, e)| e);
     let Ok(text) = std::fs::read(root.join(file)) else {
-        return Vec::new();
+        return Default::default();
     };
     let shared = |s: &Syntax| s.imports_clients() || *s == Syntax::Go;
     let Some((tree, syntax)) = parse(extension, &text).filter(|(_, s)| shared(s)) else {
-        return Vec::new();
+        return Default::default();
     };
     let bound = bindings(tree.root_node(), &text, syntax, matchers);
     // A client is named as first bound, whatever else is bound to it (`fast =
@@ -181,7 +233,11 @@ fn exports(root: &Path, file: &str, matchers: &Matchers) -> Vec<(String, Client)
         out.extend(own.map(|c| ("default".to_string(), c)));
     }
     out.sort();
-    out
+    let imports = match syntax.imports_clients() {
+        true => local_imports(tree.root_node(), &text, syntax, matchers, file),
+        false => Vec::new(),
+    };
+    (out, imports)
 }
 
 /// A module's top-level functions, by name: `def client():` (decorated or not), `function
@@ -250,7 +306,10 @@ fn local_imports(
     let mut out = Vec::new();
     let mut stack = vec![root];
     while let Some(node) = stack.pop() {
-        if !matches!(node.kind(), "import_statement" | "import_from_statement") {
+        // A JavaScript `export { claude } from "./claude"` re-exports as an import imports.
+        let re_export =
+            node.kind() == "export_statement" && node.child_by_field_name("source").is_some();
+        if !(matches!(node.kind(), "import_statement" | "import_from_statement") || re_export) {
             let mut cursor = node.walk();
             stack.extend(node.named_children(&mut cursor));
             continue;
@@ -265,7 +324,11 @@ fn local_imports(
             continue;
         };
         let module = node_text(module, text).trim_matches(['"', '\'', '`']);
-        for (name, imported) in imported_names(node, text, syntax) {
+        let mut names = imported_names(node, text, syntax);
+        if re_export && names.is_empty() {
+            names.push(("*".to_string(), Some("*".to_string()))); // `export * from "./claude"`
+        }
+        for (name, imported) in names {
             // Python's `import app.llm` binds a module, not a client; JavaScript's default
             // import binds what the module exports as `default`.
             let imported = match syntax {
@@ -378,7 +441,11 @@ pub(super) fn resolve(
     modules.extend(findings.iter().map(|f| f.file.clone()));
     modules.sort();
     modules.dedup();
-    let mut made: HashMap<String, Vec<(String, Client)>> = HashMap::new();
+    let mut read = Modules {
+        root,
+        matchers,
+        read: HashMap::new(),
+    };
     for f in findings.iter_mut() {
         let Some(client) = f.client.as_ref().filter(|c| c.file.is_empty()) else {
             continue;
@@ -389,14 +456,9 @@ pub(super) fn resolve(
         };
         let in_module = module_test(import);
         let mut candidates = modules.iter().filter(|file| in_module(file));
-        f.client = candidates.find_map(|module| {
-            let exported = made
-                .entry(module.clone())
-                .or_insert_with(|| exports(root, module, matchers));
-            (exported.iter())
-                .find(|(name, _)| *name == import.imported)
-                .map(|(_, c)| c.clone())
-        });
+        f.client = candidates
+            .find_map(|module| read.exported(module, &import.imported, 0))
+            .or_else(|| read.exported(&on_disk(root, import)?, &import.imported, 0));
         let sharing = shared.get(&(f.file.clone(), f.line, f.column));
         to_client_vendor(f, sharing.copied().unwrap_or(Sharing::No));
     }
@@ -430,108 +492,5 @@ fn to_client_vendor(f: &mut Finding, sharing: Sharing) {
         if let Some(row) = portability(service, f.feature) {
             f.take_row(row);
         }
-    }
-}
-
-/// Whether a file may be the module `import` names: one of the files its module name may be, or,
-/// for a Go file's name of its own package (`.`), another Go file of its directory.
-fn module_test(import: &LocalImport) -> impl Fn(&str) -> bool + '_ {
-    let dir = |f: &str| f.rsplit_once('/').map_or("", |(d, _)| d).to_string();
-    let package = (import.module == "." && import.file.ends_with(".go")).then(|| dir(&import.file));
-    let candidates = module_files(&import.file, &import.module);
-    move |file| match &package {
-        Some(own) => file.ends_with(".go") && file != import.file && dir(file) == *own,
-        None => candidates.iter().any(|m| is_module(file, m)),
-    }
-}
-
-/// Whether `file` is the module `candidate` names: the same path, or (for a module named from
-/// the project's root or a path alias, which the scan's root may sit above) one ending in it.
-fn is_module(file: &str, candidate: &str) -> bool {
-    match candidate.strip_prefix('/') {
-        Some(exact) => file == exact,
-        None => file == candidate || file.ends_with(&format!("/{candidate}")),
-    }
-}
-
-/// The files a module name may be, relative to the scan's root: exact paths start with `/`.
-fn module_files(importer: &str, module: &str) -> Vec<String> {
-    let dir = importer.rsplit_once('/').map_or("", |(d, _)| d);
-    let python = importer.ends_with(".py") || importer.ends_with(".pyi");
-    let (base, exact) = if python {
-        let dots = module.chars().take_while(|&c| c == '.').count();
-        let path = module[dots..].replace('.', "/");
-        if dots == 0 {
-            (path, false)
-        } else {
-            let up: Vec<&str> = dir.split('/').filter(|s| !s.is_empty()).collect();
-            let keep = up.len().saturating_sub(dots - 1);
-            let mut parts: Vec<&str> = up[..keep].to_vec();
-            parts.extend(path.split('/').filter(|s| !s.is_empty()));
-            (parts.join("/"), true)
-        }
-    } else if module.starts_with('.') {
-        (joined(dir, module), true)
-    } else {
-        let alias = module.trim_start_matches("@/").trim_start_matches("~/");
-        (alias.to_string(), false)
-    };
-    let endings: &[&str] = if python {
-        &[".py", "/__init__.py"]
-    } else {
-        &[
-            "",
-            ".ts",
-            ".tsx",
-            ".js",
-            ".jsx",
-            ".mjs",
-            ".cjs",
-            "/index.ts",
-            "/index.js",
-        ]
-    };
-    // TypeScript's ESM imports name the compiled file: `./llm.js` is `llm.ts`.
-    let base = (!python)
-        .then(|| base.strip_suffix(".js"))
-        .flatten()
-        .map_or(base.clone(), str::to_string);
-    let prefix = if exact { "/" } else { "" };
-    (endings.iter())
-        .map(|e| format!("{prefix}{base}{e}"))
-        .collect()
-}
-
-/// `dir` joined with a relative module path, `.` and `..` resolved.
-fn joined(dir: &str, relative: &str) -> String {
-    let mut parts: Vec<&str> = dir.split('/').filter(|s| !s.is_empty()).collect();
-    for part in relative.split('/') {
-        match part {
-            "" | "." => {}
-            ".." => {
-                parts.pop();
-            }
-            p => parts.push(p),
-        }
-    }
-    parts.join("/")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn module_names_become_the_files_they_may_be() {
-        let py = module_files("app/api/routes.py", "..llm");
-        assert_eq!(py, ["/app/llm.py", "/app/llm/__init__.py"]);
-        let py = module_files("app/api/routes.py", ".llm");
-        assert_eq!(py[0], "/app/api/llm.py");
-        assert_eq!(module_files("main.py", "app.llm")[0], "app/llm.py");
-        let ts = module_files("src/pages/chat.ts", "../lib/ai.js");
-        assert_eq!(&ts[..2], ["/src/lib/ai", "/src/lib/ai.ts"]);
-        assert_eq!(module_files("src/x.ts", "@/lib/ai")[1], "lib/ai.ts");
-        assert!(is_module("src/lib/ai.ts", "lib/ai.ts"));
-        assert!(!is_module("src/lib/ai.ts", "/lib/ai.ts"));
     }
 }

@@ -144,7 +144,7 @@ fn js_imported_names(node: Node, text: &[u8]) -> Vec<(String, Option<String>)> {
     let mut stack = vec![node];
     while let Some(n) = stack.pop() {
         match n.kind() {
-            "import_specifier" => {
+            "import_specifier" | "export_specifier" => {
                 let imported = n.child_by_field_name("name");
                 let name = n.child_by_field_name("alias").or(imported);
                 if let (Some(name), Some(imported)) = (name, imported) {

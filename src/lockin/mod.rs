@@ -19,6 +19,7 @@ mod imports;
 mod manifests;
 mod markdown;
 mod matcher;
+mod modules;
 mod notebook;
 mod receivers;
 mod rules;

@@ -349,3 +349,49 @@ fn what_an_imported_client_of_a_compatible_api_shares_with_it_is_that_api_s() {
         ]
     );
 }
+
+#[test]
+fn a_client_re_exported_by_a_package_or_a_barrel_is_its_maker_s() {
+    // `app/llm/__init__.py` and `web/lib/index.ts` make no client: they pass one on.
+    let files = [
+        (
+            "app/llm/client.py",
+            "from openai import OpenAI\nclient = OpenAI()\n",
+        ),
+        (
+            "app/llm/__init__.py",
+            "from .client import client\n\n__all__ = [\"client\"]\n",
+        ),
+        (
+            "app/api/routes.py",
+            "from app.llm import client\n\ndef ask(q):\n    return client.chat.completions.create(model=M, messages=q)\n",
+        ),
+        (
+            "web/lib/claude.ts",
+            "import Anthropic from \"@anthropic-ai/sdk\";\nexport const claude = new Anthropic();\n",
+        ),
+        ("web/lib/index.ts", "export * from \"./claude\";\n"),
+        (
+            "web/page.ts",
+            "import { claude } from \"./lib\";\nexport const chat = (q) => claude.messages.create({ model: M, max_tokens: 100, messages: q });\n",
+        ),
+    ];
+    let scan = scan_files(&files);
+    assert_eq!(
+        chat_calls(&scan),
+        [
+            (
+                "app/api/routes.py",
+                4,
+                "openai",
+                Some(("app/llm/client.py", "client", 2))
+            ),
+            (
+                "web/page.ts",
+                2,
+                "anthropic",
+                Some(("web/lib/claude.ts", "claude", 2))
+            ),
+        ]
+    );
+}
