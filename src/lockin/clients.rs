@@ -139,10 +139,12 @@ fn own_clients(
 struct Modules<'a> {
     root: &'a Path,
     matchers: &'a Matchers,
-    /// Module → the clients it makes (`exports`) and the names it imports from the project's
-    /// other modules.
-    read: HashMap<String, (Vec<(String, Client)>, Vec<LocalImport>)>,
+    read: HashMap<String, Module>,
 }
+
+/// What a module gives other modules: the clients it makes, by the name they are imported under
+/// (`exports`), and the names it imports from the project's other modules.
+type Module = (Vec<(String, Client)>, Vec<LocalImport>);
 
 impl Modules<'_> {
     /// The client `module` exports as `name`: one it makes, or one it imports from another of
@@ -184,11 +186,7 @@ fn on_disk(root: &Path, import: &LocalImport) -> Option<String> {
 /// The clients the module at `file` (under `root`) makes at its top level, by the name other
 /// files import them under (their own, or `default` for `export default client`), and the names
 /// it imports from the project's other modules.
-fn exports(
-    root: &Path,
-    file: &str,
-    matchers: &Matchers,
-) -> (Vec<(String, Client)>, Vec<LocalImport>) {
+fn exports(root: &Path, file: &str, matchers: &Matchers) -> Module {
     let extension = file.rsplit_once('.').map_or("", |(_, e)| e);
     let Ok(text) = std::fs::read(root.join(file)) else {
         return Default::default();
