@@ -138,6 +138,8 @@ fn own_clients(
 /// The project's modules that imported clients come from, each read once.
 struct Modules<'a> {
     root: &'a Path,
+    /// The largest file read (the scan's own limit).
+    limit: u64,
     matchers: &'a Matchers,
     read: HashMap<String, Module>,
 }
@@ -162,7 +164,7 @@ impl Modules<'_> {
             .cloned()
             .collect();
         from.iter().find_map(|import| {
-            let module = on_disk(root, import)?;
+            let module = on_disk(root, import, self.limit)?;
             let imported = if import.name == "*" {
                 name
             } else {
@@ -175,11 +177,18 @@ impl Modules<'_> {
 
 /// The file under `root` the module `import` names, read from the disk (a package's
 /// `__init__.py` or a barrel `index.ts` has no finding of its own).
-fn on_disk(root: &Path, import: &LocalImport) -> Option<String> {
+/// Only a plain file under the root, no larger than a scanned file may be (`limit`): a module
+/// name is the scanned code's word, and may say `../../..`.
+fn on_disk(root: &Path, import: &LocalImport, limit: u64) -> Option<String> {
     let files = module_files(&import.file, &import.module);
+    let inside = |f: &str| !f.split('/').any(|part| part == ".." || part.is_empty());
+    let plain = |f: &str| {
+        let meta = std::fs::symlink_metadata(root.join(f));
+        meta.is_ok_and(|m| m.is_file() && m.len() <= limit)
+    };
     (files.iter())
         .map(|f| f.trim_start_matches('/'))
-        .find(|f| root.join(f).is_file())
+        .find(|f| inside(f) && plain(f))
         .map(str::to_string)
 }
 
@@ -430,7 +439,7 @@ fn via(
 pub(super) fn resolve(
     findings: &mut Vec<Finding>,
     (imports, by_call, shared): (&[LocalImport], &[String], &Shared),
-    (root, mut modules): (&Path, Vec<String>),
+    (root, mut modules, limit): (&Path, Vec<String>, u64),
     matchers: &Matchers,
 ) -> Vec<(String, Client)> {
     let by_name: HashMap<(&str, &str), &LocalImport> = (imports.iter())
@@ -441,6 +450,7 @@ pub(super) fn resolve(
     modules.dedup();
     let mut read = Modules {
         root,
+        limit,
         matchers,
         read: HashMap::new(),
     };
@@ -456,7 +466,7 @@ pub(super) fn resolve(
         let mut candidates = modules.iter().filter(|file| in_module(file));
         f.client = candidates
             .find_map(|module| read.exported(module, &import.imported, 0))
-            .or_else(|| read.exported(&on_disk(root, import)?, &import.imported, 0));
+            .or_else(|| read.exported(&on_disk(root, import, limit)?, &import.imported, 0));
         let sharing = shared.get(&(f.file.clone(), f.line, f.column));
         to_client_vendor(f, sharing.copied().unwrap_or(Sharing::No));
     }

@@ -39,6 +39,11 @@ pub(super) fn import_bindings(
             {
                 return None;
             }
+            // The file's constants are walked for an SDK's `require` only (a file may have
+            // thousands of others).
+            if import_vendors(node, text, syntax, matchers).is_empty() {
+                return Some(Vec::new());
+            }
             (node, ruby_constants(root, text, node_text(argument, text)))
         }
         _ => return None,

@@ -107,6 +107,17 @@ pub(super) struct Binding {
 pub(super) type Bindings = HashMap<(usize, String), Vec<Binding>>;
 
 fn bind_name(bound: &mut Bindings, (scope, name): (usize, String), binding: Binding) {
+    // A struct field's name (`.client`) stands for every struct's: where a file's structs have a
+    // `client` of two vendors, it is neither's (marked in a scope no node has).
+    if name.starts_with('.') {
+        let ambiguous = (usize::MAX, name.clone());
+        let other = |l: &Vec<Binding>| l.iter().any(|b| b.vendor != binding.vendor);
+        if bound.contains_key(&ambiguous) || bound.get(&(scope, name.clone())).is_some_and(other) {
+            bound.remove(&(scope, name));
+            bound.insert(ambiguous, Vec::new());
+            return;
+        }
+    }
     bound.entry((scope, name)).or_default().push(binding);
 }
 
@@ -256,6 +267,11 @@ fn bind_typed(
     bound: &mut Bindings,
 ) {
     let chain = scopes(node);
+    // A parameter outside any function or class is a signature's (a Go function type or
+    // interface method, a Rust trait's): it binds nothing.
+    if node.kind().contains("parameter") && chain[0] == 0 {
+        return;
+    }
     let at = node.start_byte();
     let type_name = syntax.type_name(ty, text);
     let Some(typed) = bound_prefix(&type_name, &chain, bound, at) else {
@@ -316,7 +332,9 @@ fn made_client(
 /// - Python and JavaScript: an API call on the module (`openai.chat.completions.create(...)`)
 ///   returns a response: a construction names a class (`anthropic.Anthropic`,
 ///   `google.genai.Client`) or a factory (`createOpenAI`) at most one name past the import.
-/// - Go: a constructor function (`openai.NewClient`, `bedrockruntime.NewFromConfig`).
+/// - Go: a client's constructor (`openai.NewClient`, `bedrockruntime.NewFromConfig`,
+///   `api.ClientFromEnvironment`).
+/// - Ruby: `.new` of what a `require` brings.
 /// - Elsewhere: a client's type, by its name (`AnthropicOkHttpClient.fromEnv()`,
 ///   `OpenAiChatModel.builder()…build()`, `new VertexAI(…)`, `OpenAI::Client.new`,
 ///   `bedrock::Client::new()`), not a request's (`MessageCreateParams.builder()`) nor a
@@ -329,12 +347,18 @@ pub(super) fn constructs(syntax: Syntax, callee: &str, prefix: usize) -> bool {
             let class = last.is_some_and(|last| last.starts_with(char::is_uppercase));
             class || rest.matches('.').count() <= 1
         }
-        Syntax::Go => (rest.rsplit('.').next()).is_some_and(|f| f.starts_with("New")),
+        // Not the SDKs' other `New…` helpers (`anthropic.NewUserMessage`, `NewToolResultBlock`).
+        Syntax::Go => (rest.rsplit('.').next())
+            .is_some_and(|f| ["New", "NewFromConfig"].contains(&f) || f.contains("Client")),
+        // Any `.new` of a constant a `require` brings (`Gemini.new`, `OpenAI::Client.new`).
+        Syntax::Ruby if callee.ends_with(".new") => true,
         _ => callee.split('.').any(|part| {
             let part = part.split(['(', '<']).next().unwrap_or(part);
             let capital = part.starts_with(char::is_uppercase);
             let client = part.contains("Client")
-                || ["Model", "AI", "Api"].iter().any(|end| part.ends_with(end));
+                || ["Model", "AI", "Api", "API"]
+                    .iter()
+                    .any(|end| part.ends_with(end));
             capital && client
         }),
     }
@@ -458,16 +482,9 @@ pub(super) fn own_client(
     (text, syntax): (&[u8], Syntax),
     (bound, made): (&Bindings, &HashMap<u32, (String, Vendor)>),
 ) -> Option<(String, u32, Vendor)> {
-    let mut node = root.descendant_for_byte_range(at, at)?;
-    let chain = scopes(node);
-    let line = loop {
-        if let Some(callee) = syntax.callee(node, text) {
-            if let Some(b) = bound_prefix(&callee, &chain, bound, at) {
-                break b.made.unwrap_or(node.start_position().row as u32 + 1);
-            }
-        }
-        node = node.parent()?;
-    };
+    let node = root.descendant_for_byte_range(at, at)?;
+    let (b, call) = call_binding(node, (text, syntax), bound)?;
+    let line = b.made.unwrap_or(call.start_position().row as u32 + 1);
     let (name, vendor) = made.get(&line)?;
     Some((name.clone(), line, *vendor))
 }
@@ -521,11 +538,29 @@ fn identifiers(function: Node, text: &[u8]) -> HashMap<String, Vec<usize>> {
 
 /// The vendor of the innermost call around `node` whose callee starts with a bound name.
 fn call_vendor(node: Node, (text, syntax): (&[u8], Syntax), bound: &Bindings) -> Option<Vendor> {
+    call_binding(node, (text, syntax), bound).map(|(b, _)| b.vendor)
+}
+
+/// The binding the call around `node` goes through, and that call: the innermost through a
+/// client (made, or declared by its type), else the innermost through an import. A request type
+/// (`openai.ChatCompletionNewParams{…}`, `ChatCompletionCreateParams.builder()`) inside a call
+/// through a client pointed at Groq is Groq's request.
+fn call_binding<'t>(
+    node: Node<'t>,
+    (text, syntax): (&[u8], Syntax),
+    bound: &Bindings,
+) -> Option<(Binding, Node<'t>)> {
     let (chain, at) = (scopes(node), node.start_byte());
-    std::iter::successors(Some(node), |n| n.parent()).find_map(|n| {
+    let mut calls = std::iter::successors(Some(node), |n| n.parent()).filter_map(|n| {
         let callee = syntax.callee(n, text)?;
-        bound_prefix(&callee, &chain, bound, at).map(|b| b.vendor)
-    })
+        bound_prefix(&callee, &chain, bound, at).map(|b| (b, n))
+    });
+    let first = calls.next()?;
+    let client = |b: &Binding| b.made.is_some() || b.declared;
+    if client(&first.0) {
+        return Some(first);
+    }
+    Some(calls.find(|(b, _)| client(b)).unwrap_or(first))
 }
 
 /// The local name the value around `node` is bound to, and the binding statement: a request

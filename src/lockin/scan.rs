@@ -123,7 +123,11 @@ pub fn scan(root: &Path, options: &ScanOptions) -> Result<Scan, ScanError> {
         .into_inner()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
 
-    let local_modules = (root, std::mem::take(&mut all.self_hosted));
+    let local_modules = (
+        root,
+        std::mem::take(&mut all.self_hosted),
+        options.max_file_bytes,
+    );
     for (file, client) in clients::resolve(
         &mut all.findings,
         (&all.imports, &all.by_call, &all.shared),

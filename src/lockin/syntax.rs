@@ -182,6 +182,8 @@ impl Syntax {
             (_, "assignment" | "assignment_expression") if self != Kotlin => {
                 Some((field("left")?, field("right")?))
             }
+            // `@client ||= OpenAI::Client.new`
+            (Ruby, "operator_assignment") => Some((field("left")?, field("right")?)),
             (Go, "short_var_declaration" | "assignment_statement") => {
                 Some((first(field("left")?)?, first(field("right")?)?))
             }
@@ -215,18 +217,18 @@ impl Syntax {
     pub(super) fn target(self, target: Node, text: &[u8]) -> Option<(String, Place)> {
         use Syntax::*;
         let raw = node_text(target, text);
-        let named = raw
-            .chars()
-            .all(|c| c.is_alphanumeric() || "_$@".contains(c));
+        let word =
+            |w: &str| !w.is_empty() && w.chars().all(|c| c.is_alphanumeric() || "_$@#".contains(c));
+        let named = word(raw);
         match (self, target.kind()) {
-            (Ruby, "instance_variable") => Some((raw.to_string(), Place::Field)),
+            (Ruby, "instance_variable") if named => Some((raw.to_string(), Place::Field)),
             (JavaScript, "property_identifier") => Some((format!("this.{raw}"), Place::Field)),
             (_, "identifier" | "field_identifier") | (Ruby, "constant") if named => {
                 Some((raw.to_string(), Place::Local))
             }
             (Go | Rust, "selector_expression" | "field_expression") => {
                 let (_, field) = raw.rsplit_once('.')?;
-                Some((format!(".{field}"), Place::Member))
+                word(field).then(|| (format!(".{field}"), Place::Member))
             }
             (
                 Python | JavaScript | Java | Kotlin | CSharp,
@@ -238,13 +240,9 @@ impl Syntax {
                 | "navigation_expression",
             ) => {
                 let name = self.dotted(raw);
-                let plain = name.split('.').all(|part| {
-                    !part.is_empty()
-                        && part
-                            .chars()
-                            .all(|c| c.is_alphanumeric() || "_$".contains(c))
-                });
-                // `self.client`, `this.client`, or a Java field's bare name (`this.` dropped).
+                let plain = name.split('.').all(word);
+                // `self.client`, `this.client` (`this.#client`), or a Java field's bare name
+                // (`this.` dropped).
                 plain.then_some((name, Place::Field))
             }
             _ => None,

@@ -308,3 +308,96 @@ fn a_go_package_level_client_is_one_point_with_its_package_s_calls() {
         ]
     );
 }
+
+#[test]
+fn the_client_a_request_goes_to_decides_and_look_alike_names_do_not() {
+    // A request literal inside a call through a client made for Groq is Groq's; the SDK's other
+    // `New…` helpers make no client; a function type's parameter binds nothing (the later
+    // `client` is some other).
+    let go = r#"package main
+
+import (
+	"github.com/anthropics/anthropic-sdk-go"
+	"github.com/openai/openai-go"
+	"github.com/openai/openai-go/option"
+)
+
+func main() {
+	groq := openai.NewClient(option.WithBaseURL("https://api.groq.com/openai/v1"))
+	groq.Chat.Completions.New(ctx, openai.ChatCompletionNewParams{ToolChoice: tc})
+	claude := anthropic.NewClient()
+	img := anthropic.NewImageBlockBase64("image/png", data)
+	claude.Messages.New(ctx, anthropic.MessageNewParams{ToolChoice: tc, Messages: img})
+}
+
+type Handler func(client *anthropic.Client)
+
+func other(ctx context.Context) {
+	client := newGroq()
+	client.Chat.Completions.New(ctx, openai.ChatCompletionNewParams{ToolChoice: tc})
+}
+"#;
+    assert_eq!(
+        tool_vendors("groq.go", go),
+        [(11, "groq"), (14, "anthropic"), (21, "openai")]
+    );
+    let scan = crate::scan_coverage::scan_one("groq.go", go);
+    assert!(
+        scan.integration_points.iter().all(|p| p.client.is_none()),
+        "{:?}",
+        scan.integration_points
+    );
+    // Two structs' `client` fields of two vendors: `self.client` is neither's.
+    assert_eq!(
+        tool_vendors(
+            "two.rs",
+            r#"use async_openai::{config::OpenAIConfig, Client};
+use aws_sdk_bedrockruntime as bedrock;
+
+struct Gpt { client: Client<OpenAIConfig> }
+struct Claude { client: bedrock::Client }
+
+impl Gpt {
+    fn a(&self) { self.client.chat().create(req.tool_choice(auto)); }
+}
+"#
+        ),
+        [(8, "openai")]
+    );
+    // A JavaScript private field, and Ruby's memoised `@gemini ||= Gemini.new(...)`.
+    assert_eq!(
+        tool_vendors(
+            "priv.ts",
+            r#"import OpenAI from "openai";
+import Anthropic from "@anthropic-ai/sdk";
+class A {
+  #client;
+  constructor() { this.#client = new Anthropic(); }
+  run() { return this.#client.messages.create({ model, tools, tool_choice: { type: "auto" } }); }
+}
+const oa = new OpenAI();
+"#
+        ),
+        [(6, "anthropic")]
+    );
+    assert_eq!(
+        tool_vendors(
+            "gem.rb",
+            r#"require "openai"
+require "gemini-ai"
+
+class Router
+  def gemini
+    @gemini ||= Gemini.new(credentials: { service: "generative-language-api", api_key: KEY })
+  end
+
+  def ask
+    gemini.generate_content({ contents: c, tools: [t] })
+    @gemini.generate_content({ contents: c, tools: [t] })
+  end
+end
+"#
+        )[1],
+        (11, "google")
+    );
+}
