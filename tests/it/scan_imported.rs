@@ -395,3 +395,27 @@ fn a_client_re_exported_by_a_package_or_a_barrel_is_its_maker_s() {
         ]
     );
 }
+
+#[test]
+fn a_re_export_is_read_only_under_the_root_and_within_the_size_limit() {
+    let claude =
+        "import Anthropic from \"@anthropic-ai/sdk\";\nexport const claude = new Anthropic();\n";
+    let call = "export const chat = (q) => claude.messages.create({ model: M, max_tokens: 100, messages: q });\n";
+    // A barrel over the 2 MiB limit is not read; a module name climbing out of the root is not
+    // followed. Neither call is found (no vendor word, no client), and nothing panics.
+    let big = format!(
+        "export * from \"./claude\";\n{}",
+        "// padding\n".repeat(300_000)
+    );
+    let page = format!("import {{ claude }} from \"./lib\";\n{call}");
+    let out = format!("import {{ claude }} from \"a/../../../outside/claude\";\n{call}");
+    let files = [
+        ("web/lib/claude.ts", claude),
+        ("web/lib/index.ts", big.as_str()),
+        ("web/page.ts", page.as_str()),
+        ("web/out.ts", out.as_str()),
+    ];
+    let scan = scan_files(&files);
+    assert!(chat_calls(&scan).is_empty(), "{:?}", chat_calls(&scan));
+    assert!(scan.skipped.iter().any(|s| s.file == "web/lib/index.ts"));
+}
