@@ -229,6 +229,14 @@ fn file_vendor(hits: &[Hit]) -> Option<Vendor> {
                 None => false,
             }
     };
+    // One service's SDK, and other vendors named only by feature words (a `thinking` field in a
+    // file converting Ollama's messages): the file talks to that service.
+    let mut only = sdks.iter();
+    if let (Some(&sdk), None) = (only.next(), only.next()) {
+        if reached.iter().all(|v| *v == sdk) {
+            return Some(sdk);
+        }
+    }
     let evidence = if talks.is_empty() { names } else { talks };
     let mut vendors = evidence.into_iter();
     match (vendors.next(), vendors.next(), vendors.next()) {

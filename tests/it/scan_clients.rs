@@ -295,6 +295,14 @@ fn ollama_s_own_client_is_a_self_hosted_server_not_a_vendor() {
               def ask_claude(q):\n    return claude.messages.create(model=M, messages=q, tools=T)\n\n\
               def ask_local(q):\n    return local.chat(model=\"llama3.1\", messages=q, tools=T)\n";
     assert_eq!(tool_vendors("mixed.py", py), [(8, "anthropic")]);
+    // A file converting Ollama's messages, which names another vendor only by a feature word
+    // (Anthropic's `"tool_use"` blocks), talks to Ollama (langchainjs'
+    // `langchain-ollama/src/utils.ts`).
+    let convert = "import type { Message, ToolCall } from \"ollama\";\n\
+                   export const toLc = (m: Message) => ({ calls: m.tool_calls });\n\
+                   const blocks = (c) => c.filter((b) => b.type === \"tool_use\");\n";
+    let scan = scan_one("utils.ts", convert);
+    assert!(scan.findings.is_empty(), "{:?}", scan.findings);
     // A provider named "ollama" in an options object is no import of its client.
     let ts = "import Anthropic from \"@anthropic-ai/sdk\";\nconst providers = { local: \"ollama\" };\n\
               await new Anthropic().messages.create({ model, tools, tool_choice: { type: \"auto\" } });\n";
